@@ -1,0 +1,36 @@
+"""The canonical model: tables, closed vocabularies, and validation of raw rows."""
+
+from deskmetrics.model.enums import (
+    SOLVED_STATUSES,
+    AuthorRole,
+    Channel,
+    CreatedBy,
+    EventType,
+    Grain,
+    Priority,
+    Status,
+    SurveyKind,
+)
+from deskmetrics.model.tables import TABLES, Column, Kind, Table
+from deskmetrics.model.validate import Reject, SourceFrame, ValidFrame, validate, zone
+
+__all__ = [
+    "SOLVED_STATUSES",
+    "TABLES",
+    "AuthorRole",
+    "Channel",
+    "Column",
+    "CreatedBy",
+    "EventType",
+    "Grain",
+    "Kind",
+    "Priority",
+    "Reject",
+    "SourceFrame",
+    "Status",
+    "SurveyKind",
+    "Table",
+    "ValidFrame",
+    "validate",
+    "zone",
+]

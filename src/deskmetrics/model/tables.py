@@ -1,0 +1,233 @@
+"""The canonical tables, column by column, exactly as the data model names them.
+
+Every importer produces these tables and every metric reads only these tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from deskmetrics.model.enums import (
+    AuthorRole,
+    Channel,
+    CreatedBy,
+    EventType,
+    Priority,
+    Status,
+    SurveyKind,
+)
+
+
+class Kind(StrEnum):
+    """Logical type of a canonical column."""
+
+    TEXT = "text"
+    TIMESTAMP = "timestamp"
+    DATE = "date"
+    NUMBER = "number"
+    BOOLEAN = "boolean"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind = Kind.TEXT
+    required: bool = False
+    choices: frozenset[str] | None = None
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    key: str | None
+    columns: tuple[Column, ...]
+    keeps_extra: bool = False
+    # (column, parent table): a row whose column names no row of the parent is rejected
+    references: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+def _choices(enum: type[StrEnum]) -> frozenset[str]:
+    return frozenset(m.value for m in enum)
+
+
+T, TS, D, N, B = Kind.TEXT, Kind.TIMESTAMP, Kind.DATE, Kind.NUMBER, Kind.BOOLEAN
+
+TICKETS = Table(
+    "tickets",
+    key="ticket_id",
+    keeps_extra=True,
+    columns=(
+        Column("ticket_id", T, required=True),
+        Column("created_at", TS, required=True),
+        Column("requester_id", T, required=True),
+        Column("channel", T, choices=_choices(Channel)),
+        Column("priority", T, choices=_choices(Priority)),
+        Column("group", T),
+        Column("assignee_id", T),
+        Column("created_by", T, choices=_choices(CreatedBy), default="customer"),
+        Column("schedule_id", T),
+        Column("subject", T),
+        Column("tags", T),
+        Column("converted", B),
+        Column("brand", T),
+        Column("product", T),
+    ),
+)
+
+EVENTS = Table(
+    "events",
+    key="event_id",
+    references=(("ticket_id", "tickets"),),
+    columns=(
+        Column("event_id", T, required=True),
+        Column("ticket_id", T, required=True),
+        Column("at", TS, required=True),
+        Column("type", T, required=True, choices=_choices(EventType)),
+        Column("author_role", T, choices=_choices(AuthorRole)),
+        Column("author_id", T),
+        Column("public", B, default="true"),
+        Column("body", T),
+        Column("status", T, choices=_choices(Status)),
+        Column("assignee_id", T),
+        Column("group", T),
+        Column("agent_id", T),
+        Column("talk_seconds", N),
+        Column("hold_seconds", N),
+        Column("wrap_seconds", N),
+    ),
+)
+
+SURVEYS = Table(
+    "surveys",
+    key="response_id",
+    columns=(
+        Column("response_id", T, required=True),
+        Column("kind", T, required=True, choices=_choices(SurveyKind)),
+        Column("scale", T, required=True),
+        Column("score", T, required=True),
+        Column("answered_at", TS, required=True),
+        Column("customer_id", T),
+        Column("ticket_id", T),
+        Column("agent_id", T),
+        Column("channel", T),
+        Column("comment", T),
+    ),
+)
+
+SURVEY_REQUESTS = Table(
+    "survey_requests",
+    key="request_id",
+    columns=(
+        Column("request_id", T, required=True),
+        Column("kind", T, choices=_choices(SurveyKind)),
+        Column("sent_at", TS, required=True),
+        Column("customer_id", T),
+        Column("ticket_id", T),
+    ),
+)
+
+CUSTOMERS = Table(
+    "customers",
+    key="customer_id",
+    keeps_extra=True,
+    columns=(
+        Column("customer_id", T, required=True),
+        Column("created_at", TS),
+        Column("churned_at", TS),
+        Column("tier", T),
+        Column("segment", T),
+        Column("country", T),
+    ),
+)
+
+SUBSCRIPTIONS = Table(
+    "subscriptions",
+    key="subscription_id",
+    columns=(
+        Column("subscription_id", T, required=True),
+        Column("customer_id", T),
+        Column("started_at", TS),
+        Column("ended_at", TS),
+        Column("mrr", N),
+        Column("currency", T),
+    ),
+)
+
+AGENTS = Table(
+    "agents",
+    key="agent_id",
+    keeps_extra=True,
+    columns=(
+        Column("agent_id", T, required=True),
+        Column("name", T),
+        Column("team", T),
+        Column("active", B, default="true"),
+    ),
+)
+
+COSTS = Table(
+    "costs",
+    key=None,
+    columns=(
+        Column("period_start", D, required=True),
+        Column("period_end", D, required=True),
+        Column("amount", N, required=True),
+        Column("currency", T),
+        Column("category", T),
+    ),
+)
+
+SOCIAL_POSTS = Table(
+    "social_posts",
+    key="post_id",
+    columns=(
+        Column("post_id", T, required=True),
+        Column("platform", T),
+        Column("posted_at", TS, required=True),
+        Column("impressions", N),
+        Column("followers", N),
+        Column("likes", N),
+        Column("shares", N),
+        Column("comments", N),
+    ),
+)
+
+MENTIONS = Table(
+    "mentions",
+    key="mention_id",
+    columns=(
+        Column("mention_id", T, required=True),
+        Column("platform", T),
+        Column("at", TS, required=True),
+        Column("author", T),
+        Column("text", T),
+    ),
+)
+
+#: Every canonical table, in load order (parents before children).
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        TICKETS,
+        EVENTS,
+        SURVEYS,
+        SURVEY_REQUESTS,
+        CUSTOMERS,
+        SUBSCRIPTIONS,
+        AGENTS,
+        COSTS,
+        SOCIAL_POSTS,
+        MENTIONS,
+    )
+}

@@ -1,0 +1,309 @@
+"""Turn raw rows into canonical rows, rejecting what does not fit with file, row, column and reason.
+
+Validation is vectorized over a whole file (pandas), never a Python loop per row. Checks that
+need the stored workspace (an event naming a ticket that exists nowhere, an id already stored
+with different content) happen when the rows are stored, and produce rejects of the same shape.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+import pandas as pd
+
+from deskmetrics.errors import ImportDataError
+from deskmetrics.model.enums import CES_DIRECTIONS, SURVEY_SCALES
+from deskmetrics.model.tables import Column, Kind, Table
+
+_OFFSET = re.compile(r"(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$")
+_TRUE = {"true", "1", "yes", "y", "t"}
+_FALSE = {"false", "0", "no", "n", "f"}
+_ROW = "_row"
+
+
+@dataclass(frozen=True)
+class Reject:
+    """One problem with one input row: where it is and why it cannot be loaded."""
+
+    table: str
+    file: str
+    row: int
+    column: str
+    reason: str
+    value: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}, row {self.row}, column {self.column!r}"
+        return f"{where}: {self.reason}"
+
+
+@dataclass
+class SourceFrame:
+    """Raw rows of one canonical table as read from one file.
+
+    `frame` holds the file's columns as read; `rows` gives, per frame row, the row number in
+    the file that error messages should name (1 = first data row, after any header)."""
+
+    table: Table
+    file: str
+    frame: pd.DataFrame
+    rows: np.ndarray | None = None
+    rejects: list[Reject] = field(default_factory=list)
+
+    def row_numbers(self) -> np.ndarray:
+        if self.rows is not None:
+            return self.rows
+        return np.arange(1, len(self.frame) + 1)
+
+
+@dataclass
+class ValidFrame:
+    """Canonical, typed rows of one table from one file, plus what was rejected from it."""
+
+    table: Table
+    file: str
+    frame: pd.DataFrame  # canonical columns (typed), extra columns (text), and `_row`
+    rejects: list[Reject]
+    rows_read: int
+
+
+def zone(name: str) -> ZoneInfo:
+    """The IANA time zone `name`, or an error that says what a zone name looks like."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ImportDataError(
+            f"unknown time zone {name!r}: use an IANA name such as 'Europe/Berlin' or 'UTC'"
+        ) from exc
+
+
+def _as_text(s: pd.Series) -> pd.Series:
+    """Text with surrounding blanks removed; empty cells become null."""
+    out = s.astype("object").where(s.notna(), None)
+    mask = out.notna()
+    if mask.any():
+        txt = out[mask].map(_to_text)
+        out = out.astype("object")
+        out[mask] = txt
+        out = out.where(out != "", None)
+    return out
+
+
+def _to_text(v: object) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def _reasons(index: pd.Index) -> pd.Series:
+    return pd.Series(None, index=index, dtype="object")
+
+
+def _parse_timestamps(raw: pd.Series, assume_tz: str | None) -> tuple[pd.Series, pd.Series]:
+    """UTC timestamps (tz-naive, in UTC) and, per value, why it failed (null when fine)."""
+    why = _reasons(raw.index)
+    no_offset = "timestamp has no UTC offset; add one (e.g. Z or +01:00) or import with --assume-tz ZONE"
+    if isinstance(raw.dtype, pd.DatetimeTZDtype):
+        return raw.dt.tz_convert("UTC").dt.tz_localize(None), why
+    if pd.api.types.is_datetime64_any_dtype(raw.dtype):
+        if assume_tz is None:
+            why[raw.notna()] = no_offset
+            return raw.where(raw.isna()), why
+        loc = raw.dt.tz_localize(zone(assume_tz), ambiguous="NaT", nonexistent="NaT")
+        why[raw.notna() & loc.isna()] = _dst_gap(assume_tz)
+        return loc.dt.tz_convert("UTC").dt.tz_localize(None), why
+    text = _as_text(raw)
+    out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
+    present = text.notna()
+    if not present.any():
+        return out, why
+    vals = text[present].astype(str)
+    has_offset = vals.str.contains(_OFFSET)
+    if has_offset.any():
+        parsed = pd.to_datetime(vals[has_offset], format="ISO8601", utc=True, errors="coerce")
+        out[parsed.index] = parsed.dt.tz_localize(None).astype("datetime64[us]")
+        why[parsed.index[parsed.isna()]] = _NOT_TS
+    naive = vals[~has_offset]
+    if len(naive):
+        parsed = pd.to_datetime(naive, format="ISO8601", errors="coerce")
+        why[parsed.index[parsed.isna()]] = _NOT_TS
+        ok = parsed[parsed.notna()]
+        if assume_tz is None:
+            why[ok.index] = no_offset
+        elif len(ok):
+            loc = ok.dt.tz_localize(zone(assume_tz), ambiguous="NaT", nonexistent="NaT")
+            out[loc.index] = loc.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]")
+            why[loc.index[loc.isna()]] = _dst_gap(assume_tz)
+    return out, why
+
+
+_NOT_TS = "not an ISO 8601 timestamp (e.g. 2026-03-01T09:30:00Z)"
+
+
+def _dst_gap(tz: str) -> str:
+    return (
+        f"this local time does not exist or is ambiguous in {tz} (daylight-saving change); "
+        "give it with a UTC offset"
+    )
+
+
+def _parse_column(col: Column, raw: pd.Series, assume_tz: str | None) -> tuple[pd.Series, pd.Series]:
+    """Typed values and, per value, why it failed (null when fine)."""
+    why = _reasons(raw.index)
+    if col.kind is Kind.TIMESTAMP:
+        return _parse_timestamps(raw, assume_tz)
+    if col.kind is Kind.DATE:
+        text = _as_text(raw)
+        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+        if parsed.dt.tz is not None:
+            parsed = parsed.dt.tz_localize(None)
+        why[text.notna() & parsed.isna()] = "not an ISO 8601 date (e.g. 2026-03-01)"
+        return parsed.dt.normalize(), why
+    if col.kind is Kind.NUMBER:
+        if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
+            return raw.astype("float64"), why
+        text = _as_text(raw)
+        num = pd.to_numeric(text, errors="coerce")
+        why[text.notna() & num.isna()] = "not a number"
+        return num.astype("float64"), why
+    if col.kind is Kind.BOOLEAN:
+        if pd.api.types.is_bool_dtype(raw.dtype):
+            return raw.astype("object"), why
+        text = _as_text(raw)
+        low = text.str.lower()
+        val = pd.Series(None, index=raw.index, dtype="object")
+        val[low.isin(_TRUE)] = True
+        val[low.isin(_FALSE)] = False
+        why[text.notna() & val.isna()] = "not a boolean (use true/false, 1/0 or yes/no)"
+        return val, why
+    text = _as_text(raw)
+    if col.choices is not None:
+        low = text.str.lower()
+        allowed = ", ".join(sorted(col.choices))
+        why[text.notna() & ~low.isin(col.choices)] = f"unknown {col.name} (allowed: {allowed})"
+        return low.where(text.notna(), None), why
+    return text, why
+
+
+def _survey_checks(frame: pd.DataFrame) -> list[tuple[pd.Series, str, str]]:
+    """Scale and score of survey answers must fit together."""
+    out: list[tuple[pd.Series, str, str]] = []
+    scale = frame["scale"].fillna("")
+    base = scale.str.split(":").str[0]
+    direction = scale.str.split(":").str[1].fillna("")
+    bad_scale = ~base.isin(SURVEY_SCALES) | ((direction != "") & ~direction.isin(CES_DIRECTIONS))
+    bad_scale |= (direction != "") & (frame["kind"] != "ces")
+    out.append((bad_scale & frame["scale"].notna(), "scale", (
+        "unknown scale (allowed: 1-5, 1-7, 1-10, 0-10, 0-100, good-bad; CES may add "
+        ":higher-easier or :lower-easier)"
+    )))
+    score = frame["score"].fillna("").str.lower()
+    num = pd.to_numeric(score, errors="coerce")
+    lo = base.str.split("-").str[0]
+    hi = base.str.split("-").str[1]
+    lo_n = pd.to_numeric(lo, errors="coerce")
+    hi_n = pd.to_numeric(hi, errors="coerce")
+    is_gb = base == "good-bad"
+    ok = (is_gb & score.isin({"good", "bad"})) | (~is_gb & num.notna() & (num >= lo_n) & (num <= hi_n))
+    out.append((~ok & ~bad_scale & frame["score"].notna(), "score", "score is not on the answer's scale"))
+    nps_scale = (frame["kind"] == "nps") & frame["scale"].notna() & (base != "0-10")
+    out.append((nps_scale, "scale", "NPS is asked on a 0-10 scale"))
+    return out
+
+
+def validate(source: SourceFrame, assume_tz: str | None = None) -> ValidFrame:
+    """Check and type one file's rows against its canonical table."""
+    table, raw = source.table, source.frame
+    rows = source.row_numbers()
+    rejects: list[Reject] = list(source.rejects)
+    raw = raw.reset_index(drop=True)
+    raw.columns = [str(c).strip() for c in raw.columns]
+    missing = [c.name for c in table.columns if c.required and c.name not in raw.columns]
+    if missing:
+        reason = (
+            f"required column {missing[0]!r} is missing from {source.file}; "
+            f"{table.name} needs {', '.join(c.name for c in table.columns if c.required)}"
+        )
+        rejects.extend(Reject(table.name, source.file, int(r), missing[0], reason) for r in rows)
+        empty = pd.DataFrame({c.name: pd.Series(dtype="object") for c in table.columns})
+        empty[_ROW] = pd.Series(dtype="int64")
+        return ValidFrame(table, source.file, empty, rejects, len(raw))
+
+    out = pd.DataFrame(index=raw.index)
+    bad_any = pd.Series(False, index=raw.index)
+    for col in table.columns:
+        if col.name in raw.columns:
+            values, why = _parse_column(col, raw[col.name], assume_tz)
+        else:
+            values, why = pd.Series(None, index=raw.index, dtype="object"), _reasons(raw.index)
+        bad = why.notna()
+        if col.default is not None:
+            fill = _parse_column(col, pd.Series([col.default]), None)[0].iloc[0]
+            values = values.astype("object").where(values.notna(), fill) if col.kind in (
+                Kind.TEXT, Kind.BOOLEAN) else values
+        if col.required:
+            miss = values.isna() & ~bad
+            for i in np.flatnonzero(miss.to_numpy()):
+                rejects.append(Reject(table.name, source.file, int(rows[i]), col.name,
+                                      f"required value {col.name!r} is empty"))
+            bad_any |= miss
+        if bad.any():
+            src = raw[col.name]
+            for i in np.flatnonzero(bad.to_numpy()):
+                v = src.iloc[i]
+                rejects.append(Reject(table.name, source.file, int(rows[i]), col.name,
+                                      str(why.iloc[i]), None if v is None else str(v)))
+            bad_any |= bad
+        out[col.name] = values
+    if table.name == "surveys":
+        for mask, colname, reason in _survey_checks(out):
+            for i in np.flatnonzero((mask & ~bad_any).to_numpy()):
+                rejects.append(Reject(table.name, source.file, int(rows[i]), colname, reason,
+                                      str(raw[colname].iloc[i]) if colname in raw else None))
+            bad_any |= mask
+    if table.name == "events":
+        msg = out["type"] == "message"
+        need_role = msg & out["author_role"].isna() & ~bad_any
+        for i in np.flatnonzero(need_role.to_numpy()):
+            rejects.append(Reject(table.name, source.file, int(rows[i]), "author_role",
+                                  "a message needs author_role (customer, agent or bot)"))
+        bad_any |= need_role
+        st = (out["type"] == "status") & out["status"].isna() & ~bad_any
+        for i in np.flatnonzero(st.to_numpy()):
+            rejects.append(Reject(table.name, source.file, int(rows[i]), "status",
+                                  "a status event needs the status the ticket changed to"))
+        bad_any |= st
+    if table.keeps_extra:
+        for name in raw.columns:
+            if name not in table.column_names and not name.startswith("_"):
+                out[name] = _as_text(raw[name])
+    out[_ROW] = rows
+    keep = ~bad_any.to_numpy()
+    good = out[keep].reset_index(drop=True)
+    good, dup_rejects = _duplicates(table, source.file, good)
+    rejects.extend(dup_rejects)
+    return ValidFrame(table, source.file, good, rejects, len(raw))
+
+
+def _duplicates(table: Table, file: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
+    """Identical repeated rows collapse to one; an id repeated with different content is
+    rejected in every version (nothing silently picks a winner)."""
+    if table.key is None or frame.empty:
+        return frame, []
+    content = [c for c in frame.columns if c != _ROW]
+    frame = frame.drop_duplicates(subset=content, keep="first")
+    dup = frame[table.key].duplicated(keep=False)
+    if not dup.any():
+        return frame.reset_index(drop=True), []
+    rejects = []
+    bad = frame[dup]
+    rows_by_id = bad.groupby(table.key)[_ROW].apply(list)
+    for _, r in bad.iterrows():
+        others = [int(x) for x in rows_by_id[r[table.key]] if x != r[_ROW]]
+        rejects.append(Reject(table.name, file, int(r[_ROW]), table.key,
+                              f"{table.key} {r[table.key]!r} appears again with different content "
+                              f"(row {', '.join(map(str, others))})", str(r[table.key])))
+    return frame[~dup].reset_index(drop=True), rejects
