@@ -1,0 +1,167 @@
+"""deskmetrics.toml → typed settings. Configuration is data: schedules, holidays, windows,
+targets. Nothing here computes a metric."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import date, time
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from deskmetrics.errors import ConfigError
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+#: Used when deskmetrics.toml defines no schedule: Monday–Friday 09:00–17:00 UTC, no holidays.
+FALLBACK_SCHEDULE_ID = "standard"
+
+
+def parse_spans(text: str) -> list[tuple[time, time | None]]:
+    """'08:00-12:00,13:00-18:00' → [(08:00, 12:00), (13:00, 18:00)]; an end of 24:00 is None."""
+    spans: list[tuple[time, time | None]] = []
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        m = _SPAN.match(part)
+        if not m:
+            raise ValueError(f"opening hours {part.strip()!r} are not like '09:00-17:00'")
+        h1, m1, h2, m2 = (int(g) for g in m.groups())
+        if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2 != 0):
+            raise ValueError(f"opening hours {part.strip()!r} are not valid clock times")
+        start = time(h1, m1)
+        end = None if h2 == 24 else time(h2, m2)
+        if end is not None and end <= start:
+            raise ValueError(f"opening hours {part.strip()!r} end before they start")
+        spans.append((start, end))
+    spans.sort(key=lambda s: s[0])
+    for (_, e1), (s2, _) in zip(spans, spans[1:], strict=False):
+        if e1 is None or e1 > s2:
+            raise ValueError(f"opening hours {text!r} overlap")
+    return spans
+
+
+class Holidays(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    country: str | None = None
+    subdivision: str | None = None
+    dates: list[date] = Field(default_factory=list)
+
+
+class Schedule(BaseModel):
+    """Business hours: a time zone, open periods per weekday (local wall clock), holidays."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str = ""
+    timezone: str = "UTC"
+    hours: dict[str, str] = Field(default_factory=dict)
+    holidays: Holidays = Field(default_factory=Holidays)
+    default: bool = False
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {v!r} (use an IANA name like Europe/Berlin)") from exc
+        return v
+
+    @field_validator("hours")
+    @classmethod
+    def _valid_hours(cls, v: dict[str, str]) -> dict[str, str]:
+        for day, spans in v.items():
+            if day not in WEEKDAYS:
+                raise ValueError(f"unknown weekday {day!r} (use {', '.join(WEEKDAYS)})")
+            parse_spans(spans)
+        return v
+
+    def spans(self, weekday: int) -> list[tuple[time, time | None]]:
+        """Open periods on a weekday (0 = Monday)."""
+        return parse_spans(self.hours.get(WEEKDAYS[weekday], ""))
+
+
+class FcrSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    window_days: Annotated[float, Field(gt=0)] = 7
+    #: ticket columns that must also match for a later ticket to count as a repeat contact
+    same: list[str] = Field(default_factory=list)
+
+
+class SlaPolicy(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    name: str
+    when: dict[str, Any] = Field(default_factory=dict)
+    first_reply: str | None = None
+    next_reply: str | None = None
+    periodic_update: str | None = None
+    resolution: str | None = None
+    calendar: bool = False
+
+
+class SlaSettings(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    policies: list[SlaPolicy] = Field(default_factory=list)
+
+
+class Settings(BaseModel):
+    """Everything deskmetrics.toml can say."""
+
+    model_config = ConfigDict(extra="allow")
+    #: time zone for periods and --from/--to when a report names none; default: the default
+    #: schedule's zone
+    timezone: str | None = None
+    schedules: dict[str, Schedule] = Field(default_factory=dict)
+    fcr: FcrSettings = Field(default_factory=FcrSettings)
+    sla: SlaSettings = Field(default_factory=SlaSettings)
+    small_sample: int = 30
+
+    @model_validator(mode="after")
+    def _ids_and_default(self) -> Settings:
+        for sid, sch in self.schedules.items():
+            sch.id = sid
+        defaults = [s.id for s in self.schedules.values() if s.default]
+        if len(defaults) > 1:
+            raise ValueError(f"only one schedule can be the default, found {defaults}")
+        if not self.schedules:
+            hours = dict.fromkeys(WEEKDAYS[:5], "09:00-17:00")
+            self.schedules[FALLBACK_SCHEDULE_ID] = Schedule(
+                id=FALLBACK_SCHEDULE_ID, timezone="UTC", hours=hours, default=True
+            )
+        elif not defaults:
+            next(iter(self.schedules.values())).default = True
+        return self
+
+    @property
+    def default_schedule(self) -> Schedule:
+        return next(s for s in self.schedules.values() if s.default)
+
+    @property
+    def report_timezone(self) -> str:
+        return self.timezone or self.default_schedule.timezone
+
+
+def load_settings(path: Path | str | None = None) -> Settings:
+    """Read settings from `path` (default ./deskmetrics.toml); a missing default file means
+    built-in defaults, a missing named file is an error."""
+    explicit = path is not None
+    p = Path(path) if path is not None else Path("deskmetrics.toml")
+    if not p.exists():
+        if explicit:
+            raise ConfigError(f"config file {p} does not exist; create it or drop --config")
+        return Settings()
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p} is not valid TOML: {exc}") from exc
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(f"{p}: {problems}") from exc

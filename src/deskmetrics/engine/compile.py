@@ -1,0 +1,577 @@
+"""Compile a registry metric and a request (by, grain, tz, range, filters) into one Ibis query,
+run it, and return tidy rows. Formulas live in the registry; this module only knows how each
+kind of aggregation is executed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from deskmetrics.engine.clock import local_timestamp
+from deskmetrics.engine.facts import SOLVED, Facts
+from deskmetrics.errors import QueryError
+from deskmetrics.metrics.base import Aggregation, Condition, Metric, Op, Source
+from deskmetrics.model import Grain
+
+TRUNCATE = {
+    Grain.HOUR: "h",
+    Grain.DAY: "D",
+    Grain.WEEK: "W",
+    Grain.MONTH: "M",
+    Grain.QUARTER: "Q",
+    Grain.YEAR: "Y",
+}
+FAR_FUTURE = 2**62
+GROUP_SEP = "\x1f"
+
+
+@dataclass(frozen=True)
+class MetricRequest:
+    """What to compute: grouping, time grain and zone, range [start, end) in UTC, filters."""
+
+    by: tuple[str, ...] = ()
+    grain: Grain | None = None
+    tz: str = "UTC"
+    start: datetime | None = None
+    end: datetime | None = None
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------
+# sources: one fact table per metric, with dimension columns, `_at_s` (UTC epoch seconds of the
+# anchor) and the metric's measure
+
+
+def _agents(facts: Facts) -> ir.Table:
+    a = facts.ws.table("agents")
+    return a.select(_a_id=a.agent_id, _a_team=a.team)
+
+
+def _with_team(t: ir.Table, facts: Facts) -> ir.Table:
+    """`team` = the agent's team from the agents table, else the ticket's group."""
+    a = _agents(facts)
+    j = t.left_join(a, t.agent == a._a_id)
+    group = j["group"] if "group" in j.columns else ibis.null("string")
+    return j.mutate(team=j._a_team.fill_null(group)).drop("_a_id", "_a_team")
+
+
+def _ticket_columns(facts: Facts, t: ir.Table) -> ir.Table:
+    """Join the ticket's columns (for grouping and filtering) to rows of another fact table."""
+    tk = facts.ws.table("tickets")
+    keep = [c for c in tk.columns if c not in t.columns or c == "ticket_id"]
+    tk = tk.select(*keep).rename(_t_id="ticket_id")
+    return t.left_join(tk, t.ticket_id == tk._t_id).drop("_t_id")
+
+
+def _anchor_s(col: ir.Value) -> ir.IntegerValue:
+    return col.epoch_seconds().cast("int64")
+
+
+def source_table(facts: Facts, metric: Metric) -> ir.Table:
+    """The fact table a metric aggregates, with `agent`, `team` and `_at_s` columns."""
+    src = metric.source
+    if src is Source.TICKETS:
+        t = facts.tickets
+        t = t.mutate(agent=t.assignee_id)
+    elif src is Source.REPLIES:
+        t = _ticket_columns(facts, facts.replies)
+    elif src is Source.INTERACTIONS:
+        t = _ticket_columns(facts, facts.interactions)
+    else:
+        raise QueryError(f"{metric.name}: source {src} is not a row source")
+    t = _with_team(t, facts)
+    return t.mutate(_at_s=_anchor_s(t[metric.anchor]))
+
+
+def _condition(t: ir.Table, c: Condition) -> ir.BooleanValue:
+    col = t[c.column]
+    match c.op:
+        case Op.IS_TRUE:
+            return col.fill_null(False)
+        case Op.IS_FALSE:
+            return ~col.fill_null(True)
+        case Op.NOT_NULL:
+            return col.notnull()
+        case Op.IS_NULL:
+            return col.isnull()
+        case Op.EQ:
+            return (col == c.value).fill_null(False)
+        case Op.NE:
+            return (col != c.value).fill_null(False)
+        case Op.GT:
+            return (col > c.value).fill_null(False)
+        case Op.GE:
+            return (col >= c.value).fill_null(False)
+        case Op.LT:
+            return (col < c.value).fill_null(False)
+        case Op.LE:
+            return (col <= c.value).fill_null(False)
+        case Op.IN:
+            return col.isin(list(c.value)).fill_null(False)
+    raise QueryError(f"unknown condition {c.op}")  # pragma: no cover
+
+
+def _all(t: ir.Table, conds: tuple[Condition, ...]) -> ir.BooleanValue:
+    out: ir.BooleanValue = ibis.literal(True)
+    for c in conds:
+        out = out & _condition(t, c)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# request handling shared by every aggregation
+
+
+def allowed_dimensions(facts: Facts, metric: Metric) -> list[str]:
+    dims = list(metric.dimensions)
+    if metric.ticket_dimensions:
+        dims += [c for c in facts.tickets.columns if c not in dims]
+    return dims
+
+
+def _check_dimensions(facts: Facts, metric: Metric, req: MetricRequest) -> None:
+    allowed = allowed_dimensions(facts, metric)
+    for d in (*req.by, *req.filters):
+        if d not in allowed:
+            shown = ", ".join(allowed[:40])
+            raise QueryError(
+                f"{metric.name} cannot be grouped or filtered by {d!r}; allowed: {shown or 'none (time grain only)'}"
+            )
+
+
+def _time_range(facts: Facts) -> tuple[datetime, datetime]:
+    lo, hi = facts.ws.data_range()
+    return lo - timedelta(days=2), hi + timedelta(days=400)
+
+
+def _prepare(facts: Facts, t: ir.Table, req: MetricRequest) -> ir.Table:
+    """Filter by range and filters; add `_period`, weekday and hour in the request's zone."""
+    lo, hi = _time_range(facts)
+    t = t.filter(t._at_s.notnull())
+    if req.start is not None:
+        t = t.filter(t._at_s >= int(req.start.replace(tzinfo=UTC).timestamp()))
+    if req.end is not None:
+        t = t.filter(t._at_s < int(req.end.replace(tzinfo=UTC).timestamp()))
+    for col, values in req.filters.items():
+        if col in ("weekday", "hour"):
+            continue
+        t = t.filter(t[col].cast("string").isin(list(values)))
+    needs_local = req.grain is not None or any(
+        d in ("weekday", "hour") for d in (*req.by, *req.filters)
+    )
+    if needs_local:
+        local = local_timestamp(t._at_s, req.tz, lo, hi)
+        t = t.mutate(_local=local)
+        t = t.mutate(weekday=(t._local.day_of_week.index() + 1).cast("int64"), hour=t._local.hour().cast("int64"))
+        for col in ("weekday", "hour"):
+            if col in req.filters:
+                t = t.filter(t[col].cast("string").isin(list(req.filters[col])))
+        if req.grain is not None:
+            t = t.mutate(_period=t._local.truncate(TRUNCATE[req.grain]))
+    return t
+
+
+def _keys(req: MetricRequest) -> list[str]:
+    return [*req.by, *(["_period"] if req.grain is not None else [])]
+
+
+def _execute(facts: Facts, expr: ir.Table) -> pd.DataFrame:
+    return facts.ws.backend.execute(expr)
+
+
+# ---------------------------------------------------------------------------------------------
+# aggregations
+
+
+def _aggregate_rows(facts: Facts, metric: Metric, req: MetricRequest, t: ir.Table) -> ir.Table:
+    keys = _keys(req)
+    agg = metric.aggregation
+    if agg is Aggregation.MEAN:
+        assert metric.measure is not None
+        pop = t.filter(_all(t, metric.population) & t[metric.measure].notnull())
+        m = pop[metric.measure].cast("float64")
+        g = pop.group_by(keys) if keys else pop
+        return g.aggregate(n=m.count(), value=m.mean(), p50=m.quantile(0.5), p90=m.quantile(0.9))
+    if agg is Aggregation.PROPORTION:
+        pop = t.filter(_all(t, metric.population))
+        hit = _all(pop, metric.numerator).cast("int64")
+        g = pop.group_by(keys) if keys else pop
+        return g.aggregate(n=pop.count(), successes=hit.sum())
+    if agg is Aggregation.COUNT:
+        pop = t.filter(_all(t, metric.population))
+        g = pop.group_by(keys) if keys else pop
+        return g.aggregate(n=pop.count())
+    raise QueryError(f"{metric.name}: aggregation {agg} is not a row aggregation")
+
+
+def _ratio(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
+    assert metric.numerator_anchor is not None
+    base = source_table(facts, metric)
+    keys = _keys(req)
+    den_t = _prepare(facts, base.filter(_all(base, metric.population)), req)
+    num_src = base.filter(_all(base, metric.numerator)).mutate(
+        _at_s=_anchor_s(base[metric.numerator_anchor])
+    )
+    num_t = _prepare(facts, num_src, req)
+    den = _execute(facts, (den_t.group_by(keys) if keys else den_t).aggregate(n=den_t.count()))
+    num = _execute(facts, (num_t.group_by(keys) if keys else num_t).aggregate(successes=num_t.count()))
+    if keys:
+        df = den.merge(num, on=keys, how="outer")
+    else:
+        df = pd.concat([den, num], axis=1)
+    df["n"] = df["n"].fillna(0).astype("int64")
+    df["successes"] = df["successes"].fillna(0).astype("int64")
+    df["value"] = [100.0 * s / n if n else None for s, n in zip(df["successes"], df["n"], strict=True)]
+    return df
+
+
+def _period_ends(req: MetricRequest, facts: Facts) -> list[tuple[datetime, datetime]]:
+    """(period start local, period end UTC) for snapshots: each period's end inside the range."""
+    tz = ZoneInfo(req.tz)
+    lo, hi = facts.ws.data_range()
+    start = req.start or lo
+    end = req.end or datetime.now(UTC).replace(tzinfo=None)
+    if req.grain is None:
+        return [(start, end)]
+    out: list[tuple[datetime, datetime]] = []
+    local = start.replace(tzinfo=UTC).astimezone(tz).replace(tzinfo=None)
+    cur = truncate_local(local, req.grain)
+    while True:
+        nxt = next_period(cur, req.grain)
+        end_utc = nxt.replace(tzinfo=tz).astimezone(UTC).replace(tzinfo=None)
+        start_utc = cur.replace(tzinfo=tz).astimezone(UTC).replace(tzinfo=None)
+        if start_utc >= end:
+            break
+        out.append((cur, min(end_utc, end)))
+        cur = nxt
+    return out
+
+
+def truncate_local(d: datetime, grain: Grain) -> datetime:
+    """Start of the period (naive local wall clock) that contains `d`."""
+    if grain is Grain.HOUR:
+        return d.replace(minute=0, second=0, microsecond=0)
+    day = d.replace(hour=0, minute=0, second=0, microsecond=0)
+    if grain is Grain.DAY:
+        return day
+    if grain is Grain.WEEK:
+        return day - timedelta(days=day.weekday())
+    if grain is Grain.MONTH:
+        return day.replace(day=1)
+    if grain is Grain.QUARTER:
+        return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+    return day.replace(month=1, day=1)
+
+
+def next_period(d: datetime, grain: Grain) -> datetime:
+    if grain is Grain.HOUR:
+        return d + timedelta(hours=1)
+    if grain is Grain.DAY:
+        return d + timedelta(days=1)
+    if grain is Grain.WEEK:
+        return d + timedelta(days=7)
+    months = {Grain.MONTH: 1, Grain.QUARTER: 3, Grain.YEAR: 12}[grain]
+    m = d.month - 1 + months
+    return d.replace(year=d.year + m // 12, month=m % 12 + 1, day=1)
+
+
+def _snapshot(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
+    points = _period_ends(req, facts)
+    pts = ibis.memtable(
+        {
+            "_period": [p for p, _ in points],
+            "_p_s": [int(e.replace(tzinfo=UTC).timestamp()) for _, e in points],
+        },
+        schema={"_period": "timestamp", "_p_s": "int64"},
+    )
+    s = facts.status_stretches
+    s = s.filter(~s.status.isin(SOLVED)).select(
+        "ticket_id", "at_s", _end=s.end_s.fill_null(FAR_FUTURE)
+    )
+    j = s.join(pts, [s.at_s <= pts._p_s, s._end > pts._p_s])
+    tb = facts.tickets_base.select("ticket_id", "created_s").rename(_c_id="ticket_id")
+    j = j.join(tb, j.ticket_id == tb._c_id).drop("_c_id")
+    j = j.mutate(age_minutes=(j._p_s - j.created_s).cast("float64") / 60.0)
+    j = _ticket_columns(facts, j)
+    j = j.mutate(agent=j.assignee_id)
+    j = _with_team(j, facts)
+    for col, values in req.filters.items():
+        j = j.filter(j[col].cast("string").isin(list(values)))
+    keys = _keys(req)
+    g = j.group_by(keys) if keys else j
+    if metric.measure:
+        m = j[metric.measure]
+        expr = g.aggregate(n=m.count(), value=m.mean(), p50=m.quantile(0.5), p90=m.quantile(0.9))
+    else:
+        expr = g.aggregate(n=j.count())
+    df = _execute(facts, expr)
+    if not metric.measure:
+        df["value"] = df["n"].astype("float64")
+    return df
+
+
+def _periods_utc(req: MetricRequest, facts: Facts) -> list[tuple[datetime, datetime, datetime]]:
+    """(period label local, start UTC, end UTC) covering the request's range."""
+    tz = ZoneInfo(req.tz)
+    lo, hi = facts.ws.data_range()
+    start = req.start or lo
+    end = req.end or hi + timedelta(seconds=1)
+    if req.grain is None:
+        return [(start, start, end)]
+    out = []
+    cur = truncate_local(start.replace(tzinfo=UTC).astimezone(tz).replace(tzinfo=None), req.grain)
+    while True:
+        nxt = next_period(cur, req.grain)
+        s_utc = cur.replace(tzinfo=tz).astimezone(UTC).replace(tzinfo=None)
+        e_utc = nxt.replace(tzinfo=tz).astimezone(UTC).replace(tzinfo=None)
+        if s_utc >= end:
+            break
+        out.append((cur, max(s_utc, start), min(e_utc, end)))
+        cur = nxt
+    return out
+
+
+def _agent_days(facts: Facts, req: MetricRequest) -> ir.Table:
+    """One row per agent and local day: distinct tickets the agent replied to or solved."""
+    m = facts.messages
+    replies = m.filter(m.is_reply).select("ticket_id", "at_s", agent=m.author_id)
+    s = facts.status_stretches
+    tk = facts.ws.table("tickets").select(_t_id="ticket_id", _assignee="assignee_id")
+    solves = s.filter(s.becomes_solved)
+    solves = solves.left_join(tk, solves.ticket_id == tk._t_id)
+    solves = solves.select("ticket_id", "at_s", agent=solves.author_id.fill_null(solves._assignee))
+    h = replies.union(solves)
+    h = h.filter(h.agent.notnull())
+    lo, hi = _time_range(facts)
+    h = h.mutate(_day=local_timestamp(h.at_s, req.tz, lo, hi).truncate("D"))
+    if req.start is not None:
+        h = h.filter(h.at_s >= int(req.start.replace(tzinfo=UTC).timestamp()))
+    if req.end is not None:
+        h = h.filter(h.at_s < int(req.end.replace(tzinfo=UTC).timestamp()))
+    per_ticket = h.group_by(["agent", "_day", "ticket_id"]).aggregate(_first_s=h.at_s.min())
+    days = per_ticket.group_by(["agent", "_day"]).aggregate(
+        tickets=per_ticket.count(), _at_s=per_ticket._first_s.min()
+    )
+    return _with_team(days, facts)
+
+
+def _concurrency(facts: Facts, req: MetricRequest) -> pd.DataFrame:
+    i = facts.interactions
+    tk = facts.ws.table("tickets").select(_t_id="ticket_id", _channel="channel")
+    i = i.join(tk, i.ticket_id == tk._t_id)
+    i = i.filter((i._channel == "chat") & i.agent.notnull())
+    start = _anchor_s(i.at)
+    length = (i.talk_seconds.fill_null(0) + i.hold_seconds.fill_null(0)).cast("int64")
+    sess = i.select("event_id", "agent", _at_s=start, _end_s=start + length)
+    sess = sess.filter(sess._end_s > sess._at_s)
+    w_prev = ibis.window(group_by="agent", order_by=["_at_s", "_end_s", "event_id"], rows=(None, -1))
+    sess = sess.mutate(_prev_end=sess._end_s.max().over(w_prev))
+    sess = sess.mutate(
+        _new=ibis.cases((sess._prev_end.isnull() | (sess._at_s > sess._prev_end), 1), else_=0)
+    )
+    w_cum = ibis.window(group_by="agent", order_by=["_at_s", "_end_s", "event_id"], rows=(None, 0))
+    sess = sess.mutate(_island=sess._new.sum().over(w_cum))
+    isl = sess.group_by(["agent", "_island"]).aggregate(
+        _at_s=sess._at_s.min(),
+        _span=(sess._end_s.max() - sess._at_s.min()).cast("float64"),
+        _busy=(sess._end_s - sess._at_s).sum().cast("float64"),
+        _sessions=sess.count(),
+    )
+    isl = _with_team(isl, facts)
+    t = _prepare(facts, isl, req)
+    keys = _keys(req)
+    g = t.group_by(keys) if keys else t
+    df = _execute(facts, g.aggregate(n=t._sessions.sum(), _busy=t._busy.sum(), _span=t._span.sum()))
+    df["value"] = [b / s if s else None for b, s in zip(df["_busy"], df["_span"], strict=True)]
+    return df.drop(columns=["_busy", "_span"])
+
+
+def _per_period_counts(facts: Facts, req: MetricRequest, t: ir.Table, name: str) -> pd.DataFrame:
+    t = _prepare(facts, t, req)
+    keys = _keys(req)
+    g = t.group_by(keys) if keys else t
+    return _execute(facts, g.aggregate(**{name: t.count()}))
+
+
+def _contact_rate(facts: Facts, req: MetricRequest) -> pd.DataFrame:
+    if not facts.ws.has("customers"):
+        raise QueryError(
+            "contact_rate needs the customers table (customer_id, created_at, churned_at): "
+            "import a customers file first"
+        )
+    tk = facts.ws.table("tickets")
+    contacts = _per_period_counts(facts, req, tk.mutate(_at_s=_anchor_s(tk.created_at)), "contacts")
+    periods = _periods_utc(req, facts)
+    pt = ibis.memtable(
+        {
+            "_period": [p for p, _, _ in periods],
+            "_ps": [int(s.replace(tzinfo=UTC).timestamp()) for _, s, _ in periods],
+            "_pe": [int(e.replace(tzinfo=UTC).timestamp()) for _, _, e in periods],
+        },
+        schema={"_period": "timestamp", "_ps": "int64", "_pe": "int64"},
+    )
+    c = facts.ws.table("customers")
+    c = c.mutate(
+        _c_s=_anchor_s(c.created_at).fill_null(-FAR_FUTURE),
+        _x_s=_anchor_s(c.churned_at).fill_null(FAR_FUTURE),
+    )
+    j = c.join(pt, [c._c_s < pt._pe, c._x_s >= pt._ps])
+    keys = _keys(req)
+    g = j.group_by(keys) if keys else j
+    active = _execute(facts, g.aggregate(n=j.count()))
+    df = active.merge(contacts, on=keys, how="left") if keys else pd.concat([active, contacts], axis=1)
+    df["contacts"] = df["contacts"].fillna(0)
+    df["value"] = [k / n if n else None for k, n in zip(df["contacts"], df["n"], strict=True)]
+    return df.drop(columns=["contacts"])
+
+
+def _handled_tickets(facts: Facts) -> ir.Table:
+    m = facts.messages
+    replies = m.filter(m.is_reply).select("ticket_id", "at_s")
+    s = facts.status_stretches
+    solves = s.filter(s.becomes_solved).select("ticket_id", "at_s")
+    i = facts.interactions
+    inter = i.select("ticket_id", at_s=_anchor_s(i.at))
+    return replies.union(solves).union(inter)
+
+
+def _cost_per_contact(facts: Facts, req: MetricRequest) -> pd.DataFrame:
+    if not facts.ws.has("costs"):
+        raise QueryError(
+            "cost_per_contact needs the costs table (period_start, period_end, amount): "
+            "import a costs file first"
+        )
+    h = _handled_tickets(facts).mutate(_one=1)
+    h = _prepare(facts, h.rename(_at_s="at_s"), req)
+    keys = _keys(req)
+    hk = ["ticket_id", *keys]
+    handled = h.group_by(hk).aggregate(_x=h._one.max())
+    hc = handled.group_by(keys).aggregate(n=handled.count()) if keys else handled.aggregate(n=handled.count())
+    handled_df = _execute(facts, hc)
+    periods = _periods_utc(req, facts)
+    tz = ZoneInfo(req.tz)
+    days: dict[str, list[Any]] = {"_day": [], "_period": []}
+    for label, s, e in periods:
+        d = s.replace(tzinfo=UTC).astimezone(tz).date()
+        last = (e - timedelta(microseconds=1)).replace(tzinfo=UTC).astimezone(tz).date()
+        while d <= last:
+            days["_day"].append(d)
+            days["_period"].append(label)
+            d += timedelta(days=1)
+    dt_ = ibis.memtable(days, schema={"_day": "date", "_period": "timestamp"})
+    c = facts.ws.table("costs")
+    c = c.mutate(
+        _daily=c.amount / ((c.period_end.cast("date") - c.period_start.cast("date")).days() + 1)
+    )
+    j = c.join(dt_, [c.period_start.cast("date") <= dt_._day, c.period_end.cast("date") >= dt_._day])
+    g = j.group_by(keys) if keys else j
+    cost_df = _execute(facts, g.aggregate(cost=j._daily.sum()))
+    if keys:
+        df = cost_df.merge(handled_df, on=keys, how="outer")
+    else:
+        df = pd.concat([cost_df, handled_df], axis=1)
+    df["n"] = df["n"].fillna(0).astype("int64")
+    df["value"] = [c / n if n and pd.notna(c) else None for c, n in zip(df["cost"], df["n"], strict=True)]
+    return df.drop(columns=["cost"])
+
+
+# ---------------------------------------------------------------------------------------------
+# entry points
+
+
+def run_metric(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
+    """Rows: group keys, `_period` (when a grain is asked), n, value and where they apply
+    p50, p90, successes. Numbers only; intervals and flags are added by the caller."""
+    _check_dimensions(facts, metric, req)
+    agg = metric.aggregation
+    if agg is Aggregation.RATIO:
+        return _ratio(facts, metric, req)
+    if agg is Aggregation.SNAPSHOT:
+        return _snapshot(facts, metric, req)
+    if metric.source is Source.AGENT_DAYS:
+        t = _prepare(facts, _agent_days(facts, req), req)
+        return _execute(facts, _aggregate_rows(facts, metric, req, t))
+    if metric.source is Source.CHAT_SESSIONS:
+        return _concurrency(facts, req)
+    if metric.source is Source.CONTACTS:
+        return _contact_rate(facts, req)
+    if metric.source is Source.COSTS:
+        return _cost_per_contact(facts, req)
+    t = _prepare(facts, source_table(facts, metric), req)
+    df = _execute(facts, _aggregate_rows(facts, metric, req, t))
+    if agg is Aggregation.PROPORTION:
+        df["value"] = [100.0 * s / n if n else None for s, n in zip(df["successes"], df["n"], strict=True)]
+    elif agg is Aggregation.COUNT:
+        df["value"] = df["n"].astype("float64")
+    return df
+
+
+@dataclass
+class Explanation:
+    """Why a number is what it is: rows counted, rows left out by reason, and their ids."""
+
+    counted: int
+    left_out: list[tuple[str, int]]
+    ids: list[str]
+    left_out_ids: dict[str, list[str]]
+    id_column: str
+
+
+def explain_metric(
+    facts: Facts, metric: Metric, req: MetricRequest, limit: int = 50
+) -> Explanation:
+    """Count the rows behind a number and those left out, by the first condition they fail."""
+    _check_dimensions(facts, metric, req)
+    if metric.source not in (Source.TICKETS, Source.REPLIES, Source.INTERACTIONS):
+        rows = run_metric(facts, metric, req)
+        n = int(rows["n"].sum()) if len(rows) else 0
+        return Explanation(counted=n, left_out=[], ids=[], left_out_ids={}, id_column="ticket_id")
+    base = source_table(facts, metric)
+    if metric.aggregation is Aggregation.RATIO:
+        scope_anchor = base[metric.anchor]
+    else:
+        # rows whose anchor is missing (e.g. never solved) are placed by the ticket's creation
+        fallback = "created_at" if "created_at" in base.columns else metric.anchor
+        scope_anchor = base[metric.anchor].fill_null(base[fallback])
+    t = _prepare(facts, base.mutate(_at_s=_anchor_s(scope_anchor)), req)
+    conds = list(metric.population)
+    if metric.aggregation is Aggregation.MEAN and metric.measure:
+        conds.append(
+            Condition(column=metric.measure, op=Op.NOT_NULL, left_out=f"rows without {metric.measure}")
+        )
+    id_col = "ticket_id"
+    cases = []
+    for i, c in enumerate(conds):
+        cases.append((~_condition(t, c), i))
+    reason = ibis.cases(*cases, else_=-1) if cases else ibis.literal(-1)
+    t = t.mutate(_reason=reason)
+    if metric.aggregation is Aggregation.RATIO:
+        t = t.mutate(_reason=ibis.literal(-1))
+    counts = _execute(facts, t.group_by("_reason").aggregate(n=t.count()))
+    by_reason = {int(r): int(n) for r, n in zip(counts["_reason"], counts["n"], strict=True)}
+    ids_df = _execute(
+        facts,
+        t.filter(t._reason == -1).select(id_col).distinct().order_by(id_col).limit(limit),
+    )
+    left_out: list[tuple[str, int]] = []
+    left_ids: dict[str, list[str]] = {}
+    for i, c in enumerate(conds):
+        if by_reason.get(i):
+            left_out.append((c.left_out, by_reason[i]))
+            sample = _execute(
+                facts, t.filter(t._reason == i).select(id_col).distinct().order_by(id_col).limit(limit)
+            )
+            left_ids[c.left_out] = [str(x) for x in sample[id_col]]
+    return Explanation(
+        counted=by_reason.get(-1, 0),
+        left_out=left_out,
+        ids=[str(x) for x in ids_df[id_col]],
+        left_out_ids=left_ids,
+        id_column=id_col,
+    )

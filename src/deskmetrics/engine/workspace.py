@@ -1,0 +1,108 @@
+"""A workspace: an Ibis backend holding the canonical tables, plus the settings that measure it.
+
+DuckDB (a file) is the default; any Ibis backend whose tables follow the canonical model works
+unchanged (Spark, Postgres, BigQuery, …)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
+
+from deskmetrics.calendar import BusinessCalendar, build_business_calendar
+from deskmetrics.config import Settings
+from deskmetrics.engine.store import SQL_TYPES, ensure_schema
+from deskmetrics.errors import BackendError
+from deskmetrics.model import TABLES, Kind
+
+IBIS_TYPES = {
+    Kind.TEXT: dt.string,
+    Kind.TIMESTAMP: dt.timestamp,
+    Kind.DATE: dt.date,
+    Kind.NUMBER: dt.float64,
+    Kind.BOOLEAN: dt.boolean,
+}
+DEFAULT_DB = Path("deskmetrics.duckdb")
+
+
+def canonical_schema(name: str) -> ibis.Schema:
+    return ibis.schema({c.name: IBIS_TYPES[c.kind] for c in TABLES[name].columns})
+
+
+@dataclass
+class Workspace:
+    """The tables metrics read, and the settings (schedules, windows) that measure them."""
+
+    backend: Any
+    settings: Settings = field(default_factory=Settings)
+    _calendar: BusinessCalendar | None = None
+
+    def has(self, name: str) -> bool:
+        try:
+            return name in self.backend.list_tables()
+        except Exception as exc:  # a backend error here means the workspace is unusable
+            raise BackendError(f"cannot list tables of the workspace: {exc}") from exc
+
+    def table(self, name: str) -> ir.Table:
+        """A canonical table; an empty one of the canonical shape when the workspace has none."""
+        if self.has(name):
+            return self.backend.table(name)
+        return ibis.memtable(
+            {c: [] for c in canonical_schema(name).names}, schema=canonical_schema(name)
+        )
+
+    def data_range(self) -> tuple[datetime, datetime]:
+        """Earliest and latest instant any ticket or event carries (UTC, naive)."""
+        lo: list[datetime] = []
+        hi: list[datetime] = []
+        for name, col in (("tickets", "created_at"), ("events", "at")):
+            if self.has(name):
+                t = self.backend.table(name)
+                row = self.backend.execute(t.aggregate(lo=t[col].min(), hi=t[col].max()))
+                if len(row) and row["lo"].iloc[0] is not None and str(row["lo"].iloc[0]) != "NaT":
+                    lo.append(row["lo"].iloc[0].to_pydatetime().replace(tzinfo=None))
+                    hi.append(row["hi"].iloc[0].to_pydatetime().replace(tzinfo=None))
+        now = datetime.now(UTC).replace(tzinfo=None)
+        if not lo:
+            return now - timedelta(days=1), now
+        return min(lo), max([*hi, now])
+
+    def calendar(self) -> BusinessCalendar:
+        """The business-day table covering all data (built from the settings at query time)."""
+        if self._calendar is None:
+            lo, hi = self.data_range()
+            self._calendar = build_business_calendar(self.settings, lo, hi + timedelta(days=400))
+        return self._calendar
+
+
+def open_duckdb(path: Path | str | None = None, settings: Settings | None = None,
+                read_only: bool = False) -> Workspace:
+    """The default workspace: a DuckDB file (created with the canonical tables if new)."""
+    p = Path(path) if path is not None else DEFAULT_DB
+    try:
+        backend = ibis.duckdb.connect(str(p), read_only=read_only)
+        backend.raw_sql("SET TimeZone = 'UTC'")
+    except Exception as exc:
+        raise BackendError(
+            f"cannot open the DuckDB workspace {p}: {exc}. Is another deskmetrics process "
+            "writing to it? Use --db PATH for another file."
+        ) from exc
+    if not read_only:
+        ensure_schema(backend.con)
+    return Workspace(backend=backend, settings=settings or Settings())
+
+
+def duckdb_connection(ws: Workspace) -> Any:
+    """The raw DuckDB connection of a DuckDB workspace (for the store)."""
+    con = getattr(ws.backend, "con", None)
+    if con is None or ws.backend.name != "duckdb":
+        raise BackendError("imports write to the embedded DuckDB workspace only")
+    return con
+
+
+__all__ = ["DEFAULT_DB", "SQL_TYPES", "Workspace", "canonical_schema", "open_duckdb"]
