@@ -1,0 +1,48 @@
+# deskmetrics — two commands: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DB ?= deskmetrics.duckdb
+TICKETS ?= 5000
+
+.PHONY: demo test bench lint install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# reinstall whenever the project's dependencies change
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/deskmetrics sample --out sample --tickets $(TICKETS) --seed 7
+	rm -f $(DB) $(DB).wal
+	$(BIN)/deskmetrics --db $(DB) import sample
+	$(BIN)/deskmetrics --db $(DB) headline
+	$(BIN)/deskmetrics --db $(DB) report first_response_time_business fcr_rate --by channel
+	$(BIN)/deskmetrics --db $(DB) report volume first_response_time --grain week --from 2026-01-05 --to 2026-02-01
+	$(BIN)/deskmetrics --db $(DB) explain first_response_time
+	@echo ""
+	@echo "Ready: $(BIN)/deskmetrics --db $(DB) report METRIC --by channel --grain week"
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_lifecycle.py --tickets 1000000
+	$(BIN)/python benchmarks/bench_lifecycle.py --tickets 10000000
+
+clean:
+	rm -rf $(VENV) sample $(DB) $(DB).wal .pytest_cache .mypy_cache .ruff_cache

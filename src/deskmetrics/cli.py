@@ -1,0 +1,388 @@
+"""The `deskmetrics` command: a thin Typer layer over the public API."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from datetime import date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from deskmetrics.config import Settings, load_settings
+from deskmetrics.errors import DeskmetricsError
+from deskmetrics.metrics import REGISTRY
+
+app = typer.Typer(
+    name="deskmetrics",
+    help="Customer-service metrics you can trust, from your help desk's exports.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+
+class State:
+    db: Path = Path("deskmetrics.duckdb")
+    config: Path | None = None
+    _settings: Settings | None = None
+
+    @classmethod
+    def settings(cls) -> Settings:
+        if cls._settings is None:
+            cls._settings = load_settings(cls.config)
+        return cls._settings
+
+
+class Format(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    markdown = "markdown"
+
+
+class FactsFormat(StrEnum):
+    csv = "csv"
+    parquet = "parquet"
+    xlsx = "xlsx"
+    json = "json"
+
+
+class Source(StrEnum):
+    canonical = "canonical"
+    zendesk = "zendesk"
+
+
+class SampleFormat(StrEnum):
+    parquet = "parquet"
+    csv = "csv"
+    jsonl = "jsonl"
+
+
+@app.callback()
+def main_options(
+    db: Annotated[Path, typer.Option("--db", help="DuckDB workspace file.")] = Path(
+        "deskmetrics.duckdb"
+    ),
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Settings file (default ./deskmetrics.toml).")
+    ] = None,
+) -> None:
+    """Global options come before the command: deskmetrics --db x.duckdb report csat"""
+    State.db = db
+    State.config = config
+    State._settings = None
+
+
+def _workspace(read_only: bool = False) -> Any:
+    from deskmetrics.engine import open_duckdb
+
+    if read_only and not State.db.exists():
+        raise DeskmetricsError(
+            f"no workspace at {State.db}: run `deskmetrics import FOLDER` first "
+            "(or `deskmetrics sample --out sample` to make sample data)"
+        )
+    return open_duckdb(State.db, State.settings(), read_only=False)
+
+
+def _jsonable(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if isinstance(v, pd.Timestamp | datetime):
+        return None if pd.isna(v) else v.isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    if v is pd.NaT:
+        return None
+    if hasattr(v, "item"):
+        return _jsonable(v.item())
+    return v
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{k: _jsonable(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
+
+
+def _fmt(v: Any, col: str) -> str:
+    v = _jsonable(v)
+    if v is None:
+        return "—"
+    if isinstance(v, float):
+        return f"{v:,.1f}" if col != "n" else f"{v:,.0f}"
+    if isinstance(v, bool):
+        return "yes" if v else ""
+    s = str(v)
+    return s[:10] if col == "period" and s.endswith("T00:00:00") else s
+
+
+def _print(df: pd.DataFrame, fmt: Format, title: str | None = None) -> None:
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(_records(df), ensure_ascii=False) + "\n")
+    elif fmt is Format.csv:
+        df.to_csv(sys.stdout, index=False)
+    elif fmt is Format.markdown:
+        cols = list(df.columns)
+        sys.stdout.write("| " + " | ".join(cols) + " |\n|" + "---|" * len(cols) + "\n")
+        for _, r in df.iterrows():
+            sys.stdout.write("| " + " | ".join(_fmt(r[c], c) for c in cols) + " |\n")
+    else:
+        t = Table(title=title, header_style="bold")
+        for c in df.columns:
+            right = c in ("value", "n", "p50", "p90", "ci_low", "ci_high")
+            t.add_column(c, justify="right" if right else "left", no_wrap=c == "metric")
+        for _, r in df.iterrows():
+            t.add_row(*(_fmt(r[c], c) for c in df.columns))
+        console.print(t)
+
+
+def _fail(exc: Exception) -> None:
+    err.print(f"[bold red]error:[/] {exc}")
+    raise typer.Exit(code=2)
+
+
+@app.command("import")
+def import_(
+    directory: Annotated[Path, typer.Argument(help="Folder with the export files.")],
+    source: Annotated[Source, typer.Option("--from", help="Format of the files.")] = Source.canonical,
+    assume_tz: Annotated[
+        str | None, typer.Option("--assume-tz", help="Zone of timestamps given without offset.")
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Store nothing if any row is rejected.")
+    ] = False,
+    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+) -> None:
+    """Validate and store a folder of canonical files (tickets.csv, events.parquet, …) or a
+    Zendesk export. Bad rows are rejected with file, row, column and reason; nothing is lost."""
+    from deskmetrics.importers import import_directory
+
+    try:
+        ws = _workspace()
+        with Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), console=err, transient=True, disable=fmt is not Format.table,
+        ) as bar:
+            task = bar.add_task("reading", total=None)
+
+            def progress(what: str, done: int, total: int) -> None:
+                bar.update(task, description=what, completed=done, total=total)
+
+            summary = import_directory(ws, directory, source.value, assume_tz, strict, progress)
+    except DeskmetricsError as exc:
+        _fail(exc)
+        return
+    rows = [
+        {"table": name, **vars(tc)} for name, tc in summary.tables.items()
+    ]
+    if fmt is Format.json:
+        out = summary.to_dict()
+        out["rejects"] = [vars(r) for r in summary.rejects[:1000]]
+        sys.stdout.write(json.dumps(out, default=str) + "\n")
+    else:
+        _print(pd.DataFrame(rows), fmt, title=f"import {summary.import_id}")
+        for note in summary.notes:
+            err.print(f"[yellow]note:[/] {note}")
+        if summary.rejects:
+            err.print(f"[bold yellow]{summary.rejected} rows rejected[/] (kept in table _rejects):")
+            for r in summary.rejects[:20]:
+                err.print(f"  {r}")
+            if len(summary.rejects) > 20:
+                err.print(f"  … and {len(summary.rejects) - 20} more: "
+                          "`deskmetrics rejects` lists them all")
+    if not summary.committed:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def rejects(fmt: Annotated[Format, typer.Option("--format")] = Format.table) -> None:
+    """Every rejected row kept in the workspace, with file, row, column and reason."""
+    try:
+        ws = _workspace(read_only=True)
+        df = ws.backend.con.execute(
+            'SELECT import_id, "table", file, "row", "column", reason, value FROM _rejects '
+            'ORDER BY import_id, file, "row"'
+        ).df()
+    except DeskmetricsError as exc:
+        _fail(exc)
+        return
+    _print(df, fmt, title="rejected rows")
+
+
+@app.command()
+def report(
+    metrics: Annotated[list[str], typer.Argument(help="Registry names (see `deskmetrics metrics`).")],
+    by: Annotated[list[str] | None, typer.Option("--by", help="Group by a dimension.")] = None,
+    grain: Annotated[
+        str | None, typer.Option("--grain", help="hour, day, week, month, quarter or year.")
+    ] = None,
+    tz: Annotated[str | None, typer.Option("--tz", help="Time zone for periods and dates.")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="First date (YYYY-MM-DD).")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last date, included.")] = None,
+    where: Annotated[list[str] | None, typer.Option("--where", help="COLUMN=VALUE filter.")] = None,
+    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+) -> None:
+    """Compute metrics, grouped and by period. Durations are in minutes."""
+    from deskmetrics.query import compute
+
+    try:
+        ws = _workspace(read_only=True)
+        df = compute(ws, metrics, by=by or [], grain=grain, tz=tz, start=start, end=end,
+                     filters=where or [])
+    except DeskmetricsError as exc:
+        _fail(exc)
+        return
+    _print(df, fmt)
+
+
+@app.command()
+def explain(
+    metric: Annotated[str, typer.Argument(help="Registry name.")],
+    by: Annotated[list[str] | None, typer.Option("--by")] = None,
+    grain: Annotated[str | None, typer.Option("--grain")] = None,
+    tz: Annotated[str | None, typer.Option("--tz")] = None,
+    start: Annotated[str | None, typer.Option("--from")] = None,
+    end: Annotated[str | None, typer.Option("--to")] = None,
+    where: Annotated[list[str] | None, typer.Option("--where")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Ids listed per group.")] = 50,
+    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+) -> None:
+    """The definition of a metric, what was counted, what was left out and why, and the ids."""
+    from deskmetrics.query import explain as explain_
+
+    try:
+        ws = _workspace(read_only=True)
+        m, ex = explain_(ws, metric, by=by or [], grain=grain, tz=tz, start=start, end=end,
+                         filters=where or [], limit=limit)
+    except DeskmetricsError as exc:
+        _fail(exc)
+        return
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps({
+            "metric": m.name, "definition": m.description, "unit": m.unit.value,
+            "counted": ex.counted,
+            "left_out": [{"reason": r, "count": n, "ids": ex.left_out_ids.get(r, [])}
+                         for r, n in ex.left_out],
+            "ids": ex.ids,
+        }) + "\n")
+        return
+    console.print(f"[bold]{m.title}[/] ({m.name}, {m.unit.value})")
+    console.print(m.description)
+    console.print(f"\n[bold]{ex.counted:,}[/] counted")
+    for reason, n in ex.left_out:
+        console.print(f"[yellow]{n:,}[/] left out: {reason}")
+        ids = ex.left_out_ids.get(reason, [])
+        if ids:
+            console.print("   e.g. " + ", ".join(ids[:10]))
+    if ex.ids:
+        more = " …" if ex.counted > len(ex.ids) else ""
+        console.print(f"\n{ex.id_column}s counted: " + ", ".join(ex.ids) + more)
+
+
+@app.command("metrics")
+def metrics_(fmt: Annotated[Format, typer.Option("--format")] = Format.table) -> None:
+    """The metric registry: every metric with its definition."""
+    rows = [
+        {"metric": m.name, "unit": m.unit.value, "better": m.direction.value,
+         "family": m.family, "definition": m.description}
+        for m in REGISTRY.values()
+    ]
+    _print(pd.DataFrame(rows), fmt, title="metrics")
+
+
+@app.command()
+def facts(
+    out: Annotated[Path | None, typer.Option("--out", help="File to write (default: stdout).")] = None,
+    fmt: Annotated[FactsFormat, typer.Option("--format")] = FactsFormat.csv,
+) -> None:
+    """One row per ticket with every per-ticket fact (first reply at, solved at, reopens,
+    business minutes, …) as csv, parquet, xlsx or json."""
+    from deskmetrics.query import facts_frame
+
+    try:
+        df = facts_frame(_workspace(read_only=True))
+    except DeskmetricsError as exc:
+        _fail(exc)
+        return
+    if fmt in (FactsFormat.parquet, FactsFormat.xlsx) and out is None:
+        _fail(DeskmetricsError(f"--format {fmt.value} needs --out FILE"))
+    if fmt is FactsFormat.csv:
+        df.to_csv(out if out else sys.stdout, index=False)
+    elif fmt is FactsFormat.json:
+        text = json.dumps(_records(df), ensure_ascii=False)
+        if out:
+            out.write_text(text + "\n", encoding="utf-8")
+        else:
+            sys.stdout.write(text + "\n")
+    elif fmt is FactsFormat.parquet:
+        df.to_parquet(out, index=False)
+    else:
+        df.to_excel(out, index=False)
+    if out:
+        err.print(f"wrote {len(df):,} tickets to {out}")
+
+
+@app.command()
+def sample(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write.")] = Path("sample"),
+    tickets: Annotated[int, typer.Option("--tickets")] = 2000,
+    seed: Annotated[int, typer.Option("--seed")] = 7,
+    fmt: Annotated[SampleFormat, typer.Option("--format")] = SampleFormat.parquet,
+) -> None:
+    """Write a realistic synthetic help-desk data set (canonical files)."""
+    from deskmetrics.sample import generate
+
+    with Progress(
+        TextColumn("[bold]generating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, transient=True,
+    ) as bar:
+        task = bar.add_task("tickets", total=tickets)
+        counts = generate(out, tickets=tickets, seed=seed, fmt=fmt.value,
+                          progress=lambda n: bar.advance(task, n))
+    err.print(f"wrote {', '.join(f'{n:,} {t}' for t, n in counts.items())} to {out}")
+
+
+HEADLINE = [
+    "volume", "first_response_time", "first_response_time_business", "average_reply_time",
+    "full_resolution_time", "full_resolution_time_business", "fcr_rate", "reopen_rate",
+    "single_reply_resolution_rate", "average_handle_time", "resolution_rate", "backlog",
+    "tickets_per_agent",
+]
+
+
+@app.command()
+def headline(
+    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+    by: Annotated[list[str] | None, typer.Option("--by")] = None,
+) -> None:
+    """The headline report: the main lifecycle and workload numbers over all data."""
+    from deskmetrics.query import compute
+
+    try:
+        df = compute(_workspace(read_only=True), HEADLINE, by=by or [])
+    except DeskmetricsError as exc:
+        _fail(exc)
+        return
+    _print(df.drop(columns=["period"]), fmt, title="headline report")
+
+
+def main() -> None:
+    try:
+        app()
+    except DeskmetricsError as exc:
+        err.print(f"[bold red]error:[/] {exc}")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()
