@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from deskmetrics.engine import Facts, MetricRequest, Workspace, explain_metric, run_metric
-from deskmetrics.engine.compile import Explanation
+from deskmetrics.engine.compile import Explanation, period_starts
 from deskmetrics.errors import QueryError
 from deskmetrics.metrics import REGISTRY, Aggregation, Metric, Unit, get_metric
 from deskmetrics.model import Grain, zone
@@ -96,16 +96,47 @@ def build_query(
     return Query(resolved, req)
 
 
-def _finish(metric: Metric, raw: pd.DataFrame, req: MetricRequest, small: int) -> pd.DataFrame:
+def _counts_rows(metric: Metric) -> bool:
+    """True when an empty group is the number 0 (a count), not an unknown value."""
+    return metric.aggregation is Aggregation.COUNT or (
+        metric.aggregation is Aggregation.SNAPSHOT and not metric.measure
+    )
+
+
+def _fill_periods(df: pd.DataFrame, periods: list[datetime], keys: list[str],
+                  metric: Metric) -> pd.DataFrame:
+    """Every period of the range appears, empty ones with n = 0: always without grouping; with
+    grouping only for counts (a group with no tickets in a week has volume 0, but no mean)."""
+    if not periods or (keys and not _counts_rows(metric)):
+        return df
+    grid = pd.DataFrame({"period": pd.to_datetime(periods)})
+    if keys and not df.empty:
+        groups = df[keys].drop_duplicates()
+        grid = groups.merge(grid, how="cross")
+    elif keys:
+        return df
+    df = df.copy()
+    df["period"] = pd.to_datetime(df["period"])
+    out = grid.merge(df, on=[*keys, "period"], how="left")
+    out["n"] = out["n"].fillna(0)
+    if _counts_rows(metric):
+        out["value"] = out["value"].fillna(0.0)
+    if "successes" in out:
+        out["successes"] = out["successes"].fillna(0)
+    return out
+
+
+def _finish(metric: Metric, raw: pd.DataFrame, req: MetricRequest, small: int,
+            periods: list[datetime]) -> pd.DataFrame:
     df = raw.copy()
     if req.grain is not None:
         df = df.rename(columns={"_period": "period"})
+        df = _fill_periods(df, periods, list(req.by), metric)
     else:
         df["period"] = None
     if df.empty and not req.by and req.grain is None:
-        df = pd.DataFrame([{"n": 0, "value": 0.0 if metric.aggregation in (
-            Aggregation.COUNT,) or (metric.aggregation is Aggregation.SNAPSHOT and not metric.measure) else None,
-            "period": None}])
+        df = pd.DataFrame([{"n": 0, "value": 0.0 if _counts_rows(metric) else None,
+                            "period": None}])
     df["metric"] = metric.name
     df["unit"] = metric.unit.value
     for col in ("p50", "p90"):
@@ -146,11 +177,12 @@ def compute(
     grain is asked), value, unit, n, p50, p90, ci_low, ci_high (percent), small_sample.
     Durations are in minutes."""
     q = build_query(ws, metrics, by, grain, tz, start, end, filters)
-    facts = Facts(ws)
-    frames = [
-        _finish(m, run_metric(facts, m, q.request), q.request, ws.settings.small_sample)
-        for m in q.metrics
-    ]
+    facts = Facts(ws, materialize=len(q.metrics) > 1)
+    frames = []
+    for m in q.metrics:
+        periods = period_starts(facts, q.request, snapshot=m.aggregation is Aggregation.SNAPSHOT)
+        raw = run_metric(facts, m, q.request)
+        frames.append(_finish(m, raw, q.request, ws.settings.small_sample, periods))
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 

@@ -30,7 +30,7 @@ class BusinessCalendar:
     schedule_index: dict[str, int]
     default_schedule: str
     #: columns: sched, day (UTC day number), b0 (business seconds before the day), then
-    #: s1, e1, …, sK, eK (epoch seconds of open periods inside the day; null where absent)
+    #: s1, e1, …, sK, eK (epoch seconds of open periods inside the day; 0, 0 where absent)
     days: pd.DataFrame
     periods_per_day: int
     first_day: int
@@ -111,11 +111,10 @@ def build_business_calendar(settings: Settings, start: datetime, end: datetime) 
         frames.append(pd.DataFrame(rows, columns=["sched", "day", "b0", "periods"]))
     table = pd.concat(frames, ignore_index=True)
     for k in range(k_max):
-        table[f"s{k + 1}"] = table["periods"].map(lambda ps, k=k: ps[k][0] if k < len(ps) else None)
-        table[f"e{k + 1}"] = table["periods"].map(lambda ps, k=k: ps[k][1] if k < len(ps) else None)
-        table[f"s{k + 1}"] = table[f"s{k + 1}"].astype("Int64")
-        table[f"e{k + 1}"] = table[f"e{k + 1}"].astype("Int64")
-    table = table.drop(columns=["periods"]).astype({"sched": "int64", "day": "int64", "b0": "int64"})
+        # an absent period is (0, 0): it adds nothing to any instant, and no column is null
+        table[f"s{k + 1}"] = table["periods"].map(lambda ps, k=k: ps[k][0] if k < len(ps) else 0)
+        table[f"e{k + 1}"] = table["periods"].map(lambda ps, k=k: ps[k][1] if k < len(ps) else 0)
+    table = table.drop(columns=["periods"]).astype("int64")
     return BusinessCalendar(
         schedule_index=index,
         default_schedule=settings.default_schedule.id,

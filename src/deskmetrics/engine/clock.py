@@ -41,7 +41,7 @@ def with_business_seconds(
     for k in range(1, cal.periods_per_day + 1):
         s, e = j[f"s{k}"], j[f"e{k}"]
         inside = ibis.least(at, e) - s
-        part = ibis.cases((s.notnull() & (inside > 0), inside), else_=0)
+        part = ibis.cases((inside > 0, inside), else_=0)
         total = total + part
     keep = [c for c in t.columns]
     return j.select(*keep, **{out: total.cast("int64")})

@@ -319,7 +319,7 @@ def _snapshot(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
 def _periods_utc(req: MetricRequest, facts: Facts) -> list[tuple[datetime, datetime, datetime]]:
     """(period label local, start UTC, end UTC) covering the request's range."""
     tz = ZoneInfo(req.tz)
-    lo, hi = facts.ws.data_range()
+    lo, hi = facts.ws.data_range(until_now=False)
     start = req.start or lo
     end = req.end or hi + timedelta(seconds=1)
     if req.grain is None:
@@ -335,6 +335,15 @@ def _periods_utc(req: MetricRequest, facts: Facts) -> list[tuple[datetime, datet
         out.append((cur, max(s_utc, start), min(e_utc, end)))
         cur = nxt
     return out
+
+
+def period_starts(facts: Facts, req: MetricRequest, snapshot: bool = False) -> list[datetime]:
+    """Local start of every period the request covers (for filling empty periods)."""
+    if req.grain is None:
+        return []
+    if snapshot:
+        return [p for p, _ in _period_ends(req, facts)]
+    return [p for p, _, _ in _periods_utc(req, facts)]
 
 
 def _agent_days(facts: Facts, req: MetricRequest) -> ir.Table:
@@ -467,7 +476,8 @@ def _cost_per_contact(facts: Facts, req: MetricRequest) -> pd.DataFrame:
     dt_ = ibis.memtable(days, schema={"_day": "date", "_period": "timestamp"})
     c = facts.ws.table("costs")
     c = c.mutate(
-        _daily=c.amount / ((c.period_end.cast("date") - c.period_start.cast("date")).days() + 1)
+        _daily=c.amount
+        / (c.period_end.cast("date").delta(c.period_start.cast("date"), unit="day") + 1).cast("float64")
     )
     j = c.join(dt_, [c.period_start.cast("date") <= dt_._day, c.period_end.cast("date") >= dt_._day])
     g = j.group_by(keys) if keys else j

@@ -32,6 +32,19 @@ class Facts:
     """The fact tables of one workspace, built lazily as Ibis expressions."""
 
     ws: Workspace
+    #: keep each fact table once computed (a temporary table on DuckDB, a cached DataFrame on
+    #: Spark): worth it when several metrics read the same facts in one request
+    materialize: bool = False
+
+    def _keep(self, t: ir.Table) -> ir.Table:
+        if not self.materialize:
+            return t
+        # ibis 12's PySpark cache() compiles without registering in-memory tables (our
+        # calendar) first; registering them here is harmless on every other backend
+        hooks = getattr(self.ws.backend, "_run_pre_execute_hooks", None)
+        if hooks is not None:
+            hooks(t)
+        return t.cache()
 
     @cached_property
     def calendar(self):  # type: ignore[no-untyped-def]
@@ -64,7 +77,7 @@ class Facts:
             "event_id", "ticket_id", "at", "at_s", "type", "author_role", "author_id", "status",
             "_sched", "created_by",
         )
-        return with_business_seconds(e, self.calendar, self._cal_t, "at_s", "_sched", "at_b")
+        return self._keep(with_business_seconds(e, self.calendar, self._cal_t, "at_s", "_sched", "at_b"))
 
     @cached_property
     def messages(self) -> ir.Table:
@@ -72,10 +85,10 @@ class Facts:
         m = self.timeline.filter(lambda x: x.type == "message")
         m = m.mutate(seq=ibis.row_number().over(group_by="ticket_id", order_by=["at_s", "event_id"]))
         opening = (m.seq == 0) & (m.created_by == "agent") & (m.author_role == "agent")
-        return m.mutate(
+        return self._keep(m.mutate(
             is_opening=opening,
             is_reply=(m.author_role == "agent") & ~opening,
-        )
+        ))
 
     @cached_property
     def replies(self) -> ir.Table:
@@ -93,14 +106,14 @@ class Facts:
         j = cust.left_join(
             rep, [cust.ticket_id == rep.r_ticket, cust.next_reply_seq == rep.r_seq]
         )
-        return j.select(
+        return self._keep(j.select(
             "ticket_id",
             customer_message_at=j.at,
             reply_at=j.reply_at,
             agent=j.agent,
             reply_minutes=_minutes(j.reply_s, j.at_s),
             reply_business_minutes=_minutes(j.reply_b, j.at_b),
-        )
+        ))
 
     @cached_property
     def status_stretches(self) -> ir.Table:
@@ -127,10 +140,10 @@ class Facts:
                 group_by="ticket_id", order_by=[u.at_s.desc(), u._ord.desc(), u._eid.desc()]
             ),
         )
-        return u.mutate(
+        return self._keep(u.mutate(
             is_reopen=u.prev_status.isin(SOLVED) & ~u.status.isin(SOLVED),
             becomes_solved=u.status.isin(SOLVED) & ~u.prev_status.fill_null("new").isin(SOLVED),
-        )
+        ))
 
     @cached_property
     def interactions(self) -> ir.Table:
@@ -139,11 +152,11 @@ class Facts:
         e = e.filter(e.type == "interaction")
         any_segment = e.talk_seconds.notnull() | e.hold_seconds.notnull() | e.wrap_seconds.notnull()
         total = e.talk_seconds.fill_null(0) + e.hold_seconds.fill_null(0) + e.wrap_seconds.fill_null(0)
-        return e.select(
+        return self._keep(e.select(
             "event_id", "ticket_id", "at", "talk_seconds", "hold_seconds",
             agent=e.agent_id,
             handle_minutes=ibis.cases((any_segment, total / 60.0), else_=ibis.null("float64")),
-        )
+        ))
 
     @cached_property
     def tickets(self) -> ir.Table:
@@ -237,4 +250,4 @@ class Facts:
         )
         internal = [c for c in out.columns if c.endswith(("_s", "_b")) or c.startswith("_")]
         internal += ["last_solved_at_any", "next_contact_s"]
-        return out.drop(*[c for c in internal if c in out.columns])
+        return self._keep(out.drop(*[c for c in internal if c in out.columns]))

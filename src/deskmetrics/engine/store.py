@@ -102,7 +102,9 @@ def _stage_frame(table: Table, frame: pd.DataFrame, extra: Sequence[str]) -> pd.
     for name in extra:
         out[name] = frame[name].astype("object").where(frame[name].notna(), None)
     if table.key is None:
-        content = out[[c.name for c in table.columns]].astype(str).agg("\x1f".join, axis=1)
+        cells = out[[c.name for c in table.columns]].astype("object")
+        content = cells.apply(lambda col: col.map(lambda v: "" if pd.isna(v) else str(v)))
+        content = content.agg("\x1f".join, axis=1)
         out[ROW_HASH] = content.map(lambda s: hashlib.sha1(s.encode()).hexdigest())
     out["_row"] = frame["_row"].astype("int64") if "_row" in frame else range(1, len(frame) + 1)
     out["_file"] = ""

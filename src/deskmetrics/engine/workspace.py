@@ -56,8 +56,9 @@ class Workspace:
             {c: [] for c in canonical_schema(name).names}, schema=canonical_schema(name)
         )
 
-    def data_range(self) -> tuple[datetime, datetime]:
-        """Earliest and latest instant any ticket or event carries (UTC, naive)."""
+    def data_range(self, until_now: bool = True) -> tuple[datetime, datetime]:
+        """Earliest and latest instant any ticket or event carries (UTC, naive); with
+        `until_now`, the latest is at least the current time."""
         lo: list[datetime] = []
         hi: list[datetime] = []
         for name, col in (("tickets", "created_at"), ("events", "at")):
@@ -70,7 +71,7 @@ class Workspace:
         now = datetime.now(UTC).replace(tzinfo=None)
         if not lo:
             return now - timedelta(days=1), now
-        return min(lo), max([*hi, now])
+        return min(lo), max([*hi, now]) if until_now else max(hi)
 
     def calendar(self) -> BusinessCalendar:
         """The business-day table covering all data (built from the settings at query time)."""

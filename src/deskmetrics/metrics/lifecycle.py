@@ -11,10 +11,8 @@ from deskmetrics.metrics.base import (
     when,
 )
 
-SOLVED = when("is_solved", "is_true", left_out="tickets not solved (yet)")
-SOLVED_NOW = when(
-    "last_solved_at", "not_null", left_out="tickets reopened and not solved again"
-)
+SOLVED = when("first_solved_at", "not_null", left_out="tickets not solved (yet)")
+SOLVED_NOW = when("is_solved", "is_true", left_out="tickets reopened and not solved again")
 
 
 def _duration(

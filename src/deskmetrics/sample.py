@@ -1,0 +1,1227 @@
+"""Synthetic help-desk data: a realistic canonical data set of any size, for demos, tests and
+benchmarks.
+
+Everything is drawn vectorized with numpy, `CHUNK` tickets at a time, and written incrementally,
+so ten million tickets take minutes and bounded memory. The same seed gives the same data.
+
+How a ticket unfolds. Every ticket has the same fixed sequence of possible events, the *slots*
+(opening message, status new, bot acknowledgement, assignment, ..., reopen, closed). Scenario
+flags drawn per ticket decide which slots occur; the time from one occurring slot to the next is
+drawn per slot, on the customer's clock (calendar time) or on the agents' clock, which runs at
+full speed during office hours (Europe/Berlin) and crawls at night, at weekends and on public
+holidays. The events of a ticket are its occurring slots in slot order, so they are ordered by
+construction. Events after the end of the period have not happened yet and are left out: tickets
+created near the end are still open, as in a real export.
+
+Adding a table is adding a function: one that returns a chunk's rows (`_CHUNK_TABLES`, for tables
+that follow the tickets, such as surveys) or one that yields the rows of the whole data set once
+all tickets are drawn (`_WORLD_TABLES`, for tables such as customers), plus its Arrow schema in
+`_SCHEMAS`. What the tickets tell the later tables (each customer's first and last contact,
+volume per month) is gathered in `_World`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import holidays
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+__all__ = ["CHUNK", "DEFAULT_START", "Format", "default_days", "generate"]
+
+Format = Literal["parquet", "csv", "jsonl"]
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+I32 = npt.NDArray[np.int32]
+I8 = npt.NDArray[np.int8]
+Mask = npt.NDArray[np.bool_]
+Idx = npt.NDArray[np.integer[Any]]
+Gap = tuple[float | npt.NDArray[np.float64], float | npt.NDArray[np.float64]]
+
+#: Tickets drawn and written per step (bounds the memory, whatever the size of the data set).
+CHUNK = 250_000
+DEFAULT_START = datetime(2026, 1, 5, tzinfo=UTC)
+#: Time zone of the help desk (office hours, holidays) and of the demo's default schedule.
+LOCAL_TZ = "Europe/Berlin"
+MAX_DAYS = 730
+MAX_CUSTOMERS = 5_000_000
+
+HOUR = 3600
+DAY = 86_400
+_NEVER = np.iinfo(np.int64).max
+
+# --- vocabularies --------------------------------------------------------------------------------
+
+CHANNELS = ("email", "web", "chat", "phone", "social", "api")
+_EMAIL, _WEB, _CHAT, _PHONE, _SOCIAL, _API = range(6)
+_CHANNEL_P_OFFICE = (0.34, 0.18, 0.22, 0.15, 0.05, 0.06)
+_CHANNEL_P_OFF_HOURS = (0.52, 0.25, 0.05, 0.01, 0.09, 0.08)
+#: median first-reply delay on the agents' clock (seconds of office time), per channel
+_FIRST_REPLY_MEDIAN = (2.5 * HOUR, 2.0 * HOUR, 60.0, 60.0, 0.7 * HOUR, 3.0 * HOUR)
+
+PRIORITIES = ("low", "normal", "high", "urgent")
+_PRIORITY_P = (0.15, 0.60, 0.19, 0.06)
+_PRIORITY_DELAY = np.array([1.6, 1.0, 0.55, 0.2])
+
+GROUPS = ("technical", "billing", "accounts", "sales", "escalations")
+_GROUP_P = (0.40, 0.25, 0.20, 0.15, 0.0)  # escalations only receives reassigned tickets
+_TEAM_P = (0.34, 0.22, 0.18, 0.12, 0.14)
+_ESCALATIONS = 4
+_CONVERSION_P = np.array([0.02, 0.07, 0.03, 0.30, 0.02])
+
+TIERS = ("free", "standard", "premium", "enterprise")
+_TIER_P = (0.45, 0.35, 0.15, 0.05)
+SEGMENTS = ("consumer", "smb", "mid-market", "enterprise")
+COUNTRIES = ("DE", "AT", "CH", "FR", "NL", "ES", "IT", "PL", "SE", "GB", "IE", "US", "CA")
+_COUNTRY_P = (0.38, 0.07, 0.06, 0.08, 0.07, 0.04, 0.04, 0.03, 0.03, 0.10, 0.02, 0.06, 0.02)
+REGIONS = ("DACH", "EU", "UK", "NA")
+_COUNTRY_REGION = np.array([0, 0, 0, 1, 1, 1, 1, 1, 1, 2, 2, 3, 3])
+#: tickets of customers in North America are measured against the demo's US schedule
+_US_SCHEDULE = "support-us"
+
+BRANDS = ("Nimbus", "Nimbus Pay")
+_BRAND_P = (0.72, 0.28)
+_PRODUCTS = (("Nimbus Cloud", "Nimbus Mobile", "Nimbus API"), ("Pay Terminal", "Pay Online"))
+
+_FIRST_NAMES = (
+    "Anna", "Ben", "Clara", "David", "Elif", "Felix", "Greta", "Hannah", "Ivan", "Julia",
+    "Karim", "Lena", "Marco", "Nina", "Oskar", "Paula", "Quentin", "Rosa", "Samir", "Tara",
+    "Uwe", "Vera", "Wojtek", "Xenia", "Yusuf", "Zoe", "Lukas", "Mia", "Jonas", "Sofia",
+    "Emil", "Leonie", "Noah", "Ida", "Theo", "Marie", "Finn", "Lea", "Aylin", "Matteo",
+)  # fmt: skip
+_LAST_NAMES = (
+    "Schmidt", "Müller", "Weber", "Fischer", "Wagner", "Becker", "Hoffmann", "Schulz", "Koch",
+    "Richter", "Klein", "Wolf", "Neumann", "Schwarz", "Braun", "Zimmermann", "Krüger", "Hartmann",
+    "Lange", "Werner", "Kaya", "Novak", "Rossi", "Dubois", "Jansen", "Nowak", "Silva", "Berg",
+    "Lindqvist", "O'Brien", "Costa", "Yilmaz", "Horvat", "Kowalski", "Meyer", "Peters", "Vogel",
+    "Frank", "Roth", "Baumann",
+)  # fmt: skip
+
+# (group, subject, tag, two opening messages: a calm one and an upset one)
+_SUBJECTS: tuple[tuple[int, str, str, tuple[str, str]], ...] = (
+    (0, "Cannot log in", "login", (
+        "Hi, I can't log in to my account since this morning. The password reset email never "
+        "arrives. Could you help?",
+        "Login keeps failing with 'invalid credentials' although the password is correct. This "
+        "is really frustrating, I have a deadline today.")),
+    (0, "App crashes on startup", "crash", (
+        "The mobile app closes right after the splash screen on my phone. I reinstalled it twice.",
+        "Your app crashes every single time I open it since the last update. Unacceptable.")),
+    (0, "Data not syncing", "sync", (
+        "My changes on the desktop have not shown up on my phone for two days. Is sync paused?",
+        "Sync is broken again and I lost an afternoon of work. What is going on?")),
+    (0, "API returns errors", "api", (
+        "Our integration gets HTTP 500 responses from the orders endpoint since last night. "
+        "Request ids are attached.",
+        "We get 429 rate limit errors far below the documented limit, and our shop is down.")),
+    (0, "Dashboard very slow", "performance", (
+        "Reports on the dashboard take over a minute to load. Is there anything we can do?",
+        "Everything is extremely slow today. Is there an outage? Nobody on my team can work.")),
+    (1, "Charged twice", "double-charge", (
+        "I was charged twice for this month's subscription. Please refund the duplicate payment.",
+        "Two identical charges on my card! Please fix this immediately.")),
+    (1, "Refund request", "refund", (
+        "I bought the annual plan by mistake instead of the monthly one. Can I get a refund?",
+        "I cancelled before the renewal date and was still charged. I want my money back.")),
+    (1, "Invoice needs VAT number", "invoice", (
+        "Could you add our VAT number to the last invoice? Our accounting needs it.",
+        "Third time asking: our invoices still show the wrong company address.")),
+    (1, "Update payment method", "payment-method", (
+        "My card expired. How do I update the payment method on file?",
+        "The payment failed and now my account is locked. How do I change the card?")),
+    (2, "Change account email", "email-change", (
+        "I need to change the email address of my account to my new work address.",
+        "I can't change my email address, the confirmation link is always expired.")),
+    (2, "Delete my account", "deletion", (
+        "Please delete my account and all data associated with it. Thank you.",
+        "I asked to delete my account weeks ago and still get emails. Delete it now.")),
+    (2, "Add team members", "seats", (
+        "How can I invite three colleagues to our workspace?",
+        "Invitations to my colleagues never arrive, we have been trying all week.")),
+    (2, "Reset two-factor authentication", "2fa", (
+        "I lost my phone and can't get the two-factor code anymore. How can I regain access?",
+        "I'm locked out because of two-factor and your recovery codes don't work.")),
+    (3, "Pricing for a larger team", "pricing", (
+        "We are 60 people and are considering your business plan. Is there volume pricing?",
+        "Your pricing page is confusing. What would 60 seats actually cost us?")),
+    (3, "Upgrade plan", "upgrade", (
+        "We would like to upgrade to the premium plan. What happens to our current billing period?",
+        "I tried to upgrade but the checkout fails. I want to give you money, please help.")),
+    (3, "Trial extension", "trial", (
+        "Our trial ends tomorrow but we haven't finished evaluating. Could you extend it a week?",
+        "The trial expired in the middle of our evaluation. Can we get more time?")),
+    (3, "Request a demo", "demo", (
+        "Could we book a demo of the reporting features for our team next week?",
+        "I requested a demo twice through the website and never heard back.")),
+)  # fmt: skip
+
+_TEXTS: dict[str, tuple[str, ...]] = {
+    "agent_opening": (
+        "Following our phone call, I opened this ticket to track your request. We will keep you "
+        "posted here.",
+        "Hello, we noticed a problem with your account and opened this ticket to sort it out "
+        "with you.",
+        "As discussed in chat, I'm logging your request here so that nothing gets lost.",
+    ),
+    "bot": (
+        "Thanks for contacting us! We received your request and will get back to you soon.",
+        "This is an automatic confirmation: your request has been received. A member of our team "
+        "will reply shortly.",
+    ),
+    "first_reply": (  # a reply that settles the matter
+        "Thanks for reaching out! I found the cause and fixed it, everything should work again. "
+        "Just reply if anything else comes up.",
+        "Hello, sorry for the trouble. I have corrected the settings on your account, everything "
+        "should work as expected now.",
+        "Thanks for your patience. I have processed your request, you will see the change within "
+        "the next hour.",
+        "Happy to help! You'll find the steps in our help center article, which I have linked "
+        "below.",
+    ),
+    "asking": (  # a reply that needs the customer to answer
+        "Thank you for the details. To help further, could you send us a screenshot of the "
+        "error message?",
+        "Hi, I understand how annoying this is. Could you tell us which device and version you "
+        "are using?",
+        "Thanks for reaching out! I made a change on our side. Could you try again and let me "
+        "know if it works?",
+        "Hello, to protect your account we need to verify it first. Could you confirm the last "
+        "four digits of the card on file?",
+    ),
+    "reply": (
+        "Thanks for getting back to us. I have applied the change, please check again.",
+        "Glad to hear that! I'll mark this as solved, just reply if anything else comes up.",
+        "I checked with our specialists: this is a known issue and a fix is rolling out today.",
+        "Thank you, that screenshot helped. The problem is fixed on our side now.",
+    ),
+    "customer": (
+        "Thanks, that worked perfectly!",
+        "Unfortunately it still doesn't work, same error as before.",
+        "Here is the screenshot you asked for.",
+        "Any update? I haven't heard anything in a while.",
+        "Great, thank you for the quick help.",
+        "This is taking far too long. I'm really disappointed.",
+    ),
+    "note": (
+        "Checked the logs: the request failed at the payment provider. Waiting for their answer.",
+        "Customer is on the enterprise plan, handle with priority.",
+        "Looks like the same bug as last week's incident. Linked to the engineering issue.",
+        "Asked billing to verify the duplicate charge before replying.",
+        "Second contact about this, be extra careful with the reply.",
+    ),
+    "reopen": (
+        "Sorry to reopen this, but the problem is back.",
+        "It worked for a day and now it's broken again.",
+        "I still haven't received the refund you promised.",
+        "The fix didn't help after all, same issue again this morning.",
+    ),
+    "reopen_reply": (
+        "Sorry that it came back. I have now applied a permanent fix, please let us know if you "
+        "notice anything else.",
+        "Apologies, the refund was stuck. It has been sent again and should arrive in 3-5 days.",
+    ),
+}
+
+# --- the life of a ticket: slots -----------------------------------------------------------------
+
+EVENT_TYPES = ("message", "status", "assignment", "interaction")
+_MESSAGE, _STATUS, _ASSIGNMENT, _INTERACTION = range(4)
+ROLES = ("customer", "agent", "bot")
+_CUSTOMER, _AGENT, _BOT = range(3)
+STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
+_NONE = -1
+
+
+@dataclass(frozen=True)
+class _Slot:
+    name: str
+    type: int
+    role: int = _NONE  # for messages (the opening message of an agent-created ticket: agent)
+    status: int = _NONE  # for status events
+    public: bool = True  # for messages
+    text: str = ""  # _TEXTS key of the message body ("" for the ticket's opening message)
+
+
+_SLOTS: tuple[_Slot, ...] = (
+    _Slot("opening", _MESSAGE, _CUSTOMER),
+    _Slot("status_new", _STATUS, status=0),
+    _Slot("bot_ack", _MESSAGE, _BOT, text="bot"),
+    _Slot("assignment", _ASSIGNMENT),
+    _Slot("status_open", _STATUS, status=1),
+    _Slot("interaction", _INTERACTION),
+    _Slot("note", _MESSAGE, _AGENT, public=False, text="note"),
+    _Slot("status_hold", _STATUS, status=3),
+    _Slot("status_unhold", _STATUS, status=1),
+    _Slot("reply_1", _MESSAGE, _AGENT, text="first_reply"),
+    _Slot("status_pending_1", _STATUS, status=2),
+    _Slot("status_solved_1", _STATUS, status=4),
+    _Slot("customer_2", _MESSAGE, _CUSTOMER, text="customer"),
+    _Slot("status_open_2", _STATUS, status=1),
+    _Slot("reassignment", _ASSIGNMENT),
+    _Slot("interaction_2", _INTERACTION),
+    _Slot("reply_2", _MESSAGE, _AGENT, text="reply"),
+    _Slot("status_pending_2", _STATUS, status=2),
+    _Slot("status_solved_2", _STATUS, status=4),
+    _Slot("customer_3", _MESSAGE, _CUSTOMER, text="customer"),
+    _Slot("status_open_3", _STATUS, status=1),
+    _Slot("reply_3", _MESSAGE, _AGENT, text="reply"),
+    _Slot("status_solved_3", _STATUS, status=4),
+    _Slot("customer_reopen", _MESSAGE, _CUSTOMER, text="reopen"),
+    _Slot("status_reopen", _STATUS, status=1),
+    _Slot("reply_reopen", _MESSAGE, _AGENT, text="reopen_reply"),
+    _Slot("status_solved_again", _STATUS, status=4),
+    _Slot("status_closed", _STATUS, status=5),
+)
+_S = {s.name: i for i, s in enumerate(_SLOTS)}
+_SLOT_TYPE = np.array([s.type for s in _SLOTS], dtype=np.int8)
+_SLOT_ROLE = np.array([s.role for s in _SLOTS], dtype=np.int8)
+_SLOT_STATUS = np.array([s.status for s in _SLOTS], dtype=np.int8)
+_SLOT_PUBLIC = np.array([s.public for s in _SLOTS])
+
+# Scenario shares (of all tickets unless said otherwise)
+P_AGENT_CREATED = 0.05
+P_UNANSWERED = 0.03  # of customer-created tickets: never get a human reply
+P_SPAM_SOLVED = 0.4  # of unanswered tickets: solved without a reply (spam, duplicates)
+P_BOT_ACK = 0.6  # of customer-created email and web tickets
+P_STATUS_NEW = 0.10
+P_NOTE = 0.15
+P_HOLD = 0.05
+P_ROUNDS = (0.80, 0.16, 0.04)  # one, two or three customer-agent exchanges
+P_ESCALATED = 0.25  # of tickets with more than one exchange
+P_UNSOLVED = 0.06  # answered, but never solved (left open or pending)
+P_REOPEN = 0.09  # of solved tickets
+P_CLOSED = 0.05  # of solved tickets
+P_FOLLOW_UP = 0.07  # the same customer writes again about the same thing within a few days
+
+
+# --- the data set and its clocks -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Plan:
+    tickets: int
+    seed: int
+    start: int  # epoch seconds
+    days: int
+    customers: int
+    agents: int
+
+    @property
+    def end(self) -> int:
+        return self.start + self.days * DAY
+
+
+def default_days(tickets: int) -> int:
+    """Length of the period for `tickets` tickets when none is given: about 150 a day, at least
+    four weeks and at most two years."""
+    return int(min(MAX_DAYS, max(28, -(-tickets // 150))))
+
+
+@dataclass(frozen=True)
+class _Clock:
+    """Hour by hour from a day before the start until long after the end."""
+
+    knots: I64  # epoch seconds of the hour boundaries (hours + 1)
+    office: Mask  # per hour: weekday office hours in LOCAL_TZ, not a public holiday
+    month: I64  # per hour: calendar month (UTC), counted from the start's month
+    effort: F64  # agents' clock at each knot: seconds of office-speed work done so far
+    arrivals: I64  # tickets created before each knot
+
+    def to_effort(self, t: F64 | I64) -> F64:
+        return np.interp(t, self.knots, self.effort)
+
+    def from_effort(self, u: F64) -> F64:
+        return np.interp(u, self.effort, self.knots)
+
+
+# ticket arrivals per local hour, relative to a weekday's office hours: weekday, Saturday, Sunday
+_ARRIVALS = np.array([
+    [.06, .05, .04, .04, .05, .08, .15, .35, .9, 1.1, 1.15, 1.1, .85, .95, 1.05, 1.0, .95, .85,
+     .5, .4, .3, .22, .15, .1],
+    [.05, .04, .03, .03, .03, .04, .06, .1, .18, .28, .32, .32, .3, .28, .28, .26, .24, .22,
+     .2, .18, .15, .12, .1, .07],
+    [.05, .04, .03, .03, .03, .03, .05, .07, .12, .18, .22, .22, .2, .2, .2, .2, .2, .2,
+     .2, .2, .18, .14, .1, .07],
+])  # fmt: skip
+# how fast the agents' clock runs per local hour: weekday, Saturday, Sunday and holidays
+_EFFORT = np.array(
+    [
+        [0.02] * 7 + [0.25] + [1.0] * 10 + [0.25] * 3 + [0.02] * 3,
+        [0.02] * 9 + [0.12] * 8 + [0.02] * 7,
+        [0.02] * 24,
+    ]
+)
+
+
+def _clock(plan: _Plan, rng: np.random.Generator) -> _Clock:
+    # events that would come after the end are dropped, so the clock may stop soon after it
+    before, after = 24, 48
+    hours = before + plan.days * 24 + after
+    knots = plan.start + HOUR * (np.arange(hours + 1, dtype=np.int64) - before)
+    local = pd.to_datetime(knots[:-1] + HOUR // 2, unit="s", utc=True).tz_convert(LOCAL_TZ)
+    hour = local.hour.to_numpy()
+    dow = local.dayofweek.to_numpy()
+    day = local.tz_localize(None).normalize()
+    years = range(int(local.year.min()), int(local.year.max()) + 1)
+    holiday = day.isin(pd.to_datetime(list(holidays.country_holidays("DE", years=years))))
+    kind = np.where(holiday | (dow == 6), 2, np.where(dow == 5, 1, 0))
+    office = (kind == 0) & (hour >= 8) & (hour < 18)
+
+    # volume: daily noise, a few incident days, slow growth; nothing outside the period
+    day_no = ((day - day[0]).days).to_numpy()
+    noise = rng.lognormal(0.0, 0.12, day_no[-1] + 1)
+    incident = rng.random(day_no[-1] + 1) < 0.03
+    noise[incident] *= rng.uniform(1.8, 3.0, int(incident.sum()))
+    growth = 1.0 + 0.25 * (knots[:-1] - plan.start) / (365 * DAY)
+    weight = _ARRIVALS[kind, hour] * noise[day_no] * growth
+    inside = (knots[:-1] >= plan.start) & (knots[:-1] < plan.end)
+    weight = np.where(inside, weight, 0.0)
+    counts = rng.multinomial(plan.tickets, weight / weight.sum())
+    arrivals = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+
+    speed = _EFFORT[kind, hour]
+    effort = np.concatenate([[0.0], np.cumsum(speed * HOUR)])
+    utc = pd.to_datetime(knots[:-1], unit="s", utc=True)
+    start = pd.Timestamp(plan.start, unit="s", tz="UTC")
+    month = ((utc.year - start.year) * 12 + utc.month - start.month).to_numpy().astype(np.int64)
+    return _Clock(knots, office, month, effort.astype(np.float64), arrivals)
+
+
+@dataclass(frozen=True)
+class _Agents:
+    ids: list[str]
+    names: list[str]
+    team: I64
+    left_at: I64  # epoch seconds the agent left (inactive), _NEVER while active
+    weight: F64  # share of the team's tickets (some agents are busier)
+
+    def pick(self, rng: np.random.Generator, team: I64, at: I64) -> I64:
+        """An agent of `team` who was still there at `at`, per ticket."""
+        u, u2 = rng.random(len(team)), rng.random(len(team))
+        out = np.zeros(len(team), dtype=np.int64)
+        for g in range(len(GROUPS)):
+            sel = np.flatnonzero(team == g)
+            if not len(sel):
+                continue
+            members = np.flatnonzero(self.team == g)
+            chosen = members[_draw(self.weight[members], u[sel])]
+            gone = at[sel] >= self.left_at[chosen]
+            if gone.any():
+                stayers = members[self.left_at[members] == _NEVER]
+                chosen[gone] = stayers[_draw(self.weight[stayers], u2[sel][gone])]
+            out[sel] = chosen
+        return out
+
+
+def _agents(plan: _Plan, rng: np.random.Generator) -> _Agents:
+    n = plan.agents
+    # team sizes follow the teams' shares of the work (largest remainder), two at least
+    share = np.asarray(_TEAM_P) * n
+    size = np.maximum(np.floor(share).astype(np.int64), 2)
+    size[np.argsort(size - share)[: n - size.sum()]] += 1
+    team = np.repeat(np.arange(len(GROUPS), dtype=np.int64), size)
+    # one in ten has left during the period; never the first two of a team
+    may_leave = np.ones(n, dtype=bool)
+    may_leave[np.concatenate([[0], np.cumsum(size)[:-1]])] = False
+    may_leave[np.concatenate([[0], np.cumsum(size)[:-1]]) + 1] = False
+    leaves = np.zeros(n, dtype=bool)
+    leaves[rng.choice(np.flatnonzero(may_leave), max(1, round(n / 10)), replace=False)] = True
+    left = plan.start + (rng.uniform(0.3, 0.8, n) * plan.days * DAY).astype(np.int64)
+    left_at = np.where(leaves, left, _NEVER).astype(np.int64)
+    combos = rng.permutation(len(_FIRST_NAMES) * len(_LAST_NAMES))[:n]
+    names = [
+        f"{_FIRST_NAMES[c // len(_LAST_NAMES)]} {_LAST_NAMES[c % len(_LAST_NAMES)]}" for c in combos
+    ]
+    ids = [f"A{i + 1:04d}" for i in range(n)]
+    return _Agents(ids, names, team, left_at, rng.lognormal(0.0, 0.35, n))
+
+
+@dataclass
+class _Customers:
+    weight_cdf: F64  # cumulative contact propensity (a few customers write very often)
+    tier: I8
+    segment: I8
+    country: I8
+    brand: I8
+    joined: I64  # epoch seconds
+    first_contact: I64  # epoch seconds, _NEVER when the customer opened no ticket
+    last_contact: I64  # epoch seconds, -1 when the customer opened no ticket
+
+    def draw(self, rng: np.random.Generator, n: int) -> I64:
+        return _draw_cdf(self.weight_cdf, rng.random(n))
+
+
+def _customers(plan: _Plan, rng: np.random.Generator) -> _Customers:
+    n = plan.customers
+    tier = _pick(rng, _TIER_P, n).astype(np.int8)
+    segment = np.where(tier == 3, 3, _pick(rng, (0.45, 0.4, 0.15, 0.0), n)).astype(np.int8)
+    weight = rng.lognormal(0.0, 1.1, n) * np.array([0.8, 1.0, 1.3, 1.8])[tier]
+    # most were customers before the period began, some join during it
+    old = plan.start - (rng.uniform(1, 1500, n) * DAY).astype(np.int64)
+    new = plan.start + (rng.random(n) * plan.days * DAY).astype(np.int64)
+    joined = np.where(rng.random(n) < 0.8, old, new).astype(np.int64)
+    return _Customers(
+        weight_cdf=np.cumsum(weight),
+        tier=tier,
+        segment=segment,
+        country=_pick(rng, _COUNTRY_P, n).astype(np.int8),
+        brand=_pick(rng, _BRAND_P, n).astype(np.int8),
+        joined=joined,
+        first_contact=np.full(n, _NEVER, dtype=np.int64),
+        last_contact=np.full(n, -1, dtype=np.int64),
+    )
+
+
+@dataclass
+class _World:
+    """Everything drawn once for the whole data set, and what the tickets tell later tables."""
+
+    plan: _Plan
+    clock: _Clock
+    agents: _Agents
+    customers: _Customers
+    next_event: int = 0  # events numbered so far
+    tickets_per_month: I64 | None = None
+    phone_seconds_per_month: I64 | None = None
+
+    def record(self, chunk: _Chunk) -> None:
+        """Remember what later tables need from a chunk of tickets."""
+        c = self.customers
+        ids, first = np.unique(chunk.requester, return_index=True)
+        c.first_contact[ids] = np.minimum(c.first_contact[ids], chunk.created[first])
+        ids, last = np.unique(chunk.requester[::-1], return_index=True)
+        c.last_contact[ids] = np.maximum(c.last_contact[ids], chunk.created[::-1][last])
+        months = int(self.clock.month.max()) + 1
+        month = self.clock.month[chunk.hour]
+        per = np.bincount(month, minlength=months).astype(np.int64)
+        phone = np.bincount(month, weights=chunk.phone_seconds, minlength=months)
+        if self.tickets_per_month is None or self.phone_seconds_per_month is None:
+            self.tickets_per_month = per
+            self.phone_seconds_per_month = phone.astype(np.int64)
+        else:
+            self.tickets_per_month += per
+            self.phone_seconds_per_month += phone.astype(np.int64)
+        self.next_event += len(chunk.ev_ticket)
+
+
+def _plan(tickets: int, seed: int, start: datetime | None, days: int | None) -> _Plan:
+    if tickets < 1:
+        raise ValueError(f"tickets must be at least 1, got {tickets}")
+    if days is not None and days < 1:
+        raise ValueError(f"days must be at least 1, got {days}")
+    begin = start or DEFAULT_START
+    if begin.tzinfo is None:
+        begin = begin.replace(tzinfo=UTC)
+    period = days if days is not None else default_days(tickets)
+    months = period / 30.4
+    # about 0.15 contacts per customer and month; a help desk has two dozen agents or more
+    customers = max(50, min(round(tickets / months / 0.15), 8 * tickets, MAX_CUSTOMERS))
+    agents = int(np.clip(round(tickets / period / 40), 24, 400))
+    return _Plan(tickets, seed, int(begin.timestamp()), period, customers, agents)
+
+
+# --- tickets and their events, one chunk at a time ------------------------------------------------
+
+
+@dataclass
+class _Chunk:
+    first: int  # global number of the chunk's first ticket (0-based)
+    hour: I64  # hour of the clock each ticket was created in
+    created: I64
+    requester: I64
+    channel: I64
+    priority: I64
+    group: I64  # the team it ends with
+    assignee: I64  # the agent it ends with, -1 when never assigned
+    agent_created: Mask
+    subject: I64
+    vip: Mask
+    converted: Mask
+    brand: I64
+    product: I64
+    region: I64
+    phone_seconds: F64  # talk time of the ticket's calls
+    assignee_1: I64  # the first agent; after a reassignment, assignee_2 in group_2
+    assignee_2: I64
+    group_1: I64
+    group_2: I64
+    talk: I32  # per call (first, second) and ticket: seconds talking, on hold, wrapping up
+    hold: I32
+    wrap: I32
+    # events: one entry per event, ticket by ticket in slot order
+    ev_ticket: I32  # the chunk's ticket (0-based)
+    ev_slot: I8
+    ev_at: I64
+    ev_body: I32  # index into _BODIES, -1 = none
+
+
+def _bodies() -> tuple[list[str], dict[str, int]]:
+    pool: list[str] = []
+    start: dict[str, int] = {}
+    for _, _, _, opening in _SUBJECTS:
+        pool.extend(opening)
+    for key, texts in _TEXTS.items():
+        start[key] = len(pool)
+        pool.extend(texts)
+    return pool, start
+
+
+_BODIES, _BODY_START = _bodies()
+_SUBJECT_GROUP = np.array([s[0] for s in _SUBJECTS])
+_SUBJECTS_OF_GROUP = [np.flatnonzero(np.equal(_SUBJECT_GROUP, g)) for g in range(len(GROUPS))]
+
+
+def _make_chunk(world: _World, index: int) -> _Chunk:
+    plan, clock = world.plan, world.clock
+    first = index * CHUNK
+    n = min(CHUNK, plan.tickets - first)
+    rng = np.random.default_rng([plan.seed, 2, index])
+    local = np.arange(n, dtype=np.int64)
+
+    # arrival: the multinomial hour counts of the clock, spread evenly at random within the hour
+    k = first + local
+    hour = np.searchsorted(clock.arrivals, k, side="right") - 1
+    in_hour = k - clock.arrivals[hour]
+    per_hour = clock.arrivals[hour + 1] - clock.arrivals[hour]
+    created = clock.knots[hour] + ((in_hour + rng.random(n)) / per_hour * HOUR).astype(np.int64)
+    office = clock.office[hour]
+
+    channel = np.where(
+        office, _pick(rng, _CHANNEL_P_OFFICE, n), _pick(rng, _CHANNEL_P_OFF_HOURS, n)
+    )
+    priority = _pick(rng, _PRIORITY_P, n)
+
+    # who writes: skewed customers, plus follow-ups by the customer of a ticket a few days back
+    base = world.customers.draw(rng, n)
+    window = max(1, int(4 * plan.tickets / plan.days))
+    follow = rng.random(n) < P_FOLLOW_UP
+    parent = local - 1 - (rng.random(n) * window).astype(np.int64)
+    parent = np.where(follow & (parent >= 0), parent, local)
+    while True:  # follow the chain to the first ticket (pointer jumping, log depth)
+        root = parent[parent]
+        if np.array_equal(root, parent):
+            break
+        parent = root
+    requester = base[parent]
+    group = _pick(rng, _GROUP_P, n)
+    subject = _subject_of(rng, group)
+    same_topic = (parent != local) & (rng.random(n) < 0.7)
+    group = np.where(same_topic, group[parent], group)
+    subject = np.where(same_topic, subject[parent], subject)
+
+    cust = world.customers
+    tier = cust.tier[requester]
+
+    # scenario flags
+    agent_created = rng.random(n) < P_AGENT_CREATED
+    unanswered = ~agent_created & (rng.random(n) < P_UNANSWERED)
+    answered = ~unanswered
+    assigned = answered | (rng.random(n) < 0.5)
+    spam = unanswered & (rng.random(n) < P_SPAM_SOLVED)
+    rounds = 1 + _pick(rng, P_ROUNDS, n)
+    live = (channel == _CHAT) | (channel == _PHONE)
+    live_now = live & office  # picked up at once; off hours it waits like an email
+    unsolved = answered & (rng.random(n) < P_UNSOLVED)
+    pending_1 = answered & (rng.random(n) < np.where(rounds == 1, 0.1, 0.6))
+    pending_2 = answered & (rounds == 3) & (rng.random(n) < 0.6)
+    hold = answered & (rng.random(n) < P_HOLD)
+    open_1 = answered & (hold | (~pending_1 & ((rounds >= 2) | unsolved)) | (rng.random(n) < 0.05))
+    escalated = answered & (rounds >= 2) & (rng.random(n) < P_ESCALATED)
+    reopen = answered & ~unsolved & (rng.random(n) < P_REOPEN)
+    solved = (answered & ~unsolved) | spam
+    email_like = (channel == _EMAIL) | (channel == _WEB)
+
+    present = np.zeros((n, len(_SLOTS)), dtype=bool)
+    s = _S
+
+    def on(name: str, mask: Mask) -> None:
+        present[:, s[name]] = mask
+
+    on("opening", np.ones(n, dtype=bool))
+    on("status_new", ~agent_created & (rng.random(n) < P_STATUS_NEW))
+    on("bot_ack", ~agent_created & email_like & (rng.random(n) < P_BOT_ACK))
+    on("assignment", assigned)
+    on("status_open", open_1)
+    on("interaction", live & answered)
+    on("note", answered & (rng.random(n) < P_NOTE))
+    on("status_hold", hold)
+    on("status_unhold", hold)
+    on("reply_1", answered)
+    on("status_pending_1", pending_1)
+    on("status_solved_1", (solved & (rounds == 1)) | spam)
+    two = answered & (rounds >= 2)
+    on("customer_2", two)
+    on("status_open_2", two & pending_1)
+    on("reassignment", escalated)
+    on("interaction_2", two & (channel == _PHONE) & (rng.random(n) < 0.5))
+    on("reply_2", two)
+    on("status_pending_2", pending_2)
+    on("status_solved_2", solved & answered & (rounds == 2))
+    three = answered & (rounds == 3)
+    on("customer_3", three)
+    on("status_open_3", three & pending_2)
+    on("reply_3", three)
+    on("status_solved_3", solved & answered & (rounds == 3))
+    for name in ("customer_reopen", "status_reopen", "reply_reopen", "status_solved_again"):
+        on(name, reopen)
+    on("status_closed", solved & (rng.random(n) < P_CLOSED))
+
+    # calls and chats: talk, hold and wrap-up seconds
+    phone = channel == _PHONE
+    talk = np.rint(rng.lognormal(np.log(np.where(phone, 360, 540)), 0.6, (2, n))).astype(np.int64)
+    held = rng.random((2, n)) < np.where(phone, 0.4, 0.15)
+    hold_s = np.where(held, np.rint(rng.lognormal(np.log(60), 0.8, (2, n))), 0).astype(np.int64)
+    wrap = np.rint(rng.lognormal(np.log(np.where(phone, 75, 45)), 0.5, (2, n))).astype(np.int64)
+    talk = np.maximum(talk, 5)
+    session = talk + hold_s + wrap
+
+    # time from one event to the next: (calendar seconds, seconds on the agents' clock)
+    speed = _PRIORITY_DELAY[priority]
+
+    def logn(median: float | F64, sigma: float) -> F64:
+        return np.asarray(rng.lognormal(np.log(median), sigma, n), dtype=np.float64)
+
+    def instant() -> F64:
+        return rng.uniform(1, 3, n)
+
+    def reply(median: float) -> Gap:
+        return 0.0, logn(median, 1.1) * speed
+
+    def maybe_later(p: float, median: float) -> Gap:
+        return instant(), np.where(rng.random(n) < p, logn(median, 1.0), 0.0)
+
+    # drawn slot by slot (a function per slot), so that only one slot's gaps are in memory
+    gaps: dict[str, Callable[[], Gap]] = {
+        "status_new": lambda: (1.0, 0.0),
+        "bot_ack": lambda: (rng.uniform(5, 55, n), 0.0),
+        "assignment": lambda: (
+            np.where(agent_created, rng.uniform(1, 5, n), 0)
+            + np.where(live_now & ~agent_created, rng.uniform(3, 40, n), 0),
+            np.where(agent_created | live_now, 0, logn(8 * 60, 1.0)),
+        ),
+        "status_open": lambda: (
+            np.where(live_now, instant(), 0),
+            np.where(live_now, 0, rng.uniform(5, 300, n)),
+        ),
+        "interaction": lambda: (session[0].astype(np.float64), 0.0),
+        "note": lambda: (0.0, logn(15 * 60, 1.0)),
+        "status_hold": lambda: (0.0, rng.uniform(30, 600, n)),
+        "status_unhold": lambda: (0.0, logn(5 * HOUR, 0.8)),
+        "reply_1": lambda: (
+            np.where(live_now, rng.uniform(10, 120, n), 0),
+            np.where(live_now, 0, logn(np.asarray(_FIRST_REPLY_MEDIAN)[channel], 1.1) * speed),
+        ),
+        "status_pending_1": lambda: (instant(), 0.0),
+        "status_solved_1": lambda: (
+            np.where(pending_1, logn(3 * DAY, 0.4), np.where(spam, 0, instant())),
+            np.where(spam, logn(HOUR, 1.0), 0),
+        ),
+        "customer_2": lambda: (logn(6 * HOUR, 1.2), 0.0),
+        "status_open_2": lambda: (instant(), 0.0),
+        "reassignment": lambda: (0.0, logn(30 * 60, 1.0)),
+        "interaction_2": lambda: (session[1].astype(np.float64), logn(HOUR, 1.0)),
+        "reply_2": lambda: reply(2 * HOUR),
+        "status_pending_2": lambda: (instant(), 0.0),
+        "status_solved_2": lambda: maybe_later(0.25, 3 * HOUR),
+        "customer_3": lambda: (logn(8 * HOUR, 1.2), 0.0),
+        "status_open_3": lambda: (instant(), 0.0),
+        "reply_3": lambda: reply(2 * HOUR),
+        "status_solved_3": lambda: maybe_later(0.25, 2 * HOUR),
+        "customer_reopen": lambda: (logn(1.5 * DAY, 1.0), 0.0),
+        "status_reopen": lambda: (instant(), 0.0),
+        "reply_reopen": lambda: reply(2 * HOUR),
+        "status_solved_again": lambda: maybe_later(0.3, 4 * HOUR),
+        "status_closed": lambda: (4 * DAY + rng.uniform(0, HOUR, n), 0.0),
+    }
+    at = np.empty((n, len(_SLOTS)), dtype=np.int64)
+    at[:, 0] = created
+    now = created.copy()
+    for i, slot in enumerate(_SLOTS[1:], start=1):
+        calendar, effort = gaps[slot.name]()
+        if isinstance(effort, float) and effort == 0.0:
+            later = now + calendar
+        else:
+            later = clock.from_effort(clock.to_effort(now) + effort) + calendar
+        t = np.maximum(np.rint(later).astype(np.int64), now + 1)  # strictly after the last event
+        at[:, i] = t
+        now = np.where(present[:, i], t, now)
+    present &= at < plan.end  # what lies after the end of the period has not happened yet
+
+    # the agents: the first assignee, and after a reassignment someone (maybe in another team)
+    assignee_1 = world.agents.pick(rng, group, created)
+    group_2 = np.where(escalated & (rng.random(n) < 0.6), _ESCALATIONS, group)
+    assignee_2 = np.where(escalated, world.agents.pick(rng, group_2, created), assignee_1)
+    reassigned = present[:, s["reassignment"]]
+    final_group = np.where(reassigned, group_2, group)
+    final_assignee = np.where(reassigned, assignee_2, assignee_1)
+    final_assignee = np.where(present[:, s["assignment"]], final_assignee, -1)
+
+    # the events, ticket by ticket in slot order
+    ev_ticket_64, ev_slot_64 = np.nonzero(present)
+    ev_at = at[ev_ticket_64, ev_slot_64]
+    del at
+    ev_ticket = ev_ticket_64.astype(np.int32)
+    ev_slot = ev_slot_64.astype(np.int8)
+    del ev_ticket_64, ev_slot_64
+    m = len(ev_ticket)
+    body = np.full(m, -1, dtype=np.int32)
+    variant = rng.integers(0, 1 << 30, m, dtype=np.int32)
+    for i, slot in enumerate(_SLOTS):
+        if slot.text:
+            sel = ev_slot == i
+            body[sel] = _BODY_START[slot.text] + variant[sel] % len(_TEXTS[slot.text])
+    # an agent reply that the customer answers asks for something
+    asks = ((ev_slot == s["reply_1"]) & (rounds[ev_ticket] >= 2)) | (
+        (ev_slot == s["reply_2"]) & (rounds[ev_ticket] == 3)
+    )
+    body[asks] = _BODY_START["asking"] + variant[asks] % len(_TEXTS["asking"])
+    opening = np.flatnonzero(ev_slot == 0)
+    by_agent = agent_created[ev_ticket[opening]]
+    calm = tier[ev_ticket[opening]] >= 1
+    upset = (variant[opening] % 4 == 0) | (~calm & (variant[opening] % 3 == 0))
+    text = 2 * subject[ev_ticket[opening]] + upset
+    # an agent opens a ticket after a call, after a chat, or because they noticed something
+    how = np.array([1, 1, 2, 0, 1, 1])[channel[ev_ticket[opening]]]
+    text_agent = _BODY_START["agent_opening"] + how
+    body[opening] = np.where(by_agent, text_agent, text)
+    del variant
+    calls = present[:, s["interaction"]] * talk[0] + present[:, s["interaction_2"]] * talk[1]
+    phone_seconds = np.where(phone, calls, 0).astype(np.float64)
+
+    brand = cust.brand[requester].astype(np.int64)
+    products = np.array([len(p) for p in _PRODUCTS])
+    product_start = np.concatenate([[0], np.cumsum(products)[:-1]])
+    product = product_start[brand] + (rng.random(n) * products[brand]).astype(np.int64)
+    converted = answered & (rng.random(n) < _CONVERSION_P[group])
+    return _Chunk(
+        first=first,
+        hour=hour,
+        created=created,
+        requester=requester,
+        channel=channel,
+        priority=priority,
+        group=final_group,
+        assignee=final_assignee,
+        agent_created=agent_created,
+        subject=subject,
+        vip=tier >= 2,
+        converted=converted,
+        brand=brand,
+        product=product,
+        region=_COUNTRY_REGION[cust.country[requester]],
+        phone_seconds=phone_seconds,
+        assignee_1=assignee_1,
+        assignee_2=assignee_2,
+        group_1=group,
+        group_2=group_2,
+        talk=talk.astype(np.int32),
+        hold=hold_s.astype(np.int32),
+        wrap=wrap.astype(np.int32),
+        ev_ticket=ev_ticket,
+        ev_slot=ev_slot,
+        ev_at=ev_at,
+        ev_body=body,
+    )
+
+
+def _subject_of(rng: np.random.Generator, group: I64) -> I64:
+    counts = np.array([len(s) for s in _SUBJECTS_OF_GROUP])
+    starts = np.array([s[0] if len(s) else 0 for s in _SUBJECTS_OF_GROUP])
+    pos = (rng.random(len(group)) * counts[group]).astype(np.int64)
+    return (starts[group] + pos).astype(np.int64)
+
+
+def _pick(rng: np.random.Generator, p: tuple[float, ...], n: int) -> I64:
+    """n draws of an index with probabilities p."""
+    return _draw(np.asarray(p, dtype=np.float64), rng.random(n))
+
+
+def _draw(weight: F64, u: F64) -> I64:
+    return _draw_cdf(np.cumsum(weight), u)
+
+
+def _draw_cdf(cdf: F64, u: F64) -> I64:
+    idx = np.searchsorted(cdf, u * cdf[-1], side="right")
+    return np.minimum(idx, len(cdf) - 1).astype(np.int64)
+
+
+# --- tables --------------------------------------------------------------------------------------
+
+_TS = pa.timestamp("us", tz="UTC")
+_SCHEMAS: dict[str, pa.Schema] = {
+    "tickets": pa.schema([
+        ("ticket_id", pa.string()), ("created_at", _TS), ("requester_id", pa.string()),
+        ("channel", pa.string()), ("priority", pa.string()), ("group", pa.string()),
+        ("assignee_id", pa.string()), ("created_by", pa.string()), ("schedule_id", pa.string()),
+        ("subject", pa.string()), ("tags", pa.string()), ("converted", pa.bool_()),
+        ("brand", pa.string()), ("product", pa.string()), ("region", pa.string()),
+    ]),
+    "events": pa.schema([
+        ("event_id", pa.string()), ("ticket_id", pa.string()), ("at", _TS),
+        ("type", pa.string()), ("author_role", pa.string()), ("author_id", pa.string()),
+        ("public", pa.bool_()), ("body", pa.string()), ("status", pa.string()),
+        ("assignee_id", pa.string()), ("group", pa.string()), ("agent_id", pa.string()),
+        ("talk_seconds", pa.int32()), ("hold_seconds", pa.int32()), ("wrap_seconds", pa.int32()),
+    ]),
+    "agents": pa.schema([
+        ("agent_id", pa.string()), ("name", pa.string()), ("team", pa.string()),
+        ("active", pa.bool_()),
+    ]),
+    "customers": pa.schema([
+        ("customer_id", pa.string()), ("created_at", _TS), ("churned_at", _TS),
+        ("tier", pa.string()), ("segment", pa.string()), ("country", pa.string()),
+    ]),
+    "costs": pa.schema([
+        ("period_start", pa.date32()), ("period_end", pa.date32()), ("amount", pa.float64()),
+        ("currency", pa.string()), ("category", pa.string()),
+    ]),
+}  # fmt: skip
+
+
+def _ids(prefix: str, numbers: I64, width: int) -> pa.Array:
+    digits = pc.utf8_lpad(pc.cast(pa.array(numbers), pa.string()), width, "0")
+    return pc.binary_join_element_wise(prefix, digits, "")
+
+
+def _take(values: tuple[str, ...] | list[str], idx: Idx) -> pa.Array:
+    """values[idx] as strings; a negative index is null."""
+    return pa.array(values, pa.string()).take(pa.array(idx, mask=idx < 0))
+
+
+def _times(seconds: I64, missing: Mask | None = None) -> pa.Array:
+    return pa.array(seconds * 1_000_000, pa.int64(), mask=missing).cast(_TS)
+
+
+def _customer_ids(idx: I64) -> pa.Array:
+    return _ids("C", idx + 1, 8)
+
+
+def _tickets_table(world: _World, c: _Chunk) -> pa.Table:
+    n = len(c.created)
+    tags = [f"{GROUPS[g]};{tag}" for g, _, tag, _ in _SUBJECTS]
+    tags = [t for tag in tags for t in (tag, tag + ";vip")]
+    products = [p for brand in _PRODUCTS for p in brand]
+    us = c.region == REGIONS.index("NA")
+    return pa.table(
+        {
+            "ticket_id": _ids("T", c.first + 1 + np.arange(n, dtype=np.int64), 9),
+            "created_at": _times(c.created),
+            "requester_id": _customer_ids(c.requester),
+            "channel": _take(CHANNELS, c.channel),
+            "priority": _take(PRIORITIES, c.priority),
+            "group": _take(GROUPS, c.group),
+            "assignee_id": _take(world.agents.ids, c.assignee),
+            "created_by": _take(("customer", "agent"), c.agent_created.astype(np.int64)),
+            "schedule_id": _take((_US_SCHEDULE,), np.where(us, 0, -1)),
+            "subject": _take([s[1] for s in _SUBJECTS], c.subject),
+            "tags": _take(tags, 2 * c.subject + c.vip),
+            "converted": pa.array(c.converted, pa.bool_()),
+            "brand": _take(BRANDS, c.brand),
+            "product": _take(products, c.product),
+            "region": _take(REGIONS, c.region),
+        },
+        schema=_SCHEMAS["tickets"],
+    )
+
+
+def _events_table(world: _World, c: _Chunk) -> pa.Table:
+    """The chunk's events; each column is made and converted on its own (bounded memory)."""
+    m = len(c.ev_ticket)
+    s = _S
+    slot, ticket = c.ev_slot, c.ev_ticket
+    kind = _SLOT_TYPE[slot]
+    agents = world.agents.ids
+    n_agents = len(agents)
+    message = kind == _MESSAGE
+    role = np.where(message, _SLOT_ROLE[slot], _NONE)
+    role = np.where((slot == 0) & c.agent_created[ticket], _AGENT, role)
+    # the agent working on the ticket at the time of the event
+    late = slot >= s["reassignment"]
+    agent = np.where(late, c.assignee_2[ticket], c.assignee_1[ticket]).astype(np.int32)
+    # author: index into [agents..., bot, the chunk's requesters...]
+    author = np.full(m, _NONE, dtype=np.int32)
+    author = np.where(role == _AGENT, agent, author)
+    author = np.where(role == _BOT, n_agents, author)
+    author = np.where(role == _CUSTOMER, n_agents + 1 + ticket, author)
+    author = np.where((kind == _STATUS) & (slot != s["status_new"]), agent, author)
+    bot = pa.array([*agents, "bot"], pa.string())
+    people = pa.concat_arrays([bot, _customer_ids(c.requester)])
+    first_assign, reassign = slot == s["assignment"], slot == s["reassignment"]
+    assignee = np.where(first_assign, c.assignee_1[ticket], _NONE)
+    assignee = np.where(reassign, c.assignee_2[ticket], assignee)
+    group = np.where(first_assign, c.group_1[ticket], _NONE)
+    group = np.where(reassign, c.group_2[ticket], group)
+    call = np.where(slot == s["interaction"], 0, np.where(slot == s["interaction_2"], 1, _NONE))
+    ticket_ids = _ids("T", c.first + 1 + np.arange(len(c.created), dtype=np.int64), 9)
+    columns: dict[str, Callable[[], pa.Array]] = {
+        "event_id": lambda: _ids("E", world.next_event + 1 + np.arange(m, dtype=np.int64), 10),
+        "ticket_id": lambda: ticket_ids.take(pa.array(ticket)),
+        "at": lambda: _times(c.ev_at),
+        "type": lambda: _take(EVENT_TYPES, kind),
+        "author_role": lambda: _take(ROLES, role),
+        "author_id": lambda: people.take(pa.array(author, mask=author < 0)),
+        "public": lambda: pa.array(_SLOT_PUBLIC[slot], pa.bool_(), mask=~message),
+        "body": lambda: _take(_BODIES, c.ev_body),
+        "status": lambda: _take(STATUSES, _SLOT_STATUS[slot]),
+        "assignee_id": lambda: _take(agents, assignee),
+        "group": lambda: _take(GROUPS, group),
+        "agent_id": lambda: _take(agents, np.where(call >= 0, agent, _NONE)),
+        "talk_seconds": lambda: _per_call(c.talk, call, ticket),
+        "hold_seconds": lambda: _per_call(c.hold, call, ticket),
+        "wrap_seconds": lambda: _per_call(c.wrap, call, ticket),
+    }
+    return pa.table({k: make() for k, make in columns.items()}, schema=_SCHEMAS["events"])
+
+
+def _per_call(values: I32, call: Idx, ticket: I32) -> pa.Array:
+    """values[call, ticket] for interaction events, null for the others."""
+    out = values[np.maximum(call, 0), ticket]
+    return pa.array(out, pa.int32(), mask=call < 0)
+
+
+def _agents_table(world: _World) -> Iterator[pa.Table]:
+    a = world.agents
+    yield pa.table(
+        {
+            "agent_id": pa.array(a.ids, pa.string()),
+            "name": pa.array(a.names, pa.string()),
+            "team": _take(GROUPS, a.team),
+            "active": pa.array(a.left_at == _NEVER, pa.bool_()),
+        },
+        schema=_SCHEMAS["agents"],
+    )
+
+
+def _customers_table(world: _World) -> Iterator[pa.Table]:
+    plan, c = world.plan, world.customers
+    rng = np.random.default_rng([plan.seed, 3])
+    n = plan.customers
+    # nobody writes before becoming a customer; some leave after their last contact
+    contacted = c.first_contact != _NEVER
+    before = c.first_contact - (rng.uniform(0.1, 14, n) * DAY).astype(np.int64)
+    joined = np.where(contacted & (c.first_contact < c.joined), before, c.joined)
+    since = np.maximum(joined, c.last_contact)
+    churn = since + (rng.exponential(45, n) * DAY).astype(np.int64) + HOUR
+    churned = (rng.random(n) < 0.12) & (churn < plan.end)
+    step = 500_000
+    for lo in range(0, n, step):
+        sl = slice(lo, min(n, lo + step))
+        yield pa.table(
+            {
+                "customer_id": _customer_ids(np.arange(sl.start, sl.stop, dtype=np.int64)),
+                "created_at": _times(joined[sl]),
+                "churned_at": _times(churn[sl], ~churned[sl]),
+                "tier": _take(TIERS, c.tier[sl]),
+                "segment": _take(SEGMENTS, c.segment[sl]),
+                "country": _take(COUNTRIES, c.country[sl]),
+            },
+            schema=_SCHEMAS["customers"],
+        )
+
+
+def _costs_table(world: _World) -> Iterator[pa.Table]:
+    """Monthly support costs: salaries of the agents on staff, tools per seat, telephony per
+    minute of calls, training."""
+    plan = world.plan
+    rng = np.random.default_rng([plan.seed, 4])
+    start = pd.Timestamp(plan.start, unit="s", tz="UTC")
+    end = pd.Timestamp(plan.end - 1, unit="s", tz="UTC")
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    first = pd.Timestamp(year=start.year, month=start.month, day=1)
+    month_start = pd.date_range(first, periods=months, freq="MS")
+    month_end = month_start + pd.offsets.MonthEnd(0)
+    # agents employed per month (prorated by the day they left)
+    ms = np.asarray(month_start.tz_localize("UTC").astype("int64") // 10**9, dtype=np.int64)
+    me = np.asarray((month_end + pd.Timedelta(days=1)).tz_localize("UTC").astype("int64") // 10**9)
+    left = world.agents.left_at[None, :]
+    share = np.clip((left - ms[:, None]) / (me - ms)[:, None], 0.0, 1.0)
+    # agents also do other work: support's share of their time follows the volume
+    volume = world.tickets_per_month
+    tickets = volume[:months] if volume is not None else np.zeros(months, dtype=np.int64)
+    staff = np.minimum(share.sum(axis=1), np.maximum(2.0, tickets / 450))
+    seconds = world.phone_seconds_per_month
+    phone_minutes = (seconds[:months] if seconds is not None else np.zeros(months)) / 60
+    categories = {
+        "salaries": staff * 3900 * rng.normal(1.0, 0.01, months),
+        "tools": len(world.agents.ids) * 89 + 1200.0 + np.zeros(months),
+        "telephony": 250 + phone_minutes * 0.021,
+        "training": rng.uniform(400, 2500, months),
+    }
+    dates = np.repeat(month_start.to_numpy().astype("datetime64[D]"), len(categories))
+    ends = np.repeat(month_end.to_numpy().astype("datetime64[D]"), len(categories))
+    amount = np.round(np.stack(list(categories.values()), axis=1).reshape(-1), 2)
+    yield pa.table(
+        {
+            "period_start": pa.array(dates, pa.date32()),
+            "period_end": pa.array(ends, pa.date32()),
+            "amount": pa.array(amount, pa.float64()),
+            "currency": pa.array(["EUR"] * len(amount), pa.string()),
+            "category": pa.array(list(categories) * months, pa.string()),
+        },
+        schema=_SCHEMAS["costs"],
+    )
+
+
+#: tables written chunk by chunk, alongside the tickets
+_CHUNK_TABLES: dict[str, Callable[[_World, _Chunk], pa.Table]] = {
+    "tickets": _tickets_table,
+    "events": _events_table,
+}
+#: tables written once all tickets are drawn
+_WORLD_TABLES: dict[str, Callable[[_World], Iterator[pa.Table]]] = {
+    "agents": _agents_table,
+    "customers": _customers_table,
+    "costs": _costs_table,
+}
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+class _Sink:
+    """One output file, appended to batch by batch."""
+
+    def __init__(self, path: Path, fmt: Format) -> None:
+        self.path = path
+        self.fmt = fmt
+        self.rows = 0
+        self._writer: Any = None
+        self._text: Any = None
+
+    def write(self, table: pa.Table) -> None:
+        self.rows += table.num_rows
+        if self.fmt == "parquet":
+            if self._writer is None:
+                self._writer = pq.ParquetWriter(str(self.path), table.schema, compression="zstd")
+            self._writer.write_table(table, row_group_size=1 << 20)
+            return
+        # text formats: a slice at a time, so that only a slice is ever held as text
+        for batch in table.to_batches(max_chunksize=100_000):
+            text = _as_text_timestamps(pa.Table.from_batches([batch]))
+            if self.fmt == "csv":
+                if self._writer is None:
+                    self._writer = pacsv.CSVWriter(str(self.path), text.schema)
+                self._writer.write_table(text)
+                continue
+            if self._text is None:
+                self._text = self.path.open("wb")
+            for piece in text.to_batches():
+                self._text.write(_json_lines(piece))
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        if self._text is not None:
+            self._text.close()
+
+
+def _json_lines(batch: pa.RecordBatch) -> bytes:
+    """The rows as JSON Lines (one object per line, null for an empty value), built with Arrow
+    string kernels a column at a time, never a Python loop per row."""
+    if batch.num_rows == 0:
+        return b""
+    parts: list[Any] = []
+    for i, f in enumerate(batch.schema):
+        col = batch.column(i)
+        if pa.types.is_string(f.type):
+            if _needs_escape(col):
+                for plain, escaped in _JSON_ESCAPES:
+                    col = pc.replace_substring(col, plain, escaped)
+            col = pc.binary_join_element_wise('"', col, '"', "")
+        else:  # booleans and numbers print as JSON does
+            col = pc.cast(col, pa.string())
+        parts += [("{" if i == 0 else ",") + json.dumps(f.name) + ":", pc.fill_null(col, "null")]
+    lines = pc.binary_join_element_wise(*parts, "}\n", "")
+    offsets, data = lines.buffers()[1:]
+    first, last = np.frombuffer(offsets, dtype=np.int32)[[lines.offset, lines.offset + len(lines)]]
+    return bytes(data.slice(first, last - first).to_pybytes())
+
+
+_JSON_ESCAPES = (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"))
+
+
+def _needs_escape(col: pa.Array) -> bool:
+    """Whether any text holds a quote, a backslash or a control character (checked on the raw
+    bytes at once, since most columns never do)."""
+    offsets, data = col.buffers()[1:]
+    if data is None or len(col) == 0:
+        return False
+    first, last = np.frombuffer(offsets, dtype=np.int32)[[col.offset, col.offset + len(col)]]
+    raw = np.frombuffer(data, dtype=np.uint8)[first:last]
+    return bool(((raw == ord('"')) | (raw == ord("\\")) | (raw < 0x20)).any())
+
+
+def _as_text_timestamps(table: pa.Table) -> pa.Table:
+    """Timestamps as ISO 8601 text in UTC with `Z`, dates as YYYY-MM-DD (for CSV and JSON)."""
+    for i, f in enumerate(table.schema):
+        col = table.column(i)
+        if pa.types.is_timestamp(f.type):
+            seconds = pc.divide(pc.cast(col, pa.int64()), 1_000_000)
+            naive = pc.cast(seconds, pa.timestamp("s"))
+            text = pc.utf8_replace_slice(pc.cast(naive, pa.string()), 10, 11, "T")
+            text = pc.binary_join_element_wise(text, "Z", "")
+            table = table.set_column(i, f.name, text)
+        elif pa.types.is_date(f.type):
+            table = table.set_column(i, f.name, pc.cast(col, pa.string()))
+    return table
+
+
+def generate(
+    out: Path,
+    tickets: int = 2000,
+    seed: int = 7,
+    fmt: Format = "parquet",
+    start: datetime | None = None,
+    days: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, int]:
+    """Write a realistic canonical data set into `out` (one file per table, named
+    tickets.parquet, events.parquet, agents.parquet, ...). Returns rows written per table.
+
+    Tickets arrive from `start` (default 2026-01-05 00:00 UTC; a naive datetime is UTC) for
+    `days` days (default `default_days(tickets)`), in waves that follow office hours in
+    Europe/Berlin. Timestamps are UTC: `timestamp[us, tz=UTC]` in Parquet, ISO 8601 text with
+    `Z` in CSV and JSON Lines. `progress` is called with the number of tickets drawn after each
+    chunk. The same arguments give the same data.
+    """
+    if fmt not in ("parquet", "csv", "jsonl"):
+        raise ValueError(f"unknown format {fmt!r}: use parquet, csv or jsonl")
+    plan = _plan(tickets, seed, start, days)
+    rng = np.random.default_rng([seed, 1])
+    world = _World(plan, _clock(plan, rng), _agents(plan, rng), _customers(plan, rng))
+    out.mkdir(parents=True, exist_ok=True)
+    sinks: dict[str, _Sink] = {}
+
+    def sink(name: str) -> _Sink:
+        if name not in sinks:
+            sinks[name] = _Sink(out / f"{name}.{fmt}", fmt)
+        return sinks[name]
+
+    try:
+        for index in range(-(-plan.tickets // CHUNK)):
+            chunk = _make_chunk(world, index)
+            for name, make in _CHUNK_TABLES.items():
+                sink(name).write(make(world, chunk))
+            world.record(chunk)
+            done = len(chunk.created)
+            del chunk  # before the next one is drawn
+            if progress is not None:
+                progress(done)
+        for name, make_all in _WORLD_TABLES.items():
+            for table in make_all(world):
+                sink(name).write(table)
+    finally:
+        for s in sinks.values():
+            s.close()
+    return {name: s.rows for name, s in sinks.items()}
