@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DB ?= deskmetrics.duckdb
 TICKETS ?= 5000
 
-.PHONY: demo test bench lint install clean
+.PHONY: demo test bench lint install clean docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,3 +46,6 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) sample $(DB) $(DB).wal .pytest_cache .mypy_cache .ruff_cache
+
+docs: $(STAMP)
+	$(BIN)/python -m deskmetrics.metrics.docs > docs/metrics.md

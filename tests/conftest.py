@@ -52,21 +52,50 @@ def ticket(tid: str, created: str, requester: str = "c1", **kw: Any) -> dict[str
     return {"ticket_id": tid, "created_at": created, "requester_id": requester, **kw}
 
 
-def msg(eid: str, tid: str, at: str, role: str, author: str | None = None,
-        public: bool = True) -> dict[str, Any]:
-    return {"event_id": eid, "ticket_id": tid, "at": at, "type": "message", "author_role": role,
-            "author_id": author or role, "public": "true" if public else "false"}
+def msg(
+    eid: str, tid: str, at: str, role: str, author: str | None = None, public: bool = True
+) -> dict[str, Any]:
+    return {
+        "event_id": eid,
+        "ticket_id": tid,
+        "at": at,
+        "type": "message",
+        "author_role": role,
+        "author_id": author or role,
+        "public": "true" if public else "false",
+    }
 
 
 def status(eid: str, tid: str, at: str, value: str, author: str | None = None) -> dict[str, Any]:
-    return {"event_id": eid, "ticket_id": tid, "at": at, "type": "status", "status": value,
-            "author_id": author}
+    return {
+        "event_id": eid,
+        "ticket_id": tid,
+        "at": at,
+        "type": "status",
+        "status": value,
+        "author_id": author,
+    }
 
 
-def interaction(eid: str, tid: str, at: str, agent: str, talk: float | None = None,
-                hold: float | None = None, wrap: float | None = None) -> dict[str, Any]:
-    return {"event_id": eid, "ticket_id": tid, "at": at, "type": "interaction", "agent_id": agent,
-            "talk_seconds": talk, "hold_seconds": hold, "wrap_seconds": wrap}
+def interaction(
+    eid: str,
+    tid: str,
+    at: str,
+    agent: str,
+    talk: float | None = None,
+    hold: float | None = None,
+    wrap: float | None = None,
+) -> dict[str, Any]:
+    return {
+        "event_id": eid,
+        "ticket_id": tid,
+        "at": at,
+        "type": "interaction",
+        "agent_id": agent,
+        "talk_seconds": talk,
+        "hold_seconds": hold,
+        "wrap_seconds": wrap,
+    }
 
 
 def one(df: pd.DataFrame, **where: Any) -> pd.Series:

@@ -1,8 +1,8 @@
 """deskmetrics: customer-service metrics defined once, computed by Ibis on DuckDB or any engine.
 
-    >>> from deskmetrics import open_workspace, compute
-    >>> ws = open_workspace("deskmetrics.duckdb")
-    >>> compute(ws, ["first_response_time"], by=["channel"], grain="week")
+>>> from deskmetrics import open_workspace, compute
+>>> ws = open_workspace("deskmetrics.duckdb")
+>>> compute(ws, ["first_response_time"], by=["channel"], grain="week")
 """
 
 from deskmetrics.config import Settings, load_settings

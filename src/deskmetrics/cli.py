@@ -28,7 +28,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 class State:
@@ -154,7 +154,9 @@ def _fail(exc: Exception) -> None:
 @app.command("import")
 def import_(
     directory: Annotated[Path, typer.Argument(help="Folder with the export files.")],
-    source: Annotated[Source, typer.Option("--from", help="Format of the files.")] = Source.canonical,
+    source: Annotated[
+        Source, typer.Option("--from", help="Format of the files.")
+    ] = Source.canonical,
     assume_tz: Annotated[
         str | None, typer.Option("--assume-tz", help="Zone of timestamps given without offset.")
     ] = None,
@@ -170,8 +172,13 @@ def import_(
     try:
         ws = _workspace()
         with Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), console=err, transient=True, disable=fmt is not Format.table,
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=fmt is not Format.table,
         ) as bar:
             task = bar.add_task("reading", total=None)
 
@@ -182,9 +189,7 @@ def import_(
     except DeskmetricsError as exc:
         _fail(exc)
         return
-    rows = [
-        {"table": name, **vars(tc)} for name, tc in summary.tables.items()
-    ]
+    rows = [{"table": name, **vars(tc)} for name, tc in summary.tables.items()]
     if fmt is Format.json:
         out = summary.to_dict()
         out["rejects"] = [vars(r) for r in summary.rejects[:1000]]
@@ -198,8 +203,10 @@ def import_(
             for r in summary.rejects[:20]:
                 err.print(f"  {r}")
             if len(summary.rejects) > 20:
-                err.print(f"  … and {len(summary.rejects) - 20} more: "
-                          "`deskmetrics rejects` lists them all")
+                err.print(
+                    f"  … and {len(summary.rejects) - 20} more: "
+                    "`deskmetrics rejects` lists them all"
+                )
     if not summary.committed:
         raise typer.Exit(code=1)
 
@@ -221,7 +228,9 @@ def rejects(fmt: Annotated[Format, typer.Option("--format")] = Format.table) -> 
 
 @app.command()
 def report(
-    metrics: Annotated[list[str], typer.Argument(help="Registry names (see `deskmetrics metrics`).")],
+    metrics: Annotated[
+        list[str], typer.Argument(help="Registry names (see `deskmetrics metrics`).")
+    ],
     by: Annotated[list[str] | None, typer.Option("--by", help="Group by a dimension.")] = None,
     grain: Annotated[
         str | None, typer.Option("--grain", help="hour, day, week, month, quarter or year.")
@@ -237,8 +246,9 @@ def report(
 
     try:
         ws = _workspace(read_only=True)
-        df = compute(ws, metrics, by=by or [], grain=grain, tz=tz, start=start, end=end,
-                     filters=where or [])
+        df = compute(
+            ws, metrics, by=by or [], grain=grain, tz=tz, start=start, end=end, filters=where or []
+        )
     except DeskmetricsError as exc:
         _fail(exc)
         return
@@ -262,19 +272,37 @@ def explain(
 
     try:
         ws = _workspace(read_only=True)
-        m, ex = explain_(ws, metric, by=by or [], grain=grain, tz=tz, start=start, end=end,
-                         filters=where or [], limit=limit)
+        m, ex = explain_(
+            ws,
+            metric,
+            by=by or [],
+            grain=grain,
+            tz=tz,
+            start=start,
+            end=end,
+            filters=where or [],
+            limit=limit,
+        )
     except DeskmetricsError as exc:
         _fail(exc)
         return
     if fmt is Format.json:
-        sys.stdout.write(json.dumps({
-            "metric": m.name, "definition": m.description, "unit": m.unit.value,
-            "counted": ex.counted,
-            "left_out": [{"reason": r, "count": n, "ids": ex.left_out_ids.get(r, [])}
-                         for r, n in ex.left_out],
-            "ids": ex.ids,
-        }) + "\n")
+        sys.stdout.write(
+            json.dumps(
+                {
+                    "metric": m.name,
+                    "definition": m.description,
+                    "unit": m.unit.value,
+                    "counted": ex.counted,
+                    "left_out": [
+                        {"reason": r, "count": n, "ids": ex.left_out_ids.get(r, [])}
+                        for r, n in ex.left_out
+                    ],
+                    "ids": ex.ids,
+                }
+            )
+            + "\n"
+        )
         return
     console.print(f"[bold]{m.title}[/] ({m.name}, {m.unit.value})")
     console.print(m.description)
@@ -293,8 +321,13 @@ def explain(
 def metrics_(fmt: Annotated[Format, typer.Option("--format")] = Format.table) -> None:
     """The metric registry: every metric with its definition."""
     rows = [
-        {"metric": m.name, "unit": m.unit.value, "better": m.direction.value,
-         "family": m.family, "definition": m.description}
+        {
+            "metric": m.name,
+            "unit": m.unit.value,
+            "better": m.direction.value,
+            "family": m.family,
+            "definition": m.description,
+        }
         for m in REGISTRY.values()
     ]
     _print(pd.DataFrame(rows), fmt, title="metrics")
@@ -302,7 +335,9 @@ def metrics_(fmt: Annotated[Format, typer.Option("--format")] = Format.table) ->
 
 @app.command()
 def facts(
-    out: Annotated[Path | None, typer.Option("--out", help="File to write (default: stdout).")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="File to write (default: stdout).")
+    ] = None,
     fmt: Annotated[FactsFormat, typer.Option("--format")] = FactsFormat.csv,
 ) -> None:
     """One row per ticket with every per-ticket fact (first reply at, solved at, reopens,
@@ -343,19 +378,33 @@ def sample(
     from deskmetrics.sample import generate
 
     with Progress(
-        TextColumn("[bold]generating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, transient=True,
+        TextColumn("[bold]generating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
     ) as bar:
         task = bar.add_task("tickets", total=tickets)
-        counts = generate(out, tickets=tickets, seed=seed, fmt=fmt.value,
-                          progress=lambda n: bar.advance(task, n))
+        counts = generate(
+            out, tickets=tickets, seed=seed, fmt=fmt.value, progress=lambda n: bar.advance(task, n)
+        )
     err.print(f"wrote {', '.join(f'{n:,} {t}' for t, n in counts.items())} to {out}")
 
 
 HEADLINE = [
-    "volume", "first_response_time", "first_response_time_business", "average_reply_time",
-    "full_resolution_time", "full_resolution_time_business", "fcr_rate", "reopen_rate",
-    "single_reply_resolution_rate", "average_handle_time", "resolution_rate", "backlog",
+    "volume",
+    "first_response_time",
+    "first_response_time_business",
+    "average_reply_time",
+    "full_resolution_time",
+    "full_resolution_time_business",
+    "fcr_rate",
+    "reopen_rate",
+    "single_reply_resolution_rate",
+    "average_handle_time",
+    "resolution_rate",
+    "backlog",
     "tickets_per_agent",
 ]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import tomllib
 from datetime import date, time
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -39,7 +40,7 @@ def parse_spans(text: str) -> list[tuple[time, time | None]]:
             raise ValueError(f"opening hours {part.strip()!r} end before they start")
         spans.append((start, end))
     spans.sort(key=lambda s: s[0])
-    for (_, e1), (s2, _) in zip(spans, spans[1:], strict=False):
+    for (_, e1), (s2, _) in pairwise(spans):
         if e1 is None or e1 > s2:
             raise ValueError(f"opening hours {text!r} overlap")
     return spans
@@ -68,7 +69,9 @@ class Schedule(BaseModel):
         try:
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {v!r} (use an IANA name like Europe/Berlin)") from exc
+            raise ValueError(
+                f"unknown time zone {v!r} (use an IANA name like Europe/Berlin)"
+            ) from exc
         return v
 
     @field_validator("hours")

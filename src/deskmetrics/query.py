@@ -20,8 +20,18 @@ from deskmetrics.metrics import REGISTRY, Aggregation, Metric, Unit, get_metric
 from deskmetrics.model import Grain, zone
 from deskmetrics.stats import wilson_interval
 
-RESULT_COLUMNS = ["metric", "period", "value", "unit", "n", "p50", "p90", "ci_low", "ci_high",
-                  "small_sample"]
+RESULT_COLUMNS = [
+    "metric",
+    "period",
+    "value",
+    "unit",
+    "n",
+    "p50",
+    "p90",
+    "ci_low",
+    "ci_high",
+    "small_sample",
+]
 DateLike = date | datetime | str | None
 
 
@@ -32,7 +42,11 @@ def _to_utc(value: DateLike, tz: str, end: bool) -> datetime | None:
         return None
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value) if "T" in value or " " in value else date.fromisoformat(value)
+            value = (
+                datetime.fromisoformat(value)
+                if "T" in value or " " in value
+                else date.fromisoformat(value)
+            )
         except ValueError as exc:
             raise QueryError(f"{value!r} is not a date (use YYYY-MM-DD)") from exc
     if not isinstance(value, datetime):
@@ -91,8 +105,9 @@ def build_query(
     s, e = _to_utc(start, zone_name, False), _to_utc(end, zone_name, True)
     if s is not None and e is not None and e <= s:
         raise QueryError(f"the range ends ({end}) before it starts ({start})")
-    req = MetricRequest(by=tuple(by), grain=g, tz=zone_name, start=s, end=e,
-                        filters=_filters(filters))
+    req = MetricRequest(
+        by=tuple(by), grain=g, tz=zone_name, start=s, end=e, filters=_filters(filters)
+    )
     return Query(resolved, req)
 
 
@@ -103,8 +118,9 @@ def _counts_rows(metric: Metric) -> bool:
     )
 
 
-def _fill_periods(df: pd.DataFrame, periods: list[datetime], keys: list[str],
-                  metric: Metric) -> pd.DataFrame:
+def _fill_periods(
+    df: pd.DataFrame, periods: list[datetime], keys: list[str], metric: Metric
+) -> pd.DataFrame:
     """Every period of the range appears, empty ones with n = 0: always without grouping; with
     grouping only for counts (a group with no tickets in a week has volume 0, but no mean)."""
     if not periods or (keys and not _counts_rows(metric)):
@@ -126,8 +142,9 @@ def _fill_periods(df: pd.DataFrame, periods: list[datetime], keys: list[str],
     return out
 
 
-def _finish(metric: Metric, raw: pd.DataFrame, req: MetricRequest, small: int,
-            periods: list[datetime]) -> pd.DataFrame:
+def _finish(
+    metric: Metric, raw: pd.DataFrame, req: MetricRequest, small: int, periods: list[datetime]
+) -> pd.DataFrame:
     df = raw.copy()
     if req.grain is not None:
         df = df.rename(columns={"_period": "period"})
@@ -135,8 +152,9 @@ def _finish(metric: Metric, raw: pd.DataFrame, req: MetricRequest, small: int,
     else:
         df["period"] = None
     if df.empty and not req.by and req.grain is None:
-        df = pd.DataFrame([{"n": 0, "value": 0.0 if _counts_rows(metric) else None,
-                            "period": None}])
+        df = pd.DataFrame(
+            [{"n": 0, "value": 0.0 if _counts_rows(metric) else None, "period": None}]
+        )
     df["metric"] = metric.name
     df["unit"] = metric.unit.value
     for col in ("p50", "p90"):
@@ -158,8 +176,15 @@ def _finish(metric: Metric, raw: pd.DataFrame, req: MetricRequest, small: int,
     sort = [*keys, "period"] if req.grain is not None else keys
     if sort:
         df = df.sort_values(sort, na_position="last", kind="stable")
-    df = df.astype({"value": "float64", "p50": "float64", "p90": "float64", "ci_low": "float64",
-                    "ci_high": "float64"})
+    df = df.astype(
+        {
+            "value": "float64",
+            "p50": "float64",
+            "p90": "float64",
+            "ci_low": "float64",
+            "ci_high": "float64",
+        }
+    )
     return df.reset_index(drop=True)
 
 

@@ -75,11 +75,11 @@ def open_periods(schedule: Schedule, first: date, last: date) -> list[tuple[int,
         d += timedelta(days=1)
     # merge periods that touch (e.g. 00:00-24:00 on consecutive days)
     merged: list[tuple[int, int]] = []
-    for s, e in sorted(out):
-        if merged and s <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+    for lo, hi in sorted(out):
+        if merged and lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
         else:
-            merged.append((s, e))
+            merged.append((lo, hi))
     return merged
 
 

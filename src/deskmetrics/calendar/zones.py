@@ -15,7 +15,11 @@ def utc_offsets(tz_name: str, start: datetime, end: datetime) -> list[tuple[int,
     """[(from_epoch_seconds, offset_seconds), ...] covering [start, end]: the zone's UTC offset
     and every change of it (daylight saving) in between, found exactly to the second."""
     tz = ZoneInfo(tz_name)
-    lo = int(start.replace(tzinfo=UTC).timestamp()) if start.tzinfo is None else int(start.timestamp())
+    lo = (
+        int(start.replace(tzinfo=UTC).timestamp())
+        if start.tzinfo is None
+        else int(start.timestamp())
+    )
     hi = int(end.replace(tzinfo=UTC).timestamp()) if end.tzinfo is None else int(end.timestamp())
     out = [(lo, _offset(tz, lo))]
     step = int(timedelta(hours=6).total_seconds())

@@ -56,6 +56,8 @@ def local_epoch(epoch: ir.IntegerValue, tz: str, start: datetime, end: datetime)
     return epoch + ibis.cases(*branches, else_=changes[0][1])
 
 
-def local_timestamp(epoch: ir.IntegerValue, tz: str, start: datetime, end: datetime) -> ir.TimestampValue:
+def local_timestamp(
+    epoch: ir.IntegerValue, tz: str, start: datetime, end: datetime
+) -> ir.TimestampValue:
     """A naive timestamp showing the wall-clock time in `tz` of instant `epoch`."""
     return local_epoch(epoch, tz, start, end).as_timestamp("s").cast("timestamp")

@@ -139,9 +139,9 @@ def _check_dimensions(facts: Facts, metric: Metric, req: MetricRequest) -> None:
     allowed = allowed_dimensions(facts, metric)
     for d in (*req.by, *req.filters):
         if d not in allowed:
-            shown = ", ".join(allowed[:40])
+            shown = ", ".join(allowed[:40]) or "none (time grain only)"
             raise QueryError(
-                f"{metric.name} cannot be grouped or filtered by {d!r}; allowed: {shown or 'none (time grain only)'}"
+                f"{metric.name} cannot be grouped or filtered by {d!r}; allowed: {shown}"
             )
 
 
@@ -168,7 +168,10 @@ def _prepare(facts: Facts, t: ir.Table, req: MetricRequest) -> ir.Table:
     if needs_local:
         local = local_timestamp(t._at_s, req.tz, lo, hi)
         t = t.mutate(_local=local)
-        t = t.mutate(weekday=(t._local.day_of_week.index() + 1).cast("int64"), hour=t._local.hour().cast("int64"))
+        t = t.mutate(
+            weekday=(t._local.day_of_week.index() + 1).cast("int64"),
+            hour=t._local.hour().cast("int64"),
+        )
         for col in ("weekday", "hour"):
             if col in req.filters:
                 t = t.filter(t[col].cast("string").isin(list(req.filters[col])))
@@ -220,21 +223,22 @@ def _ratio(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
     )
     num_t = _prepare(facts, num_src, req)
     den = _execute(facts, (den_t.group_by(keys) if keys else den_t).aggregate(n=den_t.count()))
-    num = _execute(facts, (num_t.group_by(keys) if keys else num_t).aggregate(successes=num_t.count()))
-    if keys:
-        df = den.merge(num, on=keys, how="outer")
-    else:
-        df = pd.concat([den, num], axis=1)
+    num = _execute(
+        facts, (num_t.group_by(keys) if keys else num_t).aggregate(successes=num_t.count())
+    )
+    df = den.merge(num, on=keys, how="outer") if keys else pd.concat([den, num], axis=1)
     df["n"] = df["n"].fillna(0).astype("int64")
     df["successes"] = df["successes"].fillna(0).astype("int64")
-    df["value"] = [100.0 * s / n if n else None for s, n in zip(df["successes"], df["n"], strict=True)]
+    df["value"] = [
+        100.0 * s / n if n else None for s, n in zip(df["successes"], df["n"], strict=True)
+    ]
     return df
 
 
 def _period_ends(req: MetricRequest, facts: Facts) -> list[tuple[datetime, datetime]]:
     """(period start local, period end UTC) for snapshots: each period's end inside the range."""
     tz = ZoneInfo(req.tz)
-    lo, hi = facts.ws.data_range()
+    lo, _ = facts.ws.data_range()
     start = req.start or lo
     end = req.end or datetime.now(UTC).replace(tzinfo=None)
     if req.grain is None:
@@ -379,7 +383,9 @@ def _concurrency(facts: Facts, req: MetricRequest) -> pd.DataFrame:
     length = (i.talk_seconds.fill_null(0) + i.hold_seconds.fill_null(0)).cast("int64")
     sess = i.select("event_id", "agent", _at_s=start, _end_s=start + length)
     sess = sess.filter(sess._end_s > sess._at_s)
-    w_prev = ibis.window(group_by="agent", order_by=["_at_s", "_end_s", "event_id"], rows=(None, -1))
+    w_prev = ibis.window(
+        group_by="agent", order_by=["_at_s", "_end_s", "event_id"], rows=(None, -1)
+    )
     sess = sess.mutate(_prev_end=sess._end_s.max().over(w_prev))
     sess = sess.mutate(
         _new=ibis.cases((sess._prev_end.isnull() | (sess._at_s > sess._prev_end), 1), else_=0)
@@ -434,7 +440,11 @@ def _contact_rate(facts: Facts, req: MetricRequest) -> pd.DataFrame:
     keys = _keys(req)
     g = j.group_by(keys) if keys else j
     active = _execute(facts, g.aggregate(n=j.count()))
-    df = active.merge(contacts, on=keys, how="left") if keys else pd.concat([active, contacts], axis=1)
+    df = (
+        active.merge(contacts, on=keys, how="left")
+        if keys
+        else pd.concat([active, contacts], axis=1)
+    )
     df["contacts"] = df["contacts"].fillna(0)
     df["value"] = [k / n if n else None for k, n in zip(df["contacts"], df["n"], strict=True)]
     return df.drop(columns=["contacts"])
@@ -461,7 +471,11 @@ def _cost_per_contact(facts: Facts, req: MetricRequest) -> pd.DataFrame:
     keys = _keys(req)
     hk = ["ticket_id", *keys]
     handled = h.group_by(hk).aggregate(_x=h._one.max())
-    hc = handled.group_by(keys).aggregate(n=handled.count()) if keys else handled.aggregate(n=handled.count())
+    hc = (
+        handled.group_by(keys).aggregate(n=handled.count())
+        if keys
+        else handled.aggregate(n=handled.count())
+    )
     handled_df = _execute(facts, hc)
     periods = _periods_utc(req, facts)
     tz = ZoneInfo(req.tz)
@@ -477,9 +491,13 @@ def _cost_per_contact(facts: Facts, req: MetricRequest) -> pd.DataFrame:
     c = facts.ws.table("costs")
     c = c.mutate(
         _daily=c.amount
-        / (c.period_end.cast("date").delta(c.period_start.cast("date"), unit="day") + 1).cast("float64")
+        / (c.period_end.cast("date").delta(c.period_start.cast("date"), unit="day") + 1).cast(
+            "float64"
+        )
     )
-    j = c.join(dt_, [c.period_start.cast("date") <= dt_._day, c.period_end.cast("date") >= dt_._day])
+    j = c.join(
+        dt_, [c.period_start.cast("date") <= dt_._day, c.period_end.cast("date") >= dt_._day]
+    )
     g = j.group_by(keys) if keys else j
     cost_df = _execute(facts, g.aggregate(cost=j._daily.sum()))
     if keys:
@@ -487,7 +505,9 @@ def _cost_per_contact(facts: Facts, req: MetricRequest) -> pd.DataFrame:
     else:
         df = pd.concat([cost_df, handled_df], axis=1)
     df["n"] = df["n"].fillna(0).astype("int64")
-    df["value"] = [c / n if n and pd.notna(c) else None for c, n in zip(df["cost"], df["n"], strict=True)]
+    df["value"] = [
+        c / n if n and pd.notna(c) else None for c, n in zip(df["cost"], df["n"], strict=True)
+    ]
     return df.drop(columns=["cost"])
 
 
@@ -516,7 +536,9 @@ def run_metric(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame
     t = _prepare(facts, source_table(facts, metric), req)
     df = _execute(facts, _aggregate_rows(facts, metric, req, t))
     if agg is Aggregation.PROPORTION:
-        df["value"] = [100.0 * s / n if n else None for s, n in zip(df["successes"], df["n"], strict=True)]
+        df["value"] = [
+            100.0 * s / n if n else None for s, n in zip(df["successes"], df["n"], strict=True)
+        ]
     elif agg is Aggregation.COUNT:
         df["value"] = df["n"].astype("float64")
     return df
@@ -553,7 +575,9 @@ def explain_metric(
     conds = list(metric.population)
     if metric.aggregation is Aggregation.MEAN and metric.measure:
         conds.append(
-            Condition(column=metric.measure, op=Op.NOT_NULL, left_out=f"rows without {metric.measure}")
+            Condition(
+                column=metric.measure, op=Op.NOT_NULL, left_out=f"rows without {metric.measure}"
+            )
         )
     id_col = "ticket_id"
     cases = []
@@ -575,7 +599,8 @@ def explain_metric(
         if by_reason.get(i):
             left_out.append((c.left_out, by_reason[i]))
             sample = _execute(
-                facts, t.filter(t._reason == i).select(id_col).distinct().order_by(id_col).limit(limit)
+                facts,
+                t.filter(t._reason == i).select(id_col).distinct().order_by(id_col).limit(limit),
             )
             left_ids[c.left_out] = [str(x) for x in sample[id_col]]
     return Explanation(

@@ -62,33 +62,47 @@ class Facts:
             _sched=schedule_index(self.calendar, t.schedule_id),
             created_s=t.created_at.epoch_seconds().cast("int64"),
         )
-        return with_business_seconds(t, self.calendar, self._cal_t, "created_s", "_sched", "created_b")
+        return with_business_seconds(
+            t, self.calendar, self._cal_t, "created_s", "_sched", "created_b"
+        )
 
     @cached_property
     def timeline(self) -> ir.Table:
         """Public messages and status changes with their instant in calendar/business seconds."""
         e = self.ws.table("events")
-        e = e.filter(
-            (e.type == "status") | ((e.type == "message") & (e.public.fill_null(True)))
-        )
+        e = e.filter((e.type == "status") | ((e.type == "message") & (e.public.fill_null(True))))
         tb = self.tickets_base.select("ticket_id", "_sched", "created_by")
         e = e.join(tb, "ticket_id").mutate(at_s=e.at.epoch_seconds().cast("int64"))
         e = e.select(
-            "event_id", "ticket_id", "at", "at_s", "type", "author_role", "author_id", "status",
-            "_sched", "created_by",
+            "event_id",
+            "ticket_id",
+            "at",
+            "at_s",
+            "type",
+            "author_role",
+            "author_id",
+            "status",
+            "_sched",
+            "created_by",
         )
-        return self._keep(with_business_seconds(e, self.calendar, self._cal_t, "at_s", "_sched", "at_b"))
+        return self._keep(
+            with_business_seconds(e, self.calendar, self._cal_t, "at_s", "_sched", "at_b")
+        )
 
     @cached_property
     def messages(self) -> ir.Table:
         """Public messages in order; `is_reply` marks replies by a human agent."""
         m = self.timeline.filter(lambda x: x.type == "message")
-        m = m.mutate(seq=ibis.row_number().over(group_by="ticket_id", order_by=["at_s", "event_id"]))
+        m = m.mutate(
+            seq=ibis.row_number().over(group_by="ticket_id", order_by=["at_s", "event_id"])
+        )
         opening = (m.seq == 0) & (m.created_by == "agent") & (m.author_role == "agent")
-        return self._keep(m.mutate(
-            is_opening=opening,
-            is_reply=(m.author_role == "agent") & ~opening,
-        ))
+        return self._keep(
+            m.mutate(
+                is_opening=opening,
+                is_reply=(m.author_role == "agent") & ~opening,
+            )
+        )
 
     @cached_property
     def replies(self) -> ir.Table:
@@ -100,33 +114,48 @@ class Facts:
         )
         cust = m.filter(m.author_role == "customer")
         rep = m.filter(m.is_reply).select(
-            r_ticket=m.ticket_id, r_seq=m.seq, reply_at=m.at, reply_s=m.at_s, reply_b=m.at_b,
+            r_ticket=m.ticket_id,
+            r_seq=m.seq,
+            reply_at=m.at,
+            reply_s=m.at_s,
+            reply_b=m.at_b,
             agent=m.author_id,
         )
-        j = cust.left_join(
-            rep, [cust.ticket_id == rep.r_ticket, cust.next_reply_seq == rep.r_seq]
+        j = cust.left_join(rep, [cust.ticket_id == rep.r_ticket, cust.next_reply_seq == rep.r_seq])
+        return self._keep(
+            j.select(
+                "ticket_id",
+                customer_message_at=j.at,
+                reply_at=j.reply_at,
+                agent=j.agent,
+                reply_minutes=_minutes(j.reply_s, j.at_s),
+                reply_business_minutes=_minutes(j.reply_b, j.at_b),
+            )
         )
-        return self._keep(j.select(
-            "ticket_id",
-            customer_message_at=j.at,
-            reply_at=j.reply_at,
-            agent=j.agent,
-            reply_minutes=_minutes(j.reply_s, j.at_s),
-            reply_business_minutes=_minutes(j.reply_b, j.at_b),
-        ))
 
     @cached_property
     def status_stretches(self) -> ir.Table:
         """Each stretch of time a ticket spent in one status (the first, `new`, starts at
         creation); the last stretch of an unsolved ticket is still running (end null)."""
         s = self.timeline.filter(lambda x: x.type == "status").select(
-            "ticket_id", "at", "at_s", "at_b", "status", "author_id", _ord=ibis.literal(1),
+            "ticket_id",
+            "at",
+            "at_s",
+            "at_b",
+            "status",
+            "author_id",
+            _ord=ibis.literal(1),
             _eid="event_id",
         )
         tb = self.tickets_base
         first = tb.select(
-            "ticket_id", at=tb.created_at, at_s=tb.created_s, at_b=tb.created_b,
-            status=ibis.literal("new"), author_id=ibis.null("string"), _ord=ibis.literal(0),
+            "ticket_id",
+            at=tb.created_at,
+            at_s=tb.created_s,
+            at_b=tb.created_b,
+            status=ibis.literal("new"),
+            author_id=ibis.null("string"),
+            _ord=ibis.literal(0),
             _eid=ibis.literal(""),
         )
         u = first.union(s)
@@ -140,10 +169,12 @@ class Facts:
                 group_by="ticket_id", order_by=[u.at_s.desc(), u._ord.desc(), u._eid.desc()]
             ),
         )
-        return self._keep(u.mutate(
-            is_reopen=u.prev_status.isin(SOLVED) & ~u.status.isin(SOLVED),
-            becomes_solved=u.status.isin(SOLVED) & ~u.prev_status.fill_null("new").isin(SOLVED),
-        ))
+        return self._keep(
+            u.mutate(
+                is_reopen=u.prev_status.isin(SOLVED) & ~u.status.isin(SOLVED),
+                becomes_solved=u.status.isin(SOLVED) & ~u.prev_status.fill_null("new").isin(SOLVED),
+            )
+        )
 
     @cached_property
     def interactions(self) -> ir.Table:
@@ -151,53 +182,91 @@ class Facts:
         e = self.ws.table("events")
         e = e.filter(e.type == "interaction")
         any_segment = e.talk_seconds.notnull() | e.hold_seconds.notnull() | e.wrap_seconds.notnull()
-        total = e.talk_seconds.fill_null(0) + e.hold_seconds.fill_null(0) + e.wrap_seconds.fill_null(0)
-        return self._keep(e.select(
-            "event_id", "ticket_id", "at", "talk_seconds", "hold_seconds",
-            agent=e.agent_id,
-            handle_minutes=ibis.cases((any_segment, total / 60.0), else_=ibis.null("float64")),
-        ))
+        total = (
+            e.talk_seconds.fill_null(0) + e.hold_seconds.fill_null(0) + e.wrap_seconds.fill_null(0)
+        )
+        return self._keep(
+            e.select(
+                "event_id",
+                "ticket_id",
+                "at",
+                "talk_seconds",
+                "hold_seconds",
+                agent=e.agent_id,
+                handle_minutes=ibis.cases((any_segment, total / 60.0), else_=ibis.null("float64")),
+            )
+        )
 
     @cached_property
     def tickets(self) -> ir.Table:
         """One row per ticket with every per-ticket fact."""
         settings = self.ws.settings
         m = self.messages
-        msg = m.group_by("ticket_id").aggregate(
-            first_reply_at=_min_where(m.at, m.is_reply),
-            first_reply_s=_min_where(m.at_s, m.is_reply),
-            first_reply_b=_min_where(m.at_b, m.is_reply),
-            first_auto_reply_at=_min_where(m.at, m.author_role == "bot"),
-            first_auto_reply_s=_min_where(m.at_s, m.author_role == "bot"),
-            first_auto_reply_b=_min_where(m.at_b, m.author_role == "bot"),
-            replies=m.is_reply.cast("int64").sum(),
-            customer_messages=(m.author_role == "customer").cast("int64").sum(),
-        ).rename(m_ticket="ticket_id")
+        msg = (
+            m.group_by("ticket_id")
+            .aggregate(
+                first_reply_at=_min_where(m.at, m.is_reply),
+                first_reply_s=_min_where(m.at_s, m.is_reply),
+                first_reply_b=_min_where(m.at_b, m.is_reply),
+                first_auto_reply_at=_min_where(m.at, m.author_role == "bot"),
+                first_auto_reply_s=_min_where(m.at_s, m.author_role == "bot"),
+                first_auto_reply_b=_min_where(m.at_b, m.author_role == "bot"),
+                replies=m.is_reply.cast("int64").sum(),
+                customer_messages=(m.author_role == "customer").cast("int64").sum(),
+            )
+            .rename(m_ticket="ticket_id")
+        )
         s = self.status_stretches
         dur_s = (s.end_s - s.at_s).cast("float64")
         dur_b = (s.end_b - s.at_b).cast("float64")
         zero = ibis.literal(0.0)
-        st = s.group_by("ticket_id").aggregate(
-            reopens=s.is_reopen.cast("int64").sum(),
-            first_solved_at=_min_where(s.at, s.becomes_solved),
-            first_solved_s=_min_where(s.at_s, s.becomes_solved),
-            first_solved_b=_min_where(s.at_b, s.becomes_solved),
-            last_solved_at_any=ibis.cases((s.becomes_solved, s.at), else_=ibis.null("timestamp")).max(),
-            last_solved_s=ibis.cases((s.becomes_solved, s.at_s), else_=ibis.null("int64")).max(),
-            last_solved_b=ibis.cases((s.becomes_solved, s.at_b), else_=ibis.null("int64")).max(),
-            status=_min_where(s.status, s.pos_desc == 0),
-            solved_by=_min_where(s.author_id, s.becomes_solved),
-            requester_wait_s=ibis.cases((s.status.isin(REQUESTER_WAITING) & s.end_s.notnull(), dur_s), else_=zero).sum(),
-            requester_wait_b=ibis.cases((s.status.isin(REQUESTER_WAITING) & s.end_s.notnull(), dur_b), else_=zero).sum(),
-            agent_wait_s=ibis.cases(((s.status == "pending") & s.end_s.notnull(), dur_s), else_=zero).sum(),
-            agent_wait_b=ibis.cases(((s.status == "pending") & s.end_s.notnull(), dur_b), else_=zero).sum(),
-            on_hold_s=ibis.cases(((s.status == "hold") & s.end_s.notnull(), dur_s), else_=zero).sum(),
-            on_hold_b=ibis.cases(((s.status == "hold") & s.end_s.notnull(), dur_b), else_=zero).sum(),
-        ).rename(s_ticket="ticket_id")
+        st = (
+            s.group_by("ticket_id")
+            .aggregate(
+                reopens=s.is_reopen.cast("int64").sum(),
+                first_solved_at=_min_where(s.at, s.becomes_solved),
+                first_solved_s=_min_where(s.at_s, s.becomes_solved),
+                first_solved_b=_min_where(s.at_b, s.becomes_solved),
+                last_solved_at_any=ibis.cases(
+                    (s.becomes_solved, s.at), else_=ibis.null("timestamp")
+                ).max(),
+                last_solved_s=ibis.cases(
+                    (s.becomes_solved, s.at_s), else_=ibis.null("int64")
+                ).max(),
+                last_solved_b=ibis.cases(
+                    (s.becomes_solved, s.at_b), else_=ibis.null("int64")
+                ).max(),
+                status=_min_where(s.status, s.pos_desc == 0),
+                solved_by=_min_where(s.author_id, s.becomes_solved),
+                requester_wait_s=ibis.cases(
+                    (s.status.isin(REQUESTER_WAITING) & s.end_s.notnull(), dur_s), else_=zero
+                ).sum(),
+                requester_wait_b=ibis.cases(
+                    (s.status.isin(REQUESTER_WAITING) & s.end_s.notnull(), dur_b), else_=zero
+                ).sum(),
+                agent_wait_s=ibis.cases(
+                    ((s.status == "pending") & s.end_s.notnull(), dur_s), else_=zero
+                ).sum(),
+                agent_wait_b=ibis.cases(
+                    ((s.status == "pending") & s.end_s.notnull(), dur_b), else_=zero
+                ).sum(),
+                on_hold_s=ibis.cases(
+                    ((s.status == "hold") & s.end_s.notnull(), dur_s), else_=zero
+                ).sum(),
+                on_hold_b=ibis.cases(
+                    ((s.status == "hold") & s.end_s.notnull(), dur_b), else_=zero
+                ).sum(),
+            )
+            .rename(s_ticket="ticket_id")
+        )
         i = self.interactions
-        inter = i.group_by("ticket_id").aggregate(
-            interactions=i.event_id.count(),
-        ).rename(i_ticket="ticket_id")
+        inter = (
+            i.group_by("ticket_id")
+            .aggregate(
+                interactions=i.event_id.count(),
+            )
+            .rename(i_ticket="ticket_id")
+        )
 
         t = self.tickets_base
         same = [c for c in settings.fcr.same if c in t.columns]
@@ -229,8 +298,10 @@ class Facts:
             repeat_contact=repeat,
             fcr=is_solved & (agent_interactions == 1) & (reopens == 0) & ~repeat,
             touches=ibis.cases(
-                (replies == 0, "no-touch"), (replies == 1, "one-touch"),
-                (replies == 2, "two-touch"), else_="multi-touch",
+                (replies == 0, "no-touch"),
+                (replies == 1, "one-touch"),
+                (replies == 2, "two-touch"),
+                else_="multi-touch",
             ),
             last_solved_at=last_solved_at,
             first_reply_minutes=_minutes(j.first_reply_s, j.created_s),
@@ -239,14 +310,30 @@ class Facts:
             first_auto_reply_business_minutes=_minutes(j.first_auto_reply_b, j.created_b),
             first_resolution_minutes=_minutes(j.first_solved_s, j.created_s),
             first_resolution_business_minutes=_minutes(j.first_solved_b, j.created_b),
-            full_resolution_minutes=ibis.cases((solved_mask, _minutes(j.last_solved_s, j.created_s)), else_=ibis.null("float64")),
-            full_resolution_business_minutes=ibis.cases((solved_mask, _minutes(j.last_solved_b, j.created_b)), else_=ibis.null("float64")),
-            requester_wait_minutes=ibis.cases((solved_mask, j.requester_wait_s.fill_null(0) / 60.0), else_=ibis.null("float64")),
-            requester_wait_business_minutes=ibis.cases((solved_mask, j.requester_wait_b.fill_null(0) / 60.0), else_=ibis.null("float64")),
-            agent_wait_minutes=ibis.cases((solved_mask, j.agent_wait_s.fill_null(0) / 60.0), else_=ibis.null("float64")),
-            agent_wait_business_minutes=ibis.cases((solved_mask, j.agent_wait_b.fill_null(0) / 60.0), else_=ibis.null("float64")),
-            on_hold_minutes=ibis.cases((solved_mask, j.on_hold_s.fill_null(0) / 60.0), else_=ibis.null("float64")),
-            on_hold_business_minutes=ibis.cases((solved_mask, j.on_hold_b.fill_null(0) / 60.0), else_=ibis.null("float64")),
+            full_resolution_minutes=ibis.cases(
+                (solved_mask, _minutes(j.last_solved_s, j.created_s)), else_=ibis.null("float64")
+            ),
+            full_resolution_business_minutes=ibis.cases(
+                (solved_mask, _minutes(j.last_solved_b, j.created_b)), else_=ibis.null("float64")
+            ),
+            requester_wait_minutes=ibis.cases(
+                (solved_mask, j.requester_wait_s.fill_null(0) / 60.0), else_=ibis.null("float64")
+            ),
+            requester_wait_business_minutes=ibis.cases(
+                (solved_mask, j.requester_wait_b.fill_null(0) / 60.0), else_=ibis.null("float64")
+            ),
+            agent_wait_minutes=ibis.cases(
+                (solved_mask, j.agent_wait_s.fill_null(0) / 60.0), else_=ibis.null("float64")
+            ),
+            agent_wait_business_minutes=ibis.cases(
+                (solved_mask, j.agent_wait_b.fill_null(0) / 60.0), else_=ibis.null("float64")
+            ),
+            on_hold_minutes=ibis.cases(
+                (solved_mask, j.on_hold_s.fill_null(0) / 60.0), else_=ibis.null("float64")
+            ),
+            on_hold_business_minutes=ibis.cases(
+                (solved_mask, j.on_hold_b.fill_null(0) / 60.0), else_=ibis.null("float64")
+            ),
         )
         internal = [c for c in out.columns if c.endswith(("_s", "_b")) or c.startswith("_")]
         internal += ["last_solved_at_any", "next_contact_s"]

@@ -81,7 +81,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(_create_sql(t))
     con.execute(
         "CREATE TABLE IF NOT EXISTS _rejects (import_id VARCHAR, rejected_at TIMESTAMP, "
-        "\"table\" VARCHAR, file VARCHAR, \"row\" BIGINT, \"column\" VARCHAR, reason VARCHAR, "
+        '"table" VARCHAR, file VARCHAR, "row" BIGINT, "column" VARCHAR, reason VARCHAR, '
         "value VARCHAR)"
     )
     con.execute(
@@ -172,30 +172,40 @@ def load(
 def _record(con: duckdb.DuckDBPyConnection, summary: ImportSummary, now: datetime) -> None:
     if summary.rejects:
         rej = pd.DataFrame(
-            [(summary.import_id, now, r.table, r.file, r.row, r.column, r.reason, r.value)
-             for r in summary.rejects],
-            columns=["import_id", "rejected_at", "table", "file", "row", "column", "reason",
-                     "value"],
+            [
+                (summary.import_id, now, r.table, r.file, r.row, r.column, r.reason, r.value)
+                for r in summary.rejects
+            ],
+            columns=[
+                "import_id",
+                "rejected_at",
+                "table",
+                "file",
+                "row",
+                "column",
+                "reason",
+                "value",
+            ],
         )
         con.register("_new_rejects", rej)
         # the same problem reported again by a re-import is not stored twice
         con.execute(
             "INSERT INTO _rejects SELECT n.* FROM _new_rejects n WHERE NOT EXISTS (SELECT 1 FROM "
-            "_rejects r WHERE r.\"table\" = n.\"table\" AND r.file = n.file AND r.\"row\" = "
-            "n.\"row\" AND r.\"column\" = n.\"column\" AND r.reason = n.reason)"
+            '_rejects r WHERE r."table" = n."table" AND r.file = n.file AND r."row" = '
+            'n."row" AND r."column" = n."column" AND r.reason = n.reason)'
         )
         con.unregister("_new_rejects")
     con.execute(
         "INSERT INTO _imports VALUES (?, ?, ?, ?, ?)",
-        [summary.import_id, now, summary.source, summary.committed,
-         json.dumps(summary.to_dict())],
+        [summary.import_id, now, summary.source, summary.committed, json.dumps(summary.to_dict())],
     )
 
 
 def _stored_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     rows = con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-        "ORDER BY ordinal_position", [table]
+        "ORDER BY ordinal_position",
+        [table],
     ).fetchall()
     return [r[0] for r in rows]
 
@@ -235,12 +245,22 @@ def _load_table(
         f"HAVING count(*) > 1)"
     ).fetchall()
     for k, f, r in dup:
-        summary.rejects.append(Reject(table.name, f, int(r), key,
-                                      f"{key} {k!r} appears again with different content in "
-                                      "this import", str(k)))
+        summary.rejects.append(
+            Reject(
+                table.name,
+                f,
+                int(r),
+                key,
+                f"{key} {k!r} appears again with different content in this import",
+                str(k),
+            )
+        )
     if dup:
-        con.execute(f"DELETE FROM _stage WHERE {q(key)} IN (SELECT {q(key)} FROM _stage "
-                    f"WHERE {q(key)} IN ({', '.join('?' * len(dup))}))", [d[0] for d in dup])
+        con.execute(
+            f"DELETE FROM _stage WHERE {q(key)} IN (SELECT {q(key)} FROM _stage "
+            f"WHERE {q(key)} IN ({', '.join('?' * len(dup))}))",
+            [d[0] for d in dup],
+        )
     # identical copies in several files collapse to one
     cols = list(table.column_names) + extra + ([ROW_HASH] if table.key is None else [])
     collist = ", ".join(q(c) for c in cols)
@@ -255,12 +275,22 @@ def _load_table(
             f"{q(parent)} p WHERE p.{q(pk or '')} = s.{q(col)})"
         ).fetchall()
         for v, f, r in missing:
-            summary.rejects.append(Reject(table.name, f, int(r), col,
-                                          f"{col} {v!r} names no row of {parent} (neither stored "
-                                          "nor valid in this import)", str(v)))
+            summary.rejects.append(
+                Reject(
+                    table.name,
+                    f,
+                    int(r),
+                    col,
+                    f"{col} {v!r} names no row of {parent} (neither stored "
+                    "nor valid in this import)",
+                    str(v),
+                )
+            )
         if missing:
-            con.execute(f"DELETE FROM _stage s WHERE NOT EXISTS (SELECT 1 FROM {q(parent)} p "
-                        f"WHERE p.{q(pk or '')} = s.{q(col)})")
+            con.execute(
+                f"DELETE FROM _stage s WHERE NOT EXISTS (SELECT 1 FROM {q(parent)} p "
+                f"WHERE p.{q(pk or '')} = s.{q(col)})"
+            )
     distinct = " OR ".join(f"s.{q(c)} IS DISTINCT FROM t.{q(c)}" for c in cols if c != key)
     changed = con.execute(
         f"SELECT s.{q(key)}, s._file, s._row FROM _stage s JOIN {q(table.name)} t "
@@ -276,9 +306,17 @@ def _load_table(
         tc.updated += len(changed)
     elif changed:
         for k, f, r in changed:
-            summary.rejects.append(Reject(table.name, f, int(r), key,
-                                          f"{key} {k!r} is already stored with different content;"
-                                          f" {table.name} rows never change once stored", str(k)))
+            summary.rejects.append(
+                Reject(
+                    table.name,
+                    f,
+                    int(r),
+                    key,
+                    f"{key} {k!r} is already stored with different content;"
+                    f" {table.name} rows never change once stored",
+                    str(k),
+                )
+            )
     total = con.execute("SELECT count(*) FROM _stage").fetchone()
     n_stage = int(total[0]) if total else 0
     inserted = con.execute(

@@ -81,8 +81,9 @@ class Workspace:
         return self._calendar
 
 
-def open_duckdb(path: Path | str | None = None, settings: Settings | None = None,
-                read_only: bool = False) -> Workspace:
+def open_duckdb(
+    path: Path | str | None = None, settings: Settings | None = None, read_only: bool = False
+) -> Workspace:
     """The default workspace: a DuckDB file (created with the canonical tables if new)."""
     p = Path(path) if path is not None else DEFAULT_DB
     try:

@@ -13,15 +13,22 @@ import pyarrow.parquet as pq
 from deskmetrics.errors import ImportDataError
 from deskmetrics.model import TABLES, SourceFrame
 
-SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl",
-            ".json": "jsonl"}
+SUFFIXES = {
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+}
 CHUNK_ROWS = 250_000
 
 
 def find_files(directory: Path) -> tuple[list[tuple[str, Path]], list[str]]:
     """(table, file) pairs in load order, and notes about files that are not canonical."""
     if not directory.is_dir():
-        raise ImportDataError(f"{directory} is not a folder; give the folder that holds tickets.csv etc.")
+        raise ImportDataError(
+            f"{directory} is not a folder; give the folder that holds tickets.csv etc."
+        )
     found: list[tuple[str, Path]] = []
     notes = []
     for f in sorted(directory.iterdir()):
@@ -31,8 +38,9 @@ def find_files(directory: Path) -> tuple[list[tuple[str, Path]], list[str]]:
         if suffix not in SUFFIXES:
             notes.append(f"ignored {f.name}: not .csv, .parquet or .jsonl")
         elif stem not in TABLES:
-            notes.append(f"ignored {f.name}: {stem!r} is not a canonical table "
-                         f"({', '.join(TABLES)})")
+            notes.append(
+                f"ignored {f.name}: {stem!r} is not a canonical table ({', '.join(TABLES)})"
+            )
         else:
             found.append((stem, f))
     if not any(t == "tickets" for t, _ in found):
@@ -61,8 +69,9 @@ def read_file(table: str, path: Path) -> Iterator[SourceFrame]:
     spec = TABLES[table]
     try:
         if kind == "csv":
-            reader = pd.read_csv(path, dtype=str, keep_default_na=False, chunksize=CHUNK_ROWS,
-                                 encoding="utf-8")
+            reader = pd.read_csv(
+                path, dtype=str, keep_default_na=False, chunksize=CHUNK_ROWS, encoding="utf-8"
+            )
             first = 2
             for chunk in reader:
                 rows = np.arange(first, first + len(chunk))
@@ -94,15 +103,19 @@ def _read_jsonl(table: str, path: Path) -> Iterator[SourceFrame]:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise ImportDataError(
-                    f"{path.name}, line {line_no}: not valid JSON ({exc.msg} at column {exc.colno});"
-                    " each line must be one JSON object"
+                    f"{path.name}, line {line_no}: not valid JSON ({exc.msg} at column "
+                    f"{exc.colno}); each line must be one JSON object"
                 ) from exc
             if not isinstance(obj, dict):
                 raise ImportDataError(f"{path.name}, line {line_no}: expected a JSON object")
             records.append(obj)
             rows.append(line_no)
             if len(records) >= CHUNK_ROWS:
-                yield SourceFrame(spec, path.name, pd.DataFrame.from_records(records), np.array(rows))
+                yield SourceFrame(
+                    spec, path.name, pd.DataFrame.from_records(records), np.array(rows)
+                )
                 records, rows = [], []
     if records or not rows:
-        yield SourceFrame(spec, path.name, pd.DataFrame.from_records(records), np.array(rows, dtype="int64"))
+        yield SourceFrame(
+            spec, path.name, pd.DataFrame.from_records(records), np.array(rows, dtype="int64")
+        )

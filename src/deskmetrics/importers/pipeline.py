@@ -51,7 +51,10 @@ def import_directory(
                 if progress:
                     progress(path.name, done, total)
     summary = load(
-        duckdb_connection(ws), frames, source=f"{source}:{directory}", strict=strict,
+        duckdb_connection(ws),
+        frames,
+        source=f"{source}:{directory}",
+        strict=strict,
         progress=(lambda t: progress(f"storing {t}", done, total)) if progress else None,
     )
     summary.notes = notes + summary.notes

@@ -204,7 +204,11 @@ METRICS: list[Metric] = [
         measure="handle_minutes",
         anchor="at",
         population=(
-            when("handle_minutes", "not_null", left_out="interactions without talk, hold or wrap time"),
+            when(
+                "handle_minutes",
+                "not_null",
+                left_out="interactions without talk, hold or wrap time",
+            ),
         ),
     ),
     Metric(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 
 from deskmetrics.errors import DefinitionError, QueryError
@@ -40,7 +41,7 @@ def get_metric(name: str) -> Metric:
     try:
         return REGISTRY[name]
     except KeyError:
-        near = [n for n in REGISTRY if name.split("_")[0] in n][:5]
+        near = difflib.get_close_matches(name, list(REGISTRY), n=3, cutoff=0.6)
         hint = f" Did you mean: {', '.join(near)}?" if near else ""
         raise QueryError(
             f"unknown metric {name!r}.{hint} Run `deskmetrics metrics` for the list."

@@ -25,7 +25,7 @@ METRICS: list[Metric] = [
         measure="tickets",
         anchor="day_start",
         ticket_dimensions=False,
-        dimensions=AGENT_DIMENSIONS + ("weekday",),
+        dimensions=(*AGENT_DIMENSIONS, "weekday"),
         family="agents and workload",
     ),
     Metric(

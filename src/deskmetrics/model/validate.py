@@ -105,7 +105,9 @@ def _reasons(index: pd.Index) -> pd.Series:
 def _parse_timestamps(raw: pd.Series, assume_tz: str | None) -> tuple[pd.Series, pd.Series]:
     """UTC timestamps (tz-naive, in UTC) and, per value, why it failed (null when fine)."""
     why = _reasons(raw.index)
-    no_offset = "timestamp has no UTC offset; add one (e.g. Z or +01:00) or import with --assume-tz ZONE"
+    no_offset = (
+        "timestamp has no UTC offset; add one (e.g. Z or +01:00) or import with --assume-tz ZONE"
+    )
     if isinstance(raw.dtype, pd.DatetimeTZDtype):
         return raw.dt.tz_convert("UTC").dt.tz_localize(None), why
     if pd.api.types.is_datetime64_any_dtype(raw.dtype):
@@ -150,7 +152,9 @@ def _dst_gap(tz: str) -> str:
     )
 
 
-def _parse_column(col: Column, raw: pd.Series, assume_tz: str | None) -> tuple[pd.Series, pd.Series]:
+def _parse_column(
+    col: Column, raw: pd.Series, assume_tz: str | None
+) -> tuple[pd.Series, pd.Series]:
     """Typed values and, per value, why it failed (null when fine)."""
     why = _reasons(raw.index)
     if col.kind is Kind.TIMESTAMP:
@@ -196,10 +200,16 @@ def _survey_checks(frame: pd.DataFrame) -> list[tuple[pd.Series, str, str]]:
     direction = scale.str.split(":").str[1].fillna("")
     bad_scale = ~base.isin(SURVEY_SCALES) | ((direction != "") & ~direction.isin(CES_DIRECTIONS))
     bad_scale |= (direction != "") & (frame["kind"] != "ces")
-    out.append((bad_scale & frame["scale"].notna(), "scale", (
-        "unknown scale (allowed: 1-5, 1-7, 1-10, 0-10, 0-100, good-bad; CES may add "
-        ":higher-easier or :lower-easier)"
-    )))
+    out.append(
+        (
+            bad_scale & frame["scale"].notna(),
+            "scale",
+            (
+                "unknown scale (allowed: 1-5, 1-7, 1-10, 0-10, 0-100, good-bad; CES may add "
+                ":higher-easier or :lower-easier)"
+            ),
+        )
+    )
     score = frame["score"].fillna("").str.lower()
     num = pd.to_numeric(score, errors="coerce")
     lo = base.str.split("-").str[0]
@@ -207,8 +217,12 @@ def _survey_checks(frame: pd.DataFrame) -> list[tuple[pd.Series, str, str]]:
     lo_n = pd.to_numeric(lo, errors="coerce")
     hi_n = pd.to_numeric(hi, errors="coerce")
     is_gb = base == "good-bad"
-    ok = (is_gb & score.isin({"good", "bad"})) | (~is_gb & num.notna() & (num >= lo_n) & (num <= hi_n))
-    out.append((~ok & ~bad_scale & frame["score"].notna(), "score", "score is not on the answer's scale"))
+    ok = (is_gb & score.isin({"good", "bad"})) | (
+        ~is_gb & num.notna() & (num >= lo_n) & (num <= hi_n)
+    )
+    out.append(
+        (~ok & ~bad_scale & frame["score"].notna(), "score", "score is not on the answer's scale")
+    )
     nps_scale = (frame["kind"] == "nps") & frame["scale"].notna() & (base != "0-10")
     out.append((nps_scale, "scale", "NPS is asked on a 0-10 scale"))
     return out
@@ -242,39 +256,79 @@ def validate(source: SourceFrame, assume_tz: str | None = None) -> ValidFrame:
         bad = why.notna()
         if col.default is not None:
             fill = _parse_column(col, pd.Series([col.default]), None)[0].iloc[0]
-            values = values.astype("object").where(values.notna(), fill) if col.kind in (
-                Kind.TEXT, Kind.BOOLEAN) else values
+            values = (
+                values.astype("object").where(values.notna(), fill)
+                if col.kind in (Kind.TEXT, Kind.BOOLEAN)
+                else values
+            )
         if col.required:
             miss = values.isna() & ~bad
             for i in np.flatnonzero(miss.to_numpy()):
-                rejects.append(Reject(table.name, source.file, int(rows[i]), col.name,
-                                      f"required value {col.name!r} is empty"))
+                rejects.append(
+                    Reject(
+                        table.name,
+                        source.file,
+                        int(rows[i]),
+                        col.name,
+                        f"required value {col.name!r} is empty",
+                    )
+                )
             bad_any |= miss
         if bad.any():
             src = raw[col.name]
             for i in np.flatnonzero(bad.to_numpy()):
                 v = src.iloc[i]
-                rejects.append(Reject(table.name, source.file, int(rows[i]), col.name,
-                                      str(why.iloc[i]), None if v is None else str(v)))
+                rejects.append(
+                    Reject(
+                        table.name,
+                        source.file,
+                        int(rows[i]),
+                        col.name,
+                        str(why.iloc[i]),
+                        None if v is None else str(v),
+                    )
+                )
             bad_any |= bad
         out[col.name] = values
     if table.name == "surveys":
         for mask, colname, reason in _survey_checks(out):
             for i in np.flatnonzero((mask & ~bad_any).to_numpy()):
-                rejects.append(Reject(table.name, source.file, int(rows[i]), colname, reason,
-                                      str(raw[colname].iloc[i]) if colname in raw else None))
+                rejects.append(
+                    Reject(
+                        table.name,
+                        source.file,
+                        int(rows[i]),
+                        colname,
+                        reason,
+                        str(raw[colname].iloc[i]) if colname in raw else None,
+                    )
+                )
             bad_any |= mask
     if table.name == "events":
         msg = out["type"] == "message"
         need_role = msg & out["author_role"].isna() & ~bad_any
         for i in np.flatnonzero(need_role.to_numpy()):
-            rejects.append(Reject(table.name, source.file, int(rows[i]), "author_role",
-                                  "a message needs author_role (customer, agent or bot)"))
+            rejects.append(
+                Reject(
+                    table.name,
+                    source.file,
+                    int(rows[i]),
+                    "author_role",
+                    "a message needs author_role (customer, agent or bot)",
+                )
+            )
         bad_any |= need_role
         st = (out["type"] == "status") & out["status"].isna() & ~bad_any
         for i in np.flatnonzero(st.to_numpy()):
-            rejects.append(Reject(table.name, source.file, int(rows[i]), "status",
-                                  "a status event needs the status the ticket changed to"))
+            rejects.append(
+                Reject(
+                    table.name,
+                    source.file,
+                    int(rows[i]),
+                    "status",
+                    "a status event needs the status the ticket changed to",
+                )
+            )
         bad_any |= st
     if table.keeps_extra:
         for name in raw.columns:
@@ -303,7 +357,15 @@ def _duplicates(table: Table, file: str, frame: pd.DataFrame) -> tuple[pd.DataFr
     rows_by_id = bad.groupby(table.key)[_ROW].apply(list)
     for _, r in bad.iterrows():
         others = [int(x) for x in rows_by_id[r[table.key]] if x != r[_ROW]]
-        rejects.append(Reject(table.name, file, int(r[_ROW]), table.key,
-                              f"{table.key} {r[table.key]!r} appears again with different content "
-                              f"(row {', '.join(map(str, others))})", str(r[table.key])))
+        rejects.append(
+            Reject(
+                table.name,
+                file,
+                int(r[_ROW]),
+                table.key,
+                f"{table.key} {r[table.key]!r} appears again with different content "
+                f"(row {', '.join(map(str, others))})",
+                str(r[table.key]),
+            )
+        )
     return frame[~dup].reset_index(drop=True), rejects

@@ -1,0 +1,166 @@
+"""The command line end to end: import files, then report as JSON, explain, facts, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from deskmetrics.cli import app
+
+runner = CliRunner()
+
+TICKETS = """ticket_id,created_at,requester_id,channel,priority,group
+T1,2026-03-02T08:00:00Z,c1,email,normal,billing
+T2,2026-03-02T10:00:00Z,c2,chat,high,tech
+T3,2026-03-03T10:00:00Z,c3,email,normal,tech
+"""
+EVENTS = """event_id,ticket_id,at,type,author_role,author_id,public,status
+e1,T1,2026-03-02T08:00:00Z,message,customer,c1,true,
+e2,T1,2026-03-02T08:01:00Z,message,bot,bot,true,
+e3,T1,2026-03-02T10:00:00Z,message,agent,a1,true,
+e4,T1,2026-03-02T11:00:00Z,status,,a1,,solved
+e5,T2,2026-03-02T10:00:00Z,message,customer,c2,true,
+e6,T2,2026-03-02T10:30:00Z,message,agent,a2,false,
+e7,T2,2026-03-02T10:45:00Z,message,agent,a2,true,
+e8,T3,2026-03-03T10:00:00Z,message,customer,c3,true,
+"""
+
+
+def setup(tmp_path: Path) -> tuple[Path, Path]:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "tickets.csv").write_text(TICKETS)
+    (data / "events.csv").write_text(EVENTS)
+    cfg = tmp_path / "deskmetrics.toml"
+    cfg.write_text(
+        'timezone = "UTC"\n[schedules.office]\ntimezone = "UTC"\n'
+        'hours = { mon = "09:00-17:00", tue = "09:00-17:00" }\n'
+    )
+    return data, cfg
+
+
+def test_import_then_report_json(tmp_path: Path) -> None:
+    data, cfg = setup(tmp_path)
+    db = str(tmp_path / "w.duckdb")
+    r = runner.invoke(app, ["--db", db, "--config", str(cfg), "import", str(data)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(
+        app,
+        [
+            "--db",
+            db,
+            "--config",
+            str(cfg),
+            "report",
+            "first_response_time",
+            "first_response_time_business",
+            "--by",
+            "channel",
+            "--format",
+            "json",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.stdout)
+    got = {(x["metric"], x["channel"]): (x["value"], x["n"]) for x in rows}
+    # T1 email: 08:00 → 10:00 = 120 min; business 09:00 → 10:00 = 60 (the bot reply at 08:01
+    # does not count). T2 chat: the internal note at 10:30 is not a reply; 10:00 → 10:45 = 45.
+    # T3 is unanswered and left out.
+    assert got == {
+        ("first_response_time", "chat"): (45.0, 1),
+        ("first_response_time", "email"): (120.0, 1),
+        ("first_response_time_business", "chat"): (45.0, 1),
+        ("first_response_time_business", "email"): (60.0, 1),
+    }
+    assert rows[0]["unit"] == "minutes"
+
+
+def test_report_with_grain_filter_and_csv(tmp_path: Path) -> None:
+    data, cfg = setup(tmp_path)
+    db = str(tmp_path / "w.duckdb")
+    runner.invoke(app, ["--db", db, "--config", str(cfg), "import", str(data)])
+    r = runner.invoke(
+        app,
+        [
+            "--db",
+            db,
+            "--config",
+            str(cfg),
+            "report",
+            "volume",
+            "--grain",
+            "day",
+            "--from",
+            "2026-03-02",
+            "--to",
+            "2026-03-04",
+            "--where",
+            "channel=email",
+            "--format",
+            "csv",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.strip().splitlines()
+    assert lines[0].startswith("metric,period,value")
+    # email tickets: T1 on 03-02, T3 on 03-03, none on 03-04 (an empty day is 0)
+    assert [ln.split(",")[2] for ln in lines[1:]] == ["1.0", "1.0", "0.0"]
+
+
+def test_explain_names_left_out_tickets(tmp_path: Path) -> None:
+    data, cfg = setup(tmp_path)
+    db = str(tmp_path / "w.duckdb")
+    runner.invoke(app, ["--db", db, "--config", str(cfg), "import", str(data)])
+    r = runner.invoke(
+        app,
+        ["--db", db, "--config", str(cfg), "explain", "first_response_time", "--format", "json"],
+    )
+    out = json.loads(r.stdout)
+    assert out["counted"] == 2
+    assert out["ids"] == ["T1", "T2"]
+    assert out["left_out"] == [
+        {"reason": "unanswered tickets have no first response", "count": 1, "ids": ["T3"]}
+    ]
+
+
+def test_facts_export(tmp_path: Path) -> None:
+    data, cfg = setup(tmp_path)
+    db = str(tmp_path / "w.duckdb")
+    runner.invoke(app, ["--db", db, "--config", str(cfg), "import", str(data)])
+    out = tmp_path / "facts.parquet"
+    r = runner.invoke(
+        app, ["--db", db, "--config", str(cfg), "facts", "--format", "parquet", "--out", str(out)]
+    )
+    assert r.exit_code == 0, r.output
+    df = pd.read_parquet(out)
+    assert list(df.ticket_id) == ["T1", "T2", "T3"]
+    assert list(df.replies) == [1, 1, 0]
+    assert df.first_reply_minutes.tolist()[:2] == [120.0, 45.0]
+    xlsx = tmp_path / "facts.xlsx"
+    r = runner.invoke(
+        app, ["--db", db, "--config", str(cfg), "facts", "--format", "xlsx", "--out", str(xlsx)]
+    )
+    assert r.exit_code == 0 and xlsx.stat().st_size > 0
+
+
+def test_errors_say_what_to_do(tmp_path: Path) -> None:
+    db = str(tmp_path / "none.duckdb")
+    r = runner.invoke(app, ["--db", db, "report", "first_response_time"])
+    assert r.exit_code == 2
+    assert "deskmetrics import" in r.output
+    data, cfg = setup(tmp_path)
+    db = str(tmp_path / "w.duckdb")
+    runner.invoke(app, ["--db", db, "--config", str(cfg), "import", str(data)])
+    r = runner.invoke(app, ["--db", db, "--config", str(cfg), "report", "first_reponse_time"])
+    assert r.exit_code == 2 and "deskmetrics metrics" in r.output
+    r = runner.invoke(app, ["--db", db, "--config", str(cfg), "report", "volume", "--by", "nope"])
+    assert r.exit_code == 2 and "cannot be grouped" in r.output
+
+
+def test_metrics_lists_the_registry() -> None:
+    r = runner.invoke(app, ["metrics", "--format", "json"])
+    names = {row["metric"] for row in json.loads(r.stdout)}
+    assert {"first_response_time", "fcr_rate", "backlog", "cost_per_contact"} <= names
