@@ -45,7 +45,8 @@ def render_reference() -> str:
             "",
             f"**{m.title}.** {m.description}",
             "",
-            f"- unit: {m.unit.value}; better: {m.direction.value}; aggregation: {_AGG[m.aggregation]}",
+            f"- unit: {m.unit.value}; better: {m.direction.value}; "
+            f"aggregation: {_AGG[m.aggregation]}",
             f"- period decided by: `{m.anchor}`",
             f"- group by: {_dims(m)}",
         ]
