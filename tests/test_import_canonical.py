@@ -67,7 +67,10 @@ def test_reimporting_the_same_files_changes_nothing(ws: Workspace, tmp_path: Pat
 
 
 def test_missing_required_column_rejects_every_row(ws: Workspace, tmp_path: Path) -> None:
-    bad = "ticket_id,created_at,channel\nT1,2026-03-02T08:00:00Z,email\nT2,2026-03-02T08:00:00Z,chat\n"
+    bad = (
+        "ticket_id,created_at,channel\n"
+        "T1,2026-03-02T08:00:00Z,email\nT2,2026-03-02T08:00:00Z,chat\n"
+    )
     s = import_directory(ws, write(tmp_path / "d", tickets_csv=bad))
     assert s.rejected == 2
     assert s.tables["tickets"].rejected == 2
