@@ -164,3 +164,12 @@ def test_metrics_lists_the_registry() -> None:
     r = runner.invoke(app, ["metrics", "--format", "json"])
     names = {row["metric"] for row in json.loads(r.stdout)}
     assert {"first_response_time", "fcr_rate", "backlog", "cost_per_contact"} <= names
+
+
+def test_import_zendesk_export(tmp_path: Path) -> None:
+    fixtures = Path(__file__).parent / "fixtures" / "zendesk"
+    db = str(tmp_path / "z.duckdb")
+    r = runner.invoke(app, ["--db", db, "import", "--from", "zendesk", str(fixtures)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["--db", db, "report", "volume", "--format", "json"])
+    assert json.loads(r.stdout)[0]["value"] == 7.0  # the fixture export holds 7 tickets
