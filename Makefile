@@ -1,5 +1,9 @@
 # deskmetrics — two commands: `make demo` and `make test`.
+SHELL := bash
+.SHELLFLAGS := -eo pipefail -c
 PYTHON ?= python3
+# pip warns about this machine's unused local indexes: keep the log readable
+QUIET_PIP := { grep -v 'is ignored: it is neither a file nor a directory' || true; }
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -10,11 +14,11 @@ TICKETS ?= 5000
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade pip 2>&1 | $(QUIET_PIP)
 
 # reinstall whenever the project's dependencies change
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev]' 2>&1 | $(QUIET_PIP)
 	touch $(STAMP)
 
 install: $(STAMP)

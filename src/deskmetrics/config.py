@@ -95,6 +95,22 @@ class FcrSettings(BaseModel):
     same: list[str] = Field(default_factory=list)
 
 
+class SurveySettings(BaseModel):
+    """When an answer counts as satisfied (CSAT) or easy (CES), per scale. Override per scale,
+    e.g. `csat_satisfied = { "1-5" = 5 }` to count only top-box answers."""
+
+    model_config = ConfigDict(extra="forbid")
+    #: lowest satisfied score per CSAT scale ("good" is satisfied on good-bad)
+    csat_satisfied: dict[str, float] = Field(
+        default_factory=lambda: {"1-5": 4.0, "1-7": 6.0, "1-10": 8.0, "0-10": 8.0, "0-100": 80.0}
+    )
+    #: CES answers on the easy side: at least this on higher-easier scales (at most the
+    #: mirrored value on lower-easier ones)
+    ces_easy: dict[str, float] = Field(
+        default_factory=lambda: {"1-5": 4.0, "1-7": 6.0, "1-10": 8.0, "0-10": 8.0, "0-100": 80.0}
+    )
+
+
 class SlaPolicy(BaseModel):
     model_config = ConfigDict(extra="allow")
     name: str
@@ -122,6 +138,9 @@ class Settings(BaseModel):
     fcr: FcrSettings = Field(default_factory=FcrSettings)
     sla: SlaSettings = Field(default_factory=SlaSettings)
     small_sample: int = 30
+    surveys: SurveySettings = Field(default_factory=SurveySettings)
+    #: per metric a target value, e.g. `[targets] csat = 85`, `first_response_time = 60`
+    targets: dict[str, float] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _ids_and_default(self) -> Settings:

@@ -16,7 +16,7 @@ import pandas as pd
 from deskmetrics.engine import Facts, MetricRequest, Workspace, explain_metric, run_metric
 from deskmetrics.engine.compile import Explanation, period_starts
 from deskmetrics.errors import QueryError
-from deskmetrics.metrics import REGISTRY, Aggregation, Metric, Unit, get_metric
+from deskmetrics.metrics import REGISTRY, Aggregation, Metric, get_metric
 from deskmetrics.model import Grain, zone
 from deskmetrics.stats import wilson_interval
 
@@ -161,16 +161,17 @@ def _finish(
         if col not in df:
             df[col] = None
     df["n"] = df["n"].fillna(0).astype("int64")
-    lows, highs = [], []
-    for _, r in df.iterrows():
-        ci = None
-        if metric.aggregation is Aggregation.PROPORTION:
-            ci = wilson_interval(float(r["successes"]), float(r["n"]))
-        lows.append(ci[0] * 100 if ci else None)
-        highs.append(ci[1] * 100 if ci else None)
-    df["ci_low"], df["ci_high"] = lows, highs
-    proportion_like = metric.aggregation is Aggregation.PROPORTION or metric.unit is Unit.SCORE
-    df["small_sample"] = [bool(proportion_like and n < small) for n in df["n"]]
+    if "ci_low" not in df:  # the engine gives intervals of its own kinds (NPS margin, t)
+        lows, highs = [], []
+        for _, r in df.iterrows():
+            ci = None
+            if metric.aggregation is Aggregation.PROPORTION:
+                ci = wilson_interval(float(r["successes"]), float(r["n"]))
+            lows.append(ci[0] * 100 if ci else None)
+            highs.append(ci[1] * 100 if ci else None)
+        df["ci_low"], df["ci_high"] = lows, highs
+    sampled = metric.aggregation is Aggregation.PROPORTION or metric.small_sample_flag
+    df["small_sample"] = [bool(sampled and n < small) for n in df["n"]]
     keys = list(req.by)
     df = df[["metric", *keys, *RESULT_COLUMNS[1:]]]
     sort = [*keys, "period"] if req.grain is not None else keys

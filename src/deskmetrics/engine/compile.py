@@ -4,6 +4,7 @@ kind of aggregation is executed."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,6 +31,22 @@ TRUNCATE = {
 FAR_FUTURE = 2**62
 GROUP_SEP = "\x1f"
 
+#: engine modules for further fact tables (surveys, revenue, social …) register their
+#: aggregation here: (facts, metric, request) → rows with group keys, `_period`, n, value and
+#: optionally p50, p90, successes, ci_low, ci_high (percent or the metric's unit)
+CustomSource = Callable[["Facts", Metric, "MetricRequest"], pd.DataFrame]
+CUSTOM_SOURCES: dict[Source, CustomSource] = {}
+
+
+def register(source: Source) -> Callable[[CustomSource], CustomSource]:
+    """Decorator: the function computing every metric of `source`."""
+
+    def deco(fn: CustomSource) -> CustomSource:
+        CUSTOM_SOURCES[source] = fn
+        return fn
+
+    return deco
+
 
 @dataclass(frozen=True)
 class MetricRequest:
@@ -53,7 +70,7 @@ def _agents(facts: Facts) -> ir.Table:
     return a.select(_a_id=a.agent_id, _a_team=a.team)
 
 
-def _with_team(t: ir.Table, facts: Facts) -> ir.Table:
+def with_team(t: ir.Table, facts: Facts) -> ir.Table:
     """`team` = the agent's team from the agents table, else the ticket's group."""
     a = _agents(facts)
     j = t.left_join(a, t.agent == a._a_id)
@@ -61,7 +78,7 @@ def _with_team(t: ir.Table, facts: Facts) -> ir.Table:
     return j.mutate(team=j._a_team.fill_null(group)).drop("_a_id", "_a_team")
 
 
-def _ticket_columns(facts: Facts, t: ir.Table) -> ir.Table:
+def ticket_columns(facts: Facts, t: ir.Table) -> ir.Table:
     """Join the ticket's columns (for grouping and filtering) to rows of another fact table."""
     tk = facts.ws.table("tickets")
     keep = [c for c in tk.columns if c not in t.columns or c == "ticket_id"]
@@ -69,7 +86,7 @@ def _ticket_columns(facts: Facts, t: ir.Table) -> ir.Table:
     return t.left_join(tk, t.ticket_id == tk._t_id).drop("_t_id")
 
 
-def _anchor_s(col: ir.Value) -> ir.IntegerValue:
+def anchor_seconds(col: ir.Value) -> ir.IntegerValue:
     return col.epoch_seconds().cast("int64")
 
 
@@ -80,16 +97,16 @@ def source_table(facts: Facts, metric: Metric) -> ir.Table:
         t = facts.tickets
         t = t.mutate(agent=t.assignee_id)
     elif src is Source.REPLIES:
-        t = _ticket_columns(facts, facts.replies)
+        t = ticket_columns(facts, facts.replies)
     elif src is Source.INTERACTIONS:
-        t = _ticket_columns(facts, facts.interactions)
+        t = ticket_columns(facts, facts.interactions)
     else:
         raise QueryError(f"{metric.name}: source {src} is not a row source")
-    t = _with_team(t, facts)
-    return t.mutate(_at_s=_anchor_s(t[metric.anchor]))
+    t = with_team(t, facts)
+    return t.mutate(_at_s=anchor_seconds(t[metric.anchor]))
 
 
-def _condition(t: ir.Table, c: Condition) -> ir.BooleanValue:
+def condition(t: ir.Table, c: Condition) -> ir.BooleanValue:
     col = t[c.column]
     match c.op:
         case Op.IS_TRUE:
@@ -117,10 +134,10 @@ def _condition(t: ir.Table, c: Condition) -> ir.BooleanValue:
     raise QueryError(f"unknown condition {c.op}")  # pragma: no cover
 
 
-def _all(t: ir.Table, conds: tuple[Condition, ...]) -> ir.BooleanValue:
+def all_of(t: ir.Table, conds: tuple[Condition, ...]) -> ir.BooleanValue:
     out: ir.BooleanValue = ibis.literal(True)
     for c in conds:
-        out = out & _condition(t, c)
+        out = out & condition(t, c)
     return out
 
 
@@ -150,7 +167,7 @@ def _time_range(facts: Facts) -> tuple[datetime, datetime]:
     return lo - timedelta(days=2), hi + timedelta(days=400)
 
 
-def _prepare(facts: Facts, t: ir.Table, req: MetricRequest) -> ir.Table:
+def prepare(facts: Facts, t: ir.Table, req: MetricRequest) -> ir.Table:
     """Filter by range and filters; add `_period`, weekday and hour in the request's zone."""
     lo, hi = _time_range(facts)
     t = t.filter(t._at_s.notnull())
@@ -180,11 +197,11 @@ def _prepare(facts: Facts, t: ir.Table, req: MetricRequest) -> ir.Table:
     return t
 
 
-def _keys(req: MetricRequest) -> list[str]:
+def group_keys(req: MetricRequest) -> list[str]:
     return [*req.by, *(["_period"] if req.grain is not None else [])]
 
 
-def _execute(facts: Facts, expr: ir.Table) -> pd.DataFrame:
+def execute(facts: Facts, expr: ir.Table) -> pd.DataFrame:
     return facts.ws.backend.execute(expr)
 
 
@@ -193,21 +210,21 @@ def _execute(facts: Facts, expr: ir.Table) -> pd.DataFrame:
 
 
 def _aggregate_rows(facts: Facts, metric: Metric, req: MetricRequest, t: ir.Table) -> ir.Table:
-    keys = _keys(req)
+    keys = group_keys(req)
     agg = metric.aggregation
     if agg is Aggregation.MEAN:
         assert metric.measure is not None
-        pop = t.filter(_all(t, metric.population) & t[metric.measure].notnull())
+        pop = t.filter(all_of(t, metric.population) & t[metric.measure].notnull())
         m = pop[metric.measure].cast("float64")
         g = pop.group_by(keys) if keys else pop
         return g.aggregate(n=m.count(), value=m.mean(), p50=m.quantile(0.5), p90=m.quantile(0.9))
     if agg is Aggregation.PROPORTION:
-        pop = t.filter(_all(t, metric.population))
-        hit = _all(pop, metric.numerator).cast("int64")
+        pop = t.filter(all_of(t, metric.population))
+        hit = all_of(pop, metric.numerator).cast("int64")
         g = pop.group_by(keys) if keys else pop
         return g.aggregate(n=pop.count(), successes=hit.sum())
     if agg is Aggregation.COUNT:
-        pop = t.filter(_all(t, metric.population))
+        pop = t.filter(all_of(t, metric.population))
         g = pop.group_by(keys) if keys else pop
         return g.aggregate(n=pop.count())
     raise QueryError(f"{metric.name}: aggregation {agg} is not a row aggregation")
@@ -216,14 +233,14 @@ def _aggregate_rows(facts: Facts, metric: Metric, req: MetricRequest, t: ir.Tabl
 def _ratio(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
     assert metric.numerator_anchor is not None
     base = source_table(facts, metric)
-    keys = _keys(req)
-    den_t = _prepare(facts, base.filter(_all(base, metric.population)), req)
-    num_src = base.filter(_all(base, metric.numerator)).mutate(
-        _at_s=_anchor_s(base[metric.numerator_anchor])
+    keys = group_keys(req)
+    den_t = prepare(facts, base.filter(all_of(base, metric.population)), req)
+    num_src = base.filter(all_of(base, metric.numerator)).mutate(
+        _at_s=anchor_seconds(base[metric.numerator_anchor])
     )
-    num_t = _prepare(facts, num_src, req)
-    den = _execute(facts, (den_t.group_by(keys) if keys else den_t).aggregate(n=den_t.count()))
-    num = _execute(
+    num_t = prepare(facts, num_src, req)
+    den = execute(facts, (den_t.group_by(keys) if keys else den_t).aggregate(n=den_t.count()))
+    num = execute(
         facts, (num_t.group_by(keys) if keys else num_t).aggregate(successes=num_t.count())
     )
     df = den.merge(num, on=keys, how="outer") if keys else pd.concat([den, num], axis=1)
@@ -302,25 +319,25 @@ def _snapshot(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
     tb = facts.tickets_base.select("ticket_id", "created_s").rename(_c_id="ticket_id")
     j = j.join(tb, j.ticket_id == tb._c_id).drop("_c_id")
     j = j.mutate(age_minutes=(j._p_s - j.created_s).cast("float64") / 60.0)
-    j = _ticket_columns(facts, j)
+    j = ticket_columns(facts, j)
     j = j.mutate(agent=j.assignee_id)
-    j = _with_team(j, facts)
+    j = with_team(j, facts)
     for col, values in req.filters.items():
         j = j.filter(j[col].cast("string").isin(list(values)))
-    keys = _keys(req)
+    keys = group_keys(req)
     g = j.group_by(keys) if keys else j
     if metric.measure:
         m = j[metric.measure]
         expr = g.aggregate(n=m.count(), value=m.mean(), p50=m.quantile(0.5), p90=m.quantile(0.9))
     else:
         expr = g.aggregate(n=j.count())
-    df = _execute(facts, expr)
+    df = execute(facts, expr)
     if not metric.measure:
         df["value"] = df["n"].astype("float64")
     return df
 
 
-def _periods_utc(req: MetricRequest, facts: Facts) -> list[tuple[datetime, datetime, datetime]]:
+def periods_utc(req: MetricRequest, facts: Facts) -> list[tuple[datetime, datetime, datetime]]:
     """(period label local, start UTC, end UTC) covering the request's range."""
     tz = ZoneInfo(req.tz)
     lo, hi = facts.ws.data_range(until_now=False)
@@ -347,7 +364,7 @@ def period_starts(facts: Facts, req: MetricRequest, snapshot: bool = False) -> l
         return []
     if snapshot:
         return [p for p, _ in _period_ends(req, facts)]
-    return [p for p, _, _ in _periods_utc(req, facts)]
+    return [p for p, _, _ in periods_utc(req, facts)]
 
 
 def _agent_days(facts: Facts, req: MetricRequest) -> ir.Table:
@@ -371,7 +388,7 @@ def _agent_days(facts: Facts, req: MetricRequest) -> ir.Table:
     days = per_ticket.group_by(["agent", "_day"]).aggregate(
         tickets=per_ticket.count(), _at_s=per_ticket._first_s.min()
     )
-    return _with_team(days, facts)
+    return with_team(days, facts)
 
 
 def _concurrency(facts: Facts, req: MetricRequest) -> pd.DataFrame:
@@ -379,7 +396,7 @@ def _concurrency(facts: Facts, req: MetricRequest) -> pd.DataFrame:
     tk = facts.ws.table("tickets").select(_t_id="ticket_id", _channel="channel")
     i = i.join(tk, i.ticket_id == tk._t_id)
     i = i.filter((i._channel == "chat") & i.agent.notnull())
-    start = _anchor_s(i.at)
+    start = anchor_seconds(i.at)
     length = (i.talk_seconds.fill_null(0) + i.hold_seconds.fill_null(0)).cast("int64")
     sess = i.select("event_id", "agent", _at_s=start, _end_s=start + length)
     sess = sess.filter(sess._end_s > sess._at_s)
@@ -398,20 +415,20 @@ def _concurrency(facts: Facts, req: MetricRequest) -> pd.DataFrame:
         _busy=(sess._end_s - sess._at_s).sum().cast("float64"),
         _sessions=sess.count(),
     )
-    isl = _with_team(isl, facts)
-    t = _prepare(facts, isl, req)
-    keys = _keys(req)
+    isl = with_team(isl, facts)
+    t = prepare(facts, isl, req)
+    keys = group_keys(req)
     g = t.group_by(keys) if keys else t
-    df = _execute(facts, g.aggregate(n=t._sessions.sum(), _busy=t._busy.sum(), _span=t._span.sum()))
+    df = execute(facts, g.aggregate(n=t._sessions.sum(), _busy=t._busy.sum(), _span=t._span.sum()))
     df["value"] = [b / s if s else None for b, s in zip(df["_busy"], df["_span"], strict=True)]
     return df.drop(columns=["_busy", "_span"])
 
 
 def _per_period_counts(facts: Facts, req: MetricRequest, t: ir.Table, name: str) -> pd.DataFrame:
-    t = _prepare(facts, t, req)
-    keys = _keys(req)
+    t = prepare(facts, t, req)
+    keys = group_keys(req)
     g = t.group_by(keys) if keys else t
-    return _execute(facts, g.aggregate(**{name: t.count()}))
+    return execute(facts, g.aggregate(**{name: t.count()}))
 
 
 def _contact_rate(facts: Facts, req: MetricRequest) -> pd.DataFrame:
@@ -421,8 +438,10 @@ def _contact_rate(facts: Facts, req: MetricRequest) -> pd.DataFrame:
             "import a customers file first"
         )
     tk = facts.ws.table("tickets")
-    contacts = _per_period_counts(facts, req, tk.mutate(_at_s=_anchor_s(tk.created_at)), "contacts")
-    periods = _periods_utc(req, facts)
+    contacts = _per_period_counts(
+        facts, req, tk.mutate(_at_s=anchor_seconds(tk.created_at)), "contacts"
+    )
+    periods = periods_utc(req, facts)
     pt = ibis.memtable(
         {
             "_period": [p for p, _, _ in periods],
@@ -433,13 +452,13 @@ def _contact_rate(facts: Facts, req: MetricRequest) -> pd.DataFrame:
     )
     c = facts.ws.table("customers")
     c = c.mutate(
-        _c_s=_anchor_s(c.created_at).fill_null(-FAR_FUTURE),
-        _x_s=_anchor_s(c.churned_at).fill_null(FAR_FUTURE),
+        _c_s=anchor_seconds(c.created_at).fill_null(-FAR_FUTURE),
+        _x_s=anchor_seconds(c.churned_at).fill_null(FAR_FUTURE),
     )
     j = c.join(pt, [c._c_s < pt._pe, c._x_s >= pt._ps])
-    keys = _keys(req)
+    keys = group_keys(req)
     g = j.group_by(keys) if keys else j
-    active = _execute(facts, g.aggregate(n=j.count()))
+    active = execute(facts, g.aggregate(n=j.count()))
     df = (
         active.merge(contacts, on=keys, how="left")
         if keys
@@ -456,7 +475,7 @@ def _handled_tickets(facts: Facts) -> ir.Table:
     s = facts.status_stretches
     solves = s.filter(s.becomes_solved).select("ticket_id", "at_s")
     i = facts.interactions
-    inter = i.select("ticket_id", at_s=_anchor_s(i.at))
+    inter = i.select("ticket_id", at_s=anchor_seconds(i.at))
     return replies.union(solves).union(inter)
 
 
@@ -467,8 +486,8 @@ def _cost_per_contact(facts: Facts, req: MetricRequest) -> pd.DataFrame:
             "import a costs file first"
         )
     h = _handled_tickets(facts).mutate(_one=1)
-    h = _prepare(facts, h.rename(_at_s="at_s"), req)
-    keys = _keys(req)
+    h = prepare(facts, h.rename(_at_s="at_s"), req)
+    keys = group_keys(req)
     hk = ["ticket_id", *keys]
     handled = h.group_by(hk).aggregate(_x=h._one.max())
     hc = (
@@ -476,8 +495,8 @@ def _cost_per_contact(facts: Facts, req: MetricRequest) -> pd.DataFrame:
         if keys
         else handled.aggregate(n=handled.count())
     )
-    handled_df = _execute(facts, hc)
-    periods = _periods_utc(req, facts)
+    handled_df = execute(facts, hc)
+    periods = periods_utc(req, facts)
     tz = ZoneInfo(req.tz)
     days: dict[str, list[Any]] = {"_day": [], "_period": []}
     for label, s, e in periods:
@@ -499,7 +518,7 @@ def _cost_per_contact(facts: Facts, req: MetricRequest) -> pd.DataFrame:
         dt_, [c.period_start.cast("date") <= dt_._day, c.period_end.cast("date") >= dt_._day]
     )
     g = j.group_by(keys) if keys else j
-    cost_df = _execute(facts, g.aggregate(cost=j._daily.sum()))
+    cost_df = execute(facts, g.aggregate(cost=j._daily.sum()))
     if keys:
         df = cost_df.merge(handled_df, on=keys, how="outer")
     else:
@@ -525,16 +544,18 @@ def run_metric(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame
     if agg is Aggregation.SNAPSHOT:
         return _snapshot(facts, metric, req)
     if metric.source is Source.AGENT_DAYS:
-        t = _prepare(facts, _agent_days(facts, req), req)
-        return _execute(facts, _aggregate_rows(facts, metric, req, t))
+        t = prepare(facts, _agent_days(facts, req), req)
+        return execute(facts, _aggregate_rows(facts, metric, req, t))
     if metric.source is Source.CHAT_SESSIONS:
         return _concurrency(facts, req)
     if metric.source is Source.CONTACTS:
         return _contact_rate(facts, req)
     if metric.source is Source.COSTS:
         return _cost_per_contact(facts, req)
-    t = _prepare(facts, source_table(facts, metric), req)
-    df = _execute(facts, _aggregate_rows(facts, metric, req, t))
+    if metric.source in CUSTOM_SOURCES:
+        return CUSTOM_SOURCES[metric.source](facts, metric, req)
+    t = prepare(facts, source_table(facts, metric), req)
+    df = execute(facts, _aggregate_rows(facts, metric, req, t))
     if agg is Aggregation.PROPORTION:
         df["value"] = [
             100.0 * s / n if n else None for s, n in zip(df["successes"], df["n"], strict=True)
@@ -571,7 +592,7 @@ def explain_metric(
         # rows whose anchor is missing (e.g. never solved) are placed by the ticket's creation
         fallback = "created_at" if "created_at" in base.columns else metric.anchor
         scope_anchor = base[metric.anchor].fill_null(base[fallback])
-    t = _prepare(facts, base.mutate(_at_s=_anchor_s(scope_anchor)), req)
+    t = prepare(facts, base.mutate(_at_s=anchor_seconds(scope_anchor)), req)
     conds = list(metric.population)
     if metric.aggregation is Aggregation.MEAN and metric.measure:
         conds.append(
@@ -582,14 +603,14 @@ def explain_metric(
     id_col = "ticket_id"
     cases = []
     for i, c in enumerate(conds):
-        cases.append((~_condition(t, c), i))
+        cases.append((~condition(t, c), i))
     reason = ibis.cases(*cases, else_=-1) if cases else ibis.literal(-1)
     t = t.mutate(_reason=reason)
     if metric.aggregation is Aggregation.RATIO:
         t = t.mutate(_reason=ibis.literal(-1))
-    counts = _execute(facts, t.group_by("_reason").aggregate(n=t.count()))
+    counts = execute(facts, t.group_by("_reason").aggregate(n=t.count()))
     by_reason = {int(r): int(n) for r, n in zip(counts["_reason"], counts["n"], strict=True)}
-    ids_df = _execute(
+    ids_df = execute(
         facts,
         t.filter(t._reason == -1).select(id_col).distinct().order_by(id_col).limit(limit),
     )
@@ -598,7 +619,7 @@ def explain_metric(
     for i, c in enumerate(conds):
         if by_reason.get(i):
             left_out.append((c.left_out, by_reason[i]))
-            sample = _execute(
+            sample = execute(
                 facts,
                 t.filter(t._reason == i).select(id_col).distinct().order_by(id_col).limit(limit),
             )

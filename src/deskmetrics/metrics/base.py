@@ -51,6 +51,12 @@ class Source(StrEnum):
     CHAT_SESSIONS = "chat_sessions"  # chat sessions per agent, for concurrency
     CONTACTS = "contacts"  # tickets created per active customer
     COSTS = "costs"  # support cost per handled ticket
+    SURVEYS = "surveys"  # one row per survey answer
+    SURVEY_REQUESTS = "survey_requests"  # surveys sent, for response rates
+    CUSTOMERS = "customers"  # customers joining and leaving
+    SUBSCRIPTIONS = "subscriptions"  # recurring revenue
+    SOCIAL_POSTS = "social_posts"  # posts and their engagement
+    MENTIONS = "mentions"  # brand mentions
 
 
 class Op(StrEnum):
@@ -113,6 +119,11 @@ class Metric(BaseModel):
     #: the calendar-time metric this business-time metric mirrors (None: not a business variant)
     business_of: str | None = None
     family: str = "ticket lifecycle"
+    #: flag results computed from fewer answers than `small_sample` in the settings (always on
+    #: for proportions)
+    small_sample_flag: bool = False
+    #: further definition parameters the engine reads (e.g. which survey kind), as data
+    params: dict[str, Any] = Field(default_factory=dict)
     #: extra notes for the reference docs (what is counted, edge cases)
     notes: str = ""
     examples: list[str] = Field(default_factory=list)
