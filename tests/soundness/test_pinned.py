@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import pandas as pd
-from conftest import build_workspace, msg, one, settings, status, ticket
 
+from conftest import build_workspace, msg, one, settings, status, ticket
 from deskmetrics.calendar import build_business_calendar
 from deskmetrics.query import compute, explain
 
