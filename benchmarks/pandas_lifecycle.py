@@ -29,11 +29,10 @@ numpy and pandas `groupby` / `merge_asof`.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +42,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from deskmetrics.calendar import open_periods
+from deskmetrics.calendar.business import open_periods
 from deskmetrics.config import Settings
 
 DAY = 86_400
@@ -425,8 +424,7 @@ def compute_lifecycle(
     reps = m.loc[is_reply, ["pos", "t", "at_s", "at_b"]].rename(
         columns={"at_s": "reply_s", "at_b": "reply_b"}
     )
-    pairs = pd.merge_asof(cust, reps.drop(columns="pos").assign(pos=reps["pos"]), on="pos",
-                          by="t", direction="forward")
+    pairs = pd.merge_asof(cust, reps, on="pos", by="t", direction="forward")
     pairs = pairs[pairs["reply_s"].notna()]
     del m
     lap("messages")
@@ -451,7 +449,7 @@ def compute_lifecycle(
     becomes_solved = solved & ~prev_solved
     reopens = np.bincount(s_t[is_reopen], minlength=n_t)
     so = _first_last(s_t[becomes_solved], s_at[becomes_solved], s_b[becomes_solved], n_t)
-    final_status = s_st[~same_next][np.argsort(s_t[~same_next], kind="stable")]
+    final_status = s_st[~same_next]  # every ticket has its creation row: one per ticket
     is_solved = np.isin(final_status, [SOLVED_, CLOSED])
     dur_s = (end_s - s_at).astype(float)
     dur_b = (end_b - s_b).astype(float)
@@ -583,8 +581,7 @@ def compute_lifecycle(
     b_t, b_at = s_t[open_], s_at[open_]
     b_end = np.where(same_next[open_], end_s[open_], FAR_FUTURE)
     i0 = np.searchsorted(p_s, b_at, side="left")
-    i1 = np.searchsorted(p_s, b_end, side="right")
-    i1 = np.where(np.isin(b_end, p_s), i1 - 1, i1)  # the stretch must end after the snapshot
+    i1 = np.searchsorted(p_s, b_end, side="left")  # snapshots p with at <= p < end
     k = np.maximum(i1 - i0, 0)
     rep_t = np.repeat(b_t, k)
     first = np.repeat(i0 - np.cumsum(np.r_[0, k[:-1]]), k)
@@ -686,9 +683,7 @@ __all__ = [
     "BusinessClock",
     "compare",
     "compute_lifecycle",
-    "date",
     "engine_rows",
     "frozen_engine_clock",
     "local_week",
-    "math",
 ]

@@ -27,7 +27,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
+# wide enough for a report when stdout is a file or a pipe (rich would assume 80 columns)
+console = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, soft_wrap=True)
 
 
@@ -126,7 +127,44 @@ def _fmt(v: Any, col: str) -> str:
     return s[:10] if col == "period" and s.endswith("T00:00:00") else s
 
 
+UNIT_SUFFIX = {"minutes": " min", "percent": "%", "count": "", "score": "", "currency": ""}
+
+
+def _readable(df: pd.DataFrame) -> pd.DataFrame:
+    """Result rows as a person reads them: value with its unit, the interval in one column,
+    a note for small samples; columns that say nothing are dropped."""
+    if "metric" not in df or "value" not in df or "unit" not in df:
+        return df
+    out = pd.DataFrame(index=df.index)
+    for col in df.columns:
+        if col in ("value", "unit", "ci_low", "ci_high", "small_sample", "p50", "p90", "n"):
+            continue
+        if col == "period" and df[col].isna().all():
+            continue
+        out[col] = [_fmt(v, col) for v in df[col]]
+
+    def num(v: Any, unit: str) -> str:
+        v = _jsonable(v)
+        return "—" if v is None else f"{v:,.1f}{UNIT_SUFFIX.get(unit, '')}"
+
+    out["value"] = [num(v, u) for v, u in zip(df["value"], df["unit"], strict=True)]
+    out["n"] = [_fmt(v, "n") for v in df["n"]]
+    for col in ("p50", "p90"):
+        if df[col].notna().any():
+            out[col] = [num(v, u) for v, u in zip(df[col], df["unit"], strict=True)]
+    if df["ci_low"].notna().any():
+        out["95% interval"] = [
+            "" if pd.isna(lo) else f"{lo:,.1f}–{hi:,.1f}"
+            for lo, hi in zip(df["ci_low"], df["ci_high"], strict=True)
+        ]
+    if df["small_sample"].any():
+        out["note"] = ["small sample" if s else "" for s in df["small_sample"]]
+    return out
+
+
 def _print(df: pd.DataFrame, fmt: Format, title: str | None = None) -> None:
+    if fmt in (Format.table, Format.markdown):
+        df = _readable(df)
     if fmt is Format.json:
         sys.stdout.write(json.dumps(_records(df), ensure_ascii=False) + "\n")
     elif fmt is Format.csv:
@@ -139,8 +177,9 @@ def _print(df: pd.DataFrame, fmt: Format, title: str | None = None) -> None:
     else:
         t = Table(title=title, header_style="bold")
         for c in df.columns:
-            right = c in ("value", "n", "p50", "p90", "ci_low", "ci_high")
-            t.add_column(c, justify="right" if right else "left", no_wrap=c == "metric")
+            right = c in ("value", "n", "p50", "p90", "95% interval", "read", "inserted",
+                          "updated", "unchanged", "rejected")
+            t.add_column(c, justify="right" if right else "left", no_wrap=True)
         for _, r in df.iterrows():
             t.add_row(*(_fmt(r[c], c) for c in df.columns))
         console.print(t)
