@@ -173,7 +173,11 @@ def _finish(
     sampled = metric.aggregation is Aggregation.PROPORTION or metric.small_sample_flag
     df["small_sample"] = [bool(sampled and n < small) for n in df["n"]]
     keys = list(req.by)
-    df = df[["metric", *keys, *RESULT_COLUMNS[1:]]]
+    # further columns an engine module adds (e.g. `spike`, `baseline`) follow the standard ones
+    extra = [c for c in df.columns
+             if c not in ("metric", *keys, *RESULT_COLUMNS) and not c.startswith("_")
+             and c != "successes"]
+    df = df[["metric", *keys, *RESULT_COLUMNS[1:], *extra]]
     sort = [*keys, "period"] if req.grain is not None else keys
     if sort:
         df = df.sort_values(sort, na_position="last", kind="stable")
