@@ -297,7 +297,9 @@ def _weeks(lo_s: int, tz: str, stop_s: float) -> list[tuple[int, int, int]]:
 
 
 def _frame(channel: pd.Categorical, period: np.ndarray, value: Any = None) -> pd.DataFrame:
-    df = pd.DataFrame({"channel": channel, "period": period})
+    # group by the channel's integer code (-1 = no channel): a null channel is a group of its
+    # own, as in SQL (pandas' quantile drops NaN group keys even with dropna=False)
+    df = pd.DataFrame({"channel": np.asarray(channel.codes), "period": period})
     if value is not None:
         df["v"] = value
     return df
@@ -388,13 +390,9 @@ def compute_lifecycle(
     created_b = bclock.seconds(tk.created_s, tk.sched)
 
     # the timeline: public messages and status changes of known tickets, in order
-    keep = (ev.ticket >= 0) & (
-        (ev.type == STATUS) | ((ev.type == MESSAGE) & ev.public)
-    )
+    keep = (ev.ticket >= 0) & ((ev.type == STATUS) | ((ev.type == MESSAGE) & ev.public))
     rows = np.flatnonzero(keep)
-    order = _order_with_ties(
-        [ev.ticket[rows], ev.at_s[rows]], ev.event_id.take(pa.array(rows))
-    )
+    order = _order_with_ties([ev.ticket[rows], ev.at_s[rows]], ev.event_id.take(pa.array(rows)))
     rows = rows[order]
     tl = pd.DataFrame(
         {
@@ -416,7 +414,9 @@ def compute_lifecycle(
     opening = starts & tk.agent_created[mt] & (role == AGENT)
     is_reply = (role == AGENT) & ~opening
     replies = np.bincount(mt[is_reply], minlength=n_t)
-    fr = _first_last(mt[is_reply], m["at_s"].to_numpy()[is_reply], m["at_b"].to_numpy()[is_reply], n_t)
+    fr = _first_last(
+        mt[is_reply], m["at_s"].to_numpy()[is_reply], m["at_b"].to_numpy()[is_reply], n_t
+    )
     is_bot = role == BOT
     fa = _first_last(mt[is_bot], m["at_s"].to_numpy()[is_bot], m["at_b"].to_numpy()[is_bot], n_t)
     m["pos"] = np.arange(len(m))
@@ -543,7 +543,9 @@ def compute_lifecycle(
     frames.append(_mean("replies", ch, wk, replies[pop].astype(float)))
     frames.append(_proportion("reopen_rate", ch, wk, reopens[pop] > 0))
     frames.append(
-        _proportion("single_reply_resolution_rate", ch, wk, (replies[pop] == 1) & (reopens[pop] == 0))
+        _proportion(
+            "single_reply_resolution_rate", ch, wk, (replies[pop] == 1) & (reopens[pop] == 0)
+        )
     )
     frames.append(_proportion("fcr_rate", ch, wk, fcr[pop]))
 
@@ -559,7 +561,7 @@ def compute_lifecycle(
     lap("ticket metrics")
 
     # resolution rate: first solved in the week / created in the week
-    ok_c, w_c = week["created_s"]
+    _, w_c = week["created_s"]
     ok_f, w_f = week["first_solved_s"]
     den = _count(tk.channel, w_c)
     num = _count(tk.channel[ok_f], w_f[ok_f]).rename(columns={"n": "s"})
@@ -593,7 +595,8 @@ def compute_lifecycle(
     lap("backlog")
 
     out = pd.concat(frames, ignore_index=True)
-    out["channel"] = out["channel"].astype(object).where(out["channel"].notna(), None)
+    names = np.array([*tk.channel.categories, None], dtype=object)
+    out["channel"] = names[out["channel"].to_numpy(dtype=np.int64)]  # code -1 → None
     out["period"] = pd.to_datetime(out["period"].astype(np.int64), unit="s")
     out = out.reindex(columns=OUTPUT_COLUMNS)
     out["n"] = out["n"].astype(np.int64)
@@ -658,8 +661,9 @@ def compare(ours: pd.DataFrame, engine: pd.DataFrame, tol: float = 1e-6) -> list
     both = j[j["_merge"] == "both"]
     bad = both[both["n_pd"].astype(np.int64) != both["n_dm"].astype(np.int64)]
     for _, r in bad.head(20).iterrows():
-        problems.append(f"n differs: {r['metric']} {r['channel']} {r['period']}: "
-                        f"{r['n_pd']} vs {r['n_dm']}")
+        problems.append(
+            f"n differs: {r['metric']} {r['channel']} {r['period']}: {r['n_pd']} vs {r['n_dm']}"
+        )
     for col in ("value", "p50", "p90"):
         x = both[f"{col}_pd"].astype(float).to_numpy()
         y = both[f"{col}_dm"].astype(float).to_numpy()
@@ -667,8 +671,9 @@ def compare(ours: pd.DataFrame, engine: pd.DataFrame, tol: float = 1e-6) -> list
         close = np.isclose(x, y, rtol=1e-9, atol=tol) | (nan_x & nan_y)
         for i in np.flatnonzero(~close)[:20]:
             r = both.iloc[i]
-            problems.append(f"{col} differs: {r['metric']} {r['channel']} {r['period']}: "
-                            f"{x[i]!r} vs {y[i]!r}")
+            problems.append(
+                f"{col} differs: {r['metric']} {r['channel']} {r['period']}: {x[i]!r} vs {y[i]!r}"
+            )
     return problems
 
 

@@ -19,7 +19,8 @@ ALLOWED: dict[str, set[str]] = {
     "engine": {"errors", "model", "config", "calendar", "metrics"},
     "importers": {"errors", "model", "engine"},
     "sample": {"errors", "model"},
-    "query": {"errors", "model", "config", "metrics", "engine", "stats"},
+    "significance": set(),
+    "query": {"errors", "model", "config", "metrics", "engine", "stats", "significance"},
     "cli": {"errors", "config", "metrics", "engine", "importers", "query", "sample"},
     "__init__": {"errors", "config", "engine", "importers", "metrics", "query"},
 }

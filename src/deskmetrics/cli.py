@@ -128,6 +128,8 @@ def _fmt(v: Any, col: str) -> str:
 
 
 UNIT_SUFFIX = {"minutes": " min", "percent": "%", "count": "", "score": "", "currency": ""}
+#: a change of a percentage is in percentage points
+CHANGE_SUFFIX = {"percent": " pts"}
 
 
 def _readable(df: pd.DataFrame) -> pd.DataFrame:
@@ -137,7 +139,24 @@ def _readable(df: pd.DataFrame) -> pd.DataFrame:
         return df
     out = pd.DataFrame(index=df.index)
     for col in df.columns:
-        if col in ("value", "unit", "ci_low", "ci_high", "small_sample", "p50", "p90", "n"):
+        if col in (
+            "value",
+            "unit",
+            "ci_low",
+            "ci_high",
+            "small_sample",
+            "p50",
+            "p90",
+            "n",
+            "previous",
+            "change",
+            "p_value",
+            "significant",
+            "target",
+            "meets_target",
+            "benchmark",
+            "benchmark_name",
+        ):
             continue
         if col == "period" and df[col].isna().all():
             continue
@@ -156,6 +175,29 @@ def _readable(df: pd.DataFrame) -> pd.DataFrame:
         out["95% interval"] = [
             "" if pd.isna(lo) else f"{lo:,.1f}–{hi:,.1f}"
             for lo, hi in zip(df["ci_low"], df["ci_high"], strict=True)
+        ]
+    if "change" in df:
+        out["vs previous"] = [
+            ""
+            if pd.isna(c)
+            else f"{c:+,.1f}{CHANGE_SUFFIX.get(u, UNIT_SUFFIX.get(u, ''))}"
+            + (" significant" if s is True else " (noise)" if s is False else "")
+            for c, u, s in zip(df["change"], df["unit"], df["significant"], strict=True)
+        ]
+    if "target" in df:
+        out["target"] = [
+            ""
+            if pd.isna(t)
+            else f"{t:,.1f}{UNIT_SUFFIX.get(u, '')} "
+            + ("met" if m is True else "missed" if m is False else "")
+            for t, u, m in zip(
+                df["target"], df["unit"], df.get("meets_target", df["target"]), strict=True
+            )
+        ]
+    if "benchmark" in df:
+        out["benchmark"] = [
+            "" if pd.isna(b) else f"{b:,.1f}{UNIT_SUFFIX.get(u, '')} {name}"
+            for b, u, name in zip(df["benchmark"], df["unit"], df["benchmark_name"], strict=True)
         ]
     if df["small_sample"].any():
         out["note"] = ["small sample" if s else "" for s in df["small_sample"]]
@@ -177,8 +219,18 @@ def _print(df: pd.DataFrame, fmt: Format, title: str | None = None) -> None:
     else:
         t = Table(title=title, header_style="bold")
         for c in df.columns:
-            right = c in ("value", "n", "p50", "p90", "95% interval", "read", "inserted",
-                          "updated", "unchanged", "rejected")
+            right = c in (
+                "value",
+                "n",
+                "p50",
+                "p90",
+                "95% interval",
+                "read",
+                "inserted",
+                "updated",
+                "unchanged",
+                "rejected",
+            )
             t.add_column(c, justify="right" if right else "left", no_wrap=True)
         for _, r in df.iterrows():
             t.add_row(*(_fmt(r[c], c) for c in df.columns))
@@ -278,6 +330,14 @@ def report(
     start: Annotated[str | None, typer.Option("--from", help="First date (YYYY-MM-DD).")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Last date, included.")] = None,
     where: Annotated[list[str] | None, typer.Option("--where", help="COLUMN=VALUE filter.")] = None,
+    compare: Annotated[
+        str | None,
+        typer.Option(
+            "--compare",
+            help="'previous': the change against the previous period and whether it is "
+            "more than noise.",
+        ),
+    ] = None,
     fmt: Annotated[Format, typer.Option("--format")] = Format.table,
 ) -> None:
     """Compute metrics, grouped and by period. Durations are in minutes."""
@@ -286,7 +346,15 @@ def report(
     try:
         ws = _workspace(read_only=True)
         df = compute(
-            ws, metrics, by=by or [], grain=grain, tz=tz, start=start, end=end, filters=where or []
+            ws,
+            metrics,
+            by=by or [],
+            grain=grain,
+            tz=tz,
+            start=start,
+            end=end,
+            filters=where or [],
+            compare=compare,
         )
     except DeskmetricsError as exc:
         _fail(exc)

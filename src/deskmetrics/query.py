@@ -16,8 +16,10 @@ import pandas as pd
 from deskmetrics.engine import Facts, MetricRequest, Workspace, explain_metric, run_metric
 from deskmetrics.engine.compile import Explanation, period_starts
 from deskmetrics.errors import QueryError
-from deskmetrics.metrics import REGISTRY, Aggregation, Metric, get_metric
+from deskmetrics.metrics import REGISTRY, Aggregation, Direction, Metric, get_metric
+from deskmetrics.metrics.benchmarks import benchmarks_for
 from deskmetrics.model import Grain, zone
+from deskmetrics.significance import margins_differ, poisson_p, two_proportion_p, welch_p
 from deskmetrics.stats import wilson_interval
 
 RESULT_COLUMNS = [
@@ -174,10 +176,17 @@ def _finish(
     df["small_sample"] = [bool(sampled and n < small) for n in df["n"]]
     keys = list(req.by)
     # further columns an engine module adds (e.g. `spike`, `baseline`) follow the standard ones
-    extra = [c for c in df.columns
-             if c not in ("metric", *keys, *RESULT_COLUMNS) and not c.startswith("_")
-             and c != "successes"]
-    df = df[["metric", *keys, *RESULT_COLUMNS[1:], *extra]]
+    extra = [
+        c
+        for c in df.columns
+        if c not in ("metric", *keys, *RESULT_COLUMNS)
+        and not c.startswith("_")
+        and c != "successes"
+    ]
+    # kept for --compare, dropped before rows are returned
+    df["_successes"] = df.get("successes", None)
+    df["_sd"] = df.get("_sd", None)
+    df = df[["metric", *keys, *RESULT_COLUMNS[1:], *extra, "_successes", "_sd"]]
     sort = [*keys, "period"] if req.grain is not None else keys
     if sort:
         df = df.sort_values(sort, na_position="last", kind="stable")
@@ -193,6 +202,15 @@ def _finish(
     return df.reset_index(drop=True)
 
 
+def _rows(ws: Workspace, q: Query, facts: Facts) -> list[pd.DataFrame]:
+    frames = []
+    for m in q.metrics:
+        periods = period_starts(facts, q.request, snapshot=m.aggregation is Aggregation.SNAPSHOT)
+        raw = run_metric(facts, m, q.request)
+        frames.append(_finish(m, raw, q.request, ws.settings.small_sample, periods))
+    return frames
+
+
 def compute(
     ws: Workspace,
     metrics: Sequence[str] | str,
@@ -202,18 +220,145 @@ def compute(
     start: DateLike = None,
     end: DateLike = None,
     filters: Mapping[str, Any] | Iterable[str] | None = None,
+    compare: str | None = None,
 ) -> pd.DataFrame:
     """Tidy result rows: metric, the group keys asked for, period (start, local time, when a
-    grain is asked), value, unit, n, p50, p90, ci_low, ci_high (percent), small_sample.
-    Durations are in minutes."""
+    grain is asked), value, unit, n, p50, p90, ci_low, ci_high (percent), small_sample; then
+    target, meets_target, benchmark, benchmark_name where they apply, and with
+    `compare="previous"` the previous value, the change, its p-value and whether it is
+    significant. Durations are in minutes."""
     q = build_query(ws, metrics, by, grain, tz, start, end, filters)
     facts = Facts(ws, materialize=len(q.metrics) > 1)
-    frames = []
-    for m in q.metrics:
-        periods = period_starts(facts, q.request, snapshot=m.aggregation is Aggregation.SNAPSHOT)
-        raw = run_metric(facts, m, q.request)
-        frames.append(_finish(m, raw, q.request, ws.settings.small_sample, periods))
-    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    frames = _rows(ws, q, facts)
+    if compare is not None:
+        if compare != "previous":
+            raise QueryError(f"--compare {compare!r}: only 'previous' is supported")
+        frames = _compare_previous(ws, q, facts, frames)
+    frames = [
+        _judge(ws, m, df, list(q.request.by)) for m, df in zip(q.metrics, frames, strict=True)
+    ]
+    out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    return out.drop(columns=["_successes", "_sd"])
+
+
+def _previous_request(req: MetricRequest) -> MetricRequest:
+    if req.grain is not None:
+        # one period earlier is inside the data the grained request already covers, except for
+        # the first period: widen the range by one period so it has a predecessor
+        if req.start is None:
+            return req
+        from deskmetrics.engine.compile import next_period, truncate_local
+
+        tz = ZoneInfo(req.tz)
+        local = req.start.replace(tzinfo=UTC).astimezone(tz).replace(tzinfo=None)
+        first = truncate_local(local, req.grain)
+        prev = truncate_local(first - timedelta(seconds=1), req.grain)
+        assert next_period(prev, req.grain) == first
+        start = prev.replace(tzinfo=tz).astimezone(UTC).replace(tzinfo=None)
+        return MetricRequest(req.by, req.grain, req.tz, start, req.end, req.filters)
+    if req.start is None or req.end is None:
+        raise QueryError(
+            "--compare previous needs a period: give --grain, or --from and --to (the previous "
+            "range of the same length is compared)"
+        )
+    length = req.end - req.start
+    return MetricRequest(req.by, None, req.tz, req.start - length, req.start, req.filters)
+
+
+def _change(m: Metric, cur: pd.Series, prev: pd.Series | None) -> dict[str, Any]:
+    if prev is None or pd.isna(prev["value"]) or pd.isna(cur["value"]):
+        return {"previous": None, "change": None, "p_value": None, "significant": None}
+    diff = float(cur["value"]) - float(prev["value"])
+    p: float | None = None
+    significant: bool | None = None
+    if m.name == "nps" and pd.notna(cur["ci_low"]) and pd.notna(prev["ci_low"]):
+        significant = margins_differ(
+            diff, (cur["ci_high"] - cur["ci_low"]) / 2, (prev["ci_high"] - prev["ci_low"]) / 2
+        )
+    elif pd.notna(cur["_successes"]) and pd.notna(prev["_successes"]):
+        p = two_proportion_p(
+            float(prev["_successes"]), float(prev["n"]), float(cur["_successes"]), float(cur["n"])
+        )
+    elif pd.notna(cur["_sd"]) and pd.notna(prev["_sd"]):
+        p = welch_p(
+            float(prev["value"]),
+            float(prev["_sd"]),
+            float(prev["n"]),
+            float(cur["value"]),
+            float(cur["_sd"]),
+            float(cur["n"]),
+        )
+    elif _counts_rows(m):
+        p = poisson_p(float(prev["value"]), float(cur["value"]))
+    if p is not None:
+        significant = p < 0.05
+    return {
+        "previous": float(prev["value"]),
+        "change": diff,
+        "p_value": p,
+        "significant": significant,
+    }
+
+
+def _compare_previous(
+    ws: Workspace, q: Query, facts: Facts, frames: list[pd.DataFrame]
+) -> list[pd.DataFrame]:
+    prev_req = _previous_request(q.request)
+    keys = list(q.request.by)
+    if q.request.grain is not None:
+        prev_frames = _rows(ws, Query(q.metrics, prev_req), facts)
+    else:
+        prev_frames = _rows(ws, Query(q.metrics, prev_req), Facts(ws, materialize=False))
+    out = []
+    for m, cur, prev in zip(q.metrics, frames, prev_frames, strict=True):
+        lookup: dict[tuple[Any, ...], pd.Series] = {}
+        ordered = prev.sort_values([*keys, "period"]) if q.request.grain else prev
+        for _, r in ordered.iterrows():
+            lookup[tuple(r[k] for k in keys) + ((r["period"],) if q.request.grain else ())] = r
+        changes = []
+        for _, r in cur.iterrows():
+            key = tuple(r[k] for k in keys)
+            if q.request.grain is not None:
+                from deskmetrics.engine.compile import truncate_local
+
+                assert q.request.grain is not None
+                before = truncate_local(
+                    pd.Timestamp(r["period"]).to_pydatetime() - timedelta(seconds=1),
+                    q.request.grain,
+                )
+                match = lookup.get((*key, pd.Timestamp(before)))
+            else:
+                match = lookup.get((*key,)) if keys else (prev.iloc[0] if len(prev) else None)
+            changes.append(_change(m, r, match))
+        extra = pd.DataFrame(changes, index=cur.index)
+        out.append(pd.concat([cur, extra], axis=1))
+    return out
+
+
+def _judge(ws: Workspace, m: Metric, df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Target from deskmetrics.toml and the articles' benchmarks, where they apply."""
+    target = ws.settings.targets.get(m.name)
+    if target is not None:
+        df = df.copy()
+        df["target"] = target
+        if m.direction is Direction.HIGHER_IS_BETTER:
+            df["meets_target"] = [None if pd.isna(v) else bool(v >= target) for v in df["value"]]
+        elif m.direction is Direction.LOWER_IS_BETTER:
+            df["meets_target"] = [None if pd.isna(v) else bool(v <= target) for v in df["value"]]
+    marks = benchmarks_for(m.name)
+    if marks:
+        df = df.copy()
+        names, values = [], []
+        for _, r in df.iterrows():
+            fit = [b for b in marks if all(k in keys and str(r[k]) == v for k, v in b.when.items())]
+            if not fit:
+                fit = [b for b in marks if not b.when]
+            best = fit[0] if fit else None
+            names.append(best.name if best else None)
+            values.append(best.value if best else None)
+        df["benchmark"] = values
+        df["benchmark_name"] = names
+    return df
 
 
 def explain(

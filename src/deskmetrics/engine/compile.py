@@ -217,7 +217,9 @@ def _aggregate_rows(facts: Facts, metric: Metric, req: MetricRequest, t: ir.Tabl
         pop = t.filter(all_of(t, metric.population) & t[metric.measure].notnull())
         m = pop[metric.measure].cast("float64")
         g = pop.group_by(keys) if keys else pop
-        return g.aggregate(n=m.count(), value=m.mean(), p50=m.quantile(0.5), p90=m.quantile(0.9))
+        return g.aggregate(
+            n=m.count(), value=m.mean(), p50=m.quantile(0.5), p90=m.quantile(0.9), _sd=m.std()
+        )
     if agg is Aggregation.PROPORTION:
         pop = t.filter(all_of(t, metric.population))
         hit = all_of(pop, metric.numerator).cast("int64")

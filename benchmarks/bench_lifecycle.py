@@ -1,0 +1,471 @@
+"""Benchmark: the ticket-lifecycle suite by channel × week, deskmetrics on DuckDB against the
+plain pandas version in benchmarks/pandas_lifecycle.py.
+
+    .venv/bin/python benchmarks/bench_lifecycle.py --tickets 1000000 [--check]
+
+1. Generates the sample data set (`deskmetrics.sample.generate`, Parquet) once, cached under
+   benchmarks/data/sample_<N>_seed<S>/ (git-ignored).
+2. Loads it into a fresh DuckDB workspace file, in a child process: with the real importer
+   (`import_directory`), or — `--loader direct`, the default above 2M tickets — straight from the
+   Parquet files with `INSERT INTO … SELECT … FROM read_parquet(…)`, because the importer holds
+   every validated row in pandas before storing it (see RESULTS.md). Import time, rows/s and
+   peak RSS are printed.
+3. Runs (a) `compute(ws, SUITE, by=["channel"], grain="week")` on the DuckDB file and (b)
+   `compute_lifecycle` (pandas) on the Parquet files, each in its own child process so that peak
+   RSS (VmHWM) is clean, and prints wall time, peak RSS, tickets/s and the ratios against the
+   targets. Both use the same "now" for the last backlog snapshot.
+4. `--check` compares the two results (every n equal, floats within 1e-6).
+   `--profile` times each metric of the engine separately and prints the slowest queries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+#: targets from the issue (for 10M tickets on a 2-core machine)
+TARGET_WALL_S = 60.0
+TARGET_PEAK_BYTES = 6e9
+TARGET_SPEEDUP = 3.0
+TARGET_MEMORY_RATIO = 0.5
+#: above this many tickets the default loader is `direct` (see the module docstring)
+IMPORTER_MAX_TICKETS = 2_000_000
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process (VmHWM), in MiB."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def loadavg() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _emit(result: dict[str, Any]) -> None:
+    print("RESULT " + json.dumps(result), flush=True)
+
+
+# --- children -------------------------------------------------------------------------------
+
+
+def _settings(path: str) -> Any:
+    from deskmetrics.config import load_settings
+
+    return load_settings(path)
+
+
+def _duckdb_setup(ws: Any, args: argparse.Namespace) -> None:
+    ws.backend.raw_sql(f"SET threads = {int(args.threads)}")
+    ws.backend.raw_sql(f"SET memory_limit = '{args.memory_limit}'")
+    ws.backend.raw_sql(f"SET temp_directory = '{Path(args.db).parent / 'duckdb_tmp'}'")
+
+
+def child_load(args: argparse.Namespace) -> None:
+    import pyarrow.parquet as pq
+
+    from deskmetrics.engine.store import SQL_TYPES, q
+    from deskmetrics.engine.workspace import open_duckdb
+    from deskmetrics.importers import import_directory
+    from deskmetrics.model import TABLES
+
+    data = Path(args.data)
+    ws = open_duckdb(args.db, _settings(args.settings))
+    _duckdb_setup(ws, args)
+    la0 = loadavg()
+    t0 = time.perf_counter()
+    counts: dict[str, int] = {}
+    rejected = 0
+    if args.loader == "importer":
+        summary = import_directory(ws, data)
+        counts = {k: v.inserted for k, v in summary.tables.items()}
+        rejected = summary.rejected
+    else:
+        con = ws.backend.con
+        for name in ("tickets", "events", "customers", "agents"):
+            path = data / f"{name}.parquet"
+            if not path.exists():
+                continue
+            spec = TABLES[name]
+            have = pq.read_schema(path).names
+            extra = [c for c in have if c not in spec.column_names] if spec.keeps_extra else []
+            for x in extra:
+                con.execute(f"ALTER TABLE {q(name)} ADD COLUMN IF NOT EXISTS {q(x)} VARCHAR")
+            cols, exprs = [], []
+            for c in spec.columns:
+                typ = SQL_TYPES[c.kind]
+                if c.name in have:
+                    e = f"CAST({q(c.name)} AS {typ})"
+                    if c.default is not None:
+                        e = f"COALESCE({e}, CAST('{c.default}' AS {typ}))"
+                else:
+                    e = f"CAST(NULL AS {typ})" if c.default is None else f"'{c.default}'"
+                cols.append(q(c.name))
+                exprs.append(e)
+            cols += [q(x) for x in extra]
+            exprs += [f"CAST({q(x)} AS VARCHAR)" for x in extra]
+            con.execute(
+                f"INSERT INTO {q(name)} ({', '.join(cols)}) SELECT {', '.join(exprs)} "
+                f"FROM read_parquet('{path}')"
+            )
+            row = con.execute(f"SELECT count(*) FROM {q(name)}").fetchone()
+            counts[name] = int(row[0]) if row else 0
+        # the small tables without a natural key (costs: row hashes) go through the importer
+        with tempfile.TemporaryDirectory() as tmp:
+            for name in ("costs",):
+                if (data / f"{name}.parquet").exists():
+                    os.symlink(data / f"{name}.parquet", Path(tmp) / f"{name}.parquet")
+            summary = import_directory(ws, tmp)
+            counts.update({k: v.inserted for k, v in summary.tables.items()})
+            rejected = summary.rejected
+        ws.backend.raw_sql("CHECKPOINT")
+    wall = time.perf_counter() - t0
+    _emit(
+        {
+            "engine": f"import ({args.loader})",
+            "wall_s": wall,
+            "peak_rss_mb": peak_rss_mb(),
+            "rows": counts,
+            "rejected": rejected,
+            "load_before": la0,
+            "load_after": loadavg(),
+        }
+    )
+
+
+def child_deskmetrics(args: argparse.Namespace) -> None:
+    import pandas_lifecycle as pl
+    from deskmetrics.engine.workspace import open_duckdb
+    from deskmetrics.query import compute
+
+    ws = open_duckdb(args.db, _settings(args.settings))
+    _duckdb_setup(ws, args)
+    now = datetime.fromisoformat(args.now)
+    la0 = loadavg()
+    t0 = time.perf_counter()
+    with pl.frozen_engine_clock(now):
+        df = compute(ws, list(pl.SUITE), by=["channel"], grain="week")
+    wall = time.perf_counter() - t0
+    rss = peak_rss_mb()
+    if args.out:
+        pl.engine_rows(df).to_parquet(args.out)
+    _emit(
+        {
+            "engine": "deskmetrics (DuckDB)",
+            "wall_s": wall,
+            "peak_rss_mb": rss,
+            "result_rows": len(df),
+            "load_before": la0,
+            "load_after": loadavg(),
+        }
+    )
+
+
+def child_pandas(args: argparse.Namespace) -> None:
+    import pandas_lifecycle as pl
+
+    settings = _settings(args.settings)
+    now = datetime.fromisoformat(args.now)
+    la0 = loadavg()
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    df = pl.compute_lifecycle(args.data, settings, now=now, timings=timings)
+    wall = time.perf_counter() - t0
+    rss = peak_rss_mb()
+    if args.out:
+        df.to_parquet(args.out)
+    _emit(
+        {
+            "engine": "pandas",
+            "wall_s": wall,
+            "peak_rss_mb": rss,
+            "result_rows": len(df),
+            "steps_s": {k: round(v, 2) for k, v in timings.items()},
+            "load_before": la0,
+            "load_after": loadavg(),
+        }
+    )
+
+
+def child_profile(args: argparse.Namespace) -> None:
+    """Each metric's share of compute(): the same loop as compute(), timed per metric, plus
+    EXPLAIN ANALYZE of the slowest metric's query when asked."""
+    import pandas_lifecycle as pl
+    from deskmetrics.engine import Facts, run_metric
+    from deskmetrics.engine.workspace import open_duckdb
+    from deskmetrics.query import build_query
+
+    ws = open_duckdb(args.db, _settings(args.settings))
+    _duckdb_setup(ws, args)
+    ws.backend.raw_sql("SET enable_profiling = 'json'")
+    ws.backend.raw_sql(f"SET profiling_output = '{args.out}.profile.json'")
+    now = datetime.fromisoformat(args.now)
+    per: dict[str, float] = {}
+    with pl.frozen_engine_clock(now):
+        t0 = time.perf_counter()
+        q = build_query(ws, list(pl.SUITE), by=["channel"], grain="week")
+        facts = Facts(ws, materialize=True)
+        _ = facts.calendar
+        per["(calendar)"] = time.perf_counter() - t0
+        for m in q.metrics:
+            t = time.perf_counter()
+            run_metric(facts, m, q.request)
+            per[m.name] = time.perf_counter() - t
+    _emit(
+        {
+            "engine": "profile",
+            "per_metric_s": {k: round(v, 2) for k, v in per.items()},
+            "total_s": sum(per.values()),
+            "peak_rss_mb": peak_rss_mb(),
+        }
+    )
+
+
+# --- parent -----------------------------------------------------------------------------------
+
+
+def run_child(kind: str, args: argparse.Namespace, **extra: str) -> dict[str, Any]:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", kind]
+    opts = {
+        "--data": str(args.data),
+        "--db": str(args.db),
+        "--settings": args.settings,
+        "--threads": str(args.threads),
+        "--memory-limit": args.memory_limit,
+        "--loader": args.loader,
+        "--now": args.now,
+        **extra,
+    }
+    for k, v in opts.items():
+        cmd += [k, v]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
+    if proc.returncode != 0 or not lines:
+        sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
+        raise SystemExit(f"child {kind} failed (exit {proc.returncode})")
+    return dict(json.loads(lines[-1][len("RESULT ") :]))
+
+
+def ensure_data(tickets: int, seed: int, data_dir: Path) -> tuple[Path, dict[str, int]]:
+    from deskmetrics.sample import generate
+
+    folder = data_dir / f"sample_{tickets}_seed{seed}"
+    marker = folder / "COMPLETE"
+    if marker.exists():
+        import pyarrow.parquet as pq
+
+        rows = {p.stem: pq.read_metadata(p).num_rows for p in folder.glob("*.parquet")}
+        print(f"data: reusing {folder} ({rows})", flush=True)
+        return folder, rows
+    if folder.exists():
+        shutil.rmtree(folder)
+    print(f"data: generating {tickets:,} tickets into {folder} …", flush=True)
+    t0 = time.perf_counter()
+    rows = generate(folder, tickets=tickets, seed=seed, fmt="parquet")
+    marker.write_text(json.dumps(rows))
+    print(f"data: generated in {time.perf_counter() - t0:.1f} s: {rows}", flush=True)
+    return folder, rows
+
+
+def _fmt_row(r: dict[str, Any], tickets: int) -> str:
+    return (
+        f"| {r['engine']:<22} | {r['wall_s']:>8.1f} | {r['peak_rss_mb']:>10,.0f} "
+        f"| {tickets / r['wall_s']:>12,.0f} | {r.get('load_before', '')} → {r.get('load_after', '')} |"
+    )
+
+
+def parent(args: argparse.Namespace) -> None:
+    import pandas_lifecycle as pl
+
+    started = datetime.now(UTC)
+    print(f"# bench_lifecycle {args.tickets:,} tickets — {started:%Y-%m-%d %H:%M} UTC")
+    print(f"machine: {os.cpu_count()} cores, load average {loadavg()}", flush=True)
+    data_dir = Path(args.data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    data, rows = ensure_data(args.tickets, args.seed, data_dir)
+    args.data = data
+    if args.loader == "auto":
+        args.loader = "importer" if args.tickets <= IMPORTER_MAX_TICKETS else "direct"
+    args.db = data_dir / f"ws_{args.tickets}_seed{args.seed}_{args.loader}.duckdb"
+    args.now = args.now or started.replace(tzinfo=None).isoformat()
+    events = rows.get("events", 0)
+    print(
+        f"duckdb: threads={args.threads}, memory_limit={args.memory_limit}; "
+        f"backlog 'now' = {args.now}",
+        flush=True,
+    )
+
+    results: dict[str, Any] = {"tickets": args.tickets, "events": events, "now": args.now}
+    if args.reuse_workspace and Path(args.db).exists():
+        print(f"import: reusing {args.db}", flush=True)
+    else:
+        for p in Path(args.db).parent.glob(Path(args.db).name + "*"):
+            p.unlink()
+        if args.loader == "direct":
+            print(
+                "import: loader = direct — INSERT INTO … SELECT … FROM read_parquet(…) for "
+                "tickets, events, customers, agents (costs through the importer); the real "
+                "importer keeps every validated row in pandas and does not fit this size",
+                flush=True,
+            )
+        imp = run_child("load", args)
+        results["import"] = imp
+        total = sum(imp["rows"].values())
+        print(
+            f"import ({args.loader}): {imp['wall_s']:.1f} s, {total / imp['wall_s']:,.0f} rows/s "
+            f"({imp['rows']}), rejected {imp['rejected']}, peak RSS {imp['peak_rss_mb']:,.0f} MiB, "
+            f"load {imp['load_before']} → {imp['load_after']}",
+            flush=True,
+        )
+
+    out_dm = data_dir / f"result_{args.tickets}_deskmetrics.parquet"
+    out_pd = data_dir / f"result_{args.tickets}_pandas.parquet"
+    dm = pd_ = None
+    for i in range(args.repeat):
+        r = run_child("deskmetrics", args, **{"--out": str(out_dm)})
+        print(
+            f"deskmetrics run {i + 1}: {r['wall_s']:.1f} s, {r['peak_rss_mb']:,.0f} MiB", flush=True
+        )
+        dm = r if dm is None or r["wall_s"] < dm["wall_s"] else dm
+    if not args.skip_pandas:
+        for i in range(args.repeat):
+            r = run_child("pandas", args, **{"--out": str(out_pd)})
+            print(
+                f"pandas run {i + 1}: {r['wall_s']:.1f} s, {r['peak_rss_mb']:,.0f} MiB, "
+                f"steps {r['steps_s']}",
+                flush=True,
+            )
+            pd_ = r if pd_ is None or r["wall_s"] < pd_["wall_s"] else pd_
+    assert dm is not None
+    results["deskmetrics"] = dm
+    results["pandas"] = pd_
+
+    n = args.tickets
+    print()
+    print(
+        "| engine                 |   wall s | peak RSS MiB |    tickets/s | load avg (1/5/15 min) before → after |"
+    )
+    print("|---|---:|---:|---:|---|")
+    print(_fmt_row(dm, n))
+    if pd_:
+        print(_fmt_row(pd_, n))
+    rows_total = n + events
+    print(
+        f"\nrows/s (tickets + events = {rows_total:,}): deskmetrics {rows_total / dm['wall_s']:,.0f}"
+        + (f", pandas {rows_total / pd_['wall_s']:,.0f}" if pd_ else "")
+    )
+    checks = [
+        (
+            f"deskmetrics wall < {TARGET_WALL_S:.0f} s",
+            dm["wall_s"] < TARGET_WALL_S,
+            f"{dm['wall_s']:.1f} s",
+        ),
+        (
+            "deskmetrics peak < 6 GB",
+            dm["peak_rss_mb"] * 2**20 < TARGET_PEAK_BYTES,
+            f"{dm['peak_rss_mb'] * 2**20 / 1e9:.2f} GB",
+        ),
+    ]
+    if pd_:
+        speed = pd_["wall_s"] / dm["wall_s"]
+        mem = dm["peak_rss_mb"] / pd_["peak_rss_mb"]
+        results["speedup"], results["memory_ratio"] = speed, mem
+        print(
+            f"ratios: pandas/deskmetrics time = {speed:.2f}×, "
+            f"deskmetrics/pandas peak memory = {mem:.2f}"
+        )
+        checks += [
+            (
+                f"≥ {TARGET_SPEEDUP:.0f}× faster than pandas",
+                speed >= TARGET_SPEEDUP,
+                f"{speed:.2f}×",
+            ),
+            (
+                f"≤ {TARGET_MEMORY_RATIO:.1f} × pandas peak memory",
+                mem <= TARGET_MEMORY_RATIO,
+                f"{mem:.2f}",
+            ),
+        ]
+    scope = "" if n >= 10_000_000 else " (the time and memory targets are for 10M tickets)"
+    print(f"targets{scope}:")
+    for what, ok, got in checks:
+        print(f"  {'MET   ' if ok else 'MISSED'} {what}: {got}")
+    results["targets"] = {what: ok for what, ok, _ in checks}
+
+    if args.check and pd_:
+        import pandas as pd
+
+        problems = pl.compare(pd.read_parquet(out_pd), pd.read_parquet(out_dm))
+        results["check"] = problems
+        print(
+            f"\ncheck (pandas vs deskmetrics, {n:,} tickets): "
+            + pl.summary_line(problems, len(pd.read_parquet(out_pd)))
+        )
+        for p in problems[:40]:
+            print("  " + p)
+    if args.profile:
+        prof = run_child("profile", args, **{"--out": str(data_dir / f"profile_{n}")})
+        results["profile"] = prof
+        print("\nprofile (seconds per metric, facts materialized by the first that needs them):")
+        for k, v in sorted(prof["per_metric_s"].items(), key=lambda kv: -kv[1]):
+            print(f"  {v:8.2f}  {k}")
+    (data_dir / f"bench_{n}.json").write_text(json.dumps(results, indent=2, default=str))
+    print(f"\nload average at the end: {loadavg()}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--tickets", type=int, default=1_000_000)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--check", action="store_true", help="compare the two results")
+    ap.add_argument("--profile", action="store_true", help="time every metric of the engine")
+    ap.add_argument("--data-dir", default=str(HERE / "data"))
+    ap.add_argument("--settings", default=str(ROOT / "deskmetrics.toml"))
+    ap.add_argument("--loader", choices=["auto", "importer", "direct"], default="auto")
+    ap.add_argument(
+        "--reuse-workspace",
+        action="store_true",
+        help="keep an existing workspace file instead of importing again",
+    )
+    ap.add_argument("--threads", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--memory-limit", default="4GB", help="DuckDB memory_limit")
+    ap.add_argument("--repeat", type=int, default=1, help="runs per engine (best is reported)")
+    ap.add_argument("--skip-pandas", action="store_true")
+    ap.add_argument("--now", default="", help="naive UTC instant of the last backlog snapshot")
+    # internal: child processes
+    ap.add_argument("--child", choices=["load", "deskmetrics", "pandas", "profile"])
+    ap.add_argument("--data", default="")
+    ap.add_argument("--db", default="")
+    ap.add_argument("--out", default="")
+    args = ap.parse_args(argv)
+    if args.child:
+        {
+            "load": child_load,
+            "deskmetrics": child_deskmetrics,
+            "pandas": child_pandas,
+            "profile": child_profile,
+        }[args.child](args)
+        return
+    parent(args)
+
+
+if __name__ == "__main__":
+    main()
