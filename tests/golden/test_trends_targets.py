@@ -6,8 +6,8 @@ import math
 from typing import Any
 
 import pytest
-from conftest import UTC_9_TO_5, build_workspace, one, status, ticket
 
+from conftest import UTC_9_TO_5, build_workspace, one, status, ticket
 from deskmetrics.errors import QueryError
 from deskmetrics.query import compute
 from deskmetrics.significance import margins_differ, poisson_p, two_proportion_p, welch_p
