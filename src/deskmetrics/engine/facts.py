@@ -12,6 +12,7 @@ import ibis.expr.types as ir
 
 from deskmetrics.engine.clock import calendar_table, schedule_index, with_business_seconds
 from deskmetrics.engine.workspace import Workspace
+from deskmetrics.errors import QueryError
 from deskmetrics.model import SOLVED_STATUSES
 
 SOLVED = sorted(SOLVED_STATUSES)
@@ -269,7 +270,13 @@ class Facts:
         )
 
         t = self.tickets_base
-        same = [c for c in settings.fcr.same if c in t.columns]
+        unknown = [c for c in settings.fcr.same if c not in t.columns]
+        if unknown:
+            raise QueryError(
+                f"fcr.same names {', '.join(unknown)}, which tickets do not have; "
+                f"use ticket columns such as {', '.join(t.columns[:8])}"
+            )
+        same = list(settings.fcr.same)
         nxt = t.created_s.lead().over(
             group_by=["requester_id", *same], order_by=["created_s", "ticket_id"]
         )
