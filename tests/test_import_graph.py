@@ -16,7 +16,7 @@ ALLOWED: dict[str, set[str]] = {
     "calendar": {"errors", "config"},
     "metrics": {"errors", "model"},
     "stats": set(),
-    "engine": {"errors", "model", "config", "calendar", "metrics"},
+    "engine": {"errors", "model", "config", "calendar", "metrics", "stats"},
     "importers": {"errors", "model", "engine"},
     "sample": {"errors", "model"},
     "significance": set(),

@@ -61,6 +61,13 @@ class FactsFormat(StrEnum):
 class Source(StrEnum):
     canonical = "canonical"
     zendesk = "zendesk"
+    survey_csv = "survey-csv"
+    stripe = "stripe"
+
+
+class AmountsIn(StrEnum):
+    units = "units"
+    cents = "cents"
 
 
 class SampleFormat(StrEnum):
@@ -244,7 +251,7 @@ def _fail(exc: Exception) -> None:
 
 @app.command("import")
 def import_(
-    directory: Annotated[Path, typer.Argument(help="Folder with the export files.")],
+    directory: Annotated[Path, typer.Argument(help="Folder or file with the export.")],
     source: Annotated[
         Source, typer.Option("--from", help="Format of the files.")
     ] = Source.canonical,
@@ -254,10 +261,25 @@ def import_(
     strict: Annotated[
         bool, typer.Option("--strict", help="Store nothing if any row is rejected.")
     ] = False,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            "--mapping",
+            help="survey-csv: TOML column mapping (default: [survey_csv] in deskmetrics.toml).",
+        ),
+    ] = None,
+    amounts_in: Annotated[
+        AmountsIn,
+        typer.Option(
+            "--amounts-in",
+            help="stripe: amounts in units (Dashboard export) or cents (API export).",
+        ),
+    ] = AmountsIn.units,
     fmt: Annotated[Format, typer.Option("--format")] = Format.table,
 ) -> None:
-    """Validate and store a folder of canonical files (tickets.csv, events.parquet, …) or a
-    Zendesk export. Bad rows are rejected with file, row, column and reason; nothing is lost."""
+    """Validate and store a folder of canonical files (tickets.csv, events.parquet, …), a
+    Zendesk export, a survey tool's CSV (with a column mapping) or a Stripe subscription
+    export. Bad rows are rejected with file, row, column and reason; nothing is lost."""
     from deskmetrics.importers import import_directory
 
     try:
@@ -276,7 +298,16 @@ def import_(
             def progress(what: str, done: int, total: int) -> None:
                 bar.update(task, description=what, completed=done, total=total)
 
-            summary = import_directory(ws, directory, source.value, assume_tz, strict, progress)
+            summary = import_directory(
+                ws,
+                directory,
+                source.value,
+                assume_tz,
+                strict,
+                progress,
+                mapping=mapping,
+                amounts_in=amounts_in.value,
+            )
     except DeskmetricsError as exc:
         _fail(exc)
         return
@@ -422,6 +453,50 @@ def explain(
     if ex.ids:
         more = " …" if ex.counted > len(ex.ids) else ""
         console.print(f"\n{ex.id_column}s counted: " + ", ".join(ex.ids) + more)
+
+
+followups_app = typer.Typer(
+    help="Close the loop: detractors and unhappy CSAT answers to follow up."
+)
+app.add_typer(followups_app, name="followups")
+
+
+@followups_app.callback(invoke_without_command=True)
+def followups(
+    ctx: typer.Context,
+    include_done: Annotated[
+        bool, typer.Option("--all", help="Also list those marked done.")
+    ] = False,
+    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+) -> None:
+    """Detractors (NPS 0–6) and dissatisfied CSAT answers with comment, customer, ticket and
+    age, oldest first, until marked done."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from deskmetrics.engine.surveys import followups as list_followups
+
+    try:
+        df = list_followups(_workspace(read_only=True), include_done=include_done)
+    except DeskmetricsError as exc:
+        _fail(exc)
+        return
+    _print(df, fmt, title=f"{len(df)} answers to follow up")
+
+
+@followups_app.command("done")
+def followups_done(
+    response_id: Annotated[str, typer.Argument(help="The answer's response_id.")],
+    note: Annotated[str | None, typer.Option("--note", help="What was done.")] = None,
+) -> None:
+    """Mark an answer as followed up (kept across re-imports)."""
+    from deskmetrics.engine.surveys import mark_followup_done
+
+    try:
+        mark_followup_done(_workspace(), response_id, note=note)
+    except DeskmetricsError as exc:
+        _fail(exc)
+        return
+    err.print(f"marked {response_id} as followed up")
 
 
 @app.command("metrics")

@@ -141,6 +141,8 @@ class Settings(BaseModel):
     surveys: SurveySettings = Field(default_factory=SurveySettings)
     #: per metric a target value, e.g. `[targets] csat = 85`, `first_response_time = 60`
     targets: dict[str, float] = Field(default_factory=dict)
+    #: gross margin as a fraction (0 < x ≤ 1) for predictive CLV; None means 1.0
+    gross_margin: Annotated[float, Field(gt=0, le=1)] | None = None
 
     @model_validator(mode="after")
     def _ids_and_default(self) -> Settings:

@@ -82,7 +82,8 @@ def spark_ws(
             # temporary views: nothing is written to disk, nothing outlives the session
             arrow = duckdb_ws.backend.to_pyarrow(duckdb_ws.table(name))
             if arrow.num_rows:  # an empty table reads as the canonical empty table anyway
-                session.createDataFrame(arrow.to_pandas()).createOrReplaceTempView(name)
+                # from Arrow, not pandas: pandas turns nulls into NaN, and NaN is not null in Spark
+                session.createDataFrame(arrow).createOrReplaceTempView(name)
     yield Workspace(backend=con, settings=parity_settings)
     del pyspark
     session.stop()

@@ -296,8 +296,9 @@ def _load_table(
         f"SELECT s.{q(key)}, s._file, s._row FROM _stage s JOIN {q(table.name)} t "
         f"ON s.{q(key)} = t.{q(key)} WHERE {distinct or 'false'}"
     ).fetchall()
-    if changed and table.name == "tickets":
-        # a later export of a ticket updates its attributes (assignee, priority, tags …)
+    if changed and table.name in ("tickets", "subscriptions", "customers"):
+        # a later export updates current state: a ticket's attributes (assignee, priority,
+        # tags …), a subscription that was canceled, a customer who churned
         sets = ", ".join(f"{q(c)} = s.{q(c)}" for c in cols if c != key)
         con.execute(
             f"UPDATE {q(table.name)} t SET {sets} FROM _stage s WHERE s.{q(key)} = t.{q(key)} "
