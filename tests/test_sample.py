@@ -15,7 +15,10 @@ from deskmetrics.model import TABLES, SourceFrame, validate
 from deskmetrics.sample import generate
 
 N = 500
-NAMES = ("tickets", "events", "agents", "customers", "costs")
+NAMES = (
+    "tickets", "events", "surveys", "survey_requests", "agents", "customers", "subscriptions",
+    "costs", "social_posts", "mentions",
+)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +41,11 @@ def tickets(parquet_dir: tuple[Path, dict[str, int]]) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def events(parquet_dir: tuple[Path, dict[str, int]]) -> pd.DataFrame:
     return pd.read_parquet(parquet_dir[0] / "events.parquet")
+
+
+@pytest.fixture(scope="module")
+def table(parquet_dir: tuple[Path, dict[str, int]]) -> dict[str, pd.DataFrame]:
+    return {name: pd.read_parquet(parquet_dir[0] / f"{name}.parquet") for name in NAMES}
 
 
 def read(path: Path) -> pd.DataFrame:
@@ -222,6 +230,14 @@ def test_start_days_and_progress(tmp_path: Path) -> None:
     assert created.min() >= pd.Timestamp(start) and created.max() < end
     events = pd.read_parquet(tmp_path / "events.parquet")
     assert events["at"].max() < end  # what would come later has not happened yet
+    for name, column in (
+        ("surveys", "answered_at"), ("survey_requests", "sent_at"),
+        ("social_posts", "posted_at"), ("mentions", "at"),
+    ):  # fmt: skip
+        at = pd.read_parquet(tmp_path / f"{name}.parquet")[column]
+        assert at.max() < end and at.min() >= pd.Timestamp(start), name
+    subs = pd.read_parquet(tmp_path / "subscriptions.parquet")
+    assert subs["started_at"].max() < end and subs["ended_at"].max() < end
 
 
 def test_rejects_bad_arguments(tmp_path: Path) -> None:
@@ -249,3 +265,162 @@ def test_json_lines_escape_text_and_keep_nulls() -> None:
     ]
     tail = _json_lines(batch.slice(1))
     assert [json.loads(line) for line in tail.decode().splitlines()] == rows[1:]
+
+
+# --- surveys -------------------------------------------------------------------------------------
+
+
+def last_solved(events: pd.DataFrame) -> pd.Series:
+    status = events[events["type"] == "status"]
+    return status[status["status"] == "solved"].groupby("ticket_id")["at"].max()
+
+
+def test_surveys_follow_solved_tickets(
+    table: dict[str, pd.DataFrame], tickets: pd.DataFrame, events: pd.DataFrame
+) -> None:
+    surveys, requests = table["surveys"], table["survey_requests"]
+    assert surveys["response_id"].is_unique and requests["request_id"].is_unique
+    assert requests["ticket_id"].is_unique  # one request per surveyed ticket
+    solved = last_solved(events)
+    # about 30% of solved tickets answer; most solved tickets are asked
+    assert 0.25 <= len(surveys) / len(solved) <= 0.35
+    assert 0.7 <= len(requests) / len(solved) <= 0.95
+    # a request is sent about a day after the (last) solve, the answer comes after the request
+    sent = requests.set_index("ticket_id")["sent_at"]
+    wait = sent - solved.reindex(sent.index)
+    assert wait.between(pd.Timedelta(hours=20), pd.Timedelta(hours=28)).all()
+    answer = surveys.set_index("ticket_id")
+    assert answer.index.isin(sent.index).all()
+    assert (answer["answered_at"] > sent.reindex(answer.index)).all()
+    assert (answer["answered_at"] > solved.reindex(answer.index)).all()
+    kinds = requests.set_index("ticket_id")["kind"].reindex(answer.index)
+    assert (kinds == answer["kind"]).all()
+    # the ticket's people and channel
+    t = tickets.set_index("ticket_id").reindex(answer.index)
+    assert (answer["customer_id"] == t["requester_id"]).all()
+    assert (answer["channel"] == t["channel"]).all()
+    assert answer["agent_id"].equals(t["assignee_id"])
+    assert answer["agent_id"].notna().all()
+    req = requests.set_index("ticket_id")["customer_id"]
+    assert (req == tickets.set_index("ticket_id")["requester_id"].reindex(req.index)).all()
+
+
+def test_survey_kinds_scales_and_scores(table: dict[str, pd.DataFrame]) -> None:
+    s = table["surveys"]
+    assert set(zip(s["kind"], s["scale"], strict=True)) == {
+        ("csat", "1-5"),
+        ("csat", "good-bad"),
+        ("nps", "0-10"),
+        ("ces", "1-7:higher-easier"),
+    }
+    assert (s["kind"].value_counts(normalize=True)["csat"]) > 0.55
+    assert set(s.loc[s["scale"] == "good-bad", "score"]) == {"good", "bad"}
+    assert (s.loc[s["scale"] == "good-bad", "channel"] == "chat").all()
+    csat = s.loc[s["scale"] == "1-5", "score"].astype(int)
+    assert set(csat) == {1, 2, 3, 4, 5}
+    assert 0.7 < (csat >= 4).mean() < 0.9  # around the industry's 80%
+    nps = s.loc[s["kind"] == "nps", "score"].astype(int)
+    assert nps.between(0, 10).all()
+    assert 0 < ((nps >= 9).mean() - (nps <= 6).mean()) * 100 < 60
+    ces = s.loc[s["kind"] == "ces", "score"].astype(int)
+    assert ces.between(1, 7).all() and ces.mean() > 4
+
+
+def test_satisfaction_follows_the_experience(tmp_path: Path) -> None:
+    out = tmp_path / "big"
+    generate(out, 6000, seed=5)
+    events = pd.read_parquet(out / "events.parquet")
+    tickets = pd.read_parquet(out / "tickets.parquet").set_index("ticket_id")
+    s = pd.read_parquet(out / "surveys.parquet")
+    csat = s[s["scale"] == "1-5"].set_index("ticket_id")["score"].astype(int)
+    status = events[events["type"] == "status"]
+    before = status.groupby("ticket_id")["status"].shift()
+    reopened = set(status.loc[(before == "solved") & (status["status"] == "open"), "ticket_id"])
+    is_reopened = csat.index.isin(reopened)
+    assert csat[is_reopened].mean() < csat[~is_reopened].mean() - 0.5
+    replies = events[(events["author_role"] == "agent") & events["public"].astype(bool)]
+    first = replies.groupby("ticket_id")["at"].min()
+    frt = (first - tickets["created_at"]).reindex(csat.index)
+    slow = frt > pd.Timedelta(hours=24)
+    assert csat[slow].mean() < csat[~slow].mean() - 0.3
+    # comments: more on bad answers, and they say what went wrong
+    bad = (s["score"].isin(["1", "2", "bad"]) & (s["kind"] == "csat")) | (
+        (s["kind"] == "nps") & (s["score"].astype(str).str.len() == 1) & (s["score"] < "7")
+    )
+    assert s.loc[bad, "comment"].notna().mean() > 2 * s.loc[~bad, "comment"].notna().mean()
+    again = s[s["ticket_id"].isin(reopened) & bad & s["comment"].notna()]
+    assert again["comment"].str.contains("again|twice|came back|wasn't", regex=True).mean() > 0.9
+
+
+# --- customers and subscriptions -----------------------------------------------------------------
+
+
+def test_subscriptions_fit_their_customers(table: dict[str, pd.DataFrame]) -> None:
+    subs, customers = table["subscriptions"], table["customers"].set_index("customer_id")
+    assert subs["subscription_id"].is_unique
+    assert subs["customer_id"].isin(customers.index).all()
+    assert (subs["mrr"] > 0).all() and set(subs["currency"]) == {"EUR"}
+    c = customers.reindex(subs["customer_id"])
+    assert (subs["started_at"].to_numpy() >= c["created_at"].to_numpy()).all()
+    assert (subs["ended_at"].isna() | (subs["started_at"] < subs["ended_at"])).all()
+    churned = c["churned_at"].notna().to_numpy()
+    assert (subs["ended_at"].to_numpy()[churned] <= c["churned_at"].to_numpy()[churned]).all()
+    # free customers pay nothing; paying customers have one running subscription until churn
+    paying = customers["tier"] != "free"
+    assert set(subs["customer_id"]) == set(customers.index[paying])
+    last = subs.groupby("customer_id").tail(1).set_index("customer_id")
+    cust = customers.reindex(last.index)
+    assert (last["ended_at"].isna() == cust["churned_at"].isna()).all()
+    ended = cust["churned_at"].notna()
+    assert (last.loc[ended, "ended_at"] == cust.loc[ended, "churned_at"]).all()
+
+
+def test_plan_changes_replace_a_subscription(table: dict[str, pd.DataFrame]) -> None:
+    subs = table["subscriptions"]
+    per = subs.groupby("customer_id").size()
+    assert set(per) == {1, 2}
+    share = (per == 2).mean()
+    assert 0.05 < share < 0.3
+    two = subs[subs["customer_id"].isin(per.index[per == 2])]
+    old, new = two.groupby("customer_id").nth(0), two.groupby("customer_id").nth(1)
+    old, new = old.set_index("customer_id"), new.set_index("customer_id")
+    assert (old["ended_at"] == new["started_at"]).all()  # the new plan follows at once
+    up = new["mrr"] > old["mrr"]
+    assert 0.4 < up.mean() < 0.9 and (~up).any()  # upgrades and downgrades
+    assert (new["started_at"] >= subs["started_at"].min()).all()
+
+
+# --- social media --------------------------------------------------------------------------------
+
+
+def test_social_posts(table: dict[str, pd.DataFrame]) -> None:
+    posts = table["social_posts"]
+    assert posts["post_id"].is_unique and posts["posted_at"].is_monotonic_increasing
+    assert set(posts["platform"]) == {"linkedin", "x", "instagram", "facebook"}
+    missing = posts["impressions"].isna()
+    assert 0.05 < missing.mean() < 0.5  # sometimes not reported
+    shown = posts[~missing]
+    assert (shown["likes"] <= shown["impressions"]).all()
+    assert (posts[["followers", "likes", "shares", "comments"]] >= 0).all().all()
+    rate = (shown["likes"] + shown["shares"] + shown["comments"]) / shown["impressions"]
+    assert 0.002 < rate.median() < 0.1
+    first = posts.groupby("platform")["followers"].first()
+    last = posts.groupby("platform")["followers"].last()
+    assert (last >= first).all()
+
+
+def test_mentions_have_a_spike_week(table: dict[str, pd.DataFrame], tickets: pd.DataFrame) -> None:
+    m = table["mentions"]
+    assert m["mention_id"].is_unique and m["at"].is_monotonic_increasing
+    assert m["author"].str.fullmatch(r"@[a-zäöü]+_\d+").all()
+    weekly = m.groupby(m["at"].dt.tz_localize(None).dt.to_period("W")).size()
+    assert weekly.max() > 2.5 * weekly.median()
+    # the spike starts on a busy ticket day (an outage), after the first two weeks, and is
+    # mostly about the outage
+    daily = m.groupby(m["at"].dt.floor("D")).size()
+    peak = daily.idxmax()
+    assert peak >= m["at"].min().floor("D") + pd.Timedelta(days=14)
+    per_day = tickets.groupby(tickets["created_at"].dt.floor("D")).size()
+    assert per_day[peak] > per_day.median()
+    spike = m[(m["at"] >= peak) & (m["at"] < peak + pd.Timedelta(days=2))]
+    assert spike["text"].str.contains("down|outage|500s", regex=True).mean() > 0.5

@@ -18,6 +18,22 @@ that follow the tickets, such as surveys) or one that yields the rows of the who
 all tickets are drawn (`_WORLD_TABLES`, for tables such as customers), plus its Arrow schema in
 `_SCHEMAS`. What the tickets tell the later tables (each customer's first and last contact,
 volume per month) is gathered in `_World`.
+
+The other tables follow the tickets, so that the demo shows every metric:
+- surveys and survey_requests: about 90% of solved tickets that had a human reply get a survey
+  a day after their last solve (CSAT 1-5, or good/bad on chat; NPS 0-10; CES 1-7, higher is
+  easier), and about a third of those answer within hours. Scores follow the ticket's
+  experience (a slow first reply for its channel, a reopen, more back and forth, a reassignment,
+  the agent), and bad answers carry comments more often, saying what went wrong. Answers name
+  the ticket, its requester, its assignee and its channel; ids follow the ticket numbers
+  (R…/Q… for T…).
+- customers and subscriptions share one draw of each customer's lifetime: paying customers
+  (every tier but free) subscribe when they become customers and their last subscription ends
+  when they churn; some change plan once during the period (an upgrade or a downgrade: the
+  subscription ends and a new one starts at the new price).
+- social_posts (a few a week per platform; some without impressions) and mentions (a trickle
+  that follows ticket volume, and a clear spike after the busiest ticket day, an outage).
+Each of these tables draws from its own random stream, so adding one never changes another.
 """
 
 from __future__ import annotations
@@ -232,6 +248,77 @@ _TEXTS: dict[str, tuple[str, ...]] = {
         "Apologies, the refund was stuck. It has been sent again and should arrive in 3-5 days.",
     ),
 }
+
+# survey comments, by what the answer says and why
+_COMMENTS: dict[str, tuple[str, ...]] = {
+    "good": (
+        "Quick and friendly, thank you!",
+        "Solved in one reply, great job.",
+        "Very helpful, the agent clearly knew the product.",
+        "Thanks for the clear explanation and the follow-up.",
+        "Super fast answer, I didn't expect that on a Sunday.",
+        "Friendly and competent. Keep it up!",
+    ),
+    "neutral": (
+        "OK in the end, but the first answer didn't really help.",
+        "Fine, though I had to look up some steps myself.",
+        "The answer was correct but very short.",
+        "Solved, but it took a bit longer than I hoped.",
+    ),
+    "bad": (
+        "The answer didn't solve my problem at all.",
+        "Felt like a copy-paste reply, nobody read my message.",
+        "I was passed from one person to the next.",
+        "Not helpful. I fixed it myself in the end.",
+    ),
+    "slow": (
+        "Took days to get a first answer.",
+        "Way too slow. I needed help the same day.",
+        "Waited far too long for a reply, I almost cancelled.",
+        "Nobody answered for two days, then it was fixed in five minutes.",
+    ),
+    "reopened": (
+        "The problem came back the next day, I had to write again.",
+        "Had to explain the problem twice before it was really fixed.",
+        "Marked as solved although it wasn't. Very annoying.",
+    ),
+    "back_and_forth": (
+        "Too many questions back and forth before anyone understood the issue.",
+        "I had to send the same screenshots three times.",
+        "Long conversation for a simple problem.",
+    ),
+}
+
+# brand mentions on social media: everyday chatter, and what people write during an outage
+_MENTIONS: dict[str, tuple[str, ...]] = {
+    "positive": (
+        "Shout-out to the Nimbus support team, sorted my billing issue in minutes!",
+        "Switched our team to Nimbus last month and the sync is finally reliable.",
+        "The new Nimbus dashboard is so much faster. Nice work!",
+        "Nimbus Pay terminal set up in ten minutes. Impressed.",
+    ),
+    "neutral": (
+        "Does anyone know if Nimbus supports SSO on the standard plan?",
+        "Comparing Nimbus and two alternatives for our team, any experiences?",
+        "Nimbus webinar on reporting today at 3pm, anyone joining?",
+        "Is there a way to export Nimbus reports to Excel?",
+        "Just saw Nimbus raised prices for new customers.",
+    ),
+    "negative": (
+        "Third time this month that Nimbus sync loses my changes.",
+        "Still waiting for a refund from Nimbus Pay. Two weeks now.",
+        "Nimbus support takes forever to answer emails.",
+        "Why does the Nimbus app log me out every single day?",
+    ),
+    "outage": (
+        "Is Nimbus down? Can't log in for an hour now.",
+        "Nimbus outage again?! Our whole team is stuck.",
+        "@NimbusHelp your status page says all green but nothing loads.",
+        "Nimbus API returning 500s for everyone? Our shop is down.",
+        "Lost a morning of work because Nimbus was down. Not OK.",
+    ),
+}
+
 
 # --- the life of a ticket: slots -----------------------------------------------------------------
 
@@ -494,6 +581,7 @@ class _World:
     next_event: int = 0  # events numbered so far
     tickets_per_month: I64 | None = None
     phone_seconds_per_month: I64 | None = None
+    lifetimes: _Lifetimes | None = None  # drawn once all tickets are known
 
     def record(self, chunk: _Chunk) -> None:
         """Remember what later tables need from a chunk of tickets."""
@@ -564,6 +652,13 @@ class _Chunk:
     ev_slot: I8
     ev_at: I64
     ev_body: I32  # index into _BODIES, -1 = none
+    # what the customer experienced, for the surveys
+    solved_at: I64  # when the ticket was last solved, -1 when it is not solved (now)
+    first_reply_at: I64  # the first human reply, -1 when none
+    reopened: Mask
+    rounds: I64  # customer-agent exchanges (1-3)
+    escalated: Mask  # reassigned
+    voice: _Voice | None = None  # its surveys, drawn once for both survey tables
 
 
 def _bodies() -> tuple[list[str], dict[str, int]]:
@@ -758,6 +853,14 @@ def _make_chunk(world: _World, index: int) -> _Chunk:
         now = np.where(present[:, i], t, now)
     present &= at < plan.end  # what lies after the end of the period has not happened yet
 
+    # the experience the surveys ask about: solved now (a reopened ticket only once solved again)
+    solved_slots = [s[k] for k in ("status_solved_1", "status_solved_2", "status_solved_3")]
+    solved_slots.append(s["status_solved_again"])
+    solved_at = np.where(present[:, solved_slots], at[:, solved_slots], -1).max(axis=1)
+    reopened = present[:, s["status_reopen"]]
+    solved_at = np.where(reopened & ~present[:, s["status_solved_again"]], -1, solved_at)
+    first_reply_at = np.where(present[:, s["reply_1"]], at[:, s["reply_1"]], -1)
+
     # the agents: the first assignee, and after a reassignment someone (maybe in another team)
     assignee_1 = world.agents.pick(rng, group, created)
     group_2 = np.where(escalated & (rng.random(n) < 0.6), _ESCALATIONS, group)
@@ -832,6 +935,11 @@ def _make_chunk(world: _World, index: int) -> _Chunk:
         ev_slot=ev_slot,
         ev_at=ev_at,
         ev_body=body,
+        solved_at=solved_at.astype(np.int64),
+        first_reply_at=first_reply_at.astype(np.int64),
+        reopened=reopened,
+        rounds=rounds.astype(np.int64),
+        escalated=present[:, s["reassignment"]].copy(),
     )
 
 
@@ -885,6 +993,29 @@ _SCHEMAS: dict[str, pa.Schema] = {
     "costs": pa.schema([
         ("period_start", pa.date32()), ("period_end", pa.date32()), ("amount", pa.float64()),
         ("currency", pa.string()), ("category", pa.string()),
+    ]),
+    "surveys": pa.schema([
+        ("response_id", pa.string()), ("kind", pa.string()), ("scale", pa.string()),
+        ("score", pa.string()), ("answered_at", _TS), ("customer_id", pa.string()),
+        ("ticket_id", pa.string()), ("agent_id", pa.string()), ("channel", pa.string()),
+        ("comment", pa.string()),
+    ]),
+    "survey_requests": pa.schema([
+        ("request_id", pa.string()), ("kind", pa.string()), ("sent_at", _TS),
+        ("customer_id", pa.string()), ("ticket_id", pa.string()),
+    ]),
+    "subscriptions": pa.schema([
+        ("subscription_id", pa.string()), ("customer_id", pa.string()), ("started_at", _TS),
+        ("ended_at", _TS), ("mrr", pa.float64()), ("currency", pa.string()),
+    ]),
+    "social_posts": pa.schema([
+        ("post_id", pa.string()), ("platform", pa.string()), ("posted_at", _TS),
+        ("impressions", pa.int64()), ("followers", pa.int64()), ("likes", pa.int64()),
+        ("shares", pa.int64()), ("comments", pa.int64()),
+    ]),
+    "mentions": pa.schema([
+        ("mention_id", pa.string()), ("platform", pa.string()), ("at", _TS),
+        ("author", pa.string()), ("text", pa.string()),
     ]),
 }  # fmt: skip
 
@@ -990,6 +1121,175 @@ def _per_call(values: I32, call: Idx, ticket: I32) -> pa.Array:
     return pa.array(out, pa.int32(), mask=call < 0)
 
 
+# --- the customer's voice: surveys after solved tickets ---------------------------------------
+
+P_SURVEYED = 0.9  # of solved tickets that had a human reply: a survey is sent
+P_ANSWER = 0.31  # of surveys sent: answered (a little more often after a bad experience)
+SURVEY_KINDS = ("csat", "nps", "ces")
+_KIND_P = (0.7, 0.15, 0.15)
+_CSAT, _NPS, _CES = range(3)
+#: a good first reply time per channel (calendar seconds); slower ones disappoint
+_FAIR_REPLY = np.array([4 * HOUR, 4 * HOUR, 5 * 60, 5 * 60, HOUR, 6 * HOUR], dtype=np.float64)
+_COMMENT_P = {"bad": 0.45, "neutral": 0.15, "good": 0.18}
+
+
+def _comment_bank() -> tuple[list[str], dict[str, int]]:
+    pool: list[str] = []
+    start: dict[str, int] = {}
+    for key, texts in _COMMENTS.items():
+        start[key] = len(pool)
+        pool.extend(texts)
+    return pool, start
+
+
+_COMMENT_POOL, _COMMENT_START = _comment_bank()
+
+
+@dataclass(frozen=True)
+class _Voice:
+    """A chunk's surveys: the tickets surveyed (chunk positions), and of those the answered."""
+
+    asked: I64  # tickets surveyed
+    kind: I64  # per surveyed ticket
+    sent_at: I64
+    answered: I64  # positions into `asked` of the answers
+    answered_at: I64  # per answer
+    scale: I64  # per answer: index into _SCALES
+    score: I64  # per answer: index into _SCORES (0-10 numbers, then "good", "bad")
+    comment: I64  # per answer: index into _COMMENT_POOL, -1 = none
+
+
+_SCALES = ("1-5", "good-bad", "0-10", "1-7:higher-easier")
+_SCORES = (*(str(i) for i in range(11)), "good", "bad")
+_GOOD, _BAD = 11, 12
+
+
+def _voice(world: _World, c: _Chunk) -> _Voice:
+    """Who is surveyed and what they answer, drawn once per chunk (surveys and requests).
+
+    Satisfaction follows the experience: a slow first reply (against what is fair on the
+    channel), a reopen, more back and forth and a reassignment lower it; agents differ a
+    little. Comments are more frequent on bad answers and say what went wrong."""
+    if c.voice is not None:
+        return c.voice
+    plan = world.plan
+    n = len(c.created)
+    rng = np.random.default_rng([plan.seed, 5, c.first // CHUNK])
+    sent = c.solved_at + (rng.uniform(20, 28, n) * HOUR).astype(np.int64)
+    eligible = (c.solved_at >= 0) & (c.first_reply_at >= 0) & (sent < plan.end)
+    asked_mask = eligible & (rng.random(n) < P_SURVEYED)
+    kind = _pick(rng, _KIND_P, n)
+
+    # the experience, on a latent scale (about 1 is a good experience)
+    frt = np.maximum(c.first_reply_at - c.created, 1).astype(np.float64)
+    slow = np.clip(np.log2(frt / _FAIR_REPLY[c.channel]), 0, 4)
+    agent_skill = np.random.default_rng([plan.seed, 6]).normal(0, 0.3, len(world.agents.ids))
+    skill = np.where(c.assignee >= 0, agent_skill[np.maximum(c.assignee, 0)], 0.0)
+    x = (
+        rng.normal(1.5, 0.8, n)
+        - 0.3 * slow
+        - 1.2 * c.reopened
+        - 0.35 * (c.rounds - 1)
+        - 0.2 * c.escalated
+        + skill
+    )
+    p_answer = P_ANSWER + 0.08 * (x < 0)
+    delay = np.maximum(rng.lognormal(np.log(2 * HOUR), 1.3, n), 60).astype(np.int64)
+    answered_at = sent + delay
+    answers = asked_mask & (rng.random(n) < p_answer) & (answered_at < plan.end)
+
+    chat = c.channel == _CHAT
+    scale = np.select([kind == _CSAT, kind == _NPS], [np.where(chat, 1, 0), 2], default=3).astype(
+        np.int64
+    )
+    csat5 = 1 + (x > -1.3) + (x > -0.6) + (x > -0.05) + (x > 0.85)
+    nps = np.clip(np.rint(6.8 + 1.5 * x + rng.normal(0, 1.0, n)), 0, 10)
+    ces = np.clip(np.rint(5.2 + 1.0 * x + rng.normal(0, 0.7, n)), 1, 7)
+    score = np.select(
+        [scale == 0, scale == 1, scale == 2],
+        [csat5, np.where(x > -0.05, _GOOD, _BAD), nps],
+        default=ces,
+    ).astype(np.int64)
+    bad = np.select(
+        [scale == 0, scale == 1, scale == 2],
+        [score <= 2, score == _BAD, score <= 6],
+        default=score <= 3,
+    )
+    good = np.select(
+        [scale == 0, scale == 1, scale == 2],
+        [score >= 4, score == _GOOD, score >= 9],
+        default=score >= 6,
+    )
+    mood = np.where(bad, 0, np.where(good, 2, 1))
+    p_comment = np.array([_COMMENT_P["bad"], _COMMENT_P["neutral"], _COMMENT_P["good"]])[mood]
+    why = np.where(
+        c.reopened, 1, np.where(slow > 1.5, 2, np.where(c.rounds >= 2, 3, 0))
+    )  # bad: general, reopened, slow, back and forth
+    bank = np.where(mood == 2, 4, np.where(mood == 1, 5, why))
+    banks = ("bad", "reopened", "slow", "back_and_forth", "good", "neutral")
+    starts = np.array([_COMMENT_START[b] for b in banks])
+    sizes = np.array([len(_COMMENTS[b]) for b in banks])
+    variant = rng.integers(0, 1 << 30, n)
+    comment = np.where(rng.random(n) < p_comment, starts[bank] + variant % sizes[bank], -1).astype(
+        np.int64
+    )
+
+    asked = np.flatnonzero(asked_mask)
+    answered = np.flatnonzero(answers[asked])
+    who = asked[answered]
+    c.voice = _Voice(
+        asked=asked,
+        kind=kind[asked],
+        sent_at=sent[asked],
+        answered=answered,
+        answered_at=answered_at[who],
+        scale=scale[who],
+        score=score[who],
+        comment=comment[who],
+    )
+    return c.voice
+
+
+def _ticket_numbers(c: _Chunk, idx: I64) -> I64:
+    return c.first + 1 + idx
+
+
+def _surveys_table(world: _World, c: _Chunk) -> pa.Table:
+    v = _voice(world, c)
+    who = v.asked[v.answered]
+    number = _ticket_numbers(c, who)
+    return pa.table(
+        {
+            "response_id": _ids("R", number, 9),
+            "kind": _take(SURVEY_KINDS, v.kind[v.answered]),
+            "scale": _take(_SCALES, v.scale),
+            "score": _take(_SCORES, v.score),
+            "answered_at": _times(v.answered_at),
+            "customer_id": _customer_ids(c.requester[who]),
+            "ticket_id": _ids("T", number, 9),
+            "agent_id": _take(world.agents.ids, c.assignee[who]),
+            "channel": _take(CHANNELS, c.channel[who]),
+            "comment": _take(_COMMENT_POOL, v.comment),
+        },
+        schema=_SCHEMAS["surveys"],
+    )
+
+
+def _survey_requests_table(world: _World, c: _Chunk) -> pa.Table:
+    v = _voice(world, c)
+    number = _ticket_numbers(c, v.asked)
+    return pa.table(
+        {
+            "request_id": _ids("Q", number, 9),
+            "kind": _take(SURVEY_KINDS, v.kind),
+            "sent_at": _times(v.sent_at),
+            "customer_id": _customer_ids(c.requester[v.asked]),
+            "ticket_id": _ids("T", number, 9),
+        },
+        schema=_SCHEMAS["survey_requests"],
+    )
+
+
 def _agents_table(world: _World) -> Iterator[pa.Table]:
     a = world.agents
     yield pa.table(
@@ -1003,30 +1303,105 @@ def _agents_table(world: _World) -> Iterator[pa.Table]:
     )
 
 
+@dataclass(frozen=True)
+class _Lifetimes:
+    """When each customer became one and when they left (customers and subscriptions agree)."""
+
+    joined: I64
+    churn: I64  # when they leave or would leave
+    churned: Mask  # left before the end of the period
+
+
+def _lifetimes(world: _World) -> _Lifetimes:
+    if world.lifetimes is None:
+        plan, c = world.plan, world.customers
+        rng = np.random.default_rng([plan.seed, 3])
+        n = plan.customers
+        # nobody writes before becoming a customer; some leave after their last contact
+        contacted = c.first_contact != _NEVER
+        before = c.first_contact - (rng.uniform(0.1, 14, n) * DAY).astype(np.int64)
+        joined = np.where(contacted & (c.first_contact < c.joined), before, c.joined)
+        since = np.maximum(joined, c.last_contact)
+        churn = since + (rng.exponential(45, n) * DAY).astype(np.int64) + HOUR
+        churned = (rng.random(n) < 0.12) & (churn < plan.end)
+        world.lifetimes = _Lifetimes(joined.astype(np.int64), churn.astype(np.int64), churned)
+    return world.lifetimes
+
+
+_CUSTOMER_SLICE = 500_000
+
+
 def _customers_table(world: _World) -> Iterator[pa.Table]:
-    plan, c = world.plan, world.customers
-    rng = np.random.default_rng([plan.seed, 3])
-    n = plan.customers
-    # nobody writes before becoming a customer; some leave after their last contact
-    contacted = c.first_contact != _NEVER
-    before = c.first_contact - (rng.uniform(0.1, 14, n) * DAY).astype(np.int64)
-    joined = np.where(contacted & (c.first_contact < c.joined), before, c.joined)
-    since = np.maximum(joined, c.last_contact)
-    churn = since + (rng.exponential(45, n) * DAY).astype(np.int64) + HOUR
-    churned = (rng.random(n) < 0.12) & (churn < plan.end)
-    step = 500_000
-    for lo in range(0, n, step):
-        sl = slice(lo, min(n, lo + step))
+    c, life = world.customers, _lifetimes(world)
+    n = world.plan.customers
+    for lo in range(0, n, _CUSTOMER_SLICE):
+        sl = slice(lo, min(n, lo + _CUSTOMER_SLICE))
         yield pa.table(
             {
                 "customer_id": _customer_ids(np.arange(sl.start, sl.stop, dtype=np.int64)),
-                "created_at": _times(joined[sl]),
-                "churned_at": _times(churn[sl], ~churned[sl]),
+                "created_at": _times(life.joined[sl]),
+                "churned_at": _times(life.churn[sl], ~life.churned[sl]),
                 "tier": _take(TIERS, c.tier[sl]),
                 "segment": _take(SEGMENTS, c.segment[sl]),
                 "country": _take(COUNTRIES, c.country[sl]),
             },
             schema=_SCHEMAS["customers"],
+        )
+
+
+#: monthly price per seat (EUR) by tier; free customers pay nothing and have no subscription
+_SEAT_PRICE = np.array([0.0, 19.0, 39.0, 69.0])
+#: median seats by segment (consumer, smb, mid-market, enterprise)
+_SEATS = np.array([1.0, 4.0, 15.0, 60.0])
+P_PLAN_CHANGE = 0.18  # of paying customers: one upgrade or downgrade during the period
+P_UPGRADE = 0.65  # of plan changes
+
+
+def _subscriptions_table(world: _World) -> Iterator[pa.Table]:
+    """Paying customers' subscriptions: one from joining until churn (open while active); some
+    customers change plan once, which ends the subscription and starts a new one at the new
+    price (an upgrade or a downgrade)."""
+    plan, c, life = world.plan, world.customers, _lifetimes(world)
+    rng = np.random.default_rng([plan.seed, 7])
+    n = plan.customers
+    seats = np.where(
+        c.segment == 0, 1, np.maximum(1, np.rint(rng.lognormal(0, 0.6, n) * _SEATS[c.segment]))
+    )
+    mrr_now = _SEAT_PRICE[c.tier] * seats
+    paying = c.tier > 0
+    # the change falls inside the period and inside the customer's lifetime
+    lo = np.maximum(life.joined, plan.start) + 7 * DAY
+    hi = np.where(life.churned, life.churn, plan.end) - 7 * DAY
+    change = paying & (rng.random(n) < P_PLAN_CHANGE) & (hi > lo)
+    change_at = lo + (rng.random(n) * np.maximum(hi - lo, 0)).astype(np.int64)
+    up = rng.random(n) < P_UPGRADE
+    factor = np.where(up, rng.uniform(1.25, 2.2, n), rng.uniform(0.45, 0.8, n))
+    mrr_before = np.round(mrr_now / factor, 2)
+    end = np.where(life.churned, life.churn, -1)
+    number = 0
+    for start in range(0, n, _CUSTOMER_SLICE):
+        idx = np.arange(start, min(n, start + _CUSTOMER_SLICE), dtype=np.int64)
+        idx = idx[paying[idx]]
+        count = 1 + change[idx].astype(np.int64)
+        who = np.repeat(idx, count)
+        second = np.zeros(len(who), dtype=bool)
+        second[np.cumsum(count)[count == 2] - 1] = True
+        first_of_two = np.repeat(change[idx], count) & ~second
+        started = np.where(second, change_at[who], life.joined[who])
+        ended = np.where(first_of_two, change_at[who], end[who])
+        mrr = np.where(first_of_two, mrr_before[who], mrr_now[who])
+        ids = _ids("S", number + 1 + np.arange(len(who), dtype=np.int64), 9)
+        number += len(who)
+        yield pa.table(
+            {
+                "subscription_id": ids,
+                "customer_id": _customer_ids(who),
+                "started_at": _times(started),
+                "ended_at": _times(ended, ended < 0),
+                "mrr": pa.array(np.round(mrr, 2), pa.float64()),
+                "currency": pa.array(["EUR"] * len(who), pa.string()),
+            },
+            schema=_SCHEMAS["subscriptions"],
         )
 
 
@@ -1073,16 +1448,137 @@ def _costs_table(world: _World) -> Iterator[pa.Table]:
     )
 
 
+# --- social media -------------------------------------------------------------------------------
+
+SOCIAL_PLATFORMS = ("linkedin", "x", "instagram", "facebook")
+_POSTS_PER_WEEK = np.array([3.0, 8.0, 4.0, 2.0])
+_FOLLOWERS = np.array([8200.0, 15400.0, 6100.0, 11800.0])  # at the start of the period
+_FOLLOWER_GROWTH = np.array([0.0012, 0.0006, 0.0015, 0.0002])  # per day
+_REACH = np.array([0.35, 0.12, 0.25, 0.08])  # median impressions per follower
+_LIKE_RATE = np.array([0.012, 0.008, 0.035, 0.01])  # per impression
+_SHARE_RATE = np.array([0.15, 0.25, 0.05, 0.1])  # per like
+_REPLY_RATE = np.array([0.08, 0.12, 0.06, 0.1])  # per like
+_NO_IMPRESSIONS = np.array([0.05, 0.4, 0.1, 0.2])  # the tool did not report impressions
+MENTION_PLATFORMS = ("x", "instagram", "facebook", "linkedin", "reddit")
+_MENTION_P = (0.45, 0.15, 0.12, 0.1, 0.18)
+#: mentions after an outage, relative to the usual, day by day
+_SPIKE = np.array([12.0, 9.0, 6.0, 4.0, 3.0, 2.0, 1.5])
+
+
+def _daily_tickets(world: _World) -> F64:
+    """Tickets created per day of the period (day 0 starts at the start)."""
+    days = world.plan.days
+    at = world.clock.arrivals[24 + 24 * np.arange(days + 1)]
+    return np.diff(at).astype(np.float64)
+
+
+def _spike_day(world: _World) -> int:
+    """The outage the demo's mentions spike after: the busiest day, after the first weeks (so
+    that there is a baseline to see the spike against) and before the last days."""
+    daily = _daily_tickets(world)
+    lo = min(len(daily) - 1, max(14, len(daily) // 4))
+    hi = max(lo + 1, int(len(daily) * 0.85))
+    return lo + int(np.argmax(daily[lo:hi]))
+
+
+def _social_posts_table(world: _World) -> Iterator[pa.Table]:
+    """The brand's posts: a few a week per platform in office hours; followers grow, reach and
+    engagement vary by platform, some platforms do not always report impressions, and posts
+    in the week after the outage draw more comments."""
+    plan = world.plan
+    rng = np.random.default_rng([plan.seed, 8])
+    per_platform = rng.poisson(_POSTS_PER_WEEK * plan.days / 7)
+    platform = np.repeat(np.arange(len(SOCIAL_PLATFORMS)), per_platform)
+    m = len(platform)
+    day = (rng.random(m) * plan.days).astype(np.int64)
+    posted = plan.start + day * DAY + (rng.uniform(7, 17, m) * HOUR).astype(np.int64)
+    order = np.argsort(posted, kind="stable")
+    platform, day, posted = platform[order], day[order], posted[order]
+    followers = np.rint(_FOLLOWERS[platform] * (1 + _FOLLOWER_GROWTH[platform]) ** day)
+    impressions = np.rint(followers * rng.lognormal(np.log(_REACH[platform]), 0.6, m))
+    likes = rng.binomial(impressions.astype(np.int64), _LIKE_RATE[platform])
+    after_outage = (day >= _spike_day(world)) & (day < _spike_day(world) + 7)
+    shares = rng.poisson(likes * _SHARE_RATE[platform])
+    comments = rng.poisson(likes * _REPLY_RATE[platform] * np.where(after_outage, 3.0, 1.0))
+    missing = rng.random(m) < _NO_IMPRESSIONS[platform]
+    yield pa.table(
+        {
+            "post_id": _ids("P", np.arange(1, m + 1, dtype=np.int64), 7),
+            "platform": _take(SOCIAL_PLATFORMS, platform),
+            "posted_at": _times(posted),
+            "impressions": pa.array(impressions.astype(np.int64), pa.int64(), mask=missing),
+            "followers": pa.array(followers.astype(np.int64), pa.int64()),
+            "likes": pa.array(likes.astype(np.int64), pa.int64()),
+            "shares": pa.array(shares.astype(np.int64), pa.int64()),
+            "comments": pa.array(comments.astype(np.int64), pa.int64()),
+        },
+        schema=_SCHEMAS["social_posts"],
+    )
+
+
+def _mention_bank() -> tuple[list[str], dict[str, int]]:
+    pool: list[str] = []
+    start: dict[str, int] = {}
+    for key, texts in _MENTIONS.items():
+        start[key] = len(pool)
+        pool.extend(texts)
+    return pool, start
+
+
+_MENTION_POOL, _MENTION_START = _mention_bank()
+
+
+def _mentions_table(world: _World) -> Iterator[pa.Table]:
+    """Brand mentions: a steady trickle that follows the ticket volume, and a clear spike in
+    the week after the busiest day (an outage), mostly people complaining about it."""
+    plan = world.plan
+    rng = np.random.default_rng([plan.seed, 9])
+    base = 2.0 + 0.04 * _daily_tickets(world)
+    boost = np.ones(plan.days)
+    spike = _spike_day(world)
+    span = min(len(_SPIKE), plan.days - spike)
+    boost[spike : spike + span] = _SPIKE[:span]
+    per_day = rng.poisson(base * boost)
+    day = np.repeat(np.arange(plan.days, dtype=np.int64), per_day)
+    m = len(day)
+    at = np.sort(plan.start + day * DAY + (rng.random(m) * DAY).astype(np.int64))
+    day = (at - plan.start) // DAY
+    outage = rng.random(m) < 1 - 1 / boost[day]
+    mood = _pick(rng, (0.35, 0.4, 0.25), m)
+    bank = np.where(outage, 3, mood)
+    keys = ("positive", "neutral", "negative", "outage")
+    starts = np.array([_MENTION_START[k] for k in keys])
+    sizes = np.array([len(_MENTIONS[k]) for k in keys])
+    text = starts[bank] + rng.integers(0, 1 << 30, m) % sizes[bank]
+    first = pc.utf8_lower(_take(_FIRST_NAMES, (rng.random(m) * len(_FIRST_NAMES)).astype(int)))
+    handle = pc.cast(pa.array(rng.integers(1, 9999, m)), pa.string())
+    yield pa.table(
+        {
+            "mention_id": _ids("M", np.arange(1, m + 1, dtype=np.int64), 8),
+            "platform": _take(MENTION_PLATFORMS, _pick(rng, _MENTION_P, m)),
+            "at": _times(at),
+            "author": pc.binary_join_element_wise("@", first, "_", handle, ""),
+            "text": _take(_MENTION_POOL, text),
+        },
+        schema=_SCHEMAS["mentions"],
+    )
+
+
 #: tables written chunk by chunk, alongside the tickets
 _CHUNK_TABLES: dict[str, Callable[[_World, _Chunk], pa.Table]] = {
     "tickets": _tickets_table,
     "events": _events_table,
+    "surveys": _surveys_table,
+    "survey_requests": _survey_requests_table,
 }
 #: tables written once all tickets are drawn
 _WORLD_TABLES: dict[str, Callable[[_World], Iterator[pa.Table]]] = {
     "agents": _agents_table,
     "customers": _customers_table,
+    "subscriptions": _subscriptions_table,
     "costs": _costs_table,
+    "social_posts": _social_posts_table,
+    "mentions": _mentions_table,
 }
 
 

@@ -15,3 +15,6 @@ __all__ = [
     "open_duckdb",
     "run_metric",
 ]
+
+# custom sources register their aggregation with compile.register on import
+import deskmetrics.engine.revenue, deskmetrics.engine.social, deskmetrics.engine.surveys  # noqa: E401, F401, I001

@@ -61,7 +61,14 @@ class Workspace:
         `until_now`, the latest is at least the current time."""
         lo: list[datetime] = []
         hi: list[datetime] = []
-        for name, col in (("tickets", "created_at"), ("events", "at")):
+        # the support activity: tickets, their events, and the surveys about them (customers and
+        # subscriptions may reach years back; they do not stretch a report's periods)
+        for name, col in (
+            ("tickets", "created_at"),
+            ("events", "at"),
+            ("surveys", "answered_at"),
+            ("survey_requests", "sent_at"),
+        ):
             if self.has(name):
                 t = self.backend.table(name)
                 row = self.backend.execute(t.aggregate(lo=t[col].min(), hi=t[col].max()))

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from deskmetrics.engine.store import ImportSummary, load
 from deskmetrics.engine.workspace import Workspace, duckdb_connection
+from deskmetrics.errors import ConfigError
 from deskmetrics.importers import canonical
-from deskmetrics.model import ValidFrame, validate
+from deskmetrics.model import SourceFrame, ValidFrame, validate
 
-SourceName = Literal["canonical", "zendesk"]
+if TYPE_CHECKING:
+    from deskmetrics.importers.survey_csv import SurveyMapping
+
+SourceName = Literal["canonical", "zendesk", "survey-csv", "stripe"]
+SOURCES: tuple[str, ...] = ("canonical", "zendesk", "survey-csv", "stripe")
 #: (what, done, total) — called as rows are read and validated
 Progress = Callable[[str, int, int], None]
 
@@ -23,24 +29,26 @@ def import_directory(
     assume_tz: str | None = None,
     strict: bool = False,
     progress: Progress | None = None,
+    *,
+    mapping: SurveyMapping | Path | str | None = None,
+    amounts_in: Literal["units", "cents"] = "units",
 ) -> ImportSummary:
-    """Import a folder of canonical files (or a Zendesk export) into the workspace."""
+    """Import a folder of canonical files, a Zendesk export, a survey tool's CSV export
+    (`survey-csv`) or a Stripe subscription export (`stripe`) into the workspace.
+
+    `survey-csv` reads a CSV file or a folder of them through a column mapping: `mapping` (a
+    `SurveyMapping` or a TOML file holding one), else the `[survey_csv]` table of the
+    workspace's settings (deskmetrics.toml). `stripe` reads a CSV file or folder of them;
+    `amounts_in="cents"` for exports whose amounts are in minor units."""
     directory = Path(directory)
+    if source not in SOURCES:
+        raise ConfigError(f"unknown import source {source!r} (use {', '.join(SOURCES)})")
     frames: list[ValidFrame] = []
     notes: list[str] = []
-    if source == "zendesk":
-        from deskmetrics.importers.zendesk import read_zendesk
-
-        export = read_zendesk(directory)
-        total = sum(len(sf.frame) for sf in export.frames)
-        done = 0
-        for sf in export.frames:
-            frames.append(validate(sf, assume_tz))
-            done += len(sf.frame)
-            if progress:
-                progress(sf.file, done, total)
-        notes += [f"skipped {n} {what}" for what, n in export.skipped.items() if n]
-    else:
+    read: list[SourceFrame]
+    headers: list[dict[str, str]]
+    skipped: dict[str, int]
+    if source == "canonical":
         files, notes = canonical.find_files(directory)
         total = sum(canonical.count_rows(p) for _, p in files)
         done = 0
@@ -50,6 +58,30 @@ def import_directory(
                 done += len(sf.frame)
                 if progress:
                     progress(path.name, done, total)
+    else:
+        if source == "zendesk":
+            from deskmetrics.importers.zendesk import read_zendesk
+
+            zd = read_zendesk(directory)
+            read, headers, skipped = zd.frames, [{} for _ in zd.frames], zd.skipped
+        elif source == "survey-csv":
+            from deskmetrics.importers.survey_csv import read_survey_export
+
+            sv = read_survey_export(directory, _survey_mapping(ws, mapping))
+            read, headers, skipped = sv.frames, sv.headers, sv.skipped
+        else:
+            from deskmetrics.importers.stripe import read_stripe_export
+
+            st = read_stripe_export(directory, amounts_in)
+            read, headers, skipped = st.frames, st.headers, st.skipped
+        total = sum(len(sf.frame) for sf in read)
+        done = 0
+        for sf, named in zip(read, headers, strict=True):
+            frames.append(validate_in_file_terms(sf, named, assume_tz))
+            done += len(sf.frame)
+            if progress:
+                progress(sf.file, done, total)
+        notes += [f"skipped {n} {what}" for what, n in skipped.items() if n]
     summary = load(
         duckdb_connection(ws),
         frames,
@@ -59,3 +91,36 @@ def import_directory(
     )
     summary.notes = notes + summary.notes
     return summary
+
+
+def validate_in_file_terms(
+    sf: SourceFrame, headers: Mapping[str, str], assume_tz: str | None = None
+) -> ValidFrame:
+    """`validate`, with each reject naming the source file's column (`headers`: canonical
+    column → the file's header) rather than the canonical column it was mapped to."""
+    valid = validate(sf, assume_tz)
+    if not headers:
+        return valid
+    rejects = [
+        replace(r, column=headers[r.column]) if r.column in headers else r for r in valid.rejects
+    ]
+    return replace(valid, rejects=rejects)
+
+
+def _survey_mapping(ws: Workspace, given: SurveyMapping | Path | str | None) -> SurveyMapping:
+    from deskmetrics.importers.survey_csv import SurveyMapping, load_mapping, mapping_from
+
+    if isinstance(given, SurveyMapping):
+        return given
+    if given is not None:
+        return load_mapping(given)
+    extra = ws.settings.model_extra or {}
+    if "survey_csv" in extra:
+        return mapping_from(extra["survey_csv"], "deskmetrics.toml")
+    raise ConfigError(
+        "a survey CSV import needs a column mapping: add a [survey_csv] table to "
+        "deskmetrics.toml or give a mapping file (--mapping FILE)"
+    )
+
+
+__all__: Sequence[str] = ["SOURCES", "SourceName", "import_directory", "validate_in_file_terms"]

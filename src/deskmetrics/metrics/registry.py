@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Iterable
 
 from deskmetrics.errors import DefinitionError, QueryError
-from deskmetrics.metrics import lifecycle, workload
+from deskmetrics.metrics import lifecycle, revenue, social, surveys, workload
 from deskmetrics.metrics.base import Aggregation, Metric
 
 
@@ -33,7 +33,9 @@ def _check(metrics: Iterable[Metric]) -> dict[str, Metric]:
     return out
 
 
-REGISTRY: dict[str, Metric] = _check([*lifecycle.METRICS, *workload.METRICS])
+REGISTRY: dict[str, Metric] = _check(
+    [*lifecycle.METRICS, *workload.METRICS, *revenue.METRICS, *social.METRICS, *surveys.METRICS]
+)
 
 
 def get_metric(name: str) -> Metric:

@@ -1,0 +1,474 @@
+"""Survey facts and the customer-voice metrics: CSAT (plain and shrunk), NPS, CES, response
+rate, and the follow-up list of unhappy answers ("close the loop").
+
+One row per survey answer carries what every survey metric needs (`satisfied`, `easy`,
+`ces_score`, the numeric score), the survey's dimensions and, through a left join on the
+survey's ticket, every ticket column. Formulas for intervals and shrinkage live in
+`deskmetrics.stats`; the thresholds per scale come from `[surveys]` in deskmetrics.toml."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from deskmetrics.config import SurveySettings
+from deskmetrics.engine.compile import (
+    MetricRequest,
+    all_of,
+    anchor_seconds,
+    execute,
+    group_keys,
+    prepare,
+    register,
+    with_team,
+)
+from deskmetrics.engine.facts import Facts
+from deskmetrics.engine.workspace import Workspace, duckdb_connection
+from deskmetrics.errors import ConfigError, DefinitionError, QueryError
+from deskmetrics.metrics import get_metric
+from deskmetrics.metrics.base import Aggregation, Metric, Source
+from deskmetrics.model.enums import CES_DIRECTIONS, SURVEY_SCALES
+from deskmetrics.stats import (
+    beta_binomial_prior,
+    nps_interval,
+    shrunk_interval,
+    shrunk_proportion,
+    t_interval,
+    wilson_interval,
+)
+
+GOOD_BAD = "good-bad"
+#: CES directions (the data model's `:higher-easier` / `:lower-easier` suffix; none means higher)
+HIGHER_EASIER, LOWER_EASIER = sorted(CES_DIRECTIONS)
+#: numeric scales and their (lowest, highest) answer
+SCALE_BOUNDS: dict[str, tuple[float, float]] = {
+    s: (float(s.split("-")[0]), float(s.split("-")[1])) for s in SURVEY_SCALES if s != GOOD_BAD
+}
+#: the common CES scale every answer is mapped to: 1 (very difficult) … 7 (very easy)
+CES_LOW, CES_HIGH = 1.0, 7.0
+FOLLOWUPS_TABLE = "_followups_done"
+
+
+# ---------------------------------------------------------------------------------------------
+# thresholds
+
+
+def _thresholds(
+    configured: dict[str, float], defaults: dict[str, float], name: str
+) -> dict[str, float]:
+    """Configured thresholds over the defaults (a config naming one scale keeps the others)."""
+    for scale, value in configured.items():
+        if scale not in SCALE_BOUNDS:
+            known = ", ".join(sorted(SCALE_BOUNDS))
+            hint = " (good-bad needs none: `good` counts)" if scale == GOOD_BAD else ""
+            raise ConfigError(
+                f"[surveys] {name} names scale {scale!r}{hint}; numeric scales are: {known}"
+            )
+        lo, hi = SCALE_BOUNDS[scale]
+        if not lo <= value <= hi:
+            raise ConfigError(
+                f"[surveys] {name} for {scale} is {value:g}, outside the scale ({lo:g}-{hi:g})"
+            )
+    return {**defaults, **configured}
+
+
+def csat_thresholds(settings: SurveySettings) -> dict[str, float]:
+    """Lowest satisfied answer per numeric scale (configured values over the defaults)."""
+    return _thresholds(settings.csat_satisfied, SurveySettings().csat_satisfied, "csat_satisfied")
+
+
+def ces_thresholds(settings: SurveySettings) -> dict[str, float]:
+    """Easy-side threshold per numeric scale, read on a higher-easier scale."""
+    return _thresholds(settings.ces_easy, SurveySettings().ces_easy, "ces_easy")
+
+
+# ---------------------------------------------------------------------------------------------
+# fact tables
+
+
+def _with_ticket(facts: Facts, t: ir.Table, columns: Iterable[str]) -> ir.Table:
+    """Left-join the columns of the row's ticket (`ticket_id`): the raw ticket columns, or the
+    per-ticket facts when a requested column is one of them. Rows without a ticket stay."""
+    raw = facts.ws.table("tickets")
+    needs_facts = any(c not in raw.columns and c in facts.tickets.columns for c in columns)
+    tk = facts.tickets if needs_facts else raw
+    keep = [c for c in tk.columns if c not in t.columns]
+    tk = tk.select("ticket_id", *keep).rename(_t_id="ticket_id")
+    return t.left_join(tk, t.ticket_id == tk._t_id).drop("_t_id")
+
+
+def survey_answers(facts: Facts, columns: Iterable[str] = ()) -> ir.Table:
+    """One row per survey answer: the survey's columns, `base_scale`, `direction` (CES),
+    `score_value` (numeric score, null on good-bad), `good`, `satisfied` (CSAT), `easy` and
+    `ces_score` (CES on 1-7, higher easier), the dimensions `agent` (survey agent, else the
+    ticket's assignee), `team`, `channel` (survey channel, else the ticket's), `scale` (CES
+    with its direction) and every ticket column (`columns` names those a request needs, which
+    may be per-ticket facts), and `_at_s` (answered at, epoch seconds)."""
+    s = facts.ws.table("surveys")
+    settings = facts.ws.settings.surveys
+    csat = csat_thresholds(settings)
+    easy_from = ces_thresholds(settings)
+    base = s.scale.split(":")[0]
+    direction = ibis.cases(
+        (s.scale.endswith(":" + LOWER_EASIER), LOWER_EASIER), else_=HIGHER_EASIER
+    )
+    num = s.score.try_cast("float64")
+    good = s.score.lower() == "good"
+    lo = ibis.cases(
+        *[(base == k, b[0]) for k, b in SCALE_BOUNDS.items()], else_=ibis.null("float64")
+    )
+    hi = ibis.cases(
+        *[(base == k, b[1]) for k, b in SCALE_BOUNDS.items()], else_=ibis.null("float64")
+    )
+    satisfied = ibis.cases(
+        (base == GOOD_BAD, good),
+        *[(base == k, num >= v) for k, v in csat.items()],
+        else_=False,
+    ).fill_null(False)
+    easy = ibis.cases(
+        (base == GOOD_BAD, good),
+        *[
+            (
+                (base == k) & (direction == LOWER_EASIER),
+                num <= SCALE_BOUNDS[k][0] + SCALE_BOUNDS[k][1] - v,
+            )
+            for k, v in easy_from.items()
+        ],
+        *[(base == k, num >= v) for k, v in easy_from.items()],
+        else_=False,
+    ).fill_null(False)
+    width = CES_HIGH - CES_LOW
+    ces_score = ibis.cases(
+        (base == GOOD_BAD, ibis.cases((good, CES_HIGH), else_=CES_LOW)),
+        (direction == LOWER_EASIER, CES_LOW + width * (hi - num) / (hi - lo)),
+        else_=CES_LOW + width * (num - lo) / (hi - lo),
+    )
+    t = s.mutate(
+        base_scale=base,
+        direction=ibis.cases((s.kind == "ces", direction), else_=ibis.null("string")),
+        score_value=num,
+        good=good,
+        satisfied=satisfied,
+        easy=easy,
+        ces_score=ibis.cases((s.kind == "ces", ces_score), else_=ibis.null("float64")),
+        scale=ibis.cases((s.kind == "ces", base.concat(":").concat(direction)), else_=s.scale),
+    ).rename(_s_channel="channel")
+    t = _with_ticket(facts, t, columns)
+    t = t.mutate(
+        agent=t.agent_id.fill_null(t.assignee_id),
+        channel=t._s_channel.fill_null(t.channel),
+    ).drop("_s_channel")
+    t = with_team(t, facts)
+    return t.mutate(_at_s=anchor_seconds(t.answered_at))
+
+
+def survey_requests(facts: Facts, columns: Iterable[str] = ()) -> ir.Table:
+    """One row per survey request with `answered`, the ticket's columns (agent = assignee,
+    team, channel) and `_at_s` (sent at). Each answer answers one request: the latest one of
+    the same kind (or without a kind) sent at or before it for the answer's ticket; requests
+    without a ticket are answered through the customer. A ticket match wins over a customer
+    match; ties in time go to the larger request id."""
+    r = facts.ws.table("survey_requests")
+    a = facts.ws.table("surveys")
+    by_ticket = a.filter(a.ticket_id.notnull()).select(
+        _resp="response_id",
+        _kind="kind",
+        _key=ibis.literal("t:").concat(a.ticket_id),
+        _ans=a.answered_at,
+        _pref=ibis.literal(0),
+    )
+    by_customer = a.filter(a.customer_id.notnull()).select(
+        _resp="response_id",
+        _kind="kind",
+        _key=ibis.literal("c:").concat(a.customer_id),
+        _ans=a.answered_at,
+        _pref=ibis.literal(1),
+    )
+    answers = by_ticket.union(by_customer)
+    key = ibis.cases(
+        (r.ticket_id.notnull(), ibis.literal("t:").concat(r.ticket_id)),
+        (r.customer_id.notnull(), ibis.literal("c:").concat(r.customer_id)),
+        else_=ibis.null("string"),
+    )
+    reqs = r.select(_req="request_id", _rkind="kind", _rkey=key, _sent="sent_at")
+    m = answers.join(
+        reqs,
+        [
+            answers._key == reqs._rkey,
+            reqs._rkind.isnull() | (reqs._rkind == answers._kind),
+            reqs._sent <= answers._ans,
+        ],
+    )
+    w = ibis.window(group_by="_resp", order_by=[m._pref, ibis.desc(m._sent), ibis.desc(m._req)])
+    m = m.mutate(_rank=ibis.row_number().over(w))
+    matched = m.filter(m._rank == 0).select(_m_id="_req").distinct()
+    t = r.left_join(matched, r.request_id == matched._m_id)
+    t = t.mutate(answered=t._m_id.notnull()).drop("_m_id")
+    t = _with_ticket(facts, t, columns)
+    t = t.mutate(agent=t.assignee_id)
+    t = with_team(t, facts)
+    return t.mutate(_at_s=anchor_seconds(t.sent_at))
+
+
+# ---------------------------------------------------------------------------------------------
+# aggregations
+
+
+def _requested_columns(req: MetricRequest) -> list[str]:
+    return [*req.by, *req.filters]
+
+
+def _grouped(t: ir.Table, keys: list[str]) -> Any:
+    return t.group_by(keys) if keys else t
+
+
+def _proportion(facts: Facts, metric: Metric, req: MetricRequest, t: ir.Table) -> pd.DataFrame:
+    keys = group_keys(req)
+    hit = all_of(t, metric.numerator).cast("int64")
+    df = execute(facts, _grouped(t, keys).aggregate(n=t.count(), successes=hit.sum()))
+    df["successes"] = df["successes"].fillna(0).astype("int64")
+    df["value"] = [
+        100.0 * s / n if n else None for s, n in zip(df["successes"], df["n"], strict=True)
+    ]
+    return df
+
+
+def _mean_t(facts: Facts, metric: Metric, req: MetricRequest, t: ir.Table) -> pd.DataFrame:
+    """Mean with p50, p90 and a Student t interval (clipped to the CES scale)."""
+    assert metric.measure is not None
+    keys = group_keys(req)
+    t = t.filter(t[metric.measure].notnull())
+    m = t[metric.measure].cast("float64")
+    df = execute(
+        facts,
+        _grouped(t, keys).aggregate(
+            n=m.count(), value=m.mean(), _sd=m.std(), p50=m.quantile(0.5), p90=m.quantile(0.9)
+        ),
+    )
+    lows, highs = [], []
+    for n, mean, sd in zip(df["n"], df["value"], df["_sd"], strict=True):
+        ci = (
+            t_interval(float(mean), float(sd), float(n))
+            if n and pd.notna(mean) and pd.notna(sd)
+            else None
+        )
+        lows.append(max(CES_LOW, ci[0]) if ci else None)
+        highs.append(min(CES_HIGH, ci[1]) if ci else None)
+    df["ci_low"], df["ci_high"] = lows, highs
+    return df.drop(columns=["_sd"])
+
+
+def _nps_flags(t: ir.Table, params: dict[str, Any]) -> tuple[ir.BooleanValue, ir.BooleanValue]:
+    promoter = (t.score_value >= float(params["promoters_from"])).fill_null(False)
+    detractor = (t.score_value <= float(params["detractors_to"])).fill_null(False)
+    return promoter, detractor
+
+
+def _nps(facts: Facts, metric: Metric, req: MetricRequest, t: ir.Table) -> pd.DataFrame:
+    keys = group_keys(req)
+    promoter, detractor = _nps_flags(t, metric.params)
+    df = execute(
+        facts,
+        _grouped(t, keys).aggregate(
+            n=t.count(),
+            _promoters=promoter.cast("int64").sum(),
+            _detractors=detractor.cast("int64").sum(),
+        ),
+    )
+    values, lows, highs = [], [], []
+    for n, p, d in zip(df["n"], df["_promoters"], df["_detractors"], strict=True):
+        p = 0 if pd.isna(p) else float(p)
+        d = 0 if pd.isna(d) else float(d)
+        ci = nps_interval(p, d, float(n))
+        values.append(100.0 * (p - d) / n if n else None)
+        lows.append(ci[0] if ci else None)
+        highs.append(ci[1] if ci else None)
+    df["value"], df["ci_low"], df["ci_high"] = values, lows, highs
+    return df.drop(columns=["_promoters", "_detractors"])
+
+
+def _shrunk(facts: Facts, metric: Metric, req: MetricRequest, t: ir.Table) -> pd.DataFrame:
+    """Empirical-Bayes CSAT: per period, a beta prior fitted (method of moments) across the
+    requested groups; without groups the plain rate with its Wilson interval."""
+    df = _proportion(facts, metric, req, t)
+    values: list[float | None] = []
+    lows: list[float | None] = []
+    highs: list[float | None] = []
+    if not req.by or df.empty:
+        for s, n in zip(df["successes"], df["n"], strict=True):
+            ci = wilson_interval(float(s), float(n))
+            values.append(100.0 * s / n if n else None)
+            lows.append(100 * ci[0] if ci else None)
+            highs.append(100 * ci[1] if ci else None)
+        df["value"], df["ci_low"], df["ci_high"] = values, lows, highs
+        return df
+    df = df.reset_index(drop=True)
+    values, lows, highs = [None] * len(df), [None] * len(df), [None] * len(df)
+    blocks = df.groupby("_period", dropna=False).indices if req.grain is not None else None
+    for idx in blocks.values() if blocks is not None else [range(len(df))]:
+        rows = df.iloc[list(idx)]
+        s_all = [float(x) for x in rows["successes"]]
+        n_all = [float(x) for x in rows["n"]]
+        prior = beta_binomial_prior(s_all, n_all)
+        if prior is None:
+            continue
+        mean, strength = prior
+        pooled = wilson_interval(sum(s_all), sum(n_all))
+        for i, s, n in zip(idx, s_all, n_all, strict=True):
+            values[i] = 100 * shrunk_proportion(s, n, mean, strength)
+            ci = shrunk_interval(s, n, mean, strength)
+            if ci is None:
+                ci = pooled if math.isinf(strength) else wilson_interval(s, n)
+            lows[i] = 100 * ci[0] if ci else None
+            highs[i] = 100 * ci[1] if ci else None
+    df["value"], df["ci_low"], df["ci_high"] = values, lows, highs
+    return df
+
+
+@register(Source.SURVEYS)
+def survey_metric(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
+    """Every metric over survey answers (the metric's `params["kind"]` picks the survey)."""
+    t = survey_answers(facts, _requested_columns(req))
+    kind = metric.params.get("kind")
+    if kind is not None:
+        t = t.filter(t.kind == kind)
+    t = prepare(facts, t, req)
+    t = t.filter(all_of(t, metric.population))
+    agg = metric.aggregation
+    if agg is Aggregation.PROPORTION:
+        return _proportion(facts, metric, req, t)
+    if agg is Aggregation.MEAN:
+        return _mean_t(facts, metric, req, t)
+    if agg is Aggregation.CUSTOM and metric.params.get("shrink") == "beta_binomial":
+        return _shrunk(facts, metric, req, t)
+    if agg is Aggregation.CUSTOM and "promoters_from" in metric.params:
+        return _nps(facts, metric, req, t)
+    raise DefinitionError(f"{metric.name}: no survey aggregation for {agg} with {metric.params}")
+
+
+@register(Source.SURVEY_REQUESTS)
+def survey_request_metric(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
+    """Response rates over survey requests."""
+    if metric.aggregation is not Aggregation.PROPORTION:
+        raise DefinitionError(f"{metric.name}: survey requests give proportions only")
+    t = prepare(facts, survey_requests(facts, _requested_columns(req)), req)
+    t = t.filter(all_of(t, metric.population))
+    return _proportion(facts, metric, req, t)
+
+
+# ---------------------------------------------------------------------------------------------
+# close the loop: follow-ups
+
+FOLLOWUP_COLUMNS = [
+    "response_id",
+    "kind",
+    "scale",
+    "score",
+    "comment",
+    "customer_id",
+    "ticket_id",
+    "agent_id",
+    "answered_at",
+    "age_days",
+    "done",
+    "done_at",
+    "note",
+]
+
+
+def _followup_rows(ws: Workspace) -> ir.Table:
+    t = survey_answers(Facts(ws))
+    _, detractor = _nps_flags(t, get_metric("nps").params)
+    unhappy = ((t.kind == "nps") & detractor) | ((t.kind == "csat") & ~t.satisfied)
+    t = t.filter(unhappy)
+    return t.select(
+        "response_id",
+        "kind",
+        scale=t.scale,
+        score=t.score,
+        comment=t.comment,
+        customer_id=t.customer_id.fill_null(t.requester_id),
+        ticket_id=t.ticket_id,
+        agent_id=t.agent,
+        answered_at=t.answered_at,
+    )
+
+
+def _utc_naive(at: datetime | None) -> datetime:
+    """`at` (naive means UTC; default: now) as a naive UTC datetime, like stored timestamps."""
+    if at is None:
+        at = datetime.now(UTC)
+    return at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo is not None else at
+
+
+def followups(
+    ws: Workspace, include_done: bool = False, now: datetime | None = None
+) -> pd.DataFrame:
+    """Detractors (NPS 0-6) and dissatisfied CSAT answers with comment, customer (the survey's,
+    else the ticket's requester), ticket, agent (the survey's, else the ticket's assignee),
+    answered_at and age in days, oldest first. Answers marked done are left out unless
+    `include_done`."""
+    t = _followup_rows(ws)
+    if ws.has(FOLLOWUPS_TABLE):
+        d = ws.backend.table(FOLLOWUPS_TABLE).rename(_d_id="response_id")
+        t = t.left_join(d, t.response_id == d._d_id).drop("_d_id")
+    else:
+        t = t.mutate(done_at=ibis.null("timestamp"), note=ibis.null("string"))
+    t = t.mutate(done=t.done_at.notnull())
+    if not include_done:
+        t = t.filter(~t.done)
+    df = ws.backend.execute(t.order_by(["answered_at", "response_id"]))
+    ref = _utc_naive(now)
+    answered = pd.to_datetime(df["answered_at"])
+    df["age_days"] = (
+        [(ref - a.to_pydatetime()).total_seconds() / 86400 for a in answered]
+        if len(df)
+        else pd.Series(dtype="float64")
+    )
+    df["done"] = df["done"].astype(bool)
+    return df[FOLLOWUP_COLUMNS].reset_index(drop=True)
+
+
+def mark_followup_done(
+    ws: Workspace, response_id: str, note: str | None = None, now: datetime | None = None
+) -> datetime:
+    """Mark one follow-up done (stored in the workspace's `_followups_done` table, keyed by
+    response id, so re-importing surveys keeps it). Marking again keeps the first time and
+    replaces the note when one is given. Returns when it was marked done (UTC)."""
+    con = duckdb_connection(ws)
+    s = ws.table("surveys")
+    found = ws.backend.execute(s.filter(s.response_id == response_id).count())
+    if not found:
+        raise QueryError(
+            f"no survey answer with response_id {response_id!r}: `deskmetrics followups` lists "
+            "the open follow-ups and their ids"
+        )
+    rows = ws.backend.execute(_followup_rows(ws).filter(lambda r: r.response_id == response_id))
+    if rows.empty:
+        raise QueryError(
+            f"survey answer {response_id!r} is not a follow-up: only detractors (NPS 0-6) and "
+            "dissatisfied CSAT answers are followed up"
+        )
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {FOLLOWUPS_TABLE} (response_id VARCHAR PRIMARY KEY, "
+        "done_at TIMESTAMP NOT NULL, note VARCHAR)"
+    )
+    existing = con.execute(
+        f"SELECT done_at FROM {FOLLOWUPS_TABLE} WHERE response_id = ?", [response_id]
+    ).fetchone()
+    if existing is not None:
+        if note is not None:
+            con.execute(
+                f"UPDATE {FOLLOWUPS_TABLE} SET note = ? WHERE response_id = ?", [note, response_id]
+            )
+        done_at: datetime = existing[0]
+        return done_at
+    at = _utc_naive(now)
+    con.execute(f"INSERT INTO {FOLLOWUPS_TABLE} VALUES (?, ?, ?)", [response_id, at, note])
+    return at
