@@ -21,12 +21,12 @@ plain pandas version in benchmarks/pandas_lifecycle.py.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,10 +82,11 @@ def _duckdb_setup(ws: Any, args: argparse.Namespace) -> None:
 def child_load(args: argparse.Namespace) -> None:
     import pyarrow.parquet as pq
 
-    from deskmetrics.engine.store import SQL_TYPES, q
+    from deskmetrics.engine.store import SQL_TYPES, load, q
     from deskmetrics.engine.workspace import open_duckdb
     from deskmetrics.importers import import_directory
-    from deskmetrics.model import TABLES
+    from deskmetrics.importers.canonical import read_file
+    from deskmetrics.model import TABLES, validate
 
     data = Path(args.data)
     ws = open_duckdb(args.db, _settings(args.settings))
@@ -128,12 +129,10 @@ def child_load(args: argparse.Namespace) -> None:
             )
             row = con.execute(f"SELECT count(*) FROM {q(name)}").fetchone()
             counts[name] = int(row[0]) if row else 0
-        # the small tables without a natural key (costs: row hashes) go through the importer
-        with tempfile.TemporaryDirectory() as tmp:
-            for name in ("costs",):
-                if (data / f"{name}.parquet").exists():
-                    os.symlink(data / f"{name}.parquet", Path(tmp) / f"{name}.parquet")
-            summary = import_directory(ws, tmp)
+        # costs (small; its key is a hash of the row) go through validation and the store
+        if (data / "costs.parquet").exists():
+            frames = [validate(sf) for sf in read_file("costs", data / "costs.parquet")]
+            summary = load(con, frames, source=f"bench:{data}")
             counts.update({k: v.inserted for k, v in summary.tables.items()})
             rejected = summary.rejected
         ws.backend.raw_sql("CHECKPOINT")
@@ -205,9 +204,27 @@ def child_pandas(args: argparse.Namespace) -> None:
     )
 
 
+def _operators(node: dict[str, Any], out: list[dict[str, Any]]) -> None:
+    name = node.get("operator_name") or node.get("operator_type") or node.get("name")
+    if name:
+        extra = node.get("extra_info", "")
+        out.append(
+            {
+                "operator": str(name).strip(),
+                "s": float(node.get("operator_timing", node.get("timing", 0.0)) or 0.0),
+                "rows": int(node.get("operator_cardinality", node.get("cardinality", 0)) or 0),
+                "info": json.dumps(extra)[:160] if extra else "",
+            }
+        )
+    for c in node.get("children", []):
+        _operators(c, out)
+
+
 def child_profile(args: argparse.Namespace) -> None:
-    """Each metric's share of compute(): the same loop as compute(), timed per metric, plus
-    EXPLAIN ANALYZE of the slowest metric's query when asked."""
+    """Where compute() spends its time: (1) the same loop as compute(), timed per metric (fact
+    tables are materialized by the first metric that reads them); (2) each fact table built on
+    its own (compiled SQL, CREATE TEMP TABLE … AS); (3) DuckDB's operator profile of the
+    per-ticket facts query, the slowest operators first."""
     import pandas_lifecycle as pl
     from deskmetrics.engine import Facts, run_metric
     from deskmetrics.engine.workspace import open_duckdb
@@ -215,8 +232,6 @@ def child_profile(args: argparse.Namespace) -> None:
 
     ws = open_duckdb(args.db, _settings(args.settings))
     _duckdb_setup(ws, args)
-    ws.backend.raw_sql("SET enable_profiling = 'json'")
-    ws.backend.raw_sql(f"SET profiling_output = '{args.out}.profile.json'")
     now = datetime.fromisoformat(args.now)
     per: dict[str, float] = {}
     with pl.frozen_engine_clock(now):
@@ -229,11 +244,40 @@ def child_profile(args: argparse.Namespace) -> None:
             t = time.perf_counter()
             run_metric(facts, m, q.request)
             per[m.name] = time.perf_counter() - t
+        del facts
+        con = ws.backend.con
+        alone = Facts(ws)
+        fact_s: dict[str, float] = {}
+        sql: dict[str, str] = {}
+        for name in ("tickets_base", "timeline", "messages", "replies", "status_stretches"):
+            expr = getattr(alone, name)
+            ws.backend._run_pre_execute_hooks(expr)  # registers the calendar memtable
+            sql[name] = str(ws.backend.compile(expr))
+            t = time.perf_counter()
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _prof AS {sql[name]}")
+            fact_s[name] = time.perf_counter() - t
+        expr = alone.tickets
+        ws.backend._run_pre_execute_hooks(expr)
+        sql["tickets"] = str(ws.backend.compile(expr))
+        prof_file = f"{args.out}.tickets_profile.json"
+        con.execute("PRAGMA enable_profiling = 'json'")
+        con.execute(f"PRAGMA profiling_output = '{prof_file}'")
+        t = time.perf_counter()
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _prof AS {sql['tickets']}")
+        fact_s["tickets (all facts, one query)"] = time.perf_counter() - t
+        con.execute("PRAGMA disable_profiling")
+    Path(f"{args.out}.sql").write_text("\n\n".join(f"-- {k}\n{v};" for k, v in sql.items()))
+    ops: list[dict[str, Any]] = []
+    with contextlib.suppress(OSError, ValueError):
+        _operators(json.loads(Path(prof_file).read_text()), ops)
+    ops.sort(key=lambda o: -o["s"])
     _emit(
         {
             "engine": "profile",
             "per_metric_s": {k: round(v, 2) for k, v in per.items()},
             "total_s": sum(per.values()),
+            "fact_tables_alone_s": {k: round(v, 2) for k, v in fact_s.items()},
+            "tickets_query_top_operators": ops[:15],
             "peak_rss_mb": peak_rss_mb(),
         }
     )
@@ -285,10 +329,38 @@ def ensure_data(tickets: int, seed: int, data_dir: Path) -> tuple[Path, dict[str
     return folder, rows
 
 
+def _measure(
+    engine: str, args: argparse.Namespace, out: Path, data_dir: Path, skip: bool
+) -> dict[str, Any] | None:
+    """Best of `--repeat` runs of one engine, each in a fresh child process; with `skip`, the
+    last measurement stored for this size and engine (runs can be done one engine at a time)."""
+    saved = data_dir / f"run_{args.tickets}_{engine}.json"
+    if skip:
+        if not saved.exists():
+            return None
+        r = dict(json.loads(saved.read_text()))
+        print(f"{engine}: using the run stored in {saved} ({r.get('measured_at', '?')})")
+        return r
+    best: dict[str, Any] | None = None
+    for i in range(args.repeat):
+        r = run_child(engine, args, **{"--out": str(out)})
+        r["measured_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        r["memory_limit"] = args.memory_limit if engine == "deskmetrics" else None
+        r["threads"] = args.threads if engine == "deskmetrics" else None
+        steps = f", steps {r['steps_s']}" if "steps_s" in r else ""
+        print(f"{engine} run {i + 1}: {r['wall_s']:.1f} s, {r['peak_rss_mb']:,.0f} MiB{steps}")
+        sys.stdout.flush()
+        best = r if best is None or r["wall_s"] < best["wall_s"] else best
+    assert best is not None
+    saved.write_text(json.dumps(best, indent=2))
+    return best
+
+
 def _fmt_row(r: dict[str, Any], tickets: int) -> str:
     return (
         f"| {r['engine']:<22} | {r['wall_s']:>8.1f} | {r['peak_rss_mb']:>10,.0f} "
-        f"| {tickets / r['wall_s']:>12,.0f} | {r.get('load_before', '')} → {r.get('load_after', '')} |"
+        f"| {tickets / r['wall_s']:>12,.0f} "
+        f"| {r.get('load_before', '')} → {r.get('load_after', '')} |"
     )
 
 
@@ -322,8 +394,8 @@ def parent(args: argparse.Namespace) -> None:
         if args.loader == "direct":
             print(
                 "import: loader = direct — INSERT INTO … SELECT … FROM read_parquet(…) for "
-                "tickets, events, customers, agents (costs through the importer); the real "
-                "importer keeps every validated row in pandas and does not fit this size",
+                "tickets, events, customers, agents (costs through validation and the store); "
+                "the real importer keeps every validated row in pandas and does not fit this size",
                 flush=True,
             )
         imp = run_child("load", args)
@@ -338,30 +410,18 @@ def parent(args: argparse.Namespace) -> None:
 
     out_dm = data_dir / f"result_{args.tickets}_deskmetrics.parquet"
     out_pd = data_dir / f"result_{args.tickets}_pandas.parquet"
-    dm = pd_ = None
-    for i in range(args.repeat):
-        r = run_child("deskmetrics", args, **{"--out": str(out_dm)})
-        print(
-            f"deskmetrics run {i + 1}: {r['wall_s']:.1f} s, {r['peak_rss_mb']:,.0f} MiB", flush=True
-        )
-        dm = r if dm is None or r["wall_s"] < dm["wall_s"] else dm
-    if not args.skip_pandas:
-        for i in range(args.repeat):
-            r = run_child("pandas", args, **{"--out": str(out_pd)})
-            print(
-                f"pandas run {i + 1}: {r['wall_s']:.1f} s, {r['peak_rss_mb']:,.0f} MiB, "
-                f"steps {r['steps_s']}",
-                flush=True,
-            )
-            pd_ = r if pd_ is None or r["wall_s"] < pd_["wall_s"] else pd_
-    assert dm is not None
+    dm = _measure("deskmetrics", args, out_dm, data_dir, skip=args.skip_deskmetrics)
+    pd_ = _measure("pandas", args, out_pd, data_dir, skip=args.skip_pandas)
+    if dm is None:
+        raise SystemExit("no deskmetrics measurement (run without --skip-deskmetrics first)")
     results["deskmetrics"] = dm
     results["pandas"] = pd_
 
     n = args.tickets
     print()
     print(
-        "| engine                 |   wall s | peak RSS MiB |    tickets/s | load avg (1/5/15 min) before → after |"
+        "| engine                 |   wall s | peak RSS MiB |    tickets/s "
+        "| load avg (1/5/15 min) before → after |"
     )
     print("|---|---:|---:|---:|---|")
     print(_fmt_row(dm, n))
@@ -369,7 +429,8 @@ def parent(args: argparse.Namespace) -> None:
         print(_fmt_row(pd_, n))
     rows_total = n + events
     print(
-        f"\nrows/s (tickets + events = {rows_total:,}): deskmetrics {rows_total / dm['wall_s']:,.0f}"
+        f"\nrows/s (tickets + events = {rows_total:,}): "
+        f"deskmetrics {rows_total / dm['wall_s']:,.0f}"
         + (f", pandas {rows_total / pd_['wall_s']:,.0f}" if pd_ else "")
     )
     checks = [
@@ -427,6 +488,12 @@ def parent(args: argparse.Namespace) -> None:
         print("\nprofile (seconds per metric, facts materialized by the first that needs them):")
         for k, v in sorted(prof["per_metric_s"].items(), key=lambda kv: -kv[1]):
             print(f"  {v:8.2f}  {k}")
+        print("fact tables built alone (each includes what it reads):")
+        for k, v in prof["fact_tables_alone_s"].items():
+            print(f"  {v:8.2f}  {k}")
+        print("slowest operators of the per-ticket facts query (DuckDB profile):")
+        for o in prof["tickets_query_top_operators"]:
+            print(f"  {o['s']:8.2f} s  {o['rows']:>12,} rows  {o['operator']}  {o['info'][:90]}")
     (data_dir / f"bench_{n}.json").write_text(json.dumps(results, indent=2, default=str))
     print(f"\nload average at the end: {loadavg()}")
 
@@ -448,7 +515,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--memory-limit", default="4GB", help="DuckDB memory_limit")
     ap.add_argument("--repeat", type=int, default=1, help="runs per engine (best is reported)")
-    ap.add_argument("--skip-pandas", action="store_true")
+    ap.add_argument(
+        "--skip-pandas", action="store_true", help="reuse the stored pandas run of this size"
+    )
+    ap.add_argument(
+        "--skip-deskmetrics",
+        action="store_true",
+        help="reuse the stored deskmetrics run of this size",
+    )
     ap.add_argument("--now", default="", help="naive UTC instant of the last backlog snapshot")
     # internal: child processes
     ap.add_argument("--child", choices=["load", "deskmetrics", "pandas", "profile"])
