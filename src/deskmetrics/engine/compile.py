@@ -163,7 +163,7 @@ def _check_dimensions(facts: Facts, metric: Metric, req: MetricRequest) -> None:
 
 
 def _time_range(facts: Facts) -> tuple[datetime, datetime]:
-    lo, hi = facts.ws.data_range()
+    lo, hi = facts.data_range()
     return lo - timedelta(days=2), hi + timedelta(days=400)
 
 
@@ -257,7 +257,7 @@ def _ratio(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
 def _period_ends(req: MetricRequest, facts: Facts) -> list[tuple[datetime, datetime]]:
     """(period start local, period end UTC) for snapshots: each period's end inside the range."""
     tz = ZoneInfo(req.tz)
-    lo, _ = facts.ws.data_range()
+    lo, _ = facts.data_range()
     start = req.start or lo
     end = req.end or datetime.now(UTC).replace(tzinfo=None)
     if req.grain is None:
@@ -342,7 +342,7 @@ def _snapshot(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
 def periods_utc(req: MetricRequest, facts: Facts) -> list[tuple[datetime, datetime, datetime]]:
     """(period label local, start UTC, end UTC) covering the request's range."""
     tz = ZoneInfo(req.tz)
-    lo, hi = facts.ws.data_range(until_now=False)
+    lo, hi = facts.data_range(until_now=False)
     start = req.start or lo
     end = req.end or hi + timedelta(seconds=1)
     if req.grain is None:

@@ -4,7 +4,8 @@ calendar seconds and in business seconds of the ticket's schedule."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 
 import ibis
@@ -36,6 +37,13 @@ class Facts:
     #: keep each fact table once computed (a temporary table on DuckDB, a cached DataFrame on
     #: Spark): worth it when several metrics read the same facts in one request
     materialize: bool = False
+    _ranges: dict[bool, tuple[datetime, datetime]] = field(default_factory=dict)
+
+    def data_range(self, until_now: bool = True) -> tuple[datetime, datetime]:
+        """The workspace's data range, scanned once per request (it is asked for often)."""
+        if until_now not in self._ranges:
+            self._ranges[until_now] = self.ws.data_range(until_now=until_now)
+        return self._ranges[until_now]
 
     def _keep(self, t: ir.Table) -> ir.Table:
         if not self.materialize:
@@ -86,9 +94,8 @@ class Facts:
             "_sched",
             "created_by",
         )
-        return self._keep(
-            with_business_seconds(e, self.calendar, self._cal_t, "at_s", "_sched", "at_b")
-        )
+        # not kept: an intermediate, read once by messages and once by status stretches
+        return with_business_seconds(e, self.calendar, self._cal_t, "at_s", "_sched", "at_b")
 
     @cached_property
     def messages(self) -> ir.Table:
@@ -166,9 +173,6 @@ class Facts:
             end_at=u.at.lead().over(w),
             end_s=u.at_s.lead().over(w),
             end_b=u.at_b.lead().over(w),
-            pos_desc=ibis.row_number().over(
-                group_by="ticket_id", order_by=[u.at_s.desc(), u._ord.desc(), u._eid.desc()]
-            ),
         )
         return self._keep(
             u.mutate(
@@ -237,7 +241,8 @@ class Facts:
                 last_solved_b=ibis.cases(
                     (s.becomes_solved, s.at_b), else_=ibis.null("int64")
                 ).max(),
-                status=_min_where(s.status, s.pos_desc == 0),
+                # the last stretch (no next change) holds the current status
+                status=_min_where(s.status, s.end_s.isnull()),
                 solved_by=_min_where(s.author_id, s.becomes_solved),
                 requester_wait_s=ibis.cases(
                     (s.status.isin(REQUESTER_WAITING) & s.end_s.notnull(), dur_s), else_=zero
