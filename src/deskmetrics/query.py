@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from deskmetrics.engine import Facts, MetricRequest, Workspace, explain_metric, run_metric
-from deskmetrics.engine.compile import Explanation, period_starts
+from deskmetrics.engine import Facts, MetricRequest, Workspace, explain_metric
+from deskmetrics.engine.compile import Explanation, period_starts, run_metrics
 from deskmetrics.errors import QueryError
 from deskmetrics.metrics import REGISTRY, Aggregation, Direction, Metric, get_metric
 from deskmetrics.metrics.benchmarks import benchmarks_for
@@ -204,9 +204,9 @@ def _finish(
 
 def _rows(ws: Workspace, q: Query, facts: Facts) -> list[pd.DataFrame]:
     frames = []
-    for m in q.metrics:
+    raws = run_metrics(facts, list(q.metrics), q.request)
+    for m, raw in zip(q.metrics, raws, strict=True):
         periods = period_starts(facts, q.request, snapshot=m.aggregation is Aggregation.SNAPSHOT)
-        raw = run_metric(facts, m, q.request)
         frames.append(_finish(m, raw, q.request, ws.settings.small_sample, periods))
     return frames
 
