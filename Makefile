@@ -28,9 +28,13 @@ demo: $(STAMP)
 	rm -f $(DB) $(DB).wal
 	$(BIN)/deskmetrics --db $(DB) import sample
 	$(BIN)/deskmetrics --db $(DB) headline
-	$(BIN)/deskmetrics --db $(DB) report first_response_time_business fcr_rate --by channel
-	$(BIN)/deskmetrics --db $(DB) report volume first_response_time --grain week --from 2026-01-05 --to 2026-02-01
-	$(BIN)/deskmetrics --db $(DB) explain first_response_time
+	$(BIN)/deskmetrics --db $(DB) report first_response_time_business fcr_rate csat --by channel
+	$(BIN)/deskmetrics --db $(DB) report volume first_response_time csat --grain week --from 2026-01-12 --to 2026-02-01 --compare previous
+	$(BIN)/deskmetrics --db $(DB) report csat csat_shrunk --by agent --from 2026-01-05 --to 2026-01-31
+	$(BIN)/deskmetrics --db $(DB) report retention_rate churn_rate mrr mrr_growth_rate contact_rate cost_per_contact --grain month --from 2026-01-01 --to 2026-03-31
+	$(BIN)/deskmetrics --db $(DB) report mentions --grain day --from 2026-01-19 --to 2026-02-03
+	$(BIN)/deskmetrics --db $(DB) explain first_response_time --limit 10
+	$(BIN)/deskmetrics --db $(DB) followups --limit 10
 	@echo ""
 	@echo "Ready: $(BIN)/deskmetrics --db $(DB) report METRIC --by channel --grain week"
 

@@ -167,6 +167,8 @@ def _readable(df: pd.DataFrame) -> pd.DataFrame:
             continue
         if col == "period" and df[col].isna().all():
             continue
+        if list(df.columns).index(col) > list(df.columns).index("value"):
+            continue  # columns an engine module adds (spike, baseline …) go last
         out[col] = [_fmt(v, col) for v in df[col]]
 
     def num(v: Any, unit: str) -> str:
@@ -208,6 +210,24 @@ def _readable(df: pd.DataFrame) -> pd.DataFrame:
         ]
     if df["small_sample"].any():
         out["note"] = ["small sample" if s else "" for s in df["small_sample"]]
+    first_extra = list(df.columns).index("small_sample") + 1
+    for col in df.columns[first_extra:]:
+        if (
+            col not in out
+            and col
+            not in (
+                "previous",
+                "change",
+                "p_value",
+                "significant",
+                "target",
+                "meets_target",
+                "benchmark",
+                "benchmark_name",
+            )
+            and df[col].notna().any()
+        ):
+            out[col] = [_fmt(v, col) for v in df[col]]
     return out
 
 
@@ -467,6 +487,7 @@ def followups(
     include_done: Annotated[
         bool, typer.Option("--all", help="Also list those marked done.")
     ] = False,
+    limit: Annotated[int | None, typer.Option("--limit", help="Show the oldest N only.")] = None,
     fmt: Annotated[Format, typer.Option("--format")] = Format.table,
 ) -> None:
     """Detractors (NPS 0–6) and dissatisfied CSAT answers with comment, customer, ticket and
@@ -480,7 +501,8 @@ def followups(
     except DeskmetricsError as exc:
         _fail(exc)
         return
-    _print(df, fmt, title=f"{len(df)} answers to follow up")
+    title = f"{len(df)} answers to follow up" + (f" (oldest {limit} shown)" if limit else "")
+    _print(df.head(limit) if limit else df, fmt, title=title)
 
 
 @followups_app.command("done")
@@ -588,6 +610,10 @@ HEADLINE = [
     "resolution_rate",
     "backlog",
     "tickets_per_agent",
+    "csat",
+    "nps",
+    "ces",
+    "survey_response_rate",
 ]
 
 
