@@ -17,7 +17,6 @@ import pytest
 from test_revenue_mrr import CUSTOMERS, SUBSCRIPTIONS, sub
 
 from conftest import build_workspace, one, ticket
-from deskmetrics.errors import QueryError
 from deskmetrics.query import compute
 from deskmetrics.stats import wilson_interval
 
