@@ -119,7 +119,9 @@ def _jsonable(v: Any) -> Any:
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: _jsonable(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
+    return [
+        {str(k): _jsonable(v) for k, v in row.items()} for row in df.to_dict(orient="records")
+    ]
 
 
 def _fmt(v: Any, col: str) -> str:
@@ -563,6 +565,8 @@ def facts(
             out.write_text(text + "\n", encoding="utf-8")
         else:
             sys.stdout.write(text + "\n")
+    elif out is None:  # parquet and xlsx need a file (checked above)
+        return
     elif fmt is FactsFormat.parquet:
         df.to_parquet(out, index=False)
     else:
