@@ -119,9 +119,7 @@ def _jsonable(v: Any) -> Any:
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    return [
-        {str(k): _jsonable(v) for k, v in row.items()} for row in df.to_dict(orient="records")
-    ]
+    return [{str(k): _jsonable(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
 
 
 def _fmt(v: Any, col: str) -> str:

@@ -68,3 +68,39 @@ def test_reopened_unsolved_ticket_is_reported_with_its_own_reason() -> None:
         "tickets not solved (yet)": ["N"],
         "tickets reopened and not solved again": ["R"],
     }
+
+
+def test_data_arriving_after_a_query_is_measured_not_dropped() -> None:
+    """The business calendar was built once per workspace: a ticket that arrived later than
+    the calendar's end (data + 400 days) missed its join and silently fell out of every
+    business-time metric. Created Mon 2028-03-06 09:00, replied 10:00 → 60 business minutes."""
+    from deskmetrics.engine.store import load
+    from deskmetrics.model import TABLES, SourceFrame, validate
+
+    ws = build_workspace(
+        {
+            "tickets": [ticket("A", "2026-03-02T09:00:00Z")],
+            "events": [msg("a1", "A", "2026-03-02T09:30:00Z", "agent", "x")],
+        }
+    )
+    first = compute(ws, "first_response_time_business")
+    assert one(first, metric="first_response_time_business")["n"] == 1
+    frames = [
+        validate(
+            SourceFrame(
+                TABLES["tickets"], "t.csv", pd.DataFrame([ticket("B", "2028-03-06T09:00:00Z")])
+            )
+        ),
+        validate(
+            SourceFrame(
+                TABLES["events"],
+                "e.csv",
+                pd.DataFrame([msg("b1", "B", "2028-03-06T10:00:00Z", "agent", "x")]),
+            )
+        ),
+    ]
+    load(ws.backend.con, frames, source="later")
+    df = compute(ws, "first_response_time_business", by=["ticket_id"])
+    # A: 09:00 → 09:30 = 30; B: 09:00 → 10:00 = 60
+    assert one(df, ticket_id="A")["value"] == 30.0
+    assert one(df, ticket_id="B")["value"] == 60.0

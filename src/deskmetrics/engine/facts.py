@@ -57,7 +57,7 @@ class Facts:
 
     @cached_property
     def calendar(self):  # type: ignore[no-untyped-def]
-        return self.ws.calendar()
+        return self.ws.calendar(*self.data_range())
 
     @cached_property
     def _cal_t(self) -> ir.Table:

@@ -80,12 +80,23 @@ class Workspace:
             return now - timedelta(days=1), now
         return min(lo), max([*hi, now]) if until_now else max(hi)
 
-    def calendar(self) -> BusinessCalendar:
-        """The business-day table covering all data (built from the settings at query time)."""
-        if self._calendar is None:
+    def calendar(self, lo: datetime | None = None, hi: datetime | None = None) -> BusinessCalendar:
+        """The business-day table covering [lo, hi] (default: all data), built from the
+        settings at query time. Kept between requests, and rebuilt as soon as data arrives
+        outside it: instants outside the calendar would miss its join."""
+        if lo is None or hi is None:
             lo, hi = self.data_range()
-            self._calendar = build_business_calendar(self.settings, lo, hi + timedelta(days=400))
-        return self._calendar
+        cal = self._calendar
+        day = 86400
+        covered = cal is not None and (
+            cal.first_day * day <= lo.replace(tzinfo=UTC).timestamp()
+            and (cal.last_day + 1) * day > hi.replace(tzinfo=UTC).timestamp()
+        )
+        if not covered:
+            cal = build_business_calendar(self.settings, lo, hi + timedelta(days=400))
+            self._calendar = cal
+        assert cal is not None
+        return cal
 
 
 def open_duckdb(
