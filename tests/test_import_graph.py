@@ -21,7 +21,11 @@ ALLOWED: dict[str, set[str]] = {
     "sample": {"errors", "model"},
     "significance": set(),
     "query": {"errors", "model", "config", "metrics", "engine", "stats", "significance"},
-    "cli": {"errors", "config", "metrics", "engine", "importers", "query", "sample"},
+    "accounts": {"errors", "engine"},
+    "api": {"errors", "config", "metrics", "engine", "importers", "query", "accounts"},
+    "web": set(),
+    "cli": {"errors", "config", "metrics", "engine", "importers", "query", "sample", "accounts",
+            "api"},
     "__init__": {"errors", "config", "engine", "importers", "metrics", "query"},
 }
 

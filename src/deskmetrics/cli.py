@@ -635,6 +635,110 @@ def headline(
     _print(df.drop(columns=["period"]), fmt, title="headline report")
 
 
+users_app = typer.Typer(help="People who may sign in to the dashboard (admin, manager, viewer).")
+tokens_app = typer.Typer(help="API tokens for machines (sent as 'Authorization: Bearer TOKEN').")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+
+
+class RoleName(StrEnum):
+    viewer = "viewer"
+    manager = "manager"
+    admin = "admin"
+
+
+@users_app.command("set")
+def users_set(
+    name: str,
+    role: Annotated[RoleName, typer.Option("--role")] = RoleName.viewer,
+    password: Annotated[
+        str | None,
+        typer.Option("--password", help="Default: asked for (or $DESKMETRICS_PASSWORD)."),
+    ] = None,
+) -> None:
+    """Create a user, or change their role and password."""
+    import os
+
+    from deskmetrics import accounts
+
+    pw = password or os.environ.get("DESKMETRICS_PASSWORD")
+    if not pw:
+        pw = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    try:
+        accounts.set_user(_workspace(), name, pw, role.value)
+    except DeskmetricsError as exc:
+        _fail(exc)
+    console.print(f"user [bold]{name}[/] is {role.value}")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """Users and their roles."""
+    from deskmetrics import accounts
+
+    for name, role in accounts.list_users(_workspace()):
+        console.print(f"{name}\t{role.value}")
+
+
+@users_app.command("remove")
+def users_remove(name: str) -> None:
+    """Remove a user (their open sessions end at once)."""
+    from deskmetrics import accounts
+
+    if not accounts.remove_user(_workspace(), name):
+        _fail(DeskmetricsError(f"no user {name!r}; `deskmetrics users list` shows who exists"))
+    console.print(f"removed {name}")
+
+
+@tokens_app.command("create")
+def tokens_create(
+    name: str, role: Annotated[RoleName, typer.Option("--role")] = RoleName.viewer
+) -> None:
+    """Make an API token; it is printed once and only its digest is kept."""
+    from deskmetrics import accounts
+
+    print(accounts.create_token(_workspace(), name, role.value))
+
+
+@tokens_app.command("list")
+def tokens_list() -> None:
+    """Tokens (never their secrets)."""
+    from deskmetrics import accounts
+
+    for t in accounts.list_tokens(_workspace()):
+        state = "revoked" if t["revoked_at"] else "active"
+        console.print(f"{t['token_id']}\t{t['name']}\t{t['role']}\t{state}")
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token_id: str) -> None:
+    """Revoke a token by its id (the part after 'dm_')."""
+    from deskmetrics import accounts
+
+    if not accounts.revoke_token(_workspace(), token_id):
+        _fail(DeskmetricsError(f"no active token {token_id!r}; see `deskmetrics tokens list`"))
+    console.print(f"revoked {token_id}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8000,
+) -> None:
+    """Serve the HTTP API and the dashboard on the workspace (--db)."""
+    import uvicorn
+
+    from deskmetrics.api import create_app
+
+    try:
+        web = create_app(_workspace(), State.settings())
+    except DeskmetricsError as exc:
+        _fail(exc)
+        return
+    console.print(f"deskmetrics on [bold]http://{host}:{port}/[/] (API docs at /docs)")
+    uvicorn.run(web, host=host, port=port, log_level="warning")
+
+
 def main() -> None:
     try:
         app()

@@ -3,6 +3,7 @@ targets. Nothing here computes a metric."""
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from datetime import date, time
@@ -127,6 +128,36 @@ class SlaSettings(BaseModel):
     policies: list[SlaPolicy] = Field(default_factory=list)
 
 
+class IngestSource(BaseModel):
+    """A machine that posts canonical rows to the web service, signing each body with HMAC."""
+
+    model_config = ConfigDict(extra="forbid")
+    #: the shared secret itself (keep it out of the repo) or, better, the variable that holds it
+    secret: str | None = None
+    secret_env: str | None = None
+
+    def resolved_secret(self) -> str | None:
+        if self.secret_env:
+            return os.environ.get(self.secret_env) or self.secret
+        return self.secret
+
+
+class WebSettings(BaseModel):
+    """The web service (`deskmetrics serve`): sessions, public address, ingestion sources."""
+
+    model_config = ConfigDict(extra="allow")
+    #: signs sessions and survey links; read from this environment variable (never the repo)
+    secret_env: str = "DESKMETRICS_SECRET"
+    #: the address people reach the service at (survey links, e-mails)
+    public_url: str = "http://127.0.0.1:8000"
+    session_hours: Annotated[float, Field(gt=0)] = 12
+    #: per source name: how its HMAC signature is checked (`[web.sources.NAME]`)
+    sources: dict[str, IngestSource] = Field(default_factory=dict)
+
+    def resolved_secret(self) -> str | None:
+        return os.environ.get(self.secret_env) or None
+
+
 class Settings(BaseModel):
     """Everything deskmetrics.toml can say."""
 
@@ -143,6 +174,7 @@ class Settings(BaseModel):
     targets: dict[str, float] = Field(default_factory=dict)
     #: gross margin as a fraction (0 < x ≤ 1) for predictive CLV; None means 1.0
     gross_margin: Annotated[float, Field(gt=0, le=1)] | None = None
+    web: WebSettings = Field(default_factory=WebSettings)
 
     @model_validator(mode="after")
     def _ids_and_default(self) -> Settings:

@@ -1,0 +1,66 @@
+"""The FastAPI application: assembles the routers over one workspace.
+
+Routers live in `api/routes/` (one module per concern) and read the registry and the query
+layer; none computes a metric itself."""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import version
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.middleware.sessions import SessionMiddleware
+
+from deskmetrics import accounts
+from deskmetrics.api.deps import Service
+from deskmetrics.config import Settings
+from deskmetrics.engine import Workspace, open_duckdb
+
+#: route modules in `api/routes/`, each exposing `router`; a module not yet written is skipped
+ROUTE_MODULES = (
+    "session",
+    "metrics",
+    "ingest",
+    "zendesk_webhook",
+    "survey_links",
+    "dashboard",
+    "sla",
+    "alerts",
+)
+
+
+def create_app(
+    workspace: Workspace | Path | str, settings: Settings | None = None, secret: str | None = None
+) -> FastAPI:
+    """The web service over `workspace` (an open workspace or a DuckDB file path)."""
+    settings = settings or (workspace.settings if isinstance(workspace, Workspace) else Settings())
+    ws = workspace if isinstance(workspace, Workspace) else open_duckdb(workspace, settings)
+    ws.settings = settings
+    key = accounts.service_secret(ws, secret or settings.web.resolved_secret())
+    app = FastAPI(
+        title="deskmetrics",
+        version=version("deskmetrics"),
+        description="Customer-service metrics from one registry: compute, drill down, ingest.",
+    )
+    app.state.service = Service(workspace=ws, settings=settings, secret=key)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=key,
+        session_cookie="deskmetrics_session",
+        max_age=int(settings.web.session_hours * 3600),
+        same_site="lax",
+        https_only=settings.web.public_url.startswith("https://"),
+    )
+    for name in ROUTE_MODULES:
+        try:
+            module = importlib.import_module(f"deskmetrics.api.routes.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"deskmetrics.api.routes.{name}":
+                continue
+            raise
+        app.include_router(module.router)
+    return app
+
+
+__all__ = ["create_app"]
