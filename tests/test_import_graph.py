@@ -22,10 +22,14 @@ ALLOWED: dict[str, set[str]] = {
     "significance": set(),
     "query": {"errors", "model", "config", "metrics", "engine", "stats", "significance"},
     "accounts": {"errors", "engine"},
-    "api": {"errors", "config", "metrics", "engine", "importers", "query", "accounts"},
+    "api": {"errors", "model", "config", "metrics", "engine", "importers", "query", "accounts",
+            "notify", "alerts", "reports"},
     "web": set(),
+    "notify": {"errors", "config", "engine"},
+    "alerts": {"errors", "config", "metrics", "engine", "query", "notify"},
+    "reports": {"errors", "config", "metrics", "engine", "query", "notify"},
     "cli": {"errors", "config", "metrics", "engine", "importers", "query", "sample", "accounts",
-            "api"},
+            "api", "notify", "alerts", "reports"},
     "__init__": {"errors", "config", "engine", "importers", "metrics", "query"},
 }
 

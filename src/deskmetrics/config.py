@@ -9,7 +9,7 @@ import tomllib
 from datetime import date, time
 from itertools import pairwise
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -158,6 +158,56 @@ class WebSettings(BaseModel):
         return os.environ.get(self.secret_env) or None
 
 
+class EmailSettings(BaseModel):
+    """The SMTP server deskmetrics sends alerts, reports and survey invitations through
+    (`[email]`). The password is read from the environment variable `password_env`, never from
+    the file."""
+
+    model_config = ConfigDict(extra="forbid")
+    #: None: e-mail is not configured (sending fails with a message saying so)
+    host: str | None = None
+    #: 0 means the usual port for `security`: 25 (none), 587 (starttls), 465 (ssl)
+    port: Annotated[int, Field(ge=0, le=65535)] = 0
+    sender: str = "deskmetrics@localhost"
+    username: str | None = None
+    password_env: str | None = None
+    #: "none" (plain SMTP, e.g. a local relay), "starttls" (upgrade) or "ssl" (implicit TLS)
+    security: Literal["none", "starttls", "ssl"] = "none"
+    timeout: Annotated[float, Field(gt=0)] = 10.0
+
+    @property
+    def resolved_port(self) -> int:
+        return self.port or {"none": 25, "starttls": 587, "ssl": 465}[self.security]
+
+    def resolved_password(self) -> str | None:
+        return os.environ.get(self.password_env) if self.password_env else None
+
+
+class WebhookTarget(BaseModel):
+    """A receiver of signed JSON posts (`[webhooks.NAME]`). The body is signed with
+    HMAC-SHA256 under the secret in `secret_env` (header `X-Deskmetrics-Signature`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    url: str
+    secret_env: str | None = None
+    #: "json" (deskmetrics' own payload) or "slack" (a Slack-compatible `{"text": ...}`)
+    format: Literal["json", "slack"] = "json"
+    timeout: Annotated[float, Field(gt=0)] = 10.0
+
+    def resolved_secret(self) -> str | None:
+        return os.environ.get(self.secret_env) if self.secret_env else None
+
+
+class DeliverySettings(BaseModel):
+    """How hard the outbox tries (`[delivery]`): attempt k waits base·2^(k-1) seconds (capped)
+    before attempt k+1; after `max_attempts` a message is marked failed (kept, not lost)."""
+
+    model_config = ConfigDict(extra="forbid")
+    retry_base_seconds: Annotated[float, Field(gt=0)] = 30.0
+    retry_max_seconds: Annotated[float, Field(gt=0)] = 3600.0
+    max_attempts: Annotated[int, Field(ge=1)] = 10
+
+
 class Settings(BaseModel):
     """Everything deskmetrics.toml can say."""
 
@@ -175,6 +225,10 @@ class Settings(BaseModel):
     #: gross margin as a fraction (0 < x ≤ 1) for predictive CLV; None means 1.0
     gross_margin: Annotated[float, Field(gt=0, le=1)] | None = None
     web: WebSettings = Field(default_factory=WebSettings)
+    email: EmailSettings = Field(default_factory=EmailSettings)
+    #: named webhook receivers alert rules can notify (`[webhooks.NAME]`)
+    webhooks: dict[str, WebhookTarget] = Field(default_factory=dict)
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
 
     @model_validator(mode="after")
     def _ids_and_default(self) -> Settings:
