@@ -110,21 +110,96 @@ class SurveySettings(BaseModel):
     ces_easy: dict[str, float] = Field(
         default_factory=lambda: {"1-5": 4.0, "1-7": 6.0, "1-10": 8.0, "0-10": 8.0, "0-100": 80.0}
     )
+SLA_TARGETS = ("first_reply", "next_reply", "periodic_update", "resolution")
+#: statuses that pause each target kind unless a policy says otherwise (Zendesk: reply timers
+#: never pause; resolution is its "requester wait time", paused while pending)
+SLA_DEFAULT_PAUSE: dict[str, tuple[str, ...]] = {
+    "first_reply": (),
+    "next_reply": (),
+    "periodic_update": (),
+    "resolution": ("pending",),
+}
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(d|h|m|min|s)", re.IGNORECASE)
+_UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "min": 60, "s": 1}
+
+
+def parse_duration(value: str | float | int) -> int:
+    """'1h', '30m', '1h30m', '2d', '90s' (or a number of minutes) → seconds (> 0)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = float(value) * 60
+    else:
+        text = str(value).strip().replace(" ", "")
+        parts = _DURATION.findall(text)
+        if not parts or "".join(n + u for n, u in parts).lower() != text.lower():
+            raise ValueError(
+                f"duration {value!r} is not like '30m', '1h', '1h30m' or '2d' (or minutes)"
+            )
+        seconds = sum(float(n) * _UNIT_SECONDS[u.lower()] for n, u in parts)
+    if seconds <= 0:
+        raise ValueError(f"duration {value!r} must be longer than zero")
+    return round(seconds)
 
 
 class SlaPolicy(BaseModel):
     model_config = ConfigDict(extra="allow")
     name: str
     when: dict[str, Any] = Field(default_factory=dict)
-    first_reply: str | None = None
-    next_reply: str | None = None
-    periodic_update: str | None = None
-    resolution: str | None = None
-    calendar: bool = False
+    first_reply: str | float | None = None
+    next_reply: str | float | None = None
+    periodic_update: str | float | None = None
+    resolution: str | float | None = None
+    calendar: bool | list[str] = False
+    schedule: str | None = None
+    pause: dict[str, list[str]] = Field(default_factory=dict)
+
+    @field_validator("first_reply", "next_reply", "periodic_update", "resolution")
+    @classmethod
+    def _duration(cls, v: str | float | None) -> str | float | None:
+        if v is not None:
+            parse_duration(v)
+        return v
+
+    @field_validator("calendar")
+    @classmethod
+    def _calendar_targets(cls, v: bool | list[str]) -> bool | list[str]:
+        if isinstance(v, list):
+            for t in v:
+                if t not in SLA_TARGETS:
+                    raise ValueError(f"unknown SLA target {t!r} (use {', '.join(SLA_TARGETS)})")
+        return v
+
+    @field_validator("pause")
+    @classmethod
+    def _pause(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        statuses = ("new", "open", "pending", "hold")
+        for t, sts in v.items():
+            if t not in SLA_TARGETS:
+                raise ValueError(f"pause: unknown SLA target {t!r} (use {', '.join(SLA_TARGETS)})")
+            for st in sts:
+                if st not in statuses:
+                    raise ValueError(
+                        f"pause.{t}: {st!r} is not a status that can pause (use "
+                        f"{', '.join(statuses)})"
+                    )
+        return v
+
+    def target_seconds(self, target: str) -> int | None:
+        """The target in seconds, or None when the policy sets none."""
+        v = getattr(self, target)
+        return None if v is None else parse_duration(v)
+
+    def in_calendar_time(self, target: str) -> bool:
+        return target in self.calendar if isinstance(self.calendar, list) else self.calendar
+
+    def paused_by(self, target: str) -> tuple[str, ...]:
+        return tuple(self.pause.get(target, SLA_DEFAULT_PAUSE[target]))
 
 
 class SlaSettings(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    """`[sla]`: the ordered policies and the at-risk warning window (the smaller of
+    `warning_fraction` × target and `warning_max`)."""
+
+    model_config = ConfigDict(extra="forbid")
     policies: list[SlaPolicy] = Field(default_factory=list)
 
 
@@ -145,12 +220,33 @@ class IngestSource(BaseModel):
 class WebSettings(BaseModel):
     """The web service (`deskmetrics serve`): sessions, public address, ingestion sources."""
 
-    model_config = ConfigDict(extra="allow")
+    """One SLA policy (`[[sla.policies]]`): which tickets it covers and its targets.
+
+    Policies are tried in order and the first whose `when` matches wins. `when` maps a ticket
+    column (or `tier` of the requester in customers, `team` for `group`, `tags` matching any
+    listed tag) to a value or list of values. Targets are durations ('1h', '30m', '2d');
+    business time of `schedule` (default: the ticket's schedule) unless `calendar` is true (or
+    lists the targets measured in calendar time). `pause` overrides, per target, the statuses
+    during which its clock stops."""
+
+    model_config = ConfigDict(extra="forbid")
     #: signs sessions and survey links; read from this environment variable (never the repo)
     secret_env: str = "DESKMETRICS_SECRET"
     #: the address people reach the service at (survey links, e-mails)
     public_url: str = "http://127.0.0.1:8000"
     session_hours: Annotated[float, Field(gt=0)] = 12
+    warning_fraction: Annotated[float, Field(gt=0, le=1)] = 0.2
+    warning_max: str | float = "1h"
+
+    @field_validator("warning_max")
+    @classmethod
+    def _warning_max(cls, v: str | float) -> str | float:
+        parse_duration(v)
+        return v
+
+    @property
+    def warning_max_seconds(self) -> int:
+        return parse_duration(self.warning_max)
     #: per source name: how its HMAC signature is checked (`[web.sources.NAME]`)
     sources: dict[str, IngestSource] = Field(default_factory=dict)
 

@@ -17,4 +17,5 @@ __all__ = [
 ]
 
 # custom sources register their aggregation with compile.register on import
-import deskmetrics.engine.revenue, deskmetrics.engine.social, deskmetrics.engine.surveys  # noqa: E401, F401, I001
+import deskmetrics.engine.revenue, deskmetrics.engine.social, deskmetrics.engine.surveys  # noqa: E401, I001
+import deskmetrics.engine.sla  # noqa: F401

@@ -79,6 +79,11 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the canonical tables, the rejects table and the import log if missing."""
     for t in TABLES.values():
         con.execute(_create_sql(t))
+        # a workspace made by an older version gains columns the model has added since
+        stored = set(_stored_columns(con, t.name))
+        for c in t.columns:
+            if c.name not in stored:
+                con.execute(f"ALTER TABLE {q(t.name)} ADD COLUMN {q(c.name)} {SQL_TYPES[c.kind]}")
     con.execute(
         "CREATE TABLE IF NOT EXISTS _rejects (import_id VARCHAR, rejected_at TIMESTAMP, "
         '"table" VARCHAR, file VARCHAR, "row" BIGINT, "column" VARCHAR, reason VARCHAR, '

@@ -57,6 +57,7 @@ class Source(StrEnum):
     SUBSCRIPTIONS = "subscriptions"  # recurring revenue
     SOCIAL_POSTS = "social_posts"  # posts and their engagement
     MENTIONS = "mentions"  # brand mentions
+    SLA_TARGETS = "sla_targets"  # one row per SLA target clock of a ticket (engine/sla.py)
 
 
 class Op(StrEnum):

@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Iterable
 
 from deskmetrics.errors import DefinitionError, QueryError
-from deskmetrics.metrics import lifecycle, revenue, social, surveys, workload
+from deskmetrics.metrics import lifecycle, revenue, sla, social, surveys, workload
 from deskmetrics.metrics.base import Aggregation, Metric
 
 
@@ -34,7 +34,14 @@ def _check(metrics: Iterable[Metric]) -> dict[str, Metric]:
 
 
 REGISTRY: dict[str, Metric] = _check(
-    [*lifecycle.METRICS, *workload.METRICS, *revenue.METRICS, *social.METRICS, *surveys.METRICS]
+    [
+        *lifecycle.METRICS,
+        *workload.METRICS,
+        *revenue.METRICS,
+        *social.METRICS,
+        *surveys.METRICS,
+        *sla.METRICS,
+    ]
 )
 
 

@@ -101,6 +101,8 @@ EVENTS = Table(
         Column("status", T, choices=_choices(Status)),
         Column("assignee_id", T),
         Column("group", T),
+        # for `assignment`: the priority the ticket changed to (SLA policies follow it)
+        Column("priority", T, choices=_choices(Priority)),
         Column("agent_id", T),
         Column("talk_seconds", N),
         Column("hold_seconds", N),

@@ -1,0 +1,515 @@
+"""SLA state as data: every target clock of every ticket, its policy, due time and status.
+
+A *clock* is one measured target on one ticket: `first_reply` (creation → first public human
+agent reply), `next_reply` (the oldest unanswered customer message after a reply → the next
+reply), `periodic_update` (a reply → the next reply) and `resolution` (creation → solved).
+Reply clocks also stop when the ticket is solved. A clock runs only while the ticket is in a
+status that does not pause it (solved and closed always do; the policy's `pause` per target,
+by default `pending` for resolution, as Zendesk's requester wait time).
+
+The policy of a clock is the first policy matching the ticket with the priority in force when
+the clock stopped (or now, while it runs): a ticket keeps its policy unless its priority
+changes, and the new policy's target then applies to the clocks still running.
+
+Everything is one Ibis query (no Python per ticket): the clock's running time is the sum over
+its status stretches of business (or calendar) seconds — the calendar's equality join of
+engine/clock.py — and its due time is found where the cumulative running time reaches the
+target: a window sum over the stretches, then a range join that inverts business time on the
+calendar's open periods. Range and equality joins only (no ASOF join), so it runs on Spark.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from deskmetrics.calendar import BusinessCalendar
+from deskmetrics.config import SLA_TARGETS, SlaPolicy, SlaSettings
+from deskmetrics.engine.clock import with_business_seconds
+from deskmetrics.engine.compile import (
+    Facts,
+    MetricRequest,
+    _aggregate_rows,
+    execute,
+    prepare,
+    register,
+    with_team,
+)
+from deskmetrics.engine.facts import SOLVED
+from deskmetrics.errors import ConfigError, QueryError
+from deskmetrics.metrics.base import Metric, Source
+
+INF = 2**62
+STATES = ("achieved", "breached", "running", "at_risk")
+#: `when` keys that are not ticket columns
+WHEN_ALIASES = {"team": "group"}
+
+STATE_COLUMNS = [
+    "ticket_id",
+    "sla_target",
+    "policy",
+    "status",
+    "due_at",
+    "time_left_minutes",
+    "time",
+    "target_minutes",
+    "elapsed_minutes",
+    "paused",
+    "started_at",
+    "stopped_at",
+    "settled_at",
+]
+
+
+def _epoch(now: datetime | None) -> int:
+    n = now or datetime.now(UTC)
+    if n.tzinfo is None:
+        n = n.replace(tzinfo=UTC)
+    return int(n.timestamp())
+
+
+def _nullable_least(a: ir.IntegerValue, b: ir.IntegerValue) -> ir.IntegerValue:
+    """The earlier of two instants where null means 'never'."""
+    x = ibis.least(a.fill_null(INF), b.fill_null(INF))
+    return ibis.cases((x >= INF, ibis.null("int64")), else_=x)
+
+
+def _text_values(v: Any) -> list[str]:
+    vals = v if isinstance(v, list | tuple) else [v]
+    return [str(x).lower() if isinstance(x, bool) else str(x) for x in vals]
+
+
+def _policy_expr(t: ir.Table, policies: list[SlaPolicy], columns: list[str]) -> ir.IntegerValue:
+    """Index of the first policy whose `when` matches row `t` (null: none matches)."""
+    branches = []
+    for i, p in enumerate(policies):
+        cond: ir.BooleanValue = ibis.literal(True)
+        for key, value in p.when.items():
+            col = WHEN_ALIASES.get(key, key)
+            if col not in columns:
+                raise ConfigError(
+                    f"SLA policy {p.name!r}: `when` names {key!r}, which tickets do not have; "
+                    f"use priority, channel, group (or team), tags, tier or a ticket column "
+                    f"such as {', '.join(c for c in columns if not c.startswith('_'))[:200]}"
+                )
+            vals = _text_values(value)
+            if col == "tags":
+                norm = ";" + t.tags.re_replace(r"\s*;\s*", ";").strip() + ";"
+                hit: ir.BooleanValue = ibis.literal(False)
+                for v in vals:
+                    hit = hit | norm.contains(f";{v.strip()};")
+                cond = cond & hit.fill_null(False)
+            else:
+                cond = cond & t[col].cast("string").isin(vals).fill_null(False)
+        branches.append((cond, i))
+    if not branches:
+        return ibis.null("int64")
+    return ibis.cases(*branches, else_=ibis.null("int64"))
+
+
+def _by_policy(
+    pol: ir.IntegerValue, kind: ir.StringValue, values: dict[tuple[int, str], Any], null: str
+) -> ir.Value:
+    """A per-(policy, target) constant chosen by CASE."""
+    branches = [((pol == i) & (kind == k), v) for (i, k), v in values.items()]
+    if not branches:
+        return ibis.null(null)
+    return ibis.cases(*branches, else_=ibis.null(null))
+
+
+def _inverse_calendar(cal: BusinessCalendar) -> ir.Table:
+    """Per schedule and day: b0, total open seconds, open periods and their running totals."""
+    d = cal.days.copy()
+    k = cal.periods_per_day
+    run = pd.Series(0, index=d.index, dtype="int64")
+    for i in range(1, k + 1):
+        run = run + (d[f"e{i}"] - d[f"s{i}"])
+        d[f"c{i}"] = run
+    d["total"] = run
+    d = d[d["total"] > 0]
+    cols = ["sched", "b0", "total"] + [f"{x}{i}" for i in range(1, k + 1) for x in "sc"]
+    return ibis.memtable(d[cols].rename(columns={c: f"_i_{c}" for c in cols}))
+
+
+@dataclass
+class SlaState:
+    """Builds the per-clock SLA state of one workspace at instant `now`."""
+
+    facts: Facts
+    now: datetime | None = None
+
+    @property
+    def settings(self) -> SlaSettings:
+        return self.facts.ws.settings.sla
+
+    def _tickets_with_tier(self) -> ir.Table:
+        ws = self.facts.ws
+        tk = ws.table("tickets")
+        if ws.has("customers"):
+            c = ws.table("customers")
+            c = c.select(_c_id=c.customer_id, tier=c.tier)
+            tk = tk.left_join(c, tk.requester_id == c._c_id).drop("_c_id")
+            if "tier_right" in tk.columns:
+                tk = tk.drop("tier_right")
+        else:
+            tk = tk.mutate(tier=ibis.null("string"))
+        return tk
+
+    def _segments(self) -> ir.Table:
+        """Per ticket, stretches [from_s, to_s) of constant priority, with the policy."""
+        tk = self._tickets_with_tier()
+        columns = list(tk.columns)
+        initial = tk.select(
+            "ticket_id",
+            _from_s=ibis.literal(-INF, "int64"),
+            _prio=tk.priority,
+            _o=ibis.literal(0),
+            _eid=ibis.literal(""),
+        )
+        ev = self.facts.ws.table("events")
+        segs = initial
+        if "priority" in ev.columns:
+            ch = ev.filter((ev.type == "assignment") & ev.priority.notnull())
+            ch = ch.filter(ch.at.epoch_seconds().cast("int64") <= _epoch(self.now))
+            changes = ch.select(
+                "ticket_id",
+                _from_s=ch.at.epoch_seconds().cast("int64"),
+                _prio=ch.priority,
+                _o=ibis.literal(1),
+                _eid=ch.event_id,
+            )
+            segs = initial.union(changes)
+        w = ibis.window(group_by="ticket_id", order_by=["_from_s", "_o", "_eid"])
+        segs = segs.mutate(_to_s=segs._from_s.lead().over(w).fill_null(INF))
+        # policy conditions read the ticket's columns, with the priority in force
+        attrs = tk.drop("priority").rename(_t_id="ticket_id")
+        j = segs.join(attrs, segs.ticket_id == attrs._t_id)
+        j = j.mutate(priority=j._prio)
+        pol = _policy_expr(j, self.settings.policies, columns)
+        return j.select(
+            _g_ticket=j.ticket_id, _g_from=j._from_s, _g_to=j._to_s, _policy=pol
+        ).filter(lambda x: x._policy.notnull())
+
+    def _clocks(self, now_s: int) -> ir.Table:
+        """ticket_id, sla_target, _n, _start_s, _event_s (the stopping reply, or null)."""
+        f = self.facts
+        m = f.messages
+        before = ibis.window(group_by="ticket_id", order_by="seq", rows=(None, -1))
+        after = ibis.window(group_by="ticket_id", order_by="seq", rows=(1, None))
+        null_i = ibis.null("int64")
+        m = m.mutate(
+            _last_reply=ibis.cases((m.is_reply, m.seq), else_=null_i).max().over(before),
+            _last_cust=ibis.cases((m.author_role == "customer", m.seq), else_=null_i)
+            .max()
+            .over(before),
+            _next_reply_s=ibis.cases((m.is_reply, m.at_s), else_=null_i).min().over(after),
+        )
+        tb = f.tickets_base
+        first = (m.filter(m.is_reply).group_by("ticket_id").aggregate(_r=m.at_s.min())).rename(
+            _f_ticket="ticket_id"
+        )
+        fr = tb.left_join(first, tb.ticket_id == first._f_ticket)
+        first_reply = fr.select(
+            "ticket_id",
+            sla_target=ibis.literal("first_reply"),
+            _n=ibis.literal(0, "int64"),
+            _start_s=fr.created_s,
+            _event_s=fr._r,
+        )
+        opens_wait = (
+            (m.author_role == "customer")
+            & m._last_reply.notnull()
+            & (m._last_cust.isnull() | (m._last_cust < m._last_reply))
+        )
+        nr = m.filter(opens_wait)
+        next_reply = nr.select(
+            "ticket_id",
+            sla_target=ibis.literal("next_reply"),
+            _n=nr.seq.cast("int64"),
+            _start_s=nr.at_s,
+            _event_s=nr._next_reply_s,
+        )
+        pu = m.filter(m.is_reply)
+        periodic = pu.select(
+            "ticket_id",
+            sla_target=ibis.literal("periodic_update"),
+            _n=pu.seq.cast("int64"),
+            _start_s=pu.at_s,
+            _event_s=pu._next_reply_s,
+        )
+        s = self._stretches(now_s)
+        last = s.group_by("ticket_id").aggregate(
+            _last_solve=ibis.cases((s.becomes_solved, s.at_s), else_=null_i).max()
+        )
+        last = last.rename(_r_ticket="ticket_id")
+        rs = tb.left_join(last, tb.ticket_id == last._r_ticket)
+        # the stretch still open at `now` holds the current status: solved stops the clock
+        open_status = s.filter(s._end.isnull()).select(_o_ticket="ticket_id", _o_status="status")
+        rs = rs.left_join(open_status, rs.ticket_id == open_status._o_ticket)
+        solved_now = rs._o_status.isin(SOLVED).fill_null(False)
+        resolution = rs.select(
+            "ticket_id",
+            sla_target=ibis.literal("resolution"),
+            _n=ibis.literal(0, "int64"),
+            _start_s=rs.created_s,
+            _event_s=ibis.cases((solved_now, rs._last_solve), else_=null_i),
+        )
+        replies = first_reply.union(next_reply).union(periodic)
+        replies = replies.filter(replies._start_s <= now_s)
+        # reply clocks also stop at the first solve at or after their start
+        solves = s.filter(s.becomes_solved).select(_v_ticket="ticket_id", _v_s="at_s")
+        j = replies.left_join(
+            solves, [replies.ticket_id == solves._v_ticket, solves._v_s >= replies._start_s]
+        )
+        keys = ["ticket_id", "sla_target", "_n", "_start_s", "_event_s"]
+        replies = j.group_by(keys).aggregate(_solve_s=j._v_s.min())
+        replies = replies.mutate(_event_s=_nullable_least(replies._event_s, replies._solve_s))
+        replies = replies.drop("_solve_s")
+        out = replies.union(resolution.filter(resolution._start_s <= now_s))
+        # as of `now`: a stop after now has not happened yet
+        return out.mutate(
+            _stop_s=ibis.cases(
+                (out._event_s.notnull() & (out._event_s <= now_s), out._event_s),
+                else_=null_i,
+            )
+        ).drop("_event_s")
+
+    def _stretches(self, now_s: int) -> ir.Table:
+        """Status stretches as known at `now` (a stretch ending after now is still open)."""
+        s = self.facts.status_stretches
+        s = s.filter(s.at_s <= now_s)
+        return s.select(
+            "ticket_id",
+            "at_s",
+            "status",
+            "becomes_solved",
+            _end=ibis.cases(
+                (s.end_s.notnull() & (s.end_s <= now_s), s.end_s), else_=ibis.null("int64")
+            ),
+        )
+
+    def table(self) -> ir.Table:
+        """One row per clock: ticket_id, sla_target, policy, status, due/started/stopped/settled
+        epochs (`_due_s`, `_start_s`, `_stop_s`, `_settled_s`), minutes and flags."""
+        policies = self.settings.policies
+        f = self.facts
+        cal = f.calendar
+        now_s = _epoch(self.now)
+        lo_cal = cal.first_day * 86400
+        hi_cal = (cal.last_day + 1) * 86400
+        if not lo_cal <= now_s < hi_cal:
+            raise QueryError(
+                "`now` lies outside the business calendar of this workspace "
+                f"({datetime.fromtimestamp(lo_cal, UTC):%Y-%m-%d} to "
+                f"{datetime.fromtimestamp(hi_cal, UTC):%Y-%m-%d}); pick an instant near the data"
+            )
+        for p in policies:
+            if p.schedule is not None and p.schedule not in cal.schedule_index:
+                raise ConfigError(
+                    f"SLA policy {p.name!r} names schedule {p.schedule!r}, which is not "
+                    f"configured; schedules: {', '.join(sorted(cal.schedule_index))}"
+                )
+        clocks = self._clocks(now_s)
+        # the policy in force when the clock stopped (or now)
+        decide = clocks._stop_s.fill_null(now_s)
+        seg = self._segments()
+        c = clocks.mutate(_decide=decide)
+        c = c.join(
+            seg,
+            [c.ticket_id == seg._g_ticket, seg._g_from <= c._decide, seg._g_to > c._decide],
+        ).drop("_g_ticket", "_g_from", "_g_to", "_decide")
+        kind = c.sla_target
+        targets = {
+            (i, k): p.target_seconds(k)
+            for i, p in enumerate(policies)
+            for k in SLA_TARGETS
+            if p.target_seconds(k) is not None
+        }
+        calendar_time = {
+            (i, k): p.in_calendar_time(k) for i, p in enumerate(policies) for k in SLA_TARGETS
+        }
+        tbs = f.tickets_base.select(_b_ticket="ticket_id", _b_sched="_sched")
+        c = c.join(tbs, c.ticket_id == tbs._b_ticket).drop("_b_ticket")
+        sched_of = [
+            (c._policy == i, cal.schedule_index[p.schedule])
+            for i, p in enumerate(policies)
+            if p.schedule is not None
+        ]
+        sched = ibis.cases(*sched_of, else_=c._b_sched) if sched_of else c._b_sched
+        c = c.mutate(
+            _target=_by_policy(c._policy, kind, targets, "int64"),
+            _calendar=_by_policy(c._policy, kind, calendar_time, "boolean").fill_null(False),
+            _sched=sched,
+        ).drop("_b_sched")
+        c = c.filter(c._target.notnull())
+        warn_max = self.settings.warning_max_seconds
+        c = c.mutate(
+            _warn=ibis.least(c._target.cast("float64") * self.settings.warning_fraction, warn_max)
+        )
+
+        # running stretches of each clock
+        s = self._stretches(now_s).select(
+            _s_ticket="ticket_id", _s_at="at_s", _s_end="_end", _s_status="status"
+        )
+        j = c.join(
+            s,
+            [
+                c.ticket_id == s._s_ticket,
+                s._s_at < c._stop_s.fill_null(INF),
+                s._s_end.fill_null(INF) > c._start_s,
+            ],
+        )
+        paused_sets = {(i, k): p.paused_by(k) for i, p in enumerate(policies) for k in SLA_TARGETS}
+        paused: ir.BooleanValue = j._s_status.isin(SOLVED)
+        for (i, k), sts in paused_sets.items():
+            if sts:
+                paused = paused | (
+                    (j._policy == i) & (j.sla_target == k) & j._s_status.isin(list(sts))
+                )
+        j = j.filter(~paused)
+        lo = ibis.greatest(j._start_s, j._s_at)
+        hi = _nullable_least(j._stop_s, j._s_end)
+        j = j.mutate(_lo=lo, _hi=hi)
+        j = j.mutate(_to=j._hi.fill_null(now_s))  # an open stretch runs until now (so far)
+        j = j.filter(j._hi.isnull() | (j._hi > j._lo))
+        keyc = ["ticket_id", "sla_target", "_n"]
+        j = j.mutate(_iid=ibis.row_number().over(order_by=[*keyc, "_lo"]))
+        j = with_business_seconds(j, cal, f._cal_t, "_lo", "_sched", "_lo_b")
+        j = with_business_seconds(j, cal, f._cal_t, "_to", "_sched", "_to_b")
+        lo_x = ibis.cases((j._calendar, j._lo), else_=j._lo_b)
+        to_x = ibis.cases((j._calendar, j._to), else_=j._to_b)
+        j = j.mutate(_lo_x=lo_x, _len=to_x - lo_x)
+        w = ibis.window(group_by=keyc, order_by="_lo", rows=(None, -1))
+        j = j.mutate(_cum=j._len.sum().over(w).fill_null(0))
+        reaches = (j._cum < j._target) & (j._hi.isnull() | (j._cum + j._len >= j._target))
+        j = j.mutate(
+            _due_key=ibis.cases((reaches, j._lo_x + (j._target - j._cum)), else_=ibis.null("int64"))
+        )
+        agg = j.group_by(keyc).aggregate(
+            _elapsed=j._len.sum(),
+            _due_key=j._due_key.max(),
+            _running_now=j._hi.isnull().cast("int64").max(),
+        )
+        agg = agg.rename(_a_ticket="ticket_id", _a_target="sla_target", _a_n="_n")
+        c = c.left_join(
+            agg,
+            [c.ticket_id == agg._a_ticket, c.sla_target == agg._a_target, c._n == agg._a_n],
+        ).drop("_a_ticket", "_a_target", "_a_n")
+        c = c.mutate(
+            _elapsed=c._elapsed.fill_null(0),
+            _running_now=c._running_now.fill_null(0) > 0,
+        )
+        # invert business time: the open period where the schedule's balance reaches the key
+        inv = _inverse_calendar(cal)
+        cb = c.left_join(
+            inv,
+            [
+                c._sched == inv._i_sched,
+                ~c._calendar,
+                inv._i_b0 < c._due_key,
+                inv._i_b0 + inv._i_total >= c._due_key,
+            ],
+        )
+        r = cb._due_key - cb._i_b0
+        k = cal.periods_per_day
+        branches = []
+        prev: ir.IntegerValue = ibis.literal(0, "int64")
+        for i in range(1, k + 1):
+            branches.append((r <= cb[f"_i_c{i}"], cb[f"_i_s{i}"] + (r - prev)))
+            prev = cb[f"_i_c{i}"]
+        bus_due = ibis.cases(*branches, else_=ibis.null("int64"))
+        due = ibis.cases((cb._calendar, cb._due_key), else_=bus_due)
+        c = cb.mutate(_due_s=due).drop(*[x for x in cb.columns if x.startswith("_i_")])
+
+        stopped = c._stop_s.notnull()
+        left = (c._target - c._elapsed).cast("float64")
+        status = ibis.cases(
+            (stopped & (c._elapsed <= c._target), "achieved"),
+            (stopped, "breached"),
+            (c._elapsed >= c._target, "breached"),
+            (c._running_now & (left <= c._warn), "at_risk"),
+            else_="running",
+        )
+        names = {i: p.name for i, p in enumerate(policies)}
+        policy = ibis.cases(*[(c._policy == i, n) for i, n in names.items()], else_="")
+        c = c.mutate(status=status, policy=policy)
+        return c.mutate(
+            time=ibis.cases((c._calendar, "calendar"), else_="business"),
+            target_minutes=c._target.cast("float64") / 60.0,
+            elapsed_minutes=c._elapsed.cast("float64") / 60.0,
+            time_left_minutes=ibis.cases((stopped, ibis.null("float64")), else_=left / 60.0),
+            paused=~stopped & ~c._running_now,
+            _settled_s=ibis.cases(
+                (c.status == "achieved", c._stop_s),
+                (c.status == "breached", c._due_s.fill_null(c._stop_s)),
+                else_=ibis.null("int64"),
+            ),
+        )
+
+    def frame(self) -> ir.Table:
+        """The public columns (STATE_COLUMNS) with instants as UTC timestamps."""
+        t = self.table()
+
+        def ts(col: ir.IntegerValue) -> ir.TimestampValue:
+            return col.as_timestamp("s").cast("timestamp")
+
+        return t.select(
+            "ticket_id",
+            "sla_target",
+            "policy",
+            "status",
+            due_at=ts(t._due_s),
+            time_left_minutes=t.time_left_minutes,
+            time=t.time,
+            target_minutes=t.target_minutes,
+            elapsed_minutes=t.elapsed_minutes,
+            paused=t.paused,
+            started_at=ts(t._start_s),
+            stopped_at=ts(t._stop_s),
+            settled_at=ts(t._settled_s),
+        )
+
+
+def sla_state_frame(facts: Facts, now: datetime | None = None) -> pd.DataFrame:
+    """Every clock's state as a DataFrame (STATE_COLUMNS)."""
+    if not facts.ws.settings.sla.policies:
+        return pd.DataFrame({c: [] for c in STATE_COLUMNS})
+    return execute(facts, SlaState(facts, now).frame())
+
+
+@register(Source.SLA_TARGETS)
+def _sla_compliance(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
+    """Achieved / (achieved + breached) targets, each placed in time by the instant it was
+    achieved or breached; running targets are not counted."""
+    keys = [*req.by, *(["_period"] if req.grain is not None else [])]
+    if not facts.ws.settings.sla.policies:
+        return pd.DataFrame({k: [] for k in [*keys, "n", "successes", "value"]})
+    t = SlaState(facts).table()
+    t = t.select(
+        "ticket_id",
+        "sla_target",
+        "policy",
+        sla_status=t.status,
+        _at_s=t._settled_s,
+    )
+    tk = facts.ws.table("tickets")
+    tk = tk.select(*[c for c in tk.columns if c not in t.columns or c == "ticket_id"])
+    tk = tk.rename(_t_id="ticket_id")
+    t = t.left_join(tk, t.ticket_id == tk._t_id).drop("_t_id")
+    wanted = {*req.by, *req.filters} - {*t.columns, "agent", "team", "weekday", "hour"}
+    if wanted:
+        ft = facts.tickets
+        ft = ft.select("ticket_id", *sorted(wanted & set(ft.columns))).rename(_f_id="ticket_id")
+        t = t.left_join(ft, t.ticket_id == ft._f_id).drop("_f_id")
+    t = with_team(t.mutate(agent=t.assignee_id), facts)
+    t = prepare(facts, t, req)
+    df = execute(facts, _aggregate_rows(facts, metric, req, t))
+    df["value"] = [
+        100.0 * s / n if n else None for s, n in zip(df["successes"], df["n"], strict=True)
+    ]
+    return df
