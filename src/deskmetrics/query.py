@@ -371,11 +371,13 @@ def explain(
     end: DateLike = None,
     filters: Mapping[str, Any] | Iterable[str] | None = None,
     limit: int = 50,
+    offset: int = 0,
 ) -> tuple[Metric, Explanation]:
-    """The definition, how many rows were counted and left out (and why), and their ids."""
+    """The definition, how many rows were counted and left out (and why), and their ids
+    (`limit` of them from position `offset`, in id order)."""
     q = build_query(ws, [metric], by, grain, tz, start, end, filters)
     m = q.metrics[0]
-    return m, explain_metric(Facts(ws), m, q.request, limit=limit)
+    return m, explain_metric(Facts(ws), m, q.request, limit=limit, offset=offset)
 
 
 def facts_frame(ws: Workspace) -> pd.DataFrame:
@@ -384,4 +386,16 @@ def facts_frame(ws: Workspace) -> pd.DataFrame:
     return ws.backend.execute(f.tickets.order_by("ticket_id"))
 
 
-__all__ = ["REGISTRY", "build_query", "compute", "explain", "facts_frame"]
+def facts_page(
+    ws: Workspace, ticket_ids: Sequence[str] = (), limit: int = 100, offset: int = 0
+) -> tuple[pd.DataFrame, int]:
+    """A page of the per-ticket facts in ticket id order (only `ticket_ids` when given) and
+    the number of tickets in all pages; the page is cut by the engine, not in memory."""
+    t = Facts(ws).tickets
+    if ticket_ids:
+        t = t.filter(t.ticket_id.isin(list(ticket_ids)))
+    total = int(ws.backend.execute(t.count()))
+    return ws.backend.execute(t.order_by("ticket_id").limit(limit, offset=offset)), total
+
+
+__all__ = ["REGISTRY", "build_query", "compute", "explain", "facts_frame", "facts_page"]

@@ -579,9 +579,10 @@ class Explanation:
 
 
 def explain_metric(
-    facts: Facts, metric: Metric, req: MetricRequest, limit: int = 50
+    facts: Facts, metric: Metric, req: MetricRequest, limit: int = 50, offset: int = 0
 ) -> Explanation:
-    """Count the rows behind a number and those left out, by the first condition they fail."""
+    """Count the rows behind a number and those left out, by the first condition they fail.
+    The id lists are paged: `limit` ids from position `offset` in id order."""
     _check_dimensions(facts, metric, req)
     if metric.source not in (Source.TICKETS, Source.REPLIES, Source.INTERACTIONS):
         rows = run_metric(facts, metric, req)
@@ -614,7 +615,11 @@ def explain_metric(
     by_reason = {int(r): int(n) for r, n in zip(counts["_reason"], counts["n"], strict=True)}
     ids_df = execute(
         facts,
-        t.filter(t._reason == -1).select(id_col).distinct().order_by(id_col).limit(limit),
+        t.filter(t._reason == -1)
+        .select(id_col)
+        .distinct()
+        .order_by(id_col)
+        .limit(limit, offset=offset),
     )
     left_out: list[tuple[str, int]] = []
     left_ids: dict[str, list[str]] = {}
@@ -623,7 +628,11 @@ def explain_metric(
             left_out.append((c.left_out, by_reason[i]))
             sample = execute(
                 facts,
-                t.filter(t._reason == i).select(id_col).distinct().order_by(id_col).limit(limit),
+                t.filter(t._reason == i)
+                .select(id_col)
+                .distinct()
+                .order_by(id_col)
+                .limit(limit, offset=offset),
             )
             left_ids[c.left_out] = [str(x) for x in sample[id_col]]
     return Explanation(
