@@ -304,6 +304,116 @@ class DeliverySettings(BaseModel):
     max_attempts: Annotated[int, Field(ge=1)] = 10
 
 
+class AlertRule(BaseModel):
+    """One alert rule (`[[alerts.rules]]` or POST /api/alerts/rules). Kinds:
+
+    - `threshold`: `statistic` (value, p50 or p90) of registry `metric` over the last
+      `window_hours` is `above` or `below` a number, per group of `by` (e.g. per team);
+    - `spike`: the count `metric` (volume, mentions) over the window is at least `factor` times
+      its average per window over the `baseline_days` before;
+    - `sla`: tickets `sla_state` (at_risk or breached) now number more than `above` (default 0).
+
+    A group with fewer than `min_n` observations is not judged (its state stays as it was)."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.:-]+$")]
+    kind: Literal["threshold", "spike", "sla"] = "threshold"
+    metric: str | None = None
+    statistic: Literal["value", "p50", "p90"] = "value"
+    above: float | None = None
+    below: float | None = None
+    window_hours: Annotated[float, Field(gt=0)] = 168.0
+    by: list[str] = Field(default_factory=list)
+    filters: dict[str, str | list[str]] = Field(default_factory=dict)
+    #: spike: how many times the baseline rate counts as a spike, and the baseline's length
+    factor: Annotated[float, Field(gt=1)] = 2.0
+    baseline_days: Annotated[float, Field(gt=0)] = 28.0
+    #: sla: which ticket state is counted
+    sla_state: Literal["at_risk", "breached"] = "breached"
+    #: None: the `[alerts]` defaults
+    min_n: Annotated[int, Field(ge=0)] | None = None
+    cooldown_minutes: Annotated[float, Field(ge=0)] | None = None
+    #: who hears about it; both empty: `[alerts] email` and `[alerts] webhooks`
+    email: list[str] = Field(default_factory=list)
+    webhooks: list[str] = Field(default_factory=list)
+    enabled: bool = True
+
+    @model_validator(mode="after")
+    def _complete(self) -> AlertRule:
+        if self.kind in ("threshold", "spike") and not self.metric:
+            raise ValueError(f"alert rule {self.name!r}: a {self.kind} rule names a metric")
+        if self.kind == "threshold" and (self.above is None) == (self.below is None):
+            raise ValueError(f"alert rule {self.name!r}: give exactly one of above or below")
+        if self.kind == "spike" and (self.above is not None or self.below is not None):
+            raise ValueError(
+                f"alert rule {self.name!r}: a spike rule uses factor, not above/below"
+            )
+        if self.kind == "sla" and self.below is not None:
+            raise ValueError(f"alert rule {self.name!r}: an sla rule counts tickets above a number")
+        return self
+
+
+class ReportSchedule(BaseModel):
+    """A scheduled e-mail report (`[[reports.weekly]]`): every `day` at `hour` in `timezone`,
+    the headline metrics of the past 7 days against the 7 days before, for `team` (all teams
+    when None), to `to`."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[str, Field(min_length=1)]
+    to: Annotated[list[str], Field(min_length=1)]
+    team: str | None = None
+    day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    hour: Annotated[int, Field(ge=0, le=23)] = 8
+    timezone: str = "UTC"
+    metrics: list[str] = Field(
+        default_factory=lambda: [
+            "volume",
+            "first_response_time_business",
+            "full_resolution_time_business",
+            "csat",
+            "fcr_rate",
+            "backlog",
+        ]
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {v!r} (use an IANA name)") from exc
+        return v
+
+
+class ReportSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    weekly: list[ReportSchedule] = Field(default_factory=list)
+
+
+class AlertSettings(BaseModel):
+    """`[alerts]`: defaults for every rule, how often the service evaluates, and the rules."""
+
+    model_config = ConfigDict(extra="forbid")
+    #: the service evaluates every rule this often (and after every live ingest)
+    interval_minutes: Annotated[float, Field(gt=0)] = 5.0
+    #: fewest observations (surveys, tickets) a group needs to be judged at all
+    min_n: Annotated[int, Field(ge=0)] = 10
+    #: after a notified episode ends, a new one for the same rule and group stays quiet this long
+    cooldown_minutes: Annotated[float, Field(ge=0)] = 60.0
+    email: list[str] = Field(default_factory=list)
+    webhooks: list[str] = Field(default_factory=list)
+    rules: list[AlertRule] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique(self) -> AlertSettings:
+        names = [r.name for r in self.rules]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"alert rule names must be unique; repeated: {dup}")
+        return self
+
+
 class Settings(BaseModel):
     """Everything deskmetrics.toml can say."""
 
@@ -325,6 +435,8 @@ class Settings(BaseModel):
     #: named webhook receivers alert rules can notify (`[webhooks.NAME]`)
     webhooks: dict[str, WebhookTarget] = Field(default_factory=dict)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
+    reports: ReportSettings = Field(default_factory=ReportSettings)
 
     @model_validator(mode="after")
     def _ids_and_default(self) -> Settings:

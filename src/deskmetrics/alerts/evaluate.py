@@ -1,0 +1,385 @@
+"""Evaluate alert rules: measure each rule through `deskmetrics.query.compute` (never a formula
+of its own), then move each (rule, group) through its episodes and queue notifications.
+
+Episode semantics (also in DECISIONS.md):
+- a group whose condition becomes true opens an episode and notifies once ("fired");
+  evaluating again while it stays true sends nothing;
+- when the condition becomes false the episode closes and, if its start was notified, a
+  "recovered" message goes out;
+- cooldown: if a new episode opens less than `cooldown_minutes` after the end of the previous
+  *notified* episode of the same rule and group, it is recorded but not notified; should it
+  still hold when the cooldown has passed, its start is notified then (a real, lasting problem
+  is never swallowed; a flapping one pages once). A quiet episode's recovery is not notified;
+- a group with fewer than `min_n` observations, or no value, is not judged: an open episode
+  stays open and a closed one stays closed (one bad survey pages nobody, and an empty hour
+  does not count as recovery)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+
+from deskmetrics.alerts import store
+from deskmetrics.alerts.rules import all_rules, check_rule
+from deskmetrics.config import AlertRule, Settings
+from deskmetrics.engine.workspace import Workspace
+from deskmetrics.errors import DeskmetricsError
+from deskmetrics.metrics import get_metric
+from deskmetrics.notify.delivery import enqueue_email, enqueue_webhook
+from deskmetrics.query import compute
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What one rule measured for one group: `firing` is None when the group is not judged."""
+
+    rule: AlertRule
+    group: dict[str, str]
+    value: float | None
+    n: int
+    threshold: float | None
+    firing: bool | None
+    reason: str = ""
+
+
+@dataclass
+class EvaluationReport:
+    """What one evaluation did: events per rule, rules that could not be evaluated."""
+
+    fired: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    recovered: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    quiet: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+    observations: list[Observation] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+
+
+def _utc(now: datetime | None) -> datetime:
+    if now is None:
+        return datetime.now(UTC).replace(tzinfo=None)
+    return now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
+
+
+def _aware(t: datetime) -> datetime:
+    return t.replace(tzinfo=UTC)
+
+
+def _min_n(rule: AlertRule, settings: Settings) -> int:
+    return settings.alerts.min_n if rule.min_n is None else rule.min_n
+
+
+def _groups(df: pd.DataFrame, by: list[str]) -> list[tuple[dict[str, str], pd.Series]]:
+    return [({k: str(r[k]) for k in by}, r) for _, r in df.iterrows()]
+
+
+def _number(v: Any) -> float | None:
+    if v is None:
+        return None
+    f = float(v)
+    return None if math.isnan(f) else f
+
+
+def observe(ws: Workspace, rule: AlertRule, settings: Settings, now: datetime) -> list[Observation]:
+    """Measure the rule at `now` (UTC, naive) for every group the data has."""
+    check_rule(rule)
+    start = now - timedelta(hours=rule.window_hours)
+    if rule.kind == "threshold":
+        return _threshold(ws, rule, settings, start, now)
+    if rule.kind == "spike":
+        return _spike(ws, rule, settings, start, now)
+    return _sla(ws, rule, settings, now)
+
+
+def _threshold(
+    ws: Workspace, rule: AlertRule, settings: Settings, start: datetime, end: datetime
+) -> list[Observation]:
+    assert rule.metric is not None
+    df = compute(
+        ws, rule.metric, by=rule.by, start=_aware(start), end=_aware(end), filters=rule.filters
+    )
+    threshold = rule.above if rule.above is not None else rule.below
+    out = []
+    for group, r in _groups(df, rule.by):
+        value, n = _number(r[rule.statistic]), int(r["n"])
+        if value is None:
+            out.append(Observation(rule, group, None, n, threshold, None, "no value"))
+        elif n < _min_n(rule, settings):
+            out.append(Observation(rule, group, value, n, threshold, None, "too few to judge"))
+        else:
+            firing = (
+                value > rule.above if rule.above is not None else value < float(rule.below or 0)
+            )
+            out.append(Observation(rule, group, value, n, threshold, firing))
+    return out
+
+
+def _spike(
+    ws: Workspace, rule: AlertRule, settings: Settings, start: datetime, end: datetime
+) -> list[Observation]:
+    assert rule.metric is not None
+    base_start = start - timedelta(days=rule.baseline_days)
+    cur = compute(
+        ws, rule.metric, by=rule.by, start=_aware(start), end=_aware(end), filters=rule.filters
+    )
+    base = compute(
+        ws,
+        rule.metric,
+        by=rule.by,
+        start=_aware(base_start),
+        end=_aware(start),
+        filters=rule.filters,
+    )
+    # the baseline's rate per window: its count scaled to the window's length
+    scale = rule.window_hours / (rule.baseline_days * 24)
+    expected = {
+        store.group_key(g): (_number(r["value"]) or 0.0) * scale for g, r in _groups(base, rule.by)
+    }
+    out = []
+    for group, r in _groups(cur, rule.by):
+        value = _number(r["value"]) or 0.0
+        threshold = rule.factor * expected.get(store.group_key(group), 0.0)
+        if value < _min_n(rule, settings):
+            out.append(
+                Observation(rule, group, value, int(value), threshold, None, "too few to judge")
+            )
+        else:
+            out.append(Observation(rule, group, value, int(value), threshold, value >= threshold))
+    return out
+
+
+def _sla(ws: Workspace, rule: AlertRule, settings: Settings, now: datetime) -> list[Observation]:
+    try:
+        from deskmetrics.query import sla_state  # type: ignore[attr-defined]
+    except ImportError as exc:
+        raise DeskmetricsError(
+            f"alert rule {rule.name!r}: SLA alerts need SLA states (deskmetrics.query.sla_state), "
+            "which this version does not have"
+        ) from exc
+    df = sla_state(ws, now=_aware(now))
+    df = df[df["state"] == rule.sla_state]
+    threshold = rule.above if rule.above is not None else 0.0
+    if rule.by:
+        counts = df.groupby(rule.by, dropna=False).size().reset_index(name="value")
+        rows = _groups(counts, rule.by)
+    else:
+        rows = [({}, pd.Series({"value": len(df)}))]
+    return [
+        Observation(
+            rule, g, float(r["value"]), int(r["value"]), threshold, float(r["value"]) > threshold
+        )
+        for g, r in rows
+    ]
+
+
+def _fmt(rule: AlertRule, value: float | None) -> str:
+    if value is None:
+        return "–"
+    unit = get_metric(rule.metric).unit.value if rule.metric else "count"
+    if unit == "percent":
+        return f"{value:.1f}%"
+    if unit == "minutes":
+        return f"{value:.1f} min"
+    if unit == "count":
+        return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def _window(hours: float) -> str:
+    return f"{hours / 24:g} days" if hours % 24 == 0 else f"{hours:g} hours"
+
+
+def describe(obs: Observation, event: str) -> str:
+    """One line a support lead understands: what, how much, against what, for whom."""
+    r = obs.rule
+    who = ", ".join(f"{k}={v}" for k, v in obs.group.items()) or "all tickets"
+    if r.filters:
+        who += " (" + ", ".join(f"{k}={v}" for k, v in r.filters.items()) + ")"
+    if r.kind == "threshold":
+        stat = "" if r.statistic == "value" else f"{r.statistic} "
+        side = "above" if r.above is not None else "below"
+        what = (
+            f"{stat}{r.metric} over the last {_window(r.window_hours)} is {_fmt(r, obs.value)} "
+            f"({side} {_fmt(r, obs.threshold)}; n={obs.n})"
+        )
+    elif r.kind == "spike":
+        what = (
+            f"{r.metric} over the last {_window(r.window_hours)} is {_fmt(r, obs.value)}, "
+            f"spike level {_fmt(r, obs.threshold)} ({r.factor:g}× the last "
+            f"{r.baseline_days:g} days' rate)"
+        )
+    else:
+        what = f"{obs.n} tickets {r.sla_state.replace('_', ' ')} (alert above {obs.threshold:g})"
+    head = "ALERT" if event == "fired" else "RESOLVED"
+    return f"[{head}] {r.name}: {what} — {who}"
+
+
+def _notify(
+    ws: Workspace,
+    settings: Settings,
+    obs: Observation,
+    event: str,
+    text: str,
+    episode_id: str,
+    now: datetime,
+) -> list[str]:
+    rule = obs.rule
+    emails = rule.email or ([] if rule.webhooks else settings.alerts.email)
+    hooks = rule.webhooks or ([] if rule.email else settings.alerts.webhooks)
+    source = f"alert:{episode_id}:{event}"
+    ids = []
+    if emails:
+        body = (
+            f"{text}\n\nRule: {rule.name} ({rule.kind})\nEvaluated at: {now:%Y-%m-%d %H:%M} UTC\n"
+            f"Alert history: {settings.web.public_url.rstrip('/')}/alerts\n"
+        )
+        ids.append(enqueue_email(ws, emails, text, body, source=source, now=now))
+    payload = {
+        "event": f"alert.{event}",
+        "rule": rule.name,
+        "kind": rule.kind,
+        "metric": rule.metric,
+        "statistic": rule.statistic if rule.kind == "threshold" else None,
+        "group": obs.group,
+        "filters": rule.filters,
+        "value": obs.value,
+        "n": obs.n,
+        "threshold": obs.threshold,
+        "direction": "above" if rule.below is None else "below",
+        "window_hours": rule.window_hours,
+        "at": now.replace(tzinfo=UTC).isoformat(),
+        "episode_id": episode_id,
+        "message": text,
+    }
+    for name in hooks:
+        ids.append(enqueue_webhook(ws, name, payload, text, source=source, now=now))
+    return ids
+
+
+def apply(
+    ws: Workspace,
+    settings: Settings,
+    observations: list[Observation],
+    now: datetime,
+    report: EvaluationReport,
+) -> None:
+    """Move each judged (rule, group) through its episode and queue the messages due."""
+    for obs in observations:
+        if obs.firing is None:
+            continue
+        rule = obs.rule
+        key = store.group_key(obs.group)
+        current = store.open_episode(ws, rule.name, key)
+        cooldown = timedelta(
+            minutes=settings.alerts.cooldown_minutes
+            if rule.cooldown_minutes is None
+            else rule.cooldown_minutes
+        )
+        if obs.firing:
+            last = store.last_notified_close(ws, rule.name, key)
+            quiet = last is not None and now < last + cooldown
+            if current is None:
+                eid = store.start_episode(
+                    ws, rule.name, key, now, obs.value, obs.threshold, notified=not quiet
+                )
+                text = describe(obs, "fired")
+                if quiet:
+                    assert last is not None
+                    text += f" (quiet: cooldown until {last + cooldown:%Y-%m-%d %H:%M} UTC)"
+                    report.quiet.append((rule.name, obs.group))
+                    ids: list[str] = []
+                else:
+                    ids = _notify(ws, settings, obs, "fired", text, eid, now)
+                    report.fired.append((rule.name, obs.group))
+                report.messages += ids
+                store.add_event(
+                    ws,
+                    now,
+                    rule.name,
+                    "fired",
+                    key,
+                    obs.value,
+                    obs.n,
+                    obs.threshold,
+                    text,
+                    not quiet,
+                    eid,
+                    ids,
+                )
+            elif not current.notified and not quiet:
+                # a quiet episode outlasted its cooldown: now it is news
+                text = describe(obs, "fired")
+                ids = _notify(ws, settings, obs, "fired", text, current.episode_id, now)
+                store.update_episode(ws, current.episode_id, obs.value, notified=True)
+                store.add_event(
+                    ws,
+                    now,
+                    rule.name,
+                    "fired",
+                    key,
+                    obs.value,
+                    obs.n,
+                    obs.threshold,
+                    text,
+                    True,
+                    current.episode_id,
+                    ids,
+                )
+                report.fired.append((rule.name, obs.group))
+                report.messages += ids
+            else:
+                store.update_episode(ws, current.episode_id, obs.value)
+        elif current is not None:
+            store.end_episode(ws, current.episode_id, now, obs.value)
+            text = describe(obs, "recovered")
+            ids = (
+                _notify(ws, settings, obs, "recovered", text, current.episode_id, now)
+                if current.notified
+                else []
+            )
+            store.add_event(
+                ws,
+                now,
+                rule.name,
+                "recovered",
+                key,
+                obs.value,
+                obs.n,
+                obs.threshold,
+                text,
+                current.notified,
+                current.episode_id,
+                ids,
+            )
+            report.recovered.append((rule.name, obs.group))
+            report.messages += ids
+
+
+def evaluate(
+    ws: Workspace,
+    settings: Settings | None = None,
+    now: datetime | None = None,
+    rules: list[AlertRule] | None = None,
+) -> EvaluationReport:
+    """Evaluate `rules` (default: every enabled rule, config and API) at `now` (default: the
+    current time) and queue notifications in the outbox. A rule that fails (e.g. names a
+    dimension its metric does not allow) is reported in `errors`; the others still run."""
+    cfg = settings or ws.settings
+    at = _utc(now)
+    todo = rules if rules is not None else [r for r, _ in all_rules(ws, cfg) if r.enabled]
+    report = EvaluationReport()
+    for rule in todo:
+        try:
+            obs = observe(ws, rule, cfg, at)
+        except DeskmetricsError as exc:
+            report.errors[rule.name] = str(exc)
+            continue
+        report.observations += obs
+        apply(ws, cfg, obs, at, report)
+    return report
+
+
+__all__ = ["EvaluationReport", "Observation", "apply", "describe", "evaluate", "observe"]

@@ -1,0 +1,195 @@
+"""Alert state and history in the workspace.
+
+`_alert_episodes`: one row per episode (rule, group) — opened_at, closed_at (NULL while the
+condition holds), whether its start was notified. `_alert_history`: one row per event (fired,
+recovered), what was measured and which outbox messages carried it."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from deskmetrics.engine.workspace import Workspace, duckdb_connection
+from deskmetrics.notify.delivery import OUTBOX_SQL
+
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS _alert_episodes (episode_id VARCHAR PRIMARY KEY, "
+    "rule VARCHAR NOT NULL, group_key VARCHAR NOT NULL, opened_at TIMESTAMP NOT NULL, "
+    "closed_at TIMESTAMP, notified BOOLEAN NOT NULL, value_open DOUBLE, value_last DOUBLE, "
+    "threshold DOUBLE)",
+    "CREATE TABLE IF NOT EXISTS _alert_history (event_id VARCHAR PRIMARY KEY, "
+    "occurred_at TIMESTAMP NOT NULL, rule VARCHAR NOT NULL, event VARCHAR NOT NULL, "
+    "group_key VARCHAR NOT NULL, value DOUBLE, n BIGINT, threshold DOUBLE, "
+    "message VARCHAR NOT NULL, notified BOOLEAN NOT NULL, episode_id VARCHAR NOT NULL, "
+    "message_ids VARCHAR)",
+)
+
+
+def _con(ws: Workspace) -> Any:
+    con = duckdb_connection(ws)
+    for sql in SCHEMA:
+        con.execute(sql)
+    return con
+
+
+def group_key(values: dict[str, Any]) -> str:
+    """A stable text key for a group: JSON with sorted keys ("{}" when ungrouped)."""
+    return json.dumps({k: str(v) for k, v in values.items()}, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class Episode:
+    episode_id: str
+    rule: str
+    group_key: str
+    opened_at: datetime
+    closed_at: datetime | None
+    notified: bool
+
+
+def open_episode(ws: Workspace, rule: str, key: str) -> Episode | None:
+    row = (
+        _con(ws)
+        .execute(
+            "SELECT episode_id, rule, group_key, opened_at, closed_at, notified "
+            "FROM _alert_episodes WHERE rule = ? AND group_key = ? AND closed_at IS NULL",
+            [rule, key],
+        )
+        .fetchone()
+    )
+    return None if row is None else Episode(*row)
+
+
+def last_notified_close(ws: Workspace, rule: str, key: str) -> datetime | None:
+    """When the latest notified episode of this rule and group ended (cooldown start)."""
+    row = (
+        _con(ws)
+        .execute(
+            "SELECT max(closed_at) FROM _alert_episodes WHERE rule = ? AND group_key = ? "
+            "AND notified AND closed_at IS NOT NULL",
+            [rule, key],
+        )
+        .fetchone()
+    )
+    return None if row is None else row[0]
+
+
+def start_episode(
+    ws: Workspace,
+    rule: str,
+    key: str,
+    at: datetime,
+    value: float | None,
+    threshold: float | None,
+    notified: bool,
+) -> str:
+    eid = uuid.uuid4().hex
+    _con(ws).execute(
+        "INSERT INTO _alert_episodes VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?)",
+        [eid, rule, key, at, notified, value, value, threshold],
+    )
+    return eid
+
+
+def update_episode(
+    ws: Workspace, episode_id: str, value: float | None, notified: bool | None = None
+) -> None:
+    con = _con(ws)
+    con.execute(
+        "UPDATE _alert_episodes SET value_last = ? WHERE episode_id = ?", [value, episode_id]
+    )
+    if notified is not None:
+        con.execute(
+            "UPDATE _alert_episodes SET notified = ? WHERE episode_id = ?", [notified, episode_id]
+        )
+
+
+def end_episode(ws: Workspace, episode_id: str, at: datetime, value: float | None) -> None:
+    _con(ws).execute(
+        "UPDATE _alert_episodes SET closed_at = ?, value_last = ? WHERE episode_id = ?",
+        [at, value, episode_id],
+    )
+
+
+def add_event(
+    ws: Workspace,
+    at: datetime,
+    rule: str,
+    event: str,
+    key: str,
+    value: float | None,
+    n: int | None,
+    threshold: float | None,
+    message: str,
+    notified: bool,
+    episode_id: str,
+    message_ids: list[str],
+) -> None:
+    _con(ws).execute(
+        "INSERT INTO _alert_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            uuid.uuid4().hex,
+            at,
+            rule,
+            event,
+            key,
+            value,
+            n,
+            threshold,
+            message,
+            notified,
+            episode_id,
+            ",".join(message_ids) or None,
+        ],
+    )
+
+
+def history(
+    ws: Workspace, limit: int = 100, rule: str | None = None, open_only: bool = False
+) -> list[dict[str, Any]]:
+    """Newest events first, each with its episode's state and its delivery status (the worst
+    of its messages: failed, pending or sent)."""
+    where, args = [], []
+    if rule:
+        where.append("h.rule = ?")
+        args.append(rule)
+    if open_only:
+        where.append("e.closed_at IS NULL")
+    con = _con(ws)
+    con.execute(OUTBOX_SQL)
+    sql = (
+        "SELECT h.occurred_at AS at, h.rule, h.event, h.group_key, h.value, h.n, h.threshold, "
+        "h.message, "
+        "h.notified, h.episode_id, e.opened_at, e.closed_at, h.message_ids, "
+        "(SELECT CASE WHEN count(*) = 0 THEN NULL WHEN bool_or(o.status = 'failed') THEN "
+        "'failed' WHEN bool_or(o.status = 'pending') THEN 'pending' ELSE 'sent' END FROM _outbox o "
+        "WHERE list_contains(string_split(coalesce(h.message_ids, ''), ','), o.message_id)) "
+        "AS delivery FROM _alert_history h JOIN _alert_episodes e USING (episode_id)"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY h.occurred_at DESC, h.event LIMIT ?"
+    )
+    cur = con.execute(sql, [*args, limit])
+    cols = [d[0] for d in cur.description]
+    out = []
+    for r in cur.fetchall():
+        d = dict(zip(cols, r, strict=True))
+        d["group"] = json.loads(d.pop("group_key"))
+        d["message_ids"] = d["message_ids"].split(",") if d["message_ids"] else []
+        out.append(d)
+    return out
+
+
+__all__ = [
+    "Episode",
+    "add_event",
+    "end_episode",
+    "group_key",
+    "history",
+    "last_notified_close",
+    "open_episode",
+    "start_episode",
+    "update_episode",
+]
