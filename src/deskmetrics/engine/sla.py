@@ -513,3 +513,28 @@ def _sla_compliance(facts: Facts, metric: Metric, req: MetricRequest) -> pd.Data
         100.0 * s / n if n else None for s, n in zip(df["successes"], df["n"], strict=True)
     ]
     return df
+
+
+QUEUE_TICKET_COLUMNS = ["subject", "priority", "group", "assignee_id", "channel"]
+
+
+def sla_queue_frame(
+    facts: Facts,
+    now: datetime | None = None,
+    statuses: tuple[str, ...] = ("breached", "at_risk"),
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """Targets still running at `now` (the ticket is waiting on us) whose status is one of
+    `statuses`, soonest due first, with the ticket's subject, priority, group and assignee."""
+    cols = [*STATE_COLUMNS, *QUEUE_TICKET_COLUMNS]
+    if not facts.ws.settings.sla.policies:
+        return pd.DataFrame({c: [] for c in cols})
+    t = SlaState(facts, now).frame()
+    t = t.filter(t.stopped_at.isnull() & t.status.isin(list(statuses)))
+    tk = facts.ws.table("tickets")
+    tk = tk.select(_t_id=tk.ticket_id, **{c: tk[c] for c in QUEUE_TICKET_COLUMNS})
+    t = t.left_join(tk, t.ticket_id == tk._t_id).drop("_t_id")
+    t = t.order_by([t.due_at.asc(nulls_first=False), "ticket_id", "sla_target"])
+    if limit is not None:
+        t = t.limit(limit)
+    return execute(facts, t.select(*cols))
