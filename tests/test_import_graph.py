@@ -24,13 +24,14 @@ ALLOWED: dict[str, set[str]] = {
     "sla_query": {"errors", "engine"},
     "accounts": {"errors", "engine"},
     "api": {"errors", "model", "config", "metrics", "engine", "importers", "query", "accounts",
-            "notify", "alerts", "reports", "sla_query"},
+            "notify", "alerts", "reports", "surveys", "web", "sla_query"},
     "web": set(),
+    "surveys": {"errors", "config", "model", "engine", "accounts", "notify"},
     "notify": {"errors", "config", "engine"},
     "alerts": {"errors", "config", "metrics", "engine", "query", "notify", "sla_query"},
     "reports": {"errors", "config", "metrics", "engine", "query", "notify"},
     "cli": {"errors", "config", "metrics", "engine", "importers", "query", "sample", "accounts",
-            "api", "notify", "alerts", "reports", "sla_query"},
+            "api", "notify", "alerts", "reports", "surveys", "sla_query"},
     "__init__": {"errors", "config", "engine", "importers", "metrics", "query"},
 }
 

@@ -739,6 +739,79 @@ def serve(
     uvicorn.run(web, host=host, port=port, log_level="warning")
 
 
+class SurveyKindName(StrEnum):
+    csat = "csat"
+    nps = "nps"
+    ces = "ces"
+
+
+surveys_app = typer.Typer(help="Survey dispatch: e-mail the survey link after a ticket is solved.")
+app.add_typer(surveys_app, name="surveys")
+
+
+@app.command("survey-link")
+def survey_link(
+    ticket: Annotated[str, typer.Option("--ticket", help="The ticket the answer is about.")],
+    kind: Annotated[SurveyKindName, typer.Option("--kind")] = SurveyKindName.csat,
+    days: Annotated[float, typer.Option("--days", help="Days the link stays valid.")] = 30,
+    record: Annotated[
+        bool, typer.Option("--record-request", help="Also count it as a survey sent now.")
+    ] = False,
+) -> None:
+    """Print a signed, expiring survey link ({public_url}/s/{token}) for one ticket."""
+    from deskmetrics import accounts
+    from deskmetrics.surveys import make_link
+
+    try:
+        ws = _workspace()
+        settings = State.settings()
+        secret = accounts.service_secret(ws, settings.web.resolved_secret())
+        made = make_link(
+            ws, secret, settings.web.public_url, ticket, kind.value, days, record_as_sent=record
+        )
+    except DeskmetricsError as exc:
+        _fail(exc)
+        return
+    print(made.url)
+    err.print(f"valid until {made.link.expires_at:%Y-%m-%d %H:%M} UTC")
+
+
+@surveys_app.command("dispatch")
+def surveys_dispatch(
+    now: Annotated[
+        str | None, typer.Option("--now", help="Run as if it were this instant (ISO 8601).")
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+) -> None:
+    """One dispatch pass ([surveys.dispatch] in deskmetrics.toml); running it again sends
+    nothing twice."""
+    from deskmetrics.surveys import dispatch_due
+
+    at: datetime | None = None
+    if now is not None:
+        try:
+            at = datetime.fromisoformat(now)
+        except ValueError:
+            _fail(DeskmetricsError(f"--now {now!r} is not an ISO 8601 instant"))
+            return
+        if at.tzinfo is None:
+            _fail(DeskmetricsError(f"--now {now!r} needs an offset or Z, e.g. {now}Z"))
+            return
+    try:
+        report = dispatch_due(_workspace(), State.settings(), at)
+    except DeskmetricsError as exc:
+        _fail(exc)
+        return
+    if fmt is Format.json:
+        print(json.dumps(report.to_dict(), default=str))
+        return
+    for s in report.sent:
+        console.print(f"sent {s.ticket_id} → {s.email}")
+    for t, why in report.failed:
+        err.print(f"[yellow]not sent[/] {t}: {why}")
+    console.print(report.summary())
+
+
 def main() -> None:
     try:
         app()

@@ -96,6 +96,28 @@ class FcrSettings(BaseModel):
     same: list[str] = Field(default_factory=list)
 
 
+class SurveyDispatch(BaseModel):
+    """`[surveys.dispatch]`: e-mail the survey link a set time after a ticket is solved, once
+    per ticket, skipping customers surveyed within the quiet period and tickets no longer solved
+    (reopened) when the time comes."""
+
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool = False
+    kind: str = Field(default="csat", pattern="^(csat|nps|ces)$")
+    #: hours after the (latest) solve; 24 as Zendesk's satisfaction automation
+    delay_hours: Annotated[float, Field(ge=0)] = 24
+    #: a customer sent (or answering) a survey this recently is not asked again
+    quiet_days: Annotated[float, Field(ge=0)] = 7
+    #: tickets solved longer than delay + this ago are never surveyed (no flood of old tickets
+    #: on the first run or after an outage; a failed send is retried until then)
+    window_days: Annotated[float, Field(gt=0)] = 7
+    #: how long the link in the e-mail stays valid
+    link_days: Annotated[float, Field(gt=0)] = 30
+    #: the customers column holding the address; else the tickets column `requester_email`
+    email_column: str = "email"
+    subject: str = "How did we do? A one-question survey about your request"
+
+
 class SurveySettings(BaseModel):
     """When an answer counts as satisfied (CSAT) or easy (CES), per scale. Override per scale,
     e.g. `csat_satisfied = { "1-5" = 5 }` to count only top-box answers."""
@@ -110,6 +132,7 @@ class SurveySettings(BaseModel):
     ces_easy: dict[str, float] = Field(
         default_factory=lambda: {"1-5": 4.0, "1-7": 6.0, "1-10": 8.0, "0-10": 8.0, "0-100": 80.0}
     )
+    dispatch: SurveyDispatch = Field(default_factory=SurveyDispatch)
 SLA_TARGETS = ("first_reply", "next_reply", "periodic_update", "resolution")
 #: statuses that pause each target kind unless a policy says otherwise (Zendesk: reply timers
 #: never pause; resolution is its "requester wait time", paused while pending)
