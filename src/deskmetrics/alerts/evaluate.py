@@ -16,6 +16,7 @@ Episode semantics (also in DECISIONS.md):
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -27,10 +28,11 @@ from deskmetrics.alerts import store
 from deskmetrics.alerts.rules import all_rules, check_rule
 from deskmetrics.config import AlertRule, Settings
 from deskmetrics.engine.workspace import Workspace
-from deskmetrics.errors import DeskmetricsError
+from deskmetrics.errors import ConfigError, DeskmetricsError
 from deskmetrics.metrics import get_metric
 from deskmetrics.notify.delivery import enqueue_email, enqueue_webhook
 from deskmetrics.query import compute
+from deskmetrics.sla_query import sla_queue
 
 
 @dataclass(frozen=True)
@@ -139,34 +141,54 @@ def _spike(
         store.group_key(g): (_number(r["value"]) or 0.0) * scale for g, r in _groups(base, rule.by)
     }
     out = []
+    seen = set()
     for group, r in _groups(cur, rule.by):
         value = _number(r["value"]) or 0.0
-        threshold = rule.factor * expected.get(store.group_key(group), 0.0)
-        if value < _min_n(rule, settings):
-            out.append(
-                Observation(rule, group, value, int(value), threshold, None, "too few to judge")
-            )
-        else:
-            out.append(Observation(rule, group, value, int(value), threshold, value >= threshold))
+        key = store.group_key(group)
+        seen.add(key)
+        threshold = rule.factor * expected.get(key, 0.0)
+        # fewer than min_n is never a spike (and ends one): a quiet night with 1 ticket after
+        # 0 is not news
+        firing = value >= threshold and value >= _min_n(rule, settings)
+        out.append(Observation(rule, group, value, int(value), threshold, firing))
+    for key in store.open_groups(ws, rule.name):
+        if key not in seen:  # no events at all in the window now: the spike is over
+            out.append(Observation(rule, json.loads(key), 0.0, 0, expected.get(key), False))
     return out
 
 
 def _sla(ws: Workspace, rule: AlertRule, settings: Settings, now: datetime) -> list[Observation]:
-    try:
-        from deskmetrics.query import sla_state  # type: ignore[attr-defined]
-    except ImportError as exc:
-        raise DeskmetricsError(
-            f"alert rule {rule.name!r}: SLA alerts need SLA states (deskmetrics.query.sla_state), "
-            "which this version does not have"
-        ) from exc
-    df = sla_state(ws, now=_aware(now))
-    df = df[df["state"] == rule.sla_state]
+    """Open tickets' SLA targets that are breached (overdue now) or at risk, counted per group
+    of ticket columns (`by`, e.g. group, priority, sla_target); more than `above` (default 0)
+    fires. Not subject to `min_n`: one breached ticket is news."""
+    states = sla_queue(
+        ws,
+        now=_aware(now),
+        at_risk=rule.sla_state == "at_risk",
+        breached=rule.sla_state == "breached",
+        limit=None,
+    )
+    for col, values in rule.filters.items():
+        if col not in states.columns:
+            raise ConfigError(f"alert rule {rule.name!r}: SLA rows have no column {col!r}")
+        wanted = [values] if isinstance(values, str) else list(values)
+        states = states[states[col].astype(str).isin(wanted)]
+    missing = [c for c in rule.by if c not in states.columns]
+    if missing:
+        raise ConfigError(
+            f"alert rule {rule.name!r}: SLA rows have no column {missing}; group by one of "
+            f"{', '.join(c for c in states.columns if not c.endswith('_at'))}"
+        )
     threshold = rule.above if rule.above is not None else 0.0
     if rule.by:
-        counts = df.groupby(rule.by, dropna=False).size().reset_index(name="value")
+        counts = states.groupby(rule.by, dropna=False).size().reset_index(name="value")
         rows = _groups(counts, rule.by)
+        # groups with no matching target any more: a count of 0, so open episodes recover
+        for key in store.open_groups(ws, rule.name):
+            if key not in {store.group_key(g) for g, _ in rows}:
+                rows.append((json.loads(key), pd.Series({"value": 0})))
     else:
-        rows = [({}, pd.Series({"value": len(df)}))]
+        rows = [({}, pd.Series({"value": len(states)}))]
     return [
         Observation(
             rule, g, float(r["value"]), int(r["value"]), threshold, float(r["value"]) > threshold

@@ -63,6 +63,18 @@ def open_episode(ws: Workspace, rule: str, key: str) -> Episode | None:
     return None if row is None else Episode(*row)
 
 
+def open_groups(ws: Workspace, rule: str) -> list[str]:
+    """Group keys with an open episode of `rule`."""
+    rows = (
+        _con(ws)
+        .execute(
+            "SELECT group_key FROM _alert_episodes WHERE rule = ? AND closed_at IS NULL", [rule]
+        )
+        .fetchall()
+    )
+    return [r[0] for r in rows]
+
+
 def last_notified_close(ws: Workspace, rule: str, key: str) -> datetime | None:
     """When the latest notified episode of this rule and group ended (cooldown start)."""
     row = (
