@@ -380,6 +380,39 @@ def explain(
     return m, explain_metric(Facts(ws), m, q.request, limit=limit, offset=offset)
 
 
+def survey_answers_in_scope(
+    ws: Workspace,
+    kinds: Sequence[str] = (),
+    tz: str | None = None,
+    start: DateLike = None,
+    end: DateLike = None,
+    filters: Mapping[str, Any] | Iterable[str] | None = None,
+    with_comment: bool = False,
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """The survey answers a survey metric with the same range and filters reads (answered in
+    the range, filtered as the metrics are), newest first: response_id, kind, scale, score,
+    comment, answered_at, ticket_id, agent, team, channel. `with_comment` keeps only answers
+    with a comment. For lists and distributions beside the survey metrics."""
+    from deskmetrics.engine.compile import prepare
+    from deskmetrics.engine.surveys import survey_answers
+
+    q = build_query(ws, "csat", (), None, tz, start, end, filters)
+    facts = Facts(ws)
+    t = prepare(facts, survey_answers(facts, list(q.request.filters)), q.request)
+    if kinds:
+        t = t.filter(t.kind.isin(list(kinds)))
+    if with_comment:
+        t = t.filter(t.comment.notnull() & (t.comment.strip() != ""))
+    cols = ["response_id", "kind", "scale", "score", "comment", "answered_at", "ticket_id"]
+    t = t.select(*cols, "agent", "team", "channel").order_by(
+        [t.answered_at.desc(), t.response_id.desc()]
+    )
+    if limit is not None:
+        t = t.limit(limit)
+    return ws.backend.execute(t)
+
+
 def facts_frame(ws: Workspace) -> pd.DataFrame:
     """One row per ticket with every per-ticket fact."""
     f = Facts(ws)

@@ -145,6 +145,10 @@ def all_of(t: ir.Table, conds: tuple[Condition, ...]) -> ir.BooleanValue:
 # request handling shared by every aggregation
 
 
+#: filter-only pseudo column: `tag=vip` keeps rows whose `;`-separated `tags` hold the tag vip
+TAG_FILTER = "tag"
+
+
 def allowed_dimensions(facts: Facts, metric: Metric) -> list[str]:
     dims = list(metric.dimensions)
     if metric.ticket_dimensions:
@@ -152,10 +156,33 @@ def allowed_dimensions(facts: Facts, metric: Metric) -> list[str]:
     return dims
 
 
+def _allowed_filters(facts: Facts, metric: Metric) -> list[str]:
+    dims = allowed_dimensions(facts, metric)
+    return [*dims, TAG_FILTER] if "tags" in dims else dims
+
+
+def has_tag(tags: ir.StringValue, values: tuple[str, ...]) -> ir.BooleanValue:
+    """True where the `;`-separated tag list holds any of `values` (spaces around tags are
+    ignored; a missing tag list holds none)."""
+    padded = ibis.literal(";").concat(tags.replace(" ", "")).concat(";")
+    out: ir.BooleanValue = ibis.literal(False)
+    for v in values:
+        out = out | padded.contains(f";{v.strip()};")
+    return out.fill_null(False)
+
+
+def matches(t: ir.Table, col: str, values: tuple[str, ...]) -> ir.BooleanValue:
+    """The filter `col` = any of `values` (as text); `tag` matches one tag inside `tags`."""
+    if col == TAG_FILTER and col not in t.columns:
+        return has_tag(t.tags.cast("string"), values)
+    return t[col].cast("string").isin(list(values))
+
+
 def _check_dimensions(facts: Facts, metric: Metric, req: MetricRequest) -> None:
     allowed = allowed_dimensions(facts, metric)
+    filterable = _allowed_filters(facts, metric)
     for d in (*req.by, *req.filters):
-        if d not in allowed:
+        if d not in (filterable if d in req.filters and d not in req.by else allowed):
             shown = ", ".join(allowed[:40]) or "none (time grain only)"
             raise QueryError(
                 f"{metric.name} cannot be grouped or filtered by {d!r}; allowed: {shown}"
@@ -178,7 +205,7 @@ def prepare(facts: Facts, t: ir.Table, req: MetricRequest) -> ir.Table:
     for col, values in req.filters.items():
         if col in ("weekday", "hour"):
             continue
-        t = t.filter(t[col].cast("string").isin(list(values)))
+        t = t.filter(matches(t, col, values))
     needs_local = req.grain is not None or any(
         d in ("weekday", "hour") for d in (*req.by, *req.filters)
     )
@@ -325,7 +352,7 @@ def _snapshot(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
     j = j.mutate(agent=j.assignee_id)
     j = with_team(j, facts)
     for col, values in req.filters.items():
-        j = j.filter(j[col].cast("string").isin(list(values)))
+        j = j.filter(matches(j, col, values))
     keys = group_keys(req)
     g = j.group_by(keys) if keys else j
     if metric.measure:

@@ -1,0 +1,932 @@
+"""The dashboard: server-rendered pages over the query layer (overview cards, trends,
+breakdowns, the volume heatmap, surveys, explanations) with the sign-in page.
+
+Every number comes from `deskmetrics.query.compute` / `explain` with the page's scope (date
+range and filters); this module formats and arranges, it computes no metric. Every table can
+be downloaded as CSV: the page's URL with `csv=<table name>` returns that table's raw values.
+Pages need a signed-in user (or a bearer token); without one they redirect to /login."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pandas as pd
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse
+
+from deskmetrics import accounts
+from deskmetrics.api.deps import MaybePrincipal, Service, ServiceDep, end_session, start_session
+from deskmetrics.engine import Workspace
+from deskmetrics.engine.surveys import followups
+from deskmetrics.errors import DeskmetricsError
+from deskmetrics.metrics import Direction, Metric, get_metric
+from deskmetrics.query import compute, explain, facts_page, survey_answers_in_scope
+from deskmetrics.web import STATIC, render
+
+router = APIRouter(include_in_schema=False)
+
+#: filters every panel obeys: URL parameter → the query layer's filter column
+FILTERS: dict[str, str] = {
+    "channel": "Channel",
+    "team": "Team",
+    "agent": "Agent",
+    "priority": "Priority",
+    "tag": "Tag",
+}
+OVERVIEW = [
+    "volume",
+    "first_response_time",
+    "first_response_time_business",
+    "full_resolution_time",
+    "fcr_rate",
+    "reopen_rate",
+    "resolution_rate",
+    "backlog",
+    "csat",
+    "nps",
+    "ces",
+    "average_handle_time",
+]
+TRENDS = ["volume", "first_response_time", "full_resolution_time", "fcr_rate", "csat", "backlog"]
+BREAKDOWN_DIMS = {"channel": "Channel", "team": "Team", "agent": "Agent", "priority": "Priority"}
+BREAKDOWN = ["volume", "first_response_time", "full_resolution_time", "fcr_rate", "reopen_rate"]
+HEATMAP_METRICS = ["volume", "first_response_time", "csat"]
+SURVEY_CARDS = ["csat", "nps", "ces", "survey_response_rate"]
+WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+GRAINS = ["day", "week", "month"]
+DEFAULT_DAYS = 14
+PRESETS = [("7d", 7), ("14d", 14), ("28d", 28), ("90d", 90)]
+STATIC_FILES = {"app.css": "text/css", "dashboard.js": "text/javascript"}
+OPTIONS_TTL = 60.0
+
+
+# ---------------------------------------------------------------------------------------------
+# scope: the date range and filters of a page, read from and written to the URL
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What every panel of a page shows: tickets in [start, end] (local dates, both included)
+    matching the filters (several values of one filter: any of them)."""
+
+    start: date
+    end: date
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    first: date | None = None  # first and last day with tickets (for the presets)
+    last: date | None = None
+
+    def params(self) -> list[tuple[str, str]]:
+        out = [("from", self.start.isoformat()), ("to", self.end.isoformat())]
+        for k in [*FILTERS, *(k for k in self.filters if k not in FILTERS)]:
+            out += [(k, v) for v in self.filters.get(k, ())]
+        return out
+
+    def query(self, **extra: str | int | None) -> str:
+        """The URL query of this scope plus `extra` parameters."""
+        items = self.params() + [(k, str(v)) for k, v in extra.items() if v not in (None, "")]
+        return urlencode(items)
+
+    def narrowed(self, **values: str) -> Scope:
+        """This scope with one filter value per named column (a drill into a group)."""
+        f = dict(self.filters)
+        for k, v in values.items():
+            f[k] = (str(v),)
+        return replace(self, filters=f)
+
+    def between(self, start: date, end: date) -> Scope:
+        return replace(self, start=start, end=end)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def query_kwargs(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "filters": dict(self.filters)}
+
+    def preset(self, days: int) -> Scope | None:
+        if self.last is None:
+            return None
+        return replace(self, start=self.last - timedelta(days=days - 1), end=self.last)
+
+    def everything(self) -> Scope | None:
+        if self.first is None or self.last is None:
+            return None
+        return replace(self, start=self.first, end=self.last)
+
+
+def _parse_date(value: str | None, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise HTTPException(400, f"{name}={value!r} is not a date (use YYYY-MM-DD)") from exc
+
+
+_CACHE: dict[tuple[int, str], tuple[float, Any]] = {}
+
+
+def _cached(svc: Service, key: str, make: Callable[[], Any]) -> Any:
+    """Filter options and the data's date span, kept for a minute (they change slowly)."""
+    now = time.monotonic()
+    hit = _CACHE.get((id(svc), key))
+    if hit is not None and now - hit[0] < OPTIONS_TTL:
+        return hit[1]
+    value = make()
+    _CACHE[(id(svc), key)] = (now, value)
+    return value
+
+
+def data_span(svc: Service, ws: Workspace) -> tuple[date, date] | None:
+    """First and last local day with a ticket (volume by day)."""
+
+    def make() -> tuple[date, date] | None:
+        df = compute(ws, "volume", grain="day")
+        days = df[df["value"] > 0]
+        if days.empty:
+            return None
+        return (
+            pd.Timestamp(days["period"].min()).date(),
+            pd.Timestamp(days["period"].max()).date(),
+        )
+
+    span: tuple[date, date] | None = _cached(svc, "span", make)
+    return span
+
+
+def filter_options(svc: Service, ws: Workspace) -> dict[str, list[str]]:
+    """The values each filter offers: the channels, teams, agents, priorities and tags seen."""
+
+    def make() -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for dim in ("channel", "team", "agent", "priority"):
+            df = compute(ws, "volume", by=[dim])
+            out[dim] = sorted(str(v) for v in df[dim].dropna().unique() if str(v))
+        df = compute(ws, "volume", by=["tags"])
+        tags = {t.strip() for v in df["tags"].dropna() for t in str(v).split(";") if t.strip()}
+        out["tag"] = sorted(tags)
+        return out
+
+    options: dict[str, list[str]] = _cached(svc, "options", make)
+    return options
+
+
+def read_scope(request: Request, svc: Service, ws: Workspace) -> Scope:
+    """The page's scope from its URL; without dates, the last 14 days with data."""
+    q = request.query_params
+    span = data_span(svc, ws)
+    last = span[1] if span else date.today()
+    end = _parse_date(q.get("to"), "to") or last
+    start = _parse_date(q.get("from"), "from") or end - timedelta(days=DEFAULT_DAYS - 1)
+    if end < start:
+        raise HTTPException(400, f"the range ends ({end}) before it starts ({start})")
+    filters = {k: tuple(v for v in q.getlist(k) if v) for k in FILTERS}
+    filters = {k: v for k, v in filters.items() if v}
+    return Scope(start, end, filters, span[0] if span else None, span[1] if span else None)
+
+
+# ---------------------------------------------------------------------------------------------
+# tables: what a page shows and what its CSV holds
+
+
+@dataclass
+class Column:
+    key: str
+    label: str
+    unit: str = "text"  # text, count, percent, minutes, score, date
+    group: str = ""
+
+
+@dataclass
+class Table:
+    """A table on a page: columns, rows of raw values, optional links per cell."""
+
+    name: str
+    title: str
+    columns: list[Column]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    links: list[dict[str, str]] = field(default_factory=list)
+    note: str = ""
+
+    def csv(self) -> str:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow([c.key for c in self.columns])
+        for r in self.rows:
+            w.writerow([_csv_value(r.get(c.key)) for c in self.columns])
+        return buf.getvalue()
+
+    def groups(self) -> list[tuple[str, int]]:
+        """Header groups (label, column span) for a two-row header."""
+        out: list[tuple[str, int]] = []
+        for c in self.columns:
+            if out and out[-1][0] == c.group:
+                out[-1] = (c.group, out[-1][1] + 1)
+            else:
+                out.append((c.group, 1))
+        return out
+
+
+def _csv_value(v: Any) -> str:
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return ""
+    if isinstance(v, pd.Timestamp | datetime):
+        return pd.Timestamp(v).isoformat()
+    return str(v)
+
+
+def _clean(v: Any) -> Any:
+    """A result cell as a plain Python value (None for missing)."""
+    if v is None:
+        return None
+    try:
+        if pd.isna(v):
+            return None
+    except (TypeError, ValueError):
+        return v
+    if hasattr(v, "item"):
+        return v.item()
+    return v
+
+
+def _csv_response(table: Table, page: str) -> Response:
+    return Response(
+        table.csv(),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="deskmetrics-{page}-{table.name}.csv"'
+        },
+    )
+
+
+def _wants_csv(request: Request, tables: Sequence[Table], page: str) -> Response | None:
+    name = request.query_params.get("csv")
+    if not name:
+        return None
+    for t in tables:
+        if t.name == name:
+            return _csv_response(t, page)
+    raise HTTPException(404, f"no table {name!r} on this page")
+
+
+# ---------------------------------------------------------------------------------------------
+# computing with the query layer
+
+
+def compute_each(
+    ws: Workspace, metrics: Sequence[str], **kw: Any
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """compute(metrics, **kw); a metric that cannot take the request (e.g. a filter it has no
+    column for) is left out with the reason instead of failing the whole page."""
+    try:
+        return compute(ws, list(metrics), **kw), {}
+    except DeskmetricsError:
+        pass
+    frames, errors = [], {}
+    for m in metrics:
+        try:
+            frames.append(compute(ws, m, **kw))
+        except DeskmetricsError as exc:
+            errors[m] = str(exc)
+    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["metric"])
+    return df, errors
+
+
+def explain_link(metric: str, scope: Scope) -> str:
+    return "/dashboard/explain?" + scope.query(metric=metric)
+
+
+@dataclass
+class Card:
+    """One headline number with everything a support lead reads beside it."""
+
+    metric: Metric
+    row: dict[str, Any] | None
+    link: str
+    error: str = ""
+
+    @property
+    def unit(self) -> str:
+        return self.metric.unit.value
+
+    def get(self, key: str) -> Any:
+        return None if self.row is None else _clean(self.row.get(key))
+
+    @property
+    def trend(self) -> str:
+        """better / worse / noise / neutral: the change's colour."""
+        change = self.get("change")
+        if change is None or change == 0:
+            return "neutral"
+        if self.get("significant") is not True:
+            return "noise"
+        d = self.metric.direction
+        if d is Direction.NEUTRAL:
+            return "neutral"
+        up_good = d is Direction.HIGHER_IS_BETTER
+        return "better" if (change > 0) == up_good else "worse"
+
+
+def cards(ws: Workspace, names: Sequence[str], scope: Scope) -> list[Card]:
+    df, errors = compute_each(ws, names, compare="previous", **scope.query_kwargs())
+    out = []
+    for name in names:
+        rows = df[df["metric"] == name] if len(df) else df
+        row = {str(k): v for k, v in rows.iloc[0].items()} if len(rows) else None
+        out.append(Card(get_metric(name), row, explain_link(name, scope), errors.get(name, "")))
+    return out
+
+
+def _page_ctx(request: Request, svc: Service, ws: Workspace, scope: Scope) -> dict[str, Any]:
+    presets = []
+    for label, days in PRESETS:
+        p = scope.preset(days)
+        if p is not None:
+            presets.append((label, p.query(), p.start == scope.start and p.end == scope.end))
+    every = scope.everything()
+    if every is not None:
+        presets.append(
+            ("All", every.query(), every.start == scope.start and every.end == scope.end)
+        )
+    keep = {
+        k: v for k, v in request.query_params.items() if k not in (*FILTERS, "from", "to", "csv")
+    }
+    return {
+        "scope": scope,
+        "query": scope.query(),
+        "options": filter_options(svc, ws),
+        "filter_labels": FILTERS,
+        "presets": presets,
+        "keep": keep,
+        "path": request.url.path,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# sign-in
+
+
+def _login_redirect(request: Request) -> RedirectResponse:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site (no scheme, no host, no `//`) is followed after sign-in."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/dashboard"
+    return target
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str | None = None) -> Response:
+    return render(request, "dashboard/login.html", bare=True, next=_safe_next(next), error="")
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    svc: ServiceDep,
+    name: str = Form(""),
+    password: str = Form(""),
+    next: str = Form("/dashboard"),
+) -> Response:
+    with svc.using() as ws:
+        who = accounts.authenticate(ws, name.strip(), password) if name.strip() else None
+    if who is None:
+        return render(
+            request,
+            "dashboard/login.html",
+            status_code=401,
+            bare=True,
+            next=_safe_next(next),
+            error="Unknown name or wrong password.",
+            name=name,
+        )
+    start_session(request, who, svc.settings.web.session_hours)
+    return RedirectResponse(_safe_next(next), status_code=303)
+
+
+@router.post("/logout")
+def logout(request: Request) -> RedirectResponse:
+    end_session(request)
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.get("/")
+def home() -> RedirectResponse:
+    return RedirectResponse("/dashboard", status_code=303)
+
+
+@router.get("/dashboard/static/{name}")
+def static(name: str) -> Response:
+    """The dashboard's CSS and scripts; Plotly's bundle from the installed plotly package."""
+    if name == "plotly.min.js":
+        import plotly
+
+        path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+        return FileResponse(
+            path, media_type="text/javascript", headers={"Cache-Control": "max-age=86400"}
+        )
+    if name not in STATIC_FILES:
+        raise HTTPException(404, f"no static file {name!r}")
+    return FileResponse(
+        STATIC / name, media_type=STATIC_FILES[name], headers={"Cache-Control": "max-age=300"}
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# pages
+
+
+@dataclass
+class PageContext:
+    """Common page state after the sign-in check."""
+
+    svc: Service
+    ws: Workspace
+    scope: Scope
+    ctx: dict[str, Any]
+
+
+def _page(request: Request, svc: Service, ws: Workspace, active: str) -> PageContext:
+    scope = read_scope(request, svc, ws)
+    ctx = _page_ctx(request, svc, ws, scope)
+    ctx["active"] = active
+    return PageContext(svc, ws, scope, ctx)
+
+
+def _finish(
+    request: Request, page: str, template: str, tables: list[Table], **ctx: Any
+) -> Response:
+    found = _wants_csv(request, tables, page)
+    if found is not None:
+        return found
+    return render(request, template, tables={t.name: t for t in tables}, **ctx)
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def overview(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response:
+    if who is None:
+        return _login_redirect(request)
+    with svc.using() as ws:
+        p = _page(request, svc, ws, "overview")
+        cs = cards(ws, OVERVIEW, p.scope)
+    table = Table(
+        "headline",
+        "Headline numbers",
+        [
+            Column("metric", "Metric"),
+            Column("value", "Value", "value"),
+            Column("unit", "Unit"),
+            Column("n", "n", "count"),
+            Column("p50", "Median", "value"),
+            Column("p90", "p90", "value"),
+            Column("ci_low", "CI low", "value"),
+            Column("ci_high", "CI high", "value"),
+            Column("previous", "Previous", "value"),
+            Column("change", "Change", "value"),
+            Column("p_value", "p-value", "score"),
+            Column("target", "Target", "value"),
+            Column("benchmark", "Benchmark", "value"),
+        ],
+    )
+    for c in cs:
+        row = {k: c.get(k) for k in (col.key for col in table.columns)}
+        row["metric"], row["unit"] = c.metric.name, c.unit
+        table.rows.append(row)
+    return _finish(request, "overview", "dashboard/overview.html", [table], cards=cs, **p.ctx)
+
+
+def _grain(request: Request, scope: Scope) -> str:
+    g = request.query_params.get("grain") or ("day" if scope.days <= 31 else "week")
+    if g not in GRAINS:
+        raise HTTPException(400, f"grain={g!r}: use one of {', '.join(GRAINS)}")
+    return g
+
+
+def _period_range(start: pd.Timestamp, grain: str) -> tuple[date, date]:
+    d = start.date()
+    if grain == "day":
+        return d, d
+    if grain == "week":
+        return d, d + timedelta(days=6)
+    nxt = (d.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return d, nxt - timedelta(days=1)
+
+
+def _series_table(
+    name: str, metric: Metric, df: pd.DataFrame, scope: Scope, grain: str
+) -> tuple[Table, dict[str, Any]]:
+    """A metric over time: its table (period, value, n, median, p90 or interval) and chart."""
+    unit = metric.unit.value
+    cols = [Column("period", "Period", "date"), Column("value", metric.title, unit)]
+    cols.append(Column("n", "n", "count"))
+    has_q = df["p50"].notna().any() if len(df) else False
+    has_ci = df["ci_low"].notna().any() if len(df) else False
+    if has_q:
+        cols += [Column("p50", "Median", unit), Column("p90", "p90", unit)]
+    if has_ci:
+        cols += [Column("ci_low", "95% low", unit), Column("ci_high", "95% high", unit)]
+    t = Table(name, metric.title, cols)
+    chart: dict[str, Any] = {
+        "id": name,
+        "title": metric.title,
+        "unit": unit,
+        "x": [],
+        "y": [],
+        "n": [],
+        "p50": [],
+        "p90": [],
+        "lo": [],
+        "hi": [],
+        "links": [],
+    }
+    for _, r in df.iterrows():
+        period = pd.Timestamp(r["period"])
+        row = {c.key: _clean(r.get(c.key)) for c in cols}
+        row["period"] = period.date().isoformat()
+        t.rows.append(row)
+        a, b = _period_range(period, grain)
+        link = explain_link(metric.name, scope.between(a, b))
+        t.links.append({"value": link})
+        chart["x"].append(row["period"])
+        for key, src in (("y", "value"), ("n", "n"), ("p50", "p50"), ("p90", "p90")):
+            chart[key].append(_clean(r.get(src)))
+        chart["lo"].append(_clean(r.get("ci_low")))
+        chart["hi"].append(_clean(r.get("ci_high")))
+        chart["links"].append(link)
+    return t, chart
+
+
+@router.get("/dashboard/trends", response_class=HTMLResponse)
+def trends(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response:
+    if who is None:
+        return _login_redirect(request)
+    with svc.using() as ws:
+        p = _page(request, svc, ws, "trends")
+        grain = _grain(request, p.scope)
+        df, errors = compute_each(ws, TRENDS, grain=grain, **p.scope.query_kwargs())
+    tables, charts = [], []
+    for name in TRENDS:
+        m = get_metric(name)
+        part = df[df["metric"] == name] if len(df) else df
+        t, chart = _series_table(name, m, part, p.scope, grain)
+        t.note = errors.get(name, "")
+        tables.append(t)
+        charts.append(chart)
+    return _finish(
+        request,
+        "trends",
+        "dashboard/trends.html",
+        tables,
+        charts=charts,
+        charts_json=json.dumps(charts),
+        grain=grain,
+        grains=GRAINS,
+        **p.ctx,
+    )
+
+
+def breakdown_table(ws: Workspace, dim: str, scope: Scope) -> Table:
+    df, errors = compute_each(ws, [*BREAKDOWN, "csat"], by=[dim], **scope.query_kwargs())
+    cols = [
+        Column(dim, BREAKDOWN_DIMS[dim]),
+        Column("volume", "Tickets", "count", ""),
+        Column("first_response_time", "Mean", "minutes", "First response"),
+        Column("first_response_time_p50", "Median", "minutes", "First response"),
+        Column("first_response_time_p90", "p90", "minutes", "First response"),
+        Column("full_resolution_time", "Mean", "minutes", "Full resolution"),
+        Column("full_resolution_time_p50", "Median", "minutes", "Full resolution"),
+        Column("full_resolution_time_p90", "p90", "minutes", "Full resolution"),
+        Column("fcr_rate", "FCR", "percent", "Rates"),
+        Column("reopen_rate", "Reopen", "percent", "Rates"),
+        Column("csat", "CSAT", "percent", "Surveys"),
+        Column("csat_n", "Answers", "count", "Surveys"),
+    ]
+    groups: dict[str, dict[str, Any]] = {}
+    for _, r in df.iterrows():
+        key = _clean(r.get(dim))
+        label = "(none)" if key is None else str(key)
+        row = groups.setdefault(label, {dim: label})
+        m = str(r["metric"])
+        row[m] = _clean(r["value"])
+        if m in ("first_response_time", "full_resolution_time"):
+            row[f"{m}_p50"], row[f"{m}_p90"] = _clean(r["p50"]), _clean(r["p90"])
+        if m == "csat":
+            row["csat_n"] = _clean(r["n"])
+    t = Table(f"by_{dim}", f"By {BREAKDOWN_DIMS[dim].lower()}", cols)
+    t.note = " ".join(errors.values())
+    order = sorted(groups.values(), key=lambda r: -(r.get("volume") or 0))
+    for row in order:
+        t.rows.append(row)
+        value = row[dim]
+        narrowed = scope if value == "(none)" else scope.narrowed(**{dim: value})
+        links = {}
+        for c in cols[1:]:
+            metric = c.key.removesuffix("_p50").removesuffix("_p90").removesuffix("_n")
+            links[c.key] = explain_link(metric, narrowed)
+        t.links.append(links)
+    return t
+
+
+@router.get("/dashboard/breakdowns", response_class=HTMLResponse)
+def breakdowns(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response:
+    if who is None:
+        return _login_redirect(request)
+    dim = request.query_params.get("dim", "channel")
+    if dim not in BREAKDOWN_DIMS:
+        raise HTTPException(400, f"dim={dim!r}: use one of {', '.join(BREAKDOWN_DIMS)}")
+    with svc.using() as ws:
+        p = _page(request, svc, ws, "breakdowns")
+        table = breakdown_table(ws, dim, p.scope)
+    return _finish(
+        request,
+        "breakdowns",
+        "dashboard/breakdowns.html",
+        [table],
+        table=table,
+        dim=dim,
+        dims=BREAKDOWN_DIMS,
+        **p.ctx,
+    )
+
+
+def _heat_colour(value: float | None, lo: float, hi: float) -> tuple[str, str]:
+    """Background and text colour of a heatmap cell: white → the accent blue."""
+    if value is None:
+        return "#f3f4f6", "#8a94a3"
+    share = 0.0 if hi <= lo else (value - lo) / (hi - lo)
+    r0, g0, b0, r1, g1, b1 = 239, 243, 255, 47, 91, 234
+    r, g, b = (round(a + (c - a) * share) for a, c in ((r0, r1), (g0, g1), (b0, b1)))
+    return f"rgb({r},{g},{b})", ("#fff" if share > 0.55 else "#1d2330")
+
+
+@router.get("/dashboard/heatmap", response_class=HTMLResponse)
+def heatmap(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response:
+    if who is None:
+        return _login_redirect(request)
+    name = request.query_params.get("metric", "volume")
+    if name not in HEATMAP_METRICS:
+        raise HTTPException(400, f"metric={name!r}: use one of {', '.join(HEATMAP_METRICS)}")
+    m = get_metric(name)
+    with svc.using() as ws:
+        p = _page(request, svc, ws, "heatmap")
+        df, errors = compute_each(ws, [name], by=["weekday", "hour"], **p.scope.query_kwargs())
+    unit = m.unit.value
+    table = Table(
+        "heatmap",
+        f"{m.title} by weekday and hour",
+        [
+            Column("weekday", "Weekday", "count"),
+            Column("day", "Day"),
+            Column("hour", "Hour", "count"),
+            Column("value", m.title, unit),
+            Column("n", "n", "count"),
+        ],
+        note=" ".join(errors.values()),
+    )
+    cells: dict[tuple[int, int], dict[str, Any]] = {}
+    for _, r in df.iterrows():
+        wd, hr = int(r["weekday"]), int(r["hour"])
+        row = {
+            "weekday": wd,
+            "day": WEEKDAYS[wd - 1],
+            "hour": hr,
+            "value": _clean(r["value"]),
+            "n": _clean(r["n"]),
+        }
+        cells[(wd, hr)] = row
+        table.rows.append(row)
+    values = [c["value"] for c in cells.values() if c["value"] is not None]
+    lo, hi = (min(values), max(values)) if values else (0.0, 0.0)
+    grid = []
+    for wd in range(1, 8):
+        line = []
+        for hr in range(24):
+            cell = cells.get((wd, hr))
+            v = None if cell is None else cell["value"]
+            if cell is None and name == "volume":
+                v = 0.0
+            bg, ink = _heat_colour(v, lo, hi)
+            line.append(
+                {
+                    "value": v,
+                    "n": 0 if cell is None else cell["n"],
+                    "bg": bg,
+                    "ink": ink,
+                    "link": explain_link(name, p.scope.narrowed(weekday=str(wd), hour=str(hr))),
+                }
+            )
+        grid.append((WEEKDAYS[wd - 1], line))
+    return _finish(
+        request,
+        "heatmap",
+        "dashboard/heatmap.html",
+        [table],
+        table=table,
+        grid=grid,
+        metric=m,
+        unit=unit,
+        choices=[(c, get_metric(c).title) for c in HEATMAP_METRICS],
+        lo=lo,
+        hi=hi,
+        **p.ctx,
+    )
+
+
+@router.get("/dashboard/surveys", response_class=HTMLResponse)
+def surveys(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response:
+    if who is None:
+        return _login_redirect(request)
+    with svc.using() as ws:
+        p = _page(request, svc, ws, "surveys")
+        grain = _grain(request, p.scope)
+        cs = cards(ws, SURVEY_CARDS, p.scope)
+        csat_df, csat_err = compute_each(ws, ["csat"], grain=grain, **p.scope.query_kwargs())
+        kw = p.scope.query_kwargs()
+        nps_answers = survey_answers_in_scope(ws, ["nps"], **kw)
+        comments = survey_answers_in_scope(ws, with_comment=True, limit=25, **kw)
+        unhappy_scope = set(survey_answers_in_scope(ws, ["csat", "nps"], **kw)["response_id"])
+        queue = followups(ws)
+    queue = queue[queue["response_id"].isin(unhappy_scope)]
+
+    # NPS distribution: answers per score 0-10 (a count of answers, the NPS itself is above)
+    scores = pd.to_numeric(nps_answers["score"], errors="coerce").dropna().astype(int)
+    counts = scores.value_counts()
+    total = int(counts.sum())
+    nps_table = Table(
+        "nps_distribution",
+        "NPS answers by score",
+        [
+            Column("score", "Score", "count"),
+            Column("group", "Group"),
+            Column("answers", "Answers", "count"),
+            Column("share", "Share", "percent"),
+        ],
+    )
+    for s in range(11):
+        n = int(counts.get(s, 0))
+        group = "promoter" if s >= 9 else ("passive" if s >= 7 else "detractor")
+        nps_table.rows.append(
+            {
+                "score": s,
+                "group": group,
+                "answers": n,
+                "share": 100.0 * n / total if total else None,
+            }
+        )
+    csat_table, csat_chart = _series_table(
+        "csat_trend", get_metric("csat"), csat_df, p.scope, grain
+    )
+    csat_table.note = " ".join(csat_err.values())
+    comment_table = Table(
+        "comments",
+        "Recent comments",
+        [
+            Column("answered_at", "Answered", "date"),
+            Column("kind", "Survey"),
+            Column("score", "Score"),
+            Column("comment", "Comment"),
+            Column("ticket_id", "Ticket"),
+            Column("agent", "Agent"),
+            Column("channel", "Channel"),
+        ],
+    )
+    for _, r in comments.iterrows():
+        comment_table.rows.append({c.key: _clean(r.get(c.key)) for c in comment_table.columns})
+    queue_table = Table(
+        "followups",
+        "Follow-up queue",
+        [
+            Column("answered_at", "Answered", "date"),
+            Column("age_days", "Age (days)", "score"),
+            Column("kind", "Survey"),
+            Column("score", "Score"),
+            Column("comment", "Comment"),
+            Column("customer_id", "Customer"),
+            Column("ticket_id", "Ticket"),
+            Column("agent_id", "Agent"),
+            Column("response_id", "Answer"),
+        ],
+        note="Detractors (NPS 0-6) and dissatisfied CSAT answers not yet marked done, oldest "
+        "first (`deskmetrics followups done ID` closes one).",
+    )
+    for _, r in queue.iterrows():
+        queue_table.rows.append({c.key: _clean(r.get(c.key)) for c in queue_table.columns})
+    nps_chart = {
+        "x": [r["score"] for r in nps_table.rows],
+        "y": [r["answers"] for r in nps_table.rows],
+        "group": [r["group"] for r in nps_table.rows],
+    }
+    return _finish(
+        request,
+        "surveys",
+        "dashboard/surveys.html",
+        [nps_table, csat_table, comment_table, queue_table],
+        cards=cs,
+        charts_json=json.dumps({"nps": nps_chart, "csat": csat_chart}),
+        grain=grain,
+        grains=GRAINS,
+        **p.ctx,
+    )
+
+
+@router.get("/dashboard/explain", response_class=HTMLResponse)
+def explanation(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response:
+    if who is None:
+        return _login_redirect(request)
+    name = request.query_params.get("metric", "")
+    try:
+        metric = get_metric(name)
+    except DeskmetricsError as exc:
+        raise HTTPException(404, str(exc)) from exc
+    try:
+        offset = max(0, int(request.query_params.get("offset", "0")))
+    except ValueError as exc:
+        raise HTTPException(400, "offset must be a whole number") from exc
+    limit = 50
+    extra = {
+        k: (request.query_params[k],) for k in ("weekday", "hour") if k in request.query_params
+    }
+    with svc.using() as ws:
+        p = _page(request, svc, ws, "")
+        scope = replace(p.scope, filters={**p.scope.filters, **extra})
+        error = ""
+        try:
+            df = compute(ws, name, **scope.query_kwargs())
+            _, ex = explain(ws, name, limit=limit, offset=offset, **scope.query_kwargs())
+        except DeskmetricsError as exc:
+            error, df, ex = str(exc), pd.DataFrame(), None
+        tickets = pd.DataFrame()
+        if ex is not None and ex.ids:
+            tickets, _ = facts_page(ws, ex.ids, limit=limit)
+    row = df.iloc[0].to_dict() if len(df) else None
+    measure = metric.measure
+    cols = [
+        Column("ticket_id", "Ticket"),
+        Column("created_at", "Created", "date"),
+        Column("channel", "Channel"),
+        Column("priority", "Priority"),
+        Column("group", "Group"),
+        Column("assignee_id", "Agent"),
+        Column("subject", "Subject"),
+    ]
+    if measure and measure in tickets.columns:
+        cols.append(Column(measure, measure.replace("_", " ").capitalize(), metric.unit.value))
+    ticket_table = Table(
+        "tickets",
+        "Tickets counted",
+        [c for c in cols if c.key in tickets.columns or not len(tickets)],
+    )
+    for _, r in tickets.iterrows():
+        ticket_table.rows.append({c.key: _clean(r.get(c.key)) for c in ticket_table.columns})
+    left = Table(
+        "left_out",
+        "Left out",
+        [
+            Column("reason", "Reason"),
+            Column("rows", "Rows", "count"),
+            Column("examples", "Examples"),
+        ],
+    )
+    if ex is not None:
+        for reason, n in ex.left_out:
+            left.rows.append(
+                {"reason": reason, "rows": n, "examples": " ".join(ex.left_out_ids.get(reason, []))}
+            )
+    extra_q = {k: v[0] for k, v in extra.items()}
+    page_query = p.scope.query(metric=name, **extra_q)
+    ctx = dict(p.ctx)
+    ctx["active"] = ""
+    return _finish(
+        request,
+        "explain",
+        "dashboard/explain.html",
+        [ticket_table, left],
+        metric=metric,
+        row=row,
+        ex=ex,
+        error=error,
+        offset=offset,
+        limit=limit,
+        page_base="/dashboard/explain?" + page_query,
+        page_query=page_query,
+        extra=extra_q,
+        ticket_table=ticket_table,
+        left=left,
+        **ctx,
+    )
+
+
+__all__ = ["FILTERS", "Scope", "compute_each", "filter_options", "read_scope", "router"]
