@@ -102,10 +102,11 @@ def _stage_frame(table: Table, frame: pd.DataFrame, extra: Sequence[str]) -> pd.
         if c.kind is Kind.BOOLEAN:
             s = s.astype("boolean")
         elif c.kind is Kind.TEXT:
-            s = s.astype("object").where(s.notna(), None)
+            # Arrow-backed text: DuckDB scans it without touching a Python object per cell
+            s = s.astype("string[pyarrow]")
         out[c.name] = s
     for name in extra:
-        out[name] = frame[name].astype("object").where(frame[name].notna(), None)
+        out[name] = frame[name].astype("string[pyarrow]")
     if table.key is None:
         cells = out[[c.name for c in table.columns]].astype("object")
         content = cells.apply(lambda col: col.map(lambda v: "" if pd.isna(v) else str(v)))
@@ -237,17 +238,20 @@ def _load_table(
     if stage.empty:
         return
     con.register("_stage_raw", stage)
+    key = table.key or ROW_HASH
+    cols = list(table.column_names) + extra + ([ROW_HASH] if table.key is None else [])
+    collist = ", ".join(q(c) for c in cols)
+    # _h: a digest of the row's content, so that comparing copies of an id compares one number
+    # rather than every column (bodies of messages are long)
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _stage AS SELECT {_cast_list(table, extra)}, _row, _file "
-        "FROM _stage_raw"
+        f"CREATE OR REPLACE TEMP TABLE _stage AS SELECT *, hash({collist}) AS _h FROM "
+        f"(SELECT {_cast_list(table, extra)}, _row, _file FROM _stage_raw)"
     )
     con.unregister("_stage_raw")
-    key = table.key or ROW_HASH
     # the same id in two files of one run with different content: reject every version
     dup = con.execute(
         f"SELECT {q(key)}, _file, _row FROM _stage WHERE {q(key)} IN (SELECT {q(key)} FROM "
-        f"(SELECT DISTINCT * EXCLUDE (_row, _file) FROM _stage) GROUP BY {q(key)} "
-        f"HAVING count(*) > 1)"
+        f"_stage GROUP BY {q(key)} HAVING count(DISTINCT _h) > 1)"
     ).fetchall()
     for k, f, r in dup:
         summary.rejects.append(
@@ -266,13 +270,13 @@ def _load_table(
             f"WHERE {q(key)} IN ({', '.join('?' * len(dup))}))",
             [d[0] for d in dup],
         )
-    # identical copies in several files collapse to one
-    cols = list(table.column_names) + extra + ([ROW_HASH] if table.key is None else [])
-    collist = ", ".join(q(c) for c in cols)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _stage AS SELECT {collist}, min(_row) AS _row, "
-        f"min(_file) AS _file FROM _stage GROUP BY ALL"
-    )
+    # identical copies in several files collapse to one (the first met)
+    counts = con.execute(f"SELECT count(*), count(DISTINCT {q(key)}) FROM _stage").fetchone()
+    if counts is not None and counts[0] != counts[1]:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _stage AS SELECT * FROM _stage "
+            f"QUALIFY row_number() OVER (PARTITION BY {q(key)} ORDER BY _file, _row) = 1"
+        )
     for col, parent in table.references:
         pk = TABLES[parent].key
         missing = con.execute(

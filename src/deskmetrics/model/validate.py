@@ -82,6 +82,15 @@ def zone(name: str) -> ZoneInfo:
 
 def _as_text(s: pd.Series) -> pd.Series:
     """Text with surrounding blanks removed; empty cells become null."""
+    if isinstance(s.dtype, pd.StringDtype) or (
+        s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty")
+    ):
+        # all text: strip in one vectorized pass (a Python call per cell is most of an import)
+        st = s.astype("string[pyarrow]").str.strip()
+        st = st.where(st != "")
+        return st.astype("object").where(st.notna(), None)
+    if pd.api.types.is_integer_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
+        return s.astype("string[pyarrow]").astype("object").where(s.notna(), None)
     out = s.astype("object").where(s.notna(), None)
     mask = out.notna()
     if mask.any():
