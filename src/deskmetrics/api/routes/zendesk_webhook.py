@@ -1,0 +1,107 @@
+"""POST /api/webhooks/zendesk: Zendesk ticket event webhooks, stored as canonical rows.
+
+The webhook's signing secret is the one of source `zendesk` in the settings
+(`[web.sources.zendesk] secret_env = "ZENDESK_WEBHOOK_SECRET"`; `?source=NAME` picks another
+source, e.g. a second Zendesk account). Rows go through the same validation and store as every
+other ingest (`deskmetrics.api.ingest.store`): all or nothing, idempotent by id."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, BackgroundTasks, Header, HTTPException, Query, Request, status
+
+from deskmetrics.api import ingest, zendesk_events
+from deskmetrics.api.deps import MaybePrincipal, ServiceDep
+from deskmetrics.api.routes.ingest import RawBody, refuse_viewers, rejected
+from deskmetrics.api.schemas import Ingested, Rejected, WebhookResult
+from deskmetrics.engine.workspace import duckdb_connection
+from deskmetrics.errors import DeskmetricsError
+
+router = APIRouter(tags=["ingest"])
+
+
+def _known(con: Any, ticket_id: str) -> bool:
+    return (
+        con.execute("SELECT 1 FROM tickets WHERE ticket_id = ? LIMIT 1", [ticket_id]).fetchone()
+        is not None
+    )
+
+
+@router.post(
+    "/api/webhooks/zendesk",
+    response_model=WebhookResult,
+    summary="Zendesk ticket event webhook (signed by Zendesk)",
+    responses={
+        401: {"description": "Missing, stale or wrong Zendesk signature"},
+        403: {"description": "A viewer's sign-in or token was sent"},
+        422: {"model": Rejected, "description": "The mapped rows break a rule; nothing stored"},
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+)
+def zendesk_webhook(
+    request: Request,
+    svc: ServiceDep,
+    who: MaybePrincipal,
+    background: BackgroundTasks,
+    body: RawBody,
+    signature: Annotated[str | None, Header(alias=zendesk_events.SIGNATURE_HEADER)] = None,
+    timestamp: Annotated[str | None, Header(alias=zendesk_events.TIMESTAMP_HEADER)] = None,
+    source: Annotated[
+        str, Query(max_length=100, description="The settings' source holding the secret.")
+    ] = "zendesk",
+) -> Any:
+    """Ticket created, comment added (public or private; customer, agent or bot), status,
+    priority and assignment changes become tickets/events rows; other event types are
+    acknowledged and ignored (so that Zendesk does not retry them)."""
+    refuse_viewers(who)
+    secret = ingest.source_secret(svc.settings, source)
+    why = zendesk_events.check_signature(secret, signature, timestamp, body, datetime.now(UTC))
+    if why is not None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, why)
+    try:
+        doc = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"the body is not JSON: {exc}") from exc
+    mapped = zendesk_events.map_delivery(doc)
+    result = WebhookResult(
+        event_type=mapped.event_type, ticket_id=mapped.ticket_id, ignored=mapped.ignored
+    )
+    if mapped.ignored is not None or (not mapped.events and not mapped.ticket_is_new):
+        return result
+    try:
+        with svc.using() as ws:
+            frames: list[tuple[str, list[dict[str, Any]]]] = []
+            assert mapped.ticket_id is not None
+            if mapped.ticket is not None and (
+                mapped.ticket_is_new or not _known(duckdb_connection(ws), mapped.ticket_id)
+            ):
+                frames.append(("tickets", [mapped.ticket]))
+            if mapped.events:
+                frames.append(("events", mapped.events))
+            report = ingest.store(ws, frames, source)
+    except ingest.RowsRejected as exc:
+        return rejected(exc)
+    except DeskmetricsError as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
+    background.add_task(ingest.run_after_ingest, ingest.callbacks(request.app), report)
+    result.stored = [
+        Ingested(
+            source=source,
+            table=table,
+            received=c["received"],
+            inserted=c["inserted"],
+            updated=c["updated"],
+            unchanged=c["unchanged"],
+            import_id=report.import_id,
+        )
+        for table, c in report.tables.items()
+    ]
+    return result

@@ -1,0 +1,245 @@
+"""The Zendesk webhook adapter: signature (base64 HMAC-SHA256 of timestamp + body), and ticket
+event deliveries mapped to canonical rows. Fixtures are written by hand after Zendesk's
+webhook reference ("Ticket events", event version 2022-11-06)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from conftest import UTC_9_TO_5, build_workspace
+from deskmetrics import accounts
+from deskmetrics.api import create_app
+from deskmetrics.api.zendesk_events import map_delivery, zendesk_signature
+
+SECRET = "dGhpcyBpcyBhIHNpZ25pbmcgc2VjcmV0"
+REQUESTER, AGENT = "8447388090494", "8447388090495"
+
+DETAIL = {
+    "actor_id": REQUESTER,
+    "assignee_id": None,
+    "brand_id": "8447346621310",
+    "created_at": "2026-03-02T09:00:00Z",
+    "custom_status": "8447388090499",
+    "description": "The app logs me out",
+    "external_id": None,
+    "form_id": "8646151517822",
+    "group_id": "8447320466430",
+    "id": "5158",
+    "is_public": True,
+    "organization_id": None,
+    "priority": "NORMAL",
+    "requester_id": REQUESTER,
+    "status": "NEW",
+    "subject": "Cannot log in to the mobile app",
+    "submitter_id": REQUESTER,
+    "tags": ["mobile", "login"],
+    "type": "QUESTION",
+    "updated_at": "2026-03-02T09:00:00Z",
+    "via": {"channel": "web_form"},
+}
+
+
+def delivery(kind: str, time: str, event: dict[str, Any], uid: str, **detail: Any) -> Any:
+    return {
+        "account_id": 22129848,
+        "detail": {**DETAIL, **detail},
+        "event": event,
+        "id": uid,
+        "subject": "zen:ticket:5158",
+        "time": time,
+        "type": f"zen:event-type:ticket.{kind}",
+        "zendesk_event_version": "2022-11-06",
+    }
+
+
+CREATED = delivery("created", "2026-03-02T09:00:00.123Z", {}, "01HQ-created")
+
+
+def comment(cid: str, time: str, author: str, staff: bool, public: bool = True) -> Any:
+    return delivery(
+        "comment_added",
+        time,
+        {
+            "comment": {
+                "id": cid,
+                "body": "Thanks, we are looking into it.",
+                "is_public": public,
+                "author": {"id": author, "is_staff": staff, "name": "Sam"},
+            }
+        },
+        f"01HQ-{cid}",
+        actor_id=author,
+        status="OPEN",
+    )
+
+
+@pytest.fixture
+def client() -> TestClient:
+    ws = build_workspace({}, {**UTC_9_TO_5, "web": {"sources": {"zendesk": {"secret": SECRET}}}})
+    c = TestClient(create_app(ws, secret="test-secret"))
+    with c.app.state.service.using() as w:  # type: ignore[attr-defined]
+        c.headers["Authorization"] = f"Bearer {accounts.create_token(w, 'bi', 'viewer')}"
+    return c
+
+
+def send(c: TestClient, doc: Any, secret: str = SECRET, skew: timedelta = timedelta(0)) -> Any:
+    body = json.dumps(doc).encode()
+    ts = (datetime.now(UTC) - skew).strftime("%Y-%m-%dT%H:%M:%SZ")
+    headers = {
+        "Content-Type": "application/json",
+        "X-Zendesk-Webhook-Signature": zendesk_signature(secret, ts, body),
+        "X-Zendesk-Webhook-Signature-Timestamp": ts,
+    }
+    # Zendesk sends no bearer token: the signature alone authenticates it
+    return c.post("/api/webhooks/zendesk", content=body, headers={**headers, "Authorization": ""})
+
+
+def events(c: TestClient) -> list[tuple[Any, ...]]:
+    with c.app.state.service.using() as ws:  # type: ignore[attr-defined]
+        return ws.backend.con.execute(
+            "SELECT event_id, type, author_role, public, status, priority FROM events "
+            'ORDER BY "at", event_id'
+        ).fetchall()
+
+
+def test_signature_is_base64_hmac_of_timestamp_and_body() -> None:
+    # computed independently: python -c "import hmac,hashlib,base64;
+    #   print(base64.b64encode(hmac.new(b'k', b'2026-01-01T00:00:00Z{}', hashlib.sha256).digest()))"
+    import base64
+    import hashlib
+    import hmac
+
+    want = base64.b64encode(
+        hmac.new(b"k", b"2026-01-01T00:00:00Z{}", hashlib.sha256).digest()
+    ).decode()
+    assert zendesk_signature("k", "2026-01-01T00:00:00Z", b"{}") == want
+
+
+def test_a_ticket_conversation_becomes_canonical_rows(client: TestClient) -> None:
+    r = send(client, CREATED)
+    assert r.status_code == 200, r.text
+    assert r.json()["ticket_id"] == "5158"
+    send(client, comment("901", "2026-03-02T09:00:05Z", REQUESTER, staff=False))
+    send(client, comment("902", "2026-03-02T09:20:00Z", AGENT, staff=True, public=False))
+    send(client, comment("903", "2026-03-02T09:45:00Z", AGENT, staff=True))
+    send(
+        client,
+        delivery(
+            "status_changed",
+            "2026-03-02T10:00:00Z",
+            {"current": "SOLVED", "previous": "OPEN"},
+            "01HQ-st",
+        ),
+    )
+    send(
+        client,
+        delivery(
+            "priority_changed",
+            "2026-03-02T09:50:00Z",
+            {"current": "HIGH", "previous": "NORMAL"},
+            "01HQ-pr",
+        ),
+    )
+    assert events(client) == [
+        ("zd-5158-created", "status", None, True, "new", None),
+        ("zd-comment-901", "message", "customer", True, None, None),
+        ("zd-comment-902", "message", "agent", False, None, None),
+        ("zd-comment-903", "message", "agent", True, None, None),
+        ("zd-01HQ-pr", "assignment", None, True, None, "high"),
+        ("zd-01HQ-st", "status", None, True, "solved", None),
+    ]
+    with client.app.state.service.using() as ws:  # type: ignore[attr-defined]
+        t = ws.backend.con.execute(
+            'SELECT channel, priority, created_by, tags, "group" FROM tickets'
+        ).fetchall()
+    # the tickets row keeps the priority the ticket was created with
+    assert t == [("web", "normal", "customer", "mobile;login", "8447320466430")]
+    rows = client.get(
+        "/api/report", params={"metric": ["first_response_time", "full_resolution_time"]}
+    ).json()
+    # the private note at 09:20 is no reply: first public agent reply 09:45 → 45 minutes
+    assert rows[0]["value"] == 45.0
+    # created 09:00, solved 10:00 → 60 minutes
+    assert rows[1]["value"] == 60.0
+
+
+def test_redelivery_changes_nothing(client: TestClient) -> None:
+    send(client, CREATED)
+    first = send(client, comment("903", "2026-03-02T09:45:00Z", AGENT, staff=True))
+    again = send(client, comment("903", "2026-03-02T09:45:00Z", AGENT, staff=True))
+    assert first.json()["stored"][0]["inserted"] == 1
+    assert again.json()["stored"][0]["unchanged"] == 1
+    assert len(events(client)) == 2
+
+
+def test_an_event_for_a_ticket_never_seen_brings_its_ticket(client: TestClient) -> None:
+    r = send(client, comment("903", "2026-03-02T09:45:00Z", AGENT, staff=True))
+    assert r.status_code == 200, r.text
+    assert {s["table"] for s in r.json()["stored"]} == {"tickets", "events"}
+
+
+def test_other_event_types_are_acknowledged_and_ignored(client: TestClient) -> None:
+    doc = delivery("tags_changed", "2026-03-02T09:45:00Z", {"current": ["x"]}, "01HQ-t")
+    r = send(client, doc)
+    assert r.status_code == 200 and "does not change any metric" in r.json()["ignored"]
+    user = {**CREATED, "type": "zen:event-type:user.active_changed"}
+    assert "not a ticket event" in send(client, user).json()["ignored"]
+    assert events(client) == []
+
+
+def test_a_delivery_that_breaks_a_rule_is_422_and_stores_nothing(client: TestClient) -> None:
+    doc = delivery("priority_changed", "2026-03-02T09:50:00Z", {"current": "CRITICAL"}, "01HQ-p2")
+    r = send(client, doc)
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["field"] == "priority"
+    with client.app.state.service.using() as ws:  # type: ignore[attr-defined]
+        assert ws.backend.con.execute("SELECT count(*) FROM tickets").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status"),
+    [({"secret": "not-the-secret"}, 401), ({"skew": timedelta(hours=1)}, 401)],
+)
+def test_forged_or_stale_signatures_are_refused(
+    client: TestClient, kwargs: dict[str, Any], status: int
+) -> None:
+    assert send(client, CREATED, **kwargs).status_code == status
+    assert events(client) == []
+
+
+def test_missing_signature_headers_are_401(client: TestClient) -> None:
+    r = client.post(
+        "/api/webhooks/zendesk", content=json.dumps(CREATED), headers={"Authorization": ""}
+    )
+    assert r.status_code == 401 and "X-Zendesk-Webhook-Signature" in r.json()["detail"]
+
+
+def test_a_viewer_token_cannot_post_webhooks(client: TestClient) -> None:
+    body = json.dumps(CREATED).encode()
+    ts = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    r = client.post(
+        "/api/webhooks/zendesk",
+        content=body,
+        headers={
+            "X-Zendesk-Webhook-Signature": zendesk_signature(SECRET, ts, body),
+            "X-Zendesk-Webhook-Signature-Timestamp": ts,
+        },
+    )
+    assert r.status_code == 403
+
+
+def test_mapping_of_authors() -> None:
+    bot = map_delivery(comment("1", "2026-03-02T09:00:00Z", "-1", staff=True))
+    assert bot.events[0]["author_role"] == "bot"
+    staff_requester = map_delivery(comment("2", "2026-03-02T09:00:00Z", REQUESTER, staff=True))
+    # the requester is the customer even when they are staff themselves
+    assert staff_requester.events[0]["author_role"] == "customer"
+    cc = map_delivery(comment("3", "2026-03-02T09:00:00Z", "777", staff=False))
+    assert cc.events[0]["author_role"] == "customer"
+    by_agent = map_delivery({**CREATED, "detail": {**DETAIL, "submitter_id": AGENT}})
+    assert by_agent.ticket is not None and by_agent.ticket["created_by"] == "agent"
