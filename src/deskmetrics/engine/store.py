@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -127,31 +127,34 @@ def _cast_list(table: Table, extra: Sequence[str]) -> str:
 
 def load(
     con: duckdb.DuckDBPyConnection,
-    frames: Sequence[ValidFrame],
+    frames: Iterable[ValidFrame],
     source: str,
     strict: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> ImportSummary:
-    """Store validated frames in one transaction; see the module docstring."""
+    """Store validated frames in one transaction; see the module docstring. `frames` may be a
+    generator: each frame is staged in the workspace as it arrives and can be freed, so an
+    import holds one chunk in memory, not the whole export."""
     ensure_schema(con)
     now = datetime.now(UTC).replace(tzinfo=None)
     import_id = now.strftime("%Y%m%dT%H%M%S%f")
     summary = ImportSummary(import_id=import_id, source=source)
-    for vf in frames:
-        summary.rejects.extend(vf.rejects)
-        tc = summary.tables.setdefault(vf.table.name, TableCounts())
-        tc.read += vf.rows_read
-    by_table: dict[str, list[ValidFrame]] = {}
-    for vf in frames:
-        by_table.setdefault(vf.table.name, []).append(vf)
+    parts: dict[str, list[tuple[str, list[str]]]] = {}
     try:
         con.execute("BEGIN TRANSACTION")
+        for n, vf in enumerate(frames):
+            summary.rejects.extend(vf.rejects)
+            tc = summary.tables.setdefault(vf.table.name, TableCounts())
+            tc.read += vf.rows_read
+            part = _stage_part(con, vf, n)
+            if part is not None:
+                parts.setdefault(vf.table.name, []).append(part)
         for name, table in TABLES.items():
-            if name not in by_table:
+            if name not in parts:
                 continue
             if progress:
                 progress(name)
-            _load_table(con, table, by_table[name], summary)
+            _load_table(con, table, parts[name], summary)
         for name, tc in summary.tables.items():
             tc.rejected = len({(r.file, r.row) for r in summary.rejects if r.table == name})
         if strict and summary.rejects:
@@ -173,6 +176,28 @@ def load(
         con.execute("ROLLBACK")
         raise
     return summary
+
+
+def _stage_part(
+    con: duckdb.DuckDBPyConnection, vf: ValidFrame, n: int
+) -> tuple[str, list[str]] | None:
+    """Copy one validated frame into a temporary table (typed as the canonical table); the
+    table's name and the extra columns it carries, or None when it has no valid rows."""
+    table = vf.table
+    if vf.frame.empty:
+        return None
+    canonical = set(table.column_names) | {"_row"}
+    extra = [c for c in vf.frame.columns if c not in canonical] if table.keeps_extra else []
+    f = _stage_frame(table, vf.frame, extra)
+    f["_file"] = vf.file
+    name = f"_part_{n}"
+    con.register("_stage_raw", f)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {_cast_list(table, extra)}, _row, _file "
+        "FROM _stage_raw"
+    )
+    con.unregister("_stage_raw")
+    return name, extra
 
 
 def _record(con: duckdb.DuckDBPyConnection, summary: ImportSummary, now: datetime) -> None:
@@ -217,37 +242,33 @@ def _stored_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
 
 
 def _load_table(
-    con: duckdb.DuckDBPyConnection, table: Table, vfs: list[ValidFrame], summary: ImportSummary
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    parts: list[tuple[str, list[str]]],
+    summary: ImportSummary,
 ) -> None:
     tc = summary.tables[table.name]
-    canonical = set(table.column_names) | {"_row"}
     extra: list[str] = []
-    if table.keeps_extra:
-        for vf in vfs:
-            extra += [c for c in vf.frame.columns if c not in canonical and c not in extra]
+    for _, part_extra in parts:
+        extra += [c for c in part_extra if c not in extra]
+    if extra:
         stored = set(_stored_columns(con, table.name))
         for x in extra:
             if x not in stored:
                 con.execute(f"ALTER TABLE {q(table.name)} ADD COLUMN {q(x)} VARCHAR")
-    staged = []
-    for vf in vfs:
-        f = _stage_frame(table, vf.frame, extra)
-        f["_file"] = vf.file
-        staged.append(f)
-    stage = pd.concat(staged, ignore_index=True) if staged else pd.DataFrame()
-    if stage.empty:
-        return
-    con.register("_stage_raw", stage)
     key = table.key or ROW_HASH
     cols = list(table.column_names) + extra + ([ROW_HASH] if table.key is None else [])
     collist = ", ".join(q(c) for c in cols)
+    # parts may carry different extra columns: BY NAME fills the missing ones with nulls
+    union = " UNION ALL BY NAME ".join(f"SELECT * FROM {name}" for name, _ in parts)
     # _h: a digest of the row's content, so that comparing copies of an id compares one number
     # rather than every column (bodies of messages are long)
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _stage AS SELECT *, hash({collist}) AS _h FROM "
-        f"(SELECT {_cast_list(table, extra)}, _row, _file FROM _stage_raw)"
+        f"CREATE OR REPLACE TEMP TABLE _stage AS SELECT {collist}, _row, _file, "
+        f"hash({collist}) AS _h FROM ({union})"
     )
-    con.unregister("_stage_raw")
+    for name, _ in parts:
+        con.execute(f"DROP TABLE {name}")
     # the same id in two files of one run with different content: reject every version
     dup = con.execute(
         f"SELECT {q(key)}, _file, _row FROM _stage WHERE {q(key)} IN (SELECT {q(key)} FROM "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -43,22 +43,26 @@ def import_directory(
     directory = Path(directory)
     if source not in SOURCES:
         raise ConfigError(f"unknown import source {source!r} (use {', '.join(SOURCES)})")
-    frames: list[ValidFrame] = []
     notes: list[str] = []
-    read: list[SourceFrame]
-    headers: list[dict[str, str]]
-    skipped: dict[str, int]
-    if source == "canonical":
-        files, notes = canonical.find_files(directory)
-        total = sum(canonical.count_rows(p) for _, p in files)
-        done = 0
-        for table, path in files:
-            for sf in canonical.read_file(table, path):
-                frames.append(validate(sf, assume_tz))
-                done += len(sf.frame)
-                if progress:
-                    progress(path.name, done, total)
-    else:
+    counted = {"done": 0, "total": 0}
+
+    def validated() -> Iterator[ValidFrame]:
+        """Read and validate chunk by chunk; the store stages each chunk as it comes, so a
+        large export is never held in memory whole."""
+        read: list[SourceFrame]
+        headers: list[dict[str, str]]
+        skipped: dict[str, int]
+        if source == "canonical":
+            files, found_notes = canonical.find_files(directory)
+            notes.extend(found_notes)
+            counted["total"] = sum(canonical.count_rows(p) for _, p in files)
+            for table, path in files:
+                for sf in canonical.read_file(table, path):
+                    counted["done"] += len(sf.frame)
+                    yield validate(sf, assume_tz)
+                    if progress:
+                        progress(path.name, counted["done"], counted["total"])
+            return
         if source == "zendesk":
             from deskmetrics.importers.zendesk import read_zendesk
 
@@ -74,20 +78,24 @@ def import_directory(
 
             st = read_stripe_export(directory, amounts_in)
             read, headers, skipped = st.frames, st.headers, st.skipped
-        total = sum(len(sf.frame) for sf in read)
-        done = 0
+        notes.extend(f"skipped {n} {what}" for what, n in skipped.items() if n)
+        counted["total"] = sum(len(sf.frame) for sf in read)
         for sf, named in zip(read, headers, strict=True):
-            frames.append(validate_in_file_terms(sf, named, assume_tz))
-            done += len(sf.frame)
+            counted["done"] += len(sf.frame)
+            yield validate_in_file_terms(sf, named, assume_tz)
             if progress:
-                progress(sf.file, done, total)
-        notes += [f"skipped {n} {what}" for what, n in skipped.items() if n]
+                progress(sf.file, counted["done"], counted["total"])
+
     summary = load(
         duckdb_connection(ws),
-        frames,
+        validated(),
         source=f"{source}:{directory}",
         strict=strict,
-        progress=(lambda t: progress(f"storing {t}", done, total)) if progress else None,
+        progress=(
+            (lambda t: progress(f"storing {t}", counted["done"], counted["total"]))
+            if progress
+            else None
+        ),
     )
     summary.notes = notes + summary.notes
     return summary
