@@ -521,6 +521,44 @@ def followups_done(
     err.print(f"marked {response_id} as followed up")
 
 
+@app.command("sla")
+def sla(
+    at_risk: Annotated[
+        bool, typer.Option("--at-risk", help="Only targets due within the warning window.")
+    ] = False,
+    breached: Annotated[
+        bool, typer.Option("--breached", help="Only targets already past due.")
+    ] = False,
+    limit: Annotated[int, typer.Option("--limit", help="Show the soonest N only.")] = 50,
+    now: Annotated[
+        datetime | None, typer.Option("--now", help="Measure as of this UTC instant.")
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+) -> None:
+    """Open tickets whose SLA targets are breached or at risk, soonest due first (both unless
+    --at-risk or --breached narrows it). Time left is in the target's time (business or
+    calendar), negative when overdue."""
+    from deskmetrics.sla_query import sla_queue
+
+    both = not at_risk and not breached
+    try:
+        df = sla_queue(
+            _workspace(read_only=True),
+            now=now,
+            at_risk=at_risk or both,
+            breached=breached or both,
+            limit=limit,
+        )
+    except DeskmetricsError as exc:
+        _fail(exc)
+        return
+    cols = [
+        "ticket_id", "sla_target", "status", "due_at", "time_left_minutes", "time", "policy",
+        "priority", "group", "assignee_id", "subject",
+    ]
+    _print(df[cols], fmt, title=f"{len(df)} SLA targets breached or at risk")
+
+
 @app.command("metrics")
 def metrics_(fmt: Annotated[Format, typer.Option("--format")] = Format.table) -> None:
     """The metric registry: every metric with its definition."""
