@@ -850,6 +850,97 @@ def surveys_dispatch(
     console.print(report.summary())
 
 
+alerts_app = typer.Typer(help="Alert rules: evaluate them once (cron-friendly), read the history.")
+app.add_typer(alerts_app, name="alerts")
+
+
+@alerts_app.command("run")
+def alerts_run(
+    deliver: Annotated[
+        bool, typer.Option("--deliver/--no-deliver", help="Also send queued messages now.")
+    ] = True,
+) -> None:
+    """Evaluate every alert rule once, queue what fired or recovered and deliver the outbox
+    (retries due included). Exit code 0; rules that cannot run are listed."""
+    from deskmetrics.alerts import evaluate
+    from deskmetrics.notify.delivery import deliver_due
+
+    try:
+        ws = _workspace()
+        settings = State.settings()
+        report = evaluate(ws, settings)
+        sent = deliver_due(ws, settings) if deliver else None
+    except DeskmetricsError as exc:
+        _fail(exc)
+        return
+    for rule, group in report.fired:
+        console.print(f"[red]fired[/] {rule} {group or ''}")
+    for rule, group in report.recovered:
+        console.print(f"[green]recovered[/] {rule} {group or ''}")
+    for rule, group in report.quiet:
+        console.print(f"[yellow]quiet (cooldown)[/] {rule} {group or ''}")
+    for rule, why in report.errors.items():
+        err.print(f"[yellow]rule {rule} not evaluated:[/] {why}")
+    if sent is not None:
+        console.print(
+            f"{len(report.observations)} groups judged; messages sent {len(sent.sent)}, "
+            f"retrying {len(sent.retrying)}, failed {len(sent.failed)}"
+        )
+
+
+@alerts_app.command("history")
+def alerts_history(
+    limit: Annotated[int, typer.Option("--limit")] = 50,
+    rule: Annotated[str | None, typer.Option("--rule")] = None,
+    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+) -> None:
+    """Alert events, newest first: fired / recovered, the value, whether it was notified and
+    how its delivery went."""
+    from deskmetrics.alerts.store import history
+
+    try:
+        rows = history(_workspace(), limit, rule)
+    except DeskmetricsError as exc:
+        _fail(exc)
+        return
+    if fmt is Format.json:
+        print(json.dumps(rows, default=str))
+        return
+    if not rows:
+        console.print("No alert events yet.")
+        return
+    for r in rows:
+        state = r["delivery"] or ("not notified" if not r["notified"] else "–")
+        console.print(f"{r['at']:%Y-%m-%d %H:%M}  {r['event']:<9}  {state:<12}  {r['message']}")
+
+
+@app.command("send-report")
+def send_report_cmd(
+    to: Annotated[list[str], typer.Option("--email", "--to", help="Recipient (repeatable).")],
+    team: Annotated[str | None, typer.Option("--team", help="One team; default: all.")] = None,
+    start: Annotated[
+        str | None, typer.Option("--from", help="First day (YYYY-MM-DD); default 7 days ago.")
+    ] = None,
+    tz: Annotated[str | None, typer.Option("--tz")] = None,
+) -> None:
+    """E-mail the weekly report (headline metrics, change, chart) now, through [email]."""
+    from datetime import date as _date
+
+    from deskmetrics.reports import send_report
+
+    try:
+        first = _date.fromisoformat(start) if start else None
+    except ValueError:
+        _fail(DeskmetricsError(f"--from {start!r} is not a date (use YYYY-MM-DD)"))
+        return
+    try:
+        rep = send_report(_workspace(), State.settings(), to, team, first, tz=tz)
+    except DeskmetricsError as exc:
+        _fail(exc)
+        return
+    console.print(f"sent “{rep.subject}” to {', '.join(to)}")
+
+
 def main() -> None:
     try:
         app()

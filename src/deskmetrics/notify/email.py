@@ -81,7 +81,8 @@ def send_message(settings: EmailSettings | Settings, msg: EmailMessage) -> None:
     cfg = _email_settings(settings)
     if not cfg.host:
         raise NotificationError(
-            "e-mail is not configured: set [email] host (and port, sender) in deskmetrics.toml"
+            "e-mail is not configured: set host, port and sender under email in deskmetrics.toml "
+            "(the email table)"
         )
     port = cfg.resolved_port
     try:
