@@ -1,0 +1,93 @@
+"""Service levels over HTTP and the dashboard's SLA page.
+
+- GET /api/sla (viewer): the live queue — targets of open tickets that are breached or at risk,
+  soonest due first (`?at_risk=&breached=&limit=`), with the warning window and `now`
+- GET /dashboard/sla: the at-risk queue as a page that refreshes itself every minute"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi.responses import RedirectResponse
+
+from deskmetrics.api.deps import MaybePrincipal, ServiceDep, Viewer
+from deskmetrics.errors import DeskmetricsError
+from deskmetrics.sla_query import sla_queue
+
+router = APIRouter()
+
+#: the page reloads its queue this often (seconds)
+REFRESH_SECONDS = 60
+
+
+def _cell(v: Any) -> Any:
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NaT:
+        return None
+    if isinstance(v, pd.Timestamp | datetime):
+        return v.isoformat()
+    if hasattr(v, "item"):
+        return v.item()
+    return v
+
+
+def _queue(
+    svc: Any, at_risk: bool, breached: bool, limit: int, now: datetime | None
+) -> tuple[datetime, list[dict[str, Any]]]:
+    moment = (now or datetime.now(UTC)).replace(tzinfo=None)
+    try:
+        with svc.using() as ws:
+            df = sla_queue(ws, now=moment, at_risk=at_risk, breached=breached, limit=limit)
+    except DeskmetricsError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from exc
+    rows = [{k: _cell(v) for k, v in r.items()} for r in df.to_dict(orient="records")]
+    return moment, rows
+
+
+@router.get("/api/sla", tags=["sla"])
+def live_queue(
+    svc: ServiceDep,
+    who: Viewer,
+    at_risk: bool = Query(True, description="include targets due within the warning window"),
+    breached: bool = Query(True, description="include targets already past due"),
+    limit: int = Query(100, ge=1, le=5000),
+) -> dict[str, Any]:
+    """Open tickets' SLA targets that are breached or at risk, soonest due first. Each row:
+    ticket_id, sla_target, policy, status, due_at (UTC), time_left_minutes (in the target's
+    business or calendar time; negative when overdue), time, target_minutes, elapsed_minutes,
+    paused, started_at, subject, priority, group, assignee_id, channel."""
+    moment, rows = _queue(svc, at_risk, breached, limit, None)
+    sla = svc.settings.sla
+    return {
+        "now": moment.isoformat(),
+        "policies": [p.name for p in sla.policies],
+        "warning": {"fraction": sla.warning_fraction, "max_minutes": sla.warning_max_seconds / 60},
+        "count": len(rows),
+        "items": rows,
+    }
+
+
+@router.get("/dashboard/sla", include_in_schema=False)
+def sla_page(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response:
+    if who is None:
+        return RedirectResponse("/login?next=/dashboard/sla", status_code=303)
+    from deskmetrics.web import render
+
+    moment, rows = _queue(svc, True, True, 200, None)
+    for r in rows:
+        due = r.get("due_at")
+        r["due_label"] = due.replace("T", " ")[:16] if isinstance(due, str) else "–"
+    return render(
+        request,
+        "sla.html",
+        active="sla",
+        now=moment,
+        rows=rows,
+        breached=sum(1 for r in rows if r["status"] == "breached"),
+        at_risk=sum(1 for r in rows if r["status"] == "at_risk"),
+        policies=svc.settings.sla.policies,
+        refresh=REFRESH_SECONDS,
+    )

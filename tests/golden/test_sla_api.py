@@ -1,0 +1,108 @@
+"""The live SLA queue over HTTP (GET /api/sla, viewer), the dashboard SLA page, and
+`deskmetrics sla`. Calendar-time targets relative to the current time keep the numbers exact
+whatever the hour the tests run at."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from conftest import UTC_9_TO_5, build_workspace, msg, ticket
+from deskmetrics import accounts
+from deskmetrics.api import create_app
+
+CONFIG = {
+    **UTC_9_TO_5,
+    "sla": {"policies": [{"name": "chat", "first_reply": "1h", "calendar": True}]},
+}
+
+
+def _ago(minutes: int) -> str:
+    t = datetime.now(UTC) - timedelta(minutes=minutes)
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@pytest.fixture
+def ws_path(tmp_path: Path) -> Path:
+    created = {"LATE": _ago(120), "SOON": _ago(52), "FINE": _ago(10)}
+    path = tmp_path / "ws.duckdb"
+    ws = build_workspace(
+        {
+            "tickets": [ticket(t, at, subject=f"about {t}") for t, at in created.items()],
+            "events": [msg(f"{t}-c", t, at, "customer") for t, at in created.items()],
+        },
+        CONFIG,
+        path=str(path),
+    )
+    accounts.set_user(ws, "viewer", "correct horse", "viewer")
+    ws.backend.disconnect()
+    return path
+
+
+@pytest.fixture
+def client(ws_path: Path) -> TestClient:
+    from conftest import settings
+
+    return TestClient(create_app(ws_path, settings(CONFIG), secret="test-secret"))
+
+
+def test_api_sla_lists_breached_then_at_risk(client: TestClient) -> None:
+    assert client.get("/api/sla").status_code == 401
+    client.post("/api/session", json={"name": "viewer", "password": "correct horse"})
+    body = client.get("/api/sla").json()
+    # LATE: 120 min of a 60-min calendar target → breached, 60 min overdue; SOON: 52 used,
+    # 8 left ≤ window min(12, 60) = 12 → at risk; FINE: 50 left → not listed
+    assert [(r["ticket_id"], r["status"]) for r in body["items"]] == [
+        ("LATE", "breached"),
+        ("SOON", "at_risk"),
+    ]
+    late, soon = body["items"]
+    assert late["time_left_minutes"] == pytest.approx(-60.0, abs=0.1)
+    assert soon["time_left_minutes"] == pytest.approx(8.0, abs=0.1)
+    assert late["subject"] == "about LATE"
+    assert body["warning"] == {"fraction": 0.2, "max_minutes": 60.0}
+    only = client.get("/api/sla", params={"breached": "false"}).json()
+    assert [r["ticket_id"] for r in only["items"]] == ["SOON"]
+    assert (
+        client.get("/api/sla", params={"at_risk": "false", "breached": "false"}).status_code == 422
+    )
+
+
+def test_dashboard_sla_page(client: TestClient) -> None:
+    assert client.get("/dashboard/sla", follow_redirects=False).status_code == 303
+    client.post("/api/session", json={"name": "viewer", "password": "correct horse"})
+    r = client.get("/dashboard/sla")
+    assert r.status_code == 200
+    assert "1 breached · 1 at risk" in r.text
+    assert 'http-equiv="refresh"' in r.text
+    assert r.text.index("LATE") < r.text.index("SOON")
+    assert "FINE" not in r.text
+
+
+def test_cli_sla(ws_path: Path, tmp_path: Path) -> None:
+    from deskmetrics.cli import app
+
+    toml = tmp_path / "deskmetrics.toml"
+    toml.write_text(
+        '[schedules.office]\ntimezone = "UTC"\nhours = { mon = "09:00-17:00" }\n'
+        '[[sla.policies]]\nname = "chat"\nfirst_reply = "1h"\ncalendar = true\n',
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    args = ["--db", str(ws_path), "--config", str(toml), "sla", "--format", "json"]
+    out = runner.invoke(app, args)
+    assert out.exit_code == 0, out.output
+    rows = json.loads(out.stdout)
+    assert [(r["ticket_id"], r["status"]) for r in rows] == [
+        ("LATE", "breached"),
+        ("SOON", "at_risk"),
+    ]
+    out = runner.invoke(app, [*args, "--at-risk"])
+    assert [r["ticket_id"] for r in json.loads(out.stdout)] == ["SOON"]
+    out = runner.invoke(app, [*args, "--breached", "--limit", "1"])
+    assert [r["ticket_id"] for r in json.loads(out.stdout)] == ["LATE"]
