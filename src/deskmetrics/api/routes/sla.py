@@ -43,7 +43,7 @@ def _queue(
             df = sla_queue(ws, now=moment, at_risk=at_risk, breached=breached, limit=limit)
     except DeskmetricsError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
-    rows = [{k: _cell(v) for k, v in r.items()} for r in df.to_dict(orient="records")]
+    rows = [{str(k): _cell(v) for k, v in r.items()} for r in df.to_dict(orient="records")]
     return moment, rows
 
 
