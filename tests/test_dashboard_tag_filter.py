@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import build_workspace, msg, ticket
 from deskmetrics.errors import QueryError
 from deskmetrics.query import compute, explain, survey_answers_in_scope
-from conftest import build_workspace, msg, ticket
 
 TICKETS = [
     ticket("T1", "2026-01-05T10:00:00Z", tags="billing;vip", channel="email"),
@@ -81,3 +81,12 @@ def test_tag_combines_with_other_filters_and_reaches_every_source(ws) -> None:  
 def test_tag_cannot_be_a_grouping(ws) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(QueryError, match="'tag'"):
         compute(ws, "volume", by=["tag"])
+
+
+def test_a_rate_over_an_empty_range_is_unknown_not_an_error(ws) -> None:  # type: ignore[no-untyped-def]
+    # no answers and no tickets in December 2025: CSAT has no value (n = 0), volume is 0
+    df = compute(ws, ["csat", "fcr_rate", "volume"], start="2025-12-01", end="2025-12-05")
+    by = df.set_index("metric")
+    assert list(by["n"]) == [0, 0, 0]
+    assert by["value"].isna().tolist() == [True, True, False]
+    assert by.loc["volume", "value"] == 0

@@ -167,7 +167,7 @@ def _finish(
         lows, highs = [], []
         for _, r in df.iterrows():
             ci = None
-            if metric.aggregation is Aggregation.PROPORTION:
+            if metric.aggregation is Aggregation.PROPORTION and r["n"] > 0:
                 ci = wilson_interval(float(r["successes"]), float(r["n"]))
             lows.append(ci[0] * 100 if ci else None)
             highs.append(ci[1] * 100 if ci else None)
