@@ -378,7 +378,6 @@ class SlaState:
         j = j.mutate(_to=j._hi.fill_null(now_s))  # an open stretch runs until now (so far)
         j = j.filter(j._hi.isnull() | (j._hi > j._lo))
         keyc = ["ticket_id", "sla_target", "_n"]
-        j = j.mutate(_iid=ibis.row_number().over(order_by=[*keyc, "_lo"]))
         j = with_business_seconds(j, cal, f._cal_t, "_lo", "_sched", "_lo_b")
         j = with_business_seconds(j, cal, f._cal_t, "_to", "_sched", "_to_b")
         lo_x = ibis.cases((j._calendar, j._lo), else_=j._lo_b)
