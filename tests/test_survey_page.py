@@ -193,3 +193,55 @@ def test_a_link_to_an_unknown_ticket_is_refused(client: TestClient) -> None:
 def test_the_survey_page_needs_no_sign_in_but_the_api_does(client: TestClient) -> None:
     assert client.get(f"/s/{token_for('T1')}").status_code == 200
     assert client.post("/api/survey-links", json={"ticket_id": "T1"}).status_code == 401
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian's chromium")
+def test_a_customer_answers_in_a_real_browser_and_csat_moves(ws: Workspace) -> None:
+    """Headless Chromium against the service on loopback: pick 4 stars by clicking the label
+    (the radio itself is visually hidden), type a comment, send; CSAT goes from 2 of 3 to
+    3 of 4 satisfied (66.7% → 75%). Screenshots go to docs/screenshots/."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+    from playwright.sync_api import sync_playwright
+
+    app = create_app(ws, secret=SECRET)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started
+    shots = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+            page = browser.new_page(viewport={"width": 1100, "height": 760})
+            page.goto(f"http://127.0.0.1:{port}/s/{token_for('T4')}")
+            page.locator('label[for="score-4"]').click()  # the fourth star
+            # the radio's accessible name is its label's text
+            assert page.get_by_role("radio", name="4 stars").is_checked()
+            assert page.locator("#score-4").is_checked()
+            page.get_by_label("Anything you would like to tell us?").fill("Quick and friendly.")
+            page.screenshot(path=str(shots / "survey-page.png"))
+            page.get_by_role("button", name="Send my answer").click()
+            page.wait_for_selector("text=Thank you")
+            page.screenshot(path=str(shots / "survey-thanks.png"))
+            page.goto(f"http://127.0.0.1:{port}/s/{token_for('T4')}x")
+            assert "This survey link does not work" in page.content()
+            page.screenshot(path=str(shots / "survey-invalid-link.png"))
+            browser.close()
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    with app.state.service.using() as w:
+        row = one(compute(w, ["csat"]), metric="csat")
+    # 5, 4 and 2 before, 4 now: 3 satisfied of 4 = 75%
+    assert (float(row["value"]), int(row["n"])) == (75.0, 4)
