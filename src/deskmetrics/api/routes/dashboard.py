@@ -390,7 +390,14 @@ def _safe_next(target: str | None) -> str:
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str | None = None) -> Response:
-    return render(request, "dashboard/login.html", bare=True, next=_safe_next(next), error="")
+    return render(
+        request,
+        "dashboard/login.html",
+        bare=True,
+        body_class="login-page",
+        next=_safe_next(next),
+        error="",
+    )
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -409,6 +416,7 @@ def login(
             "dashboard/login.html",
             status_code=401,
             bare=True,
+            body_class="login-page",
             next=_safe_next(next),
             error="Unknown name or wrong password.",
             name=name,
