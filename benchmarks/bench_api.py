@@ -1,0 +1,279 @@
+"""Benchmark: the HTTP API on the sample data set, over loopback only.
+
+    .venv/bin/python benchmarks/bench_api.py --tickets 1000000 [--requests 30] [--seconds 30]
+
+1. Sample data (`deskmetrics.sample.generate`, cached in benchmarks/data/sample_<N>_seed<S>/)
+   and a workspace imported once (benchmarks/data/ws_<N>_seed<S>_api.duckdb; the lifecycle
+   benchmark's `_direct` file is reused when present). Each run works on a fresh copy, since
+   ingestion writes to it.
+2. Starts `uvicorn` with the app on 127.0.0.1 in a child process, a bench token and a bench
+   ingest source.
+3. Latency: `--requests` times GET /api/report?metric=first_response_time&by=channel&grain=week
+   (p50, p95), against the same numbers computed by plain pandas from the Parquet files
+   (reading included, as a notebook would).
+4. Sustained ingest: for `--seconds`, POST signed batches of `--batch` new agent replies to
+   existing tickets; events/s; then counts rows: every posted event stored once (no loss, no
+   duplicates), and a re-posted batch changes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from bench_lifecycle import ensure_data  # noqa: E402
+
+from deskmetrics.api.ingest import sign  # noqa: E402
+
+METRIC_PARAMS = {"metric": "first_response_time", "by": "channel", "grain": "week"}
+SERVER = """
+import sys, uvicorn
+from deskmetrics.api import create_app
+from deskmetrics.config import IngestSource, load_settings
+settings = load_settings(sys.argv[2])
+settings.web.sources["bench"] = IngestSource(secret=sys.argv[3])
+uvicorn.run(create_app(sys.argv[1], settings, secret="bench"), host="127.0.0.1",
+            port=int(sys.argv[4]), log_level="warning")
+"""
+
+
+def workspace(folder: Path, tickets: int, seed: int) -> Path:
+    """The imported workspace for this data set (imported once, then reused)."""
+    direct = HERE / "data" / f"ws_{tickets}_seed{seed}_direct.duckdb"
+    own = HERE / "data" / f"ws_{tickets}_seed{seed}_api.duckdb"
+    if direct.exists():
+        return direct
+    if not own.exists():
+        from deskmetrics.config import load_settings
+        from deskmetrics.engine import open_duckdb
+        from deskmetrics.importers.pipeline import import_directory
+
+        print(f"import: {folder} → {own} …", flush=True)
+        t0 = time.perf_counter()
+        ws = open_duckdb(own, load_settings(ROOT / "deskmetrics.toml"))
+        import_directory(ws, folder)
+        ws.backend.con.close()
+        print(f"import: {time.perf_counter() - t0:.1f} s", flush=True)
+    return own
+
+
+def prepare_copy(src: Path) -> tuple[Path, str, list[str]]:
+    """A fresh copy of the workspace with a bench token; some ticket ids to reply to."""
+    from deskmetrics import accounts
+    from deskmetrics.config import load_settings
+    from deskmetrics.engine import open_duckdb
+    from deskmetrics.engine.store import SQL_TYPES, q
+    from deskmetrics.model import TABLES
+
+    dst = HERE / "data" / "bench_api_run.duckdb"
+    dst.unlink(missing_ok=True)
+    shutil.copyfile(src, dst)
+    ws = open_duckdb(dst, load_settings(ROOT / "deskmetrics.toml"))
+    con = ws.backend.con
+    # a workspace made by an older version lacks columns added since (CREATE IF NOT EXISTS)
+    for t in TABLES.values():
+        have = {r[0] for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [t.name]
+        ).fetchall()}  # fmt: skip
+        for c in t.columns:
+            if c.name not in have:
+                con.execute(f"ALTER TABLE {q(t.name)} ADD COLUMN {q(c.name)} {SQL_TYPES[c.kind]}")
+    token = accounts.create_token(ws, "bench", "viewer")
+    ids = [r[0] for r in con.execute(
+        "SELECT ticket_id FROM tickets USING SAMPLE 20000 ROWS"
+    ).fetchall()]  # fmt: skip
+    con.close()
+    return dst, token, ids
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def pandas_first_response(folder: Path, tz: str) -> pd.DataFrame:
+    """first_response_time by channel × local week in plain pandas, from the Parquet files:
+    first public message by a human agent after creation (the opening message of an
+    agent-created ticket is not a reply; ties by event id), mean/n/p50/p90 per group."""
+    tk = pq.read_table(
+        folder / "tickets.parquet", columns=["ticket_id", "created_at", "channel", "created_by"]
+    ).to_pandas()
+    ev = pq.read_table(
+        folder / "events.parquet",
+        columns=["event_id", "ticket_id", "at", "type", "author_role", "public"],
+    ).to_pandas()
+    for df, col in ((tk, "created_at"), (ev, "at")):
+        s = pd.to_datetime(df[col], utc=True, format="ISO8601")
+        df[col] = s
+    msgs = ev[(ev["type"] == "message") & (ev["public"].fillna(True).astype(bool))]
+    msgs = msgs.sort_values(["ticket_id", "at", "event_id"])
+    msgs = msgs.assign(seq=msgs.groupby("ticket_id").cumcount())
+    msgs = msgs.merge(tk[["ticket_id", "created_by"]], on="ticket_id")
+    opening = (
+        (msgs["seq"] == 0) & (msgs["created_by"] == "agent") & (msgs["author_role"] == "agent")
+    )
+    replies = msgs[(msgs["author_role"] == "agent") & ~opening]
+    first = replies.groupby("ticket_id", as_index=False)["at"].min()
+    t = tk.merge(first.rename(columns={"at": "first_reply"}), on="ticket_id", how="inner")
+    t["minutes"] = (t["first_reply"] - t["created_at"]).dt.total_seconds() / 60.0
+    local = t["created_at"].dt.tz_convert(tz).dt.tz_localize(None)
+    t["period"] = local.dt.to_period("W-SUN").dt.start_time
+    g = t.groupby(["channel", "period"])["minutes"]
+    out = g.agg(value="mean", n="count").reset_index()
+    out["p50"] = g.quantile(0.5).to_numpy()
+    out["p90"] = g.quantile(0.9).to_numpy()
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--tickets", type=int, default=1_000_000)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--requests", type=int, default=30)
+    ap.add_argument("--seconds", type=float, default=30.0)
+    ap.add_argument("--batch", type=int, default=2000)
+    args = ap.parse_args(argv)
+
+    folder, rows = ensure_data(args.tickets, args.seed, HERE / "data")
+    db, token, ticket_ids = prepare_copy(workspace(folder, args.tickets, args.seed))
+    from deskmetrics.config import load_settings
+
+    tz = load_settings(ROOT / "deskmetrics.toml").report_timezone
+    secret = secrets.token_hex(16)
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVER, str(db), str(ROOT / "deskmetrics.toml"), secret, str(port)],
+        cwd=ROOT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base, timeout=600) as http:
+            for _ in range(600):
+                try:
+                    if http.get("/health").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.2)
+            auth = {"Authorization": f"Bearer {token}"}
+            print(
+                f"\n{args.tickets:,} tickets, {rows.get('events', 0):,} events; load {os.getloadavg()[0]:.1f}"
+            )
+            # latency ------------------------------------------------------------------
+            first = http.get("/api/report", params=METRIC_PARAMS, headers=auth)
+            assert first.status_code == 200, first.text
+            times = []
+            for _ in range(args.requests):
+                t0 = time.perf_counter()
+                r = http.get("/api/report", params=METRIC_PARAMS, headers=auth)
+                times.append(time.perf_counter() - t0)
+                assert r.status_code == 200
+            p50, p95 = np.percentile(times, 50) * 1000, np.percentile(times, 95) * 1000
+            t0 = time.perf_counter()
+            ref = pandas_first_response(folder, tz)
+            pandas_s = time.perf_counter() - t0
+            api = pd.DataFrame(first.json())
+            merged = api.assign(period=pd.to_datetime(api["period"])).merge(
+                ref, on=["channel", "period"], suffixes=("", "_pd")
+            )
+            same_n = bool((merged["n"] == merged["n_pd"]).all()) and len(merged) == len(ref)
+            close = bool(np.allclose(merged["value"], merged["value_pd"], rtol=1e-9))
+            print(
+                f"metric request ({len(api)} rows, first_response_time by channel × week), "
+                f"{args.requests} requests: p50 {p50:,.0f} ms, p95 {p95:,.0f} ms "
+                f"(first, cold: {first.elapsed.total_seconds() * 1000:,.0f} ms)"
+            )
+            print(
+                f"plain pandas, same numbers from the Parquet files: {pandas_s * 1000:,.0f} ms "
+                f"→ API p50 is {pandas_s * 1000 / p50:.1f}× faster; results agree: "
+                f"n {same_n}, values {close}"
+            )
+            # ingest -------------------------------------------------------------------
+            rng = np.random.default_rng(args.seed)
+            posted = 0
+            batches = 0
+            last_body = b""
+            t_end = time.perf_counter() + args.seconds
+            t0 = time.perf_counter()
+            while time.perf_counter() < t_end:
+                tickets = rng.choice(ticket_ids, size=args.batch)
+                batch = [
+                    {"event_id": f"BENCH-{posted + i}", "ticket_id": str(t),
+                     "at": "2026-06-01T12:00:00Z", "type": "message",
+                     "author_role": "agent", "author_id": "bench-agent", "public": True}
+                    for i, t in enumerate(tickets)
+                ]  # fmt: skip
+                body = json.dumps(batch).encode()
+                r = http.post(
+                    "/api/events",
+                    content=body,
+                    headers={
+                        "Content-Type": "application/json",
+                        "X-Deskmetrics-Source": "bench",
+                        "X-Deskmetrics-Signature": sign(secret, body),
+                    },
+                )
+                assert r.status_code == 200, r.text[:500]
+                assert r.json()["inserted"] == args.batch, r.json()
+                posted += args.batch
+                batches += 1
+                last_body = body
+            elapsed = time.perf_counter() - t0
+            again = http.post(
+                "/api/events",
+                content=last_body,
+                headers={
+                    "Content-Type": "application/json",
+                    "X-Deskmetrics-Source": "bench",
+                    "X-Deskmetrics-Signature": sign(secret, last_body),
+                },
+            ).json()
+            facts = http.get(
+                "/api/facts", params={"limit": 1}, headers=auth
+            )  # the service still answers
+            assert facts.status_code == 200
+    finally:
+        server.terminate()
+        server.wait(30)
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    stored, distinct = con.execute(
+        "SELECT count(*), count(DISTINCT event_id) FROM events WHERE event_id LIKE 'BENCH-%'"
+    ).fetchone() or (0, 0)
+    con.close()
+    print(
+        f"ingest: {posted:,} events in {batches} signed batches of {args.batch:,} over "
+        f"{elapsed:.1f} s → {posted / elapsed:,.0f} events/s "
+        f"({elapsed / max(batches, 1) * 1000:,.0f} ms per batch)"
+    )
+    print(
+        f"stored {stored:,} rows, {distinct:,} distinct ids: loss {posted - distinct}, "
+        f"duplicates {stored - distinct}; re-posted last batch: inserted {again['inserted']}, "
+        f"unchanged {again['unchanged']:,}"
+    )
+    db.unlink(missing_ok=True)
+    if stored != posted or distinct != posted or again["inserted"] != 0:
+        raise SystemExit("ingest lost or duplicated rows")
+
+
+if __name__ == "__main__":
+    main()
