@@ -28,7 +28,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 import numpy as np
@@ -40,7 +39,6 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from bench_lifecycle import ensure_data  # noqa: E402
-
 from deskmetrics.api.ingest import sign  # noqa: E402
 
 METRIC_PARAMS = {"metric": "first_response_time", "by": "channel", "grain": "week"}
@@ -174,9 +172,9 @@ def main(argv: list[str] | None = None) -> None:
                 except httpx.TransportError:
                     time.sleep(0.2)
             auth = {"Authorization": f"Bearer {token}"}
-            print(
-                f"\n{args.tickets:,} tickets, {rows.get('events', 0):,} events; load {os.getloadavg()[0]:.1f}"
-            )
+            load = os.getloadavg()[0]
+            events_n = rows.get("events", 0)
+            print(f"\n{args.tickets:,} tickets, {events_n:,} events; load {load:.1f}")
             # latency ------------------------------------------------------------------
             first = http.get("/api/report", params=METRIC_PARAMS, headers=auth)
             assert first.status_code == 200, first.text
