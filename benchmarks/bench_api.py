@@ -82,7 +82,8 @@ def prepare_copy(src: Path) -> tuple[Path, str, list[str]]:
     from deskmetrics.model import TABLES
 
     dst = HERE / "data" / "bench_api_run.duckdb"
-    dst.unlink(missing_ok=True)
+    for stale in (dst, dst.with_name(dst.name + ".wal")):
+        stale.unlink(missing_ok=True)
     shutil.copyfile(src, dst)
     ws = open_duckdb(dst, load_settings(ROOT / "deskmetrics.toml"))
     con = ws.backend.con
@@ -268,7 +269,8 @@ def main(argv: list[str] | None = None) -> None:
         f"duplicates {stored - distinct}; re-posted last batch: inserted {again['inserted']}, "
         f"unchanged {again['unchanged']:,}"
     )
-    db.unlink(missing_ok=True)
+    for done in (db, db.with_name(db.name + ".wal")):
+        done.unlink(missing_ok=True)
     if stored != posted or distinct != posted or again["inserted"] != 0:
         raise SystemExit("ingest lost or duplicated rows")
 
