@@ -276,7 +276,7 @@ def test_cli_runs_one_pass(smtp: tuple[Inbox, int], tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     assert "2 csat survey(s) sent of 6 due" in r.stdout
     assert inbox.to() == ["c1@example.com", "f@example.com"]
-    r = runner.invoke(cli_app, [*args, "--now", "2026-03-10T12:00:00Z", "--format", "json"])
+    r = runner.invoke(cli_app, [*args, "--now", "2026-03-10T12:00:00Z", "--json"])
     assert r.exit_code == 0 and '"sent": []' in r.stdout
     bad = runner.invoke(cli_app, [*args, "--now", "2026-03-10T12:00"])
     assert bad.exit_code == 2 and "needs an offset" in bad.output

@@ -819,10 +819,12 @@ def surveys_dispatch(
     now: Annotated[
         str | None, typer.Option("--now", help="Run as if it were this instant (ISO 8601).")
     ] = None,
-    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the pass's report as JSON.")
+    ] = False,
 ) -> None:
-    """One dispatch pass ([surveys.dispatch] in deskmetrics.toml); running it again sends
-    nothing twice."""
+    """One dispatch pass (the surveys.dispatch section of deskmetrics.toml); running it again
+    sends nothing twice."""
     from deskmetrics.surveys import dispatch_due
 
     at: datetime | None = None
@@ -840,7 +842,7 @@ def surveys_dispatch(
     except DeskmetricsError as exc:
         _fail(exc)
         return
-    if fmt is Format.json:
+    if as_json:
         print(json.dumps(report.to_dict(), default=str))
         return
     for s in report.sent:
