@@ -9,8 +9,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DB ?= deskmetrics.duckdb
 TICKETS ?= 5000
+# where `make demo` serves the dashboard
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
-.PHONY: demo test bench lint install clean docs
+.PHONY: demo test bench lint install clean docs chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +40,24 @@ demo: $(STAMP)
 	$(BIN)/deskmetrics --db $(DB) followups --limit 10
 	@echo ""
 	@echo "Ready: $(BIN)/deskmetrics --db $(DB) report METRIC --by channel --grain week"
+	@# the dashboard on the sample data, with a login made for this demo workspace only
+	@pw=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(9))'); \
+	DESKMETRICS_PASSWORD="$$pw" $(BIN)/deskmetrics --db $(DB) users set demo --role viewer; \
+	echo ""; \
+	echo "Dashboard: http://$(HOST):$(PORT)/dashboard  sign in as: demo  password: $$pw"; \
+	echo "(a login for this demo workspace only; Ctrl-C stops the server)"; \
+	exec $(BIN)/deskmetrics --db $(DB) serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+# the browser tests drive Debian's chromium through Playwright (no browser is ever downloaded)
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "installing Debian chromium for the browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO="sudo"; \
+	  else echo "the browser tests need /usr/bin/chromium: run 'apt-get install -y chromium' as root" >&2; exit 1; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	fi
+
+test: $(STAMP) chromium
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest -q

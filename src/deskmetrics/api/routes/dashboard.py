@@ -718,6 +718,8 @@ def heatmap(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response:
         table.rows.append(row)
     values = [c["value"] for c in cells.values() if c["value"] is not None]
     lo, hi = (min(values), max(values)) if values else (0.0, 0.0)
+    if name == "volume":
+        lo = 0.0  # hours without tickets are empty cells, 0
     grid = []
     for wd in range(1, 8):
         line = []
@@ -891,7 +893,7 @@ def explanation(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Respo
         Column("subject", "Subject"),
     ]
     if measure and measure in tickets.columns:
-        cols.append(Column(measure, measure.replace("_", " ").capitalize(), metric.unit.value))
+        cols.append(Column(measure, metric.title, metric.unit.value))
     ticket_table = Table(
         "tickets",
         "Tickets counted",

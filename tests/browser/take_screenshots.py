@@ -1,0 +1,80 @@
+"""Screenshots of every dashboard page for the README (1440×900, headless Chromium).
+
+    python tests/browser/take_screenshots.py --db deskmetrics.duckdb --config deskmetrics.toml
+
+Serves the workspace on a free loopback port with a throwaway user, signs in and saves PNGs to
+docs/screenshots/. Not a test: run it after changing how pages look."""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import socket
+import threading
+import time
+from pathlib import Path
+
+import uvicorn
+from playwright.sync_api import sync_playwright
+
+from deskmetrics import accounts, load_settings, open_workspace
+from deskmetrics.api import create_app
+
+OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCOPE = "from=2026-01-19&to=2026-02-01"
+PAGES = [
+    ("overview", f"/dashboard?{SCOPE}"),
+    ("trends", f"/dashboard/trends?{SCOPE}"),
+    ("breakdowns", f"/dashboard/breakdowns?{SCOPE}&dim=team"),
+    ("heatmap", f"/dashboard/heatmap?{SCOPE}"),
+    ("surveys", f"/dashboard/surveys?{SCOPE}"),
+    ("explanation", f"/dashboard/explain?{SCOPE}&metric=first_response_time&channel=email"),
+    ("filtered", f"/dashboard?{SCOPE}&channel=email&channel=chat&priority=urgent"),
+]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--db", default="deskmetrics.duckdb")
+    ap.add_argument("--config", default="deskmetrics.toml")
+    args = ap.parse_args()
+    ws = open_workspace(args.db, load_settings(args.config))
+    password = secrets.token_urlsafe(12)
+    accounts.set_user(ws, "screenshots", password, "viewer")
+    app = create_app(ws, secret=secrets.token_urlsafe(32))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    threading.Thread(target=srv.run, daemon=True).start()
+    while not srv.started:
+        time.sleep(0.05)
+    base = f"http://127.0.0.1:{port}"
+    OUT.mkdir(parents=True, exist_ok=True)
+    try:
+        with sync_playwright() as p:
+            b = p.chromium.launch(
+                executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"]
+            )
+            pg = b.new_page(viewport={"width": 1440, "height": 900})
+            pg.set_default_timeout(180_000)
+            pg.goto(base + "/login")
+            pg.fill("#name", "screenshots")
+            pg.screenshot(path=str(OUT / "login.png"))
+            pg.fill("#password", password)
+            pg.click("button[type=submit]")
+            pg.wait_for_selector(".cards")
+            for name, path in PAGES:
+                pg.goto(base + path)
+                pg.wait_for_load_state("networkidle")
+                time.sleep(0.5)  # let the charts finish drawing
+                pg.screenshot(path=str(OUT / f"{name}.png"))
+                print("saved", OUT / f"{name}.png")
+            b.close()
+    finally:
+        accounts.remove_user(ws, "screenshots")
+        srv.should_exit = True
+
+
+if __name__ == "__main__":
+    main()
