@@ -148,7 +148,7 @@ RULES_1M = [
         "window_hours": 24,
         "by": ["team"],
     },
-    {"name": "mentions-spike", "kind": "spike", "metric": "mentions", "window_hours": 24},
+    {"name": "volume-spike-all", "kind": "spike", "metric": "volume", "window_hours": 24},
 ]
 
 
@@ -192,6 +192,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as d:
         res = {"load_1min": os.getloadavg()[0], "live": live_delay(args.trials, Path(d))}
+        print(json.dumps(res["live"]), flush=True)
         if not args.skip_1m:
             res["eval_1m"] = eval_1m(Path(d))
         res["load_1min_after"] = os.getloadavg()[0]
