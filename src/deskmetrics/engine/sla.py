@@ -30,7 +30,7 @@ import pandas as pd
 
 from deskmetrics.calendar import BusinessCalendar
 from deskmetrics.config import SLA_TARGETS, SlaPolicy, SlaSettings
-from deskmetrics.engine.clock import with_business_seconds
+from deskmetrics.engine.clock import schedule_index, with_business_seconds
 from deskmetrics.engine.compile import (
     Facts,
     MetricRequest,
@@ -160,6 +160,16 @@ class SlaState:
             tk = tk.mutate(tier=ibis.null("string"))
         return tk
 
+    def _tickets(self) -> ir.Table:
+        """ticket_id, created_s and the schedule key (without the facts' business seconds of
+        creation, which SLA clocks do not need)."""
+        t = self.facts.ws.table("tickets")
+        return t.select(
+            "ticket_id",
+            created_s=t.created_at.epoch_seconds().cast("int64"),
+            _sched=schedule_index(self.facts.calendar, t.schedule_id),
+        )
+
     def _segments(self) -> ir.Table:
         """Per ticket, stretches [from_s, to_s) of constant priority, with the policy."""
         tk = self._tickets_with_tier()
@@ -209,7 +219,7 @@ class SlaState:
             .over(before),
             _next_reply_s=ibis.cases((m.is_reply, m.at_s), else_=null_i).min().over(after),
         )
-        tb = f.tickets_base
+        tb = self._tickets()
         first = (m.filter(m.is_reply).group_by("ticket_id").aggregate(_r=m.at_s.min())).rename(
             _f_ticket="ticket_id"
         )
@@ -333,7 +343,7 @@ class SlaState:
         calendar_time = {
             (i, k): p.in_calendar_time(k) for i, p in enumerate(policies) for k in SLA_TARGETS
         }
-        tbs = f.tickets_base.select(_b_ticket="ticket_id", _b_sched="_sched")
+        tbs = self._tickets().select(_b_ticket="ticket_id", _b_sched="_sched")
         c = c.join(tbs, c.ticket_id == tbs._b_ticket).drop("_b_ticket")
         sched_of = [
             (c._policy == i, cal.schedule_index[p.schedule])
@@ -378,11 +388,14 @@ class SlaState:
         j = j.mutate(_to=j._hi.fill_null(now_s))  # an open stretch runs until now (so far)
         j = j.filter(j._hi.isnull() | (j._hi > j._lo))
         keyc = ["ticket_id", "sla_target", "_n"]
-        j = with_business_seconds(j, cal, f._cal_t, "_lo", "_sched", "_lo_b")
-        j = with_business_seconds(j, cal, f._cal_t, "_to", "_sched", "_to_b")
-        lo_x = ibis.cases((j._calendar, j._lo), else_=j._lo_b)
-        to_x = ibis.cases((j._calendar, j._to), else_=j._to_b)
-        j = j.mutate(_lo_x=lo_x, _len=to_x - lo_x)
+        # business seconds only where the target is in business time (two calendar joins)
+        jb = j.filter(~j._calendar)
+        jb = with_business_seconds(jb, cal, f._cal_t, "_lo", "_sched", "_lo_x")
+        jb = with_business_seconds(jb, cal, f._cal_t, "_to", "_sched", "_to_x")
+        jc = j.filter(j._calendar)
+        jc = jc.mutate(_lo_x=jc._lo, _to_x=jc._to)
+        j = jb.union(jc)
+        j = j.mutate(_len=j._to_x - j._lo_x)
         w = ibis.window(group_by=keyc, order_by="_lo", rows=(None, -1))
         j = j.mutate(_cum=j._len.sum().over(w).fill_null(0))
         reaches = (j._cum < j._target) & (j._hi.isnull() | (j._cum + j._len >= j._target))
