@@ -45,7 +45,10 @@ class Facts:
             self._ranges[until_now] = self.ws.data_range(until_now=until_now)
         return self._ranges[until_now]
 
-    def _keep(self, t: ir.Table) -> ir.Table:
+    def _keep(self, t: ir.Table, name: str) -> ir.Table:
+        kept = self.ws.kept_facts(name, t)
+        if kept is not None:
+            return kept
         if not self.materialize:
             return t
         # ibis 12's PySpark cache() compiles without registering in-memory tables (our
@@ -109,7 +112,8 @@ class Facts:
             m.mutate(
                 is_opening=opening,
                 is_reply=(m.author_role == "agent") & ~opening,
-            )
+            ),
+            "messages",
         )
 
     @cached_property
@@ -138,7 +142,8 @@ class Facts:
                 agent=j.agent,
                 reply_minutes=_minutes(j.reply_s, j.at_s),
                 reply_business_minutes=_minutes(j.reply_b, j.at_b),
-            )
+            ),
+            "replies",
         )
 
     @cached_property
@@ -178,7 +183,8 @@ class Facts:
             u.mutate(
                 is_reopen=u.prev_status.isin(SOLVED) & ~u.status.isin(SOLVED),
                 becomes_solved=u.status.isin(SOLVED) & ~u.prev_status.fill_null("new").isin(SOLVED),
-            )
+            ),
+            "status_stretches",
         )
 
     @cached_property
@@ -199,7 +205,8 @@ class Facts:
                 "hold_seconds",
                 agent=e.agent_id,
                 handle_minutes=ibis.cases((any_segment, total / 60.0), else_=ibis.null("float64")),
-            )
+            ),
+            "interactions",
         )
 
     @cached_property
@@ -349,4 +356,4 @@ class Facts:
         )
         internal = [c for c in out.columns if c.endswith(("_s", "_b")) or c.startswith("_")]
         internal += ["last_solved_at_any", "next_contact_s"]
-        return self._keep(out.drop(*[c for c in internal if c in out.columns]))
+        return self._keep(out.drop(*[c for c in internal if c in out.columns]), "tickets")

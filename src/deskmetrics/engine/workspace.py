@@ -5,6 +5,7 @@ unchanged (Spark, Postgres, BigQuery, …)."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,7 +41,11 @@ class Workspace:
 
     backend: Any
     settings: Settings = field(default_factory=Settings)
+    #: keep derived fact tables in the workspace between requests (a writable DuckDB file):
+    #: rebuilt as soon as the data or the settings they come from change
+    keep_facts: bool = False
     _calendar: BusinessCalendar | None = None
+    _calendar_settings: str = ""
 
     def has(self, name: str) -> bool:
         try:
@@ -88,15 +93,52 @@ class Workspace:
             lo, hi = self.data_range()
         cal = self._calendar
         day = 86400
-        covered = cal is not None and (
-            cal.first_day * day <= lo.replace(tzinfo=UTC).timestamp()
+        # settings may be replaced on a live workspace: a calendar of other schedules is stale
+        made_for = self.settings.model_dump_json()
+        covered = (
+            cal is not None
+            and self._calendar_settings == made_for
+            and cal.first_day * day <= lo.replace(tzinfo=UTC).timestamp()
             and (cal.last_day + 1) * day > hi.replace(tzinfo=UTC).timestamp()
         )
         if not covered:
             cal = build_business_calendar(self.settings, lo, hi + timedelta(days=400))
             self._calendar = cal
+            self._calendar_settings = made_for
         assert cal is not None
         return cal
+
+
+    def facts_version(self) -> str:
+        """A token that changes whenever anything the facts are derived from changes: the data
+        (every import and live ingest is logged in `_imports`; row counts also catch writes
+        that bypass the store) and the settings (schedules, holidays, windows)."""
+        con = self.backend.con
+        parts = [self.settings.model_dump_json()]
+        for sql in (
+            "SELECT count(*), max(import_id) FROM _imports",
+            "SELECT count(*) FROM tickets",
+            "SELECT count(*) FROM events",
+        ):
+            parts.append(repr(con.execute(sql).fetchone()))
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+    def kept_facts(self, name: str, expr: ir.Table) -> ir.Table | None:
+        """The fact table `name` kept in the workspace, (re)built from `expr` when the data or
+        settings changed since it was made; None when this workspace does not keep facts."""
+        if not self.keep_facts or getattr(self.backend, "name", "") != "duckdb":
+            return None
+        con = self.backend.con
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS _facts_meta (name VARCHAR PRIMARY KEY, version VARCHAR)"
+        )
+        table = f"_facts_{name}"
+        version = self.facts_version()
+        row = con.execute("SELECT version FROM _facts_meta WHERE name = ?", [name]).fetchone()
+        if row is None or row[0] != version or table not in self.backend.list_tables():
+            self.backend.create_table(table, expr, overwrite=True)
+            con.execute("INSERT OR REPLACE INTO _facts_meta VALUES (?, ?)", [name, version])
+        return self.backend.table(table)
 
 
 def open_duckdb(
@@ -114,7 +156,7 @@ def open_duckdb(
         ) from exc
     if not read_only:
         ensure_schema(backend.con)
-    return Workspace(backend=backend, settings=settings or Settings())
+    return Workspace(backend=backend, settings=settings or Settings(), keep_facts=not read_only)
 
 
 def duckdb_connection(ws: Workspace) -> Any:

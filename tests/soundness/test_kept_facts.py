@@ -1,0 +1,83 @@
+"""Fact tables kept in the workspace between requests must never serve stale numbers: new data,
+an updated ticket and a changed schedule each rebuild them before the next answer."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from conftest import build_workspace, msg, one, settings, ticket
+from deskmetrics.engine.store import load
+from deskmetrics.model import TABLES, SourceFrame, validate
+from deskmetrics.query import compute
+
+
+def _add(ws, table: str, rows: list[dict]) -> None:  # type: ignore[no-untyped-def]
+    frame = validate(SourceFrame(TABLES[table], f"{table}.later", pd.DataFrame(rows)))
+    assert not load(ws.backend.con, [frame], source="later").rejects
+
+
+def _ws():  # type: ignore[no-untyped-def]
+    # Mon 2026-03-02: created 10:00, replied 11:00 → 60 calendar and 60 business minutes
+    return build_workspace(
+        {
+            "tickets": [ticket("A", "2026-03-02T10:00:00Z", channel="email")],
+            "events": [
+                msg("a1", "A", "2026-03-02T10:00:00Z", "customer"),
+                msg("a2", "A", "2026-03-02T11:00:00Z", "agent", "x"),
+            ],
+        }
+    )
+
+
+def test_facts_are_kept_between_requests() -> None:
+    ws = _ws()
+    assert one(compute(ws, "first_response_time"), metric="first_response_time")["value"] == 60
+    assert "_facts_tickets" in ws.backend.list_tables()
+
+
+def test_new_events_rebuild_the_kept_facts() -> None:
+    ws = _ws()
+    compute(ws, "first_response_time")
+    # a second ticket answered after 30 minutes: mean (60 + 30) / 2 = 45
+    _add(ws, "tickets", [ticket("B", "2026-03-03T10:00:00Z", channel="email")])
+    _add(
+        ws,
+        "events",
+        [
+            msg("b1", "B", "2026-03-03T10:00:00Z", "customer"),
+            msg("b2", "B", "2026-03-03T10:30:00Z", "agent", "x"),
+        ],
+    )
+    assert one(compute(ws, "first_response_time"), metric="first_response_time")["value"] == 45
+
+
+def test_an_updated_ticket_rebuilds_the_kept_facts() -> None:
+    ws = _ws()
+    assert one(compute(ws, "volume", by=["channel"]), channel="email")["n"] == 1
+    # a later export moves ticket A to chat (same id, updated attributes)
+    _add(ws, "tickets", [ticket("A", "2026-03-02T10:00:00Z", channel="chat")])
+    df = compute(ws, "volume", by=["channel"])
+    assert df["channel"].tolist() == ["chat"]
+
+
+def test_a_changed_schedule_rebuilds_the_kept_facts() -> None:
+    """Found while adding kept facts: the workspace kept its business calendar when its
+    settings were replaced, so a changed schedule still measured with the old hours."""
+    ws = _ws()
+    df = compute(ws, "first_response_time_business")
+    assert one(df, metric="first_response_time_business")["value"] == 60
+    # open from 10:30 only: 10:00–11:00 holds 30 business minutes
+    ws.settings = settings(
+        {
+            "schedules": {
+                "late": {
+                    "timezone": "UTC",
+                    "hours": {d: "10:30-17:00" for d in ("mon", "tue", "wed", "thu", "fri")},
+                    "default": True,
+                }
+            },
+            "timezone": "UTC",
+        }
+    )
+    df = compute(ws, "first_response_time_business")
+    assert one(df, metric="first_response_time_business")["value"] == 30
