@@ -989,6 +989,7 @@ _SCHEMAS: dict[str, pa.Schema] = {
     "customers": pa.schema([
         ("customer_id", pa.string()), ("created_at", _TS), ("churned_at", _TS),
         ("tier", pa.string()), ("segment", pa.string()), ("country", pa.string()),
+        ("email", pa.string()),
     ]),
     "costs": pa.schema([
         ("period_start", pa.date32()), ("period_end", pa.date32()), ("amount", pa.float64()),
@@ -1336,14 +1337,19 @@ def _customers_table(world: _World) -> Iterator[pa.Table]:
     n = world.plan.customers
     for lo in range(0, n, _CUSTOMER_SLICE):
         sl = slice(lo, min(n, lo + _CUSTOMER_SLICE))
+        ids = _customer_ids(np.arange(sl.start, sl.stop, dtype=np.int64))
         yield pa.table(
             {
-                "customer_id": _customer_ids(np.arange(sl.start, sl.stop, dtype=np.int64)),
+                "customer_id": ids,
                 "created_at": _times(life.joined[sl]),
                 "churned_at": _times(life.churn[sl], ~life.churned[sl]),
                 "tier": _take(TIERS, c.tier[sl]),
                 "segment": _take(SEGMENTS, c.segment[sl]),
                 "country": _take(COUNTRIES, c.country[sl]),
+                # where survey e-mails go (example.com never delivers: a reserved domain)
+                "email": pc.binary_join_element_wise(
+                    pc.utf8_lower(ids), "@example.com", ""
+                ),
             },
             schema=_SCHEMAS["customers"],
         )
