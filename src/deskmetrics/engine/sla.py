@@ -142,6 +142,8 @@ class SlaState:
 
     facts: Facts
     now: datetime | None = None
+    #: only tickets open at `now` (not solved or closed): the live queue needs no more
+    open_only: bool = False
 
     @property
     def settings(self) -> SlaSettings:
@@ -325,6 +327,11 @@ class SlaState:
                     f"configured; schedules: {', '.join(sorted(cal.schedule_index))}"
                 )
         clocks = self._clocks(now_s)
+        if self.open_only:
+            st = self._stretches(now_s)
+            st = st.filter(st._end.isnull() & ~st.status.isin(SOLVED))
+            ids = st.select(_q_ticket="ticket_id")
+            clocks = clocks.semi_join(ids, clocks.ticket_id == ids._q_ticket)
         # the policy in force when the clock stopped (or now)
         decide = clocks._stop_s.fill_null(now_s)
         seg = self._segments()
@@ -541,7 +548,7 @@ def sla_queue_frame(
     cols = [*STATE_COLUMNS, *QUEUE_TICKET_COLUMNS]
     if not facts.ws.settings.sla.policies:
         return pd.DataFrame({c: [] for c in cols})
-    t = SlaState(facts, now).frame()
+    t = SlaState(facts, now, open_only=True).frame()
     t = t.filter(t.stopped_at.isnull() & t.status.isin(list(statuses)))
     tk = facts.ws.table("tickets")
     tk = tk.select(_t_id=tk.ticket_id, **{c: tk[c] for c in QUEUE_TICKET_COLUMNS})
