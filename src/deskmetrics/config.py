@@ -133,6 +133,8 @@ class SurveySettings(BaseModel):
         default_factory=lambda: {"1-5": 4.0, "1-7": 6.0, "1-10": 8.0, "0-10": 8.0, "0-100": 80.0}
     )
     dispatch: SurveyDispatch = Field(default_factory=SurveyDispatch)
+
+
 SLA_TARGETS = ("first_reply", "next_reply", "periodic_update", "resolution")
 #: statuses that pause each target kind unless a policy says otherwise (Zendesk: reply timers
 #: never pause; resolution is its "requester wait time", paused while pending)
@@ -164,7 +166,16 @@ def parse_duration(value: str | float | int) -> int:
 
 
 class SlaPolicy(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    """One SLA policy (`[[sla.policies]]`): which tickets it covers and its targets.
+
+    Policies are tried in order and the first whose `when` matches wins. `when` maps a ticket
+    column (or `tier` of the requester in customers, `team` for `group`, `tags` matching any
+    listed tag) to a value or list of values. Targets are durations ('1h', '30m', '2d');
+    business time of `schedule` (default: the ticket's schedule) unless `calendar` is true (or
+    lists the targets measured in calendar time). `pause` overrides, per target, the statuses
+    during which its clock stops."""
+
+    model_config = ConfigDict(extra="forbid")
     name: str
     when: dict[str, Any] = Field(default_factory=dict)
     first_reply: str | float | None = None
@@ -224,6 +235,18 @@ class SlaSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     policies: list[SlaPolicy] = Field(default_factory=list)
+    warning_fraction: Annotated[float, Field(gt=0, le=1)] = 0.2
+    warning_max: str | float = "1h"
+
+    @field_validator("warning_max")
+    @classmethod
+    def _warning_max(cls, v: str | float) -> str | float:
+        parse_duration(v)
+        return v
+
+    @property
+    def warning_max_seconds(self) -> int:
+        return parse_duration(self.warning_max)
 
 
 class IngestSource(BaseModel):
@@ -243,33 +266,12 @@ class IngestSource(BaseModel):
 class WebSettings(BaseModel):
     """The web service (`deskmetrics serve`): sessions, public address, ingestion sources."""
 
-    """One SLA policy (`[[sla.policies]]`): which tickets it covers and its targets.
-
-    Policies are tried in order and the first whose `when` matches wins. `when` maps a ticket
-    column (or `tier` of the requester in customers, `team` for `group`, `tags` matching any
-    listed tag) to a value or list of values. Targets are durations ('1h', '30m', '2d');
-    business time of `schedule` (default: the ticket's schedule) unless `calendar` is true (or
-    lists the targets measured in calendar time). `pause` overrides, per target, the statuses
-    during which its clock stops."""
-
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="allow")
     #: signs sessions and survey links; read from this environment variable (never the repo)
     secret_env: str = "DESKMETRICS_SECRET"
     #: the address people reach the service at (survey links, e-mails)
     public_url: str = "http://127.0.0.1:8000"
     session_hours: Annotated[float, Field(gt=0)] = 12
-    warning_fraction: Annotated[float, Field(gt=0, le=1)] = 0.2
-    warning_max: str | float = "1h"
-
-    @field_validator("warning_max")
-    @classmethod
-    def _warning_max(cls, v: str | float) -> str | float:
-        parse_duration(v)
-        return v
-
-    @property
-    def warning_max_seconds(self) -> int:
-        return parse_duration(self.warning_max)
     #: per source name: how its HMAC signature is checked (`[web.sources.NAME]`)
     sources: dict[str, IngestSource] = Field(default_factory=dict)
 
