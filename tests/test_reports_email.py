@@ -132,3 +132,34 @@ def test_schedule_is_due_once_per_week_in_its_zone(ws: Workspace, smtp: MailSink
     assert smtp.wait_for(1) and len(smtp.messages) == 1
     assert "Mon 02 Mar – Sun 08 Mar 2026" in smtp.messages[0]["Subject"]
     assert delivery_log(ws)[0]["source"] == "report:billing-weekly"
+
+
+def test_report_command_emails_the_report_now(
+    ws: Workspace, smtp: MailSink, tmp_path: Any
+) -> None:
+    """`deskmetrics report --email TO` sends the report at once (the issue's command)."""
+    from typer.testing import CliRunner
+
+    from deskmetrics.cli import app
+    from deskmetrics.engine import open_duckdb
+
+    db = tmp_path / "ws.duckdb"
+    ws.backend.raw_sql(f"ATTACH '{db}' AS f; COPY FROM DATABASE memory TO f; DETACH f")
+    cfg = tmp_path / "deskmetrics.toml"
+    cfg.write_text(
+        'timezone = "UTC"\n[schedules.office]\ntimezone = "UTC"\n'
+        'hours = { mon = "09:00-17:00" }\n'
+        f'[email]\nhost = "127.0.0.1"\nport = {smtp.port}\n',
+        encoding="utf-8",
+    )
+    args = ["--db", str(db), "--config", str(cfg), "report", "--email", "lead@example.com"]
+    res = CliRunner().invoke(app, [*args, "--team", "billing", "--from", "2026-03-02"])
+    assert res.exit_code == 0, res.output
+    assert smtp.wait_for(1)
+    page = smtp.messages[0].get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
+    # billing volume: 3 this week (B1–B3), 1 the week before (B0) → +200.0%
+    assert "+200.0%" in page
+    # metric names together with --email are refused with what to do
+    bad = CliRunner().invoke(app, [*args, "csat"])
+    assert bad.exit_code == 2 and "drop the metric names" in bad.output
+    assert open_duckdb(db).has("tickets")

@@ -371,8 +371,8 @@ def rejects(fmt: Annotated[Format, typer.Option("--format")] = Format.table) -> 
 @app.command()
 def report(
     metrics: Annotated[
-        list[str], typer.Argument(help="Registry names (see `deskmetrics metrics`).")
-    ],
+        list[str] | None, typer.Argument(help="Registry names (see `deskmetrics metrics`).")
+    ] = None,
     by: Annotated[list[str] | None, typer.Option("--by", help="Group by a dimension.")] = None,
     grain: Annotated[
         str | None, typer.Option("--grain", help="hour, day, week, month, quarter or year.")
@@ -390,10 +390,33 @@ def report(
         ),
     ] = None,
     fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+    email: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--email",
+            help="Send the report e-mail now (headline metrics, change against the week "
+            "before, chart) to this address through [email] (repeatable); --from picks its "
+            "first day, --team one team.",
+        ),
+    ] = None,
+    team: Annotated[str | None, typer.Option("--team", help="With --email: one team.")] = None,
 ) -> None:
     """Compute metrics, grouped and by period. Durations are in minutes."""
     from deskmetrics.query import compute
 
+    if email:
+        if metrics:
+            _fail(
+                DeskmetricsError(
+                    "--email sends the headline report (the registry's headline metrics); "
+                    "drop the metric names, or print them without --email"
+                )
+            )
+        send_report_cmd(email, team, start, tz)
+        return
+    if not metrics:
+        _fail(DeskmetricsError("name at least one metric (see `deskmetrics metrics`)"))
+        return
     try:
         ws = _workspace(read_only=True)
         df = compute(

@@ -30,6 +30,8 @@ PAGES = [
     ("surveys", f"/dashboard/surveys?{SCOPE}"),
     ("explanation", f"/dashboard/explain?{SCOPE}&metric=first_response_time&channel=email"),
     ("filtered", f"/dashboard?{SCOPE}&channel=email&channel=chat&priority=urgent"),
+    ("sla", "/dashboard/sla"),
+    ("alerts", "/dashboard/alerts"),
 ]
 
 

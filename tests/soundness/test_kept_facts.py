@@ -18,6 +18,12 @@ def _add(ws, table: str, rows: list[dict]) -> None:  # type: ignore[no-untyped-d
 
 def _ws():  # type: ignore[no-untyped-def]
     # Mon 2026-03-02: created 10:00, replied 11:00 → 60 calendar and 60 business minutes
+    ws = _small()
+    ws.keep_facts_min_events = 0  # keep them however small the workspace
+    return ws
+
+
+def _small():  # type: ignore[no-untyped-def]
     return build_workspace(
         {
             "tickets": [ticket("A", "2026-03-02T10:00:00Z", channel="email")],
@@ -81,3 +87,10 @@ def test_a_changed_schedule_rebuilds_the_kept_facts() -> None:
     )
     df = compute(ws, "first_response_time_business")
     assert one(df, metric="first_response_time_business")["value"] == 30
+
+
+def test_a_small_workspace_derives_facts_inside_each_query() -> None:
+    ws = _small()
+    assert not ws.keeps_facts
+    assert one(compute(ws, "first_response_time"), metric="first_response_time")["value"] == 60
+    assert not any(t.startswith("_facts_") for t in ws.backend.list_tables())

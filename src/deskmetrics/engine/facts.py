@@ -45,10 +45,14 @@ class Facts:
             self._ranges[until_now] = self.ws.data_range(until_now=until_now)
         return self._ranges[until_now]
 
+    @cached_property
+    def _version(self) -> str:
+        """What the kept fact tables must have been made from (read once per request)."""
+        return self.ws.facts_version()
+
     def _keep(self, t: ir.Table, name: str) -> ir.Table:
-        kept = self.ws.kept_facts(name, t)
-        if kept is not None:
-            return kept
+        if self.ws.keeps_facts:
+            return self.ws.kept_facts(name, t, self._version)
         if not self.materialize:
             return t
         # ibis 12's PySpark cache() compiles without registering in-memory tables (our

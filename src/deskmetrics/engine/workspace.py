@@ -44,6 +44,8 @@ class Workspace:
     #: keep derived fact tables in the workspace between requests (a writable DuckDB file):
     #: rebuilt as soon as the data or the settings they come from change
     keep_facts: bool = False
+    #: below this many events, deriving the facts inside each query is as fast as keeping them
+    keep_facts_min_events: int = 20_000
     _calendar: BusinessCalendar | None = None
     _calendar_settings: str = ""
 
@@ -114,6 +116,9 @@ class Workspace:
         (every import and live ingest is logged in `_imports`; row counts also catch writes
         that bypass the store) and the settings (schedules, holidays, windows)."""
         con = self.backend.con
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS _facts_meta (name VARCHAR PRIMARY KEY, version VARCHAR)"
+        )
         parts = [self.settings.model_dump_json()]
         for sql in (
             "SELECT count(*), max(import_id) FROM _imports",
@@ -123,19 +128,31 @@ class Workspace:
             parts.append(repr(con.execute(sql).fetchone()))
         return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
-    def kept_facts(self, name: str, expr: ir.Table) -> ir.Table | None:
-        """The fact table `name` kept in the workspace, (re)built from `expr` when the data or
-        settings changed since it was made; None when this workspace does not keep facts."""
+    @property
+    def keeps_facts(self) -> bool:
+        """Whether fact tables are kept between requests: a writable DuckDB workspace large
+        enough for re-deriving them per request to cost more than keeping them."""
         if not self.keep_facts or getattr(self.backend, "name", "") != "duckdb":
-            return None
+            return False
+        if self.keep_facts_min_events <= 0:
+            return True
+        row = self.backend.con.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM events LIMIT ?)", [self.keep_facts_min_events]
+        ).fetchone()
+        return bool(row) and int(row[0]) >= self.keep_facts_min_events
+
+    def kept_facts(self, name: str, expr: ir.Table, version: str) -> ir.Table:
+        """The fact table `name` kept in the workspace, (re)built from `expr` when it was made
+        for another `version` (see facts_version) or is missing."""
         con = self.backend.con
-        con.execute(
-            "CREATE TABLE IF NOT EXISTS _facts_meta (name VARCHAR PRIMARY KEY, version VARCHAR)"
-        )
         table = f"_facts_{name}"
-        version = self.facts_version()
-        row = con.execute("SELECT version FROM _facts_meta WHERE name = ?", [name]).fetchone()
-        if row is None or row[0] != version or table not in self.backend.list_tables():
+        row = con.execute(
+            "SELECT m.version FROM _facts_meta m JOIN duckdb_tables() t "
+            "ON t.table_name = '_facts_' || m.name AND t.schema_name = 'main' "
+            "AND t.database_name = current_database() WHERE m.name = ?",
+            [name],
+        ).fetchone()
+        if row is None or row[0] != version:
             self.backend.create_table(table, expr, overwrite=True)
             con.execute("INSERT OR REPLACE INTO _facts_meta VALUES (?, ?)", [name, version])
         return self.backend.table(table)

@@ -1,1 +1,1 @@
-"""One module per concern; each exposes `router` (see api/app.py ROUTE_MODULES)."""
+"""One module per concern; each exposes `router` (assembled in api/app.py)."""
