@@ -885,7 +885,7 @@ def explanation(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Respo
     measure = metric.measure
     cols = [
         Column("ticket_id", "Ticket"),
-        Column("created_at", "Created", "date"),
+        Column("created_at", "Created (UTC)", "date"),
         Column("channel", "Channel"),
         Column("priority", "Priority"),
         Column("group", "Group"),
