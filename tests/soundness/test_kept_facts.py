@@ -20,6 +20,7 @@ def _ws():  # type: ignore[no-untyped-def]
     # Mon 2026-03-02: created 10:00, replied 11:00 → 60 calendar and 60 business minutes
     ws = _small()
     ws.keep_facts_min_events = 0  # keep them however small the workspace
+    ws.facts_settle_seconds = 0  # and rebuild them as soon as data changes
     return ws
 
 
@@ -94,3 +95,27 @@ def test_a_small_workspace_derives_facts_inside_each_query() -> None:
     assert not ws.keeps_facts
     assert one(compute(ws, "first_response_time"), metric="first_response_time")["value"] == 60
     assert not any(t.startswith("_facts_") for t in ws.backend.list_tables())
+
+
+def test_while_data_is_arriving_facts_are_derived_in_the_query_not_rebuilt() -> None:
+    """Live ingestion: stale kept facts are not rebuilt before every request; the request
+    derives them itself (right numbers), and the kept tables catch up once data settles."""
+    ws = _ws()
+    compute(ws, "first_response_time")
+    kept_before = ws.backend.con.execute("SELECT version FROM _facts_meta").fetchall()
+    ws.facts_settle_seconds = 3600  # data has just arrived: not settled
+    _add(ws, "tickets", [ticket("B", "2026-03-03T10:00:00Z", channel="email")])
+    _add(
+        ws,
+        "events",
+        [
+            msg("b1", "B", "2026-03-03T10:00:00Z", "customer"),
+            msg("b2", "B", "2026-03-03T10:30:00Z", "agent", "x"),
+        ],
+    )
+    # (60 + 30) / 2 = 45, from facts derived inside the query
+    assert one(compute(ws, "first_response_time"), metric="first_response_time")["value"] == 45
+    assert ws.backend.con.execute("SELECT version FROM _facts_meta").fetchall() == kept_before
+    ws.facts_settle_seconds = 0  # settled: the next request rebuilds and keeps them
+    assert one(compute(ws, "first_response_time"), metric="first_response_time")["value"] == 45
+    assert ws.backend.con.execute("SELECT version FROM _facts_meta").fetchall() != kept_before

@@ -52,7 +52,9 @@ class Facts:
 
     def _keep(self, t: ir.Table, name: str) -> ir.Table:
         if self.ws.keeps_facts:
-            return self.ws.kept_facts(name, t, self._version)
+            kept = self.ws.kept_facts(name, t, self._version)
+            if kept is not None:
+                return kept
         if not self.materialize:
             return t
         # ibis 12's PySpark cache() compiles without registering in-memory tables (our

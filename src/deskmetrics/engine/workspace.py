@@ -46,6 +46,10 @@ class Workspace:
     keep_facts: bool = False
     #: below this many events, deriving the facts inside each query is as fast as keeping them
     keep_facts_min_events: int = 20_000
+    #: stale kept facts are rebuilt only once no data has arrived for this long; meanwhile
+    #: requests derive facts inside the query (live ingestion would otherwise rebuild them all
+    #: before every request)
+    facts_settle_seconds: float = 60.0
     _calendar: BusinessCalendar | None = None
     _calendar_settings: str = ""
 
@@ -141,9 +145,20 @@ class Workspace:
         ).fetchone()
         return bool(row) and int(row[0]) >= self.keep_facts_min_events
 
-    def kept_facts(self, name: str, expr: ir.Table, version: str) -> ir.Table:
-        """The fact table `name` kept in the workspace, (re)built from `expr` when it was made
-        for another `version` (see facts_version) or is missing."""
+    def _data_settled(self) -> bool:
+        """No import or live ingest in the last `facts_settle_seconds`."""
+        if self.facts_settle_seconds <= 0:
+            return True
+        row = self.backend.con.execute("SELECT max(imported_at) FROM _imports").fetchone()
+        if row is None or row[0] is None:
+            return True
+        quiet = datetime.now(UTC).replace(tzinfo=None) - row[0]
+        return quiet.total_seconds() >= self.facts_settle_seconds
+
+    def kept_facts(self, name: str, expr: ir.Table, version: str) -> ir.Table | None:
+        """The fact table `name` kept in the workspace when it was made for `version` (see
+        facts_version); a stale or missing one is rebuilt from `expr` once the data has
+        settled. None: stale while data is still arriving (derive it in the query instead)."""
         con = self.backend.con
         table = f"_facts_{name}"
         row = con.execute(
@@ -153,6 +168,8 @@ class Workspace:
             [name],
         ).fetchone()
         if row is None or row[0] != version:
+            if not self._data_settled():
+                return None
             self.backend.create_table(table, expr, overwrite=True)
             con.execute("INSERT OR REPLACE INTO _facts_meta VALUES (?, ?)", [name, version])
         return self.backend.table(table)
