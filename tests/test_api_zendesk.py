@@ -243,3 +243,29 @@ def test_mapping_of_authors() -> None:
     assert cc.events[0]["author_role"] == "customer"
     by_agent = map_delivery({**CREATED, "detail": {**DETAIL, "submitter_id": AGENT}})
     assert by_agent.ticket is not None and by_agent.ticket["created_by"] == "agent"
+
+
+@pytest.mark.parametrize(
+    ("doc", "field"),
+    [
+        ([1, 2], "body"),
+        ({**CREATED, "detail": {}, "subject": ""}, "detail.id"),
+        (delivery("comment_added", "2026-03-02T09:45:00Z", {}, "01HQ-c"), "event.comment"),
+        (
+            delivery("status_changed", "2026-03-02T09:45:00Z", {"current": "ON_FIRE"}, "01HQ-s"),
+            "event.current",
+        ),
+    ],
+)
+def test_a_malformed_delivery_is_rejected_and_kept_not_dropped(
+    client: TestClient, doc: Any, field: str
+) -> None:
+    """A broken delivery is not 'ignored': 422 naming the field and reason, and a reject row."""
+    r = send(client, doc)
+    assert r.status_code == 422 and r.json()["detail"].startswith(f"{field}: ")
+    assert events(client) == []
+    with client.app.state.service.using() as ws:  # type: ignore[attr-defined]
+        rows = ws.backend.con.execute('SELECT file, "column", reason FROM _rejects').fetchall()
+        log = ws.backend.con.execute("SELECT source FROM _imports WHERE NOT committed").fetchall()
+    assert [(f, c) for f, c, _ in rows] == [("webhook:zendesk", field)]
+    assert log == [("api:zendesk",)]  # counted in the import log as a run that stored nothing

@@ -93,6 +93,8 @@ class Mapped:
     ticket: dict[str, Any] | None = None  # the tickets row, when the delivery can give one
     events: list[dict[str, Any]] = field(default_factory=list)
     ignored: str | None = None
+    #: a delivery that is broken rather than uninteresting: (field, reason) — rejected, logged
+    malformed: tuple[str, str] | None = None
     #: the tickets row must be stored (ticket.created); else only when the ticket is unknown
     ticket_is_new: bool = False
 
@@ -123,7 +125,7 @@ def ticket_row(detail: dict[str, Any]) -> dict[str, Any] | None:
 def map_delivery(doc: Any) -> Mapped:
     """Canonical rows for one webhook delivery (see the module docstring)."""
     if not isinstance(doc, dict):
-        return Mapped("?", None, ignored="the body is not a JSON object")
+        return Mapped("?", None, malformed=("body", "the body is not a JSON object"))
     kind = _text(doc.get("type")) or "?"
     detail = doc.get("detail") if isinstance(doc.get("detail"), dict) else {}
     event = doc.get("event") if isinstance(doc.get("event"), dict) else {}
@@ -137,7 +139,7 @@ def map_delivery(doc: Any) -> Mapped:
         out.ignored = f"{kind} is not a ticket event"
         return out
     if tid is None:
-        out.ignored = "the delivery names no ticket (detail.id)"
+        out.malformed = ("detail.id", "a ticket event that names no ticket")
         return out
     what = kind.removeprefix(PREFIX)
     at = _text(doc.get("time")) or _text(detail.get("updated_at"))
@@ -155,7 +157,7 @@ def map_delivery(doc: Any) -> Mapped:
     elif what == "comment_added":
         comment = event.get("comment") if isinstance(event.get("comment"), dict) else None
         if comment is None:
-            out.ignored = "comment_added without event.comment"
+            out.malformed = ("event.comment", "a comment_added event without its comment")
             return out
         author = comment.get("author") if isinstance(comment.get("author"), dict) else {}
         assert isinstance(author, dict)
@@ -177,7 +179,11 @@ def map_delivery(doc: Any) -> Mapped:
     elif what == "status_changed":
         status = _lower(event.get("current"))
         if status not in _STATUSES:
-            out.ignored = f"status {event.get('current')!r} is not a ticket status deskmetrics uses"
+            out.malformed = (
+                "event.current",
+                f"status {event.get('current')!r} is not a ticket status "
+                f"({', '.join(sorted(_STATUSES))})",
+            )
             return out
         out.events.append({
             **base, "event_id": f"zd-{delivery}", "type": "status", "status": status,

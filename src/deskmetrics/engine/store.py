@@ -200,6 +200,22 @@ def _stage_part(
     return name, extra
 
 
+def log_rejects(con: duckdb.DuckDBPyConnection, source: str, rejects: Sequence[Reject]) -> str:
+    """Keep rejects of input refused before any row could be staged (e.g. a malformed
+    webhook delivery) in `_rejects`, with an uncommitted entry in the import log; its id."""
+    ensure_schema(con)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    summary = ImportSummary(import_id=now.strftime("%Y%m%dT%H%M%S%f"), source=source)
+    summary.rejects.extend(rejects)
+    summary.committed = False
+    for r in rejects:
+        tc = summary.tables.setdefault(r.table, TableCounts())
+        tc.read += 1
+        tc.rejected += 1
+    _record(con, summary, now)
+    return summary.import_id
+
+
 def _record(con: duckdb.DuckDBPyConnection, summary: ImportSummary, now: datetime) -> None:
     if summary.rejects:
         rej = pd.DataFrame(

@@ -17,8 +17,10 @@ from deskmetrics.api import ingest, zendesk_events
 from deskmetrics.api.deps import MaybePrincipal, ServiceDep
 from deskmetrics.api.routes.ingest import RawBody, refuse_viewers, rejected
 from deskmetrics.api.schemas import Ingested, Rejected, WebhookResult
+from deskmetrics.engine.store import log_rejects
 from deskmetrics.engine.workspace import duckdb_connection
 from deskmetrics.errors import DeskmetricsError
+from deskmetrics.model import Reject
 
 router = APIRouter(tags=["ingest"])
 
@@ -37,7 +39,11 @@ def _known(con: Any, ticket_id: str) -> bool:
     responses={
         401: {"description": "Missing, stale or wrong Zendesk signature"},
         403: {"description": "A viewer's sign-in or token was sent"},
-        422: {"model": Rejected, "description": "The mapped rows break a rule; nothing stored"},
+        422: {
+            "model": Rejected,
+            "description": "A malformed delivery, or mapped rows that break a rule; nothing "
+            "stored",
+        },
     },
     openapi_extra={
         "requestBody": {
@@ -71,6 +77,18 @@ def zendesk_webhook(
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, f"the body is not JSON: {exc}") from exc
     mapped = zendesk_events.map_delivery(doc)
+    if mapped.malformed is not None:
+        field, reason = mapped.malformed
+        with svc.using() as ws:
+            log_rejects(
+                duckdb_connection(ws),
+                f"api:{source}",
+                [Reject("events", f"webhook:{source}", 1, field, reason, mapped.event_type)],
+            )
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"{field}: {reason}; nothing stored (kept in the rejects: deskmetrics rejects)",
+        )
     result = WebhookResult(
         event_type=mapped.event_type, ticket_id=mapped.ticket_id, ignored=mapped.ignored
     )
