@@ -39,7 +39,12 @@ def _small():  # type: ignore[no-untyped-def]
 def test_facts_are_kept_between_requests() -> None:
     ws = _ws()
     assert one(compute(ws, "first_response_time"), metric="first_response_time")["value"] == 60
-    assert "_facts_tickets" in ws.backend.list_tables()
+    assert "tickets" in ws.kept_versions
+    # kept in the session, not written into the workspace file
+    n = ws.backend.con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = '_facts_tickets' AND temporary"
+    ).fetchone()
+    assert n == (1,)
 
 
 def test_new_events_rebuild_the_kept_facts() -> None:
@@ -94,6 +99,7 @@ def test_a_small_workspace_derives_facts_inside_each_query() -> None:
     ws = _small()
     assert not ws.keeps_facts
     assert one(compute(ws, "first_response_time"), metric="first_response_time")["value"] == 60
+    assert not ws.kept_versions
     assert not any(t.startswith("_facts_") for t in ws.backend.list_tables())
 
 
@@ -102,7 +108,7 @@ def test_while_data_is_arriving_facts_are_derived_in_the_query_not_rebuilt() -> 
     derives them itself (right numbers), and the kept tables catch up once data settles."""
     ws = _ws()
     compute(ws, "first_response_time")
-    kept_before = ws.backend.con.execute("SELECT version FROM _facts_meta").fetchall()
+    kept_before = dict(ws.kept_versions)
     ws.facts_settle_seconds = 3600  # data has just arrived: not settled
     _add(ws, "tickets", [ticket("B", "2026-03-03T10:00:00Z", channel="email")])
     _add(
@@ -115,7 +121,21 @@ def test_while_data_is_arriving_facts_are_derived_in_the_query_not_rebuilt() -> 
     )
     # (60 + 30) / 2 = 45, from facts derived inside the query
     assert one(compute(ws, "first_response_time"), metric="first_response_time")["value"] == 45
-    assert ws.backend.con.execute("SELECT version FROM _facts_meta").fetchall() == kept_before
+    assert ws.kept_versions == kept_before
     ws.facts_settle_seconds = 0  # settled: the next request rebuilds and keeps them
     assert one(compute(ws, "first_response_time"), metric="first_response_time")["value"] == 45
-    assert ws.backend.con.execute("SELECT version FROM _facts_meta").fetchall() != kept_before
+    assert ws.kept_versions != kept_before
+
+
+def test_facts_kept_in_the_file_by_an_earlier_version_are_dropped(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Earlier versions wrote fact tables into the workspace file: their columns may not be
+    today's, so opening the workspace drops them rather than ever reading them."""
+    from deskmetrics.engine.workspace import open_duckdb
+
+    path = tmp_path / "old.duckdb"
+    ws = open_duckdb(path)
+    ws.backend.con.execute("CREATE TABLE _facts_tickets AS SELECT 1 AS stale")
+    ws.backend.con.execute("CREATE TABLE _facts_meta (name VARCHAR, version VARCHAR)")
+    ws.backend.disconnect()
+    again = open_duckdb(path)
+    assert not [t for t in again.backend.list_tables() if t.startswith("_facts")]

@@ -82,6 +82,11 @@ def ticket_columns(facts: Facts, t: ir.Table) -> ir.Table:
     """Join the ticket's columns (for grouping and filtering) to rows of another fact table."""
     tk = facts.ws.table("tickets")
     keep = [c for c in tk.columns if c not in t.columns or c == "ticket_id"]
+    if "_tk" in t.columns:
+        # by the ticket's integer key, from its kept facts (cheaper than the text id)
+        tf = facts.tickets_keyed
+        tf = tf.select(_t_k=tf._tk, **{c: tf[c] for c in keep if c != "ticket_id"})
+        return t.left_join(tf, t._tk == tf._t_k).drop("_t_k")
     tk = tk.select(*keep).rename(_t_id="ticket_id")
     return t.left_join(tk, t.ticket_id == tk._t_id).drop("_t_id")
 
@@ -228,8 +233,36 @@ def group_keys(req: MetricRequest) -> list[str]:
     return [*req.by, *(["_period"] if req.grain is not None else [])]
 
 
+#: column-name suffix of a paired median/p90 (see `median_p90`); `execute` splits it
+PAIRED_QUANTILES = "pq"
+
+
+def median_p90(x: ir.NumericValue) -> ir.ArrayValue:
+    """The median and 90th percentile of `x` (exact, interpolated) as one aggregate: the
+    engine collects the values once for both (nearly half the cost of two quantiles)."""
+    return x.quantile([0.5, 0.9])
+
+
+def _num(x: Any) -> float | None:
+    return None if x is None or pd.isna(x) else float(x)
+
+
+def _split_quantiles(df: pd.DataFrame) -> pd.DataFrame:
+    for col in [c for c in df.columns if c == PAIRED_QUANTILES or c.endswith("_pq")]:
+        prefix = col[: -len(PAIRED_QUANTILES)]
+        pairs = [
+            (_num(v[0]), _num(v[1])) if v is not None and len(v) == 2 else (None, None)
+            for v in df[col]
+        ]
+        df = df.drop(columns=[col])
+        df[f"{prefix}p50"] = pd.Series([p[0] for p in pairs], index=df.index, dtype="float64")
+        df[f"{prefix}p90"] = pd.Series([p[1] for p in pairs], index=df.index, dtype="float64")
+    return df
+
+
 def execute(facts: Facts, expr: ir.Table) -> pd.DataFrame:
-    return facts.ws.backend.execute(expr)
+    """Run a query; paired quantile columns (`…pq`) come back as `…p50` and `…p90`."""
+    return _split_quantiles(facts.ws.backend.execute(expr))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -244,9 +277,7 @@ def _aggregate_rows(facts: Facts, metric: Metric, req: MetricRequest, t: ir.Tabl
         pop = t.filter(all_of(t, metric.population) & t[metric.measure].notnull())
         m = pop[metric.measure].cast("float64")
         g = pop.group_by(keys) if keys else pop
-        return g.aggregate(
-            n=m.count(), value=m.mean(), p50=m.quantile(0.5), p90=m.quantile(0.9), _sd=m.std()
-        )
+        return g.aggregate(n=m.count(), value=m.mean(), pq=median_p90(m), _sd=m.std())
     if agg is Aggregation.PROPORTION:
         pop = t.filter(all_of(t, metric.population))
         hit = all_of(pop, metric.numerator).cast("int64")
@@ -342,13 +373,15 @@ def _snapshot(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
     )
     s = facts.status_stretches
     s = s.filter(~s.status.isin(SOLVED)).select(
-        "ticket_id", "at_s", _end=s.end_s.fill_null(FAR_FUTURE)
+        _s_tk="_tk", _from=s.at_s, _end=s.end_s.fill_null(FAR_FUTURE)
     )
-    j = s.join(pts, [s.at_s <= pts._p_s, s._end > pts._p_s])
-    tb = facts.tickets_base.select("ticket_id", "created_s").rename(_c_id="ticket_id")
-    j = j.join(tb, j.ticket_id == tb._c_id).drop("_c_id")
+    j = s.join(pts, [s._from <= pts._p_s, s._end > pts._p_s])
+    # the ticket's columns (and creation instant) from its facts, joined by integer key
+    tk = facts.ws.table("tickets")
+    tf = facts.tickets_keyed
+    tf = tf.select("_tk", "created_s", *tk.columns)
+    j = j.join(tf, j._s_tk == tf._tk).drop("_s_tk", "_from", "_end")
     j = j.mutate(age_minutes=(j._p_s - j.created_s).cast("float64") / 60.0)
-    j = ticket_columns(facts, j)
     j = j.mutate(agent=j.assignee_id)
     j = with_team(j, facts)
     for col, values in req.filters.items():
@@ -357,7 +390,7 @@ def _snapshot(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
     g = j.group_by(keys) if keys else j
     if metric.measure:
         m = j[metric.measure]
-        expr = g.aggregate(n=m.count(), value=m.mean(), p50=m.quantile(0.5), p90=m.quantile(0.9))
+        expr = g.aggregate(n=m.count(), value=m.mean(), pq=median_p90(m))
     else:
         expr = g.aggregate(n=j.count())
     df = execute(facts, expr)
@@ -711,8 +744,7 @@ def run_metrics(facts: Facts, metrics: list[Metric], req: MetricRequest) -> list
                 aggs |= {
                     f"m{i}_n": x.count(),
                     f"m{i}_value": x.mean(),
-                    f"m{i}_p50": x.quantile(0.5),
-                    f"m{i}_p90": x.quantile(0.9),
+                    f"m{i}_pq": median_p90(x),
                     f"m{i}__sd": x.std(),
                 }
             elif m.aggregation is Aggregation.PROPORTION:

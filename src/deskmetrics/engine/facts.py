@@ -74,9 +74,13 @@ class Facts:
 
     @cached_property
     def tickets_base(self) -> ir.Table:
-        """Tickets with their schedule key and creation instant in calendar/business seconds."""
+        """Tickets with their integer key `_tk`, schedule key and creation instant in
+        calendar/business seconds. `_tk` is the ticket's rank by id: the same in every query,
+        so facts derived in separate queries join on it (integer keys sort and join several
+        times faster than text ids)."""
         t = self.ws.table("tickets")
         t = t.mutate(
+            _tk=ibis.row_number().over(order_by="ticket_id"),
             _sched=schedule_index(self.calendar, t.schedule_id),
             created_s=t.created_at.epoch_seconds().cast("int64"),
         )
@@ -85,39 +89,57 @@ class Facts:
         )
 
     @cached_property
+    def _ticket_keys(self) -> ir.Table:
+        """What the timeline needs of each ticket, kept once (read by every later fact)."""
+        tb = self.tickets_base
+        return self._keep(
+            tb.select(
+                "ticket_id", "_tk", "_sched", "created_by", "created_at", "created_s", "created_b"
+            ),
+            "ticket_keys",
+        )
+
+    @cached_property
     def timeline(self) -> ir.Table:
-        """Public messages and status changes with their instant in calendar/business seconds."""
+        """Public messages and status changes with their instant in calendar/business seconds
+        and their ticket's key."""
         e = self.ws.table("events")
         e = e.filter((e.type == "status") | ((e.type == "message") & (e.public.fill_null(True))))
-        tb = self.tickets_base.select("ticket_id", "_sched", "created_by")
-        e = e.join(tb, "ticket_id").mutate(at_s=e.at.epoch_seconds().cast("int64"))
-        e = e.select(
-            "event_id",
-            "ticket_id",
-            "at",
-            "at_s",
-            "type",
-            "author_role",
-            "author_id",
-            "status",
-            "_sched",
-            "created_by",
-        )
-        # not kept: an intermediate, read once by messages and once by status stretches
+        e = e.select("event_id", "ticket_id", "at", "type", "author_role", "author_id", "status")
+        tk = self._ticket_keys.select("ticket_id", "_tk", "_sched", "created_by")
+        e = e.join(tk, "ticket_id").mutate(at_s=e.at.epoch_seconds().cast("int64"))
+        # not kept: deriving it again is cheaper than writing it (read by messages and status)
         return with_business_seconds(e, self.calendar, self._cal_t, "at_s", "_sched", "at_b")
 
     @cached_property
     def messages(self) -> ir.Table:
-        """Public messages in order; `is_reply` marks replies by a human agent."""
+        """Public messages in order; `is_reply` marks replies by a human agent;
+        `next_reply_seq` is the position of the first reply at or after each message."""
         m = self.timeline.filter(lambda x: x.type == "message")
-        m = m.mutate(
-            seq=ibis.row_number().over(group_by="ticket_id", order_by=["at_s", "event_id"])
-        )
+        w = ibis.window(group_by="_tk", order_by=["at_s", "event_id"])
+        m = m.mutate(seq=ibis.row_number().over(w))
         opening = (m.seq == 0) & (m.created_by == "agent") & (m.author_role == "agent")
+        m = m.mutate(is_opening=opening, is_reply=(m.author_role == "agent") & ~opening)
+        following = ibis.window(group_by="_tk", order_by=["seq"], rows=(0, None))
+        m = m.mutate(
+            next_reply_seq=ibis.cases((m.is_reply, m.seq), else_=ibis.null("int64"))
+            .min()
+            .over(following)
+        )
         return self._keep(
-            m.mutate(
-                is_opening=opening,
-                is_reply=(m.author_role == "agent") & ~opening,
+            m.select(
+                "_tk",
+                "ticket_id",
+                "event_id",
+                "at",
+                "at_s",
+                "at_b",
+                "author_role",
+                "author_id",
+                "seq",
+                "is_opening",
+                "is_reply",
+                "next_reply_seq",
             ),
             "messages",
         )
@@ -126,22 +148,19 @@ class Facts:
     def replies(self) -> ir.Table:
         """One row per public customer message, with the next human agent reply after it."""
         m = self.messages
-        w = ibis.window(group_by="ticket_id", order_by="seq", rows=(0, None))
-        m = m.mutate(
-            next_reply_seq=ibis.cases((m.is_reply, m.seq), else_=ibis.null("int64")).min().over(w)
-        )
         cust = m.filter(m.author_role == "customer")
         rep = m.filter(m.is_reply).select(
-            r_ticket=m.ticket_id,
+            r_tk=m._tk,
             r_seq=m.seq,
             reply_at=m.at,
             reply_s=m.at_s,
             reply_b=m.at_b,
             agent=m.author_id,
         )
-        j = cust.left_join(rep, [cust.ticket_id == rep.r_ticket, cust.next_reply_seq == rep.r_seq])
+        j = cust.left_join(rep, [cust._tk == rep.r_tk, cust.next_reply_seq == rep.r_seq])
         return self._keep(
             j.select(
+                "_tk",
                 "ticket_id",
                 customer_message_at=j.at,
                 reply_at=j.reply_at,
@@ -156,7 +175,9 @@ class Facts:
     def status_stretches(self) -> ir.Table:
         """Each stretch of time a ticket spent in one status (the first, `new`, starts at
         creation); the last stretch of an unsolved ticket is still running (end null)."""
-        s = self.timeline.filter(lambda x: x.type == "status").select(
+        tl = self.timeline
+        s = tl.filter(tl.type == "status").select(
+            "_tk",
             "ticket_id",
             "at",
             "at_s",
@@ -166,8 +187,9 @@ class Facts:
             _ord=ibis.literal(1),
             _eid="event_id",
         )
-        tb = self.tickets_base
+        tb = self._ticket_keys
         first = tb.select(
+            "_tk",
             "ticket_id",
             at=tb.created_at,
             at_s=tb.created_s,
@@ -178,7 +200,7 @@ class Facts:
             _eid=ibis.literal(""),
         )
         u = first.union(s)
-        w = ibis.window(group_by="ticket_id", order_by=["at_s", "_ord", "_eid"])
+        w = ibis.window(group_by="_tk", order_by=["at_s", "_ord", "_eid"])
         u = u.mutate(
             prev_status=u.status.lag().over(w),
             end_at=u.at.lead().over(w),
@@ -216,12 +238,12 @@ class Facts:
         )
 
     @cached_property
-    def tickets(self) -> ir.Table:
-        """One row per ticket with every per-ticket fact."""
+    def tickets_keyed(self) -> ir.Table:
+        """The per-ticket facts with the ticket's key `_tk` and `created_s` (for joins)."""
         settings = self.ws.settings
         m = self.messages
         msg = (
-            m.group_by("ticket_id")
+            m.group_by("_tk")
             .aggregate(
                 first_reply_at=_min_where(m.at, m.is_reply),
                 first_reply_s=_min_where(m.at_s, m.is_reply),
@@ -232,14 +254,14 @@ class Facts:
                 replies=m.is_reply.cast("int64").sum(),
                 customer_messages=(m.author_role == "customer").cast("int64").sum(),
             )
-            .rename(m_ticket="ticket_id")
+            .rename(m_tk="_tk")
         )
         s = self.status_stretches
         dur_s = (s.end_s - s.at_s).cast("float64")
         dur_b = (s.end_b - s.at_b).cast("float64")
         zero = ibis.literal(0.0)
         st = (
-            s.group_by("ticket_id")
+            s.group_by("_tk")
             .aggregate(
                 reopens=s.is_reopen.cast("int64").sum(),
                 first_solved_at=_min_where(s.at, s.becomes_solved),
@@ -276,7 +298,7 @@ class Facts:
                     ((s.status == "hold") & s.end_s.notnull(), dur_b), else_=zero
                 ).sum(),
             )
-            .rename(s_ticket="ticket_id")
+            .rename(s_tk="_tk")
         )
         i = self.interactions
         inter = (
@@ -287,7 +309,9 @@ class Facts:
             .rename(i_ticket="ticket_id")
         )
 
-        t = self.tickets_base
+        raw = self.ws.table("tickets")
+        keys = self._ticket_keys.drop("created_by", "created_at").rename(_k_id="ticket_id")
+        t = raw.join(keys, raw.ticket_id == keys._k_id).drop("_k_id")
         unknown = [c for c in settings.fcr.same if c not in t.columns]
         if unknown:
             raise QueryError(
@@ -295,14 +319,17 @@ class Facts:
                 f"use ticket columns such as {', '.join(t.columns[:8])}"
             )
         same = list(settings.fcr.same)
-        nxt = t.created_s.lead().over(
-            group_by=["requester_id", *same], order_by=["created_s", "ticket_id"]
+        # the requester's next contact, ordered on narrow rows (the window sorts what it carries)
+        contacts = t.select("_tk", "requester_id", *same, "created_s")
+        nxt = contacts.created_s.lead().over(
+            group_by=["requester_id", *same], order_by=["created_s", "_tk"]
         )
-        t = t.mutate(next_contact_s=nxt)
-        j = t.left_join(msg, t.ticket_id == msg.m_ticket)
-        j = j.left_join(st, j.ticket_id == st.s_ticket)
+        contacts = contacts.select(n_tk=contacts._tk, next_contact_s=nxt)
+        j = t.left_join(contacts, t._tk == contacts.n_tk)
+        j = j.left_join(msg, j._tk == msg.m_tk)
+        j = j.left_join(st, j._tk == st.s_tk)
         j = j.left_join(inter, j.ticket_id == inter.i_ticket)
-        j = j.drop("m_ticket", "s_ticket", "i_ticket")
+        j = j.drop("n_tk", "m_tk", "s_tk", "i_ticket")
 
         is_solved = j.status.fill_null("new").isin(SOLVED)
         replies = j.replies.fill_null(0)
@@ -362,4 +389,14 @@ class Facts:
         )
         internal = [c for c in out.columns if c.endswith(("_s", "_b")) or c.startswith("_")]
         internal += ["last_solved_at_any", "next_contact_s"]
-        return self._keep(out.drop(*[c for c in internal if c in out.columns]), "tickets")
+        keep = ["_tk", "created_s"]
+        return self._keep(
+            out.drop(*[c for c in internal if c in out.columns and c not in keep]),
+            "tickets",
+        )
+
+    @cached_property
+    def tickets(self) -> ir.Table:
+        """One row per ticket with every per-ticket fact."""
+        t = self.tickets_keyed
+        return t.drop("_tk", "created_s")

@@ -50,6 +50,8 @@ class Workspace:
     #: requests derive facts inside the query (live ingestion would otherwise rebuild them all
     #: before every request)
     facts_settle_seconds: float = 60.0
+    #: kept fact table → the facts_version it was made for
+    kept_versions: dict[str, str] = field(default_factory=dict)
     _calendar: BusinessCalendar | None = None
     _calendar_settings: str = ""
 
@@ -114,15 +116,11 @@ class Workspace:
         assert cal is not None
         return cal
 
-
     def facts_version(self) -> str:
         """A token that changes whenever anything the facts are derived from changes: the data
         (every import and live ingest is logged in `_imports`; row counts also catch writes
         that bypass the store) and the settings (schedules, holidays, windows)."""
         con = self.backend.con
-        con.execute(
-            "CREATE TABLE IF NOT EXISTS _facts_meta (name VARCHAR PRIMARY KEY, version VARCHAR)"
-        )
         parts = [self.settings.model_dump_json()]
         for sql in (
             "SELECT count(*), max(import_id) FROM _imports",
@@ -156,22 +154,19 @@ class Workspace:
         return quiet.total_seconds() >= self.facts_settle_seconds
 
     def kept_facts(self, name: str, expr: ir.Table, version: str) -> ir.Table | None:
-        """The fact table `name` kept in the workspace when it was made for `version` (see
+        """The fact table `name` kept by this workspace when it was made for `version` (see
         facts_version); a stale or missing one is rebuilt from `expr` once the data has
-        settled. None: stale while data is still arriving (derive it in the query instead)."""
-        con = self.backend.con
+        settled. None: stale while data is still arriving (derive it in the query instead).
+
+        Kept as temporary tables of the workspace's connection (in memory, spilled to disk
+        under the memory limit): writing them into the file cost more than deriving them
+        (10M tickets), and they can never outlive the code that made them."""
         table = f"_facts_{name}"
-        row = con.execute(
-            "SELECT m.version FROM _facts_meta m JOIN duckdb_tables() t "
-            "ON t.table_name = '_facts_' || m.name AND t.schema_name = 'main' "
-            "AND t.database_name = current_database() WHERE m.name = ?",
-            [name],
-        ).fetchone()
-        if row is None or row[0] != version:
+        if self.kept_versions.get(name) != version:
             if not self._data_settled():
                 return None
-            self.backend.create_table(table, expr, overwrite=True)
-            con.execute("INSERT OR REPLACE INTO _facts_meta VALUES (?, ?)", [name, version])
+            self.backend.create_table(table, expr, overwrite=True, temp=True)
+            self.kept_versions[name] = version
         return self.backend.table(table)
 
 
@@ -190,7 +185,19 @@ def open_duckdb(
         ) from exc
     if not read_only:
         ensure_schema(backend.con)
+        _drop_facts_kept_in_file(backend.con)
     return Workspace(backend=backend, settings=settings or Settings(), keep_facts=not read_only)
+
+
+def _drop_facts_kept_in_file(con: Any) -> None:
+    """Earlier versions kept fact tables in the file; they are stale by construction."""
+    rows = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' "
+        "AND database_name = current_database() "
+        "AND (table_name LIKE '\\_facts\\_%' ESCAPE '\\')"
+    ).fetchall()
+    for (name,) in rows:
+        con.execute(f'DROP TABLE "{name}"')
 
 
 def duckdb_connection(ws: Workspace) -> Any:
