@@ -41,8 +41,8 @@ class Workspace:
 
     backend: Any
     settings: Settings = field(default_factory=Settings)
-    #: keep derived fact tables in the workspace between requests (a writable DuckDB file):
-    #: rebuilt as soon as the data or the settings they come from change
+    #: keep derived fact tables between requests (a writable DuckDB workspace; temporary
+    #: tables of its session): rebuilt as soon as the data or the settings they come from change
     keep_facts: bool = False
     #: below this many events, deriving the facts inside each query is as fast as keeping them
     keep_facts_min_events: int = 20_000
