@@ -48,10 +48,18 @@ SETTINGS: dict[str, Any] = {
     },
     "sla": {
         "policies": [
-            {"name": "urgent", "when": {"priority": "urgent"}, "first_reply": "1h",
-             "resolution": "8h"},
-            {"name": "standard", "first_reply": "8h", "resolution": "5d",
-             "calendar": ["resolution"]},
+            {
+                "name": "urgent",
+                "when": {"priority": "urgent"},
+                "first_reply": "1h",
+                "resolution": "8h",
+            },
+            {
+                "name": "standard",
+                "first_reply": "8h",
+                "resolution": "5d",
+                "calendar": ["resolution"],
+            },
         ]
     },
 }
@@ -92,10 +100,18 @@ def child_engine(args: argparse.Namespace) -> None:
     wall = time.perf_counter() - t0
     state.to_parquet(args.out)
     counts = state.groupby(["sla_target", "status"]).size()
-    print("RESULT " + json.dumps({
-        "wall_s": wall, "peak_mb": peak_rss_mb(), "rows": len(state),
-        "counts": {f"{a}/{b}": int(n) for (a, b), n in counts.items()},
-    }), flush=True)
+    print(
+        "RESULT "
+        + json.dumps(
+            {
+                "wall_s": wall,
+                "peak_mb": peak_rss_mb(),
+                "rows": len(state),
+                "counts": {f"{a}/{b}": int(n) for (a, b), n in counts.items()},
+            }
+        ),
+        flush=True,
+    )
 
 
 def child_queue(args: argparse.Namespace) -> None:
@@ -142,12 +158,14 @@ def pandas_state(data: Path, now_s: int) -> pd.DataFrame:
     from deskmetrics.calendar.business import open_periods
 
     settings = settings_for(False)
-    tk = pd.read_parquet(data / "tickets.parquet",
-                         columns=["ticket_id", "created_at", "priority", "schedule_id",
-                                  "created_by"])
-    ev = pd.read_parquet(data / "events.parquet",
-                         columns=["event_id", "ticket_id", "at", "type", "author_role",
-                                  "public", "status"])
+    tk = pd.read_parquet(
+        data / "tickets.parquet",
+        columns=["ticket_id", "created_at", "priority", "schedule_id", "created_by"],
+    )
+    ev = pd.read_parquet(
+        data / "events.parquet",
+        columns=["event_id", "ticket_id", "at", "type", "author_role", "public", "status"],
+    )
     epoch = pd.Timestamp(0, tz="UTC")
     tk["created_s"] = (tk["created_at"] - epoch) // pd.Timedelta(seconds=1)
     ev["at_s"] = (ev["at"] - epoch) // pd.Timedelta(seconds=1)
@@ -160,7 +178,8 @@ def pandas_state(data: Path, now_s: int) -> pd.DataFrame:
 
     # first public human agent reply (an agent-created ticket's opening message is not one)
     m = ev[(ev.type == "message") & ev.public.fillna(True)].sort_values(
-        ["ticket_id", "at_s", "event_id"])
+        ["ticket_id", "at_s", "event_id"]
+    )
     first_msg = ~m.ticket_id.duplicated()
     agent_made = m.ticket_id.map(tk.set_index("ticket_id").created_by.eq("agent"))
     opening = first_msg & agent_made.fillna(False) & (m.author_role == "agent")
@@ -199,28 +218,53 @@ def pandas_state(data: Path, now_s: int) -> pd.DataFrame:
             out[sel] = clk.instant(bx[sel])
         return out
 
-    def finish(kind: str, ids: pd.Index, target: np.ndarray, stop: np.ndarray,
-               elapsed: np.ndarray, due: np.ndarray, running_now: np.ndarray,
-               policy: np.ndarray, cal: np.ndarray, start: np.ndarray) -> pd.DataFrame:
+    def finish(
+        kind: str,
+        ids: pd.Index,
+        target: np.ndarray,
+        stop: np.ndarray,
+        elapsed: np.ndarray,
+        due: np.ndarray,
+        running_now: np.ndarray,
+        policy: np.ndarray,
+        cal: np.ndarray,
+        start: np.ndarray,
+    ) -> pd.DataFrame:
         warn = np.minimum(target * 0.2, 3600)
         stopped = ~np.isnan(stop)
         left = target - elapsed
         status = np.select(
-            [stopped & (elapsed <= target), stopped, elapsed >= target,
-             running_now & (left <= warn)],
-            ["achieved", "breached", "breached", "at_risk"], "running")
-        return pd.DataFrame({
-            "ticket_id": ids, "sla_target": kind, "policy": policy, "status": status,
-            "due_s": due, "elapsed_s": elapsed, "target_s": target,
-            "time": np.where(cal, "calendar", "business"), "start_s": start,
-            "stop_s": stop,
-        })
+            [
+                stopped & (elapsed <= target),
+                stopped,
+                elapsed >= target,
+                running_now & (left <= warn),
+            ],
+            ["achieved", "breached", "breached", "at_risk"],
+            "running",
+        )
+        return pd.DataFrame(
+            {
+                "ticket_id": ids,
+                "sla_target": kind,
+                "policy": policy,
+                "status": status,
+                "due_s": due,
+                "elapsed_s": elapsed,
+                "target_s": target,
+                "time": np.where(cal, "calendar", "business"),
+                "start_s": start,
+                "stop_s": stop,
+            }
+        )
 
     policy = np.where(urgent, "urgent", "standard")
     # first reply: creation → reply or first solve; never paused (before the first solve the
     # ticket is never solved)
-    stop = np.fmin(fr.reindex(t.index).to_numpy(dtype="float64"),
-                   first_solve.reindex(t.index).to_numpy(dtype="float64"))
+    stop = np.fmin(
+        fr.reindex(t.index).to_numpy(dtype="float64"),
+        first_solve.reindex(t.index).to_numpy(dtype="float64"),
+    )
     stop = np.where(stop <= now_s, stop, np.nan)
     end = np.where(np.isnan(stop), now_s, stop).astype("int64")
     target = np.where(urgent, 3600, 8 * 3600).astype("float64")
@@ -228,8 +272,18 @@ def pandas_state(data: Path, now_s: int) -> pd.DataFrame:
     elapsed = (b1 - b0).astype("float64")
     due = np.where(elapsed >= target, instant_of(b0 + target.astype("int64"), sched), np.nan)
     due = np.where(np.isnan(stop), instant_of(b0 + target.astype("int64"), sched), due)
-    first_reply = finish("first_reply", t.index, target, stop, elapsed, due,
-                         np.isnan(stop), policy, np.zeros(len(t), bool), created)
+    first_reply = finish(
+        "first_reply",
+        t.index,
+        target,
+        stop,
+        elapsed,
+        due,
+        np.isnan(stop),
+        policy,
+        np.zeros(len(t), bool),
+        created,
+    )
 
     # resolution: stretches not pending / solved / closed until the current solve
     cur = current.reindex(t.index)
@@ -254,14 +308,28 @@ def pandas_state(data: Path, now_s: int) -> pd.DataFrame:
     reaches = (cum < tg) & (open_ | (cum + length >= tg))
     key = lo_x + (tg - cum)
     due_i = np.where(cal, key, instant_of(key, sch)).astype("float64")
-    per = pd.DataFrame({"t": st.ticket_id.to_numpy(), "len": length,
-                        "due": np.where(reaches, due_i, np.nan), "open": open_})
+    per = pd.DataFrame(
+        {
+            "t": st.ticket_id.to_numpy(),
+            "len": length,
+            "due": np.where(reaches, due_i, np.nan),
+            "open": open_,
+        }
+    )
     agg = per.groupby("t").agg(elapsed=("len", "sum"), due=("due", "max"), run=("open", "max"))
     agg = agg.reindex(t.index)
-    res = finish("resolution", t.index, rtarget.astype("float64"), rstop,
-                 agg.elapsed.fillna(0).to_numpy(dtype="float64"),
-                 agg.due.to_numpy(dtype="float64"), agg.run.fillna(False).to_numpy(bool),
-                 policy, ~urgent, created)
+    res = finish(
+        "resolution",
+        t.index,
+        rtarget.astype("float64"),
+        rstop,
+        agg.elapsed.fillna(0).to_numpy(dtype="float64"),
+        agg.due.to_numpy(dtype="float64"),
+        agg.run.fillna(False).to_numpy(bool),
+        policy,
+        ~urgent,
+        created,
+    )
     # a target met in time has no due time (as in deskmetrics)
     for df in (first_reply, res):
         df.loc[(df.status == "achieved") & (df.elapsed_s < df.target_s), "due_s"] = np.nan
@@ -275,19 +343,40 @@ def child_pandas(args: argparse.Namespace) -> None:
     wall = time.perf_counter() - t0
     state.to_parquet(args.out)
     counts = state.groupby(["sla_target", "status"]).size()
-    print("RESULT " + json.dumps({
-        "wall_s": wall, "peak_mb": peak_rss_mb(), "rows": len(state),
-        "counts": {f"{a}/{b}": int(n) for (a, b), n in counts.items()},
-    }), flush=True)
+    print(
+        "RESULT "
+        + json.dumps(
+            {
+                "wall_s": wall,
+                "peak_mb": peak_rss_mb(),
+                "rows": len(state),
+                "counts": {f"{a}/{b}": int(n) for (a, b), n in counts.items()},
+            }
+        ),
+        flush=True,
+    )
 
 
 # --- parent -----------------------------------------------------------------------------------
 
 
 def run_child(kind: str, args: argparse.Namespace, out: Path) -> dict[str, Any]:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", kind, "--data",
-           str(args.data), "--db", str(args.db), "--now", args.now, "--out", str(out),
-           "--threads", str(args.threads)]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        kind,
+        "--data",
+        str(args.data),
+        "--db",
+        str(args.db),
+        "--now",
+        args.now,
+        "--out",
+        str(out),
+        "--threads",
+        str(args.threads),
+    ]
     if args.all_targets:
         cmd.append("--all-targets")
     if args.materialize:
@@ -297,7 +386,7 @@ def run_child(kind: str, args: argparse.Namespace, out: Path) -> dict[str, Any]:
     if proc.returncode != 0 or not lines:
         sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
         raise SystemExit(f"child {kind} failed (exit {proc.returncode})")
-    return dict(json.loads(lines[-1][len("RESULT "):]))
+    return dict(json.loads(lines[-1][len("RESULT ") :]))
 
 
 def compare(dm: pd.DataFrame, pd_: pd.DataFrame) -> list[str]:
@@ -305,8 +394,9 @@ def compare(dm: pd.DataFrame, pd_: pd.DataFrame) -> list[str]:
     dm = dm[dm.sla_target.isin(["first_reply", "resolution"])].copy()
     dm["due_s"] = (dm.due_at - pd.Timestamp(0)) / pd.Timedelta(seconds=1)
     dm["elapsed_s"] = dm.elapsed_minutes * 60
-    j = dm.merge(pd_, on=["ticket_id", "sla_target"], how="outer", suffixes=("", "_p"),
-                 indicator=True)
+    j = dm.merge(
+        pd_, on=["ticket_id", "sla_target"], how="outer", suffixes=("", "_p"), indicator=True
+    )
     problems = []
     only = j[j._merge != "both"]
     if len(only):
@@ -339,36 +429,66 @@ def parent(args: argparse.Namespace) -> None:
     if db is None:
         loader = "importer" if args.tickets <= bl.IMPORTER_MAX_TICKETS else "direct"
         print(f"workspace: loading with bench_lifecycle ({loader}) …", flush=True)
-        subprocess.run([sys.executable, str(HERE / "bench_lifecycle.py"), "--tickets",
-                        str(args.tickets), "--seed", str(args.seed), "--loader", loader,
-                        "--load-only"], check=True, cwd=ROOT)
+        subprocess.run(
+            [
+                sys.executable,
+                str(HERE / "bench_lifecycle.py"),
+                "--tickets",
+                str(args.tickets),
+                "--seed",
+                str(args.seed),
+                "--loader",
+                loader,
+                "--load-only",
+            ],
+            check=True,
+            cwd=ROOT,
+        )
         db = data_dir / f"ws_{args.tickets}_seed{args.seed}_{loader}.duckdb"
     args.db = db
     import pyarrow.parquet as pq
 
     hi = max(pq.read_table(data / "events.parquet", columns=["at"]).column("at").to_pandas())
     args.now = (hi.to_pydatetime().replace(tzinfo=None) + timedelta(hours=1)).isoformat()
-    print(f"# bench_sla {args.tickets:,} tickets, {rows.get('events', 0):,} events — "
-          f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, load "
-          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; now = {args.now}", flush=True)
+    print(
+        f"# bench_sla {args.tickets:,} tickets, {rows.get('events', 0):,} events — "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, load "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; now = {args.now}",
+        flush=True,
+    )
     out_dm = data_dir / f"sla_{args.tickets}_deskmetrics.parquet"
     out_pd = data_dir / f"sla_{args.tickets}_pandas.parquet"
     r_dm = run_child("engine", args, out_dm)
-    print(f"deskmetrics (DuckDB, {args.threads} threads): {r_dm['wall_s']:.1f} s, peak "
-          f"{r_dm['peak_mb']:,.0f} MiB, {r_dm['rows']:,} targets", flush=True)
+    print(
+        f"deskmetrics (DuckDB, {args.threads} threads): {r_dm['wall_s']:.1f} s, peak "
+        f"{r_dm['peak_mb']:,.0f} MiB, {r_dm['rows']:,} targets",
+        flush=True,
+    )
     r_pd = run_child("pandas", args, out_pd)
-    print(f"pandas:                  {r_pd['wall_s']:.1f} s, peak {r_pd['peak_mb']:,.0f} MiB, "
-          f"{r_pd['rows']:,} targets", flush=True)
-    print(f"speed-up {r_pd['wall_s'] / r_dm['wall_s']:.2f}x, memory ratio "
-          f"{r_dm['peak_mb'] / r_pd['peak_mb']:.2f}")
+    print(
+        f"pandas:                  {r_pd['wall_s']:.1f} s, peak {r_pd['peak_mb']:,.0f} MiB, "
+        f"{r_pd['rows']:,} targets",
+        flush=True,
+    )
+    print(
+        f"speed-up {r_pd['wall_s'] / r_dm['wall_s']:.2f}x, memory ratio "
+        f"{r_dm['peak_mb'] / r_pd['peak_mb']:.2f}"
+    )
     print("states:", json.dumps(r_dm["counts"]))
     r_q = run_child("queue", args, data_dir / f"sla_{args.tickets}_queue.parquet")
-    print(f"live queue (open tickets only, soonest 100): {r_q['wall_s']:.1f} s, peak "
-          f"{r_q['peak_mb']:,.0f} MiB", flush=True)
+    print(
+        f"live queue (open tickets only, soonest 100): {r_q['wall_s']:.1f} s, peak "
+        f"{r_q['peak_mb']:,.0f} MiB",
+        flush=True,
+    )
     if args.check:
         problems = compare(pd.read_parquet(out_dm), pd.read_parquet(out_pd))
-        print("check:", "same state for every first reply and resolution target"
-              if not problems else "; ".join(problems))
+        print(
+            "check:",
+            "same state for every first reply and resolution target"
+            if not problems
+            else "; ".join(problems),
+        )
         if problems:
             raise SystemExit(1)
 

@@ -134,9 +134,7 @@ def test_schedule_is_due_once_per_week_in_its_zone(ws: Workspace, smtp: MailSink
     assert delivery_log(ws)[0]["source"] == "report:billing-weekly"
 
 
-def test_report_command_emails_the_report_now(
-    ws: Workspace, smtp: MailSink, tmp_path: Any
-) -> None:
+def test_report_command_emails_the_report_now(ws: Workspace, smtp: MailSink, tmp_path: Any) -> None:
     """`deskmetrics report --email TO` sends the report at once (the issue's command)."""
     from typer.testing import CliRunner
 

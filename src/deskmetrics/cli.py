@@ -576,8 +576,17 @@ def sla(
         _fail(exc)
         return
     cols = [
-        "ticket_id", "sla_target", "status", "due_at", "time_left_minutes", "time", "policy",
-        "priority", "group", "assignee_id", "subject",
+        "ticket_id",
+        "sla_target",
+        "status",
+        "due_at",
+        "time_left_minutes",
+        "time",
+        "policy",
+        "priority",
+        "group",
+        "assignee_id",
+        "subject",
     ]
     _print(df[cols], fmt, title=f"{len(df)} SLA targets breached or at risk")
 

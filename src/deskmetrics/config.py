@@ -370,9 +370,7 @@ class AlertRule(BaseModel):
         if self.kind == "threshold" and (self.above is None) == (self.below is None):
             raise ValueError(f"alert rule {self.name!r}: give exactly one of above or below")
         if self.kind == "spike" and (self.above is not None or self.below is not None):
-            raise ValueError(
-                f"alert rule {self.name!r}: a spike rule uses factor, not above/below"
-            )
+            raise ValueError(f"alert rule {self.name!r}: a spike rule uses factor, not above/below")
         if self.kind == "sla" and self.below is not None:
             raise ValueError(f"alert rule {self.name!r}: an sla rule counts tickets above a number")
         return self

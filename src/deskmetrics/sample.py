@@ -1347,9 +1347,7 @@ def _customers_table(world: _World) -> Iterator[pa.Table]:
                 "segment": _take(SEGMENTS, c.segment[sl]),
                 "country": _take(COUNTRIES, c.country[sl]),
                 # where survey e-mails go (example.com never delivers: a reserved domain)
-                "email": pc.binary_join_element_wise(
-                    pc.utf8_lower(ids), "@example.com", ""
-                ),
+                "email": pc.binary_join_element_wise(pc.utf8_lower(ids), "@example.com", ""),
             },
             schema=_SCHEMAS["customers"],
         )

@@ -39,13 +39,29 @@ PARITY_SETTINGS = {
     # SLA policies exercising first match, tiers, a named schedule, calendar time and pauses
     "sla": {
         "policies": [
-            {"name": "urgent", "when": {"priority": "urgent"}, "first_reply": "1h",
-             "next_reply": "2h", "resolution": "8h"},
-            {"name": "enterprise", "when": {"tier": ["enterprise"]}, "first_reply": "2h",
-             "periodic_update": "1d", "resolution": "2d", "schedule": "support-us",
-             "pause": {"periodic_update": ["pending"], "resolution": ["pending", "hold"]}},
-            {"name": "standard", "first_reply": "8h", "next_reply": "8h", "resolution": "5d",
-             "calendar": ["resolution"]},
+            {
+                "name": "urgent",
+                "when": {"priority": "urgent"},
+                "first_reply": "1h",
+                "next_reply": "2h",
+                "resolution": "8h",
+            },
+            {
+                "name": "enterprise",
+                "when": {"tier": ["enterprise"]},
+                "first_reply": "2h",
+                "periodic_update": "1d",
+                "resolution": "2d",
+                "schedule": "support-us",
+                "pause": {"periodic_update": ["pending"], "resolution": ["pending", "hold"]},
+            },
+            {
+                "name": "standard",
+                "first_reply": "8h",
+                "next_reply": "8h",
+                "resolution": "5d",
+                "calendar": ["resolution"],
+            },
         ]
     },
 }

@@ -41,8 +41,7 @@ def _known(con: Any, ticket_id: str) -> bool:
         403: {"description": "A viewer's sign-in or token was sent"},
         422: {
             "model": Rejected,
-            "description": "A malformed delivery, or mapped rows that break a rule; nothing "
-            "stored",
+            "description": "A malformed delivery, or mapped rows that break a rule; nothing stored",
         },
     },
     openapi_extra={
