@@ -444,6 +444,8 @@ def parent(args: argparse.Namespace) -> None:
             flush=True,
         )
 
+    if args.load_only:
+        return
     out_dm = data_dir / f"result_{args.tickets}_deskmetrics.parquet"
     out_pd = data_dir / f"result_{args.tickets}_pandas.parquet"
     dm = _measure("deskmetrics", args, out_dm, data_dir, skip=args.skip_deskmetrics)
@@ -567,6 +569,11 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument("--now", default="", help="naive UTC instant of the last backlog snapshot")
     # internal: child processes
+    ap.add_argument(
+        "--load-only",
+        action="store_true",
+        help="generate and load the workspace, then stop (bench_sla.py and others reuse it)",
+    )
     ap.add_argument("--child", choices=["load", "deskmetrics", "pandas", "profile"])
     ap.add_argument("--data", default="")
     ap.add_argument("--db", default="")

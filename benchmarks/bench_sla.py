@@ -75,6 +75,19 @@ def peak_rss_mb() -> float:
     return float("nan")
 
 
+def _emit_state(state: pd.DataFrame, wall: float, out: str) -> None:
+    """Write a child's SLA states and print its RESULT line (time, memory, counts)."""
+    state.to_parquet(out)
+    counts = state.groupby(["sla_target", "status"]).size()
+    result = {
+        "wall_s": wall,
+        "peak_mb": peak_rss_mb(),
+        "rows": len(state),
+        "counts": {f"{a}/{b}": int(n) for (a, b), n in counts.items()},
+    }
+    print("RESULT " + json.dumps(result), flush=True)
+
+
 def settings_for(all_targets: bool) -> Any:
     from deskmetrics.config import Settings
 
@@ -98,20 +111,7 @@ def child_engine(args: argparse.Namespace) -> None:
     now = datetime.fromisoformat(args.now)
     state = ws.backend.execute(SlaState(Facts(ws, materialize=args.materialize), now).frame())
     wall = time.perf_counter() - t0
-    state.to_parquet(args.out)
-    counts = state.groupby(["sla_target", "status"]).size()
-    print(
-        "RESULT "
-        + json.dumps(
-            {
-                "wall_s": wall,
-                "peak_mb": peak_rss_mb(),
-                "rows": len(state),
-                "counts": {f"{a}/{b}": int(n) for (a, b), n in counts.items()},
-            }
-        ),
-        flush=True,
-    )
+    _emit_state(state, wall, args.out)
 
 
 def child_queue(args: argparse.Namespace) -> None:
@@ -341,20 +341,7 @@ def child_pandas(args: argparse.Namespace) -> None:
     now_s = int(datetime.fromisoformat(args.now).replace(tzinfo=UTC).timestamp())
     state = pandas_state(Path(args.data), now_s)
     wall = time.perf_counter() - t0
-    state.to_parquet(args.out)
-    counts = state.groupby(["sla_target", "status"]).size()
-    print(
-        "RESULT "
-        + json.dumps(
-            {
-                "wall_s": wall,
-                "peak_mb": peak_rss_mb(),
-                "rows": len(state),
-                "counts": {f"{a}/{b}": int(n) for (a, b), n in counts.items()},
-            }
-        ),
-        flush=True,
-    )
+    _emit_state(state, wall, args.out)
 
 
 # --- parent -----------------------------------------------------------------------------------
