@@ -24,6 +24,19 @@ def _ws():  # type: ignore[no-untyped-def]
     return ws
 
 
+def _add_ticket_answered_in_30_minutes(ws) -> None:  # type: ignore[no-untyped-def]
+    """Ticket B, Tue 2026-03-03: created 10:00, replied 10:30 → 30 minutes."""
+    _add(ws, "tickets", [ticket("B", "2026-03-03T10:00:00Z", channel="email")])
+    _add(
+        ws,
+        "events",
+        [
+            msg("b1", "B", "2026-03-03T10:00:00Z", "customer"),
+            msg("b2", "B", "2026-03-03T10:30:00Z", "agent", "x"),
+        ],
+    )
+
+
 def _small():  # type: ignore[no-untyped-def]
     return build_workspace(
         {
@@ -51,15 +64,7 @@ def test_new_events_rebuild_the_kept_facts() -> None:
     ws = _ws()
     compute(ws, "first_response_time")
     # a second ticket answered after 30 minutes: mean (60 + 30) / 2 = 45
-    _add(ws, "tickets", [ticket("B", "2026-03-03T10:00:00Z", channel="email")])
-    _add(
-        ws,
-        "events",
-        [
-            msg("b1", "B", "2026-03-03T10:00:00Z", "customer"),
-            msg("b2", "B", "2026-03-03T10:30:00Z", "agent", "x"),
-        ],
-    )
+    _add_ticket_answered_in_30_minutes(ws)
     assert one(compute(ws, "first_response_time"), metric="first_response_time")["value"] == 45
 
 
@@ -110,15 +115,7 @@ def test_while_data_is_arriving_facts_are_derived_in_the_query_not_rebuilt() -> 
     compute(ws, "first_response_time")
     kept_before = dict(ws.kept_versions)
     ws.facts_settle_seconds = 3600  # data has just arrived: not settled
-    _add(ws, "tickets", [ticket("B", "2026-03-03T10:00:00Z", channel="email")])
-    _add(
-        ws,
-        "events",
-        [
-            msg("b1", "B", "2026-03-03T10:00:00Z", "customer"),
-            msg("b2", "B", "2026-03-03T10:30:00Z", "agent", "x"),
-        ],
-    )
+    _add_ticket_answered_in_30_minutes(ws)
     # (60 + 30) / 2 = 45, from facts derived inside the query
     assert one(compute(ws, "first_response_time"), metric="first_response_time")["value"] == 45
     assert ws.kept_versions == kept_before
