@@ -150,64 +150,106 @@ def child_load(args: argparse.Namespace) -> None:
     )
 
 
-def _same_rows(cold: Any, warm: Any) -> None:
-    """The warm run must give the cold run's rows (floats within 1e-9 relative: DuckDB's
-    parallel sums may round differently from run to run)."""
-    import numpy as np
+#: the day's import timed by phase "import": about one day of the 10M data set (13,700 a day)
+DAY_TICKETS = 10_000
+DAY_PREFIX = "day-"
 
-    keys = [c for c in ("metric", "channel", "period") if c in cold.columns]
-    a = cold.sort_values(keys).reset_index(drop=True)
-    b = warm.sort_values(keys).reset_index(drop=True)
-    if list(a.columns) != list(b.columns) or not a[keys].equals(b[keys]):
-        raise SystemExit("the warm run gave other groups than the cold run")
-    for c in a.columns:
-        if c in keys or a[c].dtype.kind not in "fi":
-            continue
-        x, y = a[c].astype(float), b[c].astype(float)
-        off = ~(np.isclose(x, y, rtol=1e-9, atol=1e-9) | (x.isna() & y.isna()))
-        if off.any():
-            raise SystemExit(f"the warm run differs from the cold run in {c}:\n{a[off].head()}")
+
+def _drop_kept_facts(ws: Any) -> None:
+    """Forget every fact table kept in the workspace (and the tickets' numbering)."""
+    for t in ws.backend.list_tables():
+        if t.startswith("_facts_"):
+            ws.backend.raw_sql(f'DROP TABLE "{t}"')
+
+
+def _day_import(ws: Any, data: Path) -> tuple[float, int, int]:
+    """Import (validation and the store, as `deskmetrics import` does) DAY_TICKETS new tickets
+    and their events: copies of sample tickets under new ids, from the same requesters (so
+    that they are repeat contacts of stored tickets). Seconds, tickets, events."""
+    from deskmetrics.engine.store import load
+    from deskmetrics.model import TABLES, SourceFrame, validate
+
+    con = ws.backend.con
+    tickets = con.execute(
+        f"SELECT * FROM read_parquet('{data / 'tickets.parquet'}') "
+        f"ORDER BY hash(ticket_id) LIMIT {DAY_TICKETS}"
+    ).df()
+    con.register("_day_tickets", tickets[["ticket_id"]])
+    events = con.execute(
+        f"SELECT * FROM read_parquet('{data / 'events.parquet'}') "
+        "WHERE ticket_id IN (SELECT ticket_id FROM _day_tickets)"
+    ).df()
+    con.unregister("_day_tickets")
+    tickets["ticket_id"] = DAY_PREFIX + tickets["ticket_id"]
+    events["ticket_id"] = DAY_PREFIX + events["ticket_id"]
+    events["event_id"] = DAY_PREFIX + events["event_id"]
+    t0 = time.perf_counter()
+    frames = [
+        validate(SourceFrame(TABLES["tickets"], "day/tickets.parquet", tickets)),
+        validate(SourceFrame(TABLES["events"], "day/events.parquet", events)),
+    ]
+    summary = load(con, frames, source="bench: a day's import")
+    if summary.rejects:
+        raise SystemExit(f"the day's import rejected rows: {summary.rejects[:3]}")
+    return time.perf_counter() - t0, len(tickets), len(events)
+
+
+def _forget_day_import(ws: Any) -> None:
+    """Remove the day's import again (the benchmark data stays what pandas reads); the kept
+    facts no longer add up and are made again by the next run's first phase."""
+    con = ws.backend.con
+    con.execute(f"DELETE FROM events WHERE ticket_id LIKE '{DAY_PREFIX}%'")
+    con.execute(f"DELETE FROM tickets WHERE ticket_id LIKE '{DAY_PREFIX}%'")
+    con.execute("DELETE FROM _imports WHERE source = 'bench: a day''s import'")
+    con.execute("DELETE FROM _touched WHERE ticket_id LIKE ?", [DAY_PREFIX + "%"])
 
 
 def child_deskmetrics(args: argparse.Namespace) -> None:
+    """One request of the suite, in one of three situations (`--phase`):
+
+    * `make`: no fact kept yet (the first request after a bulk load, or after the schedules or
+      the FCR window changed): it derives every per-ticket fact from the events and keeps them
+      in the workspace file;
+    * `kept`: facts kept and current, in a new process: what every request meets between
+      imports (the dashboard, the API, alerts, the CLI);
+    * `import`: after a day's import through the store: the request first brings the kept facts
+      of the touched tickets (and their requesters' other tickets) up to date.
+    """
     import pandas_lifecycle as pl
     from deskmetrics.engine.workspace import open_duckdb
     from deskmetrics.query import compute
 
     ws = open_duckdb(args.db, _settings(args.settings))
     _duckdb_setup(ws, args)
-    # every row was loaded before the run: the data has settled, whatever "now" is frozen at
-    ws.facts_settle_seconds = 0
     now = datetime.fromisoformat(args.now)
-    # cold: no fact table kept from an earlier run, so this run derives every per-ticket fact
-    # from the events (what the targets are judged on)
-    for t in ws.backend.list_tables():
-        if t.startswith("_facts_"):
-            ws.backend.raw_sql(f'DROP TABLE "{t}"')
+    extra: dict[str, Any] = {}
+    if args.phase == "make":
+        _drop_kept_facts(ws)
+    elif args.phase == "import":
+        secs, n_t, n_e = _day_import(ws, Path(args.data))
+        extra = {"import_s": secs, "import_tickets": n_t, "import_events": n_e}
     la0 = loadavg()
     t0 = time.perf_counter()
-    with pl.frozen_engine_clock(now):
-        df = compute(ws, list(pl.SUITE), by=["channel"], grain="week")
+    try:
+        with pl.frozen_engine_clock(now):
+            df = compute(ws, list(pl.SUITE), by=["channel"], grain="week")
+    finally:
+        if args.phase == "import":
+            _forget_day_import(ws)
     wall = time.perf_counter() - t0
     rss = peak_rss_mb()
-    # warm: the same request again, the facts kept in the workspace (what the dashboard, the
-    # API and alerts meet between imports)
-    t1 = time.perf_counter()
-    with pl.frozen_engine_clock(now):
-        again = compute(ws, list(pl.SUITE), by=["channel"], grain="week")
-    warm = time.perf_counter() - t1
-    _same_rows(df, again)
     if args.out:
         pl.engine_rows(df).to_parquet(args.out)
     _emit(
         {
-            "engine": "deskmetrics (DuckDB)",
+            "engine": f"deskmetrics (DuckDB), {args.phase}",
+            "phase": args.phase,
             "wall_s": wall,
-            "warm_s": warm,
             "peak_rss_mb": rss,
             "result_rows": len(df),
             "load_before": la0,
             "load_after": loadavg(),
+            **extra,
         }
     )
 
@@ -266,8 +308,7 @@ def child_profile(args: argparse.Namespace) -> None:
 
     ws = open_duckdb(args.db, _settings(args.settings))
     _duckdb_setup(ws, args)
-    # every row was loaded before the run: the data has settled, whatever "now" is frozen at
-    ws.facts_settle_seconds = 0
+    ws.keep_facts = False  # facts derived in the request, tables kept for it alone
     now = datetime.fromisoformat(args.now)
     per: dict[str, float] = {}
     with pl.frozen_engine_clock(now):
@@ -365,11 +406,16 @@ def ensure_data(tickets: int, seed: int, data_dir: Path) -> tuple[Path, dict[str
     return folder, rows
 
 
+PHASES = ("make", "kept", "import")
+
+
 def _measure(
     engine: str, args: argparse.Namespace, out: Path, data_dir: Path, skip: bool
 ) -> dict[str, Any] | None:
     """Best of `--repeat` runs of one engine, each in a fresh child process; with `skip`, the
-    last measurement stored for this size and engine (runs can be done one engine at a time)."""
+    last measurement stored for this size and engine (runs can be done one engine at a time).
+    deskmetrics is measured in its three phases (see child_deskmetrics), in order, each run;
+    the result is the `kept` phase with the others under "phases"."""
     saved = data_dir / f"run_{args.tickets}_{engine}.json"
     if skip:
         if not saved.exists():
@@ -379,7 +425,20 @@ def _measure(
         return r
     best: dict[str, Any] | None = None
     for i in range(args.repeat):
-        r = run_child(engine, args, **{"--out": str(out)})
+        if engine == "deskmetrics":
+            phases = {}
+            for phase in PHASES:
+                target = out if phase == "kept" else out.with_suffix(f".{phase}.parquet")
+                phases[phase] = run_child(engine, args, **{"--out": str(target), "--phase": phase})
+                p = phases[phase]
+                print(
+                    f"deskmetrics run {i + 1}, {phase}: {p['wall_s']:.1f} s, "
+                    f"{p['peak_rss_mb']:,.0f} MiB",
+                    flush=True,
+                )
+            r = {**phases["kept"], "phases": phases}
+        else:
+            r = run_child(engine, args, **{"--out": str(out)})
         r["measured_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         r["memory_limit"] = args.memory_limit if engine == "deskmetrics" else None
         r["threads"] = args.threads if engine == "deskmetrics" else None
@@ -462,14 +521,27 @@ def parent(args: argparse.Namespace) -> None:
         "| load avg (1/5/15 min) before → after |"
     )
     print("|---|---:|---:|---:|---|")
+    phases = dm.get("phases", {})
+    for phase in ("make", "import"):
+        if phase in phases:
+            print(_fmt_row(phases[phase], n))
     print(_fmt_row(dm, n))
     if pd_:
         print(_fmt_row(pd_, n))
-    if "warm_s" in dm:
+    if "make" in phases:
+        mk = phases["make"]
         print(
-            f"deskmetrics warm (facts kept in the workspace since the cold run): "
-            f"{dm['warm_s']:.1f} s"
-            + (f" — {pd_['wall_s'] / dm['warm_s']:.2f}× faster than pandas" if pd_ else "")
+            f"make: the first request after a bulk load or a settings change derives every "
+            f"per-ticket fact and keeps it: {mk['wall_s']:.1f} s, {mk['peak_rss_mb']:,.0f} MiB"
+            + (f" ({pd_['wall_s'] / mk['wall_s']:.2f}× pandas' speed)" if pd_ else "")
+        )
+    if "import" in phases:
+        im = phases["import"]
+        print(
+            f"import: a day's import of {im['import_tickets']:,} tickets and "
+            f"{im['import_events']:,} events through the store took {im['import_s']:.1f} s; "
+            f"the next request, which first brings the kept facts up to date, "
+            f"{im['wall_s']:.1f} s"
         )
     rows_total = n + events
     print(
@@ -518,14 +590,18 @@ def parent(args: argparse.Namespace) -> None:
     if args.check and pd_:
         import pandas as pd
 
-        problems = pl.compare(pd.read_parquet(out_pd), pd.read_parquet(out_dm))
-        results["check"] = problems
-        print(
-            f"\ncheck (pandas vs deskmetrics, {n:,} tickets): "
-            + pl.summary_line(problems, len(pd.read_parquet(out_pd)))
-        )
-        for p in problems[:40]:
-            print("  " + p)
+        expected = pd.read_parquet(out_pd)
+        for label, path in (("kept", out_dm), ("make", out_dm.with_suffix(".make.parquet"))):
+            if not path.exists():
+                continue
+            problems = pl.compare(expected, pd.read_parquet(path))
+            results[f"check_{label}"] = problems
+            print(
+                f"\ncheck (pandas vs deskmetrics {label}, {n:,} tickets): "
+                + pl.summary_line(problems, len(expected))
+            )
+            for p in problems[:40]:
+                print("  " + p)
     if args.profile:
         prof = run_child("profile", args, **{"--out": str(data_dir / f"profile_{n}")})
         results["profile"] = prof
@@ -575,6 +651,7 @@ def main(argv: list[str] | None = None) -> None:
         help="generate and load the workspace, then stop (bench_sla.py and others reuse it)",
     )
     ap.add_argument("--child", choices=["load", "deskmetrics", "pandas", "profile"])
+    ap.add_argument("--phase", choices=["make", "kept", "import"], default="kept")
     ap.add_argument("--data", default="")
     ap.add_argument("--db", default="")
     ap.add_argument("--out", default="")

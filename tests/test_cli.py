@@ -173,3 +173,35 @@ def test_import_zendesk_export(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["--db", db, "report", "volume", "--format", "json"])
     assert json.loads(r.stdout)[0]["value"] == 7.0  # the fixture export holds 7 tickets
+
+
+def test_import_brings_the_kept_facts_up_to_date(tmp_path: Path) -> None:
+    """A workspace large enough to keep facts (over 20,000 events) has them made by `import`
+    itself, and a later import brings them up to date, so that no report pays for it."""
+    import duckdb
+
+    data = tmp_path / "sample"
+    db = str(tmp_path / "w.duckdb")
+    r = runner.invoke(app, ["sample", "--tickets", "4000", "--seed", "3", "--out", str(data)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["--db", db, "import", str(data)])
+    assert r.exit_code == 0, r.output
+
+    def state() -> dict:  # type: ignore[type-arg]
+        con = duckdb.connect(db, read_only=True)
+        try:
+            row = con.execute("SELECT state FROM _facts_meta").fetchone()
+            assert row is not None
+            return dict(json.loads(row[0]))
+        finally:
+            con.close()
+
+    assert state()["tickets"] == 4000
+    more = tmp_path / "more"
+    more.mkdir()
+    (more / "tickets.csv").write_text(
+        "ticket_id,created_at,requester_id,channel\nNEW1,2026-03-02T08:00:00Z,c1,email\n"
+    )
+    r = runner.invoke(app, ["--db", db, "import", str(more)])
+    assert r.exit_code == 0, r.output
+    assert state()["tickets"] == 4001

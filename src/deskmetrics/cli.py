@@ -328,6 +328,12 @@ def import_(
                 mapping=mapping,
                 amounts_in=amounts_in.value,
             )
+            if summary.committed:
+                from deskmetrics.query import refresh_facts
+
+                # the cost of the first report after a large import is paid here, with a bar
+                bar.update(task, description="per-ticket facts", completed=0, total=None)
+                refresh_facts(ws)
     except DeskmetricsError as exc:
         _fail(exc)
         return

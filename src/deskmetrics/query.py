@@ -419,6 +419,12 @@ def facts_frame(ws: Workspace) -> pd.DataFrame:
     return ws.backend.execute(f.tickets.order_by("ticket_id"))
 
 
+def refresh_facts(ws: Workspace) -> bool:
+    """Bring the per-ticket facts the workspace keeps up to date now (at the end of an import),
+    so that the next request does not pay for it; whether the workspace keeps them."""
+    return Facts(ws).kept
+
+
 def facts_page(
     ws: Workspace, ticket_ids: Sequence[str] = (), limit: int = 100, offset: int = 0
 ) -> tuple[pd.DataFrame, int]:
@@ -431,4 +437,12 @@ def facts_page(
     return ws.backend.execute(t.order_by("ticket_id").limit(limit, offset=offset)), total
 
 
-__all__ = ["REGISTRY", "build_query", "compute", "explain", "facts_frame", "facts_page"]
+__all__ = [
+    "REGISTRY",
+    "build_query",
+    "compute",
+    "explain",
+    "facts_frame",
+    "facts_page",
+    "refresh_facts",
+]

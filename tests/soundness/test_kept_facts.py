@@ -1,14 +1,15 @@
-"""Fact tables kept in the workspace between requests must never serve stale numbers: new data,
-an updated ticket and a changed schedule each rebuild them before the next answer."""
+"""Fact tables kept in the workspace file must never serve stale numbers: new data and an updated
+ticket bring the touched tickets (and their requesters' other tickets) up to date, a changed
+schedule or a write around the store makes every table again, before the next answer."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from conftest import build_workspace, msg, one, settings, ticket
+from conftest import build_workspace, msg, one, settings, status, ticket
 from deskmetrics.engine.store import load
 from deskmetrics.model import TABLES, SourceFrame, validate
-from deskmetrics.query import compute
+from deskmetrics.query import compute, facts_frame
 
 
 def _add(ws, table: str, rows: list[dict]) -> None:  # type: ignore[no-untyped-def]
@@ -20,7 +21,6 @@ def _ws():  # type: ignore[no-untyped-def]
     # Mon 2026-03-02: created 10:00, replied 11:00 → 60 calendar and 60 business minutes
     ws = _small()
     ws.keep_facts_min_events = 0  # keep them however small the workspace
-    ws.facts_settle_seconds = 0  # and rebuild them as soon as data changes
     return ws
 
 
@@ -49,32 +49,142 @@ def _small():  # type: ignore[no-untyped-def]
     )
 
 
-def test_facts_are_kept_between_requests() -> None:
-    ws = _ws()
+def _kept_tables(ws) -> set[str]:  # type: ignore[no-untyped-def]
+    rows = ws.backend.con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE '\\_facts\\_%' ESCAPE "
+        "'\\' AND NOT temporary"
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _count_full_builds(monkeypatch) -> list[int]:  # type: ignore[no-untyped-def]
+    """A list that grows by one each time every kept table is made again."""
+    from deskmetrics.engine import kept
+
+    made: list[int] = []
+    real = kept._make_all
+
+    def counting(facts):  # type: ignore[no-untyped-def]
+        made.append(1)
+        real(facts)
+
+    monkeypatch.setattr(kept, "_make_all", counting)
+    return made
+
+
+def test_facts_are_kept_in_the_workspace_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from deskmetrics.engine.workspace import open_duckdb
+
+    path = tmp_path / "ws.duckdb"
+    ws = build_workspace(
+        {
+            "tickets": [ticket("A", "2026-03-02T10:00:00Z", channel="email")],
+            "events": [
+                msg("a1", "A", "2026-03-02T10:00:00Z", "customer"),
+                msg("a2", "A", "2026-03-02T11:00:00Z", "agent", "x"),
+            ],
+        },
+        path=str(path),
+    )
+    ws.keep_facts_min_events = 0
     assert one(compute(ws, "first_response_time"), metric="first_response_time")["value"] == 60
-    assert "tickets" in ws.kept_versions
-    # kept in the session, not written into the workspace file
-    n = ws.backend.con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = '_facts_tickets' AND temporary"
-    ).fetchone()
-    assert n == (1,)
+    assert {"_facts_tickets", "_facts_messages", "_facts_meta"} <= _kept_tables(ws)
+    ws.backend.disconnect()
+    # another process reads them as they are, even read-only
+    again = open_duckdb(path, settings(), read_only=True)
+    again.keep_facts_min_events = 0
+    from deskmetrics.engine.facts import Facts
+
+    f = Facts(again)
+    assert f.kept
+    assert one(compute(again, "first_response_time"), metric="first_response_time")["value"] == 60
 
 
-def test_new_events_rebuild_the_kept_facts() -> None:
+def test_new_events_update_the_kept_facts_of_their_tickets_only(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     ws = _ws()
+    made = _count_full_builds(monkeypatch)
     compute(ws, "first_response_time")
+    assert made == [1]
     # a second ticket answered after 30 minutes: mean (60 + 30) / 2 = 45
     _add_ticket_answered_in_30_minutes(ws)
     assert one(compute(ws, "first_response_time"), metric="first_response_time")["value"] == 45
+    assert made == [1]  # brought up to date ticket by ticket, not made again
+    # a later reply on ticket A alone changes nothing of its first reply: still 45; A's
+    # replies go from 1 to 2, B's stay 1
+    _add(ws, "events", [msg("a3", "A", "2026-03-02T12:00:00Z", "agent", "x")])
+    assert one(compute(ws, "first_response_time"), metric="first_response_time")["value"] == 45
+    assert facts_frame(ws)[["ticket_id", "replies"]].values.tolist() == [["A", 2], ["B", 1]]
+    assert made == [1]
 
 
-def test_an_updated_ticket_rebuilds_the_kept_facts() -> None:
+def test_an_updated_ticket_updates_the_kept_facts(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     ws = _ws()
+    made = _count_full_builds(monkeypatch)
     assert one(compute(ws, "volume", by=["channel"]), channel="email")["n"] == 1
     # a later export moves ticket A to chat (same id, updated attributes)
     _add(ws, "tickets", [ticket("A", "2026-03-02T10:00:00Z", channel="chat")])
     df = compute(ws, "volume", by=["channel"])
     assert df["channel"].tolist() == ["chat"]
+    assert made == [1]
+
+
+def _solved_ticket(tid: str, day: str, requester: str) -> list[tuple[str, dict]]:  # type: ignore[type-arg]
+    """A ticket opened 10:00, answered 10:30 and solved 11:00 on `day` (one reply)."""
+    return [
+        ("tickets", ticket(tid, f"{day}T10:00:00Z", requester=requester, status="solved")),
+        ("events", msg(f"{tid}1", tid, f"{day}T10:00:00Z", "customer")),
+        ("events", msg(f"{tid}2", tid, f"{day}T10:30:00Z", "agent", "x")),
+        ("events", status(f"{tid}3", tid, f"{day}T11:00:00Z", "solved", "x")),
+    ]
+
+
+def _add_rows(ws, rows) -> None:  # type: ignore[no-untyped-def]
+    for table in ("tickets", "events"):
+        batch = [r for t, r in rows if t == table]
+        if batch:
+            _add(ws, table, batch)
+
+
+def test_a_new_contact_updates_the_kept_fcr_of_the_requesters_earlier_ticket(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """FCR window 7 days (default). Ticket P (requester r1, Mon 2 March) is solved with one
+    reply: FCR rate 1/1 = 100 %. Ticket Q from r1 on Wed 4 March (2 days later) makes P a
+    repeat contact: P fails, Q passes → 1/2 = 50 %. Only Q was touched; the kept P must change
+    although no row of P arrived."""
+    ws = build_workspace(
+        {
+            "tickets": [r for t, r in _solved_ticket("P", "2026-03-02", "r1") if t == "tickets"],
+            "events": [r for t, r in _solved_ticket("P", "2026-03-02", "r1") if t == "events"],
+        }
+    )
+    ws.keep_facts_min_events = 0
+    made = _count_full_builds(monkeypatch)
+    assert one(compute(ws, "fcr_rate"), metric="fcr_rate")["value"] == 100.0
+    _add_rows(ws, _solved_ticket("Q", "2026-03-04", "r1"))
+    assert one(compute(ws, "fcr_rate"), metric="fcr_rate")["value"] == 50.0
+    # Q moves to requester r2 (an updated ticket): P is no longer a repeat contact → 2/2 = 100 %
+    _add(ws, "tickets", [ticket("Q", "2026-03-04T10:00:00Z", requester="r2", status="solved")])
+    assert one(compute(ws, "fcr_rate"), metric="fcr_rate")["value"] == 100.0
+    assert made == [1]
+
+
+def test_a_write_that_bypasses_the_store_remakes_the_kept_facts(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    ws = _ws()
+    made = _count_full_builds(monkeypatch)
+    compute(ws, "first_response_time")
+    con = ws.backend.con
+    # ticket B and its events written straight into the tables (no import log, nothing touched)
+    con.execute(
+        "INSERT INTO tickets (ticket_id, created_at, requester_id, channel) "
+        "VALUES ('B', '2026-03-03 10:00:00', 'c1', 'email')"
+    )
+    con.execute(
+        'INSERT INTO events (event_id, ticket_id, "at", "type", author_role, author_id, public) '
+        "VALUES ('b1', 'B', '2026-03-03 10:00:00', 'message', 'customer', 'c1', true), "
+        "('b2', 'B', '2026-03-03 10:30:00', 'message', 'agent', 'x', true)"
+    )
+    # (60 + 30) / 2 = 45
+    assert one(compute(ws, "first_response_time"), metric="first_response_time")["value"] == 45
+    assert made == [1, 1]
 
 
 def test_a_changed_schedule_rebuilds_the_kept_facts() -> None:
@@ -102,37 +212,27 @@ def test_a_changed_schedule_rebuilds_the_kept_facts() -> None:
 
 def test_a_small_workspace_derives_facts_inside_each_query() -> None:
     ws = _small()
-    assert not ws.keeps_facts
     assert one(compute(ws, "first_response_time"), metric="first_response_time")["value"] == 60
-    assert not ws.kept_versions
-    assert not any(t.startswith("_facts_") for t in ws.backend.list_tables())
+    assert not _kept_tables(ws)
 
 
-def test_while_data_is_arriving_facts_are_derived_in_the_query_not_rebuilt() -> None:
-    """Live ingestion: stale kept facts are not rebuilt before every request; the request
-    derives them itself (right numbers), and the kept tables catch up once data settles."""
-    ws = _ws()
-    compute(ws, "first_response_time")
-    kept_before = dict(ws.kept_versions)
-    ws.facts_settle_seconds = 3600  # data has just arrived: not settled
-    _add_ticket_answered_in_30_minutes(ws)
-    # (60 + 30) / 2 = 45, from facts derived inside the query
-    assert one(compute(ws, "first_response_time"), metric="first_response_time")["value"] == 45
-    assert ws.kept_versions == kept_before
-    ws.facts_settle_seconds = 0  # settled: the next request rebuilds and keeps them
-    assert one(compute(ws, "first_response_time"), metric="first_response_time")["value"] == 45
-    assert ws.kept_versions != kept_before
-
-
-def test_facts_kept_in_the_file_by_an_earlier_version_are_dropped(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """Earlier versions wrote fact tables into the workspace file: their columns may not be
-    today's, so opening the workspace drops them rather than ever reading them."""
-    from deskmetrics.engine.workspace import open_duckdb
-
+def test_facts_kept_in_the_file_by_an_earlier_version_are_never_read(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Earlier versions wrote fact tables of other shapes into the workspace file: a workspace
+    holding them gives the right numbers and replaces them."""
     path = tmp_path / "old.duckdb"
-    ws = open_duckdb(path)
+    ws = build_workspace(
+        {
+            "tickets": [ticket("A", "2026-03-02T10:00:00Z", channel="email")],
+            "events": [
+                msg("a1", "A", "2026-03-02T10:00:00Z", "customer"),
+                msg("a2", "A", "2026-03-02T11:00:00Z", "agent", "x"),
+            ],
+        },
+        path=str(path),
+    )
+    ws.keep_facts_min_events = 0
     ws.backend.con.execute("CREATE TABLE _facts_tickets AS SELECT 1 AS stale")
     ws.backend.con.execute("CREATE TABLE _facts_meta (name VARCHAR, version VARCHAR)")
-    ws.backend.disconnect()
-    again = open_duckdb(path)
-    assert not [t for t in again.backend.list_tables() if t.startswith("_facts")]
+    assert one(compute(ws, "first_response_time"), metric="first_response_time")["value"] == 60
+    cols = [c[0] for c in ws.backend.con.execute("DESCRIBE _facts_tickets").fetchall()]
+    assert "stale" not in cols and "first_reply_minutes" in cols

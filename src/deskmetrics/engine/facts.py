@@ -4,6 +4,7 @@ calendar seconds and in business seconds of the ticket's schedule."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -37,6 +38,15 @@ class Facts:
     #: keep each fact table once computed (a temporary table on DuckDB, a cached DataFrame on
     #: Spark): worth it when several metrics read the same facts in one request
     materialize: bool = False
+    #: derive the facts of these tickets only (a table with a `ticket_id` column): how kept
+    #: facts are brought up to date after an import
+    scope: ir.Table | None = None
+    #: ticket id → `_tk`, kept in the workspace (numbers stay put as tickets arrive); None:
+    #: tickets are numbered inside the query
+    ids: ir.Table | None = None
+    #: where each fact table goes instead of being kept or derived (set while kept facts are
+    #: made: the table is written, and what was written is read back)
+    sink: Callable[[str, ir.Table], ir.Table] | None = None
     _ranges: dict[bool, tuple[datetime, datetime]] = field(default_factory=dict)
 
     def data_range(self, until_now: bool = True) -> tuple[datetime, datetime]:
@@ -46,15 +56,29 @@ class Facts:
         return self._ranges[until_now]
 
     @cached_property
-    def _version(self) -> str:
-        """What the kept fact tables must have been made from (read once per request)."""
-        return self.ws.facts_version()
+    def kept(self) -> bool:
+        """Whether this request reads the fact tables kept in the workspace (brought up to date
+        first when data or settings changed; see engine/kept.py)."""
+        if self.scope is not None or self.sink is not None:
+            return False
+        from deskmetrics.engine.kept import refresh_kept
+
+        return refresh_kept(self)
+
+    def source(self, name: str) -> ir.Table:
+        """A canonical table the facts read (tickets, events), limited to the scope if any."""
+        t = self.ws.table(name)
+        if self.scope is None:
+            return t
+        return t.semi_join(self.scope, t.ticket_id == self.scope.ticket_id)
 
     def _keep(self, t: ir.Table, name: str) -> ir.Table:
-        if self.ws.keeps_facts:
-            kept = self.ws.kept_facts(name, t, self._version)
-            if kept is not None:
-                return kept
+        if self.sink is not None:
+            return self.sink(name, t)
+        if self.kept:
+            from deskmetrics.engine.kept import kept_table
+
+            return kept_table(self.ws, name)
         if not self.materialize:
             return t
         # ibis 12's PySpark cache() compiles without registering in-memory tables (our
@@ -78,9 +102,12 @@ class Facts:
         calendar/business seconds. `_tk` is the ticket's rank by id: the same in every query,
         so facts derived in separate queries join on it (integer keys sort and join several
         times faster than text ids)."""
-        t = self.ws.table("tickets")
+        t = self.source("tickets")
+        if self.ids is not None:
+            t = t.join(self.ids.select("ticket_id", "_tk"), "ticket_id")
+        else:
+            t = t.mutate(_tk=ibis.row_number().over(order_by="ticket_id"))
         t = t.mutate(
-            _tk=ibis.row_number().over(order_by="ticket_id"),
             _sched=schedule_index(self.calendar, t.schedule_id),
             created_s=t.created_at.epoch_seconds().cast("int64"),
         )
@@ -103,7 +130,7 @@ class Facts:
     def timeline(self) -> ir.Table:
         """Public messages and status changes with their instant in calendar/business seconds
         and their ticket's key."""
-        e = self.ws.table("events")
+        e = self.source("events")
         e = e.filter((e.type == "status") | ((e.type == "message") & (e.public.fill_null(True))))
         e = e.select("event_id", "ticket_id", "at", "type", "author_role", "author_id", "status")
         tk = self._ticket_keys.select("ticket_id", "_tk", "_sched", "created_by")
@@ -218,7 +245,7 @@ class Facts:
     @cached_property
     def interactions(self) -> ir.Table:
         """Handled calls and chat sessions with their handle time (talk + hold + wrap)."""
-        e = self.ws.table("events")
+        e = self.source("events")
         e = e.filter(e.type == "interaction")
         any_segment = e.talk_seconds.notnull() | e.hold_seconds.notnull() | e.wrap_seconds.notnull()
         total = (
@@ -309,7 +336,7 @@ class Facts:
             .rename(i_ticket="ticket_id")
         )
 
-        raw = self.ws.table("tickets")
+        raw = self.source("tickets")
         keys = self._ticket_keys.drop("created_by", "created_at").rename(_k_id="ticket_id")
         t = raw.join(keys, raw.ticket_id == keys._k_id).drop("_k_id")
         unknown = [c for c in settings.fcr.same if c not in t.columns]
@@ -320,9 +347,10 @@ class Facts:
             )
         same = list(settings.fcr.same)
         # the requester's next contact, ordered on narrow rows (the window sorts what it carries)
-        contacts = t.select("_tk", "requester_id", *same, "created_s")
+        # (ties broken by ticket id: `_tk` numbers kept tickets in order of arrival)
+        contacts = t.select("_tk", "ticket_id", "requester_id", *same, "created_s")
         nxt = contacts.created_s.lead().over(
-            group_by=["requester_id", *same], order_by=["created_s", "_tk"]
+            group_by=["requester_id", *same], order_by=["created_s", "ticket_id"]
         )
         contacts = contacts.select(n_tk=contacts._tk, next_contact_s=nxt)
         j = t.left_join(contacts, t._tk == contacts.n_tk)

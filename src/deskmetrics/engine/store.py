@@ -26,6 +26,11 @@ SQL_TYPES = {
     Kind.BOOLEAN: "BOOLEAN",
 }
 ROW_HASH = "_row_hash"  # key of tables without a natural key (costs)
+#: the tickets each import run added or changed (a ticket row or any of its events), so that
+#: kept per-ticket facts are brought up to date for those tickets only
+TOUCHED = "_touched"
+#: the tables per-ticket facts are derived from
+FACT_SOURCES = ("tickets", "events")
 
 
 def q(name: str) -> str:
@@ -93,6 +98,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         "CREATE TABLE IF NOT EXISTS _imports (import_id VARCHAR, imported_at TIMESTAMP, "
         "source VARCHAR, committed BOOLEAN, summary VARCHAR)"
     )
+    con.execute(f"CREATE TABLE IF NOT EXISTS {TOUCHED} (import_id VARCHAR, ticket_id VARCHAR)")
 
 
 def _stage_frame(table: Table, frame: pd.DataFrame, extra: Sequence[str]) -> pd.DataFrame:
@@ -337,6 +343,14 @@ def _load_table(
                 f"DELETE FROM _stage s WHERE NOT EXISTS (SELECT 1 FROM {q(parent)} p "
                 f"WHERE p.{q(pk or '')} = s.{q(col)})"
             )
+    if table.name in FACT_SOURCES:
+        # rows with no identical stored copy: new tickets and events, updated tickets
+        same = " AND ".join(f"s.{q(c)} IS NOT DISTINCT FROM t.{q(c)}" for c in cols)
+        con.execute(
+            f"INSERT INTO {TOUCHED} SELECT DISTINCT ?, s.ticket_id FROM _stage s WHERE NOT EXISTS"
+            f" (SELECT 1 FROM {q(table.name)} t WHERE t.{q(key)} = s.{q(key)} AND {same})",
+            [summary.import_id],
+        )
     distinct = " OR ".join(f"s.{q(c)} IS DISTINCT FROM t.{q(c)}" for c in cols if c != key)
     changed = con.execute(
         f"SELECT s.{q(key)}, s._file, s._row FROM _stage s JOIN {q(table.name)} t "

@@ -5,7 +5,6 @@ unchanged (Spark, Postgres, BigQuery, …)."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -41,17 +40,13 @@ class Workspace:
 
     backend: Any
     settings: Settings = field(default_factory=Settings)
-    #: keep derived fact tables between requests (a writable DuckDB workspace; temporary
-    #: tables of its session): rebuilt as soon as the data or the settings they come from change
+    #: keep the per-ticket fact tables in the workspace file and maintain them as data
+    #: arrives (a DuckDB workspace; see engine/kept.py)
     keep_facts: bool = False
+    #: opened read-only: kept facts are read when current, never made
+    read_only: bool = False
     #: below this many events, deriving the facts inside each query is as fast as keeping them
     keep_facts_min_events: int = 20_000
-    #: stale kept facts are rebuilt only once no data has arrived for this long; meanwhile
-    #: requests derive facts inside the query (live ingestion would otherwise rebuild them all
-    #: before every request)
-    facts_settle_seconds: float = 60.0
-    #: kept fact table → the facts_version it was made for
-    kept_versions: dict[str, str] = field(default_factory=dict)
     _calendar: BusinessCalendar | None = None
     _calendar_settings: str = ""
 
@@ -116,59 +111,6 @@ class Workspace:
         assert cal is not None
         return cal
 
-    def facts_version(self) -> str:
-        """A token that changes whenever anything the facts are derived from changes: the data
-        (every import and live ingest is logged in `_imports`; row counts also catch writes
-        that bypass the store) and the settings (schedules, holidays, windows)."""
-        con = self.backend.con
-        parts = [self.settings.model_dump_json()]
-        for sql in (
-            "SELECT count(*), max(import_id) FROM _imports",
-            "SELECT count(*) FROM tickets",
-            "SELECT count(*) FROM events",
-        ):
-            parts.append(repr(con.execute(sql).fetchone()))
-        return hashlib.sha256("|".join(parts).encode()).hexdigest()
-
-    @property
-    def keeps_facts(self) -> bool:
-        """Whether fact tables are kept between requests: a writable DuckDB workspace large
-        enough for re-deriving them per request to cost more than keeping them."""
-        if not self.keep_facts or getattr(self.backend, "name", "") != "duckdb":
-            return False
-        if self.keep_facts_min_events <= 0:
-            return True
-        row = self.backend.con.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM events LIMIT ?)", [self.keep_facts_min_events]
-        ).fetchone()
-        return bool(row) and int(row[0]) >= self.keep_facts_min_events
-
-    def _data_settled(self) -> bool:
-        """No import or live ingest in the last `facts_settle_seconds`."""
-        if self.facts_settle_seconds <= 0:
-            return True
-        row = self.backend.con.execute("SELECT max(imported_at) FROM _imports").fetchone()
-        if row is None or row[0] is None:
-            return True
-        quiet = datetime.now(UTC).replace(tzinfo=None) - row[0]
-        return quiet.total_seconds() >= self.facts_settle_seconds
-
-    def kept_facts(self, name: str, expr: ir.Table, version: str) -> ir.Table | None:
-        """The fact table `name` kept by this workspace when it was made for `version` (see
-        facts_version); a stale or missing one is rebuilt from `expr` once the data has
-        settled. None: stale while data is still arriving (derive it in the query instead).
-
-        Kept as temporary tables of the workspace's connection (in memory, spilled to disk
-        under the memory limit): writing them into the file cost more than deriving them
-        (10M tickets), and they can never outlive the code that made them."""
-        table = f"_facts_{name}"
-        if self.kept_versions.get(name) != version:
-            if not self._data_settled():
-                return None
-            self.backend.create_table(table, expr, overwrite=True, temp=True)
-            self.kept_versions[name] = version
-        return self.backend.table(table)
-
 
 def open_duckdb(
     path: Path | str | None = None, settings: Settings | None = None, read_only: bool = False
@@ -185,19 +127,9 @@ def open_duckdb(
         ) from exc
     if not read_only:
         ensure_schema(backend.con)
-        _drop_facts_kept_in_file(backend.con)
-    return Workspace(backend=backend, settings=settings or Settings(), keep_facts=not read_only)
-
-
-def _drop_facts_kept_in_file(con: Any) -> None:
-    """Earlier versions kept fact tables in the file; they are stale by construction."""
-    rows = con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' "
-        "AND database_name = current_database() "
-        "AND (table_name LIKE '\\_facts\\_%' ESCAPE '\\')"
-    ).fetchall()
-    for (name,) in rows:
-        con.execute(f'DROP TABLE "{name}"')
+    return Workspace(
+        backend=backend, settings=settings or Settings(), keep_facts=True, read_only=read_only
+    )
 
 
 def duckdb_connection(ws: Workspace) -> Any:

@@ -1,0 +1,241 @@
+"""Per-ticket fact tables kept in the workspace file, maintained as data arrives.
+
+Deriving every fact of every ticket from the events is the costly part of a request (minutes at
+10M tickets). A writable DuckDB workspace therefore keeps the fact tables in its file and keeps
+them current:
+
+* after an import, only the tickets it touched are derived again (the store logs them in
+  `_touched`), together with every ticket of the same requesters, whose next contact (FCR) a
+  new ticket can change; business seconds are differences within one ticket, so other tickets'
+  facts stay valid;
+* when what the facts are made from changes as a whole (schedules, holidays, the FCR window,
+  the calendar's first day, this code, the `holidays` package), or data was written without the
+  store, every table is made again;
+* nothing stale is ever read: a request that finds them out of date brings them up to date
+  first; a read-only workspace that cannot derives the facts inside its queries instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from functools import cache
+from importlib.metadata import version as package_version
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ibis.expr.types as ir
+
+from deskmetrics.engine.store import TOUCHED
+
+if TYPE_CHECKING:
+    from deskmetrics.engine.facts import Facts
+    from deskmetrics.engine.workspace import Workspace
+
+#: the kept tables, in the order they are made (later ones read earlier ones), and the
+#: property of `Facts` that derives each
+KEPT = {
+    "ticket_keys": "_ticket_keys",
+    "messages": "messages",
+    "replies": "replies",
+    "status_stretches": "status_stretches",
+    "interactions": "interactions",
+    "tickets": "tickets_keyed",
+}
+META = "_facts_meta"
+IDS = "_facts_ids"
+#: above this share of all tickets touched, making every table again is cheaper
+INCREMENTAL_MAX_SHARE = 0.2
+
+
+def kept_table(ws: Workspace, name: str) -> ir.Table:
+    return ws.backend.table(f"_facts_{name}")
+
+
+@cache
+def _code_digest() -> str:
+    """The source of everything that shapes a fact: facts made by other code are remade."""
+    here = Path(__file__).resolve().parent
+    files = [here / "facts.py", here / "clock.py", here / "kept.py"]
+    files += sorted((here.parent / "calendar").glob("*.py"))
+    files += sorted((here.parent / "model").glob("*.py"))
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.read_bytes())
+    h.update(package_version("holidays").encode())
+    return h.hexdigest()
+
+
+def recipe(facts: Facts) -> str:
+    """What every kept fact depends on besides the data itself."""
+    s = facts.ws.settings
+    parts = {
+        "code": _code_digest(),
+        "timezone": s.timezone,
+        "schedules": {k: v.model_dump(mode="json") for k, v in s.schedules.items()},
+        "fcr": s.fcr.model_dump(mode="json"),
+        "first_day": facts.calendar.first_day,
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _one(con: Any, sql: str, params: list[Any] | None = None) -> Any:
+    row = con.execute(sql, params or []).fetchone()
+    return row[0] if row else None
+
+
+def _has(con: Any, table: str) -> bool:
+    return bool(
+        _one(
+            con,
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary "
+            "AND database_name = current_database()",
+            [table],
+        )
+    )
+
+
+def _data_state(con: Any) -> dict[str, Any]:
+    """The last import and the row counts of the tables facts are derived from."""
+    return {
+        "import_id": _one(con, "SELECT max(import_id) FROM _imports") or "",
+        "tickets": int(_one(con, "SELECT count(*) FROM tickets")),
+        "events": int(_one(con, "SELECT count(*) FROM events")),
+    }
+
+
+def _kept_state(con: Any) -> dict[str, Any] | None:
+    if not _has(con, META):
+        return None
+    try:
+        raw = _one(con, f"SELECT state FROM {META}")
+    except Exception:  # written by an earlier version in another shape
+        return None
+    if raw is None or not all(_has(con, f"_facts_{n}") for n in KEPT):
+        return None
+    state: dict[str, Any] = json.loads(raw)
+    return state
+
+
+def _write_state(con: Any, state: dict[str, Any] | None) -> None:
+    con.execute(f"CREATE OR REPLACE TABLE {META} (state VARCHAR)")
+    if state is not None:
+        con.execute(f"INSERT INTO {META} VALUES (?)", [json.dumps(state)])
+
+
+def refresh_kept(facts: Facts) -> bool:
+    """Bring the kept fact tables up to date if this workspace keeps them; whether the request
+    can read them."""
+    ws = facts.ws
+    if not ws.keep_facts or getattr(ws.backend, "name", "") != "duckdb":
+        return False
+    con = ws.backend.con
+    state = _kept_state(con)
+    now = {"recipe": recipe(facts), **_data_state(con)}
+    if state is not None and {k: state.get(k) for k in now} == now:
+        return True
+    if ws.read_only or now["events"] < ws.keep_facts_min_events:
+        return False
+    scope = None
+    if state is not None and state.get("recipe") == now["recipe"]:
+        scope = _touched_since(con, state, now)
+    _write_state(con, None)  # a crash half-way leaves no table claiming to be current
+    _number_new_tickets(con)
+    if scope is not None:
+        _update(facts, scope)
+    else:
+        _make_all(facts)
+    con.execute(f"DELETE FROM {TOUCHED} WHERE import_id <= ?", [now["import_id"]])
+    _write_state(con, {**now, "made_at": datetime.now(UTC).isoformat()})
+    return True
+
+
+def _touched_since(con: Any, state: dict[str, Any], now: dict[str, Any]) -> int | None:
+    """Log the tickets to derive again in the temporary table `_facts_scope` and return how
+    many they are; None when every table must be made again: rows were written without the
+    store (counts do not add up) or too much changed."""
+    added = {"tickets": 0, "events": 0}
+    for (summary,) in con.execute(
+        "SELECT summary FROM _imports WHERE import_id > ? AND committed", [state["import_id"]]
+    ).fetchall():
+        tables = json.loads(summary).get("tables", {})
+        for name in added:
+            added[name] += int(tables.get(name, {}).get("inserted", 0))
+    if any(state[n] + added[n] != now[n] for n in added):
+        return None
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _facts_touched AS SELECT DISTINCT ticket_id FROM {TOUCHED} "
+        "WHERE import_id > ?",
+        [state["import_id"]],
+    )
+    # every ticket of the touched tickets' requesters (as stored now, and as kept before an
+    # update moved a ticket to another requester): a new contact changes the previous one's FCR
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _facts_scope AS "
+        "WITH who AS (SELECT requester_id FROM tickets WHERE ticket_id IN "
+        "(SELECT ticket_id FROM _facts_touched) UNION SELECT requester_id FROM _facts_tickets "
+        "WHERE ticket_id IN (SELECT ticket_id FROM _facts_touched)) "
+        "SELECT ticket_id FROM tickets WHERE requester_id IN (SELECT requester_id FROM who) "
+        "UNION SELECT ticket_id FROM _facts_touched"
+    )
+    n = int(_one(con, "SELECT count(*) FROM _facts_scope"))
+    if n > max(1000, INCREMENTAL_MAX_SHARE * now["tickets"]):
+        return None
+    return n
+
+
+def _number_new_tickets(con: Any) -> None:
+    """Give every ticket not yet numbered its `_tk`, after the highest given so far (the first
+    time: all tickets in id order, as a query numbers them)."""
+    con.execute(f"CREATE TABLE IF NOT EXISTS {IDS} (ticket_id VARCHAR, _tk BIGINT)")
+    con.execute(
+        f"INSERT INTO {IDS} SELECT ticket_id, (SELECT coalesce(max(_tk), -1) FROM {IDS}) + "
+        f"row_number() OVER (ORDER BY ticket_id) FROM tickets t WHERE NOT EXISTS "
+        f"(SELECT 1 FROM {IDS} i WHERE i.ticket_id = t.ticket_id)"
+    )
+
+
+def _derive_all(builder: Facts) -> None:
+    for prop in KEPT.values():
+        getattr(builder, prop)
+
+
+def _make_all(facts: Facts) -> None:
+    """Make every kept table from all the data."""
+    from deskmetrics.engine.facts import Facts
+
+    backend = facts.ws.backend
+
+    def write(name: str, t: ir.Table) -> ir.Table:
+        return backend.create_table(f"_facts_{name}", t, overwrite=True)
+
+    builder = Facts(facts.ws, ids=backend.table(IDS), sink=write, _ranges=facts._ranges)
+    _derive_all(builder)
+
+
+def _update(facts: Facts, scope: int) -> None:
+    """Derive the scope's tickets again and replace their rows in every kept table."""
+    from deskmetrics.engine.facts import Facts
+
+    backend = facts.ws.backend
+    con = backend.con
+
+    def replace(name: str, t: ir.Table) -> ir.Table:
+        new = backend.create_table(f"_facts_new_{name}", t, temp=True, overwrite=True)
+        con.execute(
+            f"DELETE FROM _facts_{name} WHERE ticket_id IN (SELECT ticket_id FROM _facts_scope)"
+        )
+        con.execute(f"INSERT INTO _facts_{name} BY NAME SELECT * FROM _facts_new_{name}")
+        return new
+
+    builder = Facts(
+        facts.ws,
+        scope=backend.table("_facts_scope"),
+        ids=backend.table(IDS),
+        sink=replace,
+        _ranges=facts._ranges,
+    )
+    _derive_all(builder)
+    for name in KEPT:
+        con.execute(f"DROP TABLE IF EXISTS _facts_new_{name}")
