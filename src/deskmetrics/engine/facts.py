@@ -38,9 +38,9 @@ class Facts:
     #: keep each fact table once computed (a temporary table on DuckDB, a cached DataFrame on
     #: Spark): worth it when several metrics read the same facts in one request
     materialize: bool = False
-    #: derive the facts of these tickets only (a table with a `ticket_id` column): how kept
-    #: facts are brought up to date after an import
-    scope: ir.Table | None = None
+    #: canonical tables to read instead of the workspace's (e.g. only the tickets an import
+    #: touched and their events: how kept facts are brought up to date)
+    sources: dict[str, ir.Table] = field(default_factory=dict)
     #: ticket id → `_tk`, kept in the workspace (numbers stay put as tickets arrive); None:
     #: tickets are numbered inside the query
     ids: ir.Table | None = None
@@ -59,18 +59,15 @@ class Facts:
     def kept(self) -> bool:
         """Whether this request reads the fact tables kept in the workspace (brought up to date
         first when data or settings changed; see engine/kept.py)."""
-        if self.scope is not None or self.sink is not None:
+        if self.sources or self.sink is not None:
             return False
         from deskmetrics.engine.kept import refresh_kept
 
         return refresh_kept(self)
 
     def source(self, name: str) -> ir.Table:
-        """A canonical table the facts read (tickets, events), limited to the scope if any."""
-        t = self.ws.table(name)
-        if self.scope is None:
-            return t
-        return t.semi_join(self.scope, t.ticket_id == self.scope.ticket_id)
+        """A canonical table the facts read (tickets, events)."""
+        return self.sources[name] if name in self.sources else self.ws.table(name)
 
     def _keep(self, t: ir.Table, name: str) -> ir.Table:
         if self.sink is not None:

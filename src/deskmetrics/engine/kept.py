@@ -43,6 +43,21 @@ KEPT = {
     "interactions": "interactions",
     "tickets": "tickets_keyed",
 }
+#: what the facts read of events (gathering the long message bodies too costs seconds)
+EVENT_COLUMNS = (
+    "event_id",
+    "ticket_id",
+    '"at"',
+    '"type"',
+    "public",
+    "author_role",
+    "author_id",
+    "status",
+    "agent_id",
+    "talk_seconds",
+    "hold_seconds",
+    "wrap_seconds",
+)
 META = "_facts_meta"
 IDS = "_facts_ids"
 #: above this share of all tickets touched, making every table again is cheaper
@@ -141,9 +156,8 @@ def refresh_kept(facts: Facts) -> bool:
     if state is not None and state.get("recipe") == now["recipe"]:
         scope = _touched_since(con, state, now)
     _write_state(con, None)  # a crash half-way leaves no table claiming to be current
-    _number_new_tickets(con)
     if scope is not None:
-        _update(facts, scope)
+        _update(facts)
     else:
         _make_all(facts)
     con.execute(f"DELETE FROM {TOUCHED} WHERE import_id <= ?", [now["import_id"]])
@@ -185,14 +199,16 @@ def _touched_since(con: Any, state: dict[str, Any], now: dict[str, Any]) -> int 
     return n
 
 
-def _number_new_tickets(con: Any) -> None:
-    """Give every ticket not yet numbered its `_tk`, after the highest given so far (the first
-    time: all tickets in id order, as a query numbers them)."""
+def _number_new_tickets(con: Any, among: str = "tickets") -> None:
+    """Give every ticket of `among` not yet numbered its `_tk`, after the highest given so far
+    (the first time: all tickets in id order, as a query numbers them)."""
     con.execute(f"CREATE TABLE IF NOT EXISTS {IDS} (ticket_id VARCHAR, _tk BIGINT)")
     con.execute(
-        f"INSERT INTO {IDS} SELECT ticket_id, (SELECT coalesce(max(_tk), -1) FROM {IDS}) + "
-        f"row_number() OVER (ORDER BY ticket_id) FROM tickets t WHERE NOT EXISTS "
-        f"(SELECT 1 FROM {IDS} i WHERE i.ticket_id = t.ticket_id)"
+        f"INSERT INTO {IDS} WITH known AS (SELECT ticket_id FROM {IDS} WHERE ticket_id IN "
+        f"(SELECT ticket_id FROM {among})) "
+        f"SELECT ticket_id, (SELECT coalesce(max(_tk), -1) FROM {IDS}) + "
+        f"row_number() OVER (ORDER BY ticket_id) FROM {among} t "
+        f"WHERE ticket_id NOT IN (SELECT ticket_id FROM known)"
     )
 
 
@@ -206,6 +222,7 @@ def _make_all(facts: Facts) -> None:
     from deskmetrics.engine.facts import Facts
 
     backend = facts.ws.backend
+    _number_new_tickets(backend.con)
 
     def write(name: str, t: ir.Table) -> ir.Table:
         return backend.create_table(f"_facts_{name}", t, overwrite=True)
@@ -214,28 +231,43 @@ def _make_all(facts: Facts) -> None:
     _derive_all(builder)
 
 
-def _update(facts: Facts, scope: int) -> None:
+def _update(facts: Facts) -> None:
     """Derive the scope's tickets again and replace their rows in every kept table."""
     from deskmetrics.engine.facts import Facts
 
     backend = facts.ws.backend
     con = backend.con
+    _number_new_tickets(con, among="_facts_scope")
+    # the scope's keys, tickets and events, gathered once (the facts read events three times)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _facts_scope_keys AS SELECT i.* FROM {IDS} i "
+        "WHERE ticket_id IN (SELECT ticket_id FROM _facts_scope)"
+    )
+    for name, cols in (("tickets", "*"), ("events", ", ".join(EVENT_COLUMNS))):
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _facts_scope_{name} AS SELECT {cols} FROM {name} "
+            "WHERE ticket_id IN (SELECT ticket_id FROM _facts_scope)"
+        )
 
     def replace(name: str, t: ir.Table) -> ir.Table:
         new = backend.create_table(f"_facts_new_{name}", t, temp=True, overwrite=True)
+        # by the integer key where the table has it (cheaper than comparing text ids)
+        key = "_tk" if "_tk" in new.columns else "ticket_id"
         con.execute(
-            f"DELETE FROM _facts_{name} WHERE ticket_id IN (SELECT ticket_id FROM _facts_scope)"
+            f"DELETE FROM _facts_{name} WHERE {key} IN (SELECT {key} FROM _facts_scope_keys)"
         )
         con.execute(f"INSERT INTO _facts_{name} BY NAME SELECT * FROM _facts_new_{name}")
         return new
 
     builder = Facts(
         facts.ws,
-        scope=backend.table("_facts_scope"),
-        ids=backend.table(IDS),
+        sources={n: backend.table(f"_facts_scope_{n}") for n in ("tickets", "events")},
+        ids=backend.table("_facts_scope_keys"),
         sink=replace,
         _ranges=facts._ranges,
     )
     _derive_all(builder)
     for name in KEPT:
         con.execute(f"DROP TABLE IF EXISTS _facts_new_{name}")
+    for name in ("scope_keys", "scope_tickets", "scope_events", "scope", "touched"):
+        con.execute(f"DROP TABLE IF EXISTS _facts_{name}")
