@@ -87,6 +87,10 @@ SURVEYS = [
         "answered_at": "2026-01-16T10:00:00Z",
     },
 ]
+AGENTS = [
+    {"agent_id": "A1", "name": "Ana Lima", "team": "billing"},
+    {"agent_id": "A2", "name": "Ben Okafor", "team": "technical"},
+]
 WEEK = "from=2026-01-12&to=2026-01-18"
 PAGES = [
     "/dashboard",
@@ -102,7 +106,9 @@ PAGES = [
 def app_ws(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     path = tmp_path_factory.mktemp("dash") / "ws.duckdb"
     ws = build_workspace(
-        {"tickets": TICKETS, "events": EVENTS, "surveys": SURVEYS}, UTC_9_TO_5, path=str(path)
+        {"tickets": TICKETS, "events": EVENTS, "surveys": SURVEYS, "agents": AGENTS},
+        UTC_9_TO_5,
+        path=str(path),
     )
     accounts.set_user(ws, "lead", "correct horse", "viewer")
     return create_app(ws, secret="test-secret"), ws
@@ -216,6 +222,25 @@ def test_breakdown_table_and_csv(client: TestClient) -> None:
     assert float(by["chat"]["csat"]) == 0 and by["chat"]["csat_n"] == "1"
     rows = read_csv(client.get(f"/dashboard/breakdowns?{WEEK}&dim=agent&csv=by_agent").text)
     assert {r["agent"]: float(r["volume"]) for r in rows} == {"A1": 2, "A2": 1}
+
+
+def test_agents_are_shown_by_name(client: TestClient) -> None:
+    """Pages name agents from the agents table; ids stay the keys (filters, CSV, links)."""
+    rows = read_csv(client.get(f"/dashboard/breakdowns?{WEEK}&dim=agent&csv=by_agent").text)
+    assert {r["agent"]: r["agent_name"] for r in rows} == {"A1": "Ana Lima", "A2": "Ben Okafor"}
+    html = client.get(f"/dashboard/breakdowns?{WEEK}&dim=agent").text
+    assert "Ana Lima" in html and "Ben Okafor" in html
+    # the agent filter offers names, and filters by id
+    assert re.search(r'value="A1"[^>]*> Ana Lima <span class="muted small">A1</span>', html)
+    rows = read_csv(
+        client.get(f"/dashboard/breakdowns?{WEEK}&dim=agent&agent=A2&csv=by_agent").text
+    )
+    assert [(r["agent"], r["agent_name"]) for r in rows] == [("A2", "Ben Okafor")]
+    # survey comments and the follow-up queue: R2 is about T2, handled by A2
+    comments = read_csv(client.get(f"/dashboard/surveys?{WEEK}&csv=comments").text)
+    assert {r["comment"]: r["agent_name"] for r in comments}["too slow"] == "Ben Okafor"
+    queue = read_csv(client.get(f"/dashboard/surveys?{WEEK}&csv=followups").text)
+    assert {r["response_id"]: r["agent_name"] for r in queue}["R2"] == "Ben Okafor"
     r = client.get(f"/dashboard/breakdowns?{WEEK}&dim=colour")
     assert r.status_code == 400 and "dim=" in r.text
 

@@ -98,6 +98,10 @@ SURVEYS = [
         "comment": "too slow",
     },
 ]
+AGENTS = [
+    {"agent_id": "A1", "name": "Ana Lima", "team": "billing"},
+    {"agent_id": "A2", "name": "Ben Okafor", "team": "technical"},
+]
 PASSWORD = "correct horse battery"
 #: from the first ticket to today, so a survey answered now is in range
 TODAY = datetime.now(UTC).date().isoformat()
@@ -114,7 +118,9 @@ def _free_port() -> int:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     path = tmp_path_factory.mktemp("browser") / "ws.duckdb"
     ws = build_workspace(
-        {"tickets": TICKETS, "events": EVENTS, "surveys": SURVEYS}, UTC_9_TO_5, path=str(path)
+        {"tickets": TICKETS, "events": EVENTS, "surveys": SURVEYS, "agents": AGENTS},
+        UTC_9_TO_5,
+        path=str(path),
     )
     accounts.set_user(ws, "lead", PASSWORD, "viewer")
     app = create_app(ws, secret="browser-test-secret")
@@ -221,6 +227,24 @@ def test_sort_and_export_a_breakdown(page: Any, server: dict[str, Any]) -> None:
     for _, r in want.iterrows():
         assert float(rows[r["channel"]][r["metric"]]) == pytest.approx(r["value"])
     assert float(rows["email"]["first_response_time"]) == 75
+
+
+def test_agents_by_name_and_the_agent_filter(page: Any, server: dict[str, Any]) -> None:
+    """By agent, rows carry the agent's name; the agent filter lists names and filters by id:
+    Ben Okafor (A2) has T2 (10 min) and T4 (5 min) → 2 tickets, mean first response 7.5 min."""
+    page.goto(server["url"] + f"/dashboard/breakdowns?{SCOPE}&dim=agent")
+    page.wait_for_selector("#table-by_agent")
+    names = page.locator("#table-by_agent tbody tr td:nth-child(2)").all_inner_texts()
+    assert sorted(n.strip() for n in names) == ["Ana Lima", "Ben Okafor"]
+    page.click('details[data-filter="agent"] summary')
+    page.locator('details[data-filter="agent"] label', has_text="Ben Okafor").click()
+    page.click("#filters button[type=submit]")
+    page.wait_for_url("**agent=A2**")
+    rows = page.locator("#table-by_agent tbody tr")
+    assert rows.count() == 1
+    cells = [c.strip() for c in rows.first.locator("td").all_inner_texts()]
+    assert cells[:3] == ["A2", "Ben Okafor", "2"]
+    assert float(cells[3].split()[0]) == 7.5
 
 
 def test_a_survey_answer_moves_csat(page: Any, server: dict[str, Any]) -> None:

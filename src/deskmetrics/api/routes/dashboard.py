@@ -12,7 +12,7 @@ import csv
 import io
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -179,6 +179,18 @@ def filter_options(svc: Service, ws: Workspace) -> dict[str, list[str]]:
 
     options: dict[str, list[str]] = _cached(svc, "options", make)
     return options
+
+
+def agent_names(svc: Service, ws: Workspace) -> dict[str, str]:
+    """Agent id → name from the agents table (pages show names; ids stay the keys)."""
+
+    def make() -> dict[str, str]:
+        a = ws.table("agents")
+        df = ws.backend.execute(a.filter(a.name.notnull()).select("agent_id", "name"))
+        return {str(r.agent_id): str(r.name) for r in df.itertuples() if str(r.name).strip()}
+
+    names: dict[str, str] = _cached(svc, "agent_names", make)
+    return names
 
 
 def read_scope(request: Request, svc: Service, ws: Workspace) -> Scope:
@@ -365,6 +377,7 @@ def _page_ctx(request: Request, svc: Service, ws: Workspace, scope: Scope) -> di
         "scope": scope,
         "query": scope.query(),
         "options": filter_options(svc, ws),
+        "option_labels": {"agent": agent_names(svc, ws)},
         "filter_labels": FILTERS,
         "presets": presets,
         "keep": keep,
@@ -606,10 +619,15 @@ def trends(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response:
     )
 
 
-def breakdown_table(ws: Workspace, dim: str, scope: Scope) -> Table:
+def breakdown_table(
+    ws: Workspace, dim: str, scope: Scope, names: Mapping[str, str] | None = None
+) -> Table:
+    """The breakdown metrics by `dim`; by agent, `names` (agent id → name) adds a name column."""
     df, errors = compute_each(ws, [*BREAKDOWN, "csat"], by=[dim], **scope.query_kwargs())
+    named = dim == "agent" and names is not None
     cols = [
         Column(dim, BREAKDOWN_DIMS[dim]),
+        *([Column("agent_name", "Name")] if named else []),
         Column("volume", "Tickets", "count", ""),
         Column("first_response_time", "Mean", "minutes", "First response"),
         Column("first_response_time_p50", "Median", "minutes", "First response"),
@@ -627,6 +645,8 @@ def breakdown_table(ws: Workspace, dim: str, scope: Scope) -> Table:
         key = _clean(r.get(dim))
         label = "(none)" if key is None else str(key)
         row = groups.setdefault(label, {dim: label})
+        if named and names is not None:
+            row["agent_name"] = names.get(label)
         m = str(r["metric"])
         row[m] = _clean(r["value"])
         if m in ("first_response_time", "full_resolution_time"):
@@ -642,6 +662,8 @@ def breakdown_table(ws: Workspace, dim: str, scope: Scope) -> Table:
         narrowed = scope if value == "(none)" else scope.narrowed(**{dim: value})
         links = {}
         for c in cols[1:]:
+            if c.key == "agent_name":
+                continue
             metric = c.key.removesuffix("_p50").removesuffix("_p90").removesuffix("_n")
             links[c.key] = explain_link(metric, narrowed)
         t.links.append(links)
@@ -657,7 +679,7 @@ def breakdowns(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Respon
         raise HTTPException(400, f"dim={dim!r}: use one of {', '.join(BREAKDOWN_DIMS)}")
     with svc.using() as ws:
         p = _page(request, svc, ws, "breakdowns")
-        table = breakdown_table(ws, dim, p.scope)
+        table = breakdown_table(ws, dim, p.scope, agent_names(svc, ws))
     return _finish(
         request,
         "breakdowns",
@@ -769,6 +791,7 @@ def surveys(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response:
         comments = survey_answers_in_scope(ws, with_comment=True, limit=25, **kw)
         unhappy_scope = set(survey_answers_in_scope(ws, ["csat", "nps"], **kw)["response_id"])
         queue = followups(ws)
+        names = agent_names(svc, ws)
     queue = queue[queue["response_id"].isin(unhappy_scope)]
 
     # NPS distribution: answers per score 0-10 (a count of answers, the NPS itself is above)
@@ -810,11 +833,14 @@ def surveys(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response:
             Column("comment", "Comment"),
             Column("ticket_id", "Ticket"),
             Column("agent", "Agent"),
+            Column("agent_name", "Agent name"),
             Column("channel", "Channel"),
         ],
     )
     for _, r in comments.iterrows():
-        comment_table.rows.append({c.key: _clean(r.get(c.key)) for c in comment_table.columns})
+        row = {c.key: _clean(r.get(c.key)) for c in comment_table.columns}
+        row["agent_name"] = names.get(str(row["agent"])) if row["agent"] is not None else None
+        comment_table.rows.append(row)
     queue_table = Table(
         "followups",
         "Follow-up queue",
@@ -827,13 +853,17 @@ def surveys(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response:
             Column("customer_id", "Customer"),
             Column("ticket_id", "Ticket"),
             Column("agent_id", "Agent"),
+            Column("agent_name", "Agent name"),
             Column("response_id", "Answer"),
         ],
         note="Detractors (NPS 0-6) and dissatisfied CSAT answers not yet marked done, oldest "
         "first (`deskmetrics followups done ID` closes one).",
     )
     for _, r in queue.iterrows():
-        queue_table.rows.append({c.key: _clean(r.get(c.key)) for c in queue_table.columns})
+        row = {c.key: _clean(r.get(c.key)) for c in queue_table.columns}
+        who = row["agent_id"]
+        row["agent_name"] = names.get(str(who)) if who is not None else None
+        queue_table.rows.append(row)
     nps_chart = {
         "x": [r["score"] for r in nps_table.rows],
         "y": [r["answers"] for r in nps_table.rows],
