@@ -205,3 +205,30 @@ def test_import_brings_the_kept_facts_up_to_date(tmp_path: Path) -> None:
     r = runner.invoke(app, ["--db", db, "import", str(more)])
     assert r.exit_code == 0, r.output
     assert state()["tickets"] == 4001
+
+
+def test_report_by_agent_names_the_agents(tmp_path: Path) -> None:
+    data, cfg = setup(tmp_path)
+    (data / "tickets.csv").write_text(
+        "ticket_id,created_at,requester_id,channel,assignee_id\n"
+        "T1,2026-03-02T08:00:00Z,c1,email,a1\n"
+        "T2,2026-03-02T10:00:00Z,c2,chat,a2\n"
+        "T3,2026-03-03T10:00:00Z,c3,email,a1\n"
+    )
+    (data / "agents.csv").write_text(
+        "agent_id,name,team\na1,Ana Lima,billing\na2,Ben Okafor,tech\n"
+    )
+    db = str(tmp_path / "w.duckdb")
+    r = runner.invoke(app, ["--db", db, "--config", str(cfg), "import", str(data)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(
+        app,
+        ["--db", db, "--config", str(cfg), "report", "first_response_time", "--by", "agent",
+         "--format", "json"],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.stdout)
+    # by assignee: a1's T1 answered after 120 min (T3 unanswered), a2's T2 after 45 min (the
+    # internal note is no reply)
+    got = {(x["agent"], x["agent_name"]): x["value"] for x in rows}
+    assert got == {("a1", "Ana Lima"): 120.0, ("a2", "Ben Okafor"): 45.0}

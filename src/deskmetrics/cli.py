@@ -407,8 +407,9 @@ def report(
     ] = None,
     team: Annotated[str | None, typer.Option("--team", help="With --email: one team.")] = None,
 ) -> None:
-    """Compute metrics, grouped and by period. Durations are in minutes."""
-    from deskmetrics.query import compute
+    """Compute metrics, grouped and by period. Durations are in minutes. By agent, rows also
+    carry the agent's name (`agent_name`) when the agents table has one."""
+    from deskmetrics.query import compute, with_agent_names
 
     if email:
         if metrics:
@@ -436,6 +437,7 @@ def report(
             filters=where or [],
             compare=compare,
         )
+        df = with_agent_names(ws, df)
     except DeskmetricsError as exc:
         _fail(exc)
         return

@@ -419,6 +419,25 @@ def facts_frame(ws: Workspace) -> pd.DataFrame:
     return ws.backend.execute(f.tickets.order_by("ticket_id"))
 
 
+def agent_names(ws: Workspace) -> dict[str, str]:
+    """Agent id → name, from the agents table (empty when it holds no names)."""
+    a = ws.table("agents")
+    df = ws.backend.execute(a.filter(a.name.notnull()).select("agent_id", "name"))
+    return {str(r.agent_id): str(r.name) for r in df.itertuples() if str(r.name).strip()}
+
+
+def with_agent_names(ws: Workspace, df: pd.DataFrame) -> pd.DataFrame:
+    """Result rows grouped by agent, with `agent_name` beside `agent` (when names are known)."""
+    if "agent" not in df.columns or "agent_name" in df.columns:
+        return df
+    names = agent_names(ws)
+    if not names:
+        return df
+    out = df.copy()
+    out.insert(list(out.columns).index("agent") + 1, "agent_name", out["agent"].map(names))
+    return out
+
+
 def refresh_facts(ws: Workspace) -> bool:
     """Bring the per-ticket facts the workspace keeps up to date now (at the end of an import),
     so that the next request does not pay for it; whether the workspace keeps them."""
@@ -439,10 +458,12 @@ def facts_page(
 
 __all__ = [
     "REGISTRY",
+    "agent_names",
     "build_query",
     "compute",
     "explain",
     "facts_frame",
     "facts_page",
     "refresh_facts",
+    "with_agent_names",
 ]

@@ -30,6 +30,7 @@ from deskmetrics.engine import Workspace
 from deskmetrics.engine.surveys import followups
 from deskmetrics.errors import DeskmetricsError
 from deskmetrics.metrics import Direction, Metric, get_metric
+from deskmetrics.query import agent_names as query_agent_names
 from deskmetrics.query import compute, explain, facts_page, survey_answers_in_scope
 from deskmetrics.web import STATIC, render
 
@@ -184,12 +185,7 @@ def filter_options(svc: Service, ws: Workspace) -> dict[str, list[str]]:
 def agent_names(svc: Service, ws: Workspace) -> dict[str, str]:
     """Agent id → name from the agents table (pages show names; ids stay the keys)."""
 
-    def make() -> dict[str, str]:
-        a = ws.table("agents")
-        df = ws.backend.execute(a.filter(a.name.notnull()).select("agent_id", "name"))
-        return {str(r.agent_id): str(r.name) for r in df.itertuples() if str(r.name).strip()}
-
-    names: dict[str, str] = _cached(svc, "agent_names", make)
+    names: dict[str, str] = _cached(svc, "agent_names", lambda: query_agent_names(ws))
     return names
 
 
