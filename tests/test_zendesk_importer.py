@@ -140,13 +140,25 @@ def test_status_sequences(export: ZendeskExport) -> None:
 
 
 def test_assignments_carry_the_unchanged_half(export: ZendeskExport) -> None:
-    cols = ["event_id", "at", "assignee_id", "group"]
+    cols = ["event_id", "at", "assignee_id", "group", "priority"]
     assert rows_of(frame(export, "events"), cols, ticket_id="104", type="assignment") == [
-        ("9104001-91040014", "2026-03-05T09:00:00Z", None, "Billing"),
-        ("9104002-91040021", "2026-03-05T09:10:00Z", "2002", "Billing"),
+        # the creating audit sets priority urgent (its own event) and group Billing
+        ("9104001-91040013", "2026-03-05T09:00:00Z", None, None, "urgent"),
+        ("9104001-91040014", "2026-03-05T09:00:00Z", None, "Billing", None),
+        ("9104002-91040021", "2026-03-05T09:10:00Z", "2002", "Billing", None),
         # the reopening audit's trigger moves it to Support EU; the assignee stays 2002
-        ("9104004-91040043", "2026-03-06T08:00:00Z", "2002", "Support EU"),
+        ("9104004-91040043", "2026-03-06T08:00:00Z", "2002", "Support EU", None),
     ]
+
+
+def test_priorities_set_at_creation_are_events(export: ZendeskExport) -> None:
+    """Each creating audit's priority (tickets.json holds only the current one): 101 normal,
+    102 high, 103 low, 104 urgent; 105-107 were created without one."""
+    e = frame(export, "events")
+    df = e.frame[e.frame["priority"].notnull()]
+    assert sorted(zip(df["ticket_id"], df["priority"], strict=True)) == [
+        ("101", "normal"), ("102", "high"), ("103", "low"), ("104", "urgent"),
+    ]  # fmt: skip
 
 
 def test_answered_call_is_an_interaction(export: ZendeskExport) -> None:
@@ -163,7 +175,7 @@ def test_event_rows_name_the_audit(export: ZendeskExport) -> None:
     assert rows["9101002-91010021"] == 2
     assert rows["9104005-91040052"] == 17
     assert rows["9107004-91070041"] == 24
-    assert len(e.frame) == 56
+    assert len(e.frame) == 60  # 56 + the 4 priorities set at creation
 
 
 def test_surveys_skip_unanswered_ratings(export: ZendeskExport) -> None:
@@ -184,10 +196,10 @@ def test_surveys_skip_unanswered_ratings(export: ZendeskExport) -> None:
 
 def test_skipped_counts(export: ZendeskExport) -> None:
     assert export.skipped == {
-        # 101: subject, requester_id, priority, type, tags, 4 notifications, 1 rating event;
-        # 102: subject, priority, type, 1 notification; 103: requester_id, priority,
-        # 1 notification; 104: priority, tags; 106: requester_id
-        "ticket_audits.json: audit events that are not ticket history": 20,
+        # 101: subject, requester_id, type, tags, 4 notifications, 1 rating event;
+        # 102: subject, type, 1 notification; 103: requester_id, 1 notification; 104: tags;
+        # 106: requester_id
+        "ticket_audits.json: audit events that are not ticket history": 16,
         "satisfaction_ratings.json: offered ratings (no answer)": 1,
         "satisfaction_ratings.json: unoffered ratings (no answer)": 1,
     }
@@ -210,7 +222,7 @@ def test_good_export_validates_without_rejects(export: ZendeskExport) -> None:
         v = validate(f)
         assert v.rejects == [], [str(r) for r in v.rejects]
         counts[f.table.name] = len(v.frame)
-    assert counts == {"tickets": 7, "events": 56, "surveys": 3, "agents": 4}
+    assert counts == {"tickets": 7, "events": 60, "surveys": 3, "agents": 4}
 
 
 def test_facts_from_the_export(export: ZendeskExport) -> None:
@@ -509,3 +521,23 @@ def test_channel_of(via: Any, expected: str | None) -> None:
 )
 def test_is_automatic(via: Any, expected: bool) -> None:
     assert is_automatic(via) is expected
+
+
+def test_priority_change_is_an_event_the_sla_follows(tmp_path: Path) -> None:
+    """An escalation (normal at creation, Urgent at 10:00) becomes two assignment events
+    carrying the priority, lowercased, at their audits' instants: the shape SLA policies read
+    (tests/golden/test_sla_state.py, a priority change mid-ticket)."""
+    write(tmp_path, "tickets.json", [T1])
+    write(tmp_path, "ticket_audits.json", [
+        {"id": 5, "ticket_id": 1, "created_at": "2026-03-02T08:00:00Z", "author_id": 10,
+         "events": [{"id": 51, "type": "Create", "field_name": "priority", "value": "normal"}]},
+        {"id": 6, "ticket_id": 1, "created_at": "2026-03-02T10:00:00Z", "author_id": 20,
+         "events": [{"id": 61, "type": "Change", "field_name": "priority", "value": "Urgent",
+                     "previous_value": "normal"}]},
+    ])  # fmt: skip
+    e = frame(read_zendesk(tmp_path), "events")
+    cols = ["event_id", "at", "type", "priority", "assignee_id", "author_id"]
+    assert rows_of(e, cols) == [
+        ("5-51", "2026-03-02T08:00:00Z", "assignment", "normal", None, "10"),
+        ("6-61", "2026-03-02T10:00:00Z", "assignment", "urgent", None, "20"),
+    ]

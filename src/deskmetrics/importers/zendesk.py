@@ -48,7 +48,7 @@ TICKET_COLUMNS = (
 )  # fmt: skip
 EVENT_COLUMNS = (
     "event_id", "ticket_id", "at", "type", "author_role", "author_id", "public", "body",
-    "status", "assignee_id", "group", "agent_id", "talk_seconds",
+    "status", "assignee_id", "group", "priority", "agent_id", "talk_seconds",
 )  # fmt: skip
 SURVEY_COLUMNS = (
     "response_id", "kind", "scale", "score", "answered_at", "customer_id", "ticket_id",
@@ -378,7 +378,8 @@ class _Builder:
     # events -------------------------------------------------------------------------------
 
     def events(self, path: Path, items: list[_Item]) -> SourceFrame:
-        """Canonical events from ticket audits: comments, status and assignment changes."""
+        """Canonical events from ticket audits: comments, status, assignment and priority
+        changes (a priority travels on an `assignment` event, as the webhook maps it)."""
         table = TABLES["events"]
         rows: list[Record] = []
         numbers: list[int] = []
@@ -424,7 +425,8 @@ class _Builder:
                         privacy[ref] = _flag(child.get("public"))
                     continue
                 maps = kind in ("Comment", "VoiceComment") or (
-                    kind in ("Create", "Change") and field in ("status", "assignee_id", "group_id")
+                    kind in ("Create", "Change")
+                    and field in ("status", "assignee_id", "group_id", "priority")
                 )
                 if not maps:
                     self.skip(path, "audit events that are not ticket history")
@@ -458,6 +460,16 @@ class _Builder:
                         **base, "event_id": event_id, "type": "status",
                         "author_id": _text(audit.get("author_id")),
                         "status": _text(child.get("value")),
+                    })  # fmt: skip
+                    numbers.append(item.row)
+                elif field == "priority":
+                    # SLA policies follow the priority in force: the one set at creation, then
+                    # every change (tickets.json holds only the current one). Its own event, as
+                    # the webhook maps it: assignment rows stored before keep their content
+                    rows.append({
+                        **base, "event_id": event_id, "type": "assignment",
+                        "author_id": _text(audit.get("author_id")),
+                        "priority": (_text(child.get("value")) or "").lower() or None,
                     })  # fmt: skip
                     numbers.append(item.row)
                 else:
