@@ -14,7 +14,9 @@ Mapping choices that metrics depend on (see METRICS.md):
 - a ticket is `created_by="agent"` when its submitter is not its requester and the submitter is
   an agent or admin (or, when users.json does not know the submitter, whenever the two differ:
   only agents can submit on someone else's behalf);
-- `offered`/`unoffered` satisfaction ratings are not answers: they are counted, not mapped.
+- `offered`/`unoffered` satisfaction ratings are not answers: they are counted, not mapped;
+- a priority set at creation or changed later is an `assignment` event carrying only the
+  priority (as the webhook maps it): SLA policies follow the priority in force.
 """
 
 from __future__ import annotations
