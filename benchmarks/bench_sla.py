@@ -115,17 +115,24 @@ def child_engine(args: argparse.Namespace) -> None:
 
 
 def child_queue(args: argparse.Namespace) -> None:
-    """The live queue (open tickets' breached and at-risk targets, soonest 100)."""
+    """The live queue (open tickets' breached and at-risk targets, soonest 100), as the service
+    meets it: a writable workspace that keeps its facts. The first request makes them for these
+    settings if they are not current; the second reads them."""
     from deskmetrics.engine import Facts, open_duckdb
     from deskmetrics.engine.sla import sla_queue_frame
 
-    ws = open_duckdb(args.db, settings_for(args.all_targets), read_only=True)
+    ws = open_duckdb(args.db, settings_for(args.all_targets))
     ws.backend.raw_sql(f"SET threads = {int(args.threads)}")
+    now = datetime.fromisoformat(args.now)
     t0 = time.perf_counter()
-    q = sla_queue_frame(Facts(ws), datetime.fromisoformat(args.now), limit=100)
+    sla_queue_frame(Facts(ws), now, limit=100)
+    first = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    q = sla_queue_frame(Facts(ws), now, limit=100)
     wall = time.perf_counter() - t0
     q.to_parquet(args.out)
-    print("RESULT " + json.dumps({"wall_s": wall, "peak_mb": peak_rss_mb(), "rows": len(q)}))
+    out = {"wall_s": wall, "first_s": first, "peak_mb": peak_rss_mb(), "rows": len(q)}
+    print("RESULT " + json.dumps(out))
 
 
 # --- plain pandas -----------------------------------------------------------------------------
@@ -464,8 +471,9 @@ def parent(args: argparse.Namespace) -> None:
     print("states:", json.dumps(r_dm["counts"]))
     r_q = run_child("queue", args, data_dir / f"sla_{args.tickets}_queue.parquet")
     print(
-        f"live queue (open tickets only, soonest 100): {r_q['wall_s']:.1f} s, peak "
-        f"{r_q['peak_mb']:,.0f} MiB",
+        f"live queue (open tickets only, soonest 100), facts kept: {r_q['wall_s']:.1f} s "
+        f"(the first request, which made them for these settings: {r_q['first_s']:.1f} s), "
+        f"peak {r_q['peak_mb']:,.0f} MiB",
         flush=True,
     )
     if args.check:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 import ibis
@@ -149,6 +150,22 @@ class SlaState:
     def settings(self) -> SlaSettings:
         return self.facts.ws.settings.sla
 
+    @cached_property
+    def _now_s(self) -> int:
+        """`now` in epoch seconds, taken once (every part of the state sees the same instant)."""
+        return _epoch(self.now)
+
+    def _only_open(self, t: ir.Table) -> ir.Table:
+        """With `open_only`, the rows of tickets open at `now` (their status then is neither
+        solved nor closed): clocks are per ticket, so narrowing their inputs first spares the
+        live queue every closed ticket's windows and joins."""
+        if not self.open_only:
+            return t
+        s = self._stretches(self._now_s)
+        s = s.filter(s._end.isnull() & ~s.status.isin(SOLVED))
+        ids = s.select(_q_ticket="ticket_id")
+        return t.semi_join(ids, t.ticket_id == ids._q_ticket)
+
     def _tickets_with_tier(self) -> ir.Table:
         ws = self.facts.ws
         tk = ws.table("tickets")
@@ -174,7 +191,7 @@ class SlaState:
 
     def _segments(self) -> ir.Table:
         """Per ticket, stretches [from_s, to_s) of constant priority, with the policy."""
-        tk = self._tickets_with_tier()
+        tk = self._only_open(self._tickets_with_tier())
         columns = list(tk.columns)
         initial = tk.select(
             "ticket_id",
@@ -183,11 +200,11 @@ class SlaState:
             _o=ibis.literal(0),
             _eid=ibis.literal(""),
         )
-        ev = self.facts.ws.table("events")
+        ev = self._only_open(self.facts.ws.table("events"))
         segs = initial
         if "priority" in ev.columns:
             ch = ev.filter((ev.type == "assignment") & ev.priority.notnull())
-            ch = ch.filter(ch.at.epoch_seconds().cast("int64") <= _epoch(self.now))
+            ch = ch.filter(ch.at.epoch_seconds().cast("int64") <= self._now_s)
             changes = ch.select(
                 "ticket_id",
                 _from_s=ch.at.epoch_seconds().cast("int64"),
@@ -210,7 +227,7 @@ class SlaState:
     def _clocks(self, now_s: int) -> ir.Table:
         """ticket_id, sla_target, _n, _start_s, _event_s (the stopping reply, or null)."""
         f = self.facts
-        m = f.messages
+        m = self._only_open(f.messages)
         before = ibis.window(group_by="ticket_id", order_by="seq", rows=(None, -1))
         after = ibis.window(group_by="ticket_id", order_by="seq", rows=(1, None))
         null_i = ibis.null("int64")
@@ -221,7 +238,7 @@ class SlaState:
             .over(before),
             _next_reply_s=ibis.cases((m.is_reply, m.at_s), else_=null_i).min().over(after),
         )
-        tb = self._tickets()
+        tb = self._only_open(self._tickets())
         first = (m.filter(m.is_reply).group_by("ticket_id").aggregate(_r=m.at_s.min())).rename(
             _f_ticket="ticket_id"
         )
@@ -254,7 +271,7 @@ class SlaState:
             _start_s=pu.at_s,
             _event_s=pu._next_reply_s,
         )
-        s = self._stretches(now_s)
+        s = self._only_open(self._stretches(now_s))
         last = s.group_by("ticket_id").aggregate(
             _last_solve=ibis.cases((s.becomes_solved, s.at_s), else_=null_i).max()
         )
@@ -311,7 +328,7 @@ class SlaState:
         policies = self.settings.policies
         f = self.facts
         cal = f.calendar
-        now_s = _epoch(self.now)
+        now_s = self._now_s
         lo_cal = cal.first_day * 86400
         hi_cal = (cal.last_day + 1) * 86400
         if not lo_cal <= now_s < hi_cal:
@@ -326,12 +343,7 @@ class SlaState:
                     f"SLA policy {p.name!r} names schedule {p.schedule!r}, which is not "
                     f"configured; schedules: {', '.join(sorted(cal.schedule_index))}"
                 )
-        clocks = self._clocks(now_s)
-        if self.open_only:
-            st = self._stretches(now_s)
-            st = st.filter(st._end.isnull() & ~st.status.isin(SOLVED))
-            ids = st.select(_q_ticket="ticket_id")
-            clocks = clocks.semi_join(ids, clocks.ticket_id == ids._q_ticket)
+        clocks = self._clocks(now_s)  # of open tickets only, with `open_only`
         # the policy in force when the clock stopped (or now)
         decide = clocks._stop_s.fill_null(now_s)
         seg = self._segments()
