@@ -241,6 +241,23 @@ def test_one_message_per_episode_recovery_and_cooldown(
     kinds = [(e["event"], e["notified"]) for e in reversed(history(csat_ws))]
     assert kinds == [("fired", True), ("recovered", True), ("fired", False), ("fired", True)]
     assert all(e["delivery"] in ("sent", None) for e in history(csat_ws))
+    # who was told: each notified event names its recipients; the quiet one none
+    told = [(e["event"], e["recipients"]) for e in reversed(history(csat_ws))]
+    both = ["email lead@example.com", "webhook ops"]
+    assert told == [("fired", both), ("recovered", both), ("fired", []), ("fired", both)]
+    # and the alerts page says so, for the episode firing now and in the history
+    from fastapi.testclient import TestClient
+
+    from deskmetrics import accounts
+    from deskmetrics.api import create_app
+
+    accounts.set_user(csat_ws, "lead", "correct horse", "viewer")
+    c = TestClient(create_app(csat_ws, secret="test-secret"))
+    c.post("/login", data={"name": "lead", "password": "correct horse"})
+    page = c.get("/dashboard/alerts").text
+    firing = page.split("<h2>History</h2>")[0]
+    assert "email lead@example.com, webhook ops" in firing
+    assert "sent: email lead@example.com, webhook ops" in page
 
 
 def test_a_failing_receiver_does_not_lose_the_alert(

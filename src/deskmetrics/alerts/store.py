@@ -162,8 +162,9 @@ def add_event(
 def history(
     ws: Workspace, limit: int = 100, rule: str | None = None, open_only: bool = False
 ) -> list[dict[str, Any]]:
-    """Newest events first, each with its episode's state and its delivery status (the worst
-    of its messages: failed, pending or sent)."""
+    """Newest events first, each with its episode's state, its delivery status (the worst of
+    its messages: failed, pending or sent) and its recipients ("email lead@example.com",
+    "webhook ops"; none when the rule names no e-mail or webhook)."""
     where, args = [], []
     if rule:
         where.append("h.rule = ?")
@@ -179,7 +180,10 @@ def history(
         "(SELECT CASE WHEN count(*) = 0 THEN NULL WHEN bool_or(o.status = 'failed') THEN "
         "'failed' WHEN bool_or(o.status = 'pending') THEN 'pending' ELSE 'sent' END FROM _outbox o "
         "WHERE list_contains(string_split(coalesce(h.message_ids, ''), ','), o.message_id)) "
-        "AS delivery FROM _alert_history h JOIN _alert_episodes e USING (episode_id)"
+        "AS delivery, "
+        "(SELECT list(o.channel || ' ' || o.target ORDER BY o.channel, o.target) FROM _outbox o "
+        "WHERE list_contains(string_split(coalesce(h.message_ids, ''), ','), o.message_id)) "
+        "AS recipients FROM _alert_history h JOIN _alert_episodes e USING (episode_id)"
         + (" WHERE " + " AND ".join(where) if where else "")
         + " ORDER BY h.occurred_at DESC, h.event LIMIT ?"
     )
@@ -190,6 +194,7 @@ def history(
         d = dict(zip(cols, r, strict=True))
         d["group"] = json.loads(d.pop("group_key"))
         d["message_ids"] = d["message_ids"].split(",") if d["message_ids"] else []
+        d["recipients"] = list(d["recipients"] or [])
         out.append(d)
     return out
 
