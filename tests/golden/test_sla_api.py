@@ -106,3 +106,36 @@ def test_cli_sla(ws_path: Path, tmp_path: Path) -> None:
     assert [r["ticket_id"] for r in json.loads(out.stdout)] == ["SOON"]
     out = runner.invoke(app, [*args, "--breached", "--limit", "1"])
     assert [r["ticket_id"] for r in json.loads(out.stdout)] == ["LATE"]
+
+
+def test_sla_page_shows_local_times_and_assignee_names(tmp_path: Path) -> None:
+    """The page speaks the team's time zone (the settings' report zone, here Europe/Berlin)
+    and names the assignee; the API keeps UTC instants and ids."""
+    import pandas as pd
+
+    from conftest import settings
+
+    config = {**CONFIG, "timezone": "Europe/Berlin"}
+    path = tmp_path / "ws.duckdb"
+    at = _ago(120)
+    ws = build_workspace(
+        {
+            "tickets": [ticket("LATE", at, subject="late", assignee_id="A1")],
+            "events": [msg("LATE-c", "LATE", at, "customer")],
+            "agents": [{"agent_id": "A1", "name": "Ana Lima"}],
+        },
+        config,
+        path=str(path),
+    )
+    accounts.set_user(ws, "viewer", "correct horse", "viewer")
+    ws.backend.disconnect()
+    client = TestClient(create_app(path, settings(config), secret="test-secret"))
+    client.post("/api/session", json={"name": "viewer", "password": "correct horse"})
+    (item,) = client.get("/api/sla").json()["items"]
+    due_utc = pd.Timestamp(item["due_at"])
+    due_utc = due_utc.tz_localize("UTC") if due_utc.tzinfo is None else due_utc
+    berlin = due_utc.tz_convert("Europe/Berlin").strftime("%Y-%m-%d %H:%M")
+    html = client.get("/dashboard/sla").text
+    assert "Due (Europe/Berlin)" in html and "(Europe/Berlin)" in html
+    assert f"<td>{berlin}</td>" in html
+    assert 'Ana Lima <span class="muted small">A1</span>' in html

@@ -20,6 +20,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -88,6 +89,16 @@ def fmt_change(value: Any, unit: str = "count") -> str:
     return sign + fmt_value(abs(v), unit)
 
 
+def fmt_local(value: Any, tz: str) -> str:
+    """A UTC instant (naive or aware datetime, or ISO text) as wall-clock time in `tz`, to the
+    minute: pages show times where the team works (the report time zone of the settings)."""
+    if _missing(value):
+        return "–"
+    ts = pd.Timestamp(value)
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts
+    return ts.tz_convert(tz).strftime("%Y-%m-%d %H:%M")
+
+
 def fmt_int(value: Any) -> str:
     return "–" if _missing(value) else f"{int(value):,}"
 
@@ -97,6 +108,7 @@ templates.env.filters["minutes"] = fmt_minutes
 templates.env.filters["metric_value"] = fmt_value
 templates.env.filters["change"] = fmt_change
 templates.env.filters["int"] = fmt_int
+templates.env.filters["local"] = fmt_local
 templates.env.tests["missing"] = _missing
 templates.env.globals["NAV"] = NAV
 
@@ -115,6 +127,7 @@ __all__ = [
     "STATIC",
     "TEMPLATES",
     "fmt_change",
+    "fmt_local",
     "fmt_minutes",
     "fmt_value",
     "render",

@@ -143,6 +143,7 @@ def alerts_page(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Respo
         "alerts.html",
         active="alerts",
         events=events,
+        tz=svc.settings.report_timezone,
         open_now=[e for e in open_now if e["event"] == "fired"],
         rules=rules,
     )

@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse
 
 from deskmetrics.api.deps import MaybePrincipal, ServiceDep, Viewer
 from deskmetrics.errors import DeskmetricsError
+from deskmetrics.query import agent_names
 from deskmetrics.sla_query import sla_queue
 
 router = APIRouter()
@@ -77,14 +78,16 @@ def sla_page(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response
     from deskmetrics.web import render
 
     moment, rows = _queue(svc, True, True, 200, None)
+    with svc.using() as ws:
+        names = agent_names(ws)
     for r in rows:
-        due = r.get("due_at")
-        r["due_label"] = due.replace("T", " ")[:16] if isinstance(due, str) else "–"
+        r["assignee_name"] = names.get(str(r.get("assignee_id")))
     return render(
         request,
         "sla.html",
         active="sla",
         now=moment,
+        tz=svc.settings.report_timezone,
         rows=rows,
         breached=sum(1 for r in rows if r["status"] == "breached"),
         at_risk=sum(1 for r in rows if r["status"] == "at_risk"),
