@@ -117,6 +117,24 @@ def test_new_events_update_the_kept_facts_of_their_tickets_only(monkeypatch) -> 
     assert made == [1]
 
 
+def test_an_import_that_touches_no_ticket_keeps_the_facts_as_they_are(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A survey answer is an import too: the kept facts are still current, nothing is derived
+    again (not even the scope's events gathered) and the numbers stay: 60 minutes."""
+    from deskmetrics.engine import kept
+
+    ws = _ws()
+    made = _count_full_builds(monkeypatch)
+    compute(ws, "first_response_time")
+    updates: list[int] = []
+    monkeypatch.setattr(kept, "_update", lambda facts: updates.append(1))
+    answer = {"response_id": "R1", "kind": "csat", "scale": "1-5", "score": "5"}
+    _add(ws, "surveys", [{**answer, "ticket_id": "A", "answered_at": "2026-03-02T12:00:00Z"}])
+    assert one(compute(ws, "first_response_time"), metric="first_response_time")["value"] == 60
+    assert made == [1] and updates == []
+    state = ws.backend.con.execute("SELECT state FROM _facts_meta").fetchone()
+    assert state is not None  # current again, for the new import
+
+
 def test_an_updated_ticket_updates_the_kept_facts(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     ws = _ws()
     made = _count_full_builds(monkeypatch)

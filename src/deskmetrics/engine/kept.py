@@ -156,10 +156,11 @@ def refresh_kept(facts: Facts) -> bool:
     if state is not None and state.get("recipe") == now["recipe"]:
         scope = _touched_since(con, state, now)
     _write_state(con, None)  # a crash half-way leaves no table claiming to be current
-    if scope is not None:
-        _update(facts)
-    else:
+    if scope is None:
         _make_all(facts)
+    elif scope:
+        _update(facts)
+    # (no ticket touched: e.g. survey answers or customers arrived; the facts stand as made)
     con.execute(f"DELETE FROM {TOUCHED} WHERE import_id <= ?", [now["import_id"]])
     _write_state(con, {**now, "made_at": datetime.now(UTC).isoformat()})
     return True
