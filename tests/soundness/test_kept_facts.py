@@ -37,7 +37,7 @@ def _add_ticket_answered_in_30_minutes(ws) -> None:  # type: ignore[no-untyped-d
     )
 
 
-def _small():  # type: ignore[no-untyped-def]
+def _small(path: str = ":memory:"):  # type: ignore[no-untyped-def]
     return build_workspace(
         {
             "tickets": [ticket("A", "2026-03-02T10:00:00Z", channel="email")],
@@ -45,7 +45,8 @@ def _small():  # type: ignore[no-untyped-def]
                 msg("a1", "A", "2026-03-02T10:00:00Z", "customer"),
                 msg("a2", "A", "2026-03-02T11:00:00Z", "agent", "x"),
             ],
-        }
+        },
+        path=path,
     )
 
 
@@ -76,16 +77,7 @@ def test_facts_are_kept_in_the_workspace_file(tmp_path) -> None:  # type: ignore
     from deskmetrics.engine.workspace import open_duckdb
 
     path = tmp_path / "ws.duckdb"
-    ws = build_workspace(
-        {
-            "tickets": [ticket("A", "2026-03-02T10:00:00Z", channel="email")],
-            "events": [
-                msg("a1", "A", "2026-03-02T10:00:00Z", "customer"),
-                msg("a2", "A", "2026-03-02T11:00:00Z", "agent", "x"),
-            ],
-        },
-        path=str(path),
-    )
+    ws = _small(str(path))
     ws.keep_facts_min_events = 0
     assert one(compute(ws, "first_response_time"), metric="first_response_time")["value"] == 60
     assert {"_facts_tickets", "_facts_messages", "_facts_meta"} <= _kept_tables(ws)
@@ -238,16 +230,7 @@ def test_facts_kept_in_the_file_by_an_earlier_version_are_never_read(tmp_path) -
     """Earlier versions wrote fact tables of other shapes into the workspace file: a workspace
     holding them gives the right numbers and replaces them."""
     path = tmp_path / "old.duckdb"
-    ws = build_workspace(
-        {
-            "tickets": [ticket("A", "2026-03-02T10:00:00Z", channel="email")],
-            "events": [
-                msg("a1", "A", "2026-03-02T10:00:00Z", "customer"),
-                msg("a2", "A", "2026-03-02T11:00:00Z", "agent", "x"),
-            ],
-        },
-        path=str(path),
-    )
+    ws = _small(str(path))
     ws.keep_facts_min_events = 0
     ws.backend.con.execute("CREATE TABLE _facts_tickets AS SELECT 1 AS stale")
     ws.backend.con.execute("CREATE TABLE _facts_meta (name VARCHAR, version VARCHAR)")
