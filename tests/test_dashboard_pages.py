@@ -8,6 +8,7 @@ import io
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
@@ -285,6 +286,8 @@ def test_explanation_lists_counted_and_left_out_tickets(client: TestClient) -> N
         ("T1", 30.0),
         ("T2", 10.0),
     ]
+    # instants on the page are in the report time zone (UTC here) and say so; CSV keeps UTC
+    assert "Created (UTC)" in html and "2026-01-12 10:00" in html
     assert client.get("/dashboard/explain?metric=no_such_metric").status_code == 404
     assert (
         client.get(f"/dashboard/explain?{WEEK}&metric=volume&weekday=1&hour=10").status_code == 200
@@ -310,3 +313,13 @@ def test_templates_are_shipped_with_the_package() -> None:
 
     assert (TEMPLATES / "base.html").exists() and (STATIC / "app.css").exists()
     assert Path(TEMPLATES, "dashboard", "_filters.html").exists()
+
+
+def test_instants_are_shown_in_the_team_time_zone() -> None:
+    """A UTC instant on a page, in the report zone: 29 March 2026 01:30 UTC is 03:30 in Berlin
+    (summer time began at 01:00 UTC) and 02:30 the day before, 28 March 01:30 UTC."""
+    from deskmetrics.web import fmt_local
+
+    assert fmt_local("2026-03-29T01:30:00Z", "Europe/Berlin") == "2026-03-29 03:30"
+    assert fmt_local(pd.Timestamp("2026-03-28 01:30"), "Europe/Berlin") == "2026-03-28 02:30"
+    assert fmt_local(None, "Europe/Berlin") == "–"

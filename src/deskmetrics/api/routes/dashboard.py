@@ -211,7 +211,9 @@ def read_scope(request: Request, svc: Service, ws: Workspace) -> Scope:
 class Column:
     key: str
     label: str
-    unit: str = "text"  # text, count, percent, minutes, score, date
+    #: text, count, percent, minutes, score, date (a local period), instant (a UTC instant:
+    #: shown in the page's time zone, raw UTC in CSV)
+    unit: str = "text"
     group: str = ""
 
 
@@ -374,6 +376,7 @@ def _page_ctx(request: Request, svc: Service, ws: Workspace, scope: Scope) -> di
         "query": scope.query(),
         "options": filter_options(svc, ws),
         "option_labels": {"agent": agent_names(svc, ws)},
+        "tz": svc.settings.report_timezone,
         "filter_labels": FILTERS,
         "presets": presets,
         "keep": keep,
@@ -823,7 +826,7 @@ def surveys(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response:
         "comments",
         "Recent comments",
         [
-            Column("answered_at", "Answered", "date"),
+            Column("answered_at", f"Answered ({p.ctx['tz']})", "instant"),
             Column("kind", "Survey"),
             Column("score", "Score"),
             Column("comment", "Comment"),
@@ -841,7 +844,7 @@ def surveys(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response:
         "followups",
         "Follow-up queue",
         [
-            Column("answered_at", "Answered", "date"),
+            Column("answered_at", f"Answered ({p.ctx['tz']})", "instant"),
             Column("age_days", "Age (days)", "score"),
             Column("kind", "Survey"),
             Column("score", "Score"),
@@ -911,7 +914,7 @@ def explanation(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Respo
     measure = metric.measure
     cols = [
         Column("ticket_id", "Ticket"),
-        Column("created_at", "Created (UTC)", "date"),
+        Column("created_at", f"Created ({p.ctx['tz']})", "instant"),
         Column("channel", "Channel"),
         Column("priority", "Priority"),
         Column("group", "Group"),
