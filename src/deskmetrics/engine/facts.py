@@ -96,9 +96,10 @@ class Facts:
     @cached_property
     def tickets_base(self) -> ir.Table:
         """Tickets with their integer key `_tk`, schedule key and creation instant in
-        calendar/business seconds. `_tk` is the ticket's rank by id: the same in every query,
-        so facts derived in separate queries join on it (integer keys sort and join several
-        times faster than text ids)."""
+        calendar/business seconds. `_tk` is an integer key (integer keys sort and join several
+        times faster than text ids): the ticket's rank by id when derived in the query (the
+        same in every query), or its number kept in the workspace (`ids`, stable as tickets
+        arrive) for kept facts."""
         t = self.source("tickets")
         if self.ids is not None:
             t = t.join(self.ids.select("ticket_id", "_tk"), "ticket_id")
