@@ -237,3 +237,16 @@ def test_facts_kept_in_the_file_by_an_earlier_version_are_never_read(tmp_path) -
     assert one(compute(ws, "first_response_time"), metric="first_response_time")["value"] == 60
     cols = [c[0] for c in ws.backend.con.execute("DESCRIBE _facts_tickets").fetchall()]
     assert "stale" not in cols and "first_reply_minutes" in cols
+
+
+def test_a_read_only_workspace_without_kept_facts_derives_them(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Read-only: nothing can be made, so the facts are derived in the query (60 minutes)."""
+    from deskmetrics.engine.facts import Facts
+    from deskmetrics.engine.workspace import open_duckdb
+
+    path = tmp_path / "ro.duckdb"
+    _small(str(path)).backend.disconnect()
+    ro = open_duckdb(path, settings(), read_only=True)
+    ro.keep_facts_min_events = 0
+    assert not Facts(ro).kept
+    assert one(compute(ro, "first_response_time"), metric="first_response_time")["value"] == 60

@@ -114,7 +114,9 @@ def _has(con: Any, table: str) -> bool:
 def _data_state(con: Any) -> dict[str, Any]:
     """The last import and the row counts of the tables facts are derived from."""
     return {
-        "import_id": _one(con, "SELECT max(import_id) FROM _imports") or "",
+        "import_id": (_one(con, "SELECT max(import_id) FROM _imports") or "")
+        if _has(con, "_imports")
+        else "",
         "tickets": int(_one(con, "SELECT count(*) FROM tickets")),
         "events": int(_one(con, "SELECT count(*) FROM events")),
     }
@@ -147,6 +149,8 @@ def refresh_kept(facts: Facts) -> bool:
         return False
     con = ws.backend.con
     state = _kept_state(con)
+    if state is None and ws.read_only:
+        return False  # nothing kept, and nothing can be made here
     now = {"recipe": recipe(facts), **_data_state(con)}
     if state is not None and {k: state.get(k) for k in now} == now:
         return True
