@@ -232,3 +232,24 @@ def test_report_by_agent_names_the_agents(tmp_path: Path) -> None:
     # internal note is no reply)
     got = {(x["agent"], x["agent_name"]): x["value"] for x in rows}
     assert got == {("a1", "Ana Lima"): 120.0, ("a2", "Ben Okafor"): 45.0}
+
+
+def test_import_is_stored_even_when_its_facts_cannot_be_made(tmp_path: Path) -> None:
+    """A settings mistake that only the facts notice (fcr.same names no ticket column) must not
+    make a committed import look failed: the summary is printed, the rows are stored, and the
+    problem is named."""
+    import duckdb
+
+    data = tmp_path / "sample"
+    cfg = tmp_path / "deskmetrics.toml"
+    cfg.write_text('[fcr]\nsame = ["no_such_column"]\n')
+    db = str(tmp_path / "w.duckdb")
+    assert runner.invoke(app, ["sample", "--tickets", "4000", "--out", str(data)]).exit_code == 0
+    r = runner.invoke(app, ["--db", db, "--config", str(cfg), "import", str(data)])
+    assert r.exit_code == 0, r.output
+    assert "the import is stored" in r.output and "no_such_column" in r.output
+    con = duckdb.connect(db, read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM tickets").fetchone() == (4000,)
+    finally:
+        con.close()

@@ -541,3 +541,17 @@ def test_priority_change_is_an_event_the_sla_follows(tmp_path: Path) -> None:
         ("5-51", "2026-03-02T08:00:00Z", "assignment", "normal", None, "10"),
         ("6-61", "2026-03-02T10:00:00Z", "assignment", "urgent", None, "20"),
     ]
+
+
+def test_a_cleared_priority_is_counted_not_an_empty_event(tmp_path: Path) -> None:
+    write(tmp_path, "tickets.json", [T1])
+    write(tmp_path, "ticket_audits.json", [
+        {"id": 6, "ticket_id": 1, "created_at": "2026-03-02T10:00:00Z", "author_id": 20,
+         "events": [{"id": 61, "type": "Change", "field_name": "priority", "value": None,
+                     "previous_value": "high"}]},
+    ])  # fmt: skip
+    x = read_zendesk(tmp_path)
+    assert rows_of(frame(x, "events"), ["event_id"]) == []
+    assert x.skipped == {
+        "ticket_audits.json: priorities cleared (SLA keeps the earlier priority)": 1
+    }

@@ -328,12 +328,16 @@ def import_(
                 mapping=mapping,
                 amounts_in=amounts_in.value,
             )
+            facts_problem = None
             if summary.committed:
                 from deskmetrics.query import refresh_facts
 
                 # the cost of the first report after a large import is paid here, with a bar
                 bar.update(task, description="per-ticket facts", completed=0, total=None)
-                refresh_facts(ws)
+                try:
+                    refresh_facts(ws)
+                except DeskmetricsError as exc:  # the import itself is stored: say so
+                    facts_problem = str(exc)
     except DeskmetricsError as exc:
         _fail(exc)
         return
@@ -346,6 +350,11 @@ def import_(
         _print(pd.DataFrame(rows), fmt, title=f"import {summary.import_id}")
         for note in summary.notes:
             err.print(f"[yellow]note:[/] {note}")
+    if facts_problem is not None:
+        err.print(
+            "[bold yellow]the import is stored, but its per-ticket facts could not be brought "
+            f"up to date:[/] {facts_problem}. Fix deskmetrics.toml; reports will say the same."
+        )
         if summary.rejects:
             err.print(f"[bold yellow]{summary.rejected} rows rejected[/] (kept in table _rejects):")
             for r in summary.rejects[:20]:
