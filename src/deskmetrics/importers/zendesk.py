@@ -468,13 +468,13 @@ class _Builder:
                     # SLA policies follow the priority in force: the one set at creation, then
                     # every change (tickets.json holds only the current one). Its own event, as
                     # the webhook maps it: assignment rows stored before keep their content
-                    value = (_text(child.get("value")) or "").lower()
-                    if not value:  # cleared: no priority to follow; the earlier one stays
+                    prio = (_text(child.get("value")) or "").lower()
+                    if not prio:  # cleared: no priority to follow; the earlier one stays
                         self.skip(path, "priorities cleared (SLA keeps the earlier priority)")
                         continue
                     rows.append({
                         **base, "event_id": event_id, "type": "assignment",
-                        "author_id": _text(audit.get("author_id")), "priority": value,
+                        "author_id": _text(audit.get("author_id")), "priority": prio,
                     })  # fmt: skip
                     numbers.append(item.row)
                 else:
