@@ -435,7 +435,7 @@ def _agent_days(facts: Facts, req: MetricRequest) -> ir.Table:
     replies = m.filter(m.is_reply).select("ticket_id", "at_s", agent=m.author_id)
     s = facts.status_stretches
     tk = facts.ws.table("tickets").select(_t_id="ticket_id", _assignee="assignee_id")
-    solves = s.filter(s.becomes_solved)
+    solves = s.filter(s.becomes_solved & ~s.inferred)  # an unknown instant is no day's work
     solves = solves.left_join(tk, solves.ticket_id == tk._t_id)
     solves = solves.select("ticket_id", "at_s", agent=solves.author_id.fill_null(solves._assignee))
     h = replies.union(solves)

@@ -22,6 +22,19 @@ REQUESTER_WAITING = ["new", "open", "hold"]
 TICKET_COLUMNS_HIDDEN = {"schedule_id"}
 
 
+#: the order of events at the same instant: the source's `seq`, then the order of arrival
+ORDER = ("_seq", "_arrival")
+_LAST = 2.0**62  # an event without a source `seq` follows those with one
+
+
+def _source_order(e: ir.Table) -> dict[str, ir.Value]:
+    """`_seq` and `_arrival` of events (the tie-break of events at the same instant; never the
+    text of ids, where "s999" sorts after "s1000"). Tables that do not come from the store (a
+    warehouse's views) may lack `_arrival`: their ties fall to the ids."""
+    arrival = e["_arrival"].cast("float64") if "_arrival" in e.columns else ibis.literal(0.0)
+    return {"_seq": e.seq.cast("float64").fill_null(_LAST), "_arrival": arrival.fill_null(_LAST)}
+
+
 def _min_where(value: ir.Value, cond: ir.BooleanValue) -> ir.Value:
     return ibis.cases((cond, value), else_=ibis.null(value.type())).min()
 
@@ -130,7 +143,10 @@ class Facts:
         and their ticket's key."""
         e = self.source("events")
         e = e.filter((e.type == "status") | ((e.type == "message") & (e.public.fill_null(True))))
-        e = e.select("event_id", "ticket_id", "at", "type", "author_role", "author_id", "status")
+        e = e.select(
+            "event_id", "ticket_id", "at", "type", "author_role", "author_id", "status",
+            **_source_order(e),
+        )  # fmt: skip
         tk = self._ticket_keys.select("ticket_id", "_tk", "_sched", "created_by")
         e = e.join(tk, "ticket_id").mutate(at_s=e.at.epoch_seconds().cast("int64"))
         # not kept: deriving it again is cheaper than writing it (read by messages and status)
@@ -141,7 +157,7 @@ class Facts:
         """Public messages in order; `is_reply` marks replies by a human agent;
         `next_reply_seq` is the position of the first reply at or after each message."""
         m = self.timeline.filter(lambda x: x.type == "message")
-        w = ibis.window(group_by="_tk", order_by=["at_s", "event_id"])
+        w = ibis.window(group_by="_tk", order_by=["at_s", *ORDER, "event_id"])
         m = m.mutate(seq=ibis.row_number().over(w))
         opening = (m.seq == 0) & (m.created_by == "agent") & (m.author_role == "agent")
         m = m.mutate(is_opening=opening, is_reply=(m.author_role == "agent") & ~opening)
@@ -199,7 +215,11 @@ class Facts:
     @cached_property
     def status_stretches(self) -> ir.Table:
         """Each stretch of time a ticket spent in one status (the first, `new`, starts at
-        creation); the last stretch of an unsolved ticket is still running (end null)."""
+        creation); the last stretch of an unsolved ticket is still running (end null).
+
+        A ticket whose events carry no status history takes its current status from the ticket
+        itself (`status` as of `updated_at`, as an export gives it): that stretch is `inferred`,
+        so a solve found there counts as solved but has no known instant."""
         tl = self.timeline
         s = tl.filter(tl.type == "status").select(
             "_tk",
@@ -209,8 +229,10 @@ class Facts:
             "at_b",
             "status",
             "author_id",
+            *ORDER,
             _ord=ibis.literal(1),
             _eid="event_id",
+            inferred=ibis.literal(False),
         )
         tb = self._ticket_keys
         first = tb.select(
@@ -221,11 +243,13 @@ class Facts:
             at_b=tb.created_b,
             status=ibis.literal("new"),
             author_id=ibis.null("string"),
+            **{c: ibis.literal(0.0) for c in ORDER},
             _ord=ibis.literal(0),
             _eid=ibis.literal(""),
+            inferred=ibis.literal(False),
         )
-        u = first.union(s)
-        w = ibis.window(group_by="_tk", order_by=["at_s", "_ord", "_eid"])
+        u = first.union(s).union(self._current_status(s))
+        w = ibis.window(group_by="_tk", order_by=["at_s", "_ord", *ORDER, "_eid"])
         u = u.mutate(
             prev_status=u.status.lag().over(w),
             end_at=u.at.lead().over(w),
@@ -239,6 +263,35 @@ class Facts:
             ),
             "status_stretches",
         )
+
+    def _current_status(self, changes: ir.Table) -> ir.Table:
+        """The `inferred` stretch of tickets with a source status and no status events: from
+        `updated_at` (never before creation) in that status."""
+        raw = self.source("tickets")
+        raw = raw.filter(raw.status.notnull()).select(
+            _r_id="ticket_id", _r_status="status", _r_at="updated_at"
+        )
+        tb = self._ticket_keys
+        c = tb.join(raw, tb.ticket_id == raw._r_id).anti_join(changes, "_tk")
+        at = ibis.greatest(c._r_at.fill_null(c.created_at), c.created_at)
+        c = c.select(
+            "_tk",
+            "ticket_id",
+            "_sched",
+            at=at,
+            at_s=at.epoch_seconds().cast("int64"),
+            status=c._r_status,
+            author_id=ibis.null("string"),
+            **{o: ibis.literal(0.0) for o in ORDER},
+            _ord=ibis.literal(2),
+            _eid=ibis.literal(""),
+            inferred=ibis.literal(True),
+        )
+        c = with_business_seconds(c, self.calendar, self._cal_t, "at_s", "_sched", "at_b")
+        return c.select(
+            "_tk", "ticket_id", "at", "at_s", "at_b", "status", "author_id", *ORDER, "_ord",
+            "_eid", "inferred",
+        )  # fmt: skip
 
     @cached_property
     def interactions(self) -> ir.Table:
@@ -282,6 +335,7 @@ class Facts:
             .rename(m_tk="_tk")
         )
         s = self.status_stretches
+        known = s.becomes_solved & ~s.inferred
         dur_s = (s.end_s - s.at_s).cast("float64")
         dur_b = (s.end_b - s.at_b).cast("float64")
         zero = ibis.literal(0.0)
@@ -289,21 +343,17 @@ class Facts:
             s.group_by("_tk")
             .aggregate(
                 reopens=s.is_reopen.cast("int64").sum(),
-                first_solved_at=_min_where(s.at, s.becomes_solved),
-                first_solved_s=_min_where(s.at_s, s.becomes_solved),
-                first_solved_b=_min_where(s.at_b, s.becomes_solved),
-                last_solved_at_any=ibis.cases(
-                    (s.becomes_solved, s.at), else_=ibis.null("timestamp")
-                ).max(),
-                last_solved_s=ibis.cases(
-                    (s.becomes_solved, s.at_s), else_=ibis.null("int64")
-                ).max(),
-                last_solved_b=ibis.cases(
-                    (s.becomes_solved, s.at_b), else_=ibis.null("int64")
-                ).max(),
+                first_solved_at=_min_where(s.at, known),
+                first_solved_s=_min_where(s.at_s, known),
+                first_solved_b=_min_where(s.at_b, known),
+                first_seen_solved_at=_min_where(s.at, s.becomes_solved),
+                _solve_unknown=(s.becomes_solved & s.inferred).any(),
+                last_solved_at_any=ibis.cases((known, s.at), else_=ibis.null("timestamp")).max(),
+                last_solved_s=ibis.cases((known, s.at_s), else_=ibis.null("int64")).max(),
+                last_solved_b=ibis.cases((known, s.at_b), else_=ibis.null("int64")).max(),
                 # the last stretch (no next change) holds the current status
                 status=_min_where(s.status, s.end_s.isnull()),
-                solved_by=_min_where(s.author_id, s.becomes_solved),
+                solved_by=_min_where(s.author_id, known),
                 requester_wait_s=ibis.cases(
                     (s.status.isin(REQUESTER_WAITING) & s.end_s.notnull(), dur_s), else_=zero
                 ).sum(),
@@ -334,7 +384,8 @@ class Facts:
             .rename(i_ticket="ticket_id")
         )
 
-        raw = self.source("tickets")
+        # the source's own status feeds the inferred stretch; the fact `status` replaces it
+        raw = self.source("tickets").rename(_src_status="status")
         keys = self._ticket_keys.drop("created_by", "created_at").rename(_k_id="ticket_id")
         t = raw.join(keys, raw.ticket_id == keys._k_id).drop("_k_id")
         unknown = [c for c in settings.fcr.same if c not in t.columns]
@@ -369,6 +420,9 @@ class Facts:
         out = j.mutate(
             status=j.status.fill_null("new"),
             is_solved=is_solved,
+            # false for a ticket solved at an instant the source does not give (its status
+            # comes from the ticket, not from a history): left out of solve-time metrics
+            solve_time_known=~(is_solved & j._solve_unknown.fill_null(False)),
             replies=replies,
             reopens=reopens,
             interactions=interactions,

@@ -57,6 +57,9 @@ EVENT_COLUMNS = (
     "talk_seconds",
     "hold_seconds",
     "wrap_seconds",
+    "schedule_id",
+    "seq",
+    "_arrival",
 )
 META = "_facts_meta"
 IDS = "_facts_ids"

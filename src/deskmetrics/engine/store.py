@@ -31,6 +31,9 @@ ROW_HASH = "_row_hash"  # key of tables without a natural key (costs)
 TOUCHED = "_touched"
 #: the tables per-ticket facts are derived from
 FACT_SOURCES = ("tickets", "events")
+#: events' order of arrival (import after import, file row after file row): the tie-break of
+#: events at the same instant that carry no `seq` of their source, instead of the text of ids
+ARRIVAL = "_arrival"
 
 
 def q(name: str) -> str:
@@ -89,6 +92,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         for c in t.columns:
             if c.name not in stored:
                 con.execute(f"ALTER TABLE {q(t.name)} ADD COLUMN {q(c.name)} {SQL_TYPES[c.kind]}")
+    if ARRIVAL not in _stored_columns(con, "events"):
+        con.execute(f"ALTER TABLE events ADD COLUMN {ARRIVAL} BIGINT")
     con.execute(
         "CREATE TABLE IF NOT EXISTS _rejects (import_id VARCHAR, rejected_at TIMESTAMP, "
         '"table" VARCHAR, file VARCHAR, "row" BIGINT, "column" VARCHAR, reason VARCHAR, '
@@ -120,6 +125,7 @@ def _stage_frame(table: Table, frame: pd.DataFrame, extra: Sequence[str]) -> pd.
         out[ROW_HASH] = content.map(lambda s: hashlib.sha1(s.encode()).hexdigest())
     out["_row"] = frame["_row"].astype("int64") if "_row" in frame else range(1, len(frame) + 1)
     out["_file"] = ""
+    out["_pos"] = range(len(frame))  # the source's order, also among rows of one record
     return out
 
 
@@ -199,8 +205,8 @@ def _stage_part(
     name = f"_part_{n}"
     con.register("_stage_raw", f)
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {_cast_list(table, extra)}, _row, _file "
-        "FROM _stage_raw"
+        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {_cast_list(table, extra)}, _row, _file, "
+        "_pos FROM _stage_raw"
     )
     con.unregister("_stage_raw")
     return name, extra
@@ -282,11 +288,13 @@ def _load_table(
     cols = list(table.column_names) + extra + ([ROW_HASH] if table.key is None else [])
     collist = ", ".join(q(c) for c in cols)
     # parts may carry different extra columns: BY NAME fills the missing ones with nulls
-    union = " UNION ALL BY NAME ".join(f"SELECT * FROM {name}" for name, _ in parts)
+    union = " UNION ALL BY NAME ".join(
+        f"SELECT *, {i} AS _part FROM {name}" for i, (name, _) in enumerate(parts)
+    )
     # _h: a digest of the row's content, so that comparing copies of an id compares one number
     # rather than every column (bodies of messages are long)
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _stage AS SELECT {collist}, _row, _file, "
+        f"CREATE OR REPLACE TEMP TABLE _stage AS SELECT {collist}, _row, _file, _part, _pos, "
         f"hash({collist}) AS _h FROM ({union})"
     )
     for name, _ in parts:
@@ -380,10 +388,20 @@ def _load_table(
             )
     total = con.execute("SELECT count(*) FROM _stage").fetchone()
     n_stage = int(total[0]) if total else 0
-    inserted = con.execute(
-        f"INSERT INTO {q(table.name)} ({collist}) SELECT {collist} FROM _stage s WHERE NOT EXISTS"
-        f" (SELECT 1 FROM {q(table.name)} t WHERE t.{q(key)} = s.{q(key)})"
-    ).fetchone()
+    new_rows = (
+        f"FROM _stage s WHERE NOT EXISTS (SELECT 1 FROM {q(table.name)} t "
+        f"WHERE t.{q(key)} = s.{q(key)})"
+    )
+    if table.name == "events":
+        inserted = con.execute(
+            f"INSERT INTO events ({collist}, {ARRIVAL}) SELECT {collist}, (SELECT "
+            f"coalesce(max({ARRIVAL}), 0) FROM events) + row_number() OVER (ORDER BY _part, "
+            f"_pos) {new_rows}"
+        ).fetchone()
+    else:
+        inserted = con.execute(
+            f"INSERT INTO {q(table.name)} ({collist}) SELECT {collist} {new_rows}"
+        ).fetchone()
     n_ins = int(inserted[0]) if inserted else 0
     tc.inserted += n_ins
     tc.unchanged += n_stage - n_ins - len(changed)

@@ -11,6 +11,13 @@ from deskmetrics.metrics.base import (
     when,
 )
 
+#: a ticket whose source gives only its current status (no history) is solved at an unknown
+#: instant: it counts as solved (resolution rate, backlog) and is left out of what needs the instant
+SOLVE_KNOWN = when(
+    "solve_time_known",
+    "is_true",
+    left_out="solved at an instant the source does not give (status from the ticket, no history)",
+)
 SOLVED = when("first_solved_at", "not_null", left_out="tickets not solved (yet)")
 SOLVED_NOW = when("is_solved", "is_true", left_out="tickets reopened and not solved again")
 
@@ -87,6 +94,7 @@ METRICS: list[Metric] = [
         "Creation → the first time the ticket became solved (or closed without being solved).",
         "first_resolution",
         "first_solved_at",
+        SOLVE_KNOWN,
         when("first_solved_at", "not_null", left_out="tickets never solved"),
     ),
     *_duration(
@@ -96,6 +104,7 @@ METRICS: list[Metric] = [
         "resolution time).",
         "full_resolution",
         "last_solved_at",
+        SOLVE_KNOWN,
         SOLVED,
         SOLVED_NOW,
     ),
@@ -106,6 +115,7 @@ METRICS: list[Metric] = [
         "waiting on us.",
         "requester_wait",
         "last_solved_at",
+        SOLVE_KNOWN,
         SOLVED,
         SOLVED_NOW,
     ),
@@ -115,6 +125,7 @@ METRICS: list[Metric] = [
         "Total time the solved ticket spent in pending: we were waiting on the customer.",
         "agent_wait",
         "last_solved_at",
+        SOLVE_KNOWN,
         SOLVED,
         SOLVED_NOW,
     ),
@@ -124,6 +135,7 @@ METRICS: list[Metric] = [
         "Total time the solved ticket spent on hold.",
         "on_hold",
         "last_solved_at",
+        SOLVE_KNOWN,
         SOLVED,
         SOLVED_NOW,
     ),
@@ -137,7 +149,7 @@ METRICS: list[Metric] = [
         source=Source.TICKETS,
         measure="reopens",
         anchor="last_solved_at",
-        population=(SOLVED, SOLVED_NOW),
+        population=(SOLVE_KNOWN, SOLVED, SOLVED_NOW),
     ),
     Metric(
         name="reopen_rate",
@@ -148,7 +160,7 @@ METRICS: list[Metric] = [
         aggregation=Aggregation.PROPORTION,
         source=Source.TICKETS,
         anchor="last_solved_at",
-        population=(SOLVED, SOLVED_NOW),
+        population=(SOLVE_KNOWN, SOLVED, SOLVED_NOW),
         numerator=(when("reopens", ">", 0),),
     ),
     Metric(
@@ -163,7 +175,7 @@ METRICS: list[Metric] = [
         source=Source.TICKETS,
         measure="replies",
         anchor="last_solved_at",
-        population=(SOLVED, SOLVED_NOW),
+        population=(SOLVE_KNOWN, SOLVED, SOLVED_NOW),
     ),
     Metric(
         name="single_reply_resolution_rate",
@@ -175,7 +187,7 @@ METRICS: list[Metric] = [
         aggregation=Aggregation.PROPORTION,
         source=Source.TICKETS,
         anchor="last_solved_at",
-        population=(SOLVED, SOLVED_NOW),
+        population=(SOLVE_KNOWN, SOLVED, SOLVED_NOW),
         numerator=(when("replies", "==", 1), when("reopens", "==", 0)),
     ),
     Metric(
@@ -189,7 +201,7 @@ METRICS: list[Metric] = [
         aggregation=Aggregation.PROPORTION,
         source=Source.TICKETS,
         anchor="last_solved_at",
-        population=(SOLVED, SOLVED_NOW),
+        population=(SOLVE_KNOWN, SOLVED, SOLVED_NOW),
         numerator=(when("fcr", "is_true"),),
     ),
     Metric(
@@ -215,14 +227,15 @@ METRICS: list[Metric] = [
         name="resolution_rate",
         title="Resolution rate",
         description="Tickets first solved in the period / tickets created in the period. "
-        "The two counts are of different tickets, so the rate can exceed 100%.",
+        "The two counts are of different tickets, so the rate can exceed 100%. A ticket whose "
+        "source gives only its current status counts as solved when the source last saw it.",
         unit=Unit.PERCENT,
         direction=Direction.HIGHER_IS_BETTER,
         aggregation=Aggregation.RATIO,
         source=Source.TICKETS,
         anchor="created_at",
-        numerator=(when("first_solved_at", "not_null"),),
-        numerator_anchor="first_solved_at",
+        numerator=(when("first_seen_solved_at", "not_null"),),
+        numerator_anchor="first_seen_solved_at",
     ),
     Metric(
         name="backlog",

@@ -6,6 +6,8 @@ from enum import StrEnum
 
 
 class Channel(StrEnum):
+    """The channels deskmetrics names by default; tickets may carry any other (open vocabulary)."""
+
     EMAIL = "email"
     CHAT = "chat"
     PHONE = "phone"
@@ -39,6 +41,7 @@ class EventType(StrEnum):
     STATUS = "status"
     ASSIGNMENT = "assignment"
     INTERACTION = "interaction"
+    SCHEDULE = "schedule"
 
 
 class AuthorRole(StrEnum):

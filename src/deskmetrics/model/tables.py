@@ -9,10 +9,8 @@ from enum import StrEnum
 
 from deskmetrics.model.enums import (
     AuthorRole,
-    Channel,
     CreatedBy,
     EventType,
-    Priority,
     Status,
     SurveyKind,
 )
@@ -35,6 +33,9 @@ class Column:
     required: bool = False
     choices: frozenset[str] | None = None
     default: str | None = None
+    #: an open vocabulary (channel, priority): any value is kept, lower-cased, so that a source's
+    #: own names (Zendesk `voice`, `whatsapp` …) are never rejected; settings may map them
+    vocabulary: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,8 @@ TICKETS = Table(
         Column("ticket_id", T, required=True),
         Column("created_at", TS, required=True),
         Column("requester_id", T, required=True),
-        Column("channel", T, choices=_choices(Channel)),
-        Column("priority", T, choices=_choices(Priority)),
+        Column("channel", T, vocabulary=True),
+        Column("priority", T, vocabulary=True),
         Column("group", T),
         Column("assignee_id", T),
         Column("created_by", T, choices=_choices(CreatedBy), default="customer"),
@@ -82,6 +83,10 @@ TICKETS = Table(
         Column("converted", B),
         Column("brand", T),
         Column("product", T),
+        # the ticket's current status as the source reports it, as of `updated_at`: used only
+        # for a ticket whose events carry no status history (its solve time is then unknown)
+        Column("status", T, choices=_choices(Status)),
+        Column("updated_at", TS),
     ),
 )
 
@@ -102,11 +107,16 @@ EVENTS = Table(
         Column("assignee_id", T),
         Column("group", T),
         # for `assignment`: the priority the ticket changed to (SLA policies follow it)
-        Column("priority", T, choices=_choices(Priority)),
+        Column("priority", T, vocabulary=True),
+        # for `schedule`: the business-hours schedule in force from this instant
+        Column("schedule_id", T),
         Column("agent_id", T),
         Column("talk_seconds", N),
         Column("hold_seconds", N),
         Column("wrap_seconds", N),
+        # the source's order of events at the same instant (audit order, file row order); the
+        # store also keeps the order of arrival, so ids are never sorted as text
+        Column("seq", N),
     ),
 )
 

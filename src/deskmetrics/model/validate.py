@@ -151,6 +151,13 @@ def _parse_timestamps(raw: pd.Series, assume_tz: str | None) -> tuple[pd.Series,
     return out, why
 
 
+#: per event type, the column it cannot be measured without
+_EVENT_NEEDS = (
+    ("message", "author_role", "a message needs author_role (customer, agent or bot)"),
+    ("status", "status", "a status event needs the status the ticket changed to"),
+    ("schedule", "schedule_id", "a schedule event needs the schedule_id in force from then"),
+)
+
 _NOT_TS = "not an ISO 8601 timestamp (e.g. 2026-03-01T09:30:00Z)"
 
 
@@ -193,6 +200,8 @@ def _parse_column(
         why[text.notna() & val.isna()] = "not a boolean (use true/false, 1/0 or yes/no)"
         return val, why
     text = _as_text(raw)
+    if col.vocabulary:
+        return text.str.lower().where(text.notna(), None), why
     if col.choices is not None:
         low = text.str.lower()
         allowed = ", ".join(sorted(col.choices))
@@ -314,31 +323,11 @@ def validate(source: SourceFrame, assume_tz: str | None = None) -> ValidFrame:
                 )
             bad_any |= mask
     if table.name == "events":
-        msg = out["type"] == "message"
-        need_role = msg & out["author_role"].isna() & ~bad_any
-        for i in np.flatnonzero(need_role.to_numpy()):
-            rejects.append(
-                Reject(
-                    table.name,
-                    source.file,
-                    int(rows[i]),
-                    "author_role",
-                    "a message needs author_role (customer, agent or bot)",
-                )
-            )
-        bad_any |= need_role
-        st = (out["type"] == "status") & out["status"].isna() & ~bad_any
-        for i in np.flatnonzero(st.to_numpy()):
-            rejects.append(
-                Reject(
-                    table.name,
-                    source.file,
-                    int(rows[i]),
-                    "status",
-                    "a status event needs the status the ticket changed to",
-                )
-            )
-        bad_any |= st
+        for kind, column, reason in _EVENT_NEEDS:
+            need = (out["type"] == kind) & out[column].isna() & ~bad_any
+            for i in np.flatnonzero(need.to_numpy()):
+                rejects.append(Reject(table.name, source.file, int(rows[i]), column, reason))
+            bad_any |= need
     if table.keeps_extra:
         for name in raw.columns:
             if name not in table.column_names and not name.startswith("_"):
