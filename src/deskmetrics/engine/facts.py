@@ -80,7 +80,9 @@ class Facts:
 
     def source(self, name: str) -> ir.Table:
         """A canonical table the facts read (tickets, events)."""
-        return self.sources[name] if name in self.sources else self.ws.table(name)
+        if name in self.sources:
+            return self.ws.reading(name, self.sources[name])
+        return self.ws.table(name)
 
     def _keep(self, t: ir.Table, name: str) -> ir.Table:
         if self.sink is not None:

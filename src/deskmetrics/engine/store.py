@@ -360,11 +360,25 @@ def _load_table(
             [summary.import_id],
         )
     distinct = " OR ".join(f"s.{q(c)} IS DISTINCT FROM t.{q(c)}" for c in cols if c != key)
-    changed = con.execute(
+    changed: list[Any] = con.execute(
         f"SELECT s.{q(key)}, s._file, s._row FROM _stage s JOIN {q(table.name)} t "
         f"ON s.{q(key)} = t.{q(key)} WHERE {distinct or 'false'}"
     ).fetchall()
-    if changed and table.name in ("tickets", "subscriptions", "customers"):
+    n_changed = len(changed)
+    if changed and table.name == "surveys":
+        # one answer per id, the latest wins: a customer who changes a rating (Zendesk keeps
+        # one per ticket) replaces the earlier answer; an older copy arriving later is ignored
+        newer = f"s.answered_at >= t.answered_at AND ({distinct})"
+        n_newer = con.execute(
+            f"SELECT count(*) FROM _stage s JOIN surveys t ON s.{q(key)} = t.{q(key)} WHERE {newer}"
+        ).fetchone()
+        sets = ", ".join(f"{q(c)} = s.{q(c)}" for c in cols if c != key)
+        con.execute(
+            f"UPDATE surveys t SET {sets} FROM _stage s WHERE s.{q(key)} = t.{q(key)} AND {newer}"
+        )
+        n_changed = int(n_newer[0]) if n_newer else 0
+        tc.updated += n_changed  # older copies count as unchanged
+    elif changed and table.name in ("tickets", "subscriptions", "customers"):
         # a later export updates current state: a ticket's attributes (assignee, priority,
         # tags …), a subscription that was canceled, a customer who churned
         sets = ", ".join(f"{q(c)} = s.{q(c)}" for c in cols if c != key)
@@ -404,5 +418,5 @@ def _load_table(
         ).fetchone()
     n_ins = int(inserted[0]) if inserted else 0
     tc.inserted += n_ins
-    tc.unchanged += n_stage - n_ins - len(changed)
+    tc.unchanged += n_stage - n_ins - n_changed
     con.execute("DROP TABLE _stage")

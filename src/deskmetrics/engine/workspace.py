@@ -57,12 +57,22 @@ class Workspace:
             raise BackendError(f"cannot list tables of the workspace: {exc}") from exc
 
     def table(self, name: str) -> ir.Table:
-        """A canonical table; an empty one of the canonical shape when the workspace has none."""
+        """A canonical table as metrics read it (channel names mapped by the settings); an
+        empty one of the canonical shape when the workspace has none."""
         if self.has(name):
-            return self.backend.table(name)
+            return self.reading(name, self.backend.table(name))
         return ibis.memtable(
             {c: [] for c in canonical_schema(name).names}, schema=canonical_schema(name)
         )
+
+    def reading(self, name: str, t: ir.Table) -> ir.Table:
+        """Rows of canonical table `name` as metrics read them: a ticket's or answer's channel
+        is stored as its source gave it and reported under the name the settings map it to."""
+        if name in ("tickets", "surveys") and "channel" in t.columns:
+            mapping = self.settings.channel_map
+            if mapping:
+                t = t.mutate(channel=t.channel.substitute(mapping, else_=t.channel))
+        return t
 
     def data_range(self, until_now: bool = True) -> tuple[datetime, datetime]:
         """Earliest and latest instant any ticket or event carries (UTC, naive); with
