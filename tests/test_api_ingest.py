@@ -196,6 +196,27 @@ def test_an_event_of_an_unknown_ticket_rejects_the_whole_batch(client: TestClien
     assert count(client, "events") == 2
 
 
+def test_a_schedule_event_is_stored_and_one_without_schedule_id_is_named(
+    client: TestClient,
+) -> None:
+    """What the Zendesk webhook cannot bring (a schedule a trigger applied, when the account
+    does not deliver schedule_changed) is posted as a canonical schedule event."""
+    row = {"event_id": "S1", "ticket_id": "T1", "at": "2026-03-02T09:10:00Z", "type": "schedule"}
+    r = post(client, "events", [{**row, "schedule_id": "eu-hours"}])
+    assert r.status_code == 200, r.text
+    with client.app.state.service.using() as ws:  # type: ignore[attr-defined]
+        stored = ws.backend.con.execute(
+            "SELECT event_id, type, schedule_id FROM events WHERE event_id = 'S1'"
+        ).fetchall()
+    assert stored == [("S1", "schedule", "eu-hours")]
+    r = post(client, "events", [{**row, "event_id": "S2"}])
+    assert r.status_code == 422
+    (problem,) = r.json()["detail"]
+    assert problem["row"] == 0 and problem["field"] == "schedule_id"
+    assert "a schedule event needs the schedule_id" in problem["msg"]
+    assert count(client, "events") == 3  # E1, E2 and S1: S2 was not stored
+
+
 def test_rows_must_be_objects_of_plain_values(client: TestClient) -> None:
     r = post(client, "events", [REPLY_T2, ["not", "an", "object"], {"event_id": {"a": 1}}])
     assert r.status_code == 422

@@ -157,8 +157,9 @@ def test_a_ticket_conversation_becomes_canonical_rows(client: TestClient) -> Non
         t = ws.backend.con.execute(
             'SELECT channel, priority, created_by, tags, "group" FROM tickets'
         ).fetchall()
-    # the tickets row keeps the priority the ticket was created with
-    assert t == [("web", "normal", "customer", "mobile;login", "8447320466430")]
+    # the tickets row keeps the priority the ticket was created with; the channel is Zendesk's
+    # own name for it (an open vocabulary), lower-cased
+    assert t == [("web_form", "normal", "customer", "mobile;login", "8447320466430")]
     rows = client.get(
         "/api/report", params={"metric": ["first_response_time", "full_resolution_time"]}
     ).json()
@@ -193,10 +194,11 @@ def test_other_event_types_are_acknowledged_and_ignored(client: TestClient) -> N
 
 
 def test_a_delivery_that_breaks_a_rule_is_422_and_stores_nothing(client: TestClient) -> None:
-    doc = delivery("priority_changed", "2026-03-02T09:50:00Z", {"current": "CRITICAL"}, "01HQ-p2")
+    # priority is an open vocabulary now (any value is kept), so the broken rule is the instant
+    doc = delivery("priority_changed", "yesterday at noon", {"current": "HIGH"}, "01HQ-p2")
     r = send(client, doc)
     assert r.status_code == 422
-    assert r.json()["detail"][0]["field"] == "priority"
+    assert r.json()["detail"][0]["field"] == "at"
     with client.app.state.service.using() as ws:  # type: ignore[attr-defined]
         assert ws.backend.con.execute("SELECT count(*) FROM tickets").fetchone()[0] == 0
 
@@ -237,8 +239,8 @@ def test_mapping_of_authors() -> None:
     bot = map_delivery(comment("1", "2026-03-02T09:00:00Z", "-1", staff=True))
     assert bot.events[0]["author_role"] == "bot"
     staff_requester = map_delivery(comment("2", "2026-03-02T09:00:00Z", REQUESTER, staff=True))
-    # the requester is the customer even when they are staff themselves
-    assert staff_requester.events[0]["author_role"] == "customer"
+    # the author's role decides first: staff who requested the ticket themselves write as agents
+    assert staff_requester.events[0]["author_role"] == "agent"
     cc = map_delivery(comment("3", "2026-03-02T09:00:00Z", "777", staff=False))
     assert cc.events[0]["author_role"] == "customer"
     by_agent = map_delivery({**CREATED, "detail": {**DETAIL, "submitter_id": AGENT}})
@@ -269,3 +271,207 @@ def test_a_malformed_delivery_is_rejected_and_kept_not_dropped(
         log = ws.backend.con.execute("SELECT source FROM _imports WHERE NOT committed").fetchall()
     assert [(f, c) for f, c, _ in rows] == [("webhook:zendesk", field)]
     assert log == [("api:zendesk",)]  # counted in the import log as a run that stored nothing
+
+
+# --- who wrote a comment, messaging, required fields, schedules, channels, order, CSAT -------
+
+
+def authored(author: dict[str, Any], public: bool = True, **comment_extra: Any) -> Any:
+    """A comment_added delivery whose comment has exactly this author object."""
+    body = {"id": "950", "body": "…", "is_public": public, "author": author, **comment_extra}
+    return delivery("comment_added", "2026-03-02T09:30:00Z", {"comment": body}, "01HQ-950")
+
+
+@pytest.mark.parametrize(
+    ("doc", "role", "public"),
+    [
+        # the role decides first: an admin or agent who is also the requester writes as agent
+        (authored({"id": REQUESTER, "role": "admin"}), "agent", True),
+        (authored({"id": REQUESTER, "role": "agent", "is_staff": False}), "agent", True),
+        (authored({"id": REQUESTER, "is_staff": True}), "agent", True),
+        # an end user who is not the requester (a CC) is a customer
+        (authored({"id": "777", "role": "end-user"}), "customer", True),
+        (authored({"id": "777", "is_staff": False}), "customer", True),
+        # a private comment is never a customer's message, whoever wrote it
+        (authored({"id": REQUESTER, "is_staff": False}, public=False), "agent", False),
+        (authored({"id": "777"}, public=False), "agent", False),
+        # bots and triggers stay bots
+        (authored({"id": "-1", "is_staff": True}), "bot", True),
+        (
+            authored({"id": AGENT, "is_staff": True}, via={"source": {"rel": "trigger"}}),
+            "bot",
+            True,
+        ),
+        # the role unknown: only then does "is it the requester?" decide
+        (authored({"id": REQUESTER}), "customer", True),
+    ],
+)
+def test_who_wrote_a_comment(doc: Any, role: str, public: bool) -> None:
+    mapped = map_delivery(doc)
+    assert mapped.malformed is None
+    assert [(e["author_role"], e["public"]) for e in mapped.events] == [(role, public)]
+
+
+def message(mid: str, time: str, actor_type: str, ticket: str = "5158", uid: str = "") -> Any:
+    """A messaging_ticket.message_added delivery, shaped like Zendesk's "Messaging events"."""
+    return {
+        "account_id": 22129848,
+        "detail": {"id": ticket},
+        "event": {
+            "actor": {"id": f"zd:{actor_type}", "name": "Someone", "type": actor_type},
+            "conversation_id": "65f0c0ffee",
+            "message": {"id": mid, "body": "Hello"},
+        },
+        "id": uid or f"01HR-{mid}",
+        "subject": f"zen:ticket:{ticket}",
+        "time": time,
+        "type": "zen:event-type:messaging_ticket.message_added",
+        "zendesk_event_version": "2022-11-06",
+    }
+
+
+def test_messaging_messages_become_events_of_the_ticket_they_name(client: TestClient) -> None:
+    send(client, CREATED)
+    for doc in (
+        message("m1", "2026-03-02T09:00:10Z", "system"),  # the bot's greeting
+        message("m2", "2026-03-02T09:01:00Z", "end_user"),
+        message("m3", "2026-03-02T09:12:00Z", "agent"),
+        message("m4", "2026-03-02T09:13:00Z", "trigger"),
+    ):
+        r = send(client, doc)
+        assert r.status_code == 200 and r.json()["ticket_id"] == "5158", r.text
+    with client.app.state.service.using() as ws:  # type: ignore[attr-defined]
+        rows = ws.backend.con.execute(
+            "SELECT event_id, ticket_id, author_role, public, author_id FROM events "
+            "WHERE type = 'message' ORDER BY \"at\""
+        ).fetchall()
+    assert rows == [
+        ("zd-msg-m1", "5158", "bot", True, "zd:system"),
+        ("zd-msg-m2", "5158", "customer", True, "zd:end_user"),
+        ("zd-msg-m3", "5158", "agent", True, "zd:agent"),
+        ("zd-msg-m4", "5158", "bot", True, "zd:trigger"),
+    ]
+    frt = client.get("/api/report", params={"metric": "first_response_time"}).json()
+    assert frt[0]["value"] == 12.0  # created 09:00, the agent's message at 09:12
+
+
+@pytest.mark.parametrize(
+    ("doc", "field"),
+    [
+        ({**CREATED, "type": None}, "type"),
+        (
+            {
+                **delivery("status_changed", "", {"current": "OPEN"}, "01HQ-s"),
+                "detail": {**DETAIL, "updated_at": None},
+            },
+            "time",
+        ),
+        ({**delivery("status_changed", "2026-03-02T09:45:00Z", {"current": "OPEN"}, "")}, "id"),
+        ({**CREATED, "detail": {**DETAIL, "requester_id": None}}, "detail.requester_id"),
+        ({**CREATED, "detail": {**DETAIL, "created_at": None}}, "detail.created_at"),
+        (authored({"id": "777", "name": "Who?"}), "event.comment.author.is_staff"),
+        (
+            {**message("m1", "2026-03-02T09:01:00Z", "end_user"), "event": {"actor": {}}},
+            "event.message",
+        ),
+        (message("m1", "2026-03-02T09:01:00Z", "visitor"), "event.actor.type"),
+        (delivery("schedule_changed", "2026-03-02T09:45:00Z", {}, "01HQ-sc"), "event.current"),
+        # an event of a ticket not stored yet, from a delivery that cannot make its tickets row
+        (message("m1", "2026-03-02T09:01:00Z", "end_user", ticket="9999"), "detail.created_at"),
+    ],
+)
+def test_a_delivery_missing_a_required_field_is_422_naming_it(
+    client: TestClient, doc: Any, field: str
+) -> None:
+    r = send(client, doc)
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"].startswith(f"{field}: ")
+    assert events(client) == []
+    with client.app.state.service.using() as ws:  # type: ignore[attr-defined]
+        assert ws.backend.con.execute("SELECT count(*) FROM tickets").fetchone()[0] == 0
+        rows = ws.backend.con.execute('SELECT "column" FROM _rejects').fetchall()
+    assert rows == [(field,)]
+
+
+def test_a_schedule_change_becomes_a_schedule_event(client: TestClient) -> None:
+    send(client, CREATED)
+    current = {"id": 360000123, "name": "EU business hours"}
+    doc = delivery("schedule_changed", "2026-03-02T09:40:00Z", {"current": current}, "01HQ-sc")
+    r = send(client, doc)
+    assert r.status_code == 200, r.text
+    with client.app.state.service.using() as ws:  # type: ignore[attr-defined]
+        rows = ws.backend.con.execute(
+            "SELECT event_id, type, schedule_id FROM events WHERE type = 'schedule'"
+        ).fetchall()
+    assert rows == [("zd-01HQ-sc", "schedule", "360000123")]
+    # a bare id is read the same way; a removed schedule is acknowledged, not stored
+    bare = map_delivery(delivery("schedule_changed", "2026-03-02T09:41:00Z", {"current": 7}, "x"))
+    assert bare.events[0]["schedule_id"] == "7"
+    removed = delivery("schedule_changed", "2026-03-02T09:42:00Z", {"current": None}, "01HQ-s0")
+    assert "the schedule was removed" in send(client, removed).json()["ignored"]
+
+
+@pytest.mark.parametrize("channel", ["voice", "whatsapp", "native_messaging", "WeChat"])
+def test_the_channel_is_kept_as_zendesk_names_it(client: TestClient, channel: str) -> None:
+    r = send(client, {**CREATED, "detail": {**DETAIL, "via": {"channel": channel}}})
+    assert r.status_code == 200, r.text
+    with client.app.state.service.using() as ws:  # type: ignore[attr-defined]
+        stored = ws.backend.con.execute("SELECT channel FROM tickets").fetchall()
+    assert stored == [(channel.lower(),)]
+
+
+def test_a_priority_outside_the_default_four_is_kept(client: TestClient) -> None:
+    send(client, CREATED)
+    doc = delivery("priority_changed", "2026-03-02T09:50:00Z", {"current": "CRITICAL"}, "01HQ-p")
+    assert send(client, doc).status_code == 200
+    assert events(client)[-1] == ("zd-01HQ-p", "assignment", None, True, None, "critical")
+
+
+def in_order(c: TestClient) -> list[str]:
+    """Event ids in the engine's order of events (`at`, then the source's seq, then arrival)."""
+    with c.app.state.service.using() as ws:  # type: ignore[attr-defined]
+        return [
+            r[0]
+            for r in ws.backend.con.execute(
+                'SELECT event_id FROM events ORDER BY "at", seq NULLS LAST, _arrival'
+            ).fetchall()
+        ]
+
+
+def test_events_of_one_action_keep_zendesk_order_whatever_order_they_arrive_in(
+    client: TestClient,
+) -> None:
+    """An agent replies and solves in one update: two deliveries at the same instant, with
+    meta.sequence positions 1 and 2; they arrive the other way round, and their ids sort the
+    other way as text ("zd-01HQ-…" < "zd-comment-…")."""
+    send(client, CREATED)
+    seq = {"id": "CE4A698A", "total": 2}
+    solve = delivery(
+        "status_changed",
+        "2026-03-02T09:45:00Z",
+        {"current": "SOLVED", "previous": "OPEN", "meta": {"sequence": {**seq, "position": 2}}},
+        "01HQ-st",
+    )
+    reply = comment("903", "2026-03-02T09:45:00Z", AGENT, staff=True)
+    reply["event"]["meta"] = {"sequence": {**seq, "position": 1}}
+    assert send(client, solve).status_code == 200
+    assert send(client, reply).status_code == 200
+    assert in_order(client) == ["zd-5158-created", "zd-comment-903", "zd-01HQ-st"]
+
+
+def test_same_instant_events_without_a_sequence_keep_their_order_of_arrival(
+    client: TestClient,
+) -> None:
+    send(client, CREATED)
+    send(client, message("b2", "2026-03-02T09:05:00Z", "end_user"))
+    send(client, message("a1", "2026-03-02T09:05:00Z", "end_user"))
+    assert in_order(client) == ["zd-5158-created", "zd-msg-b2", "zd-msg-a1"]
+
+
+def test_satisfaction_events_are_acknowledged_not_mapped(client: TestClient) -> None:
+    send(client, CREATED)
+    doc = delivery("csat_received", "2026-03-02T11:00:00Z", {"score": "good"}, "01HQ-cs")
+    r = send(client, doc)
+    assert r.status_code == 200 and "POST /api/surveys" in r.json()["ignored"]
+    with client.app.state.service.using() as ws:  # type: ignore[attr-defined]
+        assert ws.backend.con.execute("SELECT count(*) FROM surveys").fetchone()[0] == 0

@@ -1,5 +1,5 @@
-"""Zendesk event webhooks (`zen:event-type:ticket.*`, event version 2022-11-06) mapped to
-canonical rows, and Zendesk's signature check.
+"""Zendesk event webhooks (`zen:event-type:ticket.*` and `zen:event-type:messaging_ticket.*`,
+event version 2022-11-06) mapped to canonical rows, and Zendesk's signature check.
 
 A delivery looks like (Zendesk's webhook reference, "Ticket events"):
 
@@ -8,20 +8,42 @@ A delivery looks like (Zendesk's webhook reference, "Ticket events"):
      "detail": {"id": "5158", "created_at": "…", "requester_id": "…", "submitter_id": "…",
                 "assignee_id": "…", "group_id": "…", "priority": "HIGH", "status": "OPEN",
                 "via": {"channel": "web"}, "tags": […], "actor_id": "…", …},
-     "event": {"comment": {"id": "…", "body": "…", "is_public": true,
+     "event": {"meta": {"sequence": {"id": "…", "position": 1}},
+               "comment": {"id": "…", "body": "…", "is_public": true,
                            "author": {"id": "…", "is_staff": true, "name": "…"}}}}
 
+Messaging events ("Messaging events": `messaging_ticket.message_added`) name their ticket only
+in `subject` (`zen:ticket:141`) and `detail.id`, with `event.actor.type` (end_user, agent,
+trigger, system) and `event.message` ({id, body}).
+
 Mapped (the export importer's choices, `importers/zendesk.py`, wherever they apply):
-- `ticket.created` → the tickets row (channel from `via.channel`, `created_by="agent"` when the
-  submitter is not the requester — only agents submit for someone else) and a status event;
-- `ticket.comment_added` → a message: `customer` when the author is the requester or not
-  staff, `agent` when staff, `bot` for Zendesk's system user (-1); public from `is_public`;
+- `ticket.created` → the tickets row (channel: `via.channel` as Zendesk names it, lower-cased;
+  `created_by="agent"` when the submitter is not the requester — only agents submit for someone
+  else; the current status and `updated_at`) and a status event;
+- `ticket.comment_added` → a message. Who wrote it is decided by the author's role first
+  (`author.role`, else `author.is_staff`): staff write `agent` messages even on tickets they
+  requested themselves; only when neither is given does "the author is the requester" make it
+  `customer`. A private comment is never a customer message (`agent`); Zendesk's system user
+  (-1) or a trigger/automation `via` make it `bot`;
+- `messaging_ticket.message_added` → a public message of the ticket in `subject`:
+  end_user → `customer`, agent → `agent`, trigger/system → `bot`;
 - `ticket.status_changed` → a status event with the new status;
 - `ticket.priority_changed` → an `assignment` event carrying the new priority (the tickets
-  row keeps the priority the ticket was created with: SLA policies follow the changes);
-- `ticket.agent_assignment_changed` / `group_assignment_changed` → an assignment event.
-Event ids are made from Zendesk's ids (the comment id for comments, the delivery id else), so
-a redelivered webhook changes nothing. Other event types are acknowledged and ignored.
+  row keeps the priority the ticket was created with: SLA policies follow the changes); a
+  cleared priority is acknowledged, not stored (the earlier one stays in force);
+- `ticket.agent_assignment_changed` / `group_assignment_changed` → an assignment event;
+- `ticket.schedule_changed` → a `schedule` event with the new schedule's id (`event.current`,
+  an id or an object with `id`; read like every other `*_changed` event, as the payload of this
+  event is not shown in the reference we had). A removed schedule is acknowledged, not stored.
+Satisfaction events (`ticket.csat_received`) are acknowledged, not mapped: their payload is
+not documented; ratings come from the export or `POST /api/surveys`.
+
+Event ids are made from Zendesk's ids (the comment or message id, the delivery id else), so a
+redelivered webhook changes nothing. Events of one Zendesk action arrive as separate deliveries
+at the same `time`: their `seq` is `event.meta.sequence.position`, so that they keep Zendesk's
+order whatever order they arrive in (without it, the store's order of arrival decides). A
+delivery that lacks a field the mapping needs is refused, naming that field (`detail.id`,
+`time`, `id`, `event.comment`, …). Other event types are acknowledged and ignored.
 """
 
 from __future__ import annotations
@@ -33,16 +55,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from deskmetrics.importers.zendesk import channel_of
+from deskmetrics.importers.zendesk import is_automatic
 from deskmetrics.model.enums import Status
 
 PREFIX = "zen:event-type:ticket."
+MESSAGING_PREFIX = "zen:event-type:messaging_ticket."
+TICKET_SUBJECT = "zen:ticket:"
 SIGNATURE_HEADER = "X-Zendesk-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Zendesk-Webhook-Signature-Timestamp"
 #: how far the signature timestamp may be from now (replayed deliveries are refused)
 MAX_SKEW_SECONDS = 15 * 60
 _SYSTEM_USER = "-1"
 _STATUSES = frozenset(s.value for s in Status)
+#: a Zendesk user role (`author.role`) → whether that author is staff
+_STAFF_ROLES = {"end-user": False, "end_user": False, "agent": True, "admin": True}
+#: a messaging `actor.type` → author_role
+_ACTOR_ROLES = {"end_user": "customer", "agent": "agent", "trigger": "bot", "system": "bot"}
+_SATISFACTION = frozenset({"csat_received", "csat_requested"})
 
 
 def zendesk_signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -75,6 +104,8 @@ def _text(v: Any) -> str | None:
         return None
     if isinstance(v, bool):
         return "true" if v else "false"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
     s = str(v).strip()
     return s or None
 
@@ -82,6 +113,19 @@ def _text(v: Any) -> str | None:
 def _lower(v: Any) -> str | None:
     s = _text(v)
     return s.lower() if s else None
+
+
+def _object(parent: dict[str, Any], key: str) -> dict[str, Any]:
+    value = parent.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+class _Refused(Exception):
+    """A delivery that lacks what the mapping needs: (field, reason)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field, self.reason = field, reason
 
 
 @dataclass
@@ -97,6 +141,9 @@ class Mapped:
     malformed: tuple[str, str] | None = None
     #: the tickets row must be stored (ticket.created); else only when the ticket is unknown
     ticket_is_new: bool = False
+    #: when the delivery cannot give the tickets row: the field it lacks, for a ticket not
+    #: stored yet (messaging events carry only the ticket's id)
+    ticket_missing: str | None = None
 
 
 def ticket_row(detail: dict[str, Any]) -> dict[str, Any] | None:
@@ -107,11 +154,13 @@ def ticket_row(detail: dict[str, Any]) -> dict[str, Any] | None:
         return None
     submitter = _text(detail.get("submitter_id"))
     tags = detail.get("tags")
+    status = _lower(detail.get("status"))
     return {
         "ticket_id": tid,
         "created_at": created,
         "requester_id": requester,
-        "channel": channel_of(detail.get("via")),
+        # as Zendesk names it (voice, whatsapp, native_messaging …): an open vocabulary
+        "channel": _lower(_object(detail, "via").get("channel")),
         "priority": _lower(detail.get("priority")),
         "group": _text(detail.get("group_id")),
         "assignee_id": _text(detail.get("assignee_id")),
@@ -119,92 +168,213 @@ def ticket_row(detail: dict[str, Any]) -> dict[str, Any] | None:
         "subject": _text(detail.get("subject")),
         "tags": ";".join(str(t) for t in tags) if isinstance(tags, list) and tags else None,
         "brand": _text(detail.get("brand_id")),
+        # deleted/archived/scrubbed are Zendesk states, not ticket statuses: left unknown
+        "status": status if status in _STATUSES else None,
+        "updated_at": _text(detail.get("updated_at")),
     }
+
+
+def _missing_ticket_field(detail: dict[str, Any]) -> str | None:
+    for key in ("id", "created_at", "requester_id"):
+        if _text(detail.get(key)) is None:
+            return f"detail.{key}"
+    return None
+
+
+def comment_role(comment: dict[str, Any], requester: str | None) -> str:
+    """customer, agent or bot for a ticket comment (see the module docstring)."""
+    author = _object(comment, "author")
+    author_id = _text(author.get("id"))
+    if author_id == _SYSTEM_USER or is_automatic(comment.get("via")):
+        return "bot"
+    staff = _STAFF_ROLES.get(_lower(author.get("role")) or "")
+    if staff is None and isinstance(author.get("is_staff"), bool):
+        staff = bool(author["is_staff"])
+    if comment.get("is_public") is False:
+        return "agent"  # a private comment is an internal note, never a customer's message
+    if staff is None:  # the role is unknown: only "is it the requester?" is left
+        if author_id is None or author_id != requester:
+            raise _Refused(
+                "event.comment.author.is_staff",
+                f"comment {_text(comment.get('id'))} is by user {author_id}, who is not the "
+                "requester, and the delivery says neither their role nor is_staff",
+            )
+        return "customer"
+    return "agent" if staff else "customer"
+
+
+def _position(event: dict[str, Any]) -> int | None:
+    """Zendesk's order of this event among those of one action (`meta.sequence.position`)."""
+    value = _object(_object(event, "meta"), "sequence").get("position")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return int(value)
+
+
+def _id_of(value: Any) -> str | None:
+    """An id given bare or as an object with `id`."""
+    return _text(value.get("id")) if isinstance(value, dict) else _text(value)
+
+
+def _need(value: str | None, name: str, reason: str) -> str:
+    if value is None:
+        raise _Refused(name, reason)
+    return value
 
 
 def map_delivery(doc: Any) -> Mapped:
     """Canonical rows for one webhook delivery (see the module docstring)."""
     if not isinstance(doc, dict):
         return Mapped("?", None, malformed=("body", "the body is not a JSON object"))
-    kind = _text(doc.get("type")) or "?"
-    detail = doc.get("detail") if isinstance(doc.get("detail"), dict) else {}
-    event = doc.get("event") if isinstance(doc.get("event"), dict) else {}
-    assert isinstance(detail, dict) and isinstance(event, dict)
+    kind = _text(doc.get("type"))
+    if kind is None:
+        return Mapped("?", None, malformed=("type", "the delivery says no event type"))
+    detail, event = _object(doc, "detail"), _object(doc, "event")
+    subject = _text(doc.get("subject")) or ""
     tid = _text(detail.get("id"))
-    if tid is None:
-        subject = _text(doc.get("subject")) or ""
-        tid = subject.rsplit(":", 1)[-1] if subject.startswith("zen:ticket:") else None
+    if tid is None and subject.startswith(TICKET_SUBJECT):
+        tid = _text(subject.removeprefix(TICKET_SUBJECT))
     out = Mapped(kind, tid, ticket=ticket_row(detail))
-    if not kind.startswith(PREFIX):
+    out.ticket_missing = None if out.ticket else _missing_ticket_field(detail)
+    if not kind.startswith((PREFIX, MESSAGING_PREFIX)):
         out.ignored = f"{kind} is not a ticket event"
         return out
     if tid is None:
         out.malformed = ("detail.id", "a ticket event that names no ticket")
         return out
-    what = kind.removeprefix(PREFIX)
-    at = _text(doc.get("time")) or _text(detail.get("updated_at"))
+    try:
+        _map_ticket_event(out, kind, doc, detail, event, tid)
+    except _Refused as why:
+        out.events, out.malformed = [], (why.field, why.reason)
+    return out
+
+
+def _map_ticket_event(
+    out: Mapped,
+    kind: str,
+    doc: dict[str, Any],
+    detail: dict[str, Any],
+    event: dict[str, Any],
+    tid: str,
+) -> None:
+    if kind.startswith(MESSAGING_PREFIX):
+        what = "messaging." + kind.removeprefix(MESSAGING_PREFIX)
+    else:
+        what = kind.removeprefix(PREFIX)
+    mapped = what in (
+        "created", "comment_added", "status_changed", "priority_changed",
+        "agent_assignment_changed", "group_assignment_changed", "schedule_changed",
+        "messaging.message_added",
+    )  # fmt: skip
+    if not mapped:
+        out.ignored = (
+            f"{kind}: satisfaction ratings are not mapped from webhooks (their payload is not "
+            "documented); import satisfaction_ratings.json or POST /api/surveys"
+            if what in _SATISFACTION
+            else f"{kind} does not change any metric"
+        )
+        return
+    at = _need(
+        _text(doc.get("time")) or _text(detail.get("updated_at")),
+        "time",
+        "the delivery has no time (nor detail.updated_at), so its event has no instant",
+    )
     delivery = _text(doc.get("id"))
     actor = _text(detail.get("actor_id"))
-    base = {"ticket_id": tid, "at": at}
+    base = {"ticket_id": tid, "at": at, "seq": _position(event)}
+
+    def delivery_id() -> str:
+        return _need(delivery, "id", "the delivery has no id, from which the event's id is made")
+
     if what == "created":
         out.ticket_is_new = True
+        if out.ticket is None:
+            field_ = out.ticket_missing or "detail"
+            raise _Refused(field_, f"a created ticket without its {field_}")
         status = _lower(detail.get("status"))
         if status in _STATUSES:
             out.events.append({
                 **base, "event_id": f"zd-{tid}-created", "type": "status",
-                "at": _text(detail.get("created_at")) or at, "status": status, "author_id": actor,
+                "at": _text(detail.get("created_at")), "status": status, "author_id": actor,
             })  # fmt: skip
     elif what == "comment_added":
-        comment = event.get("comment") if isinstance(event.get("comment"), dict) else None
-        if comment is None:
-            out.malformed = ("event.comment", "a comment_added event without its comment")
-            return out
-        author = comment.get("author") if isinstance(comment.get("author"), dict) else {}
-        assert isinstance(author, dict)
-        author_id = _text(author.get("id"))
-        requester = _text(detail.get("requester_id"))
-        if author_id == _SYSTEM_USER:
-            role = "bot"
-        elif author_id is not None and author_id == requester:
-            role = "customer"
-        else:
-            role = "agent" if author.get("is_staff") is True else "customer"
-        cid = _text(comment.get("id")) or delivery
+        comment = event.get("comment")
+        if not isinstance(comment, dict):
+            raise _Refused("event.comment", "a comment_added event without its comment")
+        role = comment_role(comment, _text(detail.get("requester_id")))
+        cid = _text(comment.get("id")) or _need(
+            delivery, "event.comment.id", "a comment without an id (nor a delivery id)"
+        )
         public = comment.get("is_public")
         out.events.append({
             **base, "event_id": f"zd-comment-{cid}", "type": "message", "author_role": role,
-            "author_id": author_id, "public": None if public is None else bool(public),
+            "author_id": _text(_object(comment, "author").get("id")),
+            "public": None if public is None else bool(public),
             "body": _text(comment.get("body")),
+        })  # fmt: skip
+    elif what == "messaging.message_added":
+        message = event.get("message")
+        if not isinstance(message, dict):
+            raise _Refused("event.message", "a message_added event without its message")
+        actor_obj = _object(event, "actor")
+        actor_type = _lower(actor_obj.get("type"))
+        if actor_type not in _ACTOR_ROLES:
+            raise _Refused(
+                "event.actor.type",
+                f"actor type {actor_obj.get('type')!r} is not one of "
+                f"{', '.join(sorted(_ACTOR_ROLES))}, so the message has no author role",
+            )
+        mid = _text(message.get("id")) or _need(
+            delivery, "event.message.id", "a message without an id (nor a delivery id)"
+        )
+        out.events.append({
+            **base, "event_id": f"zd-msg-{mid}", "type": "message",
+            "author_role": _ACTOR_ROLES[actor_type], "author_id": _text(actor_obj.get("id")),
+            "public": True, "body": _text(message.get("body")),
         })  # fmt: skip
     elif what == "status_changed":
         status = _lower(event.get("current"))
         if status not in _STATUSES:
-            out.malformed = (
+            raise _Refused(
                 "event.current",
                 f"status {event.get('current')!r} is not a ticket status "
                 f"({', '.join(sorted(_STATUSES))})",
             )
-            return out
         out.events.append({
-            **base, "event_id": f"zd-{delivery}", "type": "status", "status": status,
+            **base, "event_id": f"zd-{delivery_id()}", "type": "status", "status": status,
             "author_id": actor,
         })  # fmt: skip
     elif what == "priority_changed":
+        priority = _lower(event.get("current"))
+        if priority is None:
+            out.ignored = f"{kind}: the priority was cleared (SLA keeps the earlier priority)"
+            return
         out.events.append({
-            **base, "event_id": f"zd-{delivery}", "type": "assignment",
-            "priority": _lower(event.get("current")), "author_id": actor,
+            **base, "event_id": f"zd-{delivery_id()}", "type": "assignment",
+            "priority": priority, "author_id": actor,
         })  # fmt: skip
-    elif what in ("agent_assignment_changed", "group_assignment_changed"):
+    elif what == "schedule_changed":
+        if event.get("current") is None and "current" in event:
+            out.ignored = (
+                f"{kind}: the schedule was removed (the account's default applies; post a "
+                "canonical schedule event naming it to /api/events)"
+            )
+            return
+        schedule = _need(
+            _id_of(event.get("current")), "event.current", "a schedule change without the new id"
+        )
+        out.events.append({
+            **base, "event_id": f"zd-{delivery_id()}", "type": "schedule",
+            "schedule_id": schedule, "author_id": actor,
+        })  # fmt: skip
+    else:  # agent_assignment_changed / group_assignment_changed
         agent = what.startswith("agent")
         current = _text(event.get("current"))
         out.events.append({
-            **base, "event_id": f"zd-{delivery}", "type": "assignment", "author_id": actor,
+            **base, "event_id": f"zd-{delivery_id()}", "type": "assignment", "author_id": actor,
             "assignee_id": current if agent else _text(detail.get("assignee_id")),
             "group": _text(detail.get("group_id")) if agent else current,
         })  # fmt: skip
-    else:
-        out.ignored = f"{kind} does not change any metric"
-    return out
 
 
 __all__ = [
@@ -212,6 +382,7 @@ __all__ = [
     "TIMESTAMP_HEADER",
     "Mapped",
     "check_signature",
+    "comment_role",
     "map_delivery",
     "ticket_row",
     "zendesk_signature",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 from fastapi import APIRouter, BackgroundTasks, Header, HTTPException, Query, Request, status
 
@@ -23,6 +23,20 @@ from deskmetrics.errors import DeskmetricsError
 from deskmetrics.model import Reject
 
 router = APIRouter(tags=["ingest"])
+
+
+def _refuse(svc: Any, source: str, event_type: str, field: str, reason: str) -> NoReturn:
+    """Keep a broken delivery in the rejects and answer 422 naming the field it lacks."""
+    with svc.using() as ws:
+        log_rejects(
+            duckdb_connection(ws),
+            f"api:{source}",
+            [Reject("events", f"webhook:{source}", 1, field, reason, event_type)],
+        )
+    raise HTTPException(
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        f"{field}: {reason}; nothing stored (kept in the rejects: deskmetrics rejects)",
+    )
 
 
 def _known(con: Any, ticket_id: str) -> bool:
@@ -63,9 +77,10 @@ def zendesk_webhook(
         str, Query(max_length=100, description="The settings' source holding the secret.")
     ] = "zendesk",
 ) -> Any:
-    """Ticket created, comment added (public or private; customer, agent or bot), status,
-    priority and assignment changes become tickets/events rows; other event types are
-    acknowledged and ignored (so that Zendesk does not retry them)."""
+    """Ticket created, comment added (public or private; customer, agent or bot), messaging
+    messages, status, priority, assignment and schedule changes become tickets/events rows;
+    other event types are acknowledged and ignored (so that Zendesk does not retry them). A
+    delivery lacking a field the mapping needs is a 422 naming that field."""
     refuse_viewers(who)
     secret = ingest.source_secret(svc.settings, source)
     why = zendesk_events.check_signature(secret, signature, timestamp, body, datetime.now(UTC))
@@ -77,17 +92,7 @@ def zendesk_webhook(
         raise HTTPException(status.HTTP_400_BAD_REQUEST, f"the body is not JSON: {exc}") from exc
     mapped = zendesk_events.map_delivery(doc)
     if mapped.malformed is not None:
-        field, reason = mapped.malformed
-        with svc.using() as ws:
-            log_rejects(
-                duckdb_connection(ws),
-                f"api:{source}",
-                [Reject("events", f"webhook:{source}", 1, field, reason, mapped.event_type)],
-            )
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"{field}: {reason}; nothing stored (kept in the rejects: deskmetrics rejects)",
-        )
+        _refuse(svc, source, mapped.event_type, *mapped.malformed)
     result = WebhookResult(
         event_type=mapped.event_type, ticket_id=mapped.ticket_id, ignored=mapped.ignored
     )
@@ -95,19 +100,29 @@ def zendesk_webhook(
         return result
     try:
         with svc.using() as ws:
-            frames: list[tuple[str, list[dict[str, Any]]]] = []
             assert mapped.ticket_id is not None
-            if mapped.ticket is not None and (
-                mapped.ticket_is_new or not _known(duckdb_connection(ws), mapped.ticket_id)
-            ):
-                frames.append(("tickets", [mapped.ticket]))
-            if mapped.events:
-                frames.append(("events", mapped.events))
-            report = ingest.store(ws, frames, source)
+            known = not mapped.ticket_is_new and _known(duckdb_connection(ws), mapped.ticket_id)
+            missing = None if known or mapped.ticket else mapped.ticket_missing or "detail"
+            if missing is None:
+                frames: list[tuple[str, list[dict[str, Any]]]] = []
+                if mapped.ticket is not None and not known:
+                    frames.append(("tickets", [mapped.ticket]))
+                if mapped.events:
+                    frames.append(("events", mapped.events))
+                report = ingest.store(ws, frames, source)
     except ingest.RowsRejected as exc:
         return rejected(exc)
     except DeskmetricsError as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
+    if missing is not None:
+        _refuse(
+            svc,
+            source,
+            mapped.event_type,
+            missing,
+            f"ticket {mapped.ticket_id} is not stored yet and the delivery lacks its {missing}, "
+            "so its tickets row cannot be made (deliver ticket.created first)",
+        )
     background.add_task(ingest.run_after_ingest, ingest.callbacks(request.app), report)
     result.stored = [
         Ingested(
