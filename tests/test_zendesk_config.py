@@ -17,6 +17,7 @@ from deskmetrics.config import Settings, load_settings
 from deskmetrics.errors import ImportDataError
 from deskmetrics.importers.zendesk_settings import (
     RAILS_TIME_ZONES,
+    Conversion,
     ZendeskSettings,
     convert,
     duration,
@@ -225,6 +226,11 @@ def _policy(
     }
 
 
+def _policy_notes(conv: Conversion) -> list[str]:
+    """The notes on policies (these tests give no schedules, which is noted too)."""
+    return [n.line for n in conv.notes if n.subject != "schedules"]
+
+
 def test_filter_conditions_mapped_and_refused() -> None:
     groups = {"5001": "Tier 2", "5002": "Billing"}
     zd = ZendeskSettings(
@@ -246,9 +252,7 @@ def test_filter_conditions_mapped_and_refused() -> None:
     assert [p.values["when"] for p in conv.policies] == [
         {"priority": "urgent", "group": ["Tier 2", "Billing"]}
     ]
-    assert [n.line for n in conv.notes] == [
-        "not expressed: normal targets: the filter excludes normal"
-    ]
+    assert _policy_notes(conv) == ["not expressed: normal targets: the filter excludes normal"]
     zd = ZendeskSettings(
         sla_policies=[
             _policy(
@@ -270,7 +274,8 @@ def test_filter_conditions_mapped_and_refused() -> None:
         "organization_id": "77",
         "group": "6000",
     }
-    lines = [n.line for n in conv.notes]
+    lines = _policy_notes(conv)
+    assert len(lines) == 3
     assert lines[0].startswith("not expressed: group_id is_not 5001 (`when` can only match")
     assert lines[1].startswith('not expressed: current_tags not_includes "spam"')
     assert lines[2].startswith("approximated: group 6000 written as the id")
@@ -285,7 +290,7 @@ def test_same_target_twice_keeps_the_first_and_reports_the_other() -> None:
     conv = convert(ZendeskSettings(sla_policies=[p]))
     assert conv.policies[0].values["resolution"] == "15h"  # requester wait time wins
     assert conv.policies[0].values["pause"] == {"resolution": ["pending"]}
-    assert "agent_work_time: one resolution target per policy" in conv.notes[0].text
+    assert "agent_work_time: one resolution target per policy" in _policy_notes(conv)[0]
 
 
 TICKETS = """ticket_id,created_at,requester_id,channel,priority,group,tags,ticket_type
@@ -355,9 +360,27 @@ def test_cli_holidays_option_default_schedule_out_and_strict(tmp_path: Path) -> 
     assert st.schedules["21"].holidays.dates == []
     r = runner.invoke(app, ["zendesk", "config", str(POLICIES), "--strict"])
     assert r.exit_code == 1
+    assert "no schedules file given" in r.stderr
     r = runner.invoke(app, ["zendesk", "config", str(SCHEDULES), "--holidays", "22"])
     assert r.exit_code == 2 and "SCHEDULE_ID=FILE" in r.stderr
     bad = tmp_path / "tickets.json"
     bad.write_text('{"tickets": []}')
     r = runner.invoke(app, ["zendesk", "config", str(bad)])
     assert r.exit_code == 2 and "not a Zendesk schedules" in r.stderr
+
+
+def test_any_across_priority_and_another_field_is_not_expressed() -> None:
+    p = _policy(
+        {
+            "any": [
+                {"field": "priority", "operator": "is", "value": "urgent"},
+                {"field": "brand_id", "operator": "is", "value": 9},
+            ]
+        }
+    )
+    conv = convert(ZendeskSettings(sla_policies=[p]))
+    assert [x.values["when"] for x in conv.policies] == [
+        {"priority": "urgent"},
+        {"priority": "normal"},
+    ]
+    assert _policy_notes(conv)[0].endswith("(`when` cannot OR different fields)")

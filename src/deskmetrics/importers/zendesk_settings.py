@@ -628,7 +628,10 @@ def _when(
             else:
                 allowed &= set().union(*(s for s in sets if s is not None))
             return when, allowed, notes
-        conds = [_condition(c, groups) for c in anys]
+        conds = [
+            _condition(c, groups) if str(c.get("field")) != "priority" else _Cond("priority", [])
+            for c in anys
+        ]
         bad = [
             f"{_describe(c)} ({r})" for c, r in zip(anys, conds, strict=True) if isinstance(r, str)
         ]
@@ -747,6 +750,20 @@ def convert(zd: ZendeskSettings, default_schedule: str | None = None) -> Convers
     """Zendesk settings → deskmetrics settings and the notes on what is not exact."""
     schedules = convert_schedules(zd, default_schedule)
     policies, notes = convert_policies(zd)
+    business = any(
+        m.get("business_hours") is not False
+        for p in zd.sla_policies
+        for m in p.get("policy_metrics") or []
+    )
+    if business and not schedules:
+        notes.append(
+            Note(
+                "schedules",
+                "approximated",
+                "no schedules file given: business-hours targets use deskmetrics' fallback "
+                "(Monday–Friday 09:00–17:00 UTC); give Zendesk's schedules.json",
+            )
+        )
     return Conversion(schedules, policies, notes)
 
 
