@@ -901,6 +901,69 @@ def surveys_dispatch(
     console.print(report.summary())
 
 
+zendesk_app = typer.Typer(help="Zendesk settings: schedules, holidays and SLA policies as TOML.")
+app.add_typer(zendesk_app, name="zendesk")
+
+
+@zendesk_app.command("config")
+def zendesk_config(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Zendesk API responses saved as JSON, in any order: schedules, holidays "
+            "(holidays-<schedule_id>.json), SLA policies, groups."
+        ),
+    ],
+    holidays: Annotated[
+        list[str] | None,
+        typer.Option("--holidays", help="SCHEDULE_ID=FILE: that schedule's holidays (repeatable)."),
+    ] = None,
+    default_schedule: Annotated[
+        str | None,
+        typer.Option(
+            "--default-schedule", help="Schedule id for tickets naming none (default: first)."
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="File to write (default: stdout).")
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 when something is not said exactly.")
+    ] = False,
+) -> None:
+    """Print deskmetrics.toml settings made from Zendesk's schedules, holidays and SLA policies;
+    what cannot be said exactly is commented in the output and listed on stderr."""
+    from deskmetrics.importers.zendesk_settings import checked_toml, convert, read_zendesk_settings
+
+    pairs: dict[str, Path] = {}
+    for item in holidays or []:
+        sid, sep, name = item.partition("=")
+        if not sep or not sid.strip() or not name.strip():
+            _fail(DeskmetricsError(f"--holidays {item!r} is not SCHEDULE_ID=FILE"))
+        pairs[sid.strip()] = Path(name.strip())
+    try:
+        conv = convert(read_zendesk_settings(files, pairs), default_schedule)
+        text = checked_toml(conv)
+    except DeskmetricsError as exc:
+        _fail(exc)
+        return
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+    for note in conv.notes:
+        err.print(str(note), markup=False, highlight=False)
+    err.print(
+        f"{len(conv.schedules)} schedules, {len(conv.policies)} SLA policies"
+        + (f" written to {out}" if out else "")
+        + (f"; {len(conv.notes)} notes above" if conv.notes else ""),
+        markup=False,
+        highlight=False,
+    )
+    if strict and conv.notes:
+        raise typer.Exit(code=1)
+
+
 alerts_app = typer.Typer(help="Alert rules: evaluate them once (cron-friendly), read the history.")
 app.add_typer(alerts_app, name="alerts")
 
