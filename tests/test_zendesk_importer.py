@@ -73,9 +73,10 @@ def test_tickets_are_mapped(export: ZendeskExport) -> None:
         # no priority, no assignee, no tags
         ("105", "2026-03-06T22:10:00Z", "1005", "web_widget", None, "Support EU", None,
          "customer", None, "5001", None, None),
-        # Talk makes the answering agent (admin 2003) the submitter
+        # Talk makes the answering agent (admin 2003) the submitter, but the customer called in
+        # (via rel inbound): created by the customer, the agent's first comment is a reply
         ("106", "2026-03-09T08:05:00Z", "1006", "voice", "normal", "Phone Team", "2003",
-         "agent", "phone;password", "5001", None, "question"),
+         "customer", "phone;password", "5001", None, "question"),
         ("107", "2026-03-10T12:00:00Z", "1007", "native_messaging", "normal", "Support EU", "2001",
          "customer", "chat;export", "5001", None, "question"),
     ]  # fmt: skip

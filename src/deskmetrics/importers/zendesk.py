@@ -22,7 +22,8 @@ Mapping choices that metrics depend on (see METRICS.md):
 - a ticket is `created_by="agent"` when its submitter is an agent or admin (also when that
   agent is the requester: the opening comment is then not a reply), or, when the submitter's
   role is unknown, when the submitter is not the requester (only agents submit on someone
-  else's behalf);
+  else's behalf); a ticket opened by the customer's call (inbound voice, voicemail) is
+  `customer`, although Talk makes the answering agent its submitter;
 - a voice comment is a call, not a message: an `interaction` (answering agent, talk seconds)
   when answered; a call does not end first reply time (Zendesk's rule);
 - the ticket keeps the via channel as Zendesk names it (lower-cased; a numeric via id becomes
@@ -136,6 +137,9 @@ _SYSTEM_USER = "-1"
 _STATUSES = frozenset({"new", "open", "pending", "hold", "solved", "closed"})
 _ANSWERS = frozenset({"good", "bad"})
 _OFFERED, _UNOFFERED = "offered", "unoffered"
+_INBOUND_CALLS = frozenset(
+    {"voice", "voicemail", "phone_call_inbound", "api_voicemail", "api_phone_call_inbound"}
+)
 _SCHEDULE_FIELDS = frozenset({"schedule_id", "schedule"})
 _EXACT_IDS = 2**53  # ids up to here are exact as float64 numbers (`seq`)
 
@@ -538,7 +542,11 @@ class ZendeskMapping:
             "priority": _text(t.get("priority")),
             "group": self.group_name(t.get("group_id")),
             "assignee_id": _text(t.get("assignee_id")),
-            "created_by": self.created_by(_text(t.get("submitter_id")), requester),
+            "created_by": (
+                "customer"
+                if _called_in(t.get("via"))
+                else self.created_by(_text(t.get("submitter_id")), requester)
+            ),
             "subject": _text(t.get("subject")) or _text(t.get("raw_subject")),
             "tags": _tags(t.get("tags")),
             "brand": _text(t.get("brand_id")),
@@ -871,6 +879,16 @@ class _Frames:
             [lines[i] for i in order],
             rejects.get(f"{table}:{file}", []),
         )
+
+
+def _called_in(via: Any) -> bool:
+    """Whether a ticket was opened by the customer's call (inbound or a voicemail): Talk makes
+    the agent who answers the submitter, but the customer made the contact, so the agent's first
+    written comment is a reply, not the opening of a ticket the agent created."""
+    name = via_channel(via)
+    source = via.get("source") if isinstance(via, dict) else None
+    rel = (_text(source.get("rel")) or "").lower() if isinstance(source, dict) else ""
+    return name in _INBOUND_CALLS and rel != "outbound"
 
 
 def _sla_policy(value: Any) -> str | None:
