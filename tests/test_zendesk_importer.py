@@ -46,6 +46,7 @@ def test_one_frame_per_canonical_table(export: ZendeskExport) -> None:
         ("tickets", "tickets.json"),
         ("events", "ticket_audits.json"),
         ("surveys", "satisfaction_ratings.json"),
+        ("survey_requests", "satisfaction_ratings.json"),
         ("agents", "users.json"),
     ]
     assert all(f.rejects == [] for f in export.frames)
@@ -57,8 +58,9 @@ def test_tickets_are_mapped(export: ZendeskExport) -> None:
         "ticket_id", "created_at", "requester_id", "channel", "priority", "group",
         "assignee_id", "created_by", "tags", "brand", "organization_id", "ticket_type",
     ]  # fmt: skip
+    # the via channel is kept as Zendesk names it (reports map it: voice → phone …)
     assert rows_of(t, cols) == [
-        # e-mail → email; group 360001 named by groups.json
+        # group 360001 named by groups.json
         ("101", "2026-03-02T08:15:00Z", "1001", "email", "normal", "Support EU", "2001",
          "customer", "shipping;order_status", "5001", "8001", "question"),
         ("102", "2026-03-03T14:00:00Z", "1002", "web", "high", "Billing", "2002",
@@ -68,16 +70,21 @@ def test_tickets_are_mapped(export: ZendeskExport) -> None:
          "agent", "proactive;sync", "5002", "8002", "task"),
         ("104", "2026-03-05T09:00:00Z", "1004", "email", "urgent", "Support EU", "2002",
          "customer", "invoice;vat", "5001", "8001", "problem"),
-        # web_widget → web; no priority, no assignee, no tags
-        ("105", "2026-03-06T22:10:00Z", "1005", "web", None, "Support EU", None,
+        # no priority, no assignee, no tags
+        ("105", "2026-03-06T22:10:00Z", "1005", "web_widget", None, "Support EU", None,
          "customer", None, "5001", None, None),
-        # voice → phone; Talk makes the answering agent (admin 2003) the submitter
-        ("106", "2026-03-09T08:05:00Z", "1006", "phone", "normal", "Phone Team", "2003",
-         "agent", "phone;password", "5001", None, "question"),
-        ("107", "2026-03-10T12:00:00Z", "1007", "chat", "normal", "Support EU", "2001",
+        # Talk makes the answering agent (admin 2003) the submitter, but the customer called in
+        # (via rel inbound): created by the customer, the agent's first comment is a reply
+        ("106", "2026-03-09T08:05:00Z", "1006", "voice", "normal", "Phone Team", "2003",
+         "customer", "phone;password", "5001", None, "question"),
+        ("107", "2026-03-10T12:00:00Z", "1007", "native_messaging", "normal", "Support EU", "2001",
          "customer", "chat;export", "5001", None, "question"),
     ]  # fmt: skip
     assert t.frame.loc[0, "subject"] == "Where is my order #5512?"
+    # the current state as of the ticket's last update (used when audits hold no history)
+    assert rows_of(t, ["status", "updated_at"])[3:5] == [
+        ("solved", "2026-03-06T10:15:00Z"), ("new", "2026-03-06T22:10:00Z"),
+    ]  # fmt: skip
     assert t.row_numbers().tolist() == [1, 2, 3, 4, 5, 6, 7]
 
 
@@ -110,9 +117,9 @@ def test_messages_and_their_authors(export: ZendeskExport) -> None:
         ("9105001-91050011", "customer", "1005", "true"),
         ("9105001-91050014", "bot", "2003", "true"),
     ]
-    # the call is a private voice comment; the wrap-up note is private too
+    # the call is an interaction, not a message (a call does not end first reply time);
+    # the wrap-up note is private
     assert rows_of(e, cols, ticket_id="106", type="message") == [
-        ("9106001-91060011", "agent", "2003", "false"),
         ("9106002-91060021", "agent", "2003", "false"),
     ]
     assert rows_of(e, ["body"], event_id="9103002-91030021") == [
@@ -175,32 +182,52 @@ def test_event_rows_name_the_audit(export: ZendeskExport) -> None:
     assert rows["9101002-91010021"] == 2
     assert rows["9104005-91040052"] == 17
     assert rows["9107004-91070041"] == 24
-    assert len(e.frame) == 60  # 56 + the 4 priorities set at creation
+    # 56 + the 4 priorities set at creation - the call's voice comment (an interaction only)
+    assert len(e.frame) == 59
 
 
 def test_surveys_skip_unanswered_ratings(export: ZendeskExport) -> None:
+    """One answer per ticket (Zendesk keeps one rating per ticket): the id names the ticket, so
+    a changed rating replaces the earlier one."""
     s = frame(export, "surveys")
     cols = [
         "response_id", "kind", "scale", "score", "answered_at", "customer_id", "ticket_id",
         "agent_id", "comment",
     ]  # fmt: skip
     assert rows_of(s, cols) == [
-        ("7001", "csat", "good-bad", "good", "2026-03-02T18:20:00Z", "1001", "101", "2001", None),
-        ("7002", "csat", "good-bad", "bad", "2026-03-04T09:12:00Z", "1002", "102", "2002",
-         "The refund took a week to show up."),
-        ("7004", "csat", "good-bad", "good", "2026-03-10T12:31:00Z", "1007", "107", "2001",
-         "Quick and clear"),
+        ("zendesk-csat-101", "csat", "good-bad", "good", "2026-03-02T18:20:00Z", "1001", "101",
+         "2001", None),
+        ("zendesk-csat-102", "csat", "good-bad", "bad", "2026-03-04T09:12:00Z", "1002", "102",
+         "2002", "The refund took a week to show up."),
+        ("zendesk-csat-107", "csat", "good-bad", "good", "2026-03-10T12:31:00Z", "1007", "107",
+         "2001", "Quick and clear"),
     ]  # fmt: skip
     assert s.row_numbers().tolist() == [1, 2, 4]
 
 
+def test_every_offered_rating_is_a_survey_request(export: ZendeskExport) -> None:
+    """Zendesk creates a rating when it offers the survey: 7001, 7002, 7004 (answered since)
+    and 7003 (offered, unanswered) are requests sent at their creation; 7005 (unoffered) is
+    none."""
+    r = frame(export, "survey_requests")
+    cols = ["request_id", "kind", "sent_at", "customer_id", "ticket_id"]
+    assert rows_of(r, cols) == [
+        ("zendesk-offer-101", "csat", "2026-03-02T11:30:00Z", "1001", "101"),
+        ("zendesk-offer-102", "csat", "2026-03-03T15:05:00Z", "1002", "102"),
+        ("zendesk-offer-104", "csat", "2026-03-06T10:15:00Z", "1004", "104"),
+        ("zendesk-offer-107", "csat", "2026-03-10T12:07:00Z", "1007", "107"),
+    ]
+    assert r.row_numbers().tolist() == [1, 2, 3, 4]
+
+
 def test_skipped_counts(export: ZendeskExport) -> None:
     assert export.skipped == {
-        # 101: subject, requester_id, type, tags, 4 notifications, 1 rating event;
+        # 101: subject, requester_id, type, tags, 4 notifications;
         # 102: subject, type, 1 notification; 103: requester_id, 1 notification; 104: tags;
         # 106: requester_id
-        "ticket_audits.json: audit events that are not ticket history": 16,
-        "satisfaction_ratings.json: offered ratings (no answer)": 1,
+        "ticket_audits.json: audit events that are not ticket history": 15,
+        # 101's rating event (18:20) is the rating satisfaction_ratings.json holds (18:20)
+        "ticket_audits.json: repeated ratings of the same ticket": 1,
         "satisfaction_ratings.json: unoffered ratings (no answer)": 1,
     }
 
@@ -222,7 +249,9 @@ def test_good_export_validates_without_rejects(export: ZendeskExport) -> None:
         v = validate(f)
         assert v.rejects == [], [str(r) for r in v.rejects]
         counts[f.table.name] = len(v.frame)
-    assert counts == {"tickets": 7, "events": 60, "surveys": 3, "agents": 4}
+    assert counts == {
+        "tickets": 7, "events": 59, "surveys": 3, "survey_requests": 4, "agents": 4,
+    }  # fmt: skip
 
 
 def test_facts_from_the_export(export: ZendeskExport) -> None:
@@ -317,11 +346,11 @@ def test_rejects_name_file_row_column_and_reason() -> None:
     assert [(r.file, r.row, r.column, r.reason, r.value) for r in surveys.rejects] == [
         ("satisfaction_ratings.json", 2, "score", "score is not on the answer's scale", "meh")
     ]
-    # an unknown via channel is not a reject: it is "other"
+    # a via channel deskmetrics has no name for is not a reject: it is kept as given
     tickets = frame(x, "tickets")
     assert rows_of(tickets, ["ticket_id", "channel", "created_by"]) == [
         ("201", "email", "customer"),
-        ("202", "other", "agent"),
+        ("202", "sample_ticket", "agent"),
     ]
     assert validate(tickets).rejects == []
 
@@ -361,13 +390,14 @@ def ticket_rows(folder: Path) -> list[tuple[Any, ...]]:
 )
 def test_accepted_file_shapes(tmp_path: Path, content: Any) -> None:
     write(tmp_path, "tickets.json", content)
-    # no users.json: a submitter who is not the requester can only be an agent
-    assert ticket_rows(tmp_path) == [("1", "email", "customer", "a"), ("2", "chat", "agent", None)]
+    # no users.json: a submitter who is not the requester can only be an agent; via "mail" is
+    # kept as Zendesk names it, via id 29 becomes its name "chat"
+    assert ticket_rows(tmp_path) == [("1", "mail", "customer", "a"), ("2", "chat", "agent", None)]
 
 
 def test_jsonl_extension_and_single_ticket_response(tmp_path: Path) -> None:
     write(tmp_path, "tickets.jsonl", {"ticket": T1})
-    assert ticket_rows(tmp_path) == [("1", "email", "customer", "a")]
+    assert ticket_rows(tmp_path) == [("1", "mail", "customer", "a")]
     write(tmp_path, "tickets.json", [T1])
     with pytest.raises(ImportDataError, match=r"has both tickets\.json and tickets\.jsonl"):
         read_zendesk(tmp_path)
@@ -472,7 +502,7 @@ def test_rating_without_updated_at_is_answered_at_creation(tmp_path: Path) -> No
     ]})  # fmt: skip
     s = frame(read_zendesk(tmp_path), "surveys")
     assert rows_of(s, ["response_id", "score", "answered_at", "agent_id"]) == [
-        ("3", "good", "2026-03-02T10:00:00Z", None)
+        ("zendesk-csat-1", "good", "2026-03-02T10:00:00Z", None)
     ]
 
 

@@ -1,29 +1,55 @@
 """Zendesk Support exports (the REST API's JSON) mapped to canonical raw rows.
 
 A folder holds `tickets.json` (required) and optionally `ticket_audits.json`, `users.json`,
-`groups.json` and `satisfaction_ratings.json`, each either an API page (`{"tickets": [...]}`),
-a bare JSON array, or JSON Lines (one page or one record per line, as incremental exports are
-saved); `.jsonl` is accepted in place of `.json`. Values stay as Zendesk gives them (ids become
-text, timestamps stay ISO strings): `deskmetrics.model.validate` types and checks them after.
+`groups.json` and `satisfaction_ratings.json`, each an API page (`{"tickets": [...]}`, also the
+time-based and cursor-based incremental export pages), a JSON array of records or of pages, or
+JSON Lines (one page or one record per line, as incremental exports are saved); `.jsonl` is
+accepted in place of `.json`. A record listed again on a later page (an incremental export
+lists a ticket each time it changes) counts once, in its version updated last. Values stay as
+Zendesk gives them (ids become text, timestamps stay ISO strings): `deskmetrics.model.validate`
+types and checks them after.
+
+The mapping works record by record (`ZendeskMapping.ticket_row`, `.audit_rows`, `.rating`),
+with a small state per ticket, so that an export can be read in chunks.
 
 Mapping choices that metrics depend on (see METRICS.md):
-- a comment is a `bot` message when a trigger or automation made it (its via channel is `rule`
-  or `system`, its via source rel is `trigger`/`automation`, or an Answer Bot channel) or when
-  the Zendesk system user (-1) wrote it; otherwise the requester's comments are `customer`
-  messages and other authors are `agent` or `customer` by their users.json role;
-- a ticket is `created_by="agent"` when its submitter is not its requester and the submitter is
-  an agent or admin (or, when users.json does not know the submitter, whenever the two differ:
-  only agents can submit on someone else's behalf);
-- `offered`/`unoffered` satisfaction ratings are not answers: they are counted, not mapped;
+- who wrote a comment: a trigger, automation, the system user (-1) or a bot (via `rule` or
+  `system`, source rel `trigger`/`automation`, an Answer Bot channel) writes `bot` messages;
+  otherwise the author's role decides (users.json, else users side-loaded next to the tickets
+  or audits): end-user → `customer`, agent or admin → `agent`, even when the agent is the
+  requester. Only when the role is unknown does "is the author the requester?" decide; a private
+  comment by an author of unknown role is an agent's note (only agents write internal notes);
+- a ticket is `created_by="agent"` when its submitter is an agent or admin (also when that
+  agent is the requester: the opening comment is then not a reply), or, when the submitter's
+  role is unknown, when the submitter is not the requester (only agents submit on someone
+  else's behalf); a ticket opened by the customer's call (inbound voice, voicemail) is
+  `customer`, although Talk makes the answering agent its submitter;
+- a voice comment is a call, not a message: an `interaction` (answering agent, talk seconds)
+  when answered; a call does not end first reply time (Zendesk's rule);
+- the ticket keeps the via channel as Zendesk names it (lower-cased; a numeric via id becomes
+  its name); `DEFAULT_CHANNEL_MAP` says which deskmetrics channel each name is reported as;
+- the ticket's `status` and `updated_at` are kept (the current state, used when the audits hold
+  no status history); a `deleted` ticket is left out and counted;
+- Zendesk keeps one satisfaction rating per ticket: every rating, from satisfaction_ratings.json
+  or from the audits (a `SatisfactionRating` event, a `satisfaction_score` change), is the answer
+  `zendesk-csat-<ticket>`, the latest one winning; an offered rating (and every rating in
+  satisfaction_ratings.json, which Zendesk creates when it offers the survey) is the survey
+  request `zendesk-offer-<ticket>`, sent when first offered;
 - a priority set at creation or changed later is an `assignment` event carrying only the
-  priority (as the webhook maps it): SLA policies follow the priority in force.
+  priority (as the webhook maps it): SLA policies follow the priority in force;
+- a schedule change in the audits (field `schedule_id` or `schedule`, or a `ScheduleAssignment`
+  event) is a `schedule` event; an `sla_policy` change names the ticket's `sla_policy` (the
+  latest one, a ticket column);
+- `seq` is the Zendesk id of the audit event each row comes from: Zendesk numbers events in the
+  order they happen, so same-second events keep their order whatever order the file lists the
+  audits in, and the same event gets the same `seq` in every export.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -46,61 +72,98 @@ _EXTENSIONS = (".json", ".jsonl")
 
 TICKET_COLUMNS = (
     "ticket_id", "created_at", "requester_id", "channel", "priority", "group", "assignee_id",
-    "created_by", "subject", "tags", "brand", "organization_id", "ticket_type",
+    "created_by", "subject", "tags", "brand", "organization_id", "ticket_type", "status",
+    "updated_at", "sla_policy",
 )  # fmt: skip
 EVENT_COLUMNS = (
     "event_id", "ticket_id", "at", "type", "author_role", "author_id", "public", "body",
-    "status", "assignee_id", "group", "priority", "agent_id", "talk_seconds",
+    "status", "assignee_id", "group", "priority", "schedule_id", "agent_id", "talk_seconds",
+    "seq",
 )  # fmt: skip
 SURVEY_COLUMNS = (
     "response_id", "kind", "scale", "score", "answered_at", "customer_id", "ticket_id",
     "agent_id", "comment",
 )  # fmt: skip
+REQUEST_COLUMNS = ("request_id", "kind", "sent_at", "customer_id", "ticket_id")
 AGENT_COLUMNS = ("agent_id", "name", "team", "active", "role")
 
-#: Zendesk via channels (via types, the coarser "ticket created by" names, and via ids) →
-#: canonical channel; anything not listed is "other".
-_CHANNEL_NAMES = {
-    "email": "email mail 4",
-    "web": "web web_form web_widget help_center helpcenter mobile_sdk dropbox 0 17",
-    "chat": (
-        "chat chat_transcript native_messaging messaging sunshine_conversations_api whatsapp "
-        "line wechat telegram viber kakaotalk apple_business_chat google_business_messages "
-        "google_rcs sms text_message 29"
-    ),
-    "phone": "voice phone voicemail phone_call_inbound phone_call_outbound 33 34 35",
-    "social": (
-        "twitter twitter_dm twitter_favorite twitter_like x facebook facebook_post "
-        "facebook_message instagram instagram_dm any_channel 23 26 30 38 41"
-    ),
-    "api": "api web_service ticket_sharing 5 31",
+#: Zendesk via channel names (via types and the coarser "ticket created by" names) → the
+#: deskmetrics channel they are reported as (email, web, chat, phone, social, api); the default
+#: of the `[channels]` mapping: tickets keep the Zendesk name.
+DEFAULT_CHANNEL_MAP: dict[str, str] = {
+    name: channel
+    for channel, names in {
+        "email": "email mail",
+        "web": "web web_form web_widget help_center helpcenter mobile_sdk mobile dropbox batch",
+        "chat": (
+            "chat chat_transcript native_messaging messaging sunshine_conversations_api "
+            "whatsapp line wechat telegram viber kakaotalk apple_business_chat "
+            "google_business_messages google_rcs sms text_message"
+        ),
+        "phone": (
+            "voice phone voicemail phone_call_inbound phone_call_outbound api_voicemail "
+            "api_phone_call_inbound api_phone_call_outbound"
+        ),
+        "social": (
+            "twitter twitter_dm twitter_favorite twitter_like x facebook facebook_post "
+            "facebook_message instagram instagram_dm any_channel"
+        ),
+        "api": "api web_service ticket_sharing",
+    }.items()
+    for name in names.split()
 }
-_CHANNELS = {name: ch for ch, names in _CHANNEL_NAMES.items() for name in names.split()}
+
+#: Zendesk via ids → via type names (Zendesk's "Via types reference"), for exports that give
+#: the channel as a number.
+VIA_NAMES: dict[str, str] = {
+    "0": "web_form", "4": "mail", "5": "web_service", "8": "rule", "9": "linked_problem",
+    "10": "group_deletion", "11": "user_change", "12": "user_deletion", "13": "group_change",
+    "14": "resource_push", "15": "iphone", "16": "get_satisfaction", "17": "dropbox",
+    "19": "merge", "20": "batch", "21": "recovered_from_suspended_tickets",
+    "22": "automatic_solution_suggestions", "23": "twitter_favorite", "24": "topic",
+    "26": "twitter_dm", "27": "closed_ticket", "29": "chat", "30": "twitter",
+    "31": "ticket_sharing", "33": "voicemail", "34": "phone_call_inbound",
+    "35": "phone_call_outbound", "38": "facebook_post", "41": "facebook_message",
+    "44": "api_voicemail", "45": "api_phone_call_inbound", "46": "api_phone_call_outbound",
+    "48": "web_widget", "49": "mobile_sdk", "50": "helpcenter", "54": "satisfaction_prediction",
+    "55": "any_channel", "56": "mobile", "57": "sms",
+}  # fmt: skip
+
 _AUTOMATIC_CHANNELS = frozenset({"rule", "system", "8"})
 _AUTOMATIC_RELS = frozenset({"trigger", "automation"})
 _AGENT_ROLES = frozenset({"agent", "admin"})
 _ROLE_TO_AUTHOR = {"end-user": "customer", "agent": "agent", "admin": "agent"}
 _SYSTEM_USER = "-1"
-_UNANSWERED_SCORES = frozenset({"offered", "unoffered"})
+_STATUSES = frozenset({"new", "open", "pending", "hold", "solved", "closed"})
+_ANSWERS = frozenset({"good", "bad"})
+_OFFERED, _UNOFFERED = "offered", "unoffered"
+_INBOUND_CALLS = frozenset(
+    {"voice", "voicemail", "phone_call_inbound", "api_voicemail", "api_phone_call_inbound"}
+)
+_SCHEDULE_FIELDS = frozenset({"schedule_id", "schedule"})
+_EXACT_IDS = 2**53  # ids up to here are exact as float64 numbers (`seq`)
 
 
 @dataclass(frozen=True)
 class ZendeskExport:
     """What a Zendesk export folder maps to.
 
-    `frames` holds one `SourceFrame` per canonical table the folder can feed (tickets always;
-    events, surveys and agents when their source file is present), to be validated and stored
-    like any other import. `skipped` counts source records deliberately left out because they
-    are not canonical data (offered but unanswered ratings, deleted tickets, older versions of
-    a record in an incremental export, audit events that are not ticket history), keyed by
-    "<file>: <what>", so that an import report can show them: nothing is dropped silently."""
+    `frames` holds one `SourceFrame` per canonical table and source file (tickets always;
+    events, survey answers and requests, and agents when their source is present), to be
+    validated and stored like any other import. `skipped` counts source records deliberately
+    left out because they are not canonical data (deleted tickets, unoffered ratings, earlier
+    ratings of the same ticket, older versions of a record in an incremental export, audit
+    events that are not ticket history), keyed by "<file>: <what>", so that an import report
+    can show them: nothing is dropped silently."""
 
     frames: list[SourceFrame]
     skipped: dict[str, int]
 
-    def frame(self, table: str) -> SourceFrame | None:
-        """The frame feeding canonical `table`, if the export has one."""
-        return next((f for f in self.frames if f.table.name == table), None)
+    def frame(self, table: str, file: str | None = None) -> SourceFrame | None:
+        """The frame feeding canonical `table` (from `file`, when given), if there is one."""
+        return next(
+            (f for f in self.frames if f.table.name == table and file in (None, f.file)), None
+        )
 
 
 def read_zendesk(directory: Path) -> ZendeskExport:
@@ -118,31 +181,68 @@ def read_zendesk(directory: Path) -> ZendeskExport:
             "add ticket_audits.json, users.json, groups.json and satisfaction_ratings.json "
             "(each an API page, a JSON array or JSON Lines; .jsonl is accepted too)"
         )
-    out = _Builder()
+    zd = ZendeskMapping()
     groups_path = _find(directory, GROUPS_FILE)
     if groups_path is not None:
-        for item in out.latest(groups_path, _load(groups_path, "groups")):
+        for item in zd.latest(groups_path.name, _load(groups_path, "groups").items):
             if item.data is not None and (gid := _text(item.data.get("id"))) is not None:
-                out.groups[gid] = _text(item.data.get("name")) or gid
+                zd.groups[gid] = _text(item.data.get("name")) or gid
     users_path = _find(directory, USERS_FILE)
-    users = out.latest(users_path, _load(users_path, "users")) if users_path else None
+    users = zd.latest(users_path.name, _load(users_path, "users").items) if users_path else None
     if users is not None:
-        for item in users:
-            if item.data is not None and (uid := _text(item.data.get("id"))) is not None:
-                out.roles[uid] = (_text(item.data.get("role")) or "").lower()
-    out.users_known = users is not None
+        zd.learn_users(users)
+    zd.users_known = users is not None
 
-    frames = [out.tickets(tickets_path, out.latest(tickets_path, _load(tickets_path, "tickets")))]
+    tickets = _load(tickets_path, "tickets")
     audits_path = _find(directory, AUDITS_FILE)
-    if audits_path is not None:
-        frames.append(out.events(audits_path, _load(audits_path, "audits")))
+    audits = _load(audits_path, "audits") if audits_path is not None else None
+    sideloaded = [(tickets_path, tickets)] + (
+        [(audits_path, audits)] if audits_path and audits else []
+    )
+    for path, loaded in sideloaded:  # users next to tickets or audits (`include=users`)
+        zd.learn_users(zd.latest(path.name, loaded.users), only_new=True)
+
+    out = _Frames()
+    for item in zd.latest(tickets_path.name, tickets.items):
+        out.add("tickets", tickets_path.name, item.row, zd.ticket_row(tickets_path.name, item))
+    if audits_path is not None and audits is not None:
+        for item in _audits_in_ticket_order(audits.items):
+            out.add("events", audits_path.name, item.row, zd.audit_rows(audits_path.name, item))
     ratings_path = _find(directory, RATINGS_FILE)
     if ratings_path is not None:
-        items = out.latest(ratings_path, _load(ratings_path, "satisfaction_ratings"))
-        frames.append(out.surveys(ratings_path, items))
-    if users_path is not None and users is not None:  # both or neither; for the type checker
-        frames.append(out.agents(users_path, users))
-    return ZendeskExport(frames, dict(out.skipped))
+        for item in zd.latest(ratings_path.name, _load(ratings_path, "satisfaction_ratings").items):
+            zd.rating(ratings_path.name, item)
+
+    # tickets last: their audits may name their SLA policy
+    frames = [out.frame("tickets", tickets_path.name, zd.rejects)]
+    if audits_path is not None:
+        frames.append(out.frame("events", audits_path.name, zd.rejects))
+    frames += zd.survey_frames([p.name for p in (audits_path, ratings_path) if p is not None])
+    if users_path is not None and users is not None:
+        frames.append(zd.agents(users_path.name, users))
+    else:
+        for path, loaded in sideloaded:
+            agents = zd.agents(path.name, zd.latest(path.name, loaded.users), only_new=True)
+            if len(agents.frame):
+                frames.append(agents)
+    return ZendeskExport(frames, dict(zd.skipped))
+
+
+def _audits_in_ticket_order(items: list[_Item]) -> list[_Item]:
+    """Audits in time order per ticket (file order on a tie), as the per-ticket state (current
+    assignee and group, the latest rating, privacy changes) needs them. Exports list them so
+    already, except the all-audits list endpoint, which gives the newest first: the only place
+    audits are sorted; a chunked reader needs them in time order per ticket instead."""
+    keyed = [
+        (
+            _text(i.data.get("ticket_id")) or "" if i.data else "",
+            _instant(i.data.get("created_at")) if i.data else float("-inf"),
+            i.row,
+            i,
+        )
+        for i in items
+    ]
+    return [k[3] for k in sorted(keyed, key=lambda k: k[:3])]
 
 
 # --- reading files -----------------------------------------------------------------------
@@ -156,6 +256,14 @@ class _Item:
     data: Record | None
 
 
+@dataclass
+class _Loaded:
+    """The records of one file, and the users side-loaded next to them (`include=users`)."""
+
+    items: list[_Item]
+    users: list[_Item] = field(default_factory=list)
+
+
 def _find(directory: Path, stem: str) -> Path | None:
     present = [p for ext in _EXTENSIONS if (p := directory / f"{stem}{ext}").is_file()]
     if len(present) > 1:
@@ -164,7 +272,7 @@ def _find(directory: Path, stem: str) -> Path | None:
     return present[0] if present else None
 
 
-def _load(path: Path, key: str) -> list[_Item]:
+def _load(path: Path, key: str) -> _Loaded:
     """The records of one file, whichever of the accepted shapes it has."""
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -173,7 +281,7 @@ def _load(path: Path, key: str) -> list[_Item]:
     except OSError as exc:
         raise ImportDataError(f"cannot read {path.name}: {exc.strerror}") from exc
     if not text.strip():
-        return []
+        return _Loaded([])
     try:
         docs: list[Any] = [json.loads(text)]
     except json.JSONDecodeError as exc:
@@ -181,9 +289,14 @@ def _load(path: Path, key: str) -> list[_Item]:
             raise _bad_json(path, exc.lineno, exc.colno, exc.msg) from exc
         docs = _json_lines(path, text)
     values: list[Any] = []
+    users: list[Any] = []
     for doc in docs:
-        values.extend(_unwrap(path, doc, key))
-    return [_Item(i, v if isinstance(v, dict) else None) for i, v in enumerate(values, 1)]
+        for value, sideloaded in _unwrap(path, doc, key):
+            (users if sideloaded else values).append(value)
+    return _Loaded(
+        [_Item(i, v if isinstance(v, dict) else None) for i, v in enumerate(values, 1)],
+        [_Item(i, v) for i, v in enumerate(users, 1) if isinstance(v, dict)],
+    )
 
 
 def _is_json_line(text: str) -> bool:
@@ -213,21 +326,37 @@ def _bad_json(path: Path, line: int, column: int, msg: str) -> ImportDataError:
     return ImportDataError(f"{path.name} is not valid JSON: {msg} at line {line}, column {column}")
 
 
-def _unwrap(path: Path, doc: Any, key: str) -> list[Any]:
-    """Records of one JSON document: an API page, a single-record response, an array, or one
-    bare record (a JSON Lines line)."""
+def _is_page(doc: Any, key: str) -> bool:
+    return isinstance(doc, dict) and isinstance(doc.get(key), list) and "id" not in doc
+
+
+def _unwrap(path: Path, doc: Any, key: str) -> Iterator[tuple[Any, bool]]:
+    """(record, side-loaded user?) of one JSON document: an API page (also an incremental
+    export's page, with its `next_page`/`after_cursor`/`end_of_stream`), a single-record
+    response, an array of records or of pages, or one bare record (a JSON Lines line)."""
     if isinstance(doc, list):
-        return doc
+        for element in doc:
+            if _is_page(element, key):
+                yield from _unwrap(path, element, key)
+            else:
+                yield element, False
+        return
     singular = key[:-1]
     if isinstance(doc, dict):
         if key in doc:
-            if isinstance(doc[key], list):
-                return list(doc[key])
-            raise ImportDataError(f"{path.name}: {key!r} should be a JSON array")
+            if not isinstance(doc[key], list):
+                raise ImportDataError(f"{path.name}: {key!r} should be a JSON array")
+            yield from ((r, False) for r in doc[key])
+            users = doc.get("users") if key != "users" else None
+            if isinstance(users, list):
+                yield from ((u, True) for u in users)
+            return
         if isinstance(doc.get(singular), dict):
-            return [doc[singular]]
+            yield doc[singular], False
+            return
         if "id" in doc:
-            return [doc]
+            yield doc, False
+            return
         found = ", ".join(sorted(map(str, doc))[:8]) or "none"
         raise ImportDataError(
             f'{path.name}: expected {{"{key}": [...]}}, a JSON array of {key} or JSON Lines with '
@@ -262,15 +391,30 @@ def _instant(value: Any) -> float:
         return float("-inf")
 
 
-def channel_of(via: Any) -> str | None:
-    """Canonical channel of a Zendesk via object: null when there is none, "other" when the
-    via channel is not one deskmetrics distinguishes."""
+def _seq(event_id: str | None) -> str | None:
+    """The source order of an audit event: its Zendesk id as a number (Zendesk numbers events
+    as they happen), when it is one that a float keeps exact."""
+    if event_id is None or not event_id.isdigit():
+        return None
+    return event_id if int(event_id) < _EXACT_IDS else None
+
+
+def via_channel(via: Any) -> str | None:
+    """The via channel of a Zendesk via object as Zendesk names it (lower-cased; a numeric via
+    id becomes its via type); null when there is none."""
     if not isinstance(via, dict):
         return None
     raw = _text(via.get("channel"))
     if raw is None:
         return None
-    return _CHANNELS.get(raw.lower(), "other")
+    return VIA_NAMES.get(raw, raw).lower()
+
+
+def channel_of(via: Any) -> str | None:
+    """The deskmetrics channel a Zendesk via object is reported as (`DEFAULT_CHANNEL_MAP`):
+    null when there is none, "other" when the via channel is not one deskmetrics distinguishes."""
+    name = via_channel(via)
+    return None if name is None else DEFAULT_CHANNEL_MAP.get(name, "other")
 
 
 def is_automatic(via: Any) -> bool:
@@ -288,8 +432,29 @@ def is_automatic(via: Any) -> bool:
 # --- mapping -----------------------------------------------------------------------------
 
 
-class _Builder:
-    """Lookups shared by the mappings (roles, group names, requesters) and the skip counts."""
+@dataclass
+class _TicketState:
+    """What the mapping of a ticket's audits remembers between audits."""
+
+    assignee: str | None = None
+    group: str | None = None
+    comments: dict[str, Record] = field(default_factory=dict)  # comment id → its message row
+
+
+@dataclass
+class _Survey:
+    """A ticket's latest satisfaction answer or its first survey offer, and where it came from."""
+
+    row: Record
+    file: str
+    line: int
+    at: float
+
+
+class ZendeskMapping:
+    """Maps Zendesk records one by one: tickets, then audits, then ratings; keeps the lookups
+    they share (roles, group names, requesters), a small state per ticket and the skip counts.
+    """
 
     def __init__(self) -> None:
         self.roles: dict[str, str] = {}  # user id → Zendesk role
@@ -297,17 +462,26 @@ class _Builder:
         self.groups: dict[str, str] = {}  # group id → name
         self.requesters: dict[str, str] = {}  # ticket id → requester id
         self.deleted: set[str] = set()  # ids of deleted tickets
+        self.tickets: dict[str, Record] = {}  # ticket id → its row (audits name its SLA policy)
+        self.state: dict[str, _TicketState] = {}
+        self.answers: dict[str, _Survey] = {}  # ticket id → its latest rating
+        self.offers: dict[str, _Survey] = {}  # ticket id → its first survey offer
+        self.agents_seen: set[str] = set()
+        self.rejects: dict[str, list[Reject]] = {}  # "<table>:<file>" → rejects
         self.skipped: dict[str, int] = {}
 
-    def skip(self, path: Path, what: str, n: int = 1) -> None:
-        key = f"{path.name}: {what}"
+    def skip(self, file: str, what: str, n: int = 1) -> None:
+        key = f"{file}: {what}"
         self.skipped[key] = self.skipped.get(key, 0) + n
+
+    def reject(self, reject: Reject) -> None:
+        self.rejects.setdefault(f"{reject.table}:{reject.file}", []).append(reject)
 
     def group_name(self, value: Any) -> str | None:
         gid = _text(value)
         return None if gid is None else self.groups.get(gid, gid)
 
-    def latest(self, path: Path, items: list[_Item]) -> list[_Item]:
+    def latest(self, file: str, items: list[_Item]) -> list[_Item]:
         """One version per id: the one updated last (the later record on a tie), as in an
         incremental export that lists a record again each time it changes."""
         keep: list[_Item] = []
@@ -323,194 +497,220 @@ class _Builder:
                 old = keep[at[rid]].data or {}
                 if _instant(item.data.get("updated_at")) >= _instant(old.get("updated_at")):
                     keep[at[rid]] = item
-                self.skip(path, "older versions of a record")
+                self.skip(file, "older versions of a record")
         return sorted(keep, key=lambda i: i.row)
 
+    def learn_users(self, items: Iterable[_Item], only_new: bool = False) -> None:
+        """Roles of users (users.json, or side-loaded users for ids it does not know)."""
+        for item in items:
+            uid = None if item.data is None else _text(item.data.get("id"))
+            if item.data is not None and uid is not None and not (only_new and uid in self.roles):
+                self.roles[uid] = (_text(item.data.get("role")) or "").lower()
+
     def agent_role(self, user: str | None) -> bool | None:
-        """Whether `user` is an agent or admin; None when users.json does not say."""
-        if user is None or user not in self.roles:
+        """Whether `user` is an agent or admin; None when no users list says."""
+        if user is None or self.roles.get(user, "") not in _ROLE_TO_AUTHOR:
             return None
         return self.roles[user] in _AGENT_ROLES
 
     # tickets ------------------------------------------------------------------------------
 
-    def tickets(self, path: Path, items: list[_Item]) -> SourceFrame:
-        table = TABLES["tickets"]
-        rows: list[Record] = []
-        numbers: list[int] = []
-        rejects: list[Reject] = []
-        for item in items:
-            t = item.data
-            if t is None:
-                rejects.append(_not_object(table.name, path, item.row, "ticket_id"))
-                continue
-            tid = _text(t.get("id"))
-            if (_text(t.get("status")) or "").lower() == "deleted":
-                if tid is not None:
-                    self.deleted.add(tid)
-                self.skip(path, "deleted tickets")
-                continue
-            requester = _text(t.get("requester_id"))
-            if tid is not None and requester is not None:
-                self.requesters[tid] = requester
-            rows.append({
-                "ticket_id": tid,
-                "created_at": _text(t.get("created_at")),
-                "requester_id": requester,
-                "channel": channel_of(t.get("via")),
-                "priority": _text(t.get("priority")),
-                "group": self.group_name(t.get("group_id")),
-                "assignee_id": _text(t.get("assignee_id")),
-                "created_by": self.created_by(_text(t.get("submitter_id")), requester),
-                "subject": _text(t.get("subject")) or _text(t.get("raw_subject")),
-                "tags": _tags(t.get("tags")),
-                "brand": _text(t.get("brand_id")),
-                "organization_id": _text(t.get("organization_id")),
-                "ticket_type": _text(t.get("type")),
-            })  # fmt: skip
-            numbers.append(item.row)
-        return _frame(table.name, path, TICKET_COLUMNS, rows, numbers, rejects)
+    def ticket_row(self, file: str, item: _Item) -> list[Record]:
+        """The canonical row of one ticket record (none for a deleted ticket)."""
+        t = item.data
+        if t is None:
+            self.reject(_not_object("tickets", file, item.row, "ticket_id"))
+            return []
+        tid = _text(t.get("id"))
+        status = (_text(t.get("status")) or "").lower() or None
+        if status == "deleted":
+            if tid is not None:
+                self.deleted.add(tid)
+            self.skip(file, "deleted tickets")
+            return []
+        if status is not None and status not in _STATUSES:
+            self.skip(file, f"ticket statuses deskmetrics does not know ({status}), left empty")
+            status = None
+        requester = _text(t.get("requester_id"))
+        if tid is not None and requester is not None:
+            self.requesters[tid] = requester
+        row = {
+            "ticket_id": tid,
+            "created_at": _text(t.get("created_at")),
+            "requester_id": requester,
+            "channel": via_channel(t.get("via")),
+            "priority": _text(t.get("priority")),
+            "group": self.group_name(t.get("group_id")),
+            "assignee_id": _text(t.get("assignee_id")),
+            "created_by": (
+                "customer"
+                if _called_in(t.get("via"))
+                else self.created_by(_text(t.get("submitter_id")), requester)
+            ),
+            "subject": _text(t.get("subject")) or _text(t.get("raw_subject")),
+            "tags": _tags(t.get("tags")),
+            "brand": _text(t.get("brand_id")),
+            "organization_id": _text(t.get("organization_id")),
+            "ticket_type": _text(t.get("type")),
+            "status": status,
+            "updated_at": _text(t.get("updated_at")),
+            "sla_policy": None,
+        }
+        if tid is not None:
+            self.tickets[tid] = row
+        return [row]
 
     def created_by(self, submitter: str | None, requester: str | None) -> str:
+        """`agent` when an agent or admin submitted the ticket (for someone else or for
+        themself); with the submitter's role unknown, when someone else submitted it."""
+        agent = self.agent_role(submitter)
+        if agent is not None:
+            return "agent" if agent else "customer"
         if submitter is None or requester is None or submitter == requester:
             return "customer"
-        agent = self.agent_role(submitter)
-        return "agent" if agent or agent is None else "customer"
+        return "agent"
 
-    # events -------------------------------------------------------------------------------
+    # audits -------------------------------------------------------------------------------
 
-    def events(self, path: Path, items: list[_Item]) -> SourceFrame:
-        """Canonical events from ticket audits: comments, status, assignment and priority
-        changes (a priority travels on an `assignment` event, as the webhook maps it)."""
-        table = TABLES["events"]
+    def audit_rows(self, file: str, item: _Item) -> list[Record]:
+        """Canonical events of one audit, in the order of its events: comments, calls, status,
+        assignment, priority and schedule changes; ratings and survey offers are remembered
+        per ticket (the latest answer, the first offer) for `survey_frames`."""
+        a = item.data
+        if a is None:
+            self.reject(_not_object("events", file, item.row, "event_id"))
+            return []
+        tid, aid = _text(a.get("ticket_id")), _text(a.get("id"))
+        if tid is None:
+            why = "audit has no ticket_id, so its events belong to no ticket"
+            self.reject(Reject("events", file, item.row, "ticket_id", why))
+            return []
+        if aid is None:
+            why = "audit has no id, from which its events' ids are made"
+            self.reject(Reject("events", file, item.row, "event_id", why))
+            return []
+        if tid in self.deleted:
+            self.skip(file, "audits of deleted tickets")
+            return []
+        at = _text(a.get("created_at"))
+        author = _text(a.get("author_id"))
+        state = self.state.setdefault(tid, _TicketState())
         rows: list[Record] = []
-        numbers: list[int] = []
-        rejects: list[Reject] = []
-        comments: dict[str, Record] = {}  # comment id → its row, for later privacy changes
-        privacy: dict[str, str | None] = {}  # comment id → public after the last privacy change
-        state: dict[str, list[str | None]] = {}  # ticket id → [assignee, group] so far
-        audits: list[tuple[_Item, Record, str, str]] = []
-        for item in items:
-            a = item.data
-            if a is None:
-                rejects.append(_not_object(table.name, path, item.row, "event_id"))
+        assigned: str | None = None  # id of the first child that changed the assignment
+        children = a.get("events")
+        for child in children if isinstance(children, list) else []:
+            if not isinstance(child, dict):
+                self.skip(file, "audit events that are not ticket history")
                 continue
-            tid, aid = _text(a.get("ticket_id")), _text(a.get("id"))
-            if tid is None:
-                why = "audit has no ticket_id, so its events belong to no ticket"
-                rejects.append(Reject(table.name, path.name, item.row, "ticket_id", why))
-            elif aid is None:
-                why = "audit has no id, from which its events' ids are made"
-                rejects.append(Reject(table.name, path.name, item.row, "event_id", why))
-            elif tid in self.deleted:
-                self.skip(path, "audits of deleted tickets")
-            else:
-                audits.append((item, a, tid, aid))
-        # in time order per ticket, so that an assignment row can carry the unchanged half
-        audits.sort(key=lambda x: (x[2], _instant(x[1].get("created_at")), x[0].row))
-        for item, audit, tid, aid in audits:
-            at = _text(audit.get("created_at"))
-            base = {"ticket_id": tid, "at": at}
-            current = state.setdefault(tid, [None, None])
-            assigned: str | None = None  # id of the first child that changed the assignment
-            children = audit.get("events")
-            for child in children if isinstance(children, list) else []:
-                if not isinstance(child, dict):
-                    self.skip(path, "audit events that are not ticket history")
+            cid = _text(child.get("id"))
+            kind = _text(child.get("type")) or ""
+            fname = (_text(child.get("field_name")) or "").lower()
+            changes = fname if kind in ("Create", "Change") else ""
+            if kind == "CommentPrivacyChange":
+                ref = _text(child.get("comment_id"))
+                if ref is not None and ref in state.comments:
+                    state.comments[ref]["public"] = _flag(child.get("public"))
+                continue
+            if kind == "SatisfactionRating" or changes in (
+                "satisfaction_score",
+                "satisfaction_comment",
+            ):
+                self.audit_rating(file, item.row, tid, at, child, state)
+                continue
+            if kind in ("SurveyOffered",):
+                self.offer(file, item.row, tid, at, self.requesters.get(tid))
+                continue
+            if changes == "sla_policy":
+                if tid in self.tickets:
+                    self.tickets[tid]["sla_policy"] = _sla_policy(child.get("value"))
+                continue
+            maps = kind in ("Comment", "VoiceComment", "ScheduleAssignment") or changes in (
+                "status", "assignee_id", "group_id", "priority", *_SCHEDULE_FIELDS,
+            )  # fmt: skip
+            if not maps:
+                self.skip(file, "audit events that are not ticket history")
+                continue
+            if cid is None:
+                why = f"{kind} event of audit {aid} has no id"
+                self.reject(Reject("events", file, item.row, "event_id", why))
+                continue
+            base = {"event_id": f"{aid}-{cid}", "ticket_id": tid, "at": at, "seq": _seq(cid)}
+            if kind == "Comment":
+                via = child.get("via") or a.get("via")
+                writer = _text(child.get("author_id")) or author
+                public = _flag(child.get("public"))
+                role = self.author_role(writer, via, tid, public != "false")
+                if role is None:
+                    self.reject(self.unknown_author(file, item.row, writer, cid))
                     continue
-                cid = _text(child.get("id"))
-                kind = _text(child.get("type")) or ""
-                field = (_text(child.get("field_name")) or "").lower()
-                if kind == "CommentPrivacyChange":
-                    ref = _text(child.get("comment_id"))
-                    if ref is not None:
-                        privacy[ref] = _flag(child.get("public"))
-                    continue
-                maps = kind in ("Comment", "VoiceComment") or (
-                    kind in ("Create", "Change")
-                    and field in ("status", "assignee_id", "group_id", "priority")
-                )
-                if not maps:
-                    self.skip(path, "audit events that are not ticket history")
-                    continue
-                if cid is None:
-                    why = f"{kind} event of audit {aid} has no id"
-                    rejects.append(Reject(table.name, path.name, item.row, "event_id", why))
-                    continue
-                event_id = f"{aid}-{cid}"
-                if kind in ("Comment", "VoiceComment"):
-                    via = child.get("via") or audit.get("via")
-                    author = _text(child.get("author_id")) or _text(audit.get("author_id"))
-                    role = self.author_role(author, via, tid)
-                    if role is None:
-                        rejects.append(self.unknown_author(path, item.row, author, cid))
-                        continue
-                    row = {
-                        **base, "event_id": event_id, "type": "message", "author_role": role,
-                        "author_id": author, "public": _flag(child.get("public")),
-                        "body": _text(child.get("body")) or _text(child.get("plain_body")),
-                    }  # fmt: skip
-                    comments[cid] = row
-                    rows.append(row)
-                    numbers.append(item.row)
-                    call = _call(child) if kind == "VoiceComment" else None
-                    if call is not None:
-                        rows.append({**base, "event_id": f"{event_id}-call", **call})
-                        numbers.append(item.row)
-                elif field == "status":
-                    rows.append({
-                        **base, "event_id": event_id, "type": "status",
-                        "author_id": _text(audit.get("author_id")),
-                        "status": _text(child.get("value")),
-                    })  # fmt: skip
-                    numbers.append(item.row)
-                elif field == "priority":
-                    # SLA policies follow the priority in force: the one set at creation, then
-                    # every change (tickets.json holds only the current one). Its own event, as
-                    # the webhook maps it: assignment rows stored before keep their content
-                    prio = (_text(child.get("value")) or "").lower()
-                    if not prio:  # cleared: no priority to follow; the earlier one stays
-                        self.skip(path, "priorities cleared (SLA keeps the earlier priority)")
-                        continue
-                    rows.append({
-                        **base, "event_id": event_id, "type": "assignment",
-                        "author_id": _text(audit.get("author_id")), "priority": prio,
-                    })  # fmt: skip
-                    numbers.append(item.row)
+                row = {
+                    **base, "type": "message", "author_role": role, "author_id": writer,
+                    "public": public,
+                    "body": _text(child.get("body")) or _text(child.get("plain_body")),
+                }  # fmt: skip
+                state.comments[cid] = row
+                rows.append(row)
+            elif kind == "VoiceComment":
+                call = _call(child)
+                if call is None:
+                    self.skip(file, "calls nobody answered (voicemails)")
                 else:
-                    slot = 0 if field == "assignee_id" else 1
-                    value = _text(child.get("value"))
-                    if current[slot] != value:
-                        current[slot] = value
-                        assigned = assigned or event_id
-            if assigned is not None:
-                rows.append({
-                    **base, "event_id": assigned, "type": "assignment",
-                    "author_id": _text(audit.get("author_id")),
-                    "assignee_id": current[0], "group": self.group_name(current[1]),
-                })  # fmt: skip
-                numbers.append(item.row)
-        for ref, public in privacy.items():
-            if ref in comments:
-                comments[ref]["public"] = public
-        order = np.argsort(np.asarray(numbers, dtype=np.int64), kind="stable")
-        rows, numbers = [rows[i] for i in order], [numbers[i] for i in order]
-        return _frame(table.name, path, EVENT_COLUMNS, rows, numbers, rejects)
+                    rows.append({**base, "event_id": f"{base['event_id']}-call", **call})
+            elif changes == "status":
+                rows.append({**base, "type": "status", "author_id": author,
+                             "status": _text(child.get("value"))})  # fmt: skip
+            elif changes == "priority":
+                # SLA policies follow the priority in force: the one set at creation, then
+                # every change (tickets.json holds only the current one). Its own event, as
+                # the webhook maps it: assignment rows stored before keep their content
+                prio = (_text(child.get("value")) or "").lower()
+                if not prio:  # cleared: no priority to follow; the earlier one stays
+                    self.skip(file, "priorities cleared (SLA keeps the earlier priority)")
+                    continue
+                rows.append({**base, "type": "assignment", "author_id": author, "priority": prio})
+            elif kind == "ScheduleAssignment" or changes in _SCHEDULE_FIELDS:
+                value = child.get("new_schedule_id") if kind == "ScheduleAssignment" else None
+                schedule = _text(value if value is not None else child.get("value"))
+                if schedule is None:  # removed: the default schedule applies again
+                    self.skip(file, "schedules removed (the default schedule applies)")
+                    continue
+                rows.append({**base, "type": "schedule", "author_id": author,
+                             "schedule_id": schedule})  # fmt: skip
+            else:
+                value = _text(child.get("value"))
+                if changes == "assignee_id" and state.assignee != value:
+                    state.assignee = value
+                    assigned = assigned or cid
+                elif changes == "group_id" and state.group != value:
+                    state.group = value
+                    assigned = assigned or cid
+        if assigned is not None:
+            rows.append({
+                "event_id": f"{aid}-{assigned}", "ticket_id": tid, "at": at,
+                "seq": _seq(assigned), "type": "assignment", "author_id": author,
+                "assignee_id": state.assignee, "group": self.group_name(state.group),
+            })  # fmt: skip
+        return rows
 
-    def author_role(self, author: str | None, via: Any, ticket: str) -> str | None:
-        """customer, agent or bot for a comment's author; None when users.json cannot say."""
+    def author_role(self, author: str | None, via: Any, ticket: str, public: bool) -> str | None:
+        """customer, agent or bot for a comment's author; None when nothing can tell."""
         if author == _SYSTEM_USER or is_automatic(via):
             return "bot"
-        if author is not None and author == self.requesters.get(ticket):
-            return "customer"
         if author is None:
             return None
-        return _ROLE_TO_AUTHOR.get(self.roles.get(author, ""))
+        role = _ROLE_TO_AUTHOR.get(self.roles.get(author, ""))
+        if role is not None:
+            return role
+        if not public:
+            return "agent"  # an internal note: only agents write them
+        if author == self.requesters.get(ticket):
+            return "customer"
+        return None
 
-    def unknown_author(self, path: Path, row: int, author: str | None, comment: str) -> Reject:
+    def unknown_author(self, file: str, row: int, author: str | None, comment: str) -> Reject:
         if author is None:
             why = f"comment {comment} names no author, so it cannot be told customer or agent"
-        elif not self.users_known:
+        elif not self.users_known and not self.roles:
             why = (
                 f"comment {comment} is by user {author}, but the export has no users.json to "
                 "tell whether that is a customer or an agent"
@@ -525,58 +725,177 @@ class _Builder:
                 f"comment {comment} is by user {author}, who is not in users.json, so it cannot "
                 "be told customer or agent; export users.json with every comment author"
             )
-        return Reject("events", path.name, row, "author_id", why, author)
+        return Reject("events", file, row, "author_id", why, author)
 
-    # surveys and agents -------------------------------------------------------------------
+    # satisfaction -------------------------------------------------------------------------
 
-    def surveys(self, path: Path, items: list[_Item]) -> SourceFrame:
-        """CSAT answers (good/bad) from satisfaction ratings; offered/unoffered are counted."""
-        table = TABLES["surveys"]
-        rows: list[Record] = []
-        numbers: list[int] = []
-        rejects: list[Reject] = []
-        for item in items:
-            r = item.data
-            if r is None:
-                rejects.append(_not_object(table.name, path, item.row, "response_id"))
-                continue
-            score = (_text(r.get("score")) or "").lower() or None
-            if score in _UNANSWERED_SCORES:
-                self.skip(path, f"{score} ratings (no answer)")
-                continue
-            rows.append({
-                "response_id": _text(r.get("id")), "kind": "csat", "scale": "good-bad",
-                "score": score,
-                "answered_at": _text(r.get("updated_at")) or _text(r.get("created_at")),
-                "customer_id": _text(r.get("requester_id")),
-                "ticket_id": _text(r.get("ticket_id")),
-                "agent_id": _text(r.get("assignee_id")),
-                "comment": _text(r.get("comment")),
-            })  # fmt: skip
-            numbers.append(item.row)
-        return _frame(table.name, path, SURVEY_COLUMNS, rows, numbers, rejects)
+    def audit_rating(
+        self, file: str, row: int, tid: str, at: str | None, child: Record, state: _TicketState
+    ) -> None:
+        """A rating recorded in an audit: a `SatisfactionRating` event (score, comment in
+        `body`) or a change of the ticket's `satisfaction_score`/`satisfaction_comment`."""
+        kind = _text(child.get("type"))
+        fname = (_text(child.get("field_name")) or "").lower()
+        customer = self.requesters.get(tid)
+        if fname == "satisfaction_comment":
+            answer = self.answers.get(tid)
+            if answer is not None and answer.file == file and answer.at <= _instant(at):
+                answer.row["comment"] = _text(child.get("value"))
+            else:
+                self.skip(file, "rating comments without a rating")
+            return
+        raw = child.get("score") if kind == "SatisfactionRating" else child.get("value")
+        score = (_text(raw) or "").lower()
+        if score == _OFFERED:
+            self.offer(file, row, tid, at, customer)
+        elif score in _ANSWERS:
+            agent = _text(child.get("assignee_id")) if kind == "SatisfactionRating" else None
+            comment = _text(child.get("body")) if kind == "SatisfactionRating" else None
+            self.answer(file, row, tid, at, score, customer, agent or state.assignee, comment)
+        else:
+            self.skip(file, f"{score or 'empty'} ratings (no answer)")
 
-    def agents(self, path: Path, items: list[_Item]) -> SourceFrame:
+    def rating(self, file: str, item: _Item) -> None:
+        """One record of satisfaction_ratings.json: a survey request (Zendesk creates the
+        rating when it offers the survey) and, when answered, the ticket's answer."""
+        r = item.data
+        if r is None:
+            self.reject(_not_object("surveys", file, item.row, "response_id"))
+            return
+        tid = _text(r.get("ticket_id"))
+        score = (_text(r.get("score")) or "").lower() or None
+        if tid is None:
+            why = "rating names no ticket_id (Zendesk rates tickets)"
+            self.reject(Reject("surveys", file, item.row, "ticket_id", why))
+            return
+        if score == _UNOFFERED:
+            self.skip(file, "unoffered ratings (no answer)")
+            return
+        customer = _text(r.get("requester_id"))
+        sent = _text(r.get("created_at"))
+        if sent is not None:
+            self.offer(file, item.row, tid, sent, customer)
+        if score == _OFFERED:
+            return
+        answered = _text(r.get("updated_at")) or sent
+        agent = _text(r.get("assignee_id"))
+        self.answer(file, item.row, tid, answered, score, customer, agent, _text(r.get("comment")))
+
+    def offer(self, file: str, line: int, tid: str, at: str | None, customer: str | None) -> None:
+        """The ticket's survey request, sent when the survey was first offered."""
+        row = {"request_id": f"zendesk-offer-{tid}", "kind": "csat", "sent_at": at,
+               "customer_id": customer, "ticket_id": tid}  # fmt: skip
+        first = self.offers.get(tid)
+        if first is not None and first.at <= _instant(at):
+            self.skip(file, "survey offers repeated on the same ticket")
+            return
+        if first is not None:
+            self.skip(first.file, "survey offers repeated on the same ticket")
+        self.offers[tid] = _Survey(row, file, line, _instant(at))
+
+    def answer(
+        self, file: str, line: int, tid: str, at: str | None, score: str | None,
+        customer: str | None, agent: str | None, comment: str | None,
+    ) -> None:  # fmt: skip
+        """The ticket's answer: Zendesk keeps one rating per ticket, the latest one."""
+        row = {
+            "response_id": f"zendesk-csat-{tid}", "kind": "csat", "scale": "good-bad",
+            "score": score, "answered_at": at, "customer_id": customer, "ticket_id": tid,
+            "agent_id": agent, "comment": comment,
+        }  # fmt: skip
+        earlier, instant = self.answers.get(tid), _instant(at)
+        if earlier is not None:
+            # the later file wins a tie (satisfaction_ratings.json is read after the audits)
+            loser = file if earlier.at > instant else earlier.file
+            again = "repeated" if earlier.at == instant else "earlier"
+            self.skip(loser, f"{again} ratings of the same ticket")
+            if earlier.at > instant:
+                return
+        self.answers[tid] = _Survey(row, file, line, instant)
+
+    def survey_frames(self, files: Sequence[str]) -> list[SourceFrame]:
+        """Answers and requests, one frame per table and source file that holds any."""
+        frames = []
+        for table, columns, kept in (
+            ("surveys", SURVEY_COLUMNS, self.answers),
+            ("survey_requests", REQUEST_COLUMNS, self.offers),
+        ):
+            for file in files:
+                mine = sorted((s for s in kept.values() if s.file == file), key=lambda s: s.line)
+                rejects = self.rejects.get(f"{table}:{file}", [])
+                if mine or rejects or (table == "surveys" and file.startswith(RATINGS_FILE)):
+                    rows, lines = [s.row for s in mine], [s.line for s in mine]
+                    frames.append(_frame(table, file, columns, rows, lines, rejects))
+        return frames
+
+    # agents -------------------------------------------------------------------------------
+
+    def agents(self, file: str, items: list[_Item], only_new: bool = False) -> SourceFrame:
         """Agents and admins from users; end users are customers, not agents."""
-        table = TABLES["agents"]
         rows: list[Record] = []
         numbers: list[int] = []
         rejects: list[Reject] = []
         for item in items:
             u = item.data
             if u is None:
-                rejects.append(_not_object(table.name, path, item.row, "agent_id"))
+                rejects.append(_not_object("agents", file, item.row, "agent_id"))
                 continue
             role = (_text(u.get("role")) or "").lower()
-            if role not in _AGENT_ROLES:
+            uid = _text(u.get("id"))
+            if role not in _AGENT_ROLES or (only_new and uid in self.agents_seen):
                 continue
+            if uid is not None:
+                self.agents_seen.add(uid)
             rows.append({
-                "agent_id": _text(u.get("id")), "name": _text(u.get("name")),
+                "agent_id": uid, "name": _text(u.get("name")),
                 "team": self.group_name(u.get("default_group_id")),
                 "active": _flag(u.get("active")), "role": role,
             })  # fmt: skip
             numbers.append(item.row)
-        return _frame(table.name, path, AGENT_COLUMNS, rows, numbers, rejects)
+        return _frame("agents", file, AGENT_COLUMNS, rows, numbers, rejects)
+
+
+class _Frames:
+    """Rows collected per canonical table, with the source row each came from."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[Record]] = {}
+        self.lines: dict[str, list[int]] = {}
+
+    def add(self, table: str, file: str, line: int, rows: list[Record]) -> None:
+        self.rows.setdefault(table, []).extend(rows)
+        self.lines.setdefault(table, []).extend([line] * len(rows))
+
+    def frame(self, table: str, file: str, rejects: dict[str, list[Reject]]) -> SourceFrame:
+        """The frame of `table`, rows in file order (the order the store records them in)."""
+        rows, lines = self.rows.get(table, []), self.lines.get(table, [])
+        order = np.argsort(np.asarray(lines, dtype=np.int64), kind="stable")
+        columns = {"tickets": TICKET_COLUMNS, "events": EVENT_COLUMNS}[table]
+        return _frame(
+            table,
+            file,
+            columns,
+            [rows[i] for i in order],
+            [lines[i] for i in order],
+            rejects.get(f"{table}:{file}", []),
+        )
+
+
+def _called_in(via: Any) -> bool:
+    """Whether a ticket was opened by the customer's call (inbound or a voicemail): Talk makes
+    the agent who answers the submitter, but the customer made the contact, so the agent's first
+    written comment is a reply, not the opening of a ticket the agent created."""
+    name = via_channel(via)
+    source = via.get("source") if isinstance(via, dict) else None
+    rel = (_text(source.get("rel")) or "").lower() if isinstance(source, dict) else ""
+    return name in _INBOUND_CALLS and rel != "outbound"
+
+
+def _sla_policy(value: Any) -> str | None:
+    """An SLA policy as audits name it: its title (or id, when that is all there is)."""
+    if isinstance(value, dict):
+        return _text(value.get("title")) or _text(value.get("id"))
+    return _text(value)
 
 
 def _tags(value: Any) -> str | None:
@@ -611,13 +930,13 @@ def _call(comment: Record) -> Record | None:
     }
 
 
-def _not_object(table: str, path: Path, row: int, column: str) -> Reject:
-    return Reject(table, path.name, row, column, "record is not a JSON object")
+def _not_object(table: str, file: str, row: int, column: str) -> Reject:
+    return Reject(table, file, row, column, "record is not a JSON object")
 
 
 def _frame(
     table: str,
-    path: Path,
+    file: str,
     columns: Sequence[str],
     rows: Iterable[Record],
     numbers: Sequence[int],
@@ -627,7 +946,7 @@ def _frame(
     frame = frame.astype(object).where(frame.notna(), None)
     return SourceFrame(
         table=TABLES[table],
-        file=path.name,
+        file=file,
         frame=frame,
         rows=np.asarray(numbers, dtype=np.int64),
         rejects=sorted(rejects, key=lambda r: r.row),
@@ -635,8 +954,12 @@ def _frame(
 
 
 __all__: list[str] = [
+    "DEFAULT_CHANNEL_MAP",
+    "VIA_NAMES",
     "ZendeskExport",
+    "ZendeskMapping",
     "channel_of",
     "is_automatic",
     "read_zendesk",
+    "via_channel",
 ]
