@@ -437,29 +437,6 @@ class AlertSettings(BaseModel):
         return self
 
 
-#: Channel names help desks use → the channel deskmetrics reports them as. A ticket keeps the
-#: name its source gave (open vocabulary); reports group by the mapped name. `[channels]` in
-#: deskmetrics.toml adds to or overrides this (e.g. `whatsapp = "messaging"`); a name found
-#: nowhere is reported as given.
-DEFAULT_CHANNELS: dict[str, str] = {
-    name: channel
-    for channel, names in {
-        "email": "mail e-mail inbound_email outbound_email",
-        "web": "web_form web_widget help_center helpcenter mobile_sdk mobile portal form "
-        "contact_form dropbox",
-        "chat": "chat chat_transcript live_chat messaging native_messaging "
-        "sunshine_conversations_api whatsapp line wechat telegram viber kakaotalk "
-        "apple_business_chat google_business_messages google_rcs sms text_message "
-        "messenger in_app conversation",
-        "phone": "voice voicemail call phone_call phone_call_inbound phone_call_outbound",
-        "social": "twitter twitter_dm twitter_favorite twitter_like x facebook facebook_post "
-        "facebook_message instagram instagram_dm any_channel",
-        "api": "web_service ticket_sharing",
-    }.items()
-    for name in names.split()
-}
-
-
 class Settings(BaseModel):
     """Everything deskmetrics.toml can say."""
 
@@ -484,7 +461,8 @@ class Settings(BaseModel):
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     reports: ReportSettings = Field(default_factory=ReportSettings)
     #: channel names → the channel reports show (`[channels] voice = "phone"`), over the
-    #: built-in `DEFAULT_CHANNELS`; map a name to itself to keep it as given
+    #: built-in help-desk names (`deskmetrics.model.DEFAULT_CHANNELS`); map a name to itself
+    #: to keep it as given
     channels: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("channels")
@@ -496,12 +474,6 @@ class Settings(BaseModel):
                 raise ValueError(f"channel {name!r} is mapped to an empty name")
             out[name.strip().lower()] = str(channel).strip().lower()
         return out
-
-    @property
-    def channel_map(self) -> dict[str, str]:
-        """Every channel name that reports show under another name (defaults, then settings)."""
-        merged = {**DEFAULT_CHANNELS, **self.channels}
-        return {k: v for k, v in merged.items() if k != v}
 
     @model_validator(mode="after")
     def _ids_and_default(self) -> Settings:

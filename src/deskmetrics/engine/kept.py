@@ -93,7 +93,7 @@ def recipe(facts: Facts) -> str:
         "timezone": s.timezone,
         "schedules": {k: v.model_dump(mode="json") for k, v in s.schedules.items()},
         "fcr": s.fcr.model_dump(mode="json"),
-        "channels": s.channel_map,
+        "channels": facts.ws.channel_map,
         "first_day": facts.calendar.first_day,
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()

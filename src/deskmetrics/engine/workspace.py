@@ -18,7 +18,7 @@ from deskmetrics.calendar import BusinessCalendar, build_business_calendar
 from deskmetrics.config import Settings
 from deskmetrics.engine.store import SQL_TYPES, ensure_schema
 from deskmetrics.errors import BackendError
-from deskmetrics.model import TABLES, Kind
+from deskmetrics.model import DEFAULT_CHANNELS, TABLES, Kind
 
 IBIS_TYPES = {
     Kind.TEXT: dt.string,
@@ -65,11 +65,18 @@ class Workspace:
             {c: [] for c in canonical_schema(name).names}, schema=canonical_schema(name)
         )
 
+    @property
+    def channel_map(self) -> dict[str, str]:
+        """Every channel name reported under another name: the help desks' names, then the
+        settings' `[channels]`."""
+        merged = {**DEFAULT_CHANNELS, **self.settings.channels}
+        return {k: v for k, v in merged.items() if k != v}
+
     def reading(self, name: str, t: ir.Table) -> ir.Table:
         """Rows of canonical table `name` as metrics read them: a ticket's or answer's channel
         is stored as its source gave it and reported under the name the settings map it to."""
         if name in ("tickets", "surveys") and "channel" in t.columns:
-            mapping = self.settings.channel_map
+            mapping = self.channel_map
             if mapping:
                 t = t.mutate(channel=t.channel.substitute(mapping, else_=t.channel))
         return t

@@ -58,7 +58,7 @@ import numpy as np
 import pandas as pd
 
 from deskmetrics.errors import ImportDataError
-from deskmetrics.model import TABLES, Reject, SourceFrame
+from deskmetrics.model import DEFAULT_CHANNELS, TABLES, Reject, SourceFrame
 
 Record = dict[str, Any]
 
@@ -87,30 +87,11 @@ SURVEY_COLUMNS = (
 REQUEST_COLUMNS = ("request_id", "kind", "sent_at", "customer_id", "ticket_id")
 AGENT_COLUMNS = ("agent_id", "name", "team", "active", "role")
 
-#: Zendesk via channel names (via types and the coarser "ticket created by" names) → the
-#: deskmetrics channel they are reported as (email, web, chat, phone, social, api); the default
-#: of the `[channels]` mapping: tickets keep the Zendesk name.
+#: Zendesk via channel names → the deskmetrics channel they are reported as by default (the
+#: help desks' names the `[channels]` mapping starts from); tickets keep the Zendesk name.
 DEFAULT_CHANNEL_MAP: dict[str, str] = {
-    name: channel
-    for channel, names in {
-        "email": "email mail",
-        "web": "web web_form web_widget help_center helpcenter mobile_sdk mobile dropbox batch",
-        "chat": (
-            "chat chat_transcript native_messaging messaging sunshine_conversations_api "
-            "whatsapp line wechat telegram viber kakaotalk apple_business_chat "
-            "google_business_messages google_rcs sms text_message"
-        ),
-        "phone": (
-            "voice phone voicemail phone_call_inbound phone_call_outbound api_voicemail "
-            "api_phone_call_inbound api_phone_call_outbound"
-        ),
-        "social": (
-            "twitter twitter_dm twitter_favorite twitter_like x facebook facebook_post "
-            "facebook_message instagram instagram_dm any_channel"
-        ),
-        "api": "api web_service ticket_sharing",
-    }.items()
-    for name in names.split()
+    **DEFAULT_CHANNELS,
+    **{c: c for c in ("email", "web", "chat", "phone", "social", "api")},
 }
 
 #: Zendesk via ids → via type names (Zendesk's "Via types reference"), for exports that give

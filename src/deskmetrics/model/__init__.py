@@ -1,5 +1,6 @@
 """The canonical model: tables, closed vocabularies, and validation of raw rows."""
 
+from deskmetrics.model.channels import DEFAULT_CHANNELS
 from deskmetrics.model.enums import (
     SOLVED_STATUSES,
     AuthorRole,
@@ -15,6 +16,7 @@ from deskmetrics.model.tables import TABLES, Column, Kind, Table
 from deskmetrics.model.validate import Reject, SourceFrame, ValidFrame, validate, zone
 
 __all__ = [
+    "DEFAULT_CHANNELS",
     "SOLVED_STATUSES",
     "TABLES",
     "AuthorRole",
