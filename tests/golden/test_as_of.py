@@ -275,3 +275,28 @@ def test_cli_malformed_now_names_the_option(ws_file: tuple[Path, Path], command:
     out = _cli(ws_file, *command, "--now", "soon")
     assert out.exit_code == 2
     assert "--now 'soon' is not an ISO 8601 instant" in out.output
+
+
+def test_api_now_matches_the_cli(ws_file: tuple[Path, Path]) -> None:
+    from fastapi.testclient import TestClient
+
+    from deskmetrics import accounts
+    from deskmetrics.api import create_app
+    from deskmetrics.engine import open_duckdb
+
+    path, _ = ws_file
+    ws = open_duckdb(path, settings(CONFIG))
+    accounts.set_user(ws, "viewer", "correct horse", "viewer")
+    ws.backend.disconnect()
+    client = TestClient(create_app(path, settings(CONFIG), secret="test-secret"))
+    client.post("/api/session", json={"name": "viewer", "password": "correct horse"})
+    cli = json.loads(_cli(ws_file, "report", "first_response_time", "--format", "json",
+                          "--now", NOW).stdout)  # fmt: skip
+    api = client.get("/api/report", params={"metric": "first_response_time", "now": NOW})
+    assert api.json() == cli
+    facts = client.get("/api/facts", params={"now": NOW}).json()
+    assert (facts["total"], [r["ticket_id"] for r in facts["rows"]]) == (2, ["A", "B"])
+    ex = client.get("/api/explain/first_response_time", params={"now": NOW}).json()
+    assert ex["counted"] == 1
+    bad = client.get("/api/report", params={"metric": "volume", "now": "2026-03-09"})
+    assert bad.status_code == 400 and "now '2026-03-09' has no offset" in bad.text
