@@ -102,6 +102,25 @@ def _workspace(read_only: bool = False) -> Any:
     return open_duckdb(State.db, State.settings(), read_only=False)
 
 
+#: `--now`: every command that measures can be run as of a past moment
+NowOption = Annotated[
+    str | None,
+    typer.Option(
+        "--now",
+        help="Measure as of this instant (ISO 8601 with offset, e.g. 2026-03-01T12:00:00Z): "
+        "data recorded later is left out and running clocks stop there.",
+    ),
+]
+
+
+def _workspace_at(now: str | None) -> Any:
+    """The workspace (read-only use) as of `--now` (as it is, without it)."""
+    from deskmetrics.query import parse_instant
+
+    at = parse_instant(now, "--now") if now is not None else None
+    return _workspace(read_only=True).at(at)
+
+
 def _jsonable(v: Any) -> Any:
     if v is None:
         return None
@@ -415,6 +434,7 @@ def report(
         ),
     ] = None,
     team: Annotated[str | None, typer.Option("--team", help="With --email: one team.")] = None,
+    now: NowOption = None,
 ) -> None:
     """Compute metrics, grouped and by period. Durations are in minutes. By agent, rows also
     carry the agent's name (`agent_name`) when the agents table has one."""
@@ -428,13 +448,15 @@ def report(
                     "drop the metric names, or print them without --email"
                 )
             )
+        if now is not None:
+            _fail(DeskmetricsError("--now measures a report to print; drop it with --email"))
         send_report_cmd(email, team, start, tz)
         return
     if not metrics:
         _fail(DeskmetricsError("name at least one metric (see `deskmetrics metrics`)"))
         return
     try:
-        ws = _workspace(read_only=True)
+        ws = _workspace_at(now)
         df = compute(
             ws,
             metrics,
@@ -464,12 +486,13 @@ def explain(
     where: Annotated[list[str] | None, typer.Option("--where")] = None,
     limit: Annotated[int, typer.Option("--limit", help="Ids listed per group.")] = 50,
     fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+    now: NowOption = None,
 ) -> None:
     """The definition of a metric, what was counted, what was left out and why, and the ids."""
     from deskmetrics.query import explain as explain_
 
     try:
-        ws = _workspace(read_only=True)
+        ws = _workspace_at(now)
         m, ex = explain_(
             ws,
             metric,
@@ -569,25 +592,40 @@ def sla(
     breached: Annotated[
         bool, typer.Option("--breached", help="Only targets already past due.")
     ] = False,
-    limit: Annotated[int, typer.Option("--limit", help="Show the soonest N only.")] = 50,
-    now: Annotated[
-        datetime | None, typer.Option("--now", help="Measure as of this UTC instant.")
+    every: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Every SLA target of every ticket (achieved, breached, running, at risk) "
+            "with its due time and running time in business and calendar minutes.",
+        ),
+    ] = False,
+    limit: Annotated[
+        int | None, typer.Option("--limit", help="Show the soonest N only (default 50).")
     ] = None,
+    now: NowOption = None,
     fmt: Annotated[Format, typer.Option("--format")] = Format.table,
 ) -> None:
     """Open tickets whose SLA targets are breached or at risk, soonest due first (both unless
     --at-risk or --breached narrows it). Time left is in the target's time (business or
-    calendar), negative when overdue."""
-    from deskmetrics.sla_query import sla_queue
+    calendar), negative when overdue. With --all: every target of every ticket, for export."""
+    from deskmetrics.sla_query import sla_queue, sla_targets
 
+    if every and (at_risk or breached):
+        _fail(DeskmetricsError("--all lists every target; drop --at-risk and --breached"))
     both = not at_risk and not breached
     try:
+        ws = _workspace_at(now)
+        if every:
+            df, total = sla_targets(ws, limit=limit)
+            shown = f" ({len(df)} shown)" if len(df) < total else ""
+            _print(df, fmt, title=f"{total} SLA targets as of {ws.now():%Y-%m-%d %H:%M} UTC{shown}")
+            return
         df = sla_queue(
-            _workspace(read_only=True),
-            now=now,
+            ws,
             at_risk=at_risk or both,
             breached=breached or both,
-            limit=limit,
+            limit=limit if limit is not None else 50,
         )
     except DeskmetricsError as exc:
         _fail(exc)
@@ -630,13 +668,14 @@ def facts(
         Path | None, typer.Option("--out", help="File to write (default: stdout).")
     ] = None,
     fmt: Annotated[FactsFormat, typer.Option("--format")] = FactsFormat.csv,
+    now: NowOption = None,
 ) -> None:
     """One row per ticket with every per-ticket fact (first reply at, solved at, reopens,
     business minutes, …) as csv, parquet, xlsx or json."""
     from deskmetrics.query import facts_frame
 
     try:
-        df = facts_frame(_workspace(read_only=True))
+        df = facts_frame(_workspace_at(now))
     except DeskmetricsError as exc:
         _fail(exc)
         return

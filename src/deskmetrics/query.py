@@ -59,6 +59,27 @@ def _to_utc(value: DateLike, tz: str, end: bool) -> datetime | None:
     return value.astimezone(UTC).replace(tzinfo=None)
 
 
+def parse_instant(value: str, option: str = "--now") -> datetime:
+    """An ISO 8601 instant with its offset (`2026-03-01T12:00:00Z`, `…+01:00`) as naive UTC.
+    A moment to audit must be unambiguous: a naive or malformed one is refused, naming the
+    option it was given to."""
+    text = value.strip()
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise QueryError(
+            f"{option} {value!r} is not an ISO 8601 instant; use e.g. 2026-03-01T12:00:00Z"
+        ) from exc
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise QueryError(
+            f"{option} {value!r} has no offset; add Z for UTC or the offset, "
+            f"e.g. 2026-03-01T12:00:00Z or 2026-03-01T13:00:00+01:00"
+        )
+    if not 1900 <= at.year <= 2200:
+        raise QueryError(f"{option} {value!r} is out of range (years 1900 to 2200)")
+    return at.astimezone(UTC).replace(tzinfo=None)
+
+
 def _filters(filters: Mapping[str, Any] | Iterable[str] | None) -> dict[str, tuple[str, ...]]:
     out: dict[str, list[str]] = {}
     if filters is None:
@@ -105,6 +126,15 @@ def build_query(
     except ValueError as exc:
         raise QueryError(f"unknown grain {grain!r}; use one of {', '.join(Grain)}") from exc
     s, e = _to_utc(start, zone_name, False), _to_utc(end, zone_name, True)
+    if ws.as_of is not None:
+        # as of a moment, the range ends there (just after it: the end is excluded)
+        cap = ws.as_of + timedelta(seconds=1)
+        if s is not None and s >= cap:
+            raise QueryError(
+                f"the range starts ({start}) after the moment it is measured at "
+                f"({ws.as_of:%Y-%m-%dT%H:%M:%S}Z)"
+            )
+        e = cap if e is None or e > cap else e
     if s is not None and e is not None and e <= s:
         raise QueryError(f"the range ends ({end}) before it starts ({start})")
     req = MetricRequest(
@@ -464,6 +494,7 @@ __all__ = [
     "explain",
     "facts_frame",
     "facts_page",
+    "parse_instant",
     "refresh_facts",
     "with_agent_names",
 ]

@@ -1,12 +1,16 @@
 """The public way to ask for SLA state: per ticket and target, achieved / breached / running /
 at risk, with due time and time left (engine/sla.py computes it; this module picks what to
-show). The CLI (`deskmetrics sla`), GET /api/sla, the dashboard SLA page and SLA alerts read
-these two functions."""
+show). The CLI (`deskmetrics sla`), GET /api/sla, GET /api/sla/targets, the dashboard SLA
+page and SLA alerts read these functions.
+
+`now` defaults to the workspace's (`Workspace.now()`: its `as_of` when it is seen as of a
+moment, else the current time)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import pandas as pd
 
@@ -14,12 +18,29 @@ from deskmetrics.engine import Facts, Workspace
 from deskmetrics.engine.sla import STATES, sla_queue_frame, sla_state_frame
 from deskmetrics.errors import QueryError
 
-__all__ = ["STATES", "sla_queue", "sla_state"]
+__all__ = ["STATES", "TARGET_EXPORT_COLUMNS", "sla_queue", "sla_state", "sla_targets"]
+
+#: the per-target export (`deskmetrics sla --all`, GET /api/sla/targets), in this order
+TARGET_EXPORT_COLUMNS = [
+    "ticket_id",
+    "policy",
+    "sla_target",
+    "status",
+    "time",
+    "target_minutes",
+    "elapsed_business_minutes",
+    "elapsed_calendar_minutes",
+    "due_at",
+    "started_at",
+    "stopped_at",
+    "settled_at",
+]
 
 
-def _now(now: datetime | None) -> datetime:
-    """`now` as a naive UTC instant (an aware one is converted; naive means UTC)."""
-    n = now or datetime.now(UTC)
+def _now(ws: Workspace, now: datetime | None) -> datetime:
+    """`now` as a naive UTC instant (an aware one is converted; naive means UTC); by default
+    the workspace's now."""
+    n = now or ws.now()
     if n.tzinfo is not None:
         n = n.astimezone(UTC)
     return n.replace(tzinfo=None)
@@ -47,7 +68,7 @@ def sla_state(
     elapsed_minutes, paused (the clock is not running now), started_at, stopped_at,
     settled_at (when it was achieved or breached). `running_only` keeps targets still
     running (the ticket waits on us); `states` keeps those statuses."""
-    df = sla_state_frame(Facts(ws), _now(now))
+    df = sla_state_frame(Facts(ws), _now(ws, now))
     if running_only:
         df = df[df["stopped_at"].isna()]
     if states is not None:
@@ -72,4 +93,23 @@ def sla_queue(
         raise QueryError("ask for at-risk or breached targets (or both)")
     if limit is not None and limit < 1:
         raise QueryError("limit must be at least 1")
-    return sla_queue_frame(Facts(ws), _now(now), states, limit)
+    return sla_queue_frame(Facts(ws), _now(ws, now), states, limit)
+
+
+def sla_targets(
+    ws: Workspace, now: datetime | None = None, limit: int | None = None, offset: int = 0
+) -> tuple[pd.DataFrame, int]:
+    """Every SLA target of every ticket as of `now`, for export and audit: TARGET_EXPORT_COLUMNS
+    in ticket, target and start order, and how many there are in all. `time` is the target's
+    basis (business or calendar); the running time so far (pauses left out) is given in both
+    business minutes (in the clock's schedule) and calendar minutes; `target_minutes` is in
+    the target's basis. `limit` and `offset` cut a page."""
+    if limit is not None and limit < 1:
+        raise QueryError("limit must be at least 1")
+    if offset < 0:
+        raise QueryError("offset must be 0 or more")
+    df = sla_state_frame(Facts(ws), _now(ws, now), both_times=True)
+    df = df.sort_values(["ticket_id", "sla_target", "started_at"], kind="stable")
+    total = len(df)
+    end: Any = None if limit is None else offset + limit
+    return df[TARGET_EXPORT_COLUMNS].iloc[offset:end].reset_index(drop=True), total

@@ -110,6 +110,17 @@ class FactsPage(BaseModel):
     rows: list[dict[str, Any]]
 
 
+class SlaTargetsPage(BaseModel):
+    """A page of SLA targets, one object per target of a ticket (the CLI's `sla --all`)."""
+
+    now: str = Field(description="The instant the targets are measured at (UTC).")
+    total: int = Field(description="Targets in all pages.")
+    limit: int
+    offset: int
+    next_offset: int | None = None
+    rows: list[dict[str, Any]]
+
+
 class RowProblem(BaseModel):
     """Why one posted row cannot be stored."""
 

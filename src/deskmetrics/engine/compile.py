@@ -317,7 +317,10 @@ def _period_ends(req: MetricRequest, facts: Facts) -> list[tuple[datetime, datet
     tz = ZoneInfo(req.tz)
     lo, _ = facts.data_range()
     start = req.start or lo
-    end = req.end or datetime.now(UTC).replace(tzinfo=None)
+    now = facts.ws.now()
+    end = req.end or now
+    if facts.ws.as_of is not None:  # nothing is known after `as_of`: the backlog ends there
+        end = min(end, now)
     if req.grain is None:
         return [(start, end)]
     out: list[tuple[datetime, datetime]] = []

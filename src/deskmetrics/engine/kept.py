@@ -151,6 +151,8 @@ def refresh_kept(facts: Facts) -> bool:
     ws = facts.ws
     if not ws.keep_facts or getattr(ws.backend, "name", "") != "duckdb":
         return False
+    if ws.as_of is not None:  # kept facts hold everything stored: an as-of view derives its own
+        return False
     con = ws.backend.con
     state = _kept_state(con)
     if state is None and ws.read_only:

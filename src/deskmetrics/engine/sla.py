@@ -65,6 +65,8 @@ STATE_COLUMNS = [
     "stopped_at",
     "settled_at",
 ]
+#: the state with the running time in both bases (the per-target export)
+TARGET_COLUMNS = [*STATE_COLUMNS, "elapsed_business_minutes", "elapsed_calendar_minutes"]
 
 
 def _epoch(now: datetime | None) -> int:
@@ -145,6 +147,9 @@ class SlaState:
     now: datetime | None = None
     #: only tickets open at `now` (not solved or closed): the live queue needs no more
     open_only: bool = False
+    #: also measure every clock's running time in both bases (`elapsed_business_minutes`,
+    #: `elapsed_calendar_minutes`): two more calendar joins, for the per-target export
+    both_times: bool = False
 
     @property
     def settings(self) -> SlaSettings:
@@ -153,7 +158,7 @@ class SlaState:
     @cached_property
     def _now_s(self) -> int:
         """`now` in epoch seconds, taken once (every part of the state sees the same instant)."""
-        return _epoch(self.now)
+        return _epoch(self.now if self.now is not None else self.facts.ws.now())
 
     def _only_open(self, t: ir.Table) -> ir.Table:
         """With `open_only`, the rows of tickets open at `now` (their status then is neither
@@ -415,6 +420,8 @@ class SlaState:
         jc = jc.mutate(_lo_x=jc._lo, _to_x=jc._to)
         j = jb.union(jc)
         j = j.mutate(_len=j._to_x - j._lo_x)
+        if self.both_times:
+            j = self._with_both_times(j)
         w = ibis.window(group_by=keyc, order_by="_lo", rows=(None, -1))
         j = j.mutate(_cum=j._len.sum().over(w).fill_null(0))
         reaches = (j._cum < j._target) & (j._hi.isnull() | (j._cum + j._len >= j._target))
@@ -425,6 +432,11 @@ class SlaState:
             _elapsed=j._len.sum(),
             _due_key=j._due_key.max(),
             _running_now=j._hi.isnull().cast("int64").max(),
+            **(
+                {"_elapsed_b": j._len_b.sum(), "_elapsed_c": j._len_c.sum()}
+                if self.both_times
+                else {}
+            ),
         )
         agg = agg.rename(_a_ticket="ticket_id", _a_target="sla_target", _a_n="_n")
         c = c.left_join(
@@ -435,6 +447,8 @@ class SlaState:
             _elapsed=c._elapsed.fill_null(0),
             _running_now=c._running_now.fill_null(0) > 0,
         )
+        if self.both_times:
+            c = c.mutate(_elapsed_b=c._elapsed_b.fill_null(0), _elapsed_c=c._elapsed_c.fill_null(0))
         # invert business time: the open period where the schedule's balance reaches the key
         inv = _inverse_calendar(cal)
         cb = c.left_join(
@@ -482,8 +496,17 @@ class SlaState:
             ),
         )
 
+    def _with_both_times(self, j: ir.Table) -> ir.Table:
+        """Running stretches `j` with their length in business (`_len_b`, in the clock's
+        schedule) and calendar seconds (`_len_c`), whatever the target's own basis."""
+        f = self.facts
+        j = with_business_seconds(j, f.calendar, f._cal_t, "_lo", "_sched", "_lo_b")
+        j = with_business_seconds(j, f.calendar, f._cal_t, "_to", "_sched", "_to_b")
+        return j.mutate(_len_b=j._to_b - j._lo_b, _len_c=j._to - j._lo).drop("_lo_b", "_to_b")
+
     def frame(self) -> ir.Table:
-        """The public columns (STATE_COLUMNS) with instants as UTC timestamps."""
+        """The public columns (STATE_COLUMNS; with `both_times`, TARGET_COLUMNS) with
+        instants as UTC timestamps."""
         t = self.table()
 
         def ts(col: ir.IntegerValue) -> ir.TimestampValue:
@@ -503,14 +526,26 @@ class SlaState:
             started_at=ts(t._start_s),
             stopped_at=ts(t._stop_s),
             settled_at=ts(t._settled_s),
+            **(
+                {
+                    "elapsed_business_minutes": t._elapsed_b.cast("float64") / 60.0,
+                    "elapsed_calendar_minutes": t._elapsed_c.cast("float64") / 60.0,
+                }
+                if self.both_times
+                else {}
+            ),
         )
 
 
-def sla_state_frame(facts: Facts, now: datetime | None = None) -> pd.DataFrame:
-    """Every clock's state as a DataFrame (STATE_COLUMNS)."""
+def sla_state_frame(
+    facts: Facts, now: datetime | None = None, both_times: bool = False
+) -> pd.DataFrame:
+    """Every clock's state as a DataFrame (STATE_COLUMNS; with `both_times`, also the
+    running time in business and in calendar minutes: TARGET_COLUMNS)."""
+    cols = TARGET_COLUMNS if both_times else STATE_COLUMNS
     if not facts.ws.settings.sla.policies:
-        return pd.DataFrame({c: [] for c in STATE_COLUMNS})
-    return execute(facts, SlaState(facts, now).frame())
+        return pd.DataFrame({c: [] for c in cols})
+    return execute(facts, SlaState(facts, now, both_times=both_times).frame())
 
 
 @register(Source.SLA_TARGETS)

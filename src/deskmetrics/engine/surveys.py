@@ -424,7 +424,7 @@ def followups(
     if not include_done:
         t = t.filter(~t.done)
     df = ws.backend.execute(t.order_by(["answered_at", "response_id"]))
-    ref = _utc_naive(now)
+    ref = _utc_naive(now if now is not None else ws.now())
     answered = pd.to_datetime(df["answered_at"])
     df["age_days"] = (
         [(ref - a.to_pydatetime()).total_seconds() / 86400 for a in answered]

@@ -5,7 +5,7 @@ unchanged (Spark, Postgres, BigQuery, …)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ import ibis.expr.types as ir
 from deskmetrics.calendar import BusinessCalendar, build_business_calendar
 from deskmetrics.config import Settings
 from deskmetrics.engine.store import SQL_TYPES, ensure_schema
-from deskmetrics.errors import BackendError
+from deskmetrics.errors import BackendError, QueryError
 from deskmetrics.model import DEFAULT_CHANNELS, TABLES, Kind
 
 IBIS_TYPES = {
@@ -28,6 +28,27 @@ IBIS_TYPES = {
     Kind.BOOLEAN: dt.boolean,
 }
 DEFAULT_DB = Path("deskmetrics.duckdb")
+
+
+#: the instant each canonical table's rows are recorded at (`Workspace.as_of` leaves out later
+#: ones); costs are placed by the first day of their period
+AS_OF_COLUMNS = {
+    "tickets": "created_at",
+    "events": "at",
+    "surveys": "answered_at",
+    "survey_requests": "sent_at",
+    "customers": "created_at",
+    "subscriptions": "started_at",
+    "costs": "period_start",
+    "social_posts": "posted_at",
+    "mentions": "at",
+}
+#: how far ahead of this machine's clock an as-of moment may be (another machine's clock)
+CLOCK_SKEW = timedelta(minutes=5)
+#: tables whose time column may be empty (such rows are kept: their time is unknown)
+NULL_KNOWN = {"customers", "subscriptions"}
+#: instants of what happens to a row later: unknown (null) while after `as_of`
+LATER_UNKNOWN = {"customers": ("churned_at",), "subscriptions": ("ended_at",)}
 
 
 def canonical_schema(name: str) -> ibis.Schema:
@@ -47,8 +68,52 @@ class Workspace:
     read_only: bool = False
     #: below this many events, deriving the facts inside each query is as fast as keeping them
     keep_facts_min_events: int = 20_000
+    #: the moment the workspace is seen at (naive UTC): data recorded later does not exist yet
+    #: and running clocks stop here; None: the current time, with everything stored
+    as_of: datetime | None = None
     _calendar: BusinessCalendar | None = None
     _calendar_settings: str = ""
+
+    def now(self) -> datetime:
+        """The instant numbers are measured at (naive UTC): `as_of`, or the current time."""
+        if self.as_of is not None:
+            return self.as_of
+        return datetime.now(UTC).replace(tzinfo=None)
+
+    def at(self, as_of: datetime | None) -> Workspace:
+        """This workspace as of `as_of` (aware, or naive UTC; None: as it is now): a copy over
+        the same backend, so a shared workspace is never changed for other requests."""
+        if as_of is not None and as_of.tzinfo is not None:
+            as_of = as_of.astimezone(UTC).replace(tzinfo=None)
+        if as_of is not None and as_of > datetime.now(UTC).replace(tzinfo=None) + CLOCK_SKEW:
+            raise QueryError(
+                f"{as_of:%Y-%m-%dT%H:%M:%S}Z is in the future: numbers are measured as of a "
+                "moment that has come (data recorded by then)"
+            )
+        return replace(self, as_of=as_of)
+
+    def _as_known_at(self, name: str, t: ir.Table) -> ir.Table:
+        """Canonical table `name` as it was at `as_of`: rows recorded later are left out, and
+        what happened later (a churn, a subscription's end, a source status reported after
+        `as_of`) is not known yet. Other columns stay as last imported."""
+        at = self.as_of
+        if at is None or name not in AS_OF_COLUMNS:
+            return t
+        col = AS_OF_COLUMNS[name]
+        day = TABLES[name].column(col).kind is Kind.DATE
+        bound = ibis.literal(at.date()) if day else ibis.literal(at, "timestamp")
+        recorded = t[col] <= bound
+        t = t.filter(t[col].isnull() | recorded if name in NULL_KNOWN else recorded)
+        lit = ibis.literal(at, "timestamp")
+        if name == "tickets":  # the source's status, when reported after `as_of`, is not known
+            later = (t.updated_at > lit).fill_null(False)
+            t = t.mutate(
+                status=ibis.cases((later, ibis.null("string")), else_=t.status),
+                updated_at=ibis.cases((later, ibis.null("timestamp")), else_=t.updated_at),
+            )
+        for c in LATER_UNKNOWN.get(name, ()):
+            t = t.mutate(**{c: ibis.cases((t[c] > lit, ibis.null("timestamp")), else_=t[c])})
+        return t
 
     def has(self, name: str) -> bool:
         try:
@@ -73,8 +138,10 @@ class Workspace:
         return {k: v for k, v in merged.items() if k != v}
 
     def reading(self, name: str, t: ir.Table) -> ir.Table:
-        """Rows of canonical table `name` as metrics read them: a ticket's or answer's channel
-        is stored as its source gave it and reported under the name the settings map it to."""
+        """Rows of canonical table `name` as metrics read them: as known at `as_of`; a
+        ticket's or answer's channel is stored as its source gave it and reported under the
+        name the settings map it to."""
+        t = self._as_known_at(name, t)
         if name in ("tickets", "surveys") and "channel" in t.columns:
             mapping = self.channel_map
             if mapping:
@@ -83,7 +150,7 @@ class Workspace:
 
     def data_range(self, until_now: bool = True) -> tuple[datetime, datetime]:
         """Earliest and latest instant any ticket or event carries (UTC, naive); with
-        `until_now`, the latest is at least the current time."""
+        `until_now`, the latest is at least `now()` (as of `as_of`, no later data exists)."""
         lo: list[datetime] = []
         hi: list[datetime] = []
         # the support activity: tickets, their events, and the surveys about them (customers and
@@ -95,12 +162,12 @@ class Workspace:
             ("survey_requests", "sent_at"),
         ):
             if self.has(name):
-                t = self.backend.table(name)
+                t = self.table(name)
                 row = self.backend.execute(t.aggregate(lo=t[col].min(), hi=t[col].max()))
                 if len(row) and row["lo"].iloc[0] is not None and str(row["lo"].iloc[0]) != "NaT":
                     lo.append(row["lo"].iloc[0].to_pydatetime().replace(tzinfo=None))
                     hi.append(row["hi"].iloc[0].to_pydatetime().replace(tzinfo=None))
-        now = datetime.now(UTC).replace(tzinfo=None)
+        now = self.now()
         if not lo:
             return now - timedelta(days=1), now
         return min(lo), max([*hi, now]) if until_now else max(hi)

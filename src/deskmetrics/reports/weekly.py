@@ -213,7 +213,7 @@ def send_report(
 ) -> WeeklyReport:
     """Build and send a report now (the last 7 days before today by default)."""
     zone = tz or settings.report_timezone
-    first = start or last_week_start(datetime.now(UTC), zone)
+    first = start or last_week_start(ws.now(), zone)
     report = build_report(ws, team, first, metrics, zone)
     send_email(settings, list(to), report.subject, report.text, report.html, report.images)
     return report

@@ -138,6 +138,13 @@ Tz = Annotated[
 ]
 From = Annotated[str | None, Query(alias="from", description="First date (YYYY-MM-DD), included.")]
 To = Annotated[str | None, Query(alias="to", description="Last date (YYYY-MM-DD), included.")]
+NowQ = Annotated[
+    str | None,
+    Query(
+        description="Measure as of this instant (ISO 8601 with offset, e.g. "
+        "2026-03-01T12:00:00Z): data recorded later is left out, running clocks stop there.",
+    ),
+]
 Where = Annotated[
     list[str],
     Query(
@@ -145,6 +152,14 @@ Where = Annotated[
         "values separated by commas: channel=email,chat).",
     ),
 ]
+
+
+def as_of(ws: Workspace, now: str | None) -> Workspace:
+    """The workspace as of `now` (as it is, without it); a malformed or naive instant is a
+    QueryError naming `now`."""
+    if now is None or now == "":
+        return ws
+    return ws.at(query.parse_instant(now, "now"))
 
 
 def _options(
@@ -190,6 +205,7 @@ def report(
         Query(description="'previous': change against the previous period, with significance."),
     ] = None,
     format: Annotated[Literal["json", "csv"], Query(description="json or csv")] = "json",
+    now: NowQ = None,
 ) -> Response:
     """Result rows: metric, the group keys, period, value (durations in minutes), unit, n,
     p50, p90, ci_low, ci_high, small_sample, and target/benchmark/change columns where they
@@ -197,7 +213,7 @@ def report(
     _text(metric, "metric")
     opts = _options(by, tz, start, end, where)
     with _answers(), svc.using() as ws:
-        df = query.compute(ws, metric, grain=grain, compare=compare, **opts)
+        df = query.compute(as_of(ws, now), metric, grain=grain, compare=compare, **opts)
     return _frame_response(df, format, "report.csv")
 
 
@@ -231,13 +247,16 @@ def explain(
     where: Where = [],  # noqa: B006
     limit: Annotated[int, Query(ge=1, le=1000, description="Ids per page.")] = 50,
     offset: Annotated[int, Query(ge=0, le=10**9, description="First id of the page.")] = 0,
+    now: NowQ = None,
 ) -> Explanation:
     """The definition, how many rows were counted, which were left out and why, and a page of
     the ticket ids behind the number (and of those left out, with the same paging)."""
     _text(metric, "metric")
     opts = _options(by, tz, start, end, where)
     with _answers(), svc.using() as ws:
-        m, ex = query.explain(ws, metric, grain=grain, limit=limit, offset=offset, **opts)
+        m, ex = query.explain(
+            as_of(ws, now), metric, grain=grain, limit=limit, offset=offset, **opts
+        )
     return Explanation(
         metric=m.name,
         title=m.title,
@@ -270,12 +289,13 @@ def facts(
     limit: Annotated[int, Query(ge=1, le=10_000, description="Tickets per page.")] = 100,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     format: Annotated[Literal["json", "csv"], Query()] = "json",
+    now: NowQ = None,
 ) -> Response:
     """One row per ticket with every per-ticket fact (first reply at, solved at, reopens,
     durations in calendar and business minutes, …), in ticket id order."""
     _text(ticket_id, "ticket_id")
     with _answers(), svc.using() as ws:
-        df, total = query.facts_page(ws, ticket_id, limit=limit, offset=offset)
+        df, total = query.facts_page(as_of(ws, now), ticket_id, limit=limit, offset=offset)
     if format == "csv":
         return _frame_response(df, "csv", "facts.csv")
     page = FactsPage(

@@ -1,23 +1,27 @@
 """Service levels over HTTP and the dashboard's SLA page.
 
 - GET /api/sla (viewer): the live queue — targets of open tickets that are breached or at risk,
-  soonest due first (`?at_risk=&breached=&limit=`), with the warning window and `now`
+  soonest due first (`?at_risk=&breached=&limit=&now=`), with the warning window and `now`
+- GET /api/sla/targets (viewer): every SLA target of every ticket, paged, as JSON or CSV
+  (`?limit=&offset=&format=&now=`): the CLI's `sla --all`
 - GET /dashboard/sla: the at-risk queue as a page that refreshes itself every minute"""
 
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 import pandas as pd
 from fastapi import APIRouter, HTTPException, Query, Request, Response
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 
 from deskmetrics.api.deps import MaybePrincipal, ServiceDep, Viewer
+from deskmetrics.api.routes.metrics import NowQ, as_of
+from deskmetrics.api.schemas import SlaTargetsPage, records
 from deskmetrics.errors import DeskmetricsError
 from deskmetrics.query import agent_names
-from deskmetrics.sla_query import sla_queue
+from deskmetrics.sla_query import sla_queue, sla_targets
 
 router = APIRouter()
 
@@ -36,12 +40,13 @@ def _cell(v: Any) -> Any:
 
 
 def _queue(
-    svc: Any, at_risk: bool, breached: bool, limit: int, now: datetime | None
+    svc: Any, at_risk: bool, breached: bool, limit: int, now: str | None
 ) -> tuple[datetime, list[dict[str, Any]]]:
-    moment = (now or datetime.now(UTC)).replace(tzinfo=None)
     try:
         with svc.using() as ws:
-            df = sla_queue(ws, now=moment, at_risk=at_risk, breached=breached, limit=limit)
+            view = as_of(ws, now)
+            moment = view.now()
+            df = sla_queue(view, now=moment, at_risk=at_risk, breached=breached, limit=limit)
     except DeskmetricsError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
     rows = [{str(k): _cell(v) for k, v in r.items()} for r in df.to_dict(orient="records")]
@@ -55,12 +60,13 @@ def live_queue(
     at_risk: bool = Query(True, description="include targets due within the warning window"),
     breached: bool = Query(True, description="include targets already past due"),
     limit: int = Query(100, ge=1, le=5000),
+    now: NowQ = None,
 ) -> dict[str, Any]:
     """Open tickets' SLA targets that are breached or at risk, soonest due first. Each row:
     ticket_id, sla_target, policy, status, due_at (UTC), time_left_minutes (in the target's
     business or calendar time; negative when overdue), time, target_minutes, elapsed_minutes,
     paused, started_at, subject, priority, group, assignee_id, channel."""
-    moment, rows = _queue(svc, at_risk, breached, limit, None)
+    moment, rows = _queue(svc, at_risk, breached, limit, now)
     sla = svc.settings.sla
     return {
         "now": moment.isoformat(),
@@ -69,6 +75,52 @@ def live_queue(
         "count": len(rows),
         "items": rows,
     }
+
+
+@router.get(
+    "/api/sla/targets",
+    tags=["sla"],
+    response_model=SlaTargetsPage,
+    summary="Every SLA target of every ticket, paged (the CLI's `sla --all`)",
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
+def targets(
+    svc: ServiceDep,
+    who: Viewer,
+    limit: Annotated[int, Query(ge=1, le=10_000, description="Targets per page.")] = 100,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+    now: NowQ = None,
+) -> Response:
+    """One row per target of a ticket, in ticket and target order: ticket_id, policy,
+    sla_target (first_reply, next_reply, periodic_update, resolution), status (achieved,
+    breached, running, at_risk), time (the target's basis: business or calendar),
+    target_minutes (in that basis), elapsed_business_minutes and elapsed_calendar_minutes
+    (running time so far, pauses left out), due_at, started_at, stopped_at, settled_at (UTC).
+    CSV is the page's rows."""
+    try:
+        with svc.using() as ws:
+            view = as_of(ws, now)
+            moment = view.now()
+            df, total = sla_targets(view, now=moment, limit=limit, offset=offset)
+    except DeskmetricsError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from exc
+    if format == "csv":
+        text = pd.DataFrame(records(df), columns=list(df.columns)).to_csv(index=False)
+        return Response(
+            text,
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="sla-targets.csv"'},
+        )
+    page = SlaTargetsPage(
+        now=moment.isoformat(),
+        total=total,
+        limit=limit,
+        offset=offset,
+        next_offset=offset + limit if offset + limit < total else None,
+        rows=records(df),
+    )
+    return JSONResponse(page.model_dump())
 
 
 @router.get("/dashboard/sla", include_in_schema=False)
