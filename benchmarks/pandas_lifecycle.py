@@ -392,7 +392,9 @@ def compute_lifecycle(
     # the timeline: public messages and status changes of known tickets, in order
     keep = (ev.ticket >= 0) & ((ev.type == STATUS) | ((ev.type == MESSAGE) & ev.public))
     rows = np.flatnonzero(keep)
-    order = _order_with_ties([ev.ticket[rows], ev.at_s[rows]], ev.event_id.take(pa.array(rows)))
+    # events at the same second keep the file's order (the engine's order of arrival; the
+    # sample gives no `seq`): lexsort is stable and `rows` ascend in file order
+    order = np.lexsort((ev.at_s[rows], ev.ticket[rows]))
     rows = rows[order]
     tl = pd.DataFrame(
         {

@@ -83,7 +83,8 @@ def _ts(text: str) -> pd.Timestamp:
 
 
 def _edge_cases(folder: Path) -> None:
-    """Hand-made tickets for what the sample rarely draws: ties in time (ordered by event id),
+    """Hand-made tickets for what the sample rarely draws: ties in time (in file order, whatever
+    the ids),
     a status change in the second of creation, agent-created tickets with an opening message,
     bot and internal messages, closed without solved, reopened and not solved again, a missing
     channel, calls without segments, repeat contacts at and within the window, tickets of one

@@ -17,7 +17,7 @@ ALLOWED: dict[str, set[str]] = {
     "metrics": {"errors", "model"},
     "stats": set(),
     "engine": {"errors", "model", "config", "calendar", "metrics", "stats"},
-    "importers": {"errors", "model", "engine"},
+    "importers": {"errors", "model", "config", "engine"},
     "sample": {"errors", "model"},
     "significance": set(),
     "query": {"errors", "model", "config", "metrics", "engine", "stats", "significance"},

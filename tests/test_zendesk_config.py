@@ -334,7 +334,7 @@ def test_round_trip_through_the_cli(tmp_path: Path) -> None:
     got = {x["priority"]: x["value"] for x in json.loads(r.stdout)}
     # T1: 09:00 → 14:00 Berlin less the 12:30–13:30 lunch = 240; T2: 11:00 → 11:30 = 30
     assert got == {"urgent": 240.0, "normal": 30.0}
-    r = runner.invoke(app, [*base, "sla", "--now", "2026-03-03T09:00:00", "--format", "json"])
+    r = runner.invoke(app, [*base, "sla", "--now", "2026-03-03T09:00:00Z", "--format", "json"])
     assert r.exit_code == 0, r.output
     rows = json.loads(r.stdout)
     # T1 and T3 (urgent, Tier 2, tagged vip/enterprise, by e-mail) are VIP. T1's resolution
