@@ -106,6 +106,7 @@ def read_sideloads(
 _BOM = b"\xef\xbb\xbf"
 _WS = re.compile(r"[ \t\n\r]*")
 _WHITESPACE = " \t\n\r"
+_NUMBER_START = "-0123456789"
 _raw_decode = json.JSONDecoder().raw_decode
 _loads = json.JSONDecoder().decode
 _MISSING = object()
@@ -242,29 +243,32 @@ class _Reader:
             number += 1
         else:
             following = b""
-        yield from self.doc(first)
+        records, first = self.doc(first), None  # not held while the lines are read
+        yield from records
         if following:
             yield from self.lines(file, following, offset, number)
 
     def lines(self, file: IO[bytes], line: bytes, offset: int, number: int) -> Iterator[JsonRecord]:
         """JSON Lines from `line` (line `number` + 1, at byte `offset`) on."""
-        doc = self.doc
         while True:
             number += 1
             if not line.isspace():
-                try:
-                    text = line.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    raise self.not_utf8(offset + exc.start) from exc
-                try:
-                    parsed = _loads(text)
-                except json.JSONDecodeError as exc:
-                    raise self.bad_json(number, exc.colno, exc.msg) from exc
-                yield from doc(parsed)
+                yield from self.doc(self.parse(line, number, offset))
             offset += len(line)
             line = file.readline()
             if not line:
                 return
+
+    def parse(self, line: bytes, number: int, offset: int) -> Any:
+        """The document of one JSON Lines line (line `number`, at byte `offset`)."""
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise self.not_utf8(offset + exc.start) from exc
+        try:
+            return _loads(text)
+        except json.JSONDecodeError as exc:
+            raise self.bad_json(number, exc.colno, exc.msg) from exc
 
     def stream(self, file: IO[bytes]) -> Iterator[JsonRecord]:
         """One document, streamed; or JSON Lines whose first line was too long to hold."""
@@ -475,8 +479,8 @@ class _Text:
                     return _TOO_BIG
                 self.more()
                 continue
-            if end >= len(buf) and not self.eof:  # a number or literal may go on
-                self.more()
+            if len(buf) - end <= 2 and not self.eof and buf[pos] in _NUMBER_START:
+                self.more()  # a number cut by the window's end ("-15", "1.", "2e+") may go on
                 continue
             self.pos = end
             return value
