@@ -2,7 +2,12 @@
 
 Both avoid engine-specific functions (no ASOF join, no time-zone conversion functions): a UTC
 day-number equality join for business time, a CASE over the zone's offset changes for local
-time. They give the same numbers on DuckDB, Spark and any SQL engine."""
+time. They give the same numbers on DuckDB, Spark and any SQL engine.
+
+A ticket whose schedule changes while it is open (schedule events) has its own business clock,
+made of segments, each measured on the schedule then in force: C(t) = offset + B_sched(t) on the
+segment holding t, the offsets chosen so that C never jumps. Durations stay differences of two
+instants' clock values; only instants of such tickets need the (range) join to their segment."""
 
 from __future__ import annotations
 
@@ -14,6 +19,8 @@ import ibis.expr.types as ir
 from deskmetrics.calendar import BusinessCalendar, utc_offsets
 
 DAY = 86400
+#: beyond every instant: the open bounds of a ticket's first and last clock segment
+INF = 2**62
 
 
 def calendar_table(cal: BusinessCalendar) -> ir.Table:
@@ -45,6 +52,31 @@ def with_business_seconds(
         total = total + part
     keep = [c for c in t.columns]
     return j.select(*keep, **{out: total.cast("int64")})
+
+
+def with_clock_seconds(
+    t: ir.Table,
+    cal: BusinessCalendar,
+    cal_t: ir.Table,
+    epoch: str,
+    sched: str,
+    out: str,
+    segments: ir.Table,
+    key: str,
+    moves: str,
+) -> ir.Table:
+    """Add `out` = the ticket's business clock at instant `epoch`. Rows whose ticket keeps one
+    schedule (`moves` false: nearly all) take business seconds of `sched` by the equality join
+    alone; the others are matched by a range join to the segment of `segments` holding the
+    instant (columns `_z_key` matching `key`, `_z_from`, `_z_to`, `_z_sched`, `_z_offset`) and
+    take that segment's schedule's seconds plus its offset."""
+    plain = with_business_seconds(t.filter(~t[moves]), cal, cal_t, epoch, sched, out)
+    m = t.filter(t[moves])
+    z = segments.select("_z_key", "_z_from", "_z_to", "_z_sched", "_z_offset")
+    j = m.join(z, [m[key] == z._z_key, z._z_from <= m[epoch], z._z_to > m[epoch]])
+    j = with_business_seconds(j, cal, cal_t, epoch, "_z_sched", "_z_b")
+    moved = j.select(*t.columns, **{out: (j._z_b + j._z_offset).cast("int64")})
+    return plain.union(moved)
 
 
 def local_epoch(epoch: ir.IntegerValue, tz: str, start: datetime, end: datetime) -> ir.IntegerValue:

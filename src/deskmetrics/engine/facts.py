@@ -1,6 +1,7 @@
 """Per-ticket (and per-reply, per-interaction, per-status-stretch) facts, derived once from the
 events and then aggregated by every metric. Every duration is a difference of two instants in
-calendar seconds and in business seconds of the ticket's schedule."""
+calendar seconds and in business seconds of the ticket's business clock (its schedule, or the
+schedules in force one after another when schedule events change it: `schedule_segments`)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,13 @@ from functools import cached_property
 import ibis
 import ibis.expr.types as ir
 
-from deskmetrics.engine.clock import calendar_table, schedule_index, with_business_seconds
+from deskmetrics.engine.clock import (
+    INF,
+    calendar_table,
+    schedule_index,
+    with_business_seconds,
+    with_clock_seconds,
+)
 from deskmetrics.engine.workspace import Workspace
 from deskmetrics.errors import QueryError
 from deskmetrics.model import SOLVED_STATUSES
@@ -107,32 +114,136 @@ class Facts:
         return calendar_table(self.calendar)
 
     @cached_property
-    def tickets_base(self) -> ir.Table:
-        """Tickets with their integer key `_tk`, schedule key and creation instant in
-        calendar/business seconds. `_tk` is an integer key (integer keys sort and join several
-        times faster than text ids): the ticket's rank by id when derived in the query (the
-        same in every query), or its number kept in the workspace (`ids`, stable as tickets
-        arrive) for kept facts."""
+    def _ticket_ids(self) -> ir.Table:
+        """Tickets with their integer key `_tk`, schedule key and creation instant. `_tk` is an
+        integer key (integer keys sort and join several times faster than text ids): the
+        ticket's rank by id when derived in the query (the same in every query), or its number
+        kept in the workspace (`ids`, stable as tickets arrive) for kept facts."""
         t = self.source("tickets")
         if self.ids is not None:
             t = t.join(self.ids.select("ticket_id", "_tk"), "ticket_id")
         else:
             t = t.mutate(_tk=ibis.row_number().over(order_by="ticket_id"))
-        t = t.mutate(
+        return t.mutate(
             _sched=schedule_index(self.calendar, t.schedule_id),
             created_s=t.created_at.epoch_seconds().cast("int64"),
         )
+
+    @cached_property
+    def tickets_base(self) -> ir.Table:
+        """Tickets (`_ticket_ids`) with their creation instant in business seconds: on the
+        ticket's own schedule, which is its clock's first segment (see `schedule_segments`)."""
         return with_business_seconds(
-            t, self.calendar, self._cal_t, "created_s", "_sched", "created_b"
+            self._ticket_ids, self.calendar, self._cal_t, "created_s", "_sched", "created_b"
         )
 
     @cached_property
+    def schedule_segments(self) -> ir.Table:
+        """The business clock of each ticket whose schedule changes (schedule events): segments
+        [from_s, to_s) measured on schedule `sched`, the clock being offset + business seconds
+        of `sched` there. Offsets make the clock continuous, so every duration stays a
+        difference of two instants' clock values (Zendesk's rule: each stretch of business time
+        on the schedule in force then). The first segment (from −INF) is the ticket's own
+        schedule with offset 0: creation is measured as for any ticket. A change at or before
+        creation applies from creation; of changes at one instant the last in source order
+        wins; an unknown schedule id means the default schedule (as on tickets). `c_from`,
+        `c_to`: the clock at the bounds (±INF when open), to find where it reaches a value."""
+        cal, cal_t = self.calendar, self._cal_t
+        k = self._ticket_ids.select("_tk", "ticket_id", "_sched", "created_s")
+        e = self.source("events")
+        e = e.filter(e.type == "schedule")
+        e = e.select("ticket_id", "event_id", "at", "schedule_id", **_source_order(e))
+        ch = e.join(k, "ticket_id")
+        at_s = ch.at.epoch_seconds().cast("int64")
+        ch = ch.select(
+            "_tk",
+            "ticket_id",
+            from_s=ibis.greatest(at_s, ch.created_s),
+            sched=schedule_index(cal, ch.schedule_id),
+            _at=at_s,
+            _seq=ch._seq,
+            _arrival=ch._arrival,
+            _eid=ch.event_id,
+        )
+        neg = ibis.literal(-INF, "int64")
+        first = k.semi_join(ch, "_tk").select(
+            "_tk",
+            "ticket_id",
+            from_s=neg,
+            sched=k._sched,
+            _at=neg,
+            _seq=ibis.literal(0.0),
+            _arrival=ibis.literal(0.0),
+            _eid=ibis.literal(""),
+        )
+        u = first.union(ch)
+        # of changes at one instant, the last in source order
+        w = ibis.window(group_by="_tk", order_by=["from_s", "_at", *ORDER, "_eid"])
+        u = u.mutate(_next=u.from_s.lead().over(w))
+        u = u.filter(u._next.isnull() | (u._next != u.from_s))
+        w = ibis.window(group_by="_tk", order_by="from_s")
+        u = u.select(
+            "_tk",
+            "ticket_id",
+            "from_s",
+            "sched",
+            to_s=u.from_s.lead().over(w).fill_null(INF),
+            _prev=u.sched.lag().over(w),
+        )
+        # at each change: the clock so far (previous schedule) and the new schedule's seconds
+        b = u.filter(u._prev.notnull())
+        b = with_business_seconds(b, cal, cal_t, "from_s", "_prev", "_bp")
+        b = with_business_seconds(b, cal, cal_t, "from_s", "sched", "_bn")
+        zero = ibis.literal(0, "int64")
+        u = u.filter(u._prev.isnull()).mutate(_bp=zero, _bn=zero).union(b)
+        upto = ibis.window(group_by="_tk", order_by="from_s", rows=(None, 0))
+        u = u.mutate(offset=(u._bp - u._bn).sum().over(upto).cast("int64"))
+        u = u.mutate(c_from=ibis.cases((u._prev.isnull(), neg), else_=u.offset + u._bn))
+        u = u.mutate(c_to=u.c_from.lead().over(w).fill_null(INF))
+        return self._keep(
+            u.select("_tk", "ticket_id", "from_s", "to_s", "sched", "offset", "c_from", "c_to"),
+            "schedule_segments",
+        )
+
+    def clock_segments(self, key: str = "_tk") -> ir.Table:
+        """`schedule_segments` as `with_clock_seconds` reads them, keyed by `key`."""
+        z = self.schedule_segments
+        return z.select(
+            _z_key=z[key],
+            _z_from=z.from_s,
+            _z_to=z.to_s,
+            _z_sched=z.sched,
+            _z_offset=z.offset,
+            _z_cfrom=z.c_from,
+            _z_cto=z.c_to,
+        )
+
+    def _clock(self, t: ir.Table, epoch: str, out: str) -> ir.Table:
+        """Add `out` = the ticket's business clock at `epoch` (`t` has `_tk`, `_sched` and
+        `_moves`, whether the ticket's schedule changes)."""
+        return with_clock_seconds(
+            t, self.calendar, self._cal_t, epoch, "_sched", out, self.clock_segments(), "_tk",
+            "_moves",
+        )  # fmt: skip
+
+    @cached_property
     def _ticket_keys(self) -> ir.Table:
-        """What the timeline needs of each ticket, kept once (read by every later fact)."""
+        """What the timeline needs of each ticket, kept once (read by every later fact);
+        `_moves`: the ticket's schedule changes (its instants go through its clock segments)."""
         tb = self.tickets_base
+        z = self.schedule_segments
+        moved = z.filter(z.from_s == -INF).select(_m_tk="_tk")
+        tb = tb.left_join(moved, tb._tk == moved._m_tk)
         return self._keep(
             tb.select(
-                "ticket_id", "_tk", "_sched", "created_by", "created_at", "created_s", "created_b"
+                "ticket_id",
+                "_tk",
+                "_sched",
+                "created_by",
+                "created_at",
+                "created_s",
+                "created_b",
+                _moves=tb._m_tk.notnull(),
             ),
             "ticket_keys",
         )
@@ -147,10 +258,10 @@ class Facts:
             "event_id", "ticket_id", "at", "type", "author_role", "author_id", "status",
             **_source_order(e),
         )  # fmt: skip
-        tk = self._ticket_keys.select("ticket_id", "_tk", "_sched", "created_by")
+        tk = self._ticket_keys.select("ticket_id", "_tk", "_sched", "_moves", "created_by")
         e = e.join(tk, "ticket_id").mutate(at_s=e.at.epoch_seconds().cast("int64"))
         # not kept: deriving it again is cheaper than writing it (read by messages and status)
-        return with_business_seconds(e, self.calendar, self._cal_t, "at_s", "_sched", "at_b")
+        return self._clock(e, "at_s", "at_b")
 
     @cached_property
     def messages(self) -> ir.Table:
@@ -278,6 +389,7 @@ class Facts:
             "_tk",
             "ticket_id",
             "_sched",
+            "_moves",
             at=at,
             at_s=at.epoch_seconds().cast("int64"),
             status=c._r_status,
@@ -287,7 +399,7 @@ class Facts:
             _eid=ibis.literal(""),
             inferred=ibis.literal(True),
         )
-        c = with_business_seconds(c, self.calendar, self._cal_t, "at_s", "_sched", "at_b")
+        c = self._clock(c, "at_s", "at_b")
         return c.select(
             "_tk", "ticket_id", "at", "at_s", "at_b", "status", "author_id", *ORDER, "_ord",
             "_eid", "inferred",
