@@ -7,7 +7,8 @@ time. They give the same numbers on DuckDB, Spark and any SQL engine.
 A ticket whose schedule changes while it is open (schedule events) has its own business clock,
 made of segments, each measured on the schedule then in force: C(t) = offset + B_sched(t) on the
 segment holding t, the offsets chosen so that C never jumps. Durations stay differences of two
-instants' clock values; only instants of such tickets need the (range) join to their segment."""
+instants' clock values; instants find their segment by a left join on the ticket (the few
+tickets with segments make it a small hash table) with range conditions."""
 
 from __future__ import annotations
 
@@ -63,20 +64,24 @@ def with_clock_seconds(
     out: str,
     segments: ir.Table,
     key: str,
-    moves: str,
+    follow: str | None = None,
 ) -> ir.Table:
-    """Add `out` = the ticket's business clock at instant `epoch`. Rows whose ticket keeps one
-    schedule (`moves` false: nearly all) take business seconds of `sched` by the equality join
-    alone; the others are matched by a range join to the segment of `segments` holding the
-    instant (columns `_z_key` matching `key`, `_z_from`, `_z_to`, `_z_sched`, `_z_offset`) and
-    take that segment's schedule's seconds plus its offset."""
-    plain = with_business_seconds(t.filter(~t[moves]), cal, cal_t, epoch, sched, out)
-    m = t.filter(t[moves])
-    z = segments.select("_z_key", "_z_from", "_z_to", "_z_sched", "_z_offset")
-    j = m.join(z, [m[key] == z._z_key, z._z_from <= m[epoch], z._z_to > m[epoch]])
-    j = with_business_seconds(j, cal, cal_t, epoch, "_z_sched", "_z_b")
-    moved = j.select(*t.columns, **{out: (j._z_b + j._z_offset).cast("int64")})
-    return plain.union(moved)
+    """Add `out` = the ticket's business clock at instant `epoch`: on the segment of
+    `segments` holding the instant (columns `_z_key` matching `key`, `_z_from`, `_z_to`,
+    `_z_sched`, `_z_offset`), that schedule's seconds plus the segment's offset; for tickets
+    without segments (nearly all), business seconds of `sched`. One left join on the ticket
+    with range conditions against the few segments (every backend has it; no ASOF join), then
+    the calendar's equality join. `follow`: a boolean column; rows where it is false keep
+    `sched` (an SLA policy naming its own schedule)."""
+    z = segments.select("_z_key", "_z_from", "_z_to", "_z_sched", "_z_offset").view()
+    t = t.view()
+    on = [t[key] == z._z_key, z._z_from <= t[epoch], z._z_to > t[epoch]]
+    if follow is not None:
+        on.append(t[follow])
+    j = t.left_join(z, on)
+    j = j.mutate(_z_s=j._z_sched.fill_null(j[sched]))
+    j = with_business_seconds(j, cal, cal_t, epoch, "_z_s", "_z_b")
+    return j.select(*t.columns, **{out: (j._z_b + j._z_offset.fill_null(0)).cast("int64")})
 
 
 def local_epoch(epoch: ir.IntegerValue, tz: str, start: datetime, end: datetime) -> ir.IntegerValue:

@@ -114,27 +114,24 @@ class Facts:
         return calendar_table(self.calendar)
 
     @cached_property
-    def _ticket_ids(self) -> ir.Table:
-        """Tickets with their integer key `_tk`, schedule key and creation instant. `_tk` is an
-        integer key (integer keys sort and join several times faster than text ids): the
-        ticket's rank by id when derived in the query (the same in every query), or its number
-        kept in the workspace (`ids`, stable as tickets arrive) for kept facts."""
+    def tickets_base(self) -> ir.Table:
+        """Tickets with their integer key `_tk`, schedule key and creation instant in
+        calendar/business seconds (on the ticket's own schedule: the first segment of its
+        clock, see `schedule_segments`). `_tk` is an integer key (integer keys sort and join
+        several times faster than text ids): the ticket's rank by id when derived in the query
+        (the same in every query), or its number kept in the workspace (`ids`, stable as
+        tickets arrive) for kept facts."""
         t = self.source("tickets")
         if self.ids is not None:
             t = t.join(self.ids.select("ticket_id", "_tk"), "ticket_id")
         else:
             t = t.mutate(_tk=ibis.row_number().over(order_by="ticket_id"))
-        return t.mutate(
+        t = t.mutate(
             _sched=schedule_index(self.calendar, t.schedule_id),
             created_s=t.created_at.epoch_seconds().cast("int64"),
         )
-
-    @cached_property
-    def tickets_base(self) -> ir.Table:
-        """Tickets (`_ticket_ids`) with their creation instant in business seconds: on the
-        ticket's own schedule, which is its clock's first segment (see `schedule_segments`)."""
         return with_business_seconds(
-            self._ticket_ids, self.calendar, self._cal_t, "created_s", "_sched", "created_b"
+            t, self.calendar, self._cal_t, "created_s", "_sched", "created_b"
         )
 
     @cached_property
@@ -149,14 +146,19 @@ class Facts:
         wins; an unknown schedule id means the default schedule (as on tickets). `c_from`,
         `c_to`: the clock at the bounds (±INF when open), to find where it reaches a value."""
         cal, cal_t = self.calendar, self._cal_t
-        k = self._ticket_ids.select("_tk", "ticket_id", "_sched", "created_s")
+        # keyed by ticket id, not `_tk`: numbering every ticket is not needed for the few here
+        t = self.source("tickets")
+        k = t.select(
+            "ticket_id",
+            _sched=schedule_index(cal, t.schedule_id),
+            created_s=t.created_at.epoch_seconds().cast("int64"),
+        )
         e = self.source("events")
         e = e.filter(e.type == "schedule")
         e = e.select("ticket_id", "event_id", "at", "schedule_id", **_source_order(e))
         ch = e.join(k, "ticket_id")
         at_s = ch.at.epoch_seconds().cast("int64")
         ch = ch.select(
-            "_tk",
             "ticket_id",
             from_s=ibis.greatest(at_s, ch.created_s),
             sched=schedule_index(cal, ch.schedule_id),
@@ -166,8 +168,7 @@ class Facts:
             _eid=ch.event_id,
         )
         neg = ibis.literal(-INF, "int64")
-        first = k.semi_join(ch, "_tk").select(
-            "_tk",
+        first = k.semi_join(ch, "ticket_id").select(
             "ticket_id",
             from_s=neg,
             sched=k._sched,
@@ -178,12 +179,11 @@ class Facts:
         )
         u = first.union(ch)
         # of changes at one instant, the last in source order
-        w = ibis.window(group_by="_tk", order_by=["from_s", "_at", *ORDER, "_eid"])
+        w = ibis.window(group_by="ticket_id", order_by=["from_s", "_at", *ORDER, "_eid"])
         u = u.mutate(_next=u.from_s.lead().over(w))
         u = u.filter(u._next.isnull() | (u._next != u.from_s))
-        w = ibis.window(group_by="_tk", order_by="from_s")
+        w = ibis.window(group_by="ticket_id", order_by="from_s")
         u = u.select(
-            "_tk",
             "ticket_id",
             "from_s",
             "sched",
@@ -196,20 +196,21 @@ class Facts:
         b = with_business_seconds(b, cal, cal_t, "from_s", "sched", "_bn")
         zero = ibis.literal(0, "int64")
         u = u.filter(u._prev.isnull()).mutate(_bp=zero, _bn=zero).union(b)
-        upto = ibis.window(group_by="_tk", order_by="from_s", rows=(None, 0))
+        upto = ibis.window(group_by="ticket_id", order_by="from_s", rows=(None, 0))
         u = u.mutate(offset=(u._bp - u._bn).sum().over(upto).cast("int64"))
         u = u.mutate(c_from=ibis.cases((u._prev.isnull(), neg), else_=u.offset + u._bn))
         u = u.mutate(c_to=u.c_from.lead().over(w).fill_null(INF))
         return self._keep(
-            u.select("_tk", "ticket_id", "from_s", "to_s", "sched", "offset", "c_from", "c_to"),
+            u.select("ticket_id", "from_s", "to_s", "sched", "offset", "c_from", "c_to"),
             "schedule_segments",
         )
 
-    def clock_segments(self, key: str = "_tk") -> ir.Table:
-        """`schedule_segments` as `with_clock_seconds` reads them, keyed by `key`."""
+    @property
+    def clock_segments(self) -> ir.Table:
+        """`schedule_segments` as `with_clock_seconds` reads them (keyed by ticket id)."""
         z = self.schedule_segments
         return z.select(
-            _z_key=z[key],
+            _z_key=z.ticket_id,
             _z_from=z.from_s,
             _z_to=z.to_s,
             _z_sched=z.sched,
@@ -219,31 +220,18 @@ class Facts:
         )
 
     def _clock(self, t: ir.Table, epoch: str, out: str) -> ir.Table:
-        """Add `out` = the ticket's business clock at `epoch` (`t` has `_tk`, `_sched` and
-        `_moves`, whether the ticket's schedule changes)."""
+        """Add `out` = the ticket's business clock at `epoch` (`t` has `ticket_id`, `_sched`)."""
         return with_clock_seconds(
-            t, self.calendar, self._cal_t, epoch, "_sched", out, self.clock_segments(), "_tk",
-            "_moves",
-        )  # fmt: skip
+            t, self.calendar, self._cal_t, epoch, "_sched", out, self.clock_segments, "ticket_id"
+        )
 
     @cached_property
     def _ticket_keys(self) -> ir.Table:
-        """What the timeline needs of each ticket, kept once (read by every later fact);
-        `_moves`: the ticket's schedule changes (its instants go through its clock segments)."""
+        """What the timeline needs of each ticket, kept once (read by every later fact)."""
         tb = self.tickets_base
-        z = self.schedule_segments
-        moved = z.filter(z.from_s == -INF).select(_m_tk="_tk")
-        tb = tb.left_join(moved, tb._tk == moved._m_tk)
         return self._keep(
             tb.select(
-                "ticket_id",
-                "_tk",
-                "_sched",
-                "created_by",
-                "created_at",
-                "created_s",
-                "created_b",
-                _moves=tb._m_tk.notnull(),
+                "ticket_id", "_tk", "_sched", "created_by", "created_at", "created_s", "created_b"
             ),
             "ticket_keys",
         )
@@ -258,7 +246,7 @@ class Facts:
             "event_id", "ticket_id", "at", "type", "author_role", "author_id", "status",
             **_source_order(e),
         )  # fmt: skip
-        tk = self._ticket_keys.select("ticket_id", "_tk", "_sched", "_moves", "created_by")
+        tk = self._ticket_keys.select("ticket_id", "_tk", "_sched", "created_by")
         e = e.join(tk, "ticket_id").mutate(at_s=e.at.epoch_seconds().cast("int64"))
         # not kept: deriving it again is cheaper than writing it (read by messages and status)
         return self._clock(e, "at_s", "at_b")
@@ -389,7 +377,6 @@ class Facts:
             "_tk",
             "ticket_id",
             "_sched",
-            "_moves",
             at=at,
             at_s=at.epoch_seconds().cast("int64"),
             status=c._r_status,

@@ -374,7 +374,7 @@ class SlaState:
         sched = ibis.cases(*sched_of, else_=c._b_sched) if sched_of else c._b_sched
         # a ticket whose schedule changes runs on its own clock (facts' schedule segments),
         # unless the policy names its schedule
-        segs = f.clock_segments("ticket_id")
+        segs = f.clock_segments
         # as known at `now`: a change after it has not happened yet (the segment in force at
         # `now` runs on; later offsets never change earlier segments)
         segs = segs.filter(segs._z_from <= now_s)
@@ -383,16 +383,13 @@ class SlaState:
             _z_to=ibis.cases((later, INF), else_=segs._z_to),
             _z_cto=ibis.cases((later, INF), else_=segs._z_cto),
         )
-        moved = segs.filter(segs._z_from == -INF).select(_m_ticket="_z_key")
-        c = c.left_join(moved, c.ticket_id == moved._m_ticket)
-        own = [(c._policy == i, True) for i, p in enumerate(policies) if p.schedule is not None]
-        policy_schedule = ibis.cases(*own, else_=False) if own else ibis.literal(False)
+        own = [(c._policy == i, False) for i, p in enumerate(policies) if p.schedule is not None]
         c = c.mutate(
             _target=_by_policy(c._policy, kind, targets, "int64"),
             _calendar=_by_policy(c._policy, kind, calendar_time, "boolean").fill_null(False),
             _sched=sched,
-            _moves=c._m_ticket.notnull() & ~policy_schedule,
-        ).drop("_b_sched", "_m_ticket")
+            _follow=ibis.cases(*own, else_=True) if own else ibis.literal(True),
+        ).drop("_b_sched")
         c = c.filter(c._target.notnull())
         warn_max = self.settings.warning_max_seconds
         c = c.mutate(
@@ -428,10 +425,10 @@ class SlaState:
         # business seconds only where the target is in business time (two calendar joins)
         jb = j.filter(~j._calendar)
         jb = with_clock_seconds(
-            jb, cal, f._cal_t, "_lo", "_sched", "_lo_x", segs, "ticket_id", "_moves"
+            jb, cal, f._cal_t, "_lo", "_sched", "_lo_x", segs, "ticket_id", "_follow"
         )
         jb = with_clock_seconds(
-            jb, cal, f._cal_t, "_to", "_sched", "_to_x", segs, "ticket_id", "_moves"
+            jb, cal, f._cal_t, "_to", "_sched", "_to_x", segs, "ticket_id", "_follow"
         )
         jc = j.filter(j._calendar)
         jc = jc.mutate(_lo_x=jc._lo, _to_x=jc._to)
@@ -464,7 +461,7 @@ class SlaState:
             zs,
             [
                 c.ticket_id == zs._z_key,
-                c._moves & ~c._calendar,
+                c._follow & ~c._calendar,
                 zs._z_cfrom < c._due_key,
                 zs._z_cto >= c._due_key,
             ],
