@@ -81,7 +81,38 @@ def duckdb_ws(tmp_path_factory: pytest.TempPathFactory, parity_settings: Setting
     ws = open_duckdb(tmp_path_factory.mktemp("parity-db") / "w.duckdb", parity_settings)
     summary = import_directory(ws, data)
     assert not summary.rejects
+    _add_schedule_changes(ws)
     return ws
+
+
+def _add_schedule_changes(ws: Workspace) -> None:
+    """Schedule events on every 7th ticket (a change, some back again, some before creation,
+    two at one instant, an unknown schedule): business time and SLA clocks on the schedule in
+    force must agree too."""
+    from datetime import timedelta
+
+    from deskmetrics.engine.store import load
+    from deskmetrics.model import SourceFrame, validate
+
+    t = ws.table("tickets")
+    tickets = ws.backend.execute(t.select("ticket_id", "created_at").order_by("ticket_id"))
+    rows = []
+    for i, (tid, created) in enumerate(zip(tickets.ticket_id, tickets.created_at, strict=True)):
+        if i % 7:
+            continue
+        changes = [(timedelta(hours=3), "support-us")]
+        if i % 14 == 0:
+            changes.append((timedelta(hours=30), "support-eu"))
+        if i % 21 == 0:
+            changes = [(timedelta(hours=-1), "support-us"), (timedelta(hours=3), "nope")]
+        if i % 35 == 0:  # two at one instant: the later row wins
+            changes += [(timedelta(hours=5), "support-eu"), (timedelta(hours=5), "support-us")]
+        for k, (delta, sid) in enumerate(changes):
+            at = (created + delta).strftime("%Y-%m-%dT%H:%M:%SZ")
+            rows.append({"event_id": f"{tid}-sched-{k}", "ticket_id": tid, "at": at,
+                         "type": "schedule", "schedule_id": sid})  # fmt: skip
+    frame = validate(SourceFrame(TABLES["events"], "events.schedules", pd.DataFrame(rows)))
+    assert not load(ws.backend.con, [frame], source="schedules").rejects
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,13 @@
 
 Both avoid engine-specific functions (no ASOF join, no time-zone conversion functions): a UTC
 day-number equality join for business time, a CASE over the zone's offset changes for local
-time. They give the same numbers on DuckDB, Spark and any SQL engine."""
+time. They give the same numbers on DuckDB, Spark and any SQL engine.
+
+A ticket whose schedule changes while it is open (schedule events) has its own business clock,
+made of segments, each measured on the schedule then in force: C(t) = offset + B_sched(t) on the
+segment holding t, the offsets chosen so that C never jumps. Durations stay differences of two
+instants' clock values; instants find their segment by a left join on the ticket (the few
+tickets with segments make it a small hash table) with range conditions."""
 
 from __future__ import annotations
 
@@ -14,6 +20,8 @@ import ibis.expr.types as ir
 from deskmetrics.calendar import BusinessCalendar, utc_offsets
 
 DAY = 86400
+#: beyond every instant: the open bounds of a ticket's first and last clock segment
+INF = 2**62
 
 
 def calendar_table(cal: BusinessCalendar) -> ir.Table:
@@ -45,6 +53,35 @@ def with_business_seconds(
         total = total + part
     keep = [c for c in t.columns]
     return j.select(*keep, **{out: total.cast("int64")})
+
+
+def with_clock_seconds(
+    t: ir.Table,
+    cal: BusinessCalendar,
+    cal_t: ir.Table,
+    epoch: str,
+    sched: str,
+    out: str,
+    segments: ir.Table,
+    key: str,
+    follow: str | None = None,
+) -> ir.Table:
+    """Add `out` = the ticket's business clock at instant `epoch`: on the segment of
+    `segments` holding the instant (columns `_z_key` matching `key`, `_z_from`, `_z_to`,
+    `_z_sched`, `_z_offset`), that schedule's seconds plus the segment's offset; for tickets
+    without segments (nearly all), business seconds of `sched`. One left join on the ticket
+    with range conditions against the few segments (every backend has it; no ASOF join), then
+    the calendar's equality join. `follow`: a boolean column; rows where it is false keep
+    `sched` (an SLA policy naming its own schedule)."""
+    z = segments.select("_z_key", "_z_from", "_z_to", "_z_sched", "_z_offset").view()
+    t = t.view()
+    on = [t[key] == z._z_key, z._z_from <= t[epoch], z._z_to > t[epoch]]
+    if follow is not None:
+        on.append(t[follow])
+    j = t.left_join(z, on)
+    j = j.mutate(_z_s=j._z_sched.fill_null(j[sched]))
+    j = with_business_seconds(j, cal, cal_t, epoch, "_z_s", "_z_b")
+    return j.select(*t.columns, **{out: (j._z_b + j._z_offset.fill_null(0)).cast("int64")})
 
 
 def local_epoch(epoch: ir.IntegerValue, tz: str, start: datetime, end: datetime) -> ir.IntegerValue:

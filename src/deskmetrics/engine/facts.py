@@ -1,6 +1,7 @@
 """Per-ticket (and per-reply, per-interaction, per-status-stretch) facts, derived once from the
 events and then aggregated by every metric. Every duration is a difference of two instants in
-calendar seconds and in business seconds of the ticket's schedule."""
+calendar seconds and in business seconds of the ticket's business clock (its schedule, or the
+schedules in force one after another when schedule events change it: `schedule_segments`)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,13 @@ from functools import cached_property
 import ibis
 import ibis.expr.types as ir
 
-from deskmetrics.engine.clock import calendar_table, schedule_index, with_business_seconds
+from deskmetrics.engine.clock import (
+    INF,
+    calendar_table,
+    schedule_index,
+    with_business_seconds,
+    with_clock_seconds,
+)
 from deskmetrics.engine.workspace import Workspace
 from deskmetrics.errors import QueryError
 from deskmetrics.model import SOLVED_STATUSES
@@ -111,10 +118,11 @@ class Facts:
     @cached_property
     def tickets_base(self) -> ir.Table:
         """Tickets with their integer key `_tk`, schedule key and creation instant in
-        calendar/business seconds. `_tk` is an integer key (integer keys sort and join several
-        times faster than text ids): the ticket's rank by id when derived in the query (the
-        same in every query), or its number kept in the workspace (`ids`, stable as tickets
-        arrive) for kept facts."""
+        calendar/business seconds (on the ticket's own schedule: the first segment of its
+        clock, see `schedule_segments`). `_tk` is an integer key (integer keys sort and join
+        several times faster than text ids): the ticket's rank by id when derived in the query
+        (the same in every query), or its number kept in the workspace (`ids`, stable as
+        tickets arrive) for kept facts."""
         t = self.source("tickets")
         if self.ids is not None:
             t = t.join(self.ids.select("ticket_id", "_tk"), "ticket_id")
@@ -126,6 +134,97 @@ class Facts:
         )
         return with_business_seconds(
             t, self.calendar, self._cal_t, "created_s", "_sched", "created_b"
+        )
+
+    @cached_property
+    def schedule_segments(self) -> ir.Table:
+        """The business clock of each ticket whose schedule changes (schedule events): segments
+        [from_s, to_s) measured on schedule `sched`, the clock being offset + business seconds
+        of `sched` there. Offsets make the clock continuous, so every duration stays a
+        difference of two instants' clock values (Zendesk's rule: each stretch of business time
+        on the schedule in force then). The first segment (from −INF) is the ticket's own
+        schedule with offset 0: creation is measured as for any ticket. A change at or before
+        creation applies from creation; of changes at one instant the last in source order
+        wins; an unknown schedule id means the default schedule (as on tickets). `c_from`,
+        `c_to`: the clock at the bounds (±INF when open), to find where it reaches a value."""
+        cal, cal_t = self.calendar, self._cal_t
+        # keyed by ticket id, not `_tk`: numbering every ticket is not needed for the few here
+        t = self.source("tickets")
+        k = t.select(
+            "ticket_id",
+            _sched=schedule_index(cal, t.schedule_id),
+            created_s=t.created_at.epoch_seconds().cast("int64"),
+        )
+        e = self.source("events")
+        e = e.filter(e.type == "schedule")
+        e = e.select("ticket_id", "event_id", "at", "schedule_id", **_source_order(e))
+        ch = e.join(k, "ticket_id")
+        at_s = ch.at.epoch_seconds().cast("int64")
+        ch = ch.select(
+            "ticket_id",
+            from_s=ibis.greatest(at_s, ch.created_s),
+            sched=schedule_index(cal, ch.schedule_id),
+            _at=at_s,
+            _seq=ch._seq,
+            _arrival=ch._arrival,
+            _eid=ch.event_id,
+        )
+        neg = ibis.literal(-INF, "int64")
+        first = k.semi_join(ch, "ticket_id").select(
+            "ticket_id",
+            from_s=neg,
+            sched=k._sched,
+            _at=neg,
+            _seq=ibis.literal(0.0),
+            _arrival=ibis.literal(0.0),
+            _eid=ibis.literal(""),
+        )
+        u = first.union(ch)
+        # of changes at one instant, the last in source order
+        w = ibis.window(group_by="ticket_id", order_by=["from_s", "_at", *ORDER, "_eid"])
+        u = u.mutate(_next=u.from_s.lead().over(w))
+        u = u.filter(u._next.isnull() | (u._next != u.from_s))
+        w = ibis.window(group_by="ticket_id", order_by="from_s")
+        u = u.select(
+            "ticket_id",
+            "from_s",
+            "sched",
+            to_s=u.from_s.lead().over(w).fill_null(INF),
+            _prev=u.sched.lag().over(w),
+        )
+        # at each change: the clock so far (previous schedule) and the new schedule's seconds
+        b = u.filter(u._prev.notnull())
+        b = with_business_seconds(b, cal, cal_t, "from_s", "_prev", "_bp")
+        b = with_business_seconds(b, cal, cal_t, "from_s", "sched", "_bn")
+        zero = ibis.literal(0, "int64")
+        u = u.filter(u._prev.isnull()).mutate(_bp=zero, _bn=zero).union(b)
+        upto = ibis.window(group_by="ticket_id", order_by="from_s", rows=(None, 0))
+        u = u.mutate(offset=(u._bp - u._bn).sum().over(upto).cast("int64"))
+        u = u.mutate(c_from=ibis.cases((u._prev.isnull(), neg), else_=u.offset + u._bn))
+        u = u.mutate(c_to=u.c_from.lead().over(w).fill_null(INF))
+        return self._keep(
+            u.select("ticket_id", "from_s", "to_s", "sched", "offset", "c_from", "c_to"),
+            "schedule_segments",
+        )
+
+    @property
+    def clock_segments(self) -> ir.Table:
+        """`schedule_segments` as `with_clock_seconds` reads them (keyed by ticket id)."""
+        z = self.schedule_segments
+        return z.select(
+            _z_key=z.ticket_id,
+            _z_from=z.from_s,
+            _z_to=z.to_s,
+            _z_sched=z.sched,
+            _z_offset=z.offset,
+            _z_cfrom=z.c_from,
+            _z_cto=z.c_to,
+        )
+
+    def _clock(self, t: ir.Table, epoch: str, out: str) -> ir.Table:
+        """Add `out` = the ticket's business clock at `epoch` (`t` has `ticket_id`, `_sched`)."""
+        return with_clock_seconds(
+            t, self.calendar, self._cal_t, epoch, "_sched", out, self.clock_segments, "ticket_id"
         )
 
     @cached_property
@@ -152,7 +251,7 @@ class Facts:
         tk = self._ticket_keys.select("ticket_id", "_tk", "_sched", "created_by")
         e = e.join(tk, "ticket_id").mutate(at_s=e.at.epoch_seconds().cast("int64"))
         # not kept: deriving it again is cheaper than writing it (read by messages and status)
-        return with_business_seconds(e, self.calendar, self._cal_t, "at_s", "_sched", "at_b")
+        return self._clock(e, "at_s", "at_b")
 
     @cached_property
     def messages(self) -> ir.Table:
@@ -289,7 +388,7 @@ class Facts:
             _eid=ibis.literal(""),
             inferred=ibis.literal(True),
         )
-        c = with_business_seconds(c, self.calendar, self._cal_t, "at_s", "_sched", "at_b")
+        c = self._clock(c, "at_s", "at_b")
         return c.select(
             "_tk", "ticket_id", "at", "at_s", "at_b", "status", "author_id", *ORDER, "_ord",
             "_eid", "inferred",

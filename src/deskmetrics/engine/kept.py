@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 #: the kept tables, in the order they are made (later ones read earlier ones), and the
 #: property of `Facts` that derives each
 KEPT = {
+    "schedule_segments": "schedule_segments",
     "ticket_keys": "_ticket_keys",
     "messages": "messages",
     "replies": "replies",

@@ -15,7 +15,10 @@ Everything is one Ibis query (no Python per ticket): the clock's running time is
 its status stretches of business (or calendar) seconds — the calendar's equality join of
 engine/clock.py — and its due time is found where the cumulative running time reaches the
 target: a window sum over the stretches, then a range join that inverts business time on the
-calendar's open periods. Range and equality joins only (no ASOF join), so it runs on Spark.
+calendar's open periods. A ticket whose schedule changes (schedule events) is measured on its own
+business clock (facts' `schedule_segments`), and its due instant is found on the segment where
+that clock reaches the target, unless the policy names its own schedule. Range and equality
+joins only (no ASOF join), so it runs on Spark.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ import pandas as pd
 
 from deskmetrics.calendar import BusinessCalendar
 from deskmetrics.config import SLA_TARGETS, SlaPolicy, SlaSettings
-from deskmetrics.engine.clock import schedule_index, with_business_seconds
+from deskmetrics.engine.clock import INF, schedule_index, with_clock_seconds
 from deskmetrics.engine.compile import (
     Facts,
     MetricRequest,
@@ -45,7 +48,6 @@ from deskmetrics.engine.facts import SOLVED
 from deskmetrics.errors import ConfigError, QueryError
 from deskmetrics.metrics.base import Metric, Source
 
-INF = 2**62
 STATES = ("achieved", "breached", "running", "at_risk")
 #: `when` keys that are not ticket columns
 WHEN_ALIASES = {"team": "group"}
@@ -375,10 +377,23 @@ class SlaState:
             if p.schedule is not None
         ]
         sched = ibis.cases(*sched_of, else_=c._b_sched) if sched_of else c._b_sched
+        # a ticket whose schedule changes runs on its own clock (facts' schedule segments),
+        # unless the policy names its schedule
+        segs = f.clock_segments
+        # as known at `now`: a change after it has not happened yet (the segment in force at
+        # `now` runs on; later offsets never change earlier segments)
+        segs = segs.filter(segs._z_from <= now_s)
+        later = segs._z_to > now_s
+        segs = segs.mutate(
+            _z_to=ibis.cases((later, INF), else_=segs._z_to),
+            _z_cto=ibis.cases((later, INF), else_=segs._z_cto),
+        )
+        own = [(c._policy == i, False) for i, p in enumerate(policies) if p.schedule is not None]
         c = c.mutate(
             _target=_by_policy(c._policy, kind, targets, "int64"),
             _calendar=_by_policy(c._policy, kind, calendar_time, "boolean").fill_null(False),
             _sched=sched,
+            _follow=ibis.cases(*own, else_=True) if own else ibis.literal(True),
         ).drop("_b_sched")
         c = c.filter(c._target.notnull())
         warn_max = self.settings.warning_max_seconds
@@ -414,14 +429,18 @@ class SlaState:
         keyc = ["ticket_id", "sla_target", "_n"]
         # business seconds only where the target is in business time (two calendar joins)
         jb = j.filter(~j._calendar)
-        jb = with_business_seconds(jb, cal, f._cal_t, "_lo", "_sched", "_lo_x")
-        jb = with_business_seconds(jb, cal, f._cal_t, "_to", "_sched", "_to_x")
+        jb = with_clock_seconds(
+            jb, cal, f._cal_t, "_lo", "_sched", "_lo_x", segs, "ticket_id", "_follow"
+        )
+        jb = with_clock_seconds(
+            jb, cal, f._cal_t, "_to", "_sched", "_to_x", segs, "ticket_id", "_follow"
+        )
         jc = j.filter(j._calendar)
         jc = jc.mutate(_lo_x=jc._lo, _to_x=jc._to)
         j = jb.union(jc)
         j = j.mutate(_len=j._to_x - j._lo_x)
         if self.both_times:
-            j = self._with_both_times(j)
+            j = self._with_both_times(j, segs)
         w = ibis.window(group_by=keyc, order_by="_lo", rows=(None, -1))
         j = j.mutate(_cum=j._len.sum().over(w).fill_null(0))
         reaches = (j._cum < j._target) & (j._hi.isnull() | (j._cum + j._len >= j._target))
@@ -449,18 +468,34 @@ class SlaState:
         )
         if self.both_times:
             c = c.mutate(_elapsed_b=c._elapsed_b.fill_null(0), _elapsed_c=c._elapsed_c.fill_null(0))
+        # on a ticket's own clock: the segment where the clock reaches the key, whose schedule
+        # reaches key − offset there
+        zs = segs.select("_z_key", "_z_sched", "_z_offset", "_z_cfrom", "_z_cto")
+        c = c.left_join(
+            zs,
+            [
+                c.ticket_id == zs._z_key,
+                c._follow & ~c._calendar,
+                zs._z_cfrom < c._due_key,
+                zs._z_cto >= c._due_key,
+            ],
+        )
+        c = c.mutate(
+            _inv_sched=c._z_sched.fill_null(c._sched),
+            _inv_key=c._due_key - c._z_offset.fill_null(0),
+        ).drop(*zs.columns)
         # invert business time: the open period where the schedule's balance reaches the key
         inv = _inverse_calendar(cal)
         cb = c.left_join(
             inv,
             [
-                c._sched == inv._i_sched,
+                c._inv_sched == inv._i_sched,
                 ~c._calendar,
-                inv._i_b0 < c._due_key,
-                inv._i_b0 + inv._i_total >= c._due_key,
+                inv._i_b0 < c._inv_key,
+                inv._i_b0 + inv._i_total >= c._inv_key,
             ],
         )
-        r = cb._due_key - cb._i_b0
+        r = cb._inv_key - cb._i_b0
         k = cal.periods_per_day
         branches = []
         prev: ir.IntegerValue = ibis.literal(0, "int64")
@@ -469,7 +504,9 @@ class SlaState:
             prev = cb[f"_i_c{i}"]
         bus_due = ibis.cases(*branches, else_=ibis.null("int64"))
         due = ibis.cases((cb._calendar, cb._due_key), else_=bus_due)
-        c = cb.mutate(_due_s=due).drop(*[x for x in cb.columns if x.startswith("_i_")])
+        c = cb.mutate(_due_s=due).drop(
+            "_inv_sched", "_inv_key", *[x for x in cb.columns if x.startswith("_i_")]
+        )
 
         stopped = c._stop_s.notnull()
         left = (c._target - c._elapsed).cast("float64")
@@ -496,12 +533,17 @@ class SlaState:
             ),
         )
 
-    def _with_both_times(self, j: ir.Table) -> ir.Table:
-        """Running stretches `j` with their length in business (`_len_b`, in the clock's
-        schedule) and calendar seconds (`_len_c`), whatever the target's own basis."""
+    def _with_both_times(self, j: ir.Table, segs: ir.Table) -> ir.Table:
+        """Running stretches `j` with their length in business (`_len_b`, on the clock's
+        schedules in force) and calendar seconds (`_len_c`), whatever the target's own basis."""
         f = self.facts
-        j = with_business_seconds(j, f.calendar, f._cal_t, "_lo", "_sched", "_lo_b")
-        j = with_business_seconds(j, f.calendar, f._cal_t, "_to", "_sched", "_to_b")
+        cal = f.calendar
+        j = with_clock_seconds(
+            j, cal, f._cal_t, "_lo", "_sched", "_lo_b", segs, "ticket_id", "_follow"
+        )
+        j = with_clock_seconds(
+            j, cal, f._cal_t, "_to", "_sched", "_to_b", segs, "ticket_id", "_follow"
+        )
         return j.mutate(_len_b=j._to_b - j._lo_b, _len_c=j._to - j._lo).drop("_lo_b", "_to_b")
 
     def frame(self) -> ir.Table:
