@@ -141,6 +141,7 @@ def test_sla_policy_with_three_priorities_and_mixed_business_calendar(tmp_path: 
     assert pols[:3] == [
         {
             "name": "VIP (urgent)",
+            "source_policy": ["VIP", "72"],
             "when": {"priority": "urgent", **vip_when},
             "first_reply": "30m",
             "next_reply": "1h",
@@ -150,6 +151,7 @@ def test_sla_policy_with_three_priorities_and_mixed_business_calendar(tmp_path: 
         },
         {
             "name": "VIP (high)",
+            "source_policy": ["VIP", "72"],
             "when": {"priority": "high", **vip_when},
             "first_reply": "1h",
             "periodic_update": "1h30m",
@@ -159,6 +161,7 @@ def test_sla_policy_with_three_priorities_and_mixed_business_calendar(tmp_path: 
         },
         {
             "name": "VIP (normal)",
+            "source_policy": ["VIP", "72"],
             "when": {"priority": "normal", **vip_when},
             "first_reply": "4h",
             "periodic_update": "24h",  # pausable update: paused while pending
@@ -170,12 +173,18 @@ def test_sla_policy_with_three_priorities_and_mixed_business_calendar(tmp_path: 
     assert pols[4:] == [
         {
             "name": "Everyone else (normal)",
+            "source_policy": ["Everyone else", "71"],
             "when": {"priority": "normal"},
             "first_reply": "8h",
             "resolution": "48h",
             "pause": {"resolution": ["pending"]},
         },
-        {"name": "Everyone else (low)", "when": {"priority": "low"}, "first_reply": "24h"},
+        {
+            "name": "Everyone else (low)",
+            "source_policy": ["Everyone else", "71"],
+            "when": {"priority": "low"},
+            "first_reply": "24h",
+        },
     ]
 
 

@@ -185,6 +185,16 @@ class SlaPolicy(BaseModel):
     calendar: bool | list[str] = False
     schedule: str | None = None
     pause: dict[str, list[str]] = Field(default_factory=dict)
+    #: the help desk's own names (title, id) of the policy this one stands for: a ticket whose
+    #: `sla_policy` column names one of them (the policy its help desk applied) takes this
+    #: policy, matched on `priority` only, before any `when` is tried; tickets that name no
+    #: policy are matched by `when` as usual
+    source_policy: list[str] = Field(default_factory=list)
+
+    @field_validator("source_policy", mode="before")
+    @classmethod
+    def _names(cls, v: Any) -> list[str]:
+        return [str(x) for x in (v if isinstance(v, list | tuple) else [v])] if v else []
 
     @field_validator("first_reply", "next_reply", "periodic_update", "resolution")
     @classmethod

@@ -90,10 +90,25 @@ def _text_values(v: Any) -> list[str]:
 
 
 def _policy_expr(t: ir.Table, policies: list[SlaPolicy], columns: list[str]) -> ir.IntegerValue:
-    """Index of the first policy whose `when` matches row `t` (null: none matches)."""
+    """Index of the policy of row `t` (null: none): the policy its help desk applied when the
+    ticket's `sla_policy` names one (`source_policy`; only `priority` is matched then), else
+    the first policy whose `when` matches."""
     branches = []
+    named = "sla_policy" in columns and any(p.source_policy for p in policies)
+    if named:
+        for i, p in enumerate(policies):
+            if p.source_policy:
+                cond = t.sla_policy.cast("string").isin(p.source_policy).fill_null(False)
+                if "priority" in p.when:
+                    cond = cond & t.priority.cast("string").isin(_text_values(p.when["priority"]))
+                branches.append((cond.fill_null(False), i))
+        # a ticket naming a policy none stands for (or none for its priority) is matched by
+        # `when`; one naming a known policy without targets for its priority gets none
+        known = [n for p in policies for n in p.source_policy]
+        unmatched = t.sla_policy.cast("string").isin(known).fill_null(False)
+        branches.append((unmatched, ibis.null("int64")))
     for i, p in enumerate(policies):
-        cond: ir.BooleanValue = ibis.literal(True)
+        cond = ibis.literal(True)
         for key, value in p.when.items():
             col = WHEN_ALIASES.get(key, key)
             if col not in columns:

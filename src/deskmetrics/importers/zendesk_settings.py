@@ -694,6 +694,8 @@ def convert_policies(zd: ZendeskSettings) -> tuple[list[PolicyOut], list[Note]]:
                 continue
             psubject = f"{subject} ({prio})"
             values: dict[str, Any] = {"name": f"{title} ({prio})", "when": {"priority": prio}}
+            # a ticket whose export names the policy Zendesk applied takes it (by title or id)
+            values["source_policy"] = [n for n in (title, _text(zp.get("id"))) if n]
             values["when"].update({k: v[0] if len(v) == 1 else v for k, v in when.items()})
             chosen: dict[Target, tuple[str, Record]] = {}
             comments = [head, *shared]
