@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -64,11 +65,21 @@ def import_directory(
                         progress(path.name, counted["done"], counted["total"])
             return
         if source == "zendesk":
-            from deskmetrics.importers.zendesk import read_zendesk
+            from deskmetrics.importers.zendesk import stream_zendesk
 
-            zd = read_zendesk(directory)
-            read, headers, skipped = zd.frames, [{} for _ in zd.frames], zd.skipped
-        elif source == "survey-csv":
+            # objects made so far (pandas, ibis, DuckDB) are never garbage: full collections,
+            # which parsing JSON triggers often, need not walk them again and again
+            gc.freeze()
+            zd = stream_zendesk(directory)
+            for sf in zd:
+                counted["done"] += len(sf.frame)
+                counted["total"] = counted["done"]  # not known before the export is read
+                yield validate(sf, assume_tz)
+                if progress:
+                    progress(sf.file, counted["done"], counted["total"])
+            notes.extend(f"skipped {n} {what}" for what, n in zd.skipped.items() if n)
+            return
+        if source == "survey-csv":
             from deskmetrics.importers.survey_csv import read_survey_export
 
             sv = read_survey_export(directory, _survey_mapping(ws, mapping))
