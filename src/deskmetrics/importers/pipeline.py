@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from queue import Full, Queue
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from deskmetrics.engine.store import ImportSummary, load
 from deskmetrics.engine.workspace import Workspace, duckdb_connection
@@ -17,8 +19,12 @@ from deskmetrics.model import SourceFrame, ValidFrame, validate
 if TYPE_CHECKING:
     from deskmetrics.importers.survey_csv import SurveyMapping
 
+#: DuckDB's memory while a Zendesk export is stored (the rest of 4 GB is the reader's).
+ZENDESK_DUCKDB_MEMORY = "2GB"
+
 SourceName = Literal["canonical", "zendesk", "survey-csv", "stripe"]
 SOURCES: tuple[str, ...] = ("canonical", "zendesk", "survey-csv", "stripe")
+T = TypeVar("T")
 #: (what, done, total) — called as rows are read and validated
 Progress = Callable[[str, int, int], None]
 
@@ -71,10 +77,12 @@ def import_directory(
             # which parsing JSON triggers often, need not walk them again and again
             gc.freeze()
             zd = stream_zendesk(directory)
-            for sf in zd:
+            # read and validate the next chunk while the store stages this one (DuckDB works
+            # without holding the interpreter)
+            for sf, vf in _prefetched((sf, validate(sf, assume_tz)) for sf in zd):
                 counted["done"] += len(sf.frame)
                 counted["total"] = counted["done"]  # not known before the export is read
-                yield validate(sf, assume_tz)
+                yield vf
                 if progress:
                     progress(sf.file, counted["done"], counted["total"])
             notes.extend(f"skipped {n} {what}" for what, n in zd.skipped.items() if n)
@@ -97,19 +105,65 @@ def import_directory(
             if progress:
                 progress(sf.file, counted["done"], counted["total"])
 
-    summary = load(
-        duckdb_connection(ws),
-        validated(),
-        source=f"{source}:{directory}",
-        strict=strict,
-        progress=(
-            (lambda t: progress(f"storing {t}", counted["done"], counted["total"]))
-            if progress
-            else None
-        ),
-    )
+    con = duckdb_connection(ws)
+    limit = None
+    if source == "zendesk":  # an export of millions of events: DuckDB spills what exceeds
+        limit = con.execute("SELECT current_setting('memory_limit')").fetchone()
+        con.execute(f"SET memory_limit = '{ZENDESK_DUCKDB_MEMORY}'")
+    try:
+        summary = load(
+            con,
+            validated(),
+            source=f"{source}:{directory}",
+            strict=strict,
+            progress=(
+                (lambda t: progress(f"storing {t}", counted["done"], counted["total"]))
+                if progress
+                else None
+            ),
+        )
+    finally:
+        if limit is not None:
+            con.execute(f"SET memory_limit = '{limit[0]}'")
     summary.notes = notes + summary.notes
     return summary
+
+
+def _prefetched(items: Iterator[T], depth: int = 1) -> Iterator[T]:
+    """`items`, produced in a thread up to `depth` ahead of the consumer; an exception of the
+    producer is raised to the consumer."""
+    done = object()
+    queue: Queue[Any] = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        queue.put((item, None), timeout=0.1)
+                        break
+                    except Full:
+                        continue
+                if stop.is_set():
+                    return
+            queue.put((done, None))
+        except BaseException as exc:  # handed to the consumer
+            queue.put((done, exc))
+
+    thread = threading.Thread(target=produce, name="import-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, exc = queue.get()
+            if exc is not None:
+                raise exc
+            if item is done:
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 def validate_in_file_terms(

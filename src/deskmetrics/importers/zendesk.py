@@ -168,7 +168,7 @@ def read_zendesk(directory: Path) -> ZendeskExport:
     Raises `ImportDataError` when the folder has no tickets file or a file is not JSON;
     records that cannot be mapped become rejects of their frame."""
     stream = ZendeskStream(directory, chunk_rows=None)
-    parts: dict[tuple[str, str], list[tuple[SourceFrame, np.ndarray]]] = {}
+    parts: dict[tuple[str, str], list[tuple[SourceFrame, np.ndarray | None]]] = {}
     for sf, sub in stream.chunks():
         parts.setdefault((sf.table.name, sf.file), []).append((sf, sub))
     # tickets first, as the frames of one file were listed before streaming
@@ -183,7 +183,7 @@ def stream_zendesk(directory: Path, chunk_rows: int = CHUNK_ROWS) -> ZendeskStre
     return ZendeskStream(directory, chunk_rows)
 
 
-def _merge(parts: list[tuple[SourceFrame, np.ndarray]]) -> SourceFrame:
+def _merge(parts: list[tuple[SourceFrame, np.ndarray | None]]) -> SourceFrame:
     """Chunks of one table and file as one frame, rows in file order (and within a record in
     the order it maps them)."""
     if len(parts) == 1 and parts[0][1] is None:
@@ -191,7 +191,7 @@ def _merge(parts: list[tuple[SourceFrame, np.ndarray]]) -> SourceFrame:
     frame = pd.concat([p.frame for p, _ in parts], ignore_index=True)
     rows = np.concatenate([p.rows for p, _ in parts])
     subs = np.concatenate(
-        [s if s is not None else np.zeros(len(p.rows), np.int64) for p, s in parts]
+        [np.zeros(len(p.frame), np.int64) if s is None else s for p, s in parts]
     )
     order = np.lexsort((subs, rows))
     first = parts[0][0]
@@ -891,9 +891,9 @@ class ZendeskMapping:
             ] + [(key, None, public) for key, public in changes]
             steps.sort(key=lambda step: step[0])
             current: Record | None = None
-            for _, row, public in steps:
-                if row is not None:
-                    current = row
+            for _, copy, public in steps:
+                if copy is not None:
+                    current = copy
                 elif current is not None:
                     current["public"] = public
         for _, _, row, line, sub in self.held:
