@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from queue import Full, Queue
@@ -105,28 +106,37 @@ def import_directory(
             if progress:
                 progress(sf.file, counted["done"], counted["total"])
 
+    summary = load(
+        duckdb_connection(ws),
+        validated(),
+        source=f"{source}:{directory}",
+        strict=strict,
+        progress=(
+            (lambda t: progress(f"storing {t}", counted["done"], counted["total"]))
+            if progress
+            else None
+        ),
+    )
+    summary.notes = notes + summary.notes
+    return summary
+
+
+@contextmanager
+def memory_capped(ws: Workspace, source: str) -> Iterator[None]:
+    """Within: DuckDB's memory capped for an import of `source` and the per-ticket facts
+    made after it (a Zendesk export of millions of events: DuckDB spills what exceeds to
+    disk), as it was after."""
+    if source != "zendesk":
+        yield
+        return
     con = duckdb_connection(ws)
-    limit = None
-    if source == "zendesk":  # an export of millions of events: DuckDB spills what exceeds
-        limit = con.execute("SELECT current_setting('memory_limit')").fetchone()
-        con.execute(f"SET memory_limit = '{ZENDESK_DUCKDB_MEMORY}'")
+    limit = con.execute("SELECT current_setting('memory_limit')").fetchone()
+    con.execute(f"SET memory_limit = '{ZENDESK_DUCKDB_MEMORY}'")
     try:
-        summary = load(
-            con,
-            validated(),
-            source=f"{source}:{directory}",
-            strict=strict,
-            progress=(
-                (lambda t: progress(f"storing {t}", counted["done"], counted["total"]))
-                if progress
-                else None
-            ),
-        )
+        yield
     finally:
         if limit is not None:
             con.execute(f"SET memory_limit = '{limit[0]}'")
-    summary.notes = notes + summary.notes
-    return summary
 
 
 def _prefetched(items: Iterator[T], depth: int = 1) -> Iterator[T]:
@@ -196,4 +206,10 @@ def _survey_mapping(ws: Workspace, given: SurveyMapping | Path | str | None) -> 
     )
 
 
-__all__: Sequence[str] = ["SOURCES", "SourceName", "import_directory", "validate_in_file_terms"]
+__all__: Sequence[str] = [
+    "SOURCES",
+    "SourceName",
+    "import_directory",
+    "memory_capped",
+    "validate_in_file_terms",
+]

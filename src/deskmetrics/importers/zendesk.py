@@ -190,9 +190,7 @@ def _merge(parts: list[tuple[SourceFrame, np.ndarray | None]]) -> SourceFrame:
         return parts[0][0]
     frame = pd.concat([p.frame for p, _ in parts], ignore_index=True)
     rows = np.concatenate([p.rows for p, _ in parts])
-    subs = np.concatenate(
-        [np.zeros(len(p.frame), np.int64) if s is None else s for p, s in parts]
-    )
+    subs = np.concatenate([np.zeros(len(p.frame), np.int64) if s is None else s for p, s in parts])
     order = np.lexsort((subs, rows))
     first = parts[0][0]
     return SourceFrame(
@@ -553,13 +551,14 @@ class ZendeskMapping:
         self.deleted: set[str] = set()  # ids of deleted tickets
         self.winners: dict[str, int] = {}  # ticket id → row of its latest version
         self.sla: dict[str, str | None] = {}  # ticket id → SLA policy its audits name last
-        self.side: list[_Side] = []  # audits with assignment, rating, offer or SLA children
+        self.side: list[_Side | str] = []  # audits with assignment, rating, offer or SLA
+        # children (`_pack`)
         # (ticket, comment id) → privacy changes of that comment (the audits pre-pass)
         self.privacy: dict[tuple[str, str], list[tuple[_Key, str | None]]] = {}
         # message rows of comments whose privacy changes: (ticket, comment id), place, row,
         # audit row, place among the audit's rows
         self.held: list[tuple[tuple[str, str], _Key, Record, int, int]] = []
-        self.shared: dict[str, str] = {}  # one copy of each id text the replay keeps
+        self.shared: dict[str, str] = {}  # one copy of each requester id
         self.answers: dict[str, _Survey] = {}  # ticket id → its latest rating
         self.offers: dict[str, _Survey] = {}  # ticket id → its first survey offer
         self.agents_seen: set[str] = set()
@@ -811,19 +810,13 @@ class ZendeskMapping:
                              "schedule_id": schedule})  # fmt: skip
             else:  # an assignee or group change: the row carries the other half (`replay`)
                 value = _text(child.get("value"))
-                if value is not None:
-                    value = self.shared.setdefault(value, value)
                 side.append((_ASSIGNEE if changes == "assignee_id" else _GROUP, cid, value))
                 continue
             if subs is not None:
                 subs.append(n)
             n += 1
         if side:
-            shared = self.shared
-            if author is not None:
-                author = shared.setdefault(author, author)
-            tid = shared.setdefault(tid, tid)
-            self.side.append((tid, item.row, at, aid, author, n, tuple(side)))
+            self.side.append(_pack(tid, item.row, at, aid, author, n, side))
         return rows, subs
 
     def privacy_changes(self, item: _Item, place: tuple[int, int]) -> None:
@@ -852,10 +845,11 @@ class ZendeskMapping:
         the first survey offer, the SLA policy named last, comments whose privacy changed.
         Yields (row, audit row, place among the audit's rows) of events."""
         side, self.side = self.side, []
-        side.sort(key=lambda s: (s[0], _instant(s[2]), s[1]))
+        side.sort(key=_side_order)
         ticket: str | None = None
         assignee = group = None
-        for tid, line, at, aid, author, sub, children in side:
+        for entry in side:
+            tid, line, at, aid, author, sub, children = _unpack(entry)
             if tid != ticket:
                 ticket, assignee, group = tid, None, None
             assigned: str | None = None  # id of the first child that changed the assignment
@@ -1071,6 +1065,45 @@ def _called_in(via: Any) -> bool:
     source = via.get("source") if isinstance(via, dict) else None
     rel = (_text(source.get("rel")) or "").lower() if isinstance(source, dict) else ""
     return name in _INBOUND_CALLS and rel != "outbound"
+
+
+_SEP = "\x1f"  # between the fields of a packed audit (`_pack`)
+
+
+def _pack(
+    tid: str, row: int, at: str | None, aid: str, author: str | None, sub: int,
+    children: list[tuple[int, str | None, Any]],
+) -> _Side | str:  # fmt: skip
+    """An audit kept for the replay, as compactly as it can be: an audit that only changes the
+    assignee or group (most of them) as one string of its fields (a third of the memory of a
+    tuple of them; "" is null, which `_text` never gives), others as a tuple."""
+    if all(kind in (_ASSIGNEE, _GROUP) for kind, _, _ in children):
+        fields = [tid, str(row), at or "", aid, author or "", str(sub)]
+        for kind, cid, value in children:
+            fields += ("a" if kind == _ASSIGNEE else "g") + (cid or ""), value or ""
+        packed = _SEP.join(fields)
+        if packed.count(_SEP) == len(fields) - 1:  # no separator inside a field
+            return packed
+    return (tid, row, at, aid, author, sub, tuple(children))
+
+
+def _unpack(entry: _Side | str) -> _Side:
+    if not isinstance(entry, str):
+        return entry
+    tid, row, at, aid, author, sub, *rest = entry.split(_SEP)
+    children = tuple(
+        (_ASSIGNEE if c[0] == "a" else _GROUP, c[1:], v or None)
+        for c, v in zip(rest[::2], rest[1::2], strict=True)
+    )
+    return (tid, int(row), at or None, aid, author or None, int(sub), children)
+
+
+def _side_order(entry: _Side | str) -> tuple[str, float, int]:
+    """Per ticket, in time order, file order on a tie (as audits were replayed)."""
+    if isinstance(entry, str):
+        tid, row, at, _ = entry.split(_SEP, 3)
+        return tid, _instant(at or None), int(row)
+    return entry[0], _instant(entry[2]), entry[1]
 
 
 def _rating_fields(child: Record) -> Record:
