@@ -9,8 +9,13 @@ lists a ticket each time it changes) counts once, in its version updated last. V
 Zendesk gives them (ids become text, timestamps stay ISO strings): `deskmetrics.model.validate`
 types and checks them after.
 
-The mapping works record by record (`ZendeskMapping.ticket_row`, `.audit_rows`, `.rating`),
-with a small state per ticket, so that an export can be read in chunks.
+Every file is streamed (`jsonstream`), never held whole, and the frames come in chunks
+(`stream_zendesk`; `read_zendesk` joins them): the mapping works record by record
+(`ZendeskMapping.ticket_row`, `.audit_rows`, `.rating`) in file order, with lookups of ids
+(roles, group names, each ticket's requester and latest version); what depends on a ticket's
+earlier audits is kept compactly and resolved per ticket in time order once the audits are
+read (`ZendeskMapping.replay`), so that the rows are the same whatever order the file lists
+audits in (the all-audits endpoint gives the newest first). See `ZendeskStream` for the passes.
 
 Mapping choices that metrics depend on (see METRICS.md):
 - who wrote a comment: a trigger, automation, the system user (-1) or a bot (via `rule` or
@@ -57,6 +62,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from deskmetrics.errors import ImportDataError
 from deskmetrics.importers.jsonstream import JsonRecord, iter_records
@@ -551,8 +558,7 @@ class ZendeskMapping:
         self.deleted: set[str] = set()  # ids of deleted tickets
         self.winners: dict[str, int] = {}  # ticket id → row of its latest version
         self.sla: dict[str, str | None] = {}  # ticket id → SLA policy its audits name last
-        self.side: list[_Side | str] = []  # audits with assignment, rating, offer or SLA
-        # children (`_pack`)
+        self.side = _SideAudits()  # audits with assignment, rating, offer or SLA children
         # (ticket, comment id) → privacy changes of that comment (the audits pre-pass)
         self.privacy: dict[tuple[str, str], list[tuple[_Key, str | None]]] = {}
         # message rows of comments whose privacy changes: (ticket, comment id), place, row,
@@ -816,7 +822,7 @@ class ZendeskMapping:
                 subs.append(n)
             n += 1
         if side:
-            self.side.append(_pack(tid, item.row, at, aid, author, n, side))
+            self.side.add(tid, item.row, at, _pack(tid, item.row, at, aid, author, n, side))
         return rows, subs
 
     def privacy_changes(self, item: _Item, place: tuple[int, int]) -> None:
@@ -844,11 +850,10 @@ class ZendeskMapping:
         carrying the unchanged half (the current assignee or group), the latest rating and
         the first survey offer, the SLA policy named last, comments whose privacy changed.
         Yields (row, audit row, place among the audit's rows) of events."""
-        side, self.side = self.side, []
-        side.sort(key=_side_order)
+        side, self.side = self.side, _SideAudits()
         ticket: str | None = None
         assignee = group = None
-        for entry in side:
+        for entry in side.ordered():
             tid, line, at, aid, author, sub, children = _unpack(entry)
             if tid != ticket:
                 ticket, assignee, group = tid, None, None
@@ -1098,12 +1103,75 @@ def _unpack(entry: _Side | str) -> _Side:
     return (tid, int(row), at or None, aid, author or None, int(sub), children)
 
 
-def _side_order(entry: _Side | str) -> tuple[str, float, int]:
-    """Per ticket, in time order, file order on a tie (as audits were replayed)."""
-    if isinstance(entry, str):
-        tid, row, at, _ = entry.split(_SEP, 3)
-        return tid, _instant(at or None), int(row)
-    return entry[0], _instant(entry[2]), entry[1]
+class _SideAudits:
+    """The audits kept for the replay, off the interpreter's heap: packed audits in Arrow
+    arrays and their order (ticket, instant, row) in NumPy arrays, moved there every
+    `_SIDE_BATCH` audits. Millions of small strings kept while the audits are parsed would
+    pin the allocator's arenas that parsing churns through, and memory would grow with them."""
+
+    def __init__(self) -> None:
+        self.packed: list[str] = []
+        self.tickets: list[str] = []
+        self.instants: list[float] = []
+        self.rows: list[int] = []
+        self.objects: list[_Side] = []  # audits that are not packed (ratings, offers, SLA)
+        self.which: list[int] = []  # index in objects, or -1 (packed)
+        self.parts: list[tuple[pa.Array, pa.Array, np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def __len__(self) -> int:
+        return len(self.packed) + sum(len(p[0]) for p in self.parts)
+
+    def add(self, tid: str, row: int, at: str | None, entry: _Side | str) -> None:
+        if isinstance(entry, str):
+            self.packed.append(entry)
+            self.which.append(-1)
+        else:
+            self.packed.append("")
+            self.which.append(len(self.objects))
+            self.objects.append(entry)
+        self.tickets.append(tid)
+        self.instants.append(_instant(at))
+        self.rows.append(row)
+        if len(self.packed) >= _SIDE_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.packed:
+            self.parts.append(
+                (
+                    pa.array(self.packed, pa.large_string()),
+                    pa.array(self.tickets, pa.large_string()),
+                    np.asarray(self.instants, dtype=np.float64),
+                    np.asarray(self.rows, dtype=np.int64),
+                    np.asarray(self.which, dtype=np.int64),
+                )
+            )
+        self.packed, self.tickets, self.instants, self.rows, self.which = [], [], [], [], []
+
+    def ordered(self) -> Iterator[_Side | str]:
+        """Per ticket, in time order, file order on a tie (as audits were replayed)."""
+        self.flush()
+        if not self.parts:
+            return
+        packed = pa.concat_arrays([p[0] for p in self.parts])
+        tickets = pa.concat_arrays([p[1] for p in self.parts])
+        codes = pc.dictionary_encode(tickets).indices.to_numpy(zero_copy_only=False)
+        del tickets
+        instants = np.concatenate([p[2] for p in self.parts])
+        rows = np.concatenate([p[3] for p in self.parts])
+        which = np.concatenate([p[4] for p in self.parts])
+        self.parts = []
+        order = np.lexsort((rows, instants, codes))
+        del codes, instants, rows
+        for start in range(0, len(order), _SIDE_BATCH):
+            at = order[start : start + _SIDE_BATCH]
+            texts = packed.take(pa.array(at)).to_pylist()
+            for text, obj in zip(texts, which[at].tolist(), strict=True):
+                yield self.objects[obj] if obj >= 0 else text
+
+
+#: Audits kept for the replay moved off the interpreter's heap at a time (`_SideAudits`).
+_SIDE_BATCH = 100_000
 
 
 def _rating_fields(child: Record) -> Record:
