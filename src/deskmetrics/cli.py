@@ -320,6 +320,7 @@ def import_(
     Zendesk export, a survey tool's CSV (with a column mapping) or a Stripe subscription
     export. Bad rows are rejected with file, row, column and reason; nothing is lost."""
     from deskmetrics.importers import import_directory
+    from deskmetrics.importers.pipeline import memory_capped
 
     try:
         ws = _workspace()
@@ -337,26 +338,27 @@ def import_(
             def progress(what: str, done: int, total: int) -> None:
                 bar.update(task, description=what, completed=done, total=total)
 
-            summary = import_directory(
-                ws,
-                directory,
-                source.value,
-                assume_tz,
-                strict,
-                progress,
-                mapping=mapping,
-                amounts_in=amounts_in.value,
-            )
-            facts_problem = None
-            if summary.committed:
-                from deskmetrics.query import refresh_facts
+            with memory_capped(ws, source.value):
+                summary = import_directory(
+                    ws,
+                    directory,
+                    source.value,
+                    assume_tz,
+                    strict,
+                    progress,
+                    mapping=mapping,
+                    amounts_in=amounts_in.value,
+                )
+                facts_problem = None
+                if summary.committed:
+                    from deskmetrics.query import refresh_facts
 
-                # the cost of the first report after a large import is paid here, with a bar
-                bar.update(task, description="per-ticket facts", completed=0, total=None)
-                try:
-                    refresh_facts(ws)
-                except DeskmetricsError as exc:  # the import itself is stored: say so
-                    facts_problem = str(exc)
+                    # the cost of the first report after a large import is paid here, with a bar
+                    bar.update(task, description="per-ticket facts", completed=0, total=None)
+                    try:
+                        refresh_facts(ws)
+                    except DeskmetricsError as exc:  # the import itself is stored: say so
+                        facts_problem = str(exc)
     except DeskmetricsError as exc:
         _fail(exc)
         return

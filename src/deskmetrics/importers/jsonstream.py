@@ -60,6 +60,8 @@ def iter_records(
     on_sideload: SideLoad | None = None,
     sideloads: Collection[str] | None = None,
     buffer_size: int = DEFAULT_BUFFER_SIZE,
+    on_line: Callable[[int], None] | None = None,
+    only_lines_with: Collection[bytes] | None = None,
 ) -> Iterator[JsonRecord]:
     """The records under `key` (e.g. "tickets") of a Zendesk-style JSON file, one at a time.
 
@@ -68,9 +70,18 @@ def iter_records(
     before the page's records in JSON Lines and for arrays that come before the records' key;
     after them for arrays that follow the records of a streamed page. Raises
     `ImportDataError` when the file cannot be read, is not UTF-8 or not JSON, or holds a
-    document that is not a page, record or array of them."""
+    document that is not a page, record or array of them.
+
+    JSON Lines only: `on_line(number)` is called before the records of each line (1-based
+    line number; not for a first line too long to hold, which is streamed), so that a record's
+    place is also (line, its index among the line's records). With `only_lines_with`, a line
+    (after the first) that contains none of these byte strings is not parsed and its records
+    and side-loads are not seen: a cheap pre-pass for rare records (rows then count only the
+    records of the lines read: use the (line, index) place). Other shapes are read whole."""
     path = Path(path)
     reader = _Reader(path, key, on_sideload, sideloads, buffer_size)
+    reader.on_line = on_line
+    reader.only = None if only_lines_with is None else tuple(only_lines_with)
     try:
         file = open(path, "rb")  # noqa: SIM115 - closed by the with below, in the generator
     except OSError as exc:
@@ -131,6 +142,8 @@ class _Reader:
         self.names = None if names is None else frozenset(names)
         self.size = max(1, int(buffer_size))
         self.row = 0
+        self.on_line: Callable[[int], None] | None = None
+        self.only: tuple[bytes, ...] | None = None
 
     # records and side-loads ---------------------------------------------------------------
 
@@ -243,6 +256,8 @@ class _Reader:
             number += 1
         else:
             following = b""
+        if self.on_line is not None:
+            self.on_line(number)
         records, first = self.doc(first), None  # not held while the lines are read
         yield from records
         if following:
@@ -250,9 +265,12 @@ class _Reader:
 
     def lines(self, file: IO[bytes], line: bytes, offset: int, number: int) -> Iterator[JsonRecord]:
         """JSON Lines from `line` (line `number` + 1, at byte `offset`) on."""
+        only, on_line = self.only, self.on_line
         while True:
             number += 1
-            if not line.isspace():
+            if not line.isspace() and (only is None or any(m in line for m in only)):
+                if on_line is not None:
+                    on_line(number)
                 yield from self.doc(self.parse(line, number, offset))
             offset += len(line)
             line = file.readline()
@@ -268,6 +286,8 @@ class _Reader:
         try:
             return _loads(text)
         except json.JSONDecodeError as exc:
+            if exc.lineno > 1:  # at the end of the line: name its last column, as `_load` did
+                exc = json.JSONDecodeError(exc.msg, text.rstrip("\n"), len(text.rstrip("\n")))
             raise self.bad_json(number, exc.colno, exc.msg) from exc
 
     def stream(self, file: IO[bytes]) -> Iterator[JsonRecord]:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import gc
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from queue import Full, Queue
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from deskmetrics.engine.store import ImportSummary, load
 from deskmetrics.engine.workspace import Workspace, duckdb_connection
@@ -16,8 +20,12 @@ from deskmetrics.model import SourceFrame, ValidFrame, validate
 if TYPE_CHECKING:
     from deskmetrics.importers.survey_csv import SurveyMapping
 
+#: DuckDB's memory while a Zendesk export is stored (the rest of 4 GB is the reader's).
+ZENDESK_DUCKDB_MEMORY = "2GB"
+
 SourceName = Literal["canonical", "zendesk", "survey-csv", "stripe"]
 SOURCES: tuple[str, ...] = ("canonical", "zendesk", "survey-csv", "stripe")
+T = TypeVar("T")
 #: (what, done, total) — called as rows are read and validated
 Progress = Callable[[str, int, int], None]
 
@@ -64,11 +72,23 @@ def import_directory(
                         progress(path.name, counted["done"], counted["total"])
             return
         if source == "zendesk":
-            from deskmetrics.importers.zendesk import read_zendesk
+            from deskmetrics.importers.zendesk import stream_zendesk
 
-            zd = read_zendesk(directory)
-            read, headers, skipped = zd.frames, [{} for _ in zd.frames], zd.skipped
-        elif source == "survey-csv":
+            # objects made so far (pandas, ibis, DuckDB) are never garbage: full collections,
+            # which parsing JSON triggers often, need not walk them again and again
+            gc.freeze()
+            zd = stream_zendesk(directory)
+            # read and validate the next chunk while the store stages this one (DuckDB works
+            # without holding the interpreter)
+            for sf, vf in _prefetched((sf, validate(sf, assume_tz)) for sf in zd):
+                counted["done"] += len(sf.frame)
+                counted["total"] = counted["done"]  # not known before the export is read
+                yield vf
+                if progress:
+                    progress(sf.file, counted["done"], counted["total"])
+            notes.extend(f"skipped {n} {what}" for what, n in zd.skipped.items() if n)
+            return
+        if source == "survey-csv":
             from deskmetrics.importers.survey_csv import read_survey_export
 
             sv = read_survey_export(directory, _survey_mapping(ws, mapping))
@@ -101,6 +121,61 @@ def import_directory(
     return summary
 
 
+@contextmanager
+def memory_capped(ws: Workspace, source: str) -> Iterator[None]:
+    """Within: DuckDB's memory capped for an import of `source` and the per-ticket facts
+    made after it (a Zendesk export of millions of events: DuckDB spills what exceeds to
+    disk), as it was after."""
+    if source != "zendesk":
+        yield
+        return
+    con = duckdb_connection(ws)
+    limit = con.execute("SELECT current_setting('memory_limit')").fetchone()
+    con.execute(f"SET memory_limit = '{ZENDESK_DUCKDB_MEMORY}'")
+    try:
+        yield
+    finally:
+        if limit is not None:
+            con.execute(f"SET memory_limit = '{limit[0]}'")
+
+
+def _prefetched(items: Iterator[T], depth: int = 1) -> Iterator[T]:
+    """`items`, produced in a thread up to `depth` ahead of the consumer; an exception of the
+    producer is raised to the consumer."""
+    done = object()
+    queue: Queue[Any] = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        queue.put((item, None), timeout=0.1)
+                        break
+                    except Full:
+                        continue
+                if stop.is_set():
+                    return
+            queue.put((done, None))
+        except BaseException as exc:  # handed to the consumer
+            queue.put((done, exc))
+
+    thread = threading.Thread(target=produce, name="import-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, exc = queue.get()
+            if exc is not None:
+                raise exc
+            if item is done:
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
 def validate_in_file_terms(
     sf: SourceFrame, headers: Mapping[str, str], assume_tz: str | None = None
 ) -> ValidFrame:
@@ -131,4 +206,10 @@ def _survey_mapping(ws: Workspace, given: SurveyMapping | Path | str | None) -> 
     )
 
 
-__all__: Sequence[str] = ["SOURCES", "SourceName", "import_directory", "validate_in_file_terms"]
+__all__: Sequence[str] = [
+    "SOURCES",
+    "SourceName",
+    "import_directory",
+    "memory_capped",
+    "validate_in_file_terms",
+]

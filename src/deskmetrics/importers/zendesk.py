@@ -9,8 +9,13 @@ lists a ticket each time it changes) counts once, in its version updated last. V
 Zendesk gives them (ids become text, timestamps stay ISO strings): `deskmetrics.model.validate`
 types and checks them after.
 
-The mapping works record by record (`ZendeskMapping.ticket_row`, `.audit_rows`, `.rating`),
-with a small state per ticket, so that an export can be read in chunks.
+Every file is streamed (`jsonstream`), never held whole, and the frames come in chunks
+(`stream_zendesk`; `read_zendesk` joins them): the mapping works record by record
+(`ZendeskMapping.ticket_row`, `.audit_rows`, `.rating`) in file order, with lookups of ids
+(roles, group names, each ticket's requester and latest version); what depends on a ticket's
+earlier audits is kept compactly and resolved per ticket in time order once the audits are
+read (`ZendeskMapping.replay`), so that the rows are the same whatever order the file lists
+audits in (the all-audits endpoint gives the newest first). See `ZendeskStream` for the passes.
 
 Mapping choices that metrics depend on (see METRICS.md):
 - who wrote a comment: a trigger, automation, the system user (-1) or a bot (via `rule` or
@@ -47,20 +52,25 @@ Mapping choices that metrics depend on (see METRICS.md):
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from deskmetrics.errors import ImportDataError
+from deskmetrics.importers.jsonstream import JsonRecord, iter_records
 from deskmetrics.model import DEFAULT_CHANNELS, TABLES, Reject, SourceFrame
 
 Record = dict[str, Any]
+_Item = JsonRecord  # one record of a file: its 1-based position and its object (or None)
 
 #: Source files by what they hold, without extension (`.json` or `.jsonl`).
 TICKETS_FILE = "tickets"
@@ -147,102 +157,291 @@ class ZendeskExport:
         )
 
 
+#: Rows per frame of a streamed import (the store stages each frame as it comes).
+CHUNK_ROWS = 100_000
+#: Lines of a JSON Lines audits file holding these are read by the pre-pass (privacy changes
+#: of comments, users side-loaded next to the audits); other lines are not parsed there.
+_PREPASS_MARKERS = (b"CommentPrivacyChange", b'"users"')
+#: Chunks between two runs of the garbage collector (`ZendeskStream.chunks`).
+_COLLECT_EVERY = 8
+#: The order skip counts are reported in: by source file.
+_FILE_ORDER = (GROUPS_FILE, USERS_FILE, TICKETS_FILE, AUDITS_FILE, RATINGS_FILE)
+
+
 def read_zendesk(directory: Path) -> ZendeskExport:
-    """Map a folder of Zendesk Support API JSON exports to canonical raw rows.
+    """Map a folder of Zendesk Support API JSON exports to canonical raw rows, one frame per
+    table and file (`stream_zendesk` gives the same rows in chunks, as an import stores them).
 
     Raises `ImportDataError` when the folder has no tickets file or a file is not JSON;
     records that cannot be mapped become rejects of their frame."""
-    directory = Path(directory)
-    if not directory.is_dir():
-        raise ImportDataError(f"{directory} is not a folder: give the folder of a Zendesk export")
-    tickets_path = _find(directory, TICKETS_FILE)
-    if tickets_path is None:
-        raise ImportDataError(
-            f"no tickets.json in {directory}: a Zendesk export folder needs tickets.json and may "
-            "add ticket_audits.json, users.json, groups.json and satisfaction_ratings.json "
-            "(each an API page, a JSON array or JSON Lines; .jsonl is accepted too)"
-        )
-    zd = ZendeskMapping()
-    groups_path = _find(directory, GROUPS_FILE)
-    if groups_path is not None:
-        for item in zd.latest(groups_path.name, _load(groups_path, "groups").items):
-            if item.data is not None and (gid := _text(item.data.get("id"))) is not None:
-                zd.groups[gid] = _text(item.data.get("name")) or gid
-    users_path = _find(directory, USERS_FILE)
-    users = zd.latest(users_path.name, _load(users_path, "users").items) if users_path else None
-    if users is not None:
-        zd.learn_users(users)
-    zd.users_known = users is not None
+    stream = ZendeskStream(directory, chunk_rows=None)
+    parts: dict[tuple[str, str], list[tuple[SourceFrame, np.ndarray | None]]] = {}
+    for sf, sub in stream.chunks():
+        parts.setdefault((sf.table.name, sf.file), []).append((sf, sub))
+    # tickets first, as the frames of one file were listed before streaming
+    order = sorted(parts, key=lambda k: k[0] != "tickets")
+    return ZendeskExport([_merge(parts[k]) for k in order], stream.skipped)
 
-    tickets = _load(tickets_path, "tickets")
-    audits_path = _find(directory, AUDITS_FILE)
-    audits = _load(audits_path, "audits") if audits_path is not None else None
-    sideloaded = [(tickets_path, tickets)] + (
-        [(audits_path, audits)] if audits_path and audits else []
+
+def stream_zendesk(directory: Path, chunk_rows: int = CHUNK_ROWS) -> ZendeskStream:
+    """The frames of a Zendesk export folder in chunks of at most `chunk_rows` rows, read as
+    they are stored (never the whole export in memory); `skipped` is complete once iterated.
+    Raises `ImportDataError` at once when the folder has no tickets file."""
+    return ZendeskStream(directory, chunk_rows)
+
+
+def _merge(parts: list[tuple[SourceFrame, np.ndarray | None]]) -> SourceFrame:
+    """Chunks of one table and file as one frame, rows in file order (and within a record in
+    the order it maps them)."""
+    if len(parts) == 1 and parts[0][1] is None:
+        return parts[0][0]
+    frame = pd.concat([p.frame for p, _ in parts], ignore_index=True)
+    rows = np.concatenate([p.rows for p, _ in parts])
+    subs = np.concatenate([np.zeros(len(p.frame), np.int64) if s is None else s for p, s in parts])
+    order = np.lexsort((subs, rows))
+    first = parts[0][0]
+    return SourceFrame(
+        table=first.table,
+        file=first.file,
+        frame=frame.iloc[order].reset_index(drop=True),
+        rows=rows[order],
+        rejects=sorted((r for p, _ in parts for r in p.rejects), key=lambda r: r.row),
     )
-    for path, loaded in sideloaded:  # users next to tickets or audits (`include=users`)
-        zd.learn_users(zd.latest(path.name, loaded.users), only_new=True)
-
-    out = _Frames()
-    for item in zd.latest(tickets_path.name, tickets.items):
-        out.add("tickets", tickets_path.name, item.row, zd.ticket_row(tickets_path.name, item))
-    if audits_path is not None and audits is not None:
-        for item in _audits_in_ticket_order(audits.items):
-            out.add("events", audits_path.name, item.row, zd.audit_rows(audits_path.name, item))
-    ratings_path = _find(directory, RATINGS_FILE)
-    if ratings_path is not None:
-        for item in zd.latest(ratings_path.name, _load(ratings_path, "satisfaction_ratings").items):
-            zd.rating(ratings_path.name, item)
-
-    # tickets last: their audits may name their SLA policy
-    frames = [out.frame("tickets", tickets_path.name, zd.rejects)]
-    if audits_path is not None:
-        frames.append(out.frame("events", audits_path.name, zd.rejects))
-    frames += zd.survey_frames([p.name for p in (audits_path, ratings_path) if p is not None])
-    if users_path is not None and users is not None:
-        frames.append(zd.agents(users_path.name, users))
-    else:
-        for path, loaded in sideloaded:
-            agents = zd.agents(path.name, zd.latest(path.name, loaded.users), only_new=True)
-            if len(agents.frame):
-                frames.append(agents)
-    return ZendeskExport(frames, dict(zd.skipped))
 
 
-def _audits_in_ticket_order(items: list[_Item]) -> list[_Item]:
-    """Audits in time order per ticket (file order on a tie), as the per-ticket state (current
-    assignee and group, the latest rating, privacy changes) needs them. Exports list them so
-    already, except the all-audits list endpoint, which gives the newest first: the only place
-    audits are sorted; a chunked reader needs them in time order per ticket instead."""
-    keyed = [
-        (
-            _text(i.data.get("ticket_id")) or "" if i.data else "",
-            _instant(i.data.get("created_at")) if i.data else float("-inf"),
-            i.row,
-            i,
+class ZendeskStream:
+    """A Zendesk export folder read in passes, each file streamed (`jsonstream`):
+
+    1. groups and users (two passes each: the latest version of every record, then its rows);
+    2. tickets, pass 1: the latest version of every ticket (and its requester; deleted ones),
+       users side-loaded next to them;
+    3. audits, a pre-pass reading only JSON Lines lines that name a `CommentPrivacyChange` or
+       side-load users (every line of other shapes);
+    4. audits, mapped in file order as they stream and yielded in chunks; what depends on a
+       ticket's earlier audits (the assignee and group an assignment row carries, ratings,
+       survey offers, SLA policies; comments whose privacy changes later) is kept compactly
+       and replayed per ticket in time order at the end;
+    5. satisfaction ratings; tickets, pass 2 (the winners mapped, with their SLA policy);
+       survey answers and requests, agents.
+
+    Iterating yields `SourceFrame`s; `skipped` counts what was left out (complete at the end).
+    """
+
+    def __init__(self, directory: Path, chunk_rows: int | None = CHUNK_ROWS) -> None:
+        directory = Path(directory)
+        if not directory.is_dir():
+            raise ImportDataError(
+                f"{directory} is not a folder: give the folder of a Zendesk export"
+            )
+        tickets_path = _find(directory, TICKETS_FILE)
+        if tickets_path is None:
+            raise ImportDataError(
+                f"no tickets.json in {directory}: a Zendesk export folder needs tickets.json and "
+                "may add ticket_audits.json, users.json, groups.json and satisfaction_ratings.json"
+                " (each an API page, a JSON array or JSON Lines; .jsonl is accepted too)"
+            )
+        self.directory = directory
+        self.tickets_path = tickets_path
+        self.chunk_rows = chunk_rows
+        self.zd = ZendeskMapping()
+        self.skipped: dict[str, int] = self.zd.skipped
+
+    def __iter__(self) -> Iterator[SourceFrame]:
+        for sf, _ in self.chunks():
+            yield sf
+
+    def chunks(self) -> Iterator[tuple[SourceFrame, np.ndarray | None]]:
+        """Frames with, for events, the place of each row among its audit's rows.
+
+        The garbage collector does not run by itself meanwhile: millions of short-lived
+        records make it run often, and each full run walks the lookups held for the replay
+        (a third of the time of the mapping); one full run every few chunks frees what
+        reference counting cannot."""
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            for n, chunk in enumerate(self._chunks(), 1):
+                if n % _COLLECT_EVERY == 0:
+                    gc.collect()
+                yield chunk
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _chunks(self) -> Iterator[tuple[SourceFrame, np.ndarray | None]]:
+        zd, directory, tickets_path = self.zd, self.directory, self.tickets_path
+        groups_path = _find(directory, GROUPS_FILE)
+        if groups_path is not None:
+            for item in _latest(zd, groups_path, "groups"):
+                if item.data is not None and (gid := _text(item.data.get("id"))) is not None:
+                    zd.groups[gid] = _text(item.data.get("name")) or gid
+        users_path = _find(directory, USERS_FILE)
+        agents: SourceFrame | None = None
+        if users_path is not None:
+
+            def users() -> Iterator[JsonRecord]:
+                for item in _latest(zd, users_path, "users"):
+                    zd.learn_users((item,))
+                    yield item
+
+            agents = zd.agents(users_path.name, users())
+        zd.users_known = users_path is not None
+
+        ticket_users = _SideLoads()
+        winners = zd.ticket_winners(
+            tickets_path.name, iter_records(tickets_path, "tickets", **ticket_users.options())
         )
-        for i in items
-    ]
-    return [k[3] for k in sorted(keyed, key=lambda k: k[:3])]
+        audits_path = _find(directory, AUDITS_FILE)
+        sideloaded = [(tickets_path, ticket_users.items)]
+        if audits_path is not None:
+            audit_users = _SideLoads()
+            place = _Place()
+            for item in iter_records(
+                audits_path,
+                "audits",
+                on_line=place.new_line,
+                only_lines_with=_PREPASS_MARKERS,
+                **audit_users.options(),
+            ):
+                zd.privacy_changes(item, place.of(item.row))
+            sideloaded.append((audits_path, audit_users.items))
+        for path, side in sideloaded:  # users next to tickets or audits (`include=users`)
+            zd.learn_users(zd.latest(path.name, side), only_new=True)
+
+        if audits_path is not None:
+            events = _Chunk("events", audits_path.name, EVENT_COLUMNS)
+            place = _Place()
+            for item in iter_records(audits_path, "audits", on_line=place.new_line):
+                rows, subs = zd.audit_rows(audits_path.name, item, place.of(item.row))
+                if rows:
+                    events.add(item.row, rows, subs)
+                if self.chunk_rows is not None and len(events) >= self.chunk_rows:
+                    yield events.take(zd)
+            yield events.take(zd)
+            for row, line, sub in zd.replay(audits_path.name):
+                events.add(line, [row], [sub])
+            if len(events) or zd.rejects.get(f"events:{audits_path.name}"):
+                yield events.take(zd, ordered=True)
+
+        ratings_path = _find(directory, RATINGS_FILE)
+        if ratings_path is not None:
+            for item in _latest(zd, ratings_path, "satisfaction_ratings"):
+                zd.rating(ratings_path.name, item)
+
+        # tickets last: their audits may name their SLA policy
+        tickets = _Chunk("tickets", tickets_path.name, TICKET_COLUMNS)
+        for item in iter_records(tickets_path, "tickets"):
+            tid = None if item.data is None else _text(item.data.get("id"))
+            if tid is not None and winners.get(tid) != item.row:
+                continue  # an older version of the ticket
+            tickets.add(item.row, zd.ticket_row(tickets_path.name, item))
+            if self.chunk_rows is not None and len(tickets) >= self.chunk_rows:
+                yield tickets.take(zd)
+        yield tickets.take(zd)
+        del winners
+
+        for sf in zd.survey_frames([p.name for p in (audits_path, ratings_path) if p is not None]):
+            yield sf, None
+        if agents is not None:
+            yield agents, None
+        else:
+            for path, side in sideloaded:
+                sf = zd.agents(path.name, zd.latest(path.name, side), only_new=True)
+                if len(sf.frame):
+                    yield sf, None
+        # skip counts by file, as they were reported when files were read one after another
+        rank = {f"{stem}{ext}": n for n, stem in enumerate(_FILE_ORDER) for ext in _EXTENSIONS}
+        ordered = sorted(self.skipped.items(), key=lambda kv: rank.get(kv[0].split(":")[0], 9))
+        self.skipped.clear()
+        self.skipped.update(ordered)
 
 
-# --- reading files -----------------------------------------------------------------------
+def _latest(zd: ZendeskMapping, path: Path, key: str) -> Iterator[JsonRecord]:
+    """The records of a file, one version per id: the one updated last (the later record on
+    a tie), as in an incremental export that lists a record again each time it changes. Two
+    passes over the file; only the winners' places are held."""
+    best: dict[str, tuple[float, int]] = {}
+    again = 0
+    for item in iter_records(path, key):
+        rid = None if item.data is None else _text(item.data.get("id"))
+        if rid is None or item.data is None:
+            continue
+        at = _instant(item.data.get("updated_at"))
+        old = best.get(rid)
+        if old is not None:
+            again += 1
+            if at < old[0]:
+                continue
+        best[rid] = (at, item.row)
+    if again:
+        zd.skip(path.name, "older versions of a record", again)
+    for item in iter_records(path, key):
+        rid = None if item.data is None else _text(item.data.get("id"))
+        if rid is None or best[rid][1] == item.row:
+            yield item
 
 
-@dataclass(frozen=True)
-class _Item:
-    """One record of a source file: its 1-based position and its object (None: not an object)."""
+class _SideLoads:
+    """Users side-loaded next to a file's records, numbered as they come (objects kept)."""
 
-    row: int
-    data: Record | None
+    def __init__(self) -> None:
+        self.items: list[JsonRecord] = []
+        self.count = 0
+
+    def keep(self, name: str, value: Any) -> None:
+        self.count += 1
+        if isinstance(value, dict):
+            self.items.append(JsonRecord(self.count, value))
+
+    def options(self) -> dict[str, Any]:
+        return {"on_sideload": self.keep, "sideloads": ("users",)}
 
 
-@dataclass
-class _Loaded:
-    """The records of one file, and the users side-loaded next to them (`include=users`)."""
+class _Place:
+    """A record's place in its file as (JSON Lines line, index among the line's records):
+    the same in a full pass and in a pass that reads some lines only. Records of other shapes
+    are all on "line" 0."""
 
-    items: list[_Item]
-    users: list[_Item] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.line = 0
+        self.first: int | None = None
+
+    def new_line(self, number: int) -> None:
+        self.line, self.first = number, None
+
+    def of(self, row: int) -> tuple[int, int]:
+        if self.first is None:
+            self.first = row
+        return self.line, row - self.first
+
+
+class _Chunk:
+    """Rows of one table and file collected until they make a frame."""
+
+    def __init__(self, table: str, file: str, columns: Sequence[str]) -> None:
+        self.table, self.file, self.columns = table, file, columns
+        self.rows: list[Record] = []
+        self.lines: list[int] = []
+        self.subs: list[int] = []
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def add(self, line: int, rows: list[Record], subs: Sequence[int] | None = None) -> None:
+        self.rows.extend(rows)
+        self.lines.extend([line] * len(rows))
+        self.subs.extend(range(len(rows)) if subs is None else subs)
+
+    def take(self, zd: ZendeskMapping, ordered: bool = False) -> tuple[SourceFrame, np.ndarray]:
+        """The frame of the rows so far (with the rejects found so far), and empty again."""
+        rows, lines, subs = self.rows, self.lines, np.asarray(self.subs, dtype=np.int64)
+        if ordered:
+            order = np.lexsort((subs, np.asarray(lines, dtype=np.int64)))
+            rows, lines, subs = [rows[i] for i in order], [lines[i] for i in order], subs[order]
+        rejects = zd.rejects.pop(f"{self.table}:{self.file}", [])
+        sf = _frame(self.table, self.file, self.columns, rows, lines, rejects)
+        self.rows, self.lines, self.subs = [], [], []
+        return sf, subs
 
 
 def _find(directory: Path, stem: str) -> Path | None:
@@ -253,104 +452,16 @@ def _find(directory: Path, stem: str) -> Path | None:
     return present[0] if present else None
 
 
-def _load(path: Path, key: str) -> _Loaded:
-    """The records of one file, whichever of the accepted shapes it has."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportDataError(f"{path.name} is not UTF-8 text (byte {exc.start})") from exc
-    except OSError as exc:
-        raise ImportDataError(f"cannot read {path.name}: {exc.strerror}") from exc
-    if not text.strip():
-        return _Loaded([])
-    try:
-        docs: list[Any] = [json.loads(text)]
-    except json.JSONDecodeError as exc:
-        if exc.msg != "Extra data" or not _is_json_line(text):
-            raise _bad_json(path, exc.lineno, exc.colno, exc.msg) from exc
-        docs = _json_lines(path, text)
-    values: list[Any] = []
-    users: list[Any] = []
-    for doc in docs:
-        for value, sideloaded in _unwrap(path, doc, key):
-            (users if sideloaded else values).append(value)
-    return _Loaded(
-        [_Item(i, v if isinstance(v, dict) else None) for i, v in enumerate(values, 1)],
-        [_Item(i, v) for i, v in enumerate(users, 1) if isinstance(v, dict)],
-    )
-
-
-def _is_json_line(text: str) -> bool:
-    """Whether the first non-blank line is a JSON document of its own (JSON Lines), rather
-    than the start of one document followed by stray text."""
-    first = next(line for line in text.split("\n") if line.strip())
-    try:
-        json.loads(first)
-    except json.JSONDecodeError:
-        return False
-    return True
-
-
-def _json_lines(path: Path, text: str) -> list[Any]:
-    docs = []
-    for number, line in enumerate(text.split("\n"), 1):
-        if not line.strip():
-            continue
-        try:
-            docs.append(json.loads(line))
-        except json.JSONDecodeError as exc:
-            raise _bad_json(path, number, exc.colno, exc.msg) from exc
-    return docs
-
-
-def _bad_json(path: Path, line: int, column: int, msg: str) -> ImportDataError:
-    return ImportDataError(f"{path.name} is not valid JSON: {msg} at line {line}, column {column}")
-
-
-def _is_page(doc: Any, key: str) -> bool:
-    return isinstance(doc, dict) and isinstance(doc.get(key), list) and "id" not in doc
-
-
-def _unwrap(path: Path, doc: Any, key: str) -> Iterator[tuple[Any, bool]]:
-    """(record, side-loaded user?) of one JSON document: an API page (also an incremental
-    export's page, with its `next_page`/`after_cursor`/`end_of_stream`), a single-record
-    response, an array of records or of pages, or one bare record (a JSON Lines line)."""
-    if isinstance(doc, list):
-        for element in doc:
-            if _is_page(element, key):
-                yield from _unwrap(path, element, key)
-            else:
-                yield element, False
-        return
-    singular = key[:-1]
-    if isinstance(doc, dict):
-        if key in doc:
-            if not isinstance(doc[key], list):
-                raise ImportDataError(f"{path.name}: {key!r} should be a JSON array")
-            yield from ((r, False) for r in doc[key])
-            users = doc.get("users") if key != "users" else None
-            if isinstance(users, list):
-                yield from ((u, True) for u in users)
-            return
-        if isinstance(doc.get(singular), dict):
-            yield doc[singular], False
-            return
-        if "id" in doc:
-            yield doc, False
-            return
-        found = ", ".join(sorted(map(str, doc))[:8]) or "none"
-        raise ImportDataError(
-            f'{path.name}: expected {{"{key}": [...]}}, a JSON array of {key} or JSON Lines with '
-            f"one {singular} per line; found an object with the keys {found}"
-        )
-    raise ImportDataError(f"{path.name}: expected a JSON object or array, found {doc!r:.40}")
-
-
 # --- values ------------------------------------------------------------------------------
 
 
 def _text(value: Any) -> str | None:
     """A Zendesk value as text (ids are integers in the API); null and "" stay null."""
+    kind = type(value)  # the usual cases first: this runs for every field of every record
+    if kind is str:
+        return value.strip() or None
+    if kind is int:
+        return str(value)
     if value is None or isinstance(value, dict | list):
         return None
     if isinstance(value, bool):
@@ -413,13 +524,13 @@ def is_automatic(via: Any) -> bool:
 # --- mapping -----------------------------------------------------------------------------
 
 
-@dataclass
-class _TicketState:
-    """What the mapping of a ticket's audits remembers between audits."""
-
-    assignee: str | None = None
-    group: str | None = None
-    comments: dict[str, Record] = field(default_factory=dict)  # comment id → its message row
+#: What an audit leaves for the per-ticket replay (`ZendeskMapping.replay`), child by child.
+_ASSIGNEE, _GROUP, _RATING, _OFFER, _SLA = range(5)
+#: A compact audit for the replay: ticket, row, created_at, audit id, author, the place of its
+#: assignment row among its rows, and its children (kind, child id, value).
+_Side = tuple[str, int, str | None, str, str | None, int, tuple[tuple[int, str | None, Any], ...]]
+#: Where an audit's child is, in a ticket's time order: (instant, line, index, child)
+_Key = tuple[float, int, int, int]
 
 
 @dataclass
@@ -434,7 +545,9 @@ class _Survey:
 
 class ZendeskMapping:
     """Maps Zendesk records one by one: tickets, then audits, then ratings; keeps the lookups
-    they share (roles, group names, requesters), a small state per ticket and the skip counts.
+    they share (roles, group names, requesters) and the skip counts. Audits are mapped in
+    file order; what depends on a ticket's earlier audits is kept compactly (`side`, `held`)
+    and resolved per ticket in time order by `replay`.
     """
 
     def __init__(self) -> None:
@@ -443,8 +556,15 @@ class ZendeskMapping:
         self.groups: dict[str, str] = {}  # group id → name
         self.requesters: dict[str, str] = {}  # ticket id → requester id
         self.deleted: set[str] = set()  # ids of deleted tickets
-        self.tickets: dict[str, Record] = {}  # ticket id → its row (audits name its SLA policy)
-        self.state: dict[str, _TicketState] = {}
+        self.winners: dict[str, int] = {}  # ticket id → row of its latest version
+        self.sla: dict[str, str | None] = {}  # ticket id → SLA policy its audits name last
+        self.side = _SideAudits()  # audits with assignment, rating, offer or SLA children
+        # (ticket, comment id) → privacy changes of that comment (the audits pre-pass)
+        self.privacy: dict[tuple[str, str], list[tuple[_Key, str | None]]] = {}
+        # message rows of comments whose privacy changes: (ticket, comment id), place, row,
+        # audit row, place among the audit's rows
+        self.held: list[tuple[tuple[str, str], _Key, Record, int, int]] = []
+        self.shared: dict[str, str] = {}  # one copy of each requester id
         self.answers: dict[str, _Survey] = {}  # ticket id → its latest rating
         self.offers: dict[str, _Survey] = {}  # ticket id → its first survey offer
         self.agents_seen: set[str] = set()
@@ -496,6 +616,39 @@ class ZendeskMapping:
 
     # tickets ------------------------------------------------------------------------------
 
+    def ticket_winners(self, file: str, items: Iterable[_Item]) -> dict[str, int]:
+        """Pass 1 over the tickets: the row of each ticket's latest version (`latest`'s
+        rule), and what the audits need of it (requester; deleted or not)."""
+        best: dict[str, tuple[float, int, str | None, bool]] = {}
+        again = 0
+        shared = self.shared
+        for item in items:
+            t = item.data
+            tid = None if t is None else _text(t.get("id"))
+            if tid is None or t is None:
+                continue
+            at = _instant(t.get("updated_at"))
+            old = best.get(tid)
+            if old is not None:
+                again += 1
+                if at < old[0]:
+                    continue
+            requester = _text(t.get("requester_id"))
+            if requester is not None:
+                requester = shared.setdefault(requester, requester)
+            deleted = (_text(t.get("status")) or "").lower() == "deleted"
+            best[tid] = (at, item.row, requester, deleted)
+        if again:
+            self.skip(file, "older versions of a record", again)
+        winners = self.winners
+        for tid, (_, row, requester, deleted) in best.items():
+            winners[tid] = row
+            if deleted:
+                self.deleted.add(tid)
+            elif requester is not None:
+                self.requesters[tid] = requester
+        return winners
+
     def ticket_row(self, file: str, item: _Item) -> list[Record]:
         """The canonical row of one ticket record (none for a deleted ticket)."""
         t = item.data
@@ -535,10 +688,8 @@ class ZendeskMapping:
             "ticket_type": _text(t.get("type")),
             "status": status,
             "updated_at": _text(t.get("updated_at")),
-            "sla_policy": None,
+            "sla_policy": None if tid is None else self.sla.get(tid),
         }
-        if tid is not None:
-            self.tickets[tid] = row
         return [row]
 
     def created_by(self, submitter: str | None, requester: str | None) -> str:
@@ -553,33 +704,38 @@ class ZendeskMapping:
 
     # audits -------------------------------------------------------------------------------
 
-    def audit_rows(self, file: str, item: _Item) -> list[Record]:
-        """Canonical events of one audit, in the order of its events: comments, calls, status,
-        assignment, priority and schedule changes; ratings and survey offers are remembered
-        per ticket (the latest answer, the first offer) for `survey_frames`."""
+    def audit_rows(
+        self, file: str, item: _Item, place: tuple[int, int] = (0, 0)
+    ) -> tuple[list[Record], list[int] | None]:
+        """Canonical events of one audit that need no earlier audit, in the order of its
+        events (comments, calls, status, priority and schedule changes), and their places
+        among the audit's rows (None: in order). Assignee and group changes, ratings, survey
+        offers and SLA policies are kept for `replay`; a comment whose privacy changes later
+        (`privacy_changes`) is held for it."""
         a = item.data
         if a is None:
             self.reject(_not_object("events", file, item.row, "event_id"))
-            return []
+            return [], None
         tid, aid = _text(a.get("ticket_id")), _text(a.get("id"))
         if tid is None:
             why = "audit has no ticket_id, so its events belong to no ticket"
             self.reject(Reject("events", file, item.row, "ticket_id", why))
-            return []
+            return [], None
         if aid is None:
             why = "audit has no id, from which its events' ids are made"
             self.reject(Reject("events", file, item.row, "event_id", why))
-            return []
+            return [], None
         if tid in self.deleted:
             self.skip(file, "audits of deleted tickets")
-            return []
+            return [], None
         at = _text(a.get("created_at"))
         author = _text(a.get("author_id"))
-        state = self.state.setdefault(tid, _TicketState())
         rows: list[Record] = []
-        assigned: str | None = None  # id of the first child that changed the assignment
+        subs: list[int] | None = None
+        n = 0  # rows of this audit so far, held ones included
+        side: list[tuple[int, str | None, Any]] = []
         children = a.get("events")
-        for child in children if isinstance(children, list) else []:
+        for ci, child in enumerate(children if isinstance(children, list) else []):
             if not isinstance(child, dict):
                 self.skip(file, "audit events that are not ticket history")
                 continue
@@ -588,22 +744,18 @@ class ZendeskMapping:
             fname = (_text(child.get("field_name")) or "").lower()
             changes = fname if kind in ("Create", "Change") else ""
             if kind == "CommentPrivacyChange":
-                ref = _text(child.get("comment_id"))
-                if ref is not None and ref in state.comments:
-                    state.comments[ref]["public"] = _flag(child.get("public"))
-                continue
+                continue  # read by the pre-pass (`privacy_changes`)
             if kind == "SatisfactionRating" or changes in (
                 "satisfaction_score",
                 "satisfaction_comment",
             ):
-                self.audit_rating(file, item.row, tid, at, child, state)
+                side.append((_RATING, cid, _rating_fields(child)))
                 continue
             if kind in ("SurveyOffered",):
-                self.offer(file, item.row, tid, at, self.requesters.get(tid))
+                side.append((_OFFER, cid, None))
                 continue
             if changes == "sla_policy":
-                if tid in self.tickets:
-                    self.tickets[tid]["sla_policy"] = _sla_policy(child.get("value"))
+                side.append((_SLA, cid, _sla_policy(child.get("value"))))
                 continue
             maps = kind in ("Comment", "VoiceComment", "ScheduleAssignment") or changes in (
                 "status", "assignee_id", "group_id", "priority", *_SCHEDULE_FIELDS,
@@ -629,14 +781,19 @@ class ZendeskMapping:
                     "public": public,
                     "body": _text(child.get("body")) or _text(child.get("plain_body")),
                 }  # fmt: skip
-                state.comments[cid] = row
+                if self.privacy and (tid, cid) in self.privacy:
+                    key = (_instant(at), *place, ci)
+                    self.held.append(((tid, cid), key, row, item.row, n))
+                    subs = subs if subs is not None else list(range(len(rows)))
+                    n += 1
+                    continue
                 rows.append(row)
             elif kind == "VoiceComment":
                 call = _call(child)
                 if call is None:
                     self.skip(file, "calls nobody answered (voicemails)")
-                else:
-                    rows.append({**base, "event_id": f"{base['event_id']}-call", **call})
+                    continue
+                rows.append({**base, "event_id": f"{base['event_id']}-call", **call})
             elif changes == "status":
                 rows.append({**base, "type": "status", "author_id": author,
                              "status": _text(child.get("value"))})  # fmt: skip
@@ -657,21 +814,90 @@ class ZendeskMapping:
                     continue
                 rows.append({**base, "type": "schedule", "author_id": author,
                              "schedule_id": schedule})  # fmt: skip
-            else:
+            else:  # an assignee or group change: the row carries the other half (`replay`)
                 value = _text(child.get("value"))
-                if changes == "assignee_id" and state.assignee != value:
-                    state.assignee = value
-                    assigned = assigned or cid
-                elif changes == "group_id" and state.group != value:
-                    state.group = value
-                    assigned = assigned or cid
-        if assigned is not None:
-            rows.append({
-                "event_id": f"{aid}-{assigned}", "ticket_id": tid, "at": at,
-                "seq": _seq(assigned), "type": "assignment", "author_id": author,
-                "assignee_id": state.assignee, "group": self.group_name(state.group),
-            })  # fmt: skip
-        return rows
+                side.append((_ASSIGNEE if changes == "assignee_id" else _GROUP, cid, value))
+                continue
+            if subs is not None:
+                subs.append(n)
+            n += 1
+        if side:
+            self.side.add(tid, item.row, at, _pack(tid, item.row, at, aid, author, n, side))
+        return rows, subs
+
+    def privacy_changes(self, item: _Item, place: tuple[int, int]) -> None:
+        """The pre-pass over the audits: `CommentPrivacyChange` events, by the comment they
+        change (a change applies to the comment mapped last before it in the ticket's time
+        order, as audits are replayed)."""
+        a = item.data
+        if a is None:
+            return
+        tid, aid = _text(a.get("ticket_id")), _text(a.get("id"))
+        children = a.get("events")
+        if tid is None or aid is None or tid in self.deleted or not isinstance(children, list):
+            return
+        for ci, child in enumerate(children):
+            if isinstance(child, dict) and _text(child.get("type")) == "CommentPrivacyChange":
+                ref = _text(child.get("comment_id"))
+                if ref is not None:
+                    key = (_instant(a.get("created_at")), *place, ci)
+                    change = (key, _flag(child.get("public")))
+                    self.privacy.setdefault((tid, ref), []).append(change)
+
+    def replay(self, file: str) -> Iterator[tuple[Record, int, int]]:
+        """What depends on a ticket's earlier audits, resolved once all audits are read, per
+        ticket in time order (file order on a tie) as Zendesk made them: assignment rows
+        carrying the unchanged half (the current assignee or group), the latest rating and
+        the first survey offer, the SLA policy named last, comments whose privacy changed.
+        Yields (row, audit row, place among the audit's rows) of events."""
+        side, self.side = self.side, _SideAudits()
+        ticket: str | None = None
+        assignee = group = None
+        for entry in side.ordered():
+            tid, line, at, aid, author, sub, children = _unpack(entry)
+            if tid != ticket:
+                ticket, assignee, group = tid, None, None
+            assigned: str | None = None  # id of the first child that changed the assignment
+            for kind, cid, value in children:
+                if kind == _ASSIGNEE:
+                    if assignee != value:
+                        assignee = value
+                        assigned = assigned or cid
+                elif kind == _GROUP:
+                    if group != value:
+                        group = value
+                        assigned = assigned or cid
+                elif kind == _RATING:
+                    self.audit_rating(file, line, tid, at, value, assignee)
+                elif kind == _OFFER:
+                    self.offer(file, line, tid, at, self.requesters.get(tid))
+                elif tid in self.winners and tid not in self.deleted:  # _SLA
+                    self.sla[tid] = value
+            if assigned is not None:
+                row = {
+                    "event_id": f"{aid}-{assigned}", "ticket_id": tid, "at": at,
+                    "seq": _seq(assigned), "type": "assignment", "author_id": author,
+                    "assignee_id": assignee, "group": self.group_name(group),
+                }  # fmt: skip
+                yield row, line, sub
+        del side
+        held: dict[tuple[str, str], list[tuple[_Key, Record]]] = {}
+        for target, key, row, _, _ in self.held:
+            held.setdefault(target, []).append((key, row))
+        for target, changes in self.privacy.items():
+            steps: list[tuple[_Key, Record | None, str | None]] = [
+                (key, row, None) for key, row in held.get(target, [])
+            ] + [(key, None, public) for key, public in changes]
+            steps.sort(key=lambda step: step[0])
+            current: Record | None = None
+            for _, copy, public in steps:
+                if copy is not None:
+                    current = copy
+                elif current is not None:
+                    current["public"] = public
+        for _, _, row, line, sub in self.held:
+            yield row, line, sub
+        self.held = []
 
     def author_role(self, author: str | None, via: Any, ticket: str, public: bool) -> str | None:
         """customer, agent or bot for a comment's author; None when nothing can tell."""
@@ -711,7 +937,7 @@ class ZendeskMapping:
     # satisfaction -------------------------------------------------------------------------
 
     def audit_rating(
-        self, file: str, row: int, tid: str, at: str | None, child: Record, state: _TicketState
+        self, file: str, row: int, tid: str, at: str | None, child: Record, assignee: str | None
     ) -> None:
         """A rating recorded in an audit: a `SatisfactionRating` event (score, comment in
         `body`) or a change of the ticket's `satisfaction_score`/`satisfaction_comment`."""
@@ -732,7 +958,7 @@ class ZendeskMapping:
         elif score in _ANSWERS:
             agent = _text(child.get("assignee_id")) if kind == "SatisfactionRating" else None
             comment = _text(child.get("body")) if kind == "SatisfactionRating" else None
-            self.answer(file, row, tid, at, score, customer, agent or state.assignee, comment)
+            self.answer(file, row, tid, at, score, customer, agent or assignee, comment)
         else:
             self.skip(file, f"{score or 'empty'} ratings (no answer)")
 
@@ -811,7 +1037,7 @@ class ZendeskMapping:
 
     # agents -------------------------------------------------------------------------------
 
-    def agents(self, file: str, items: list[_Item], only_new: bool = False) -> SourceFrame:
+    def agents(self, file: str, items: Iterable[_Item], only_new: bool = False) -> SourceFrame:
         """Agents and admins from users; end users are customers, not agents."""
         rows: list[Record] = []
         numbers: list[int] = []
@@ -836,32 +1062,6 @@ class ZendeskMapping:
         return _frame("agents", file, AGENT_COLUMNS, rows, numbers, rejects)
 
 
-class _Frames:
-    """Rows collected per canonical table, with the source row each came from."""
-
-    def __init__(self) -> None:
-        self.rows: dict[str, list[Record]] = {}
-        self.lines: dict[str, list[int]] = {}
-
-    def add(self, table: str, file: str, line: int, rows: list[Record]) -> None:
-        self.rows.setdefault(table, []).extend(rows)
-        self.lines.setdefault(table, []).extend([line] * len(rows))
-
-    def frame(self, table: str, file: str, rejects: dict[str, list[Reject]]) -> SourceFrame:
-        """The frame of `table`, rows in file order (the order the store records them in)."""
-        rows, lines = self.rows.get(table, []), self.lines.get(table, [])
-        order = np.argsort(np.asarray(lines, dtype=np.int64), kind="stable")
-        columns = {"tickets": TICKET_COLUMNS, "events": EVENT_COLUMNS}[table]
-        return _frame(
-            table,
-            file,
-            columns,
-            [rows[i] for i in order],
-            [lines[i] for i in order],
-            rejects.get(f"{table}:{file}", []),
-        )
-
-
 def _called_in(via: Any) -> bool:
     """Whether a ticket was opened by the customer's call (inbound or a voicemail): Talk makes
     the agent who answers the submitter, but the customer made the contact, so the agent's first
@@ -870,6 +1070,114 @@ def _called_in(via: Any) -> bool:
     source = via.get("source") if isinstance(via, dict) else None
     rel = (_text(source.get("rel")) or "").lower() if isinstance(source, dict) else ""
     return name in _INBOUND_CALLS and rel != "outbound"
+
+
+_SEP = "\x1f"  # between the fields of a packed audit (`_pack`)
+
+
+def _pack(
+    tid: str, row: int, at: str | None, aid: str, author: str | None, sub: int,
+    children: list[tuple[int, str | None, Any]],
+) -> _Side | str:  # fmt: skip
+    """An audit kept for the replay, as compactly as it can be: an audit that only changes the
+    assignee or group (most of them) as one string of its fields (a third of the memory of a
+    tuple of them; "" is null, which `_text` never gives), others as a tuple."""
+    if all(kind in (_ASSIGNEE, _GROUP) for kind, _, _ in children):
+        fields = [tid, str(row), at or "", aid, author or "", str(sub)]
+        for kind, cid, value in children:
+            fields += ("a" if kind == _ASSIGNEE else "g") + (cid or ""), value or ""
+        packed = _SEP.join(fields)
+        if packed.count(_SEP) == len(fields) - 1:  # no separator inside a field
+            return packed
+    return (tid, row, at, aid, author, sub, tuple(children))
+
+
+def _unpack(entry: _Side | str) -> _Side:
+    if not isinstance(entry, str):
+        return entry
+    tid, row, at, aid, author, sub, *rest = entry.split(_SEP)
+    children = tuple(
+        (_ASSIGNEE if c[0] == "a" else _GROUP, c[1:], v or None)
+        for c, v in zip(rest[::2], rest[1::2], strict=True)
+    )
+    return (tid, int(row), at or None, aid, author or None, int(sub), children)
+
+
+class _SideAudits:
+    """The audits kept for the replay, off the interpreter's heap: packed audits in Arrow
+    arrays and their order (ticket, instant, row) in NumPy arrays, moved there every
+    `_SIDE_BATCH` audits. Millions of small strings kept while the audits are parsed would
+    pin the allocator's arenas that parsing churns through, and memory would grow with them."""
+
+    def __init__(self) -> None:
+        self.packed: list[str] = []
+        self.tickets: list[str] = []
+        self.instants: list[float] = []
+        self.rows: list[int] = []
+        self.objects: list[_Side] = []  # audits that are not packed (ratings, offers, SLA)
+        self.which: list[int] = []  # index in objects, or -1 (packed)
+        self.parts: list[tuple[pa.Array, pa.Array, np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def __len__(self) -> int:
+        return len(self.packed) + sum(len(p[0]) for p in self.parts)
+
+    def add(self, tid: str, row: int, at: str | None, entry: _Side | str) -> None:
+        if isinstance(entry, str):
+            self.packed.append(entry)
+            self.which.append(-1)
+        else:
+            self.packed.append("")
+            self.which.append(len(self.objects))
+            self.objects.append(entry)
+        self.tickets.append(tid)
+        self.instants.append(_instant(at))
+        self.rows.append(row)
+        if len(self.packed) >= _SIDE_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.packed:
+            self.parts.append(
+                (
+                    pa.array(self.packed, pa.large_string()),
+                    pa.array(self.tickets, pa.large_string()),
+                    np.asarray(self.instants, dtype=np.float64),
+                    np.asarray(self.rows, dtype=np.int64),
+                    np.asarray(self.which, dtype=np.int64),
+                )
+            )
+        self.packed, self.tickets, self.instants, self.rows, self.which = [], [], [], [], []
+
+    def ordered(self) -> Iterator[_Side | str]:
+        """Per ticket, in time order, file order on a tie (as audits were replayed)."""
+        self.flush()
+        if not self.parts:
+            return
+        packed = pa.concat_arrays([p[0] for p in self.parts])
+        tickets = pa.concat_arrays([p[1] for p in self.parts])
+        codes = pc.dictionary_encode(tickets).indices.to_numpy(zero_copy_only=False)
+        del tickets
+        instants = np.concatenate([p[2] for p in self.parts])
+        rows = np.concatenate([p[3] for p in self.parts])
+        which = np.concatenate([p[4] for p in self.parts])
+        self.parts = []
+        order = np.lexsort((rows, instants, codes))
+        del codes, instants, rows
+        for start in range(0, len(order), _SIDE_BATCH):
+            at = order[start : start + _SIDE_BATCH]
+            texts = packed.take(pa.array(at)).to_pylist()
+            for text, obj in zip(texts, which[at].tolist(), strict=True):
+                yield self.objects[obj] if obj >= 0 else text
+
+
+#: Audits kept for the replay moved off the interpreter's heap at a time (`_SideAudits`).
+_SIDE_BATCH = 100_000
+
+
+def _rating_fields(child: Record) -> Record:
+    """What `audit_rating` reads of a rating event, kept for the replay."""
+    keys = ("type", "field_name", "score", "value", "assignee_id", "body")
+    return {k: child.get(k) for k in keys}
 
 
 def _sla_policy(value: Any) -> str | None:
@@ -923,8 +1231,14 @@ def _frame(
     numbers: Sequence[int],
     rejects: list[Reject],
 ) -> SourceFrame:
-    frame = pd.DataFrame.from_records(list(rows), columns=list(columns))
-    frame = frame.astype(object).where(frame.notna(), None)
+    rows = list(rows)
+    # column by column, as objects (missing keys and nulls both None): no type inference
+    frame = pd.DataFrame(
+        {c: np.array([r.get(c) for r in rows], dtype=object) for c in columns},
+        index=pd.RangeIndex(len(rows)),
+        columns=list(columns),
+        dtype=object,
+    )
     return SourceFrame(
         table=TABLES[table],
         file=file,
