@@ -242,3 +242,22 @@ def test_changed_rating_replaces_the_earlier_and_an_older_copy_changes_nothing()
 def test_settings_reject_an_empty_channel_name():
     with pytest.raises(ValueError, match="empty"):
         settings({**UTC_9_TO_5, "channels": {"voice": " "}})
+
+
+def test_a_far_future_updated_at_never_loses_the_ticket_status():
+    # a closed ticket whose export says updated_at 9999-12-31 (bad clock upstream): before the
+    # fix its inferred stretch fell outside the business calendar and the ticket counted as
+    # open backlog for ever. It is solved as of the workspace's present; another event with an
+    # infinite `seq` orders last and breaks nothing. Resolution rate 1 solved / 1 created.
+    ws = build_workspace(
+        {
+            "tickets": [
+                ticket("F1", "2026-03-02T10:00:00Z", status="closed",
+                       updated_at="9999-12-31T00:00:00Z"),
+            ],
+            "events": [{**msg("f1c", "F1", "2026-03-02T10:00:00Z", "customer"), "seq": "inf"}],
+        }
+    )  # fmt: skip
+    df = compute(ws, ["resolution_rate", "backlog"])
+    assert one(df, metric="resolution_rate")["value"] == pytest.approx(100.0)
+    assert one(df, metric="backlog")["value"] == 0.0

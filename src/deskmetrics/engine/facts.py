@@ -367,14 +367,20 @@ class Facts:
 
     def _current_status(self, changes: ir.Table) -> ir.Table:
         """The `inferred` stretch of tickets with a source status and no status events: from
-        `updated_at` (never before creation) in that status."""
+        `updated_at` (never before creation, never after the present) in that status."""
         raw = self.source("tickets")
         raw = raw.filter(raw.status.notnull()).select(
             _r_id="ticket_id", _r_status="status", _r_at="updated_at"
         )
         tb = self._ticket_keys
         c = tb.join(raw, tb.ticket_id == raw._r_id).anti_join(changes, "_tk")
-        at = ibis.greatest(c._r_at.fill_null(c.created_at), c.created_at)
+        # never before creation, never after the workspace's present (a far-future
+        # `updated_at` would fall outside the business calendar and lose the stretch)
+        _, present = self.data_range()
+        at = ibis.least(
+            ibis.greatest(c._r_at.fill_null(c.created_at), c.created_at),
+            ibis.greatest(ibis.literal(present, "timestamp"), c.created_at),
+        )
         c = c.select(
             "_tk",
             "ticket_id",
