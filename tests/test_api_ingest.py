@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from fastapi.testclient import TestClient
 from conftest import UTC_9_TO_5, build_workspace, msg, ticket
 from deskmetrics import accounts
 from deskmetrics.api import create_app
-from deskmetrics.api.ingest import IngestReport, sign
+from deskmetrics.api.ingest import IngestReport, sign, signed_headers
 
 SECRET = "crm-shared-secret"
 
@@ -60,11 +61,7 @@ def post(
     token: str | None = None,
 ) -> Any:
     body = json.dumps(rows).encode()
-    headers = {
-        "Content-Type": "application/json",
-        "X-Deskmetrics-Source": source,
-        "X-Deskmetrics-Signature": sign(secret, body),
-    }
+    headers = signed_headers(source, secret, body)
     if token:
         headers["Authorization"] = f"Bearer {token}"
     return c.post(f"/api/{table}", content=body, headers=headers)
@@ -227,7 +224,7 @@ def test_rows_must_be_objects_of_plain_values(client: TestClient) -> None:
     bad = client.post(
         "/api/events",
         content=body,
-        headers={"X-Deskmetrics-Source": "crm", "X-Deskmetrics-Signature": sign(SECRET, body)},
+        headers=signed_headers("crm", SECRET, body),
     )
     assert bad.status_code == 400 and "not JSON" in bad.json()["detail"]
 
@@ -280,7 +277,10 @@ def test_missing_signature_is_401_even_for_a_manager(client: TestClient) -> None
     r = client.post(
         "/api/events",
         content=body,
-        headers={"X-Deskmetrics-Source": "crm", "X-Deskmetrics-Signature": sign(SECRET, b"[]")},
+        headers={
+            **signed_headers("crm", SECRET, body),
+            "X-Deskmetrics-Signature": sign(SECRET, b"[]", int(time.time())),
+        },
     )
     assert r.status_code == 401
     assert count(client, "events") == 2

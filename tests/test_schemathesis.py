@@ -24,7 +24,7 @@ from schemathesis.core import NOT_SET
 from conftest import UTC_9_TO_5, build_workspace, msg, status, ticket
 from deskmetrics import accounts
 from deskmetrics.api import create_app
-from deskmetrics.api.ingest import INGEST_TABLES, sign
+from deskmetrics.api.ingest import INGEST_TABLES, signed_headers
 from deskmetrics.api.zendesk_events import zendesk_signature
 
 SOURCE_SECRET = "fuzz-source-secret"
@@ -96,12 +96,7 @@ def test_no_request_gets_a_server_error(case: Any) -> None:
         r = client.post(
             case.path,
             content=body,
-            headers={
-                **AUTH,
-                "Content-Type": "application/json",
-                "X-Deskmetrics-Source": "fuzz",
-                "X-Deskmetrics-Signature": sign(SOURCE_SECRET, body),
-            },
+            headers={**AUTH, **signed_headers("fuzz", SOURCE_SECRET, body)},
         )
         assert r.status_code < 500, (case.path, body[:300], r.text[:500])
     elif case.method.upper() == "POST" and case.path == WEBHOOK:

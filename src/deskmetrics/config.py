@@ -284,9 +284,26 @@ class WebSettings(BaseModel):
     session_hours: Annotated[float, Field(gt=0)] = 12
     #: per source name: how its HMAC signature is checked (`[web.sources.NAME]`)
     sources: dict[str, IngestSource] = Field(default_factory=dict)
+    #: the largest request body read (bytes); a larger one is refused with 413 before any of it
+    #: is parsed or its signature checked. 8 MiB: ~25,000 events per signed batch
+    max_body_bytes: Annotated[int, Field(ge=1024)] = 8 * 1024 * 1024
+    #: how far a signed delivery's timestamp may lie from now, either way (older ones are
+    #: replays, refused with 401)
+    signature_tolerance_seconds: Annotated[float, Field(gt=0)] = 300.0
 
     def resolved_secret(self) -> str | None:
         return os.environ.get(self.secret_env) or None
+
+
+class LimitSettings(BaseModel):
+    """`[limits]`: bounds on what one input may make the workspace hold or the parser do, so
+    one bad row cannot exhaust the service."""
+
+    model_config = ConfigDict(extra="forbid")
+    #: extra (non-canonical) columns a table may hold; a row bringing more is refused
+    max_extra_columns: Annotated[int, Field(ge=0)] = 200
+    #: nesting levels of a JSON body (canonical rows need 3)
+    max_json_depth: Annotated[int, Field(ge=3)] = 64
 
 
 class EmailSettings(BaseModel):
@@ -464,6 +481,7 @@ class Settings(BaseModel):
     #: gross margin as a fraction (0 < x ≤ 1) for predictive CLV; None means 1.0
     gross_margin: Annotated[float, Field(gt=0, le=1)] | None = None
     web: WebSettings = Field(default_factory=WebSettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
     email: EmailSettings = Field(default_factory=EmailSettings)
     #: named webhook receivers alert rules can notify (`[webhooks.NAME]`)
     webhooks: dict[str, WebhookTarget] = Field(default_factory=dict)

@@ -13,6 +13,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from deskmetrics import accounts
 from deskmetrics.api.deps import Service
+from deskmetrics.api.limits import BodyLimit
 from deskmetrics.api.routes import (
     alerts,
     dashboard,
@@ -51,6 +52,12 @@ def create_app(
         max_age=int(settings.web.session_hours * 3600),
         same_site="lax",
         https_only=settings.web.public_url.startswith("https://"),
+    )
+    # outermost: an oversized or too deeply nested body is refused before anything reads it
+    app.add_middleware(
+        BodyLimit,
+        max_body_bytes=settings.web.max_body_bytes,
+        max_json_depth=settings.limits.max_json_depth,
     )
     for module in ROUTE_MODULES:
         app.include_router(module.router)

@@ -2,26 +2,34 @@
 importer checks and stores them, all or nothing.
 
 - Signature: each source named in `[web.sources.NAME]` shares a secret with deskmetrics; a
-  request carries `X-Deskmetrics-Source: NAME` and `X-Deskmetrics-Signature: sha256=<hex>`,
-  the HMAC-SHA256 of the raw body under that secret. Without both, or with a wrong one,
-  nothing is read (401).
+  delivery carries `X-Deskmetrics-Source: NAME`, `X-Deskmetrics-Timestamp: <unix seconds>` and
+  `X-Deskmetrics-Signature: sha256=<hex>`, the HMAC-SHA256 of `<timestamp>.<raw body>` under
+  that secret (the scheme of deskmetrics' own outgoing webhooks, and of Stripe's). A timestamp
+  further than `[web] signature_tolerance_seconds` (300) from now, either way, is refused: an
+  old signed body cannot be replayed. Without all three, or with a wrong one, nothing is read
+  (401). `signed_headers` makes the headers of one delivery.
+- Bounded: the body is read only up to `[web] max_body_bytes` (`deskmetrics.api.limits`), parsed
+  only up to `[limits] max_json_depth` levels, and a row bringing more fields beyond the
+  canonical columns than `[limits] max_extra_columns` (or a table that would then hold more
+  extra columns than that) is refused before any frame or column is made.
 - Validation: `deskmetrics.model.validate` (the importer's rules) and then
   `deskmetrics.engine.store.load(strict=True)` (an event naming an unknown ticket, an id stored
   with different content): one bad row and nothing is stored; the answer names every bad row
   by its index in the posted array, its field and the reason.
 - Idempotent by id: re-posting rows already stored changes nothing (tickets are the
   exception the importer makes too: a later version of a ticket updates its current state).
+  So a delivery replayed within the tolerance stores nothing new.
 - Afterwards every callable in `app.state.after_ingest` runs in the background with the
   `IngestReport`; its failures are logged, never passed to the poster.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import inspect
 import json
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,16 +38,24 @@ import numpy as np
 import pandas as pd
 from fastapi import FastAPI, HTTPException, status
 
-from deskmetrics.config import Settings
+from deskmetrics.api.limits import parse_json
+from deskmetrics.config import LimitSettings, Settings
 from deskmetrics.engine import Workspace
 from deskmetrics.engine.store import ImportSummary, load
 from deskmetrics.engine.workspace import duckdb_connection
 from deskmetrics.model import TABLES, Reject, SourceFrame, ValidFrame, validate
+from deskmetrics.notify.webhook import signature as _timestamped_signature
 
 log = logging.getLogger("deskmetrics.ingest")
 
 SOURCE_HEADER = "X-Deskmetrics-Source"
 SIGNATURE_HEADER = "X-Deskmetrics-Signature"
+TIMESTAMP_HEADER = "X-Deskmetrics-Timestamp"
+#: what a source must send, in the words of every 401
+HOW_TO_SIGN = (
+    f"send {TIMESTAMP_HEADER}: <unix seconds now> and {SIGNATURE_HEADER}: sha256=<hex "
+    'HMAC-SHA256 of "<timestamp>.<body>" under the source\'s secret>'
+)
 #: canonical tables the API accepts rows for (every table with a natural key or rows that
 #: never change: costs are keyed by their content)
 INGEST_TABLES = (
@@ -98,16 +114,34 @@ class RowsRejected(Exception):
 # --- signatures --------------------------------------------------------------------------
 
 
-def sign(secret: str, body: bytes) -> str:
-    """The `X-Deskmetrics-Signature` value for `body` (what a source computes)."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def sign(secret: str, body: bytes, timestamp: str | int) -> str:
+    """The `X-Deskmetrics-Signature` value of `body` sent at `timestamp` (unix seconds): what
+    a source computes, `sha256=` + hex HMAC-SHA256 of `<timestamp>.<body>`."""
+    return _timestamped_signature(secret, str(timestamp), body)
+
+
+def signed_headers(
+    source: str, secret: str, body: bytes, now: float | None = None
+) -> dict[str, str]:
+    """Every header of one signed delivery of `body` from `source`, timestamped `now`."""
+    ts = str(int(time.time() if now is None else now))
+    return {
+        "Content-Type": "application/json",
+        SOURCE_HEADER: source,
+        TIMESTAMP_HEADER: ts,
+        SIGNATURE_HEADER: sign(secret, body, ts),
+    }
 
 
 def _unauthorized(why: str) -> HTTPException:
     return HTTPException(
         status.HTTP_401_UNAUTHORIZED,
         why,
-        headers={"WWW-Authenticate": f'HMAC-SHA256 header="{SIGNATURE_HEADER}"'},
+        headers={
+            "WWW-Authenticate": (
+                f'HMAC-SHA256 header="{SIGNATURE_HEADER}" timestamp="{TIMESTAMP_HEADER}"'
+            )
+        },
     )
 
 
@@ -115,7 +149,7 @@ def source_secret(settings: Settings, name: str | None) -> str:
     """The configured secret of source `name`, or a 401 saying what is missing."""
     if not name:
         raise _unauthorized(
-            f"name your source in {SOURCE_HEADER} and sign the body in {SIGNATURE_HEADER}"
+            f"name your source in {SOURCE_HEADER} and sign the delivery: {HOW_TO_SIGN}"
         )
     src = settings.web.sources.get(name)
     if src is None:
@@ -128,13 +162,41 @@ def source_secret(settings: Settings, name: str | None) -> str:
     return secret
 
 
-def verify(settings: Settings, name: str | None, signature: str | None, body: bytes) -> str:
-    """The source's name when `signature` is the HMAC-SHA256 of `body` under its secret."""
+def verify(
+    settings: Settings,
+    name: str | None,
+    signature: str | None,
+    timestamp: str | None,
+    body: bytes,
+    now: float | None = None,
+) -> str:
+    """The source's name when `signature` is its HMAC of `<timestamp>.<body>` and `timestamp`
+    lies within `[web] signature_tolerance_seconds` of `now`; a 401 saying what to send else."""
     secret = source_secret(settings, name)
     if not signature:
-        raise _unauthorized(f"sign the body: {SIGNATURE_HEADER}: sha256=<hex HMAC-SHA256>")
-    if not hmac.compare_digest(signature.strip().lower(), sign(secret, body)):
-        raise _unauthorized(f"{SIGNATURE_HEADER} does not match the body for source {name!r}")
+        raise _unauthorized(f"sign the delivery: {HOW_TO_SIGN}")
+    if not timestamp:
+        raise _unauthorized(
+            f"{TIMESTAMP_HEADER} is missing: a signature of the body alone is no longer accepted "
+            f"(it could be replayed); {HOW_TO_SIGN}"
+        )
+    ts = timestamp.strip()
+    if not ts.isdigit() or len(ts) > 12:
+        raise _unauthorized(f"{TIMESTAMP_HEADER} must be unix seconds, e.g. 1767225600")
+    if not hmac.compare_digest(signature.strip().lower(), sign(secret, body, ts)):
+        raise _unauthorized(
+            f"{SIGNATURE_HEADER} does not match the timestamp and body for source {name!r}; "
+            + HOW_TO_SIGN
+        )
+    tolerance = settings.web.signature_tolerance_seconds
+    age = (time.time() if now is None else now) - int(ts)
+    if abs(age) > tolerance:
+        when = f"{age:,.0f} s ago" if age > 0 else f"{-age:,.0f} s in the future"
+        raise _unauthorized(
+            f"the delivery was signed {when}, more than the {tolerance:,.0f} s allowed "
+            "([web] signature_tolerance_seconds): sign each delivery when sending it, with "
+            "the current time (check the sender's clock); an old signed body is not replayed"
+        )
     assert name is not None
     return name
 
@@ -142,12 +204,11 @@ def verify(settings: Settings, name: str | None, signature: str | None, body: by
 # --- rows --------------------------------------------------------------------------------
 
 
-def parse_rows(body: bytes) -> list[dict[str, Any]]:
+def parse_rows(
+    body: bytes, max_json_depth: int = LimitSettings().max_json_depth
+) -> list[dict[str, Any]]:
     """The posted rows: a JSON array of objects or `{"rows": [...]}`; scalar values only."""
-    try:
-        doc = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"the body is not JSON: {exc}") from exc
+    doc = parse_json(body, max_json_depth)
     if isinstance(doc, dict) and set(doc) == {"rows"}:
         doc = doc["rows"]
     if not isinstance(doc, list):
@@ -174,6 +235,63 @@ def parse_rows(body: bytes) -> list[dict[str, Any]]:
     return doc
 
 
+def stored_extra_columns(ws: Workspace, table: str) -> set[str]:
+    """The extra (non-canonical) columns `table` holds already."""
+    rows = (
+        duckdb_connection(ws)
+        .execute("SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table])
+        .fetchall()
+    )
+    canonical = set(TABLES[table].column_names)
+    return {r[0] for r in rows if r[0] not in canonical and not r[0].startswith("_")}
+
+
+def extra_column_problems(
+    table: str, rows: Sequence[dict[str, Any]], stored: set[str], cap: int
+) -> list[Reject]:
+    """Rows bringing more fields beyond the canonical columns than `cap`, or new extra
+    columns that would make `table` hold more than `cap` of them (counting `stored`).
+
+    Checked before any frame is built: each extra field becomes a column of the table, and
+    DuckDB keeps every intermediate version of a table altered column by column inside one
+    transaction, so 10,000 extra fields on one ticket took over 20 GB."""
+    canonical = set(TABLES[table].column_names)
+    keeps = TABLES[table].keeps_extra
+    held = set(stored)
+    problems: list[Reject] = []
+    for i, row in enumerate(rows):
+        extra = [k for k in row if k not in canonical and not str(k).startswith("_")]
+        if len(extra) > cap:
+            problems.append(
+                Reject(
+                    table,
+                    "api",
+                    i,
+                    "",
+                    f"{len(extra):,} fields beyond the canonical {table} columns; at most {cap} "
+                    "extra columns per table ([limits] max_extra_columns): send only the fields "
+                    "you report on",
+                )
+            )
+            continue
+        new = [k for k in extra if k not in held] if keeps else []
+        if new and len(held) + len(new) > cap:
+            problems.append(
+                Reject(
+                    table,
+                    "api",
+                    i,
+                    str(new[0]),
+                    f"{table} would hold {len(held) + len(new):,} extra columns, more than the "
+                    f"{cap} allowed ([limits] max_extra_columns): drop the new field(s) "
+                    f"{', '.join(map(repr, new[:5]))}{' …' if len(new) > 5 else ''}",
+                )
+            )
+            continue
+        held.update(new)
+    return problems
+
+
 def frame_of(table: str, rows: list[dict[str, Any]], source: str) -> SourceFrame:
     """Posted rows as the importer's raw frame; row numbers are the array indexes."""
     frame = pd.DataFrame.from_records(rows) if rows else pd.DataFrame()
@@ -189,8 +307,13 @@ def store(
     """Validate and store rows of one or more tables in one transaction, all or nothing.
 
     Raises `RowsRejected` (nothing stored) when any row breaks a rule."""
-    valid: list[ValidFrame] = []
+    cap = ws.settings.limits.max_extra_columns
     rejects: list[Reject] = []
+    for table, rows in frames:
+        rejects.extend(extra_column_problems(table, rows, stored_extra_columns(ws, table), cap))
+    if rejects:  # before any frame is built or column added
+        raise RowsRejected(rejects)
+    valid: list[ValidFrame] = []
     for table, rows in frames:
         vf = validate(frame_of(table, rows, source))
         valid.append(vf)
@@ -245,12 +368,15 @@ __all__ = [
     "INGEST_TABLES",
     "SIGNATURE_HEADER",
     "SOURCE_HEADER",
+    "TIMESTAMP_HEADER",
     "IngestReport",
     "RowsRejected",
     "callbacks",
+    "extra_column_problems",
     "parse_rows",
     "run_after_ingest",
     "sign",
+    "signed_headers",
     "store",
     "verify",
 ]

@@ -1,8 +1,9 @@
 """POST /api/<table>: canonical rows from a signed source (see `deskmetrics.api.ingest`).
 
-A request must carry a valid HMAC signature of a configured source; that signature is the
-credential (and proves the body was not changed on the way). A sign-in or token sent along
-must be manager or admin: a viewer never ingests."""
+A request must carry a valid, fresh HMAC signature of a configured source over its timestamp
+and body; that signature is the credential (and proves the body was not changed on the way nor
+replayed later). A sign-in or token sent along must be manager or admin: a viewer never
+ingests. The body was read only up to `[web] max_body_bytes` (`deskmetrics.api.limits`)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,16 @@ SignatureH = Annotated[
     str | None,
     Header(
         alias=ingest.SIGNATURE_HEADER,
-        description="sha256=<hex HMAC-SHA256 of the raw body under the source's secret>",
+        description='sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>" under the source\'s '
+        "secret>",
+    ),
+]
+TimestampH = Annotated[
+    str | None,
+    Header(
+        alias=ingest.TIMESTAMP_HEADER,
+        description="Unix seconds when the delivery was signed; refused when further than "
+        "[web] signature_tolerance_seconds (300) from now.",
     ),
 ]
 
@@ -89,11 +99,12 @@ def _endpoint(table: str):  # type: ignore[no-untyped-def]
         body: RawBody,
         source: SourceH = None,
         signature: SignatureH = None,
+        timestamp: TimestampH = None,
     ) -> Any:
         refuse_viewers(who)
-        name = ingest.verify(svc.settings, source, signature, body)
+        name = ingest.verify(svc.settings, source, signature, timestamp, body)
         try:
-            rows = ingest.parse_rows(body)
+            rows = ingest.parse_rows(body, svc.settings.limits.max_json_depth)
             with svc.using() as ws:
                 report = ingest.store(ws, [(table, rows)], name)
         except ingest.RowsRejected as exc:
@@ -128,7 +139,9 @@ for _table in ingest.INGEST_TABLES:
         response_model=Ingested,
         summary=f"Ingest {_table} rows (signed)",
         responses={
-            401: {"description": "Missing, unknown or wrong signature"},
+            400: {"description": "Not JSON rows, or nested too deeply"},
+            401: {"description": "Missing, unknown, wrong or stale signature"},
+            413: {"description": "The body is larger than [web] max_body_bytes"},
             403: {"description": "A viewer's sign-in or token was sent"},
             422: {"model": Rejected, "description": "Bad rows; nothing was stored"},
         },

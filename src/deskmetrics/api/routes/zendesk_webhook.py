@@ -7,7 +7,6 @@ other ingest (`deskmetrics.api.ingest.store`): all or nothing, idempotent by id.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Annotated, Any, NoReturn
 
@@ -15,6 +14,7 @@ from fastapi import APIRouter, BackgroundTasks, Header, HTTPException, Query, Re
 
 from deskmetrics.api import ingest, zendesk_events
 from deskmetrics.api.deps import MaybePrincipal, ServiceDep
+from deskmetrics.api.limits import parse_json
 from deskmetrics.api.routes.ingest import RawBody, refuse_viewers, rejected
 from deskmetrics.api.schemas import Ingested, Rejected, WebhookResult
 from deskmetrics.engine.store import log_rejects
@@ -51,7 +51,9 @@ def _known(con: Any, ticket_id: str) -> bool:
     response_model=WebhookResult,
     summary="Zendesk ticket event webhook (signed by Zendesk)",
     responses={
+        400: {"description": "Not JSON, or nested too deeply"},
         401: {"description": "Missing, stale or wrong Zendesk signature"},
+        413: {"description": "The body is larger than [web] max_body_bytes"},
         403: {"description": "A viewer's sign-in or token was sent"},
         422: {
             "model": Rejected,
@@ -86,10 +88,7 @@ def zendesk_webhook(
     why = zendesk_events.check_signature(secret, signature, timestamp, body, datetime.now(UTC))
     if why is not None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, why)
-    try:
-        doc = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"the body is not JSON: {exc}") from exc
+    doc = parse_json(body, svc.settings.limits.max_json_depth)
     mapped = zendesk_events.map_delivery(doc)
     if mapped.malformed is not None:
         _refuse(svc, source, mapped.event_type, *mapped.malformed)
