@@ -8,6 +8,8 @@ Starting data (UTC; 2026-03-02 is a Monday):
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import time
@@ -318,3 +320,127 @@ def test_after_ingest_callbacks_run_and_cannot_break_the_ingest(
 def test_after_ingest_list_is_created_when_missing(client: TestClient) -> None:
     assert post(client, "events", [REPLY_T2]).status_code == 200
     assert isinstance(client.app.state.after_ingest, list)  # type: ignore[attr-defined]
+
+
+# --- timestamped signatures: no replay --------------------------------------------------
+
+
+def test_a_delivery_signed_ten_minutes_ago_is_refused(client: TestClient) -> None:
+    body = json.dumps([REPLY_T2]).encode()
+    r = client.post(
+        "/api/events", content=body, headers=signed_headers("crm", SECRET, body, time.time() - 600)
+    )
+    assert r.status_code == 401
+    detail = r.json()["detail"]
+    assert detail.startswith("the delivery was signed 60")  # 600 or 601 s ago
+    assert "s ago, more than the 300 s allowed ([web] signature_tolerance_seconds)" in detail
+    assert count(client, "events") == 2
+
+
+def test_a_delivery_signed_in_the_future_is_refused(client: TestClient) -> None:
+    body = json.dumps([REPLY_T2]).encode()
+    r = client.post(
+        "/api/events", content=body, headers=signed_headers("crm", SECRET, body, time.time() + 600)
+    )
+    assert r.status_code == 401 and "s in the future, more than the 300 s" in r.json()["detail"]
+    assert count(client, "events") == 2
+
+
+def test_the_old_body_only_signature_is_refused_with_the_new_scheme_named(
+    client: TestClient,
+) -> None:
+    body = json.dumps([REPLY_T2]).encode()
+    old = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    r = client.post(
+        "/api/events",
+        content=body,
+        headers={"X-Deskmetrics-Source": "crm", "X-Deskmetrics-Signature": old},
+    )
+    assert r.status_code == 401
+    assert r.json()["detail"] == (
+        "X-Deskmetrics-Timestamp is missing: a signature of the body alone is no longer accepted "
+        "(it could be replayed); send X-Deskmetrics-Timestamp: <unix seconds now> and "
+        'X-Deskmetrics-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>" under the '
+        "source's secret>"
+    )
+    assert count(client, "events") == 2
+
+
+def test_a_refreshed_timestamp_does_not_match_the_old_signature(client: TestClient) -> None:
+    """A captured delivery cannot be made fresh: the timestamp is signed with the body."""
+    body = json.dumps([REPLY_T2]).encode()
+    captured = signed_headers("crm", SECRET, body, time.time() - 600)
+    forged = {**captured, "X-Deskmetrics-Timestamp": str(int(time.time()))}
+    r = client.post("/api/events", content=body, headers=forged)
+    assert r.status_code == 401 and "does not match the timestamp and body" in r.json()["detail"]
+    bad = {**captured, "X-Deskmetrics-Timestamp": "2026-03-02T10:00:00Z"}
+    r = client.post("/api/events", content=body, headers=bad)
+    assert r.status_code == 401
+    assert r.json()["detail"] == "X-Deskmetrics-Timestamp must be unix seconds, e.g. 1767225600"
+    assert count(client, "events") == 2
+
+
+def test_the_tolerance_is_configurable() -> None:
+    config = {**UTC_9_TO_5, "web": {"sources": {"crm": {"secret": SECRET}}}}
+    strict = TestClient(
+        create_app(
+            build_workspace(
+                {"tickets": [ticket("T2", "2026-03-02T10:00:00Z", "c2")]},
+                {**config, "web": {**config["web"], "signature_tolerance_seconds": 30}},
+            ),
+            secret="test-secret",
+        )
+    )
+    body = json.dumps([REPLY_T2]).encode()
+    minute_ago = signed_headers("crm", SECRET, body, time.time() - 60)
+    r = strict.post("/api/events", content=body, headers=minute_ago)
+    assert r.status_code == 401 and "more than the 30 s allowed" in r.json()["detail"]
+    fresh = signed_headers("crm", SECRET, body, time.time() - 5)
+    assert strict.post("/api/events", content=body, headers=fresh).status_code == 200
+
+
+def test_the_same_delivery_twice_within_the_tolerance_stores_it_once(client: TestClient) -> None:
+    """Replay inside the window is harmless: the store is idempotent by id."""
+    body = json.dumps([REPLY_T2]).encode()
+    headers = signed_headers("crm", SECRET, body)
+    first = client.post("/api/events", content=body, headers=headers)
+    again = client.post("/api/events", content=body, headers=headers)
+    assert (first.json()["inserted"], again.json()["inserted"]) == (1, 0)
+    assert again.json()["unchanged"] == 1 and count(client, "events") == 3
+
+
+def priority_of(c: TestClient, ticket_id: str) -> str:
+    with c.app.state.service.using() as ws:  # type: ignore[attr-defined]
+        got = ws.backend.con.execute(
+            "SELECT priority FROM tickets WHERE ticket_id = ?", [ticket_id]
+        ).fetchone()
+    return str(got[0])
+
+
+T2_NORMAL = {
+    **ticket("T2", "2026-03-02T10:00:00Z", "c2", channel="email"),
+    "priority": "normal",
+    "updated_at": "2026-03-02T10:00:00Z",
+}
+T2_URGENT = {**T2_NORMAL, "priority": "urgent", "updated_at": "2026-03-02T10:05:00Z"}
+
+
+def test_a_captured_delivery_replayed_later_is_refused(client: TestClient) -> None:
+    """The issue's story: T2 was normal at 10:00 and became urgent at 10:05; re-posting the
+    10:00 delivery as captured (its signature, its timestamp) is refused and changes nothing."""
+    normal = json.dumps([T2_NORMAL]).encode()
+    captured = signed_headers("crm", SECRET, normal, time.time() - 400)
+    assert post(client, "tickets", [T2_URGENT]).status_code == 200
+    replay = client.post("/api/tickets", content=normal, headers=captured)
+    assert replay.status_code == 401 and "s ago, more than the 300 s" in replay.json()["detail"]
+    assert priority_of(client, "T2") == "urgent"
+
+
+@pytest.mark.xfail(strict=True, reason="needs updated_at wins from the store branch")
+def test_an_older_ticket_version_never_rolls_a_newer_one_back(client: TestClient) -> None:
+    """The same 10:00 version sent again, freshly signed (a late retry of the sender), does not
+    win over the 10:05 one either: updated_at decides, not the order of arrival."""
+    assert post(client, "tickets", [T2_URGENT]).status_code == 200
+    resent = post(client, "tickets", [T2_NORMAL])
+    assert resent.status_code == 200
+    assert priority_of(client, "T2") == "urgent"
