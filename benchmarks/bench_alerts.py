@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from deskmetrics.alerts import evaluate  # noqa: E402
 from deskmetrics.alerts.rules import parse_rule  # noqa: E402
 from deskmetrics.api import create_app  # noqa: E402
-from deskmetrics.api.ingest import sign  # noqa: E402
+from deskmetrics.api.ingest import signed_headers  # noqa: E402
 from deskmetrics.config import Settings  # noqa: E402
 from deskmetrics.engine import open_duckdb  # noqa: E402
 from receivers import MailSink, WebhookSink, free_port  # noqa: E402
@@ -96,11 +96,7 @@ def live_delay(trials: int, workdir: Path) -> dict[str, float]:
                 "group": f"team-{i}",
             }
             body = json.dumps([row]).encode()
-            headers = {
-                "Content-Type": "application/json",
-                "X-Deskmetrics-Source": "bench",
-                "X-Deskmetrics-Signature": sign("ingest-secret", body),
-            }
+            headers = signed_headers("bench", "ingest-secret", body)
             t0 = time.perf_counter()
             r = client.post("/api/tickets", content=body, headers=headers)
             assert r.status_code in (200, 201), r.text

@@ -39,7 +39,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from bench_lifecycle import ensure_data  # noqa: E402
-from deskmetrics.api.ingest import sign  # noqa: E402
+from deskmetrics.api.ingest import signed_headers  # noqa: E402
 
 METRIC_PARAMS = {"metric": "first_response_time", "by": "channel", "grain": "week"}
 SERVER = """
@@ -226,11 +226,7 @@ def main(argv: list[str] | None = None) -> None:
                 r = http.post(
                     "/api/events",
                     content=body,
-                    headers={
-                        "Content-Type": "application/json",
-                        "X-Deskmetrics-Source": "bench",
-                        "X-Deskmetrics-Signature": sign(secret, body),
-                    },
+                    headers=signed_headers("bench", secret, body),
                 )
                 assert r.status_code == 200, r.text[:500]
                 assert r.json()["inserted"] == args.batch, r.json()
@@ -241,11 +237,7 @@ def main(argv: list[str] | None = None) -> None:
             again = http.post(
                 "/api/events",
                 content=last_body,
-                headers={
-                    "Content-Type": "application/json",
-                    "X-Deskmetrics-Source": "bench",
-                    "X-Deskmetrics-Signature": sign(secret, last_body),
-                },
+                headers=signed_headers("bench", secret, last_body),
             ).json()
             facts = http.get(
                 "/api/facts", params={"limit": 1}, headers=auth
