@@ -12,9 +12,15 @@ import hashlib
 import hmac
 import json
 import logging
+import os
+import re
+import shutil
+import subprocess
 import time
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -444,3 +450,43 @@ def test_an_older_ticket_version_never_rolls_a_newer_one_back(client: TestClient
     resent = post(client, "tickets", [T2_NORMAL])
     assert resent.status_code == 200
     assert priority_of(client, "T2") == "urgent"
+
+
+# --- the documented examples work ------------------------------------------------------
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "ingest.md"
+
+
+def _snippet(lang: str) -> str:
+    (code,) = re.findall(rf"```{lang}\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.S)
+    return str(code)
+
+
+def test_the_documented_python_example_is_accepted(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CRM_INGEST_SECRET", SECRET)
+    answers: list[Any] = []
+
+    def through_client(url: str, content: bytes, headers: dict[str, str]) -> Any:
+        answers.append(client.post(url.split("8000", 1)[1], content=content, headers=headers))
+        return answers[-1]
+
+    monkeypatch.setattr(httpx, "post", through_client)
+    exec(_snippet("python"), {"rows": [REPLY_T2]})
+    assert [a.status_code for a in answers] == [200], answers[0].text
+    assert answers[0].json()["inserted"] == 1 and count(client, "events") == 3
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
+def test_the_documented_shell_recipe_computes_our_signature() -> None:
+    recipe = _snippet("bash").split("curl", 1)[0]  # BODY, TS and SIG, without posting
+    out = subprocess.run(
+        ["bash", "-c", recipe + 'printf "%s\\n%s\\n%s" "$TS" "$SIG" "$BODY"'],
+        env={**os.environ, "CRM_INGEST_SECRET": SECRET},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    ts, sig, body = out.split("\n", 2)
+    assert f"sha256={sig}" == sign(SECRET, body.encode(), ts)
