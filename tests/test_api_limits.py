@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 from starlette.types import Message
 
 from conftest import UTC_9_TO_5, build_workspace, ticket
@@ -208,6 +210,28 @@ def test_json_depth_counts_brackets_outside_strings() -> None:
     assert json_depth(b'[{"a": "[[[{{{", "b": [1, 2]}]') == 3
     assert json_depth(b'[{"a": "quote \\" then [[[", "b": "\\\\"}, [[]]]') == 3
     assert json_depth(b"[" * 1500 + b"]" * 1500) == 1500
+
+
+def _depth(doc: Any) -> int:
+    if isinstance(doc, dict):
+        return 1 + max((_depth(v) for v in doc.values()), default=0)
+    if isinstance(doc, list):
+        return 1 + max((_depth(v) for v in doc), default=0)
+    return 0
+
+
+#: text full of what could fool a scanner: brackets, quotes, backslashes
+_TRICKY = st.text(alphabet='[]{}"\\ab', max_size=8)
+_DOCS = st.recursive(
+    st.none() | st.integers() | _TRICKY,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TRICKY, inner, max_size=3),
+    max_leaves=20,
+)
+
+
+@given(_DOCS)
+def test_json_depth_agrees_with_the_parsed_document(doc: Any) -> None:
+    assert json_depth(json.dumps(doc).encode()) == _depth(doc)
 
 
 def test_a_thousand_nesting_levels_are_a_400_not_a_500(client: TestClient) -> None:
