@@ -14,7 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -25,9 +29,20 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from deskmetrics.engine.workspace import Workspace, duckdb_connection
-from deskmetrics.errors import ConfigError
+from deskmetrics.errors import ConfigError, DeskmetricsError
 
 _HASHER = PasswordHasher()
+#: Argon2 runs this many at a time (each takes a core for tens of milliseconds and 64 MiB): a
+#: flood of sign-ins queues here instead of starving every other request of CPU
+HASHING = threading.BoundedSemaphore(max(1, (os.cpu_count() or 2) // 2))
+#: a sign-in waiting longer than this for its turn is refused (`HashingBusy`)
+HASHING_WAIT_SECONDS = 5.0
+
+
+class HashingBusy(DeskmetricsError):
+    """Too many passwords are being checked at once; try again in a second."""
+
+
 TOKEN_PREFIX = "dm"
 
 
@@ -84,7 +99,18 @@ def hash_password(password: str) -> str:
     """The Argon2id hash of a new password (slow: call it outside the workspace's lock)."""
     if len(password) < 8:
         raise ConfigError("a password needs at least 8 characters")
-    return _HASHER.hash(password)
+    with _hashing_turn():
+        return _HASHER.hash(password)
+
+
+@contextmanager
+def _hashing_turn() -> Iterator[None]:
+    if not HASHING.acquire(timeout=HASHING_WAIT_SECONDS):
+        raise HashingBusy("too many passwords are being checked at once; try again in a second")
+    try:
+        yield
+    finally:
+        HASHING.release()
 
 
 def _check_name(name: str) -> str:
@@ -159,7 +185,8 @@ def verify_password(name: str, stored: tuple[Role, str] | None, password: str) -
     """The user, when `password` matches their stored hash; None otherwise (no hint which part
     was wrong: an unknown name takes as long as a wrong password). Slow: outside the lock."""
     try:
-        _HASHER.verify(stored[1] if stored else _dummy_hash(), password)
+        with _hashing_turn():
+            _HASHER.verify(stored[1] if stored else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
     return None if stored is None else Principal(name=name, role=stored[0], kind="user")
@@ -296,6 +323,7 @@ def forget_old_sessions(ws: Workspace, older_than: timedelta = timedelta(days=30
 
 
 __all__ = [
+    "HashingBusy",
     "Principal",
     "Role",
     "authenticate",

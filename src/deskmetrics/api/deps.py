@@ -151,7 +151,10 @@ def check_password(request: Request, svc: Service, name: str, password: str) -> 
     svc.throttle.check(name, address)
     with svc.using() as ws:
         stored = accounts.stored_password(ws, name)
-    who = accounts.verify_password(name, stored, password)
+    try:
+        who = accounts.verify_password(name, stored, password)
+    except accounts.HashingBusy as exc:  # not a failure: no password was checked
+        raise SignInLocked(1, "too many sign-ins are being checked at once") from exc
     if who is None:
         svc.throttle.failed(name, address)
     else:

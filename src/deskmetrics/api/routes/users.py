@@ -82,6 +82,18 @@ class NewToken(BaseModel):
     token: str
 
 
+def _hashed(password: str) -> str:
+    """The new password's hash, made outside the workspace's lock."""
+    try:
+        return accounts.hash_password(password)
+    except accounts.HashingBusy as exc:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, str(exc), headers={"Retry-After": "1"}
+        ) from exc
+    except ConfigError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+
+
 def _admins(rows: list[tuple[str, Role]]) -> set[str]:
     return {n for n, r in rows if r is Role.admin}
 
@@ -107,7 +119,7 @@ def put_user(
     name: UserName, body: UserIn, response: Response, svc: ServiceDep, who: Admin
 ) -> UserOut:
     name = name.strip()
-    hashed = accounts.hash_password(body.password) if body.password is not None else None
+    hashed = _hashed(body.password) if body.password is not None else None
     with svc.using() as ws:
         admins = _admins(accounts.list_users(ws))
         if body.role is not Role.admin and admins == {name}:
@@ -180,7 +192,7 @@ def change_password(
             raise locked_out(exc) from exc
         if ok is None:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, "the current password is wrong")
-    hashed = accounts.hash_password(body.password)
+    hashed = _hashed(body.password)
     with svc.using() as ws:
         found = accounts.stored_password(ws, name)
         if found is None:
