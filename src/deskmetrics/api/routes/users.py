@@ -91,7 +91,7 @@ def _hashed(password: str) -> str:
             status.HTTP_503_SERVICE_UNAVAILABLE, str(exc), headers={"Retry-After": "1"}
         ) from exc
     except ConfigError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+        raise HTTPException(422, str(exc)) from exc
 
 
 def _admins(rows: list[tuple[str, Role]]) -> set[str]:
@@ -130,7 +130,7 @@ def put_user(
         try:
             created = accounts.save_user(ws, name, body.role, hashed)
         except ConfigError as exc:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+            raise HTTPException(422, str(exc)) from exc
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return UserOut(name=name, role=body.role)
 
@@ -183,7 +183,7 @@ def change_password(
     if own:
         if body.current_password is None:
             raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_ENTITY,
+                422,
                 "to change your own password, send current_password too",
             )
         try:
