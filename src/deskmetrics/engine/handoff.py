@@ -26,6 +26,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -155,7 +156,10 @@ class SharedWorkspace:
         self.workspace = self._first_open(settings)
         self._stop = threading.Event()
         self._watcher = threading.Thread(
-            target=self._watch, name="deskmetrics-handoff", daemon=True
+            target=_watch,
+            args=(weakref.ref(self), self._stop),
+            name="deskmetrics-handoff",
+            daemon=True,
         )
         self._watcher.start()
 
@@ -213,16 +217,16 @@ class SharedWorkspace:
             log.exception("closing the workspace %s failed", self.path)
         self._open = False
 
-    def _watch(self) -> None:
-        while not self._stop.wait(WATCH_SECONDS):
-            if not self._open or not self.lock.acquire(blocking=False):
-                continue
-            try:
-                idle = time.monotonic() - self._last_use >= self.idle_seconds
-                if self._open and (idle or waiting(self.path)):
-                    self._release()
-            finally:
-                self.lock.release()
+    def _watch_once(self) -> None:
+        """Release the file when unused and idle, or awaited by a command."""
+        if not self._open or not self.lock.acquire(blocking=False):
+            return
+        try:
+            idle = time.monotonic() - self._last_use >= self.idle_seconds
+            if self._open and (idle or waiting(self.path)):
+                self._release()
+        finally:
+            self.lock.release()
 
     def close(self) -> None:
         """Stop watching and close the file (the service is shutting down)."""
@@ -230,6 +234,16 @@ class SharedWorkspace:
         with self.lock:
             if self._open:
                 self._release()
+
+
+def _watch(ref: weakref.ref[SharedWorkspace], stop: threading.Event) -> None:
+    """The watcher thread: ends with `close()` or when its workspace is no longer used."""
+    while not stop.wait(WATCH_SECONDS):
+        shared = ref()
+        if shared is None:
+            return
+        shared._watch_once()
+        del shared
 
 
 __all__ = [
