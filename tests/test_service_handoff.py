@@ -238,3 +238,59 @@ def test_a_command_gives_up_with_a_clear_error_when_the_file_stays_taken(served:
         assert "Traceback" not in r.stderr
     finally:
         holder.wait(10)
+
+
+# --- the service's side, in process (no lock conflicts inside one process: markers only) ------
+
+
+def test_the_service_releases_an_idle_file_and_reopens_it_keeping_its_state(
+    tmp_path: Path,
+) -> None:
+    from deskmetrics.engine.handoff import SharedWorkspace
+
+    db = tmp_path / "ws.duckdb"
+    build_workspace({"tickets": [ticket("T1", "2026-03-02T09:00:00Z")]}, path=str(db))
+    shared = SharedWorkspace(db, idle_seconds=0.1, wait_seconds=1)
+    with shared.lock:  # a use, as `Service.using()` makes it
+        ws = shared.acquire()
+        cal = ws.calendar()
+        shared.done()
+    deadline = time.monotonic() + 5
+    while shared.is_open and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not shared.is_open
+    with shared.lock:
+        again = shared.acquire()
+        assert again is ws and shared.opened == 2
+        assert again.calendar() is cal  # the calendar built before is kept
+        assert again.table("tickets").count().execute() == 1
+        shared.done()
+    shared.close()
+    assert not shared.is_open
+
+
+def test_a_waiting_marker_makes_the_service_let_go_and_wait(tmp_path: Path) -> None:
+    from deskmetrics.engine.handoff import SharedWorkspace, WorkspaceBusy, waiting
+
+    db = tmp_path / "ws.duckdb"
+    build_workspace({"tickets": [ticket("T1", "2026-03-02T09:00:00Z")]}, path=str(db))
+    shared = SharedWorkspace(db, idle_seconds=60, wait_seconds=0.3)
+    mine = marker(db)
+    with shared.lock:
+        shared.acquire()
+        mine.write_text("")
+        shared.done()
+        assert not shared.is_open  # handed over after the use, not after the idle time
+        with pytest.raises(WorkspaceBusy, match="in use by a deskmetrics command"):
+            shared.acquire()
+        mine.unlink()
+        assert shared.acquire().table("tickets").count().execute() == 1
+        shared.done()
+    # a marker left by a process that has ended is stale: removed, not waited for
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()  # fmt: skip
+    stale = marker(db, int(dead))
+    stale.write_text("")
+    assert waiting(db) == []
+    assert not stale.exists()
+    shared.close()

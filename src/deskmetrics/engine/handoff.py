@@ -135,9 +135,9 @@ def open_waiting(
 class SharedWorkspace:
     """The service's side of the handoff: the workspace file, held only while used.
 
-    `acquire()`/`done()` bracket one use (the caller serializes uses: `api.deps.Service`
-    holds its lock around them); a watcher thread closes the file when it is idle for
-    `idle_seconds` or a command waits for it."""
+    `acquire()`/`done()` bracket one use, made holding `lock` (uses are serialized:
+    `api.deps.Service.using()` does so); a watcher thread closes the file when it is idle for
+    `idle_seconds` or a command waits for it, never during a use."""
 
     def __init__(
         self,
