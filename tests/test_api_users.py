@@ -146,3 +146,22 @@ def test_tokens_are_shown_once_listed_without_secrets_and_revoked_at_once(app) -
     assert TestClient(app).get("/api/me", headers=auth).status_code == 401
     assert boss.delete(f"/api/tokens/{made['token_id']}").status_code == 404
     assert boss.get("/api/tokens").json()[0]["revoked_at"] is not None
+
+
+def test_invalid_text_is_a_4xx_never_a_500(app) -> None:  # type: ignore[no-untyped-def]
+    boss = _as(app, "boss", "boss password")
+    json_body = {"content-type": "application/json"}
+    lone = b'{"password": "\\ud800abcdefgh"}'  # a lone surrogate: not encodable text
+    r = boss.put("/api/users/x", content=lone, headers=json_body)
+    assert (r.status_code, r.json()["detail"]) == (
+        422,
+        "a password must be text (it holds an invalid character)",
+    )
+    assert boss.put("/api/users/boss/password", content=lone, headers=json_body).status_code == 422
+    r = TestClient(app).post(
+        "/api/session", content=b'{"name": "boss", "password": "\\ud800x"}', headers=json_body
+    )
+    assert r.status_code == 401
+    assert boss.put("/api/users/a%00b", json={"password": "long enough"}).status_code == 422
+    assert boss.post("/api/tokens", json={"name": "etl\n"}).status_code == 422
+    assert boss.put("/api/users/x", json={"password": "p" * 1001}).status_code == 422

@@ -80,6 +80,9 @@ _SCHEMA = (
     "user_name VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, expires_at TIMESTAMP NOT NULL, "
     "last_seen TIMESTAMP NOT NULL, ended_at TIMESTAMP, ended_why VARCHAR)",
 )
+#: longest password and name accepted
+MAX_LENGTH = 1000
+MAX_NAME_LENGTH = 200
 #: a session's `last_seen` is written at most this often (not at every request)
 LAST_SEEN_EVERY = timedelta(minutes=1)
 
@@ -99,8 +102,14 @@ def hash_password(password: str) -> str:
     """The Argon2id hash of a new password (slow: call it outside the workspace's lock)."""
     if len(password) < 8:
         raise ConfigError("a password needs at least 8 characters")
+    if len(password) > MAX_LENGTH:
+        raise ConfigError(f"a password has at most {MAX_LENGTH} characters")
+    try:
+        secret = password.encode()
+    except UnicodeEncodeError as exc:
+        raise ConfigError("a password must be text (it holds an invalid character)") from exc
     with _hashing_turn():
-        return _HASHER.hash(password)
+        return _HASHER.hash(secret)
 
 
 @contextmanager
@@ -114,8 +123,13 @@ def _hashing_turn() -> Iterator[None]:
 
 
 def _check_name(name: str) -> str:
+    """The name, trimmed; refused when empty or holding control or invalid characters."""
     if not name.strip():
         raise ConfigError("a user needs a name")
+    if not name.isprintable() or any(0xD800 <= ord(c) <= 0xDFFF for c in name):
+        raise ConfigError("a name may hold letters, digits, spaces and punctuation only")
+    if len(name.strip()) > MAX_NAME_LENGTH:
+        raise ConfigError(f"a name has at most {MAX_NAME_LENGTH} characters")
     return name.strip()
 
 
@@ -186,7 +200,9 @@ def verify_password(name: str, stored: tuple[Role, str] | None, password: str) -
     was wrong: an unknown name takes as long as a wrong password). Slow: outside the lock."""
     try:
         with _hashing_turn():
-            _HASHER.verify(stored[1] if stored else _dummy_hash(), password)
+            _HASHER.verify(
+                stored[1] if stored else _dummy_hash(), password.encode("utf-8", "surrogatepass")
+            )
     except (VerificationError, InvalidHashError):
         return None
     return None if stored is None else Principal(name=name, role=stored[0], kind="user")
@@ -210,6 +226,7 @@ def _digest(secret: str) -> str:
 
 def create_token(ws: Workspace, name: str, role: Role | str) -> str:
     """A new API token (shown once; only its digest is stored)."""
+    name = _check_name(name)
     token_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     _con(ws).execute(

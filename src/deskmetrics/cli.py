@@ -809,10 +809,12 @@ def users_set(
         pw = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     try:
         hashed = accounts.hash_password(pw)  # before taking the workspace (Argon2 is slow)
-        accounts.save_user(_workspace(), name, role.value, hashed)
+        new = accounts.save_user(_workspace(), name, role.value, hashed)
     except DeskmetricsError as exc:
         _fail(exc)
-    console.print(f"user [bold]{name}[/] is {role.value} (their open sessions have ended)")
+        return
+    ended = "" if new else " (their open sessions have ended)"
+    console.print(f"user [bold]{name}[/] is {role.value}{ended}")
 
 
 @users_app.command("list")

@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Request, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from deskmetrics import accounts
 from deskmetrics.accounts import Role
@@ -49,20 +49,25 @@ class UserOut(BaseModel):
     role: Role
 
 
+# lengths are checked in accounts, not by constrained fields: a constrained field refuses a
+# string holding a lone surrogate with an error echoing it, which cannot be sent as JSON (500)
+
+
 class UserIn(BaseModel):
     role: Role = Role.viewer
     #: needed for a new user; omitted: an existing user keeps their password (and sessions)
-    password: str | None = Field(None, min_length=8, max_length=1000)
+    password: str | None = None
 
 
 class PasswordChange(BaseModel):
-    password: str = Field(min_length=8, max_length=1000)
+    #: at least 8 characters
+    password: str
     #: needed to change one's own password
-    current_password: str | None = Field(None, max_length=1000)
+    current_password: str | None = None
 
 
 class TokenIn(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: str
     role: Role = Role.viewer
 
 
@@ -112,7 +117,10 @@ def list_users(svc: ServiceDep, who: Admin) -> list[UserOut]:
         **_ADMIN_ONLY,
         201: {"description": "Created"},
         409: {"description": "The last admin cannot be demoted"},
-        422: {"description": "A new user needs a password of at least 8 characters"},
+        422: {
+            "description": "A new user needs a password of at least 8 characters; a name "
+            "holds no control characters"
+        },
     },
 )
 def put_user(
@@ -228,11 +236,14 @@ def list_tokens(svc: ServiceDep, who: Admin) -> list[TokenOut]:
     response_model=NewToken,
     status_code=201,
     summary="Make an API token (its secret is shown only in this answer)",
-    responses=_ADMIN_ONLY,
+    responses={**_ADMIN_ONLY, 422: {"description": "An empty name or one with control characters"}},
 )
 def create_token(body: TokenIn, svc: ServiceDep, who: Admin) -> NewToken:
-    with svc.using() as ws:
-        token = accounts.create_token(ws, body.name.strip(), body.role)
+    try:
+        with svc.using() as ws:
+            token = accounts.create_token(ws, body.name, body.role)
+    except ConfigError as exc:
+        raise HTTPException(422, str(exc)) from exc
     return NewToken(
         token_id=token.split("_")[1], name=body.name.strip(), role=body.role, token=token
     )
