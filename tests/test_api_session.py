@@ -195,3 +195,13 @@ def test_old_session_rows_are_forgotten(tmp_path: Path) -> None:
     )
     assert accounts.forget_old_sessions(ws) == 1
     assert ws.backend.con.execute("SELECT count(*) FROM _sessions").fetchone() == (1,)
+    # and a sign-in deletes them too, keeping the open session and sessions over lately
+    accounts.end_session(ws, accounts.start_session(ws, who, 1))
+    ws.backend.con.execute(
+        "UPDATE _sessions SET expires_at = TIMESTAMP '2020-01-01 00:00:00' WHERE ended_at IS NULL"
+    )
+    accounts.start_session(ws, who, 1)
+    assert ws.backend.con.execute("SELECT count(*), count(ended_at) FROM _sessions").fetchone() == (
+        2,
+        1,
+    )

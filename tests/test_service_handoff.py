@@ -294,3 +294,23 @@ def test_a_waiting_marker_makes_the_service_let_go_and_wait(tmp_path: Path) -> N
     assert waiting(db) == []
     assert not stale.exists()
     shared.close()
+
+
+def test_users_sign_out_ends_every_session_from_the_command_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from deskmetrics.cli import app
+    from deskmetrics.engine import open_duckdb
+
+    db = tmp_path / "ws.duckdb"
+    ws = open_duckdb(db)
+    accounts.set_user(ws, "lead", "lead password", "manager")
+    who = accounts.Principal("lead", accounts.Role.manager)
+    sessions = [accounts.start_session(ws, who, 1) for _ in range(2)]
+    r = CliRunner().invoke(app, ["--db", str(db), "users", "sign-out", "lead"])
+    assert r.exit_code == 0, r.output
+    assert "ended 2 sessions of lead" in r.output
+    assert [accounts.session_user(ws, s) for s in sessions] == [None, None]
+    r = CliRunner().invoke(app, ["--db", str(db), "users", "sign-out", "nobody"])
+    assert r.exit_code == 2
+    assert "no user 'nobody'" in r.output

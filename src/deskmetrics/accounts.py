@@ -279,13 +279,14 @@ def check_token(ws: Workspace, token: str) -> Principal | None:
 
 def start_session(ws: Workspace, who: Principal, hours: float) -> str:
     """A new session of `who` valid for `hours`: its id (for the cookie; only its digest is
-    kept)."""
+    kept). Rows of sessions over for a month are deleted meanwhile."""
     session_id = secrets.token_urlsafe(32)
     now = _now()
     _con(ws).execute(
         "INSERT INTO _sessions VALUES (?, ?, ?, ?, ?, NULL, NULL)",
         [_digest(session_id), who.name, now, now + timedelta(hours=hours), now],
     )
+    forget_old_sessions(ws)
     return session_id
 
 
