@@ -1,26 +1,48 @@
-"""Who may use the web service: people (name, role, hashed password) and machine tokens.
+"""Who may use the web service: people (name, role, hashed password), their sessions, and
+machine tokens.
 
-Kept in the workspace itself (tables `_users` and `_api_tokens`), so a workspace file carries
-its own access list. Passwords are hashed with Argon2id; tokens are random and stored as
-SHA-256 digests (they are long and random, so a slow hash adds nothing)."""
+Kept in the workspace itself (tables `_users`, `_sessions` and `_api_tokens`), so a workspace
+file carries its own access list. Passwords are hashed with Argon2id; session ids and tokens
+are random and stored as SHA-256 digests (they are long and random, so a slow hash adds
+nothing). A session is valid only while its row says so: it ends on sign-out, when its user's
+password is set or the user is removed, and at its expiry.
+
+Argon2 is slow on purpose (tens of milliseconds): callers that serialize uses of the workspace
+hash and verify outside that (`hash_password`, `stored_password` + `verify_password`)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from deskmetrics.engine.workspace import Workspace, duckdb_connection
-from deskmetrics.errors import ConfigError
+from deskmetrics.errors import ConfigError, DeskmetricsError
 
 _HASHER = PasswordHasher()
+#: Argon2 runs this many at a time (each takes a core for tens of milliseconds and 64 MiB): a
+#: flood of sign-ins queues here instead of starving every other request of CPU
+HASHING = threading.BoundedSemaphore(max(1, (os.cpu_count() or 2) // 2))
+#: a sign-in waiting longer than this for its turn is refused (`HashingBusy`)
+HASHING_WAIT_SECONDS = 5.0
+
+
+class HashingBusy(DeskmetricsError):
+    """Too many passwords are being checked at once; try again in a second."""
+
+
 TOKEN_PREFIX = "dm"
 
 
@@ -54,7 +76,15 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS _api_tokens (token_id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, "
     "role VARCHAR NOT NULL, token_hash VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, "
     "revoked_at TIMESTAMP)",
+    "CREATE TABLE IF NOT EXISTS _sessions (session_hash VARCHAR PRIMARY KEY, "
+    "user_name VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, expires_at TIMESTAMP NOT NULL, "
+    "last_seen TIMESTAMP NOT NULL, ended_at TIMESTAMP, ended_why VARCHAR)",
 )
+#: longest password and name accepted
+MAX_LENGTH = 1000
+MAX_NAME_LENGTH = 200
+#: a session's `last_seen` is written at most this often (not at every request)
+LAST_SEEN_EVERY = timedelta(minutes=1)
 
 
 def _con(ws: Workspace) -> Any:
@@ -68,24 +98,82 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def set_user(ws: Workspace, name: str, password: str, role: Role | str) -> None:
-    """Create the user, or replace their password and role."""
-    if not name.strip():
-        raise ConfigError("a user needs a name")
+def hash_password(password: str) -> str:
+    """The Argon2id hash of a new password (slow: call it outside the workspace's lock)."""
     if len(password) < 8:
         raise ConfigError("a password needs at least 8 characters")
+    if len(password) > MAX_LENGTH:
+        raise ConfigError(f"a password has at most {MAX_LENGTH} characters")
+    try:
+        secret = password.encode()
+    except UnicodeEncodeError as exc:
+        raise ConfigError("a password must be text (it holds an invalid character)") from exc
+    with _hashing_turn():
+        return _HASHER.hash(secret)
+
+
+@contextmanager
+def _hashing_turn() -> Iterator[None]:
+    if not HASHING.acquire(timeout=HASHING_WAIT_SECONDS):
+        raise HashingBusy("too many passwords are being checked at once; try again in a second")
+    try:
+        yield
+    finally:
+        HASHING.release()
+
+
+def _check_name(name: str) -> str:
+    """The name, trimmed; refused when empty or holding control or invalid characters."""
+    if not name.strip():
+        raise ConfigError("a user needs a name")
+    if not name.isprintable() or any(0xD800 <= ord(c) <= 0xDFFF for c in name):
+        raise ConfigError("a name may hold letters, digits, spaces and punctuation only")
+    if len(name.strip()) > MAX_NAME_LENGTH:
+        raise ConfigError(f"a name has at most {MAX_NAME_LENGTH} characters")
+    return name.strip()
+
+
+def set_user(ws: Workspace, name: str, password: str, role: Role | str) -> None:
+    """Create the user, or replace their password and role (their sessions end)."""
+    name = _check_name(name)
+    save_user(ws, name, Role(role), hash_password(password))
+
+
+def save_user(ws: Workspace, name: str, role: Role | str, password_hash: str | None) -> bool:
+    """Create or update a user from a hash made by `hash_password`; None keeps the password
+    of an existing user. Setting a password ends every session of the user (a password
+    changed because it leaked must lock out whoever used it); a role change alone keeps them
+    (the role is read at every request). True when the user is new."""
+    name = _check_name(name)
+    role = Role(role)
     con = _con(ws)
+    exists = con.execute("SELECT count(*) FROM _users WHERE name = ?", [name]).fetchone()
+    new = not (exists and exists[0])
+    if password_hash is None:
+        if new:
+            raise ConfigError(f"a new user ({name!r}) needs a password")
+        con.execute("UPDATE _users SET role = ? WHERE name = ?", [role.value, name])
+        return False
     con.execute(
         "INSERT OR REPLACE INTO _users VALUES (?, ?, ?, ?)",
-        [name.strip(), Role(role).value, _HASHER.hash(password), _now()],
+        [name, role.value, password_hash, _now()],
     )
+    end_sessions_of(ws, name, "password set")
+    return new
 
 
 def remove_user(ws: Workspace, name: str) -> bool:
+    """Remove the user and end their sessions; False when there was no such user."""
     con = _con(ws)
     found = con.execute("SELECT count(*) FROM _users WHERE name = ?", [name]).fetchone()
     con.execute("DELETE FROM _users WHERE name = ?", [name])
+    end_sessions_of(ws, name, "user removed")
     return bool(found and found[0])
+
+
+def user_exists(ws: Workspace, name: str) -> bool:
+    row = _con(ws).execute("SELECT count(*) FROM _users WHERE name = ?", [name]).fetchone()
+    return bool(row and row[0])
 
 
 def list_users(ws: Workspace) -> list[tuple[str, Role]]:
@@ -93,20 +181,38 @@ def list_users(ws: Workspace) -> list[tuple[str, Role]]:
     return [(n, Role(r)) for n, r in rows]
 
 
-def authenticate(ws: Workspace, name: str, password: str) -> Principal | None:
-    """The user, when the password matches; None otherwise (no hint which part was wrong)."""
+@cache
+def _dummy_hash() -> str:
+    """Verified when the name is unknown, so a wrong name costs as long as a wrong password."""
+    return _HASHER.hash("not a password of anyone")
+
+
+def stored_password(ws: Workspace, name: str) -> tuple[Role, str] | None:
+    """The user's role and password hash (to verify outside the lock), None if unknown."""
     row = (
         _con(ws).execute("SELECT role, password_hash FROM _users WHERE name = ?", [name]).fetchone()
     )
-    if row is None:
-        # spend the same time as a real check, so a wrong name is not faster than a wrong password
-        _HASHER.hash(password)
-        return None
+    return None if row is None else (Role(row[0]), str(row[1]))
+
+
+def verify_password(name: str, stored: tuple[Role, str] | None, password: str) -> Principal | None:
+    """The user, when `password` matches their stored hash; None otherwise (no hint which part
+    was wrong: an unknown name takes as long as a wrong password). Slow: outside the lock."""
     try:
-        _HASHER.verify(row[1], password)
+        with _hashing_turn():
+            _HASHER.verify(
+                stored[1] if stored else _dummy_hash(), password.encode("utf-8", "surrogatepass")
+            )
     except (VerificationError, InvalidHashError):
         return None
-    return Principal(name=name, role=Role(row[0]), kind="user")
+    return None if stored is None else Principal(name=name, role=stored[0], kind="user")
+
+
+def authenticate(ws: Workspace, name: str, password: str) -> Principal | None:
+    """The user, when the password matches; None otherwise (no hint which part was wrong).
+    Reads and verifies in one call: the service splits it (`stored_password`, then
+    `verify_password` outside its lock)."""
+    return verify_password(name, stored_password(ws, name), password)
 
 
 def user(ws: Workspace, name: str) -> Principal | None:
@@ -120,6 +226,7 @@ def _digest(secret: str) -> str:
 
 def create_token(ws: Workspace, name: str, role: Role | str) -> str:
     """A new API token (shown once; only its digest is stored)."""
+    name = _check_name(name)
     token_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     _con(ws).execute(
@@ -170,19 +277,93 @@ def check_token(ws: Workspace, token: str) -> Principal | None:
     return Principal(name=row[0], role=Role(row[1]), kind="token")
 
 
+def start_session(ws: Workspace, who: Principal, hours: float) -> str:
+    """A new session of `who` valid for `hours`: its id (for the cookie; only its digest is
+    kept). Rows of sessions over for a month are deleted meanwhile."""
+    session_id = secrets.token_urlsafe(32)
+    now = _now()
+    _con(ws).execute(
+        "INSERT INTO _sessions VALUES (?, ?, ?, ?, ?, NULL, NULL)",
+        [_digest(session_id), who.name, now, now + timedelta(hours=hours), now],
+    )
+    forget_old_sessions(ws)
+    return session_id
+
+
+def session_user(ws: Workspace, session_id: str) -> Principal | None:
+    """The user of a session that has not ended nor expired (their role read now); None
+    otherwise."""
+    now = _now()
+    con = _con(ws)
+    row = con.execute(
+        "SELECT s.session_hash, u.name, u.role, s.last_seen FROM _sessions s "
+        "JOIN _users u ON u.name = s.user_name "
+        "WHERE s.session_hash = ? AND s.ended_at IS NULL AND s.expires_at > ?",
+        [_digest(session_id), now],
+    ).fetchone()
+    if row is None:
+        return None
+    if now - row[3] >= LAST_SEEN_EVERY:
+        con.execute("UPDATE _sessions SET last_seen = ? WHERE session_hash = ?", [now, row[0]])
+    return Principal(name=str(row[1]), role=Role(row[2]), kind="user")
+
+
+def end_session(ws: Workspace, session_id: str, why: str = "signed out") -> None:
+    _con(ws).execute(
+        "UPDATE _sessions SET ended_at = ?, ended_why = ? "
+        "WHERE session_hash = ? AND ended_at IS NULL",
+        [_now(), why, _digest(session_id)],
+    )
+
+
+def end_sessions_of(ws: Workspace, name: str, why: str) -> int:
+    """End every open session of user `name`; how many were open."""
+    con = _con(ws)
+    row = con.execute(
+        "SELECT count(*) FROM _sessions WHERE user_name = ? AND ended_at IS NULL", [name]
+    ).fetchone()
+    con.execute(
+        "UPDATE _sessions SET ended_at = ?, ended_why = ? WHERE user_name = ? AND ended_at IS NULL",
+        [_now(), why, name],
+    )
+    return int(row[0]) if row else 0
+
+
+def forget_old_sessions(ws: Workspace, older_than: timedelta = timedelta(days=30)) -> int:
+    """Delete session rows that ended or expired more than `older_than` ago (the table would
+    otherwise grow by one row per sign-in for ever)."""
+    cutoff = _now() - older_than
+    con = _con(ws)
+    where = "WHERE coalesce(ended_at, expires_at) < ?"
+    row = con.execute(f"SELECT count(*) FROM _sessions {where}", [cutoff]).fetchone()
+    con.execute(f"DELETE FROM _sessions {where}", [cutoff])
+    return int(row[0]) if row else 0
+
+
 __all__ = [
+    "HashingBusy",
     "Principal",
     "Role",
     "authenticate",
     "check_token",
     "create_token",
+    "end_session",
+    "end_sessions_of",
+    "forget_old_sessions",
+    "hash_password",
     "list_tokens",
     "list_users",
     "remove_user",
     "revoke_token",
+    "save_user",
     "service_secret",
+    "session_user",
     "set_user",
+    "start_session",
+    "stored_password",
     "user",
+    "user_exists",
+    "verify_password",
 ]
 
 

@@ -35,6 +35,8 @@ err = Console(stderr=True, soft_wrap=True)
 class State:
     db: Path = Path("deskmetrics.duckdb")
     config: Path | None = None
+    #: seconds to wait for a running server (or another command) to release the workspace
+    wait: float = 30.0
     _settings: Settings | None = None
 
     @classmethod
@@ -84,22 +86,35 @@ def main_options(
     config: Annotated[
         Path | None, typer.Option("--config", help="Settings file (default ./deskmetrics.toml).")
     ] = None,
+    wait: Annotated[
+        float,
+        typer.Option(
+            "--wait",
+            min=0,
+            help="Seconds to wait for a running `deskmetrics serve` to release the workspace.",
+        ),
+    ] = 30.0,
 ) -> None:
     """Global options come before the command: deskmetrics --db x.duckdb report csat"""
     State.db = db
     State.config = config
+    State.wait = wait
     State._settings = None
 
 
 def _workspace(read_only: bool = False) -> Any:
-    from deskmetrics.engine import open_duckdb
+    """The workspace (--db); while `deskmetrics serve` holds it, asks the server to release
+    it and waits up to --wait seconds (engine/handoff.py)."""
+    from deskmetrics.engine.handoff import open_waiting
 
     if read_only and not State.db.exists():
         raise DeskmetricsError(
             f"no workspace at {State.db}: run `deskmetrics import FOLDER` first "
             "(or `deskmetrics sample --out sample` to make sample data)"
         )
-    return open_duckdb(State.db, State.settings(), read_only=False)
+    return open_waiting(
+        State.db, State.settings(), State.wait, on_wait=lambda what: err.print(f"{what} …")
+    )
 
 
 #: `--now`: every command that measures can be run as of a past moment
@@ -793,10 +808,13 @@ def users_set(
     if not pw:
         pw = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     try:
-        accounts.set_user(_workspace(), name, pw, role.value)
+        hashed = accounts.hash_password(pw)  # before taking the workspace (Argon2 is slow)
+        new = accounts.save_user(_workspace(), name, role.value, hashed)
     except DeskmetricsError as exc:
         _fail(exc)
-    console.print(f"user [bold]{name}[/] is {role.value}")
+        return
+    ended = "" if new else " (their open sessions have ended)"
+    console.print(f"user [bold]{name}[/] is {role.value}{ended}")
 
 
 @users_app.command("list")
@@ -816,6 +834,18 @@ def users_remove(name: str) -> None:
     if not accounts.remove_user(_workspace(), name):
         _fail(DeskmetricsError(f"no user {name!r}; `deskmetrics users list` shows who exists"))
     console.print(f"removed {name}")
+
+
+@users_app.command("sign-out")
+def users_sign_out(name: str) -> None:
+    """End every open session of a user (they sign in again)."""
+    from deskmetrics import accounts
+
+    ws = _workspace()
+    if not accounts.user_exists(ws, name):
+        _fail(DeskmetricsError(f"no user {name!r}; `deskmetrics users list` shows who exists"))
+    ended = accounts.end_sessions_of(ws, name, "signed out from the command line")
+    console.print(f"ended {ended} session{'s' if ended != 1 else ''} of {name}")
 
 
 @tokens_app.command("create")
@@ -859,12 +889,17 @@ def serve(
     from deskmetrics.api import create_app
 
     try:
-        web = create_app(_workspace(), State.settings())
+        # given the file, the service holds it only while it uses it: `deskmetrics` commands
+        # work on the workspace while it runs (engine/handoff.py)
+        web = create_app(State.db, State.settings())
     except DeskmetricsError as exc:
         _fail(exc)
         return
     console.print(f"deskmetrics on [bold]http://{host}:{port}/[/] (API docs at /docs)")
-    uvicorn.run(web, host=host, port=port, log_level="warning")
+    try:
+        uvicorn.run(web, host=host, port=port, log_level="warning")
+    finally:
+        web.state.service.close()
 
 
 class SurveyKindName(StrEnum):

@@ -273,8 +273,25 @@ class IngestSource(BaseModel):
         return self.secret
 
 
+class SignInSettings(BaseModel):
+    """Throttling of sign-in (`[web.sign_in]`): after `max_failures` wrong passwords for one
+    name within `window_minutes` (or `address_max_failures` from one client address), sign-in
+    for that name (address) is locked for `lockout_seconds`, doubling at each further lockout
+    up to `lockout_max_seconds`; even the right password gets 429 while locked. Apart from
+    that, one address may try `attempts_per_second` times a second."""
+
+    model_config = ConfigDict(extra="forbid")
+    max_failures: Annotated[int, Field(ge=1)] = 5
+    address_max_failures: Annotated[int, Field(ge=1)] = 20
+    window_minutes: Annotated[float, Field(gt=0)] = 15
+    lockout_seconds: Annotated[float, Field(gt=0)] = 60
+    lockout_max_seconds: Annotated[float, Field(gt=0)] = 900
+    attempts_per_second: Annotated[float, Field(gt=0)] = 10
+
+
 class WebSettings(BaseModel):
-    """The web service (`deskmetrics serve`): sessions, public address, ingestion sources."""
+    """The web service (`deskmetrics serve`): sessions, public address, ingestion sources,
+    sign-in throttling, and how it shares the workspace file with `deskmetrics` commands."""
 
     model_config = ConfigDict(extra="allow")
     #: signs sessions and survey links; read from this environment variable (never the repo)
@@ -290,6 +307,12 @@ class WebSettings(BaseModel):
     #: how far a signed delivery's timestamp may lie from now, either way (older ones are
     #: replays, refused with 401)
     signature_tolerance_seconds: Annotated[float, Field(gt=0)] = 300.0
+    sign_in: SignInSettings = Field(default_factory=SignInSettings)
+    #: the service closes the workspace file after this many idle seconds (a command that
+    #: waits for it gets it after the current request anyway)
+    release_idle_seconds: Annotated[float, Field(gt=0)] = 2.0
+    #: a request that finds the file held by a command waits this long, then gets 503
+    busy_wait_seconds: Annotated[float, Field(gt=0)] = 30.0
 
     def resolved_secret(self) -> str | None:
         return os.environ.get(self.secret_env) or None

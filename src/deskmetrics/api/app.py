@@ -22,13 +22,25 @@ from deskmetrics.api.routes import (
     session,
     sla,
     survey_links,
+    users,
     zendesk_webhook,
 )
 from deskmetrics.config import Settings
-from deskmetrics.engine import Workspace, open_duckdb
+from deskmetrics.engine import Workspace
+from deskmetrics.engine.handoff import SharedWorkspace
 
 #: one router per concern, in the order the OpenAPI spec lists them
-ROUTE_MODULES = (session, metrics, ingest, zendesk_webhook, survey_links, dashboard, sla, alerts)
+ROUTE_MODULES = (
+    session,
+    users,
+    metrics,
+    ingest,
+    zendesk_webhook,
+    survey_links,
+    dashboard,
+    sla,
+    alerts,
+)
 
 
 def create_app(
@@ -36,15 +48,28 @@ def create_app(
 ) -> FastAPI:
     """The web service over `workspace` (an open workspace or a DuckDB file path)."""
     settings = settings or (workspace.settings if isinstance(workspace, Workspace) else Settings())
-    ws = workspace if isinstance(workspace, Workspace) else open_duckdb(workspace, settings)
+    shared = None
+    if isinstance(workspace, Workspace):
+        ws = workspace
+    else:  # a file: held only while used, so `deskmetrics` commands can work on it meanwhile
+        shared = SharedWorkspace(
+            workspace,
+            settings,
+            idle_seconds=settings.web.release_idle_seconds,
+            wait_seconds=settings.web.busy_wait_seconds,
+        )
+        ws = shared.workspace
     ws.settings = settings
-    key = accounts.service_secret(ws, secret or settings.web.resolved_secret())
+    service = Service(workspace=ws, settings=settings, secret="", shared=shared)
+    with service.using() as opened:
+        service.secret = accounts.service_secret(opened, secret or settings.web.resolved_secret())
+    key = service.secret
     app = FastAPI(
         title="deskmetrics",
         version=version("deskmetrics"),
         description="Customer-service metrics from one registry: compute, drill down, ingest.",
     )
-    app.state.service = Service(workspace=ws, settings=settings, secret=key)
+    app.state.service = service
     app.add_middleware(
         SessionMiddleware,
         secret_key=key,

@@ -196,6 +196,11 @@ class Workspace:
         return cal
 
 
+class WorkspaceLocked(BackendError):
+    """Another process holds the workspace file (DuckDB lets one process write to a file at a
+    time): the running service, or another command. `engine.handoff` waits for it."""
+
+
 def open_duckdb(
     path: Path | str | None = None, settings: Settings | None = None, read_only: bool = False
 ) -> Workspace:
@@ -205,6 +210,10 @@ def open_duckdb(
         backend = ibis.duckdb.connect(str(p), read_only=read_only)
         backend.raw_sql("SET TimeZone = 'UTC'")
     except Exception as exc:
+        if "Could not set lock" in str(exc) or "Conflicting lock" in str(exc):
+            raise WorkspaceLocked(
+                f"the DuckDB workspace {p} is in use by another process: {exc}"
+            ) from exc
         raise BackendError(
             f"cannot open the DuckDB workspace {p}: {exc}. Is another deskmetrics process "
             "writing to it? Use --db PATH for another file."
@@ -224,4 +233,11 @@ def duckdb_connection(ws: Workspace) -> Any:
     return con
 
 
-__all__ = ["DEFAULT_DB", "SQL_TYPES", "Workspace", "canonical_schema", "open_duckdb"]
+__all__ = [
+    "DEFAULT_DB",
+    "SQL_TYPES",
+    "Workspace",
+    "WorkspaceLocked",
+    "canonical_schema",
+    "open_duckdb",
+]

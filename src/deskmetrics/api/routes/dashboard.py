@@ -24,8 +24,15 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.responses import HTMLResponse
 
-from deskmetrics import accounts
-from deskmetrics.api.deps import MaybePrincipal, Service, ServiceDep, end_session, start_session
+from deskmetrics.api.deps import (
+    MaybePrincipal,
+    Service,
+    ServiceDep,
+    SignInLocked,
+    check_password,
+    end_session,
+    start_session,
+)
 from deskmetrics.engine import Workspace
 from deskmetrics.engine.surveys import followups
 from deskmetrics.errors import DeskmetricsError
@@ -420,8 +427,21 @@ def login(
     password: str = Form(""),
     next: str = Form("/dashboard"),
 ) -> Response:
-    with svc.using() as ws:
-        who = accounts.authenticate(ws, name.strip(), password) if name.strip() else None
+    try:
+        who = check_password(request, svc, name.strip(), password) if name.strip() else None
+    except SignInLocked as exc:
+        page = render(
+            request,
+            "dashboard/login.html",
+            status_code=429,
+            bare=True,
+            body_class="login-page",
+            next=_safe_next(next),
+            error=f"Too many failed sign-ins: try again in {exc.retry_after} seconds.",
+            name=name,
+        )
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     if who is None:
         return render(
             request,
