@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from deskmetrics.errors import BackendError
+from deskmetrics.errors import BackendError, DeskmetricsError
 from deskmetrics.model import TABLES, Kind, Reject, Table, ValidFrame
 
 SQL_TYPES = {
@@ -475,8 +475,9 @@ def _load_table(
     for col, parent in table.references:
         pk = TABLES[parent].key
         missing = con.execute(
-            f"SELECT {q(key)}, _file, _row, {q(col)} FROM _stage s WHERE NOT EXISTS (SELECT 1 "
-            f"FROM {q(parent)} p WHERE p.{q(pk or '')} = s.{q(col)}) ORDER BY _file, _row"
+            f"SELECT {q(key)}, _file, _row, {q(col)}, '{col}', '{parent}' FROM _stage s WHERE "
+            f"NOT EXISTS (SELECT 1 FROM {q(parent)} p WHERE p.{q(pk or '')} = s.{q(col)}) "
+            "ORDER BY _file, _row"
         ).fetchall()
         _reject_staged(
             con,
@@ -484,8 +485,8 @@ def _load_table(
             key,
             missing,
             col,
-            lambda f, col=col, parent=parent: (
-                f"{col} {f[3]!r} names no row of {parent} (neither stored nor valid in this import)"
+            lambda f: (
+                f"{f[4]} {f[3]!r} names no row of {f[5]} (neither stored nor valid in this import)"
             ),
             lambda f: str(f[3]),
             summary,
@@ -576,3 +577,217 @@ def _load_table(
     tc.rejected += n_refused
     tc.unchanged += n_stage - n_ins - n_updated - n_refused
     con.execute("DROP TABLE _stage")
+
+
+# --- deleting rows -----------------------------------------------------------------------
+
+
+class DeleteError(DeskmetricsError):
+    """A delete asks for something that cannot be done (both or neither of ids and import)."""
+
+
+class NothingToDelete(DeleteError):
+    """The table, the ids or the import named for deletion do not exist in the workspace."""
+
+
+#: `delete ALL --import ID`: every table's rows the import stored
+ALL_TABLES = "all"
+
+
+@dataclass
+class DeletePlan:
+    """What a delete would remove: rows per table (the named rows, then the rows that name
+    them), and the rows that name them but are kept."""
+
+    table: str
+    ids: list[str]
+    import_id: str | None
+    rows: dict[str, int]
+    kept: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.rows.values())
+
+    def describe(self) -> str:
+        what = (
+            f"{len(self.ids)} {self.table} ids"
+            if self.ids
+            else f"the {'' if self.table == ALL_TABLES else self.table + ' '}rows import "
+            f"{self.import_id} stored"
+        )
+        return what
+
+
+def _dependents(parent: str) -> list[tuple[str, str]]:
+    """(table, column) of the rows that must go with a deleted row of `parent`."""
+    return [(t.name, col) for t in TABLES.values() for col, p in t.references if p == parent]
+
+
+#: rows that name a ticket without depending on it: kept when the ticket is deleted (a survey
+#: answer may come from another tool, and a ticket deleted to be corrected comes back)
+_KEPT_WITH_TICKET = ("surveys", "survey_requests")
+
+
+def _select_doomed(
+    con: duckdb.DuckDBPyConnection, table: str, ids: Sequence[str], import_id: str | None
+) -> DeletePlan:
+    """Gather the keys to delete per table in temporary tables `_doomed_<table>`; the plan."""
+    ensure_schema(con)
+    if bool(ids) == (import_id is not None):
+        raise DeleteError("name the rows to delete: either ids (--id, repeatable) or --import ID")
+    names = list(TABLES)
+    if table == ALL_TABLES and import_id is None:
+        raise DeleteError(f"'{ALL_TABLES}' goes with --import ID only; name a table for --id")
+    if table != ALL_TABLES and table not in TABLES:
+        raise NothingToDelete(f"unknown table {table!r}; tables: {', '.join(names)}")
+    chosen = names if table == ALL_TABLES else [table]
+    for name in names:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _doomed_{name} (k VARCHAR)")
+    if ids:
+        key = TABLES[table].key or ROW_HASH
+        wanted = list(dict.fromkeys(str(i) for i in ids))
+        con.register("_wanted", pd.DataFrame({"k": pd.Series(wanted, dtype=object)}))
+        con.execute(
+            f"INSERT INTO _doomed_{table} SELECT DISTINCT {q(key)} FROM {q(table)} "
+            f"WHERE {q(key)} IN (SELECT k FROM _wanted)"
+        )
+        con.unregister("_wanted")
+        found = {r[0] for r in con.execute(f"SELECT k FROM _doomed_{table}").fetchall()}
+        unknown = [i for i in wanted if i not in found]
+        if unknown:
+            shown = ", ".join(repr(u) for u in unknown[:10])
+            more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+            raise NothingToDelete(
+                f"no {table} row with {key} {shown}{more}; nothing was deleted (check the ids: "
+                f"`deskmetrics rejects` and the exports name them)"
+            )
+    else:
+        logged = con.execute(
+            "SELECT summary FROM _imports WHERE import_id = ? AND committed", [import_id]
+        ).fetchone()
+        if logged is None:
+            raise NothingToDelete(
+                f"no stored import {import_id!r} in the import log (an import id looks like "
+                "20260302T081500123456; imports print theirs, table _imports lists them all)"
+            )
+        for name in chosen:
+            key = TABLES[name].key or ROW_HASH
+            con.execute(
+                f"INSERT INTO _doomed_{name} SELECT {q(key)} FROM {q(name)} WHERE {IMPORT_ID} = ?",
+                [import_id],
+            )
+    # the rows that depend on the doomed ones go with them (parents come first in TABLES)
+    for name in names:
+        for child, col in _dependents(name):
+            key = TABLES[child].key or ROW_HASH
+            con.execute(
+                f"INSERT INTO _doomed_{child} SELECT {q(key)} FROM {q(child)} WHERE {q(col)} IN "
+                f"(SELECT k FROM _doomed_{name}) AND {q(key)} NOT IN (SELECT k FROM "
+                f"_doomed_{child})"
+            )
+    rows = {n: _count(con, f"SELECT count(*) FROM _doomed_{n}") for n in names}
+    kept = {
+        n: _count(
+            con,
+            f"SELECT count(*) FROM {q(n)} WHERE ticket_id IN (SELECT k FROM _doomed_tickets) "
+            f"AND {q(TABLES[n].key or ROW_HASH)} NOT IN (SELECT k FROM _doomed_{n})",
+        )
+        for n in _KEPT_WITH_TICKET
+    }
+    plan = DeletePlan(
+        table=table,
+        ids=list(ids),
+        import_id=import_id,
+        rows={n: c for n, c in rows.items() if c},
+        kept={n: c for n, c in kept.items() if c},
+    )
+    if import_id is not None and not plan.rows:
+        assert logged is not None
+        stored = json.loads(logged[0]).get("tables", {})
+        inserted = sum(int(stored.get(n, {}).get("inserted", 0)) for n in chosen)
+        where = "" if table == ALL_TABLES else f"{table} "
+        if inserted:
+            raise NothingToDelete(
+                f"import {import_id} stored {inserted} {where}rows with a version that did not "
+                f"record which import stored each row (or they were deleted since); delete "
+                f"them by id (--id)"
+            )
+        raise NothingToDelete(f"import {import_id} stored no {where}rows that are still there")
+    return plan
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _drop_doomed(con: duckdb.DuckDBPyConnection) -> None:
+    for name in TABLES:
+        con.execute(f"DROP TABLE IF EXISTS _doomed_{name}")
+
+
+def plan_delete(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    ids: Sequence[str] = (),
+    import_id: str | None = None,
+) -> DeletePlan:
+    """What `delete` would remove, without removing anything (the preview a user confirms)."""
+    try:
+        return _select_doomed(con, table, ids, import_id)
+    finally:
+        _drop_doomed(con)
+
+
+def delete(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    ids: Sequence[str] = (),
+    import_id: str | None = None,
+    by: str | None = None,
+) -> ImportSummary:
+    """Delete rows of canonical `table` by key (`ids`; keyless costs by their `_row_hash`) or
+    every row of it import `import_id` stored (`table` 'all': of every table), with the events
+    of deleted tickets; in one transaction, logged in the import log (`delete:<table>`, counts
+    `deleted` per table, `by`). Tickets touched are derived again in kept facts. Not a
+    tombstone: importing the rows again brings them back. Raises `DeleteError` or
+    `NothingToDelete` (nothing deleted)."""
+    ensure_schema(con)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    summary = ImportSummary(import_id=now.strftime("%Y%m%dT%H%M%S%f"), source=f"delete:{table}")
+    summary.by = by
+    try:
+        con.execute("BEGIN TRANSACTION")
+        plan = _select_doomed(con, table, ids, import_id)
+        con.execute(
+            f"INSERT INTO {TOUCHED} SELECT DISTINCT ?, k FROM _doomed_tickets UNION SELECT "
+            "DISTINCT ?, ticket_id FROM events WHERE event_id IN (SELECT k FROM _doomed_events)",
+            [summary.import_id, summary.import_id],
+        )
+        for name in reversed(list(TABLES)):  # rows that name others first
+            if name not in plan.rows:
+                continue
+            key = TABLES[name].key or ROW_HASH
+            con.execute(f"DELETE FROM {q(name)} WHERE {q(key)} IN (SELECT k FROM _doomed_{name})")
+            summary.tables[name] = TableCounts(deleted=plan.rows[name])
+        if ids:
+            shown = ", ".join(plan.ids[:20]) + (" …" if len(plan.ids) > 20 else "")
+            summary.notes.append(f"deleted {table} by id: {shown}")
+        else:
+            summary.notes.append(f"deleted {plan.describe()}")
+        summary.notes.extend(
+            f"{n} {name} naming deleted tickets are kept" for name, n in plan.kept.items()
+        )
+        _record(con, summary, now)
+        _drop_doomed(con)
+        con.execute("COMMIT")
+    except duckdb.Error as exc:
+        con.execute("ROLLBACK")
+        raise BackendError(
+            f"delete failed and was rolled back, nothing was deleted: {exc}"
+        ) from exc
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return summary
