@@ -160,7 +160,7 @@ def test_every_import_summary_adds_up(ws: Workspace, tmp_path: Path) -> None:
                     msg("e2", "T1", "2026-03-02T08:40:00Z", "agent", "a1"),
                 ],
             ),
-        ],  # fmt: skip
+        ],
     )
     assert counts(s, "tickets") == {"read": 4, "unchanged": 1, "rejected": 2, "duplicate": 1}
     assert counts(s, "events") == {"read": 2, "unchanged": 1, "rejected": 1}
@@ -178,7 +178,7 @@ def test_every_import_summary_adds_up(ws: Workspace, tmp_path: Path) -> None:
                     {**t1, "priority": "low"},
                 ],
             )
-        ],  # fmt: skip
+        ],
         strict=True,
     )
     assert not s.committed
@@ -308,7 +308,7 @@ def _story() -> Workspace:
                     "score": "5",
                     "answered_at": "2026-03-03T10:00:00Z",
                     "ticket_id": "T2",
-                }  # fmt: skip
+                }
             ],
         }
     )
