@@ -258,7 +258,8 @@ def test_import_is_stored_even_when_its_facts_cannot_be_made(tmp_path: Path) -> 
 def test_import_lists_its_rejects_and_counts_duplicates(tmp_path: Path) -> None:
     data, cfg = setup(tmp_path)
     (data / "tickets.csv").write_text(TICKETS + "T2,2026-03-02T10:00:00Z,c2,chat,high,tech\n")
-    (data / "events.csv").write_text(EVENTS + "e9,T404,2026-03-02T12:00:00Z,message,customer,c1,true,\n")
+    orphan = "e9,T404,2026-03-02T12:00:00Z,message,customer,c1,true,\n"
+    (data / "events.csv").write_text(EVENTS + orphan)
     db = str(tmp_path / "w.duckdb")
     r = runner.invoke(app, ["--db", db, "--config", str(cfg), "import", str(data)])
     assert r.exit_code == 0, r.output

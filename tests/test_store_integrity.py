@@ -380,9 +380,9 @@ def test_delete_everything_one_import_stored(ws: Workspace, tmp_path: Path) -> N
 @pytest.mark.parametrize(
     ("table", "ids", "import_id", "error", "message"),
     [
-        ("tickets", [], None, DeleteError, "either ids (--id, repeatable) or --import ID"),
-        ("tickets", ["T1"], "x", DeleteError, "either ids"),
-        ("all", ["T1"], None, DeleteError, "'all' goes with --import ID only"),
+        ("tickets", [], None, DeleteError, "either by their ids or by the import that stored them"),
+        ("tickets", ["T1"], "x", DeleteError, "either by their ids"),
+        ("all", ["T1"], None, DeleteError, "'all' goes with an import only"),
         ("ticket", ["T1"], None, NothingToDelete, "unknown table 'ticket'; tables: tickets,"),
         ("tickets", ["T1", "T404"], None, NothingToDelete, "no tickets row with ticket_id 'T404'"),
         ("tickets", [], "2020", NothingToDelete, "no stored import '2020' in the import log"),

@@ -16,6 +16,7 @@ from deskmetrics.api.deps import Service
 from deskmetrics.api.routes import (
     alerts,
     dashboard,
+    data,
     ingest,
     metrics,
     session,
@@ -27,7 +28,17 @@ from deskmetrics.config import Settings
 from deskmetrics.engine import Workspace, open_duckdb
 
 #: one router per concern, in the order the OpenAPI spec lists them
-ROUTE_MODULES = (session, metrics, ingest, zendesk_webhook, survey_links, dashboard, sla, alerts)
+ROUTE_MODULES = (
+    session,
+    metrics,
+    ingest,
+    data,
+    zendesk_webhook,
+    survey_links,
+    dashboard,
+    sla,
+    alerts,
+)
 
 
 def create_app(

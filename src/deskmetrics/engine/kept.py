@@ -5,9 +5,9 @@ Deriving every fact of every ticket from the events is the costly part of a requ
 them current:
 
 * after an import or a delete, only the tickets it touched are derived again (the store logs
-  them in `_touched`; a deleted ticket's rows leave every kept table), together with every ticket of the same requesters, whose next contact (FCR) a
-  new ticket can change; business seconds are differences within one ticket, so other tickets'
-  facts stay valid;
+  them in `_touched`; a deleted ticket's rows leave every kept table), together with every
+  ticket of the same requesters, whose next contact (FCR) a new or deleted ticket can change;
+  business seconds are differences within one ticket, so other tickets' facts stay valid;
 * when what the facts are made from changes as a whole (schedules, holidays, the FCR window,
   the calendar's first day, this code, the `holidays` package), or data was written without the
   store, every table is made again;

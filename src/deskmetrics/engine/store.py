@@ -635,10 +635,12 @@ def _select_doomed(
     """Gather the keys to delete per table in temporary tables `_doomed_<table>`; the plan."""
     ensure_schema(con)
     if bool(ids) == (import_id is not None):
-        raise DeleteError("name the rows to delete: either ids (--id, repeatable) or --import ID")
+        raise DeleteError(
+            "name the rows to delete either by their ids or by the import that stored them"
+        )
     names = list(TABLES)
     if table == ALL_TABLES and import_id is None:
-        raise DeleteError(f"'{ALL_TABLES}' goes with --import ID only; name a table for --id")
+        raise DeleteError(f"'{ALL_TABLES}' goes with an import only; name a table to delete by id")
     if table != ALL_TABLES and table not in TABLES:
         raise NothingToDelete(f"unknown table {table!r}; tables: {', '.join(names)}")
     chosen = names if table == ALL_TABLES else [table]
@@ -710,8 +712,8 @@ def _select_doomed(
         if inserted:
             raise NothingToDelete(
                 f"import {import_id} stored {inserted} {where}rows with a version that did not "
-                f"record which import stored each row (or they were deleted since); delete "
-                f"them by id (--id)"
+                f"record which import stored each row (or they were deleted since): delete "
+                "them by id"
             )
         raise NothingToDelete(f"import {import_id} stored no {where}rows that are still there")
     return plan
