@@ -266,6 +266,17 @@ def test_an_event_seconds_before_its_ticket_is_stored_at_the_ticket_creation(
     assert (counts(again, "events"), again.rejects) == ({"read": 1, "unchanged": 1}, [])
 
 
+def test_a_schedule_set_before_creation_is_stored_as_given(ws: Workspace) -> None:
+    # the schedule in force at creation (DECISIONS: a change at or before creation applies
+    # from creation): not an event of the ticket's life, so not refused
+    store(ws, "tickets", [ticket("T1", "2026-03-02T10:00:00Z")])
+    early = {"event_id": "s1", "ticket_id": "T1", "at": "2026-03-02T08:00:00Z",
+             "type": "schedule", "schedule_id": "always"}  # fmt: skip
+    s = store(ws, "events", [early])
+    assert (counts(s, "events"), s.rejects, s.notes) == ({"read": 1, "inserted": 1}, [], [])
+    assert str(rows(ws, 'SELECT "at" FROM events')[0][0]) == "2026-03-02 08:00:00"
+
+
 def test_a_ticket_created_after_its_stored_events_is_rejected(ws: Workspace) -> None:
     store(ws, "tickets", [ticket("T1", "2026-03-02T10:00:00Z")])
     store(ws, "events", [msg("e1", "T1", "2026-03-02T10:05:00Z", "customer")])

@@ -353,11 +353,13 @@ def _check_event_times(con: duckdb.DuckDBPyConnection, summary: ImportSummary) -
     """Events are dated no earlier than their ticket's creation (stored, or stored by this run
     just before): up to EVENT_CLOCK_SKEW_SECONDS earlier, the event is stored at the ticket's
     creation (two systems' clocks), with a note; earlier still, it is rejected. An event dated
-    before its ticket made first response times negative."""
+    before its ticket made first response times negative. A `schedule` event is exempt: a
+    schedule set before creation is the one in force at creation (the facts apply it so)."""
     skew = f"INTERVAL {EVENT_CLOCK_SKEW_SECONDS} SECOND"
     clamped = con.execute(
         'UPDATE _stage s SET "at" = t.created_at FROM tickets t WHERE t.ticket_id = s.ticket_id '
-        f'AND s."at" < t.created_at AND s."at" >= t.created_at - {skew}'
+        f'AND s."at" < t.created_at AND s."at" >= t.created_at - {skew} '
+        """AND s."type" <> 'schedule'"""
     ).fetchone()
     if clamped and clamped[0]:
         summary.notes.append(
@@ -367,7 +369,7 @@ def _check_event_times(con: duckdb.DuckDBPyConnection, summary: ImportSummary) -
     early = con.execute(
         'SELECT s.event_id, s._file, s._row, s."at", t.created_at, s.ticket_id FROM _stage s '
         'JOIN tickets t ON t.ticket_id = s.ticket_id WHERE s."at" < t.created_at '
-        "ORDER BY s._file, s._row"
+        """AND s."type" <> 'schedule' ORDER BY s._file, s._row"""
     ).fetchall()
     _reject_staged(
         con,
@@ -385,12 +387,13 @@ def _check_event_times(con: duckdb.DuckDBPyConnection, summary: ImportSummary) -
 
 
 def _check_ticket_creation(con: duckdb.DuckDBPyConnection, summary: ImportSummary) -> None:
-    """A stored ticket's created_at may not move after its stored events (its events would
-    precede it): such a version of the ticket is rejected, the stored one stays."""
+    """A stored ticket's created_at may not move after its stored events (other than schedule
+    changes; its events would precede it): such a version is rejected, the stored one stays."""
     late = con.execute(
         'SELECT s.ticket_id, s._file, s._row, s.created_at, min(e."at"), arg_min(e.event_id, '
         'e."at") FROM _stage s JOIN tickets t ON t.ticket_id = s.ticket_id AND s.created_at IS '
-        "DISTINCT FROM t.created_at JOIN events e ON e.ticket_id = s.ticket_id "
+        "DISTINCT FROM t.created_at JOIN events e ON e.ticket_id = s.ticket_id AND e.\"type\" <> "
+        "'schedule' "
         'GROUP BY ALL HAVING min(e."at") < s.created_at ORDER BY s._file, s._row'
     ).fetchall()
     _reject_staged(
