@@ -392,7 +392,7 @@ def _check_ticket_creation(con: duckdb.DuckDBPyConnection, summary: ImportSummar
     late = con.execute(
         'SELECT s.ticket_id, s._file, s._row, s.created_at, min(e."at"), arg_min(e.event_id, '
         'e."at") FROM _stage s JOIN tickets t ON t.ticket_id = s.ticket_id AND s.created_at IS '
-        "DISTINCT FROM t.created_at JOIN events e ON e.ticket_id = s.ticket_id AND e.\"type\" <> "
+        'DISTINCT FROM t.created_at JOIN events e ON e.ticket_id = s.ticket_id AND e."type" <> '
         "'schedule' "
         'GROUP BY ALL HAVING min(e."at") < s.created_at ORDER BY s._file, s._row'
     ).fetchall()
