@@ -253,3 +253,49 @@ def test_import_is_stored_even_when_its_facts_cannot_be_made(tmp_path: Path) -> 
         assert con.execute("SELECT count(*) FROM tickets").fetchone() == (4000,)
     finally:
         con.close()
+
+
+def test_import_lists_its_rejects_and_counts_duplicates(tmp_path: Path) -> None:
+    data, cfg = setup(tmp_path)
+    (data / "tickets.csv").write_text(TICKETS + "T2,2026-03-02T10:00:00Z,c2,chat,high,tech\n")
+    orphan = "e9,T404,2026-03-02T12:00:00Z,message,customer,c1,true,\n"
+    (data / "events.csv").write_text(EVENTS + orphan)
+    db = str(tmp_path / "w.duckdb")
+    r = runner.invoke(app, ["--db", db, "--config", str(cfg), "import", str(data)])
+    assert r.exit_code == 0, r.output
+    assert "duplicate" in r.stdout
+    # the rejects are listed (not only when the facts could not be made)
+    assert "1 rows rejected" in r.stderr
+    assert "events.csv, row 10, column 'ticket_id': ticket_id 'T404' names no row" in r.stderr
+    r = runner.invoke(app, ["--db", db, "import", str(data), "--format", "json"])
+    tables = json.loads(r.stdout)["tables"]
+    assert tables["tickets"] == {
+        "read": 4, "inserted": 0, "updated": 0, "unchanged": 3, "rejected": 0, "duplicate": 1,
+        "rolled_back": 0, "deleted": 0,
+    }  # fmt: skip
+
+
+def test_delete_previews_asks_and_is_logged(tmp_path: Path) -> None:
+    data, cfg = setup(tmp_path)
+    db = str(tmp_path / "w.duckdb")
+    runner.invoke(app, ["--db", db, "--config", str(cfg), "import", str(data)])
+    args = ["--db", db, "--config", str(cfg), "delete", "tickets", "--id", "T2"]
+    r = runner.invoke(app, args, input="n\n")
+    assert r.exit_code == 1
+    assert "1 tickets ids" in r.stderr and "3 events" in r.stderr
+    assert "nothing was deleted" in r.stderr
+    r = runner.invoke(app, [*args, "--yes", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert out["source"] == "delete:tickets"
+    assert {t: c["deleted"] for t, c in out["tables"].items()} == {"tickets": 1, "events": 3}
+    r = runner.invoke(
+        app, ["--db", db, "--config", str(cfg), "report", "volume", "--format", "json"]
+    )
+    assert sum(x["value"] for x in json.loads(r.stdout)) == 2
+    # the same id again: it is gone, and the error says which
+    r = runner.invoke(app, [*args, "--yes"])
+    assert r.exit_code == 2
+    assert "no tickets row with ticket_id 'T2'; nothing was deleted" in r.stderr
+    r = runner.invoke(app, ["--db", db, "delete", "ticket", "--id", "T1", "--yes"])
+    assert r.exit_code == 2 and "unknown table 'ticket'" in r.stderr

@@ -208,11 +208,19 @@ def test_a_failing_import_rolls_back_everything(
     assert count(ws, "tickets") == 0  # tickets were loaded first, then rolled back
 
 
-def test_reimport_does_not_duplicate_rejects(ws: Workspace, tmp_path: Path) -> None:
+def test_every_reject_is_kept_with_its_import(ws: Workspace, tmp_path: Path) -> None:
+    # issue 12: rejects were de-duplicated on (file, row, column, reason), so Tuesday's bad row
+    # vanished behind Monday's; each run's rejects are kept, told apart by their import id
     d = write(tmp_path / "d", tickets_csv=TICKETS.replace("2026-03-02T08:00:00Z", "bad"))
-    import_directory(ws, d)
-    import_directory(ws, d)
-    assert len(rejects(ws)) == 1
+    monday = import_directory(ws, d)
+    tuesday = import_directory(ws, d)
+    got = ws.backend.con.execute(
+        'SELECT import_id, file, "row", "column" FROM _rejects ORDER BY import_id'
+    ).fetchall()
+    assert got == [
+        (monday.import_id, "tickets.csv", 2, "created_at"),
+        (tuesday.import_id, "tickets.csv", 2, "created_at"),
+    ]
 
 
 def test_folder_without_tickets_says_what_is_expected(ws: Workspace, tmp_path: Path) -> None:

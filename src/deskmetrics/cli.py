@@ -291,11 +291,32 @@ def _print(df: pd.DataFrame, fmt: Format, title: str | None = None) -> None:
                 "updated",
                 "unchanged",
                 "rejected",
+                "duplicate",
+                "rolled_back",
+                "deleted",
             )
             t.add_column(c, justify="right" if right else "left", no_wrap=True)
         for _, r in df.iterrows():
             t.add_row(*(_fmt(r[c], c) for c in df.columns))
         console.print(t)
+
+
+#: the counts every import summary shows (duplicate and rolled_back too when not zero)
+_COUNTS = ("read", "inserted", "updated", "unchanged", "rejected")
+
+
+def _count_rows(summary: Any) -> list[dict[str, Any]]:
+    """One row per table of an import summary (where every row read went: the named counts
+    when not zero), or of a delete (rows deleted)."""
+    tables = summary.tables.values()
+    if summary.source.startswith("delete:"):
+        shown = ["deleted"]
+    else:
+        named = ("duplicate", "rolled_back")
+        shown = [*_COUNTS, *(c for c in named if any(vars(tc)[c] for tc in tables))]
+    return [
+        {"table": name, **{c: vars(tc)[c] for c in shown}} for name, tc in summary.tables.items()
+    ]
 
 
 def _fail(exc: Exception) -> None:
@@ -377,7 +398,7 @@ def import_(
     except DeskmetricsError as exc:
         _fail(exc)
         return
-    rows = [{"table": name, **vars(tc)} for name, tc in summary.tables.items()]
+    rows = _count_rows(summary)
     if fmt is Format.json:
         out = summary.to_dict()
         out["rejects"] = [vars(r) for r in summary.rejects[:1000]]
@@ -391,15 +412,14 @@ def import_(
             "[bold yellow]the import is stored, but its per-ticket facts could not be brought "
             f"up to date:[/] {facts_problem}. Fix deskmetrics.toml; reports will say the same."
         )
-        if summary.rejects:
-            err.print(f"[bold yellow]{summary.rejected} rows rejected[/] (kept in table _rejects):")
-            for r in summary.rejects[:20]:
-                err.print(f"  {r}")
-            if len(summary.rejects) > 20:
-                err.print(
-                    f"  … and {len(summary.rejects) - 20} more: "
-                    "`deskmetrics rejects` lists them all"
-                )
+    if summary.rejects:
+        err.print(f"[bold yellow]{summary.rejected} rows rejected[/] (kept in table _rejects):")
+        for r in summary.rejects[:20]:
+            err.print(f"  {r}")
+        if len(summary.rejects) > 20:
+            err.print(
+                f"  … and {len(summary.rejects) - 20} more: `deskmetrics rejects` lists them all"
+            )
     if not summary.committed:
         raise typer.Exit(code=1)
 
@@ -417,6 +437,73 @@ def rejects(fmt: Annotated[Format, typer.Option("--format")] = Format.table) -> 
         _fail(exc)
         return
     _print(df, fmt, title="rejected rows")
+
+
+def _who() -> str | None:
+    """The operating-system user running the command, for the import log (None if unknown)."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return None
+
+
+@app.command("delete")
+def delete_(
+    table: Annotated[
+        str,
+        typer.Argument(help="Canonical table (tickets, events, costs …); 'all' with --import."),
+    ],
+    ids: Annotated[
+        list[str] | None,
+        typer.Option("--id", help="Key of a row to delete (repeatable; costs: their _row_hash)."),
+    ] = None,
+    import_id: Annotated[
+        str | None, typer.Option("--import", help="Delete the rows this import stored.")
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Delete without asking first.")] = False,
+    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+) -> None:
+    """Delete stored rows, by id or by the import that stored them, to correct a bad row: a
+    ticket's events go with it (its survey answers stay). Shows what will go and asks first;
+    one transaction, logged in the import log. Importing the rows again brings them back."""
+    from deskmetrics.engine.store import delete, plan_delete
+    from deskmetrics.engine.workspace import duckdb_connection
+    from deskmetrics.query import refresh_facts
+
+    try:
+        ws = _workspace(read_only=True)  # (says so when there is no workspace yet)
+        con = duckdb_connection(ws)
+        plan = plan_delete(con, table, ids or [], import_id)
+        err.print(f"[bold]to delete:[/] {plan.describe()}")
+        for name, n in plan.rows.items():
+            err.print(f"  {n:>8,} {name}")
+        for name, n in plan.kept.items():
+            err.print(f"  [dim]{n:>8,} {name} naming these tickets are kept[/]")
+        if not yes and not typer.confirm(f"Delete these {plan.total:,} rows?", default=False):
+            err.print("nothing was deleted")
+            raise typer.Exit(code=1)
+        summary = delete(con, table, ids or [], import_id, by=_who())
+        facts_problem = None
+        try:
+            refresh_facts(ws)
+        except DeskmetricsError as exc:  # the delete itself is done: say so
+            facts_problem = str(exc)
+    except DeskmetricsError as exc:
+        _fail(exc)
+        return
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(summary.to_dict(), default=str) + "\n")
+    else:
+        _print(pd.DataFrame(_count_rows(summary)), fmt, title=f"delete {summary.import_id}")
+        for note in summary.notes:
+            err.print(f"[yellow]note:[/] {note}")
+    if facts_problem is not None:
+        err.print(
+            "[bold yellow]the rows are deleted, but the per-ticket facts could not be brought "
+            f"up to date:[/] {facts_problem}. Fix deskmetrics.toml; reports will say the same."
+        )
 
 
 @app.command()

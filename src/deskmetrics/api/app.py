@@ -17,6 +17,7 @@ from deskmetrics.api.limits import BodyLimit
 from deskmetrics.api.routes import (
     alerts,
     dashboard,
+    data,
     ingest,
     metrics,
     session,
@@ -35,6 +36,7 @@ ROUTE_MODULES = (
     users,
     metrics,
     ingest,
+    data,
     zendesk_webhook,
     survey_links,
     dashboard,

@@ -4,10 +4,10 @@ Deriving every fact of every ticket from the events is the costly part of a requ
 10M tickets). A writable DuckDB workspace therefore keeps the fact tables in its file and keeps
 them current:
 
-* after an import, only the tickets it touched are derived again (the store logs them in
-  `_touched`), together with every ticket of the same requesters, whose next contact (FCR) a
-  new ticket can change; business seconds are differences within one ticket, so other tickets'
-  facts stay valid;
+* after an import or a delete, only the tickets it touched are derived again (the store logs
+  them in `_touched`; a deleted ticket's rows leave every kept table), together with every
+  ticket of the same requesters, whose next contact (FCR) a new or deleted ticket can change;
+  business seconds are differences within one ticket, so other tickets' facts stay valid;
 * when what the facts are made from changes as a whole (schedules, holidays, the FCR window,
   the calendar's first day, this code, the `holidays` package), or data was written without the
   store, every table is made again;
@@ -187,7 +187,9 @@ def _touched_since(con: Any, state: dict[str, Any], now: dict[str, Any]) -> int 
     ).fetchall():
         tables = json.loads(summary).get("tables", {})
         for name in added:
-            added[name] += int(tables.get(name, {}).get("inserted", 0))
+            counts = tables.get(name, {})
+            # a delete run (`store.delete`) is logged like an import, with rows deleted
+            added[name] += int(counts.get("inserted", 0)) - int(counts.get("deleted", 0))
     if any(state[n] + added[n] != now[n] for n in added):
         return None
     con.execute(

@@ -16,7 +16,7 @@ import ibis.expr.types as ir
 
 from deskmetrics.calendar import BusinessCalendar, build_business_calendar
 from deskmetrics.config import Settings
-from deskmetrics.engine.store import SQL_TYPES, ensure_schema
+from deskmetrics.engine.store import IMPORT_ID, SQL_TYPES, ensure_schema
 from deskmetrics.errors import BackendError, QueryError
 from deskmetrics.model import DEFAULT_CHANNELS, TABLES, Kind
 
@@ -140,7 +140,10 @@ class Workspace:
     def reading(self, name: str, t: ir.Table) -> ir.Table:
         """Rows of canonical table `name` as metrics read them: as known at `as_of`; a
         ticket's or answer's channel is stored as its source gave it and reported under the
-        name the settings map it to."""
+        name the settings map it to. The store's record of which import stored a row is not
+        data of the row: it is left out."""
+        if IMPORT_ID in t.columns:
+            t = t.drop(IMPORT_ID)
         t = self._as_known_at(name, t)
         if name in ("tickets", "surveys") and "channel" in t.columns:
             mapping = self.channel_map

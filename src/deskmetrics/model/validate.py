@@ -68,6 +68,8 @@ class ValidFrame:
     frame: pd.DataFrame  # canonical columns (typed), extra columns (text), and `_row`
     rejects: list[Reject]
     rows_read: int
+    #: identical repeated rows collapsed to one (counted, so that no row read goes uncounted)
+    duplicates: int = 0
 
 
 def zone(name: str) -> ZoneInfo:
@@ -335,9 +337,11 @@ def validate(source: SourceFrame, assume_tz: str | None = None) -> ValidFrame:
     out[_ROW] = rows
     keep = ~bad_any.to_numpy()
     good = out[keep].reset_index(drop=True)
+    n_valid = len(good)
     good, dup_rejects = _duplicates(table, source.file, good)
     rejects.extend(dup_rejects)
-    return ValidFrame(table, source.file, good, rejects, len(raw))
+    collapsed = n_valid - len(good) - len(dup_rejects)
+    return ValidFrame(table, source.file, good, rejects, len(raw), duplicates=collapsed)
 
 
 def _duplicates(table: Table, file: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
