@@ -442,7 +442,6 @@ def test_a_captured_delivery_replayed_later_is_refused(client: TestClient) -> No
     assert priority_of(client, "T2") == "urgent"
 
 
-@pytest.mark.xfail(strict=True, reason="needs updated_at wins from the store branch")
 def test_an_older_ticket_version_never_rolls_a_newer_one_back(client: TestClient) -> None:
     """The same 10:00 version sent again, freshly signed (a late retry of the sender), does not
     win over the 10:05 one either: updated_at decides, not the order of arrival."""
