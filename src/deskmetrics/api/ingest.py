@@ -192,7 +192,7 @@ def store(
     valid: list[ValidFrame] = []
     rejects: list[Reject] = []
     for table, rows in frames:
-        vf = validate(frame_of(table, rows, source))
+        vf = validate(frame_of(table, rows, source), limits=ws.settings.limits)
         valid.append(vf)
         rejects.extend(vf.rejects)
     if rejects:  # caught before the store is touched: nothing is written at all

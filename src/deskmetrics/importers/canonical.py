@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +14,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from deskmetrics.errors import ImportDataError
-from deskmetrics.model import TABLES, SourceFrame
+from deskmetrics.model import DEFAULT_LIMITS, TABLES, Limits, Reject, SourceFrame, Table
 
 SUFFIXES = {
     ".csv": "csv",
@@ -21,6 +24,10 @@ SUFFIXES = {
     ".json": "jsonl",
 }
 CHUNK_ROWS = 250_000
+#: bytes of a CSV file checked at a time (UTF-8, one record per line)
+_BLOCK = 1 << 24
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(r"[\[\]{}]")
 
 
 def find_files(directory: Path) -> tuple[list[tuple[str, Path]], list[str]]:
@@ -62,21 +69,16 @@ def count_rows(path: Path) -> int:
     return max(0, n - 1) if kind == "csv" else n
 
 
-def read_file(table: str, path: Path) -> Iterator[SourceFrame]:
-    """Raw rows of one canonical file in chunks; `rows` are the line numbers in the file
-    (CSV: the header is line 1) or 1-based row positions (Parquet)."""
+def read_file(table: str, path: Path, limits: Limits | None = None) -> Iterator[SourceFrame]:
+    """Raw rows of one canonical file in chunks; `rows` are the file's line numbers (CSV: the
+    line a record starts on, the header being line 1; JSON Lines: the line) or 1-based row
+    positions (Parquet)."""
     kind = SUFFIXES["." + path.name.split(".", 1)[-1].lower()]
     spec = TABLES[table]
+    limits = limits or DEFAULT_LIMITS
     try:
         if kind == "csv":
-            reader = pd.read_csv(
-                path, dtype=str, keep_default_na=False, chunksize=CHUNK_ROWS, encoding="utf-8"
-            )
-            first = 2
-            for chunk in reader:
-                rows = np.arange(first, first + len(chunk))
-                first += len(chunk)
-                yield SourceFrame(spec, path.name, chunk, rows)
+            yield from _read_csv(table, path)
         elif kind == "parquet":
             pf = pq.ParquetFile(path)
             first = 1
@@ -86,18 +88,189 @@ def read_file(table: str, path: Path) -> Iterator[SourceFrame]:
                 first += len(frame)
                 yield SourceFrame(spec, path.name, frame, rows)
         else:
-            yield from _read_jsonl(table, path)
+            yield from _read_jsonl(table, path, limits)
     except (UnicodeDecodeError, pd.errors.ParserError, OSError, ValueError) as exc:
         raise ImportDataError(f"cannot read {path}: {exc}") from exc
 
 
-def _read_jsonl(table: str, path: Path) -> Iterator[SourceFrame]:
+@dataclass
+class _CsvShape:
+    """What one pass over a CSV file's bytes tells: its header, whether every line is one
+    record (no quotes, no blank lines, the header's number of fields on every line)."""
+
+    header: list[str]
+    plain: bool
+
+
+def _csv_shape(path: Path) -> _CsvShape:
+    """The header and shape of a CSV file; refuses a file that is not UTF-8 (naming the line)
+    or whose header names a column twice."""
+    plain = True
+    commas = -1
+    line = 1
+    carry = b""
+    with path.open("rb") as fh:
+        while True:
+            block = fh.read(_BLOCK)
+            data = carry + block
+            cut = data.rfind(b"\n") + 1 if block else len(data)
+            piece, carry = data[:cut], data[cut:]
+            if piece:
+                try:
+                    piece.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    at = line + piece.count(b"\n", 0, exc.start)
+                    raise ImportDataError(
+                        f"{path.name}, line {at}: not UTF-8 (byte 0x{piece[exc.start]:02x}); "
+                        "save the file as UTF-8 and import it again"
+                    ) from exc
+                if plain:
+                    plain, commas = _plain(piece, commas)
+                line += piece.count(b"\n")
+            if not block:
+                break
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        header = next(csv.reader(fh), [])
+    seen: dict[str, str] = {}
+    for name in (h.strip() for h in header):
+        if name.casefold() in seen:
+            raise ImportDataError(
+                f"{path.name}, line 1: columns {seen[name.casefold()]!r} and {name!r} name the "
+                "same column (column names ignore case); rename or remove one"
+            )
+        seen[name.casefold()] = name
+    return _CsvShape(header, plain)
+
+
+def _plain(piece: bytes, commas: int) -> tuple[bool, int]:
+    """Whether these whole lines are one record each with `commas` commas (-1: not known
+    yet, taken from the first line), and that number."""
+    if b'"' in piece:
+        return False, commas
+    arr = np.frombuffer(piece, dtype=np.uint8)
+    ends = np.flatnonzero(arr == ord("\n"))
+    if piece[-1:] != b"\n":
+        ends = np.append(ends, len(arr))
+    at_commas = np.flatnonzero(arr == ord(","))
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    per_line = np.searchsorted(at_commas, ends) - np.searchsorted(at_commas, starts)
+    if commas < 0 and len(per_line):
+        commas = int(per_line[0])
+    lengths = ends - starts - (arr[np.maximum(ends - 1, 0)] == ord("\r"))
+    if (per_line != commas).any() or (lengths <= 0).any():
+        return False, commas
+    return True, commas
+
+
+def _read_csv(table: str, path: Path) -> Iterator[SourceFrame]:
+    """A plain file (one record per line) is read by pandas with row = index + 2; any other
+    (quoted fields across lines, blank lines, rows with a wrong number of fields) record by
+    record, each naming the line it starts on. A row with more fields than the header is
+    rejected; one with fewer has its last columns empty."""
+    spec = TABLES[table]
+    shape = _csv_shape(path)
+    if shape.plain:
+        reader = pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            chunksize=CHUNK_ROWS,
+            encoding="utf-8",
+            index_col=False,
+        )
+        first = 2
+        for chunk in reader:
+            yield SourceFrame(spec, path.name, chunk, np.arange(first, first + len(chunk)))
+            first += len(chunk)
+        return
+    width = len(shape.header)
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader_ = csv.reader(fh)
+        next(reader_, None)
+        records: list[list[str]] = []
+        rows: list[int] = []
+        rejects: list[Reject] = []
+        chunks = 0
+        line = reader_.line_num
+        for record in reader_:
+            start, line = line + 1, reader_.line_num
+            if not record or (len(record) == 1 and not record[0].strip() and width > 1):
+                continue  # a blank line
+            if len(record) > width:
+                rejects.append(
+                    Reject(
+                        table,
+                        path.name,
+                        start,
+                        "*",
+                        f"this row has {len(record)} fields but the header names {width} "
+                        "columns; quote values that hold a comma",
+                        ",".join(record),
+                    )
+                )
+                continue
+            records.append(record + [""] * (width - len(record)))
+            rows.append(start)
+            if len(records) >= CHUNK_ROWS:
+                yield _csv_frame(spec, path, shape.header, records, rows, rejects)
+                records, rows, rejects = [], [], []
+                chunks += 1
+        if records or rejects or not chunks:
+            yield _csv_frame(spec, path, shape.header, records, rows, rejects)
+
+
+def _csv_frame(
+    spec: Table,
+    path: Path,
+    header: list[str],
+    records: list[list[str]],
+    rows: list[int],
+    rejects: list[Reject],
+) -> SourceFrame:
+    frame = pd.DataFrame(records, columns=header, dtype=object)
+    return SourceFrame(spec, path.name, frame, np.array(rows, dtype="int64"), rejects=list(rejects))
+
+
+def _too_deep(line: str, deepest: int) -> bool:
+    """Whether objects and arrays nest deeper than `deepest` in one line of JSON (strings,
+    whose brackets do not count, left out), measured without parsing it."""
+    depth = 0
+    for bracket in _BRACKETS.findall(_STRINGS.sub("", line)):
+        depth += 1 if bracket in "{[" else -1
+        if depth > deepest:
+            return True
+    return False
+
+
+def _read_jsonl(table: str, path: Path, limits: Limits) -> Iterator[SourceFrame]:
     spec = TABLES[table]
     records: list[dict[str, object]] = []
     rows: list[int] = []
-    with path.open(encoding="utf-8") as fh:
-        for line_no, line in enumerate(fh, start=1):
+    rejects: list[Reject] = []
+    deepest = limits.max_json_depth
+    with path.open("rb") as fh:
+        for line_no, raw in enumerate(fh, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ImportDataError(
+                    f"{path.name}, line {line_no}: not UTF-8 (byte 0x{raw[exc.start]:02x}); "
+                    "save the file as UTF-8 and import it again"
+                ) from exc
             if not line.strip():
+                continue
+            # nesting can be no deeper than the brackets a line holds: only then is it measured
+            if line.count("{") + line.count("[") > deepest and _too_deep(line, deepest):
+                rejects.append(
+                    Reject(
+                        table,
+                        path.name,
+                        line_no,
+                        "*",
+                        f"a JSON value nests deeper than {deepest} levels; flatten it, or raise "
+                        "`max_json_depth` in [limits] of deskmetrics.toml",
+                    )
+                )
                 continue
             try:
                 obj = json.loads(line)
@@ -112,10 +285,18 @@ def _read_jsonl(table: str, path: Path) -> Iterator[SourceFrame]:
             rows.append(line_no)
             if len(records) >= CHUNK_ROWS:
                 yield SourceFrame(
-                    spec, path.name, pd.DataFrame.from_records(records), np.array(rows)
+                    spec,
+                    path.name,
+                    pd.DataFrame.from_records(records),
+                    np.array(rows),
+                    rejects=rejects,
                 )
-                records, rows = [], []
-    if records or not rows:
+                records, rows, rejects = [], [], []
+    if records or rejects or not rows:
         yield SourceFrame(
-            spec, path.name, pd.DataFrame.from_records(records), np.array(rows, dtype="int64")
+            spec,
+            path.name,
+            pd.DataFrame.from_records(records),
+            np.array(rows, dtype="int64"),
+            rejects=rejects,
         )
