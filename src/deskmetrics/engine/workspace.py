@@ -207,13 +207,20 @@ class Workspace:
             if not spans or not self.has(name):
                 continue
             t = self.backend.table(name)
-            for col, lo, hi in spans:
-                if col.name not in t.columns:
-                    continue
-                out = t.filter(t[col.name].notnull() & ~t[col.name].between(lo, hi))
-                n = int(self.backend.execute(out.count()))
+            spans = [(c, lo, hi) for c, lo, hi in spans if c.name in t.columns]
+            outside = {
+                c.name: t[c.name].notnull() & ~t[c.name].between(lo, hi) for c, lo, hi in spans
+            }
+            # one pass over the table counts every column
+            counts = self.backend.execute(
+                t.aggregate(**{c: m.cast("int64").sum() for c, m in outside.items()})
+            )
+            for col, _, _ in spans:
+                v = counts[col.name].iloc[0]
+                n = int(v) if v is not None and v == v else 0  # an empty table sums to null
                 if not n:
                     continue
+                out = t.filter(outside[col.name])
                 ids: list[str] = []
                 if table.key is not None:
                     first = out.select(table.key).order_by(table.key).limit(IMPLAUSIBLE_IDS)
