@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from deskmetrics.errors import ImportDataError
 from deskmetrics.model.enums import CES_DIRECTIONS, SURVEY_SCALES
@@ -144,15 +146,28 @@ def zone(name: str) -> ZoneInfo:
 
 def _as_text(s: pd.Series) -> pd.Series:
     """Text with surrounding blanks removed; empty cells become null."""
+    return _checked_text(s, None)[0]
+
+
+def _checked_text(s: pd.Series, limits: Limits | None) -> tuple[pd.Series, pd.Series]:
+    """Text as `_as_text` makes it and, per value, whether it is longer than `limits`
+    allow (measured in the same vectorized pass; never, without limits)."""
+    fine = pd.Series(False, index=s.index)
     if isinstance(s.dtype, pd.StringDtype) or (
         s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty")
     ):
         # all text: strip in one vectorized pass (a Python call per cell is most of an import)
         st = s.astype("string[pyarrow]").str.strip()
         st = st.where(st != "")
-        return st.astype("object").where(st.notna(), None)
+        out = st.astype("object").where(st.notna(), None)
+        if limits is None or not len(st):
+            return out, fine
+        longest = pc.max(pc.utf8_length(pa.array(st.array))).as_py()
+        if longest is None or longest <= limits.max_field_chars:
+            return out, fine
+        return out, (st.str.len() > limits.max_field_chars).fillna(False).astype(bool)
     if pd.api.types.is_integer_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
-        return s.astype("string[pyarrow]").astype("object").where(s.notna(), None)
+        return s.astype("string[pyarrow]").astype("object").where(s.notna(), None), fine
     out = s.astype("object").where(s.notna(), None)
     mask = out.notna()
     if mask.any():
@@ -160,7 +175,8 @@ def _as_text(s: pd.Series) -> pd.Series:
         out = out.astype("object")
         out[mask] = txt
         out = out.where(out != "", None)
-    return out
+    # values that were not all text (numbers, JSON objects) became text one by one
+    return out, fine if limits is None else _too_long(out, limits)
 
 
 def _to_text(v: object) -> str:
@@ -270,8 +286,8 @@ def _parse_column(
         val[low.isin(_FALSE)] = False
         why[text.notna() & val.isna()] = "not a boolean (use true/false, 1/0 or yes/no)"
         return val, why
-    text = _as_text(raw)
-    why[_too_long(text, limits)] = _too_long_reason(limits)
+    text, long = _checked_text(raw, limits)
+    why[long] = _too_long_reason(limits)
     if col.vocabulary:
         return text.str.lower().where(text.notna(), None), why
     if col.choices is not None:
@@ -530,8 +546,8 @@ def validate(
     if table.keeps_extra:
         for name in raw.columns:
             if name not in table.column_names:
-                text = _as_text(raw[name])
-                long = _too_long(text, limits) & ~bad_any
+                text, long = _checked_text(raw[name], limits)
+                long &= ~bad_any
                 for i in np.flatnonzero(long.to_numpy()):
                     rejects.append(
                         Reject(
