@@ -134,6 +134,8 @@ def test_the_api_reports_explains_and_lists_facts_and_the_sla_queue(db: Path) ->
     assert r.status_code == 200
     assert [line.split(",")[0] for line in r.text.strip().splitlines()[1:]] == ["T1", "T2", "T3"]
     assert c.get("/api/sla").status_code == 200
+    for page in ("/dashboard", "/dashboard/trends", "/dashboard/breakdowns", "/dashboard/heatmap"):
+        assert c.get(page).status_code == 200, page
 
 
 def test_the_data_range_ignores_the_rows(db: Path) -> None:

@@ -420,3 +420,15 @@ def test_invalid_utf8_names_the_file_and_line(tmp_path: Path) -> None:
         "tickets.jsonl, line 2: not UTF-8 (byte 0xff); save the file as UTF-8 and import it again"
     )
     assert column(ws, "SELECT count(*) FROM tickets") == [0]
+
+
+def test_columns_a_table_does_not_keep_are_named_in_a_note(tmp_path: Path) -> None:
+    events = "event_id,ticket_id,at,type,author_role,mood,_x\n"
+    events += "e1,T1,2026-03-02T09:00:00Z,message,customer,angry,1\n"
+    ws = workspace(tmp_path)
+    s = import_directory(ws, write(tmp_path / "d", tickets_csv=HEAD + T1, events_csv=events))
+    assert s.rejects == []
+    assert (
+        "events.csv: columns 'mood', '_x' not kept (events keeps its canonical columns only)"
+        in (s.notes)
+    )

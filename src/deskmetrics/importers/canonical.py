@@ -60,6 +60,21 @@ def find_files(directory: Path) -> tuple[list[tuple[str, Path]], list[str]]:
     return found, notes
 
 
+def unkept_columns(sf: SourceFrame) -> list[str]:
+    """A note naming the file's columns its table does not keep (only tickets, customers and
+    agents keep extra columns), so that nothing is left behind unsaid."""
+    if sf.table.keeps_extra:
+        return []
+    known = {c.casefold() for c in sf.table.column_names}
+    other = [str(c).strip() for c in sf.frame.columns if str(c).strip().casefold() not in known]
+    if not other:
+        return []
+    return [
+        f"{sf.file}: column{'s' if len(other) > 1 else ''} {', '.join(map(repr, other))} "
+        f"not kept ({sf.table.name} keeps its canonical columns only)"
+    ]
+
+
 def count_rows(path: Path) -> int:
     kind = SUFFIXES["." + path.name.split(".", 1)[-1].lower()]
     if kind == "parquet":

@@ -66,7 +66,9 @@ def import_directory(
             notes.extend(found_notes)
             counted["total"] = sum(canonical.count_rows(p) for _, p in files)
             for table, path in files:
-                for sf in canonical.read_file(table, path, limits):
+                for n, sf in enumerate(canonical.read_file(table, path, limits)):
+                    if n == 0:
+                        notes.extend(canonical.unkept_columns(sf))
                     counted["done"] += len(sf.frame)
                     yield validate(sf, assume_tz, limits)
                     if progress:
