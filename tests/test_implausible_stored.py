@@ -151,4 +151,8 @@ def test_a_narrower_earliest_leaves_older_rows_out_of_reading(tmp_path: Path) ->
     ws = build_workspace(ROWS, CONFIG)
     ws.settings = settings({**CONFIG, "limits": {"earliest": "2026-03-03"}})
     assert compute(ws, ["volume"])["value"].tolist() == [1.0]
-    assert [str(b) for b in ws.implausible()][0].startswith("2 tickets rows (T1, T2)")
+    found = [(b.table, b.column, b.left_out, b.count, b.ids) for b in ws.implausible()]
+    assert found == [
+        ("tickets", "created_at", True, 2, ["T1", "T2"]),
+        ("events", "at", True, 3, ["E1", "E2", "E3"]),
+    ]

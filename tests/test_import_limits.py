@@ -432,3 +432,47 @@ def test_columns_a_table_does_not_keep_are_named_in_a_note(tmp_path: Path) -> No
         "events.csv: columns 'mood', '_x' not kept (events keeps its canonical columns only)"
         in (s.notes)
     )
+
+
+@pytest.mark.parametrize("chunk_rows", [250_000, 1])
+def test_a_quoted_file_names_lines_and_rejects_rows_with_too_many_fields(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk_rows: int
+) -> None:
+    # every field quoted (as many exports write them), one record per line: pandas reads it;
+    # a value holding a comma is one field, a row with a fourth field is rejected on its line
+    from deskmetrics.importers import canonical
+
+    monkeypatch.setattr(canonical, "CHUNK_ROWS", chunk_rows)
+    tickets = (
+        '"ticket_id","created_at","requester_id"\n'
+        '"T1","2026-03-02T08:00:00Z","c1"\n'
+        '"T2","2026-03-02T08:00:00Z","c2","surplus"\n'
+        '"T3","not a time","c3"\n'
+        '"T4","2026-03-02T08:00:00Z","c,4"\n'
+    )
+    ws = workspace(tmp_path)
+    import_directory(ws, write(tmp_path / "d", tickets_csv=tickets))
+    assert rejects(ws) == [
+        (
+            "tickets.csv",
+            3,
+            "*",
+            "this row has 4 fields but the header names 3 columns; quote values that hold a comma",
+        ),
+        ("tickets.csv", 4, "created_at", "not an ISO 8601 timestamp (e.g. 2026-03-01T09:30:00Z)"),
+    ]
+    rows = ws.backend.con.execute("SELECT ticket_id, requester_id FROM tickets ORDER BY 1")
+    assert rows.fetchall() == [("T1", "c1"), ("T4", "c,4")]
+
+
+def test_a_quoted_first_row_with_too_many_fields_shifts_nothing(tmp_path: Path) -> None:
+    tickets = (
+        '"ticket_id","created_at","requester_id"\n'
+        '"T1","2026-03-02T08:00:00Z","c1","surplus"\n'
+        '"T2","2026-03-02T08:00:00Z","c2"\n'
+    )
+    ws = workspace(tmp_path)
+    import_directory(ws, write(tmp_path / "d", tickets_csv=tickets))
+    assert [(f, r, c) for f, r, c, _ in rejects(ws)] == [("tickets.csv", 2, "*")]
+    rows = ws.backend.con.execute("SELECT ticket_id, requester_id FROM tickets").fetchall()
+    assert rows == [("T2", "c2")]

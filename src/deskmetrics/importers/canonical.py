@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +30,8 @@ CHUNK_ROWS = 250_000
 _BLOCK = 1 << 24
 _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
 _BRACKETS = re.compile(r"[\[\]{}]")
+#: pandas' warning for a line it skipped (`on_bad_lines="warn"`)
+_SKIPPED = re.compile(r"Skipping line (\d+): expected \d+ fields, saw (\d+)")
 
 
 def find_files(directory: Path) -> tuple[list[tuple[str, Path]], list[str]]:
@@ -110,18 +114,30 @@ def read_file(table: str, path: Path, limits: Limits | None = None) -> Iterator[
 
 @dataclass
 class _CsvShape:
-    """What one pass over a CSV file's bytes tells: its header, whether every line is one
-    record (no quotes, no blank lines, the header's number of fields on every line)."""
+    """What one pass over a CSV file's bytes tells: its header; whether every line is one
+    record (no blank line, no quoted field across lines); whether every line also has the
+    header's number of fields for sure (no quotes at all, the same number of commas)."""
 
     header: list[str]
-    plain: bool
+    line_per_record: bool = True
+    plain: bool = True
+    commas: int = -1
 
 
 def _csv_shape(path: Path) -> _CsvShape:
     """The header and shape of a CSV file; refuses a file that is not UTF-8 (naming the line)
     or whose header names a column twice."""
-    plain = True
-    commas = -1
+    with path.open(encoding="utf-8-sig", newline="", errors="replace") as fh:
+        header = next(csv.reader(fh), [])
+    seen: dict[str, str] = {}
+    for name in (h.strip() for h in header):
+        if name.casefold() in seen:
+            raise ImportDataError(
+                f"{path.name}, line 1: columns {seen[name.casefold()]!r} and {name!r} name the "
+                "same column (column names ignore case); rename or remove one"
+            )
+        seen[name.casefold()] = name
+    shape = _CsvShape(header)
     line = 1
     carry = b""
     with path.open("rb") as fh:
@@ -139,66 +155,116 @@ def _csv_shape(path: Path) -> _CsvShape:
                         f"{path.name}, line {at}: not UTF-8 (byte 0x{piece[exc.start]:02x}); "
                         "save the file as UTF-8 and import it again"
                     ) from exc
-                if plain:
-                    plain, commas = _plain(piece, commas)
+                if shape.line_per_record:
+                    _scan_lines(piece, shape)
                 line += piece.count(b"\n")
             if not block:
                 break
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        header = next(csv.reader(fh), [])
-    seen: dict[str, str] = {}
-    for name in (h.strip() for h in header):
-        if name.casefold() in seen:
-            raise ImportDataError(
-                f"{path.name}, line 1: columns {seen[name.casefold()]!r} and {name!r} name the "
-                "same column (column names ignore case); rename or remove one"
-            )
-        seen[name.casefold()] = name
-    return _CsvShape(header, plain)
+    return shape
 
 
-def _plain(piece: bytes, commas: int) -> tuple[bool, int]:
-    """Whether these whole lines are one record each with `commas` commas (-1: not known
-    yet, taken from the first line), and that number."""
-    if b'"' in piece:
-        return False, commas
+def _scan_lines(piece: bytes, shape: _CsvShape) -> None:
+    """Update `shape` with these whole lines (vectorized: counts per line by searchsorted)."""
     arr = np.frombuffer(piece, dtype=np.uint8)
     ends = np.flatnonzero(arr == ord("\n"))
     if piece[-1:] != b"\n":
         ends = np.append(ends, len(arr))
-    at_commas = np.flatnonzero(arr == ord(","))
     starts = np.concatenate(([0], ends[:-1] + 1))
-    per_line = np.searchsorted(at_commas, ends) - np.searchsorted(at_commas, starts)
-    if commas < 0 and len(per_line):
-        commas = int(per_line[0])
-    lengths = ends - starts - (arr[np.maximum(ends - 1, 0)] == ord("\r"))
-    if (per_line != commas).any() or (lengths <= 0).any():
-        return False, commas
-    return True, commas
+
+    def per_line(positions: np.ndarray) -> np.ndarray:
+        return np.searchsorted(positions, ends) - np.searchsorted(positions, starts)
+
+    ink = np.flatnonzero((arr != 32) & (arr != 9) & (arr != 13) & (arr != 10))
+    quotes = per_line(np.flatnonzero(arr == ord('"')))
+    if (per_line(ink) == 0).any() or (quotes % 2).any():
+        shape.line_per_record = shape.plain = False  # a blank line, a field across lines
+        return
+    if quotes.any():
+        shape.plain = False
+    if shape.plain:
+        commas = per_line(np.flatnonzero(arr == ord(",")))
+        if shape.commas < 0 and len(commas):
+            shape.commas = int(commas[0])
+        if (commas != shape.commas).any():
+            shape.plain = False
 
 
 def _read_csv(table: str, path: Path) -> Iterator[SourceFrame]:
-    """A plain file (one record per line) is read by pandas with row = index + 2; any other
-    (quoted fields across lines, blank lines, rows with a wrong number of fields) record by
-    record, each naming the line it starts on. A row with more fields than the header is
-    rejected; one with fewer has its last columns empty."""
-    spec = TABLES[table]
+    """A file of one record per line is read by pandas, each row naming its line (rows with
+    more fields than the header skipped by pandas, with their line, and rejected); any other
+    (quoted fields across lines, blank lines) record by record, each naming the line it starts
+    on. A row with more fields than the header is rejected; one with fewer has its last
+    columns empty."""
     shape = _csv_shape(path)
-    if shape.plain:
-        reader = pd.read_csv(
-            path,
-            dtype=str,
-            keep_default_na=False,
-            chunksize=CHUNK_ROWS,
-            encoding="utf-8",
-            index_col=False,
-        )
-        first = 2
-        for chunk in reader:
-            yield SourceFrame(spec, path.name, chunk, np.arange(first, first + len(chunk)))
-            first += len(chunk)
-        return
     width = len(shape.header)
+    if shape.line_per_record and not shape.plain:
+        # pandas would shift every column of a first row with more fields than the header
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            first = list(itertools.islice(csv.reader(fh), 2))
+        if len(first) == 2 and len(first[1]) > width:
+            shape.line_per_record = False
+    if shape.line_per_record:
+        yield from _read_csv_lines(table, path, shape.header)
+    else:
+        yield from _read_csv_records(table, path, shape.header)
+
+
+def _too_many_fields(table: str, file: str, line: int, fields: int, width: int) -> Reject:
+    return Reject(
+        table,
+        file,
+        line,
+        "*",
+        f"this row has {fields} fields but the header names {width} columns; quote values "
+        "that hold a comma",
+    )
+
+
+def _read_csv_lines(table: str, path: Path, header: list[str]) -> Iterator[SourceFrame]:
+    """pandas' reader for a file of one record per line: a data row's line is its position
+    among the lines pandas kept, counting the ones it skipped for too many fields."""
+    spec = TABLES[table]
+    width = len(header)
+    reader = pd.read_csv(
+        path,
+        dtype=str,
+        keep_default_na=False,
+        chunksize=CHUNK_ROWS,
+        encoding="utf-8",
+        index_col=False,
+        on_bad_lines="warn",
+    )
+    skipped: list[int] = []
+    next_line = 2
+    while True:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            try:
+                chunk = reader.get_chunk()
+            except StopIteration:
+                chunk = None
+        rejects = []
+        for w in caught:
+            for m in _SKIPPED.finditer(str(w.message)):
+                line, fields = int(m.group(1)), int(m.group(2))
+                skipped.append(line)
+                rejects.append(_too_many_fields(table, path.name, line, fields, width))
+        if chunk is None:
+            if rejects:
+                empty = pd.DataFrame(columns=header, dtype=object)
+                yield SourceFrame(spec, path.name, empty, np.array([], "int64"), rejects=rejects)
+            return
+        lines = np.arange(next_line, next_line + len(chunk) + len(skipped))
+        lines = lines[~np.isin(lines, skipped)][: len(chunk)]
+        if len(lines):
+            next_line = int(lines[-1]) + 1
+        yield SourceFrame(spec, path.name, chunk, lines, rejects=rejects)
+
+
+def _read_csv_records(table: str, path: Path, header: list[str]) -> Iterator[SourceFrame]:
+    """The csv module's reader, record by record, each naming the line it starts on."""
+    spec = TABLES[table]
+    width = len(header)
     with path.open(encoding="utf-8-sig", newline="") as fh:
         reader_ = csv.reader(fh)
         next(reader_, None)
@@ -212,26 +278,16 @@ def _read_csv(table: str, path: Path) -> Iterator[SourceFrame]:
             if not record or (len(record) == 1 and not record[0].strip() and width > 1):
                 continue  # a blank line
             if len(record) > width:
-                rejects.append(
-                    Reject(
-                        table,
-                        path.name,
-                        start,
-                        "*",
-                        f"this row has {len(record)} fields but the header names {width} "
-                        "columns; quote values that hold a comma",
-                        ",".join(record),
-                    )
-                )
+                rejects.append(_too_many_fields(table, path.name, start, len(record), width))
                 continue
             records.append(record + [""] * (width - len(record)))
             rows.append(start)
             if len(records) >= CHUNK_ROWS:
-                yield _csv_frame(spec, path, shape.header, records, rows, rejects)
+                yield _csv_frame(spec, path, header, records, rows, rejects)
                 records, rows, rejects = [], [], []
                 chunks += 1
         if records or rejects or not chunks:
-            yield _csv_frame(spec, path, shape.header, records, rows, rejects)
+            yield _csv_frame(spec, path, header, records, rows, rejects)
 
 
 def _csv_frame(
