@@ -182,7 +182,7 @@ def test_durations_and_numbers_must_be_finite_and_plausible(tmp_path: Path) -> N
             "events.csv",
             4,
             "talk_seconds",
-            f"larger than the largest plausible number 1e+15; fix the source, or raise "
+            f"larger than the largest plausible number 9.0072e+15; fix the source, or raise "
             f"`max_number` {how}",
         ),
         (

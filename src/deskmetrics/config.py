@@ -275,8 +275,9 @@ class LimitsSettings(BaseModel):
     planned_ahead: str | float = "3660d"
     #: the longest plausible talk, hold or wrap time of one interaction
     max_duration: str | float = "7d"
-    #: the largest magnitude of any number (amounts, counts, `seq`)
-    max_number: Annotated[float, Field(gt=0)] = 1e15
+    #: the largest magnitude of any number (amounts, counts, `seq`): 2^53, up to which a
+    #: number keeps every integer exact (Zendesk ids as `seq`)
+    max_number: Annotated[float, Field(gt=0)] = 2.0**53
     #: extra (non-canonical) columns a file or request may bring to tickets, customers or
     #: agents (each is kept for ever)
     max_extra_columns: Annotated[int, Field(ge=0)] = 200

@@ -60,7 +60,7 @@ class DefaultLimits:
     recorded_ahead_seconds: int = 86_400
     planned_ahead_seconds: int = 3660 * 86_400
     max_duration_seconds: int = 7 * 86_400
-    max_number: float = 1e15
+    max_number: float = 2.0**53
     max_extra_columns: int = 200
     max_field_chars: int = 1_000_000
     max_json_depth: int = 64
