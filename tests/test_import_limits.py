@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from deskmetrics.config import LimitsSettings, Settings
+from deskmetrics.config import LimitSettings, Settings
 from deskmetrics.engine import Workspace, open_duckdb
 from deskmetrics.errors import ImportDataError
 from deskmetrics.importers import import_directory
@@ -63,7 +63,7 @@ def column(ws: Workspace, sql: str) -> list[Any]:
 
 
 def test_the_model_defaults_are_the_settings_defaults() -> None:
-    s = LimitsSettings()
+    s = LimitSettings()
     for name in (
         "earliest",
         "recorded_ahead_seconds",

@@ -259,7 +259,7 @@ class SlaSettings(BaseModel):
         return parse_duration(self.warning_max)
 
 
-class LimitsSettings(BaseModel):
+class LimitSettings(BaseModel):
     """`[limits]`: what an import (files or the web service) accepts as plausible. Rows outside
     are rejected with the reason; rows already stored outside are left out of every query and
     named in `explain` (an older version may have stored them)."""
@@ -284,7 +284,7 @@ class LimitsSettings(BaseModel):
     #: the longest text value, in characters
     max_field_chars: Annotated[int, Field(gt=0)] = 1_000_000
     #: the deepest nesting of a JSON value (objects and arrays) in a JSON Lines file
-    max_json_depth: Annotated[int, Field(gt=0, le=500)] = 64
+    max_json_depth: Annotated[int, Field(ge=3, le=500)] = 64
 
     @field_validator("recorded_ahead", "planned_ahead", "max_duration")
     @classmethod
@@ -515,7 +515,7 @@ class Settings(BaseModel):
     webhooks: dict[str, WebhookTarget] = Field(default_factory=dict)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     #: what an import accepts as plausible (`[limits]`)
-    limits: LimitsSettings = Field(default_factory=LimitsSettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     reports: ReportSettings = Field(default_factory=ReportSettings)
     #: channel names → the channel reports show (`[channels] voice = "phone"`), over the

@@ -31,7 +31,7 @@ _ROW = "_row"
 
 
 class Limits(Protocol):
-    """What a row may hold to be plausible (`[limits]` of the settings: `LimitsSettings`)."""
+    """What a row may hold to be plausible (`[limits]` of the settings: `LimitSettings`)."""
 
     @property
     def earliest(self) -> date: ...
@@ -54,7 +54,7 @@ class Limits(Protocol):
 @dataclass(frozen=True)
 class DefaultLimits:
     """The defaults of `[limits]`, for callers without settings (the same values as
-    `deskmetrics.config.LimitsSettings()`)."""
+    `deskmetrics.config.LimitSettings()`)."""
 
     earliest: date = date(1990, 1, 1)
     recorded_ahead_seconds: int = 86_400
