@@ -42,7 +42,7 @@ def build_workspace(
     frames = []
     for name, rows in tables.items():
         frame = pd.DataFrame(list(rows))
-        frames.append(validate(SourceFrame(TABLES[name], f"{name}.test", frame)))
+        frames.append(validate(SourceFrame(TABLES[name], f"{name}.test", frame), limits=s.limits))
     summary = load(ws.backend.con, frames, source="test")
     assert not summary.rejects, [str(r) for r in summary.rejects]
     return ws

@@ -573,10 +573,13 @@ def report(
             compare=compare,
         )
         df = with_agent_names(ws, df)
+        implausible = ws.implausible()
     except DeskmetricsError as exc:
         _fail(exc)
         return
     _print(df, fmt)
+    for bad in implausible:  # stored rows no number reads: said on stderr, never in the rows
+        err.print(f"note: {bad}", style="yellow", markup=False, highlight=False)
 
 
 @app.command()

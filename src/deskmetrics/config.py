@@ -259,6 +259,52 @@ class SlaSettings(BaseModel):
         return parse_duration(self.warning_max)
 
 
+class LimitSettings(BaseModel):
+    """`[limits]`: what an import (files or the web service) accepts as plausible. Rows outside
+    are rejected with the reason; rows already stored outside are left out of every query and
+    named in `explain` (an older version may have stored them)."""
+
+    model_config = ConfigDict(extra="forbid")
+    #: no instant or date of any table before this day (UTC)
+    earliest: date = date(1990, 1, 1)
+    #: how far after the current time an instant that has happened may lie (a ticket's
+    #: creation, an event, an answer, a post): clocks drift, but not by more
+    recorded_ahead: str | float = "1d"
+    #: how far after the current time a planned instant may lie (a subscription's start or
+    #: end, a churn date given in advance, a cost period)
+    planned_ahead: str | float = "3660d"
+    #: the longest plausible talk, hold or wrap time of one interaction
+    max_duration: str | float = "7d"
+    #: the largest magnitude of any number (amounts, counts, `seq`): 2^53, up to which a
+    #: number keeps every integer exact (Zendesk ids as `seq`)
+    max_number: Annotated[float, Field(gt=0)] = 2.0**53
+    #: extra (non-canonical) columns a file or request may bring to tickets, customers or
+    #: agents (each is kept for ever)
+    max_extra_columns: Annotated[int, Field(ge=0)] = 200
+    #: the longest text value, in characters
+    max_field_chars: Annotated[int, Field(gt=0)] = 1_000_000
+    #: the deepest nesting of a JSON value (objects and arrays) in a JSON Lines file
+    max_json_depth: Annotated[int, Field(ge=3, le=500)] = 64
+
+    @field_validator("recorded_ahead", "planned_ahead", "max_duration")
+    @classmethod
+    def _duration(cls, v: str | float) -> str | float:
+        parse_duration(v)
+        return v
+
+    @property
+    def recorded_ahead_seconds(self) -> int:
+        return parse_duration(self.recorded_ahead)
+
+    @property
+    def planned_ahead_seconds(self) -> int:
+        return parse_duration(self.planned_ahead)
+
+    @property
+    def max_duration_seconds(self) -> int:
+        return parse_duration(self.max_duration)
+
+
 class IngestSource(BaseModel):
     """A machine that posts canonical rows to the web service, signing each body with HMAC."""
 
@@ -316,17 +362,6 @@ class WebSettings(BaseModel):
 
     def resolved_secret(self) -> str | None:
         return os.environ.get(self.secret_env) or None
-
-
-class LimitSettings(BaseModel):
-    """`[limits]`: bounds on what one input may make the workspace hold or the parser do, so
-    one bad row cannot exhaust the service."""
-
-    model_config = ConfigDict(extra="forbid")
-    #: extra (non-canonical) columns a table may hold; a row bringing more is refused
-    max_extra_columns: Annotated[int, Field(ge=0)] = 200
-    #: nesting levels of a JSON body (canonical rows need 3)
-    max_json_depth: Annotated[int, Field(ge=3)] = 64
 
 
 class EmailSettings(BaseModel):
@@ -504,11 +539,12 @@ class Settings(BaseModel):
     #: gross margin as a fraction (0 < x ≤ 1) for predictive CLV; None means 1.0
     gross_margin: Annotated[float, Field(gt=0, le=1)] | None = None
     web: WebSettings = Field(default_factory=WebSettings)
-    limits: LimitSettings = Field(default_factory=LimitSettings)
     email: EmailSettings = Field(default_factory=EmailSettings)
     #: named webhook receivers alert rules can notify (`[webhooks.NAME]`)
     webhooks: dict[str, WebhookTarget] = Field(default_factory=dict)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    #: what an import accepts as plausible (`[limits]`)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     reports: ReportSettings = Field(default_factory=ReportSettings)
     #: channel names → the channel reports show (`[channels] voice = "phone"`), over the

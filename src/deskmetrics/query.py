@@ -404,10 +404,16 @@ def explain(
     offset: int = 0,
 ) -> tuple[Metric, Explanation]:
     """The definition, how many rows were counted and left out (and why), and their ids
-    (`limit` of them from position `offset`, in id order)."""
+    (`limit` of them from position `offset`, in id order); stored rows with an implausible
+    instant, which no number reads, are listed among those left out."""
     q = build_query(ws, [metric], by, grain, tz, start, end, filters)
     m = q.metrics[0]
-    return m, explain_metric(Facts(ws), m, q.request, limit=limit, offset=offset)
+    ex = explain_metric(Facts(ws), m, q.request, limit=limit, offset=offset)
+    # stored rows no query reads (an instant outside [limits]): named, so they can be removed
+    for bad in ws.implausible():
+        ex.left_out.append((str(bad), bad.count))
+        ex.left_out_ids[str(bad)] = bad.ids
+    return m, ex
 
 
 def survey_answers_in_scope(

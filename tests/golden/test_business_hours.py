@@ -104,6 +104,9 @@ EU = {
         },
         "eu-no-holidays": {"timezone": "Europe/Berlin", "hours": NINE_TO_FIVE},
     },
+    # Christmas 2026 may lie ahead of the clock the tests run at: instants more than a day
+    # ahead are refused unless [limits] allows them
+    "limits": {"recorded_ahead": "400d"},
 }
 
 

@@ -247,17 +247,45 @@ def test_settings_reject_an_empty_channel_name():
 def test_a_far_future_updated_at_never_loses_the_ticket_status():
     # a closed ticket whose export says updated_at 9999-12-31 (bad clock upstream): before the
     # fix its inferred stretch fell outside the business calendar and the ticket counted as
-    # open backlog for ever. It is solved as of the workspace's present; another event with an
-    # infinite `seq` orders last and breaks nothing. Resolution rate 1 solved / 1 created.
+    # open backlog for ever. Such values are now refused on import (issue 12): the ticket and
+    # an event with an infinite `seq` are stored as an older version could have (raw SQL), and
+    # still break nothing: the updated_at is read as unknown, so the stretch starts at
+    # creation; the infinite seq orders last. Resolution rate 1 solved / 1 created.
     ws = build_workspace(
         {
-            "tickets": [
-                ticket("F1", "2026-03-02T10:00:00Z", status="closed",
-                       updated_at="9999-12-31T00:00:00Z"),
-            ],
-            "events": [{**msg("f1c", "F1", "2026-03-02T10:00:00Z", "customer"), "seq": "inf"}],
+            "tickets": [ticket("F1", "2026-03-02T10:00:00Z", status="closed")],
+            "events": [msg("f1c", "F1", "2026-03-02T10:00:00Z", "customer")],
         }
-    )  # fmt: skip
+    )
+    con = ws.backend.con
+    con.execute("UPDATE tickets SET updated_at = TIMESTAMP '9999-12-31 00:00:00'")
+    con.execute("UPDATE events SET seq = 'inf'::DOUBLE")
+    df = compute(ws, ["resolution_rate", "backlog"])
+    assert one(df, metric="resolution_rate")["value"] == pytest.approx(100.0)
+    assert one(df, metric="backlog")["value"] == 0.0
+    refused = _store(
+        ws,
+        "tickets",
+        [ticket("F2", "2026-03-02T10:00:00Z", status="closed", updated_at="9999-12-31T00:00:00Z")],
+    )
+    assert [(r.row, r.column) for r in refused.rejects] == [(1, "updated_at")]
+    refused = _store(
+        ws, "events", [{**msg("f1d", "F1", "2026-03-02T10:00:00Z", "agent"), "seq": "inf"}]
+    )
+    assert [(r.row, r.column, r.reason) for r in refused.rejects] == [
+        (1, "seq", "not a finite number")
+    ]
+
+
+def test_an_updated_at_after_the_present_never_loses_the_ticket_status():
+    # the same, with an updated_at a few hours ahead of the clock (accepted: within a day)
+    soon = (pd.Timestamp.now(tz="UTC") + pd.Timedelta(hours=6)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    ws = build_workspace(
+        {
+            "tickets": [ticket("F1", "2026-03-02T10:00:00Z", status="closed", updated_at=soon)],
+            "events": [msg("f1c", "F1", "2026-03-02T10:00:00Z", "customer")],
+        }
+    )
     df = compute(ws, ["resolution_rate", "backlog"])
     assert one(df, metric="resolution_rate")["value"] == pytest.approx(100.0)
     assert one(df, metric="backlog")["value"] == 0.0

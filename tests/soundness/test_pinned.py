@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from conftest import build_workspace, msg, one, settings, status, ticket
+from conftest import UTC_9_TO_5, build_workspace, msg, one, settings, status, ticket
 from deskmetrics.calendar import build_business_calendar
 from deskmetrics.query import compute, explain
 
@@ -73,7 +73,8 @@ def test_reopened_unsolved_ticket_is_reported_with_its_own_reason() -> None:
 def test_data_arriving_after_a_query_is_measured_not_dropped() -> None:
     """The business calendar was built once per workspace: a ticket that arrived later than
     the calendar's end (data + 400 days) missed its join and silently fell out of every
-    business-time metric. Created Mon 2028-03-06 09:00, replied 10:00 → 60 business minutes."""
+    business-time metric. Created Mon 2028-03-06 09:00, replied 10:00 → 60 business minutes.
+    (Instants that far ahead of the clock are refused unless [limits] allows them: it does.)"""
     from deskmetrics.engine.store import load
     from deskmetrics.model import TABLES, SourceFrame, validate
 
@@ -81,22 +82,26 @@ def test_data_arriving_after_a_query_is_measured_not_dropped() -> None:
         {
             "tickets": [ticket("A", "2026-03-02T09:00:00Z")],
             "events": [msg("a1", "A", "2026-03-02T09:30:00Z", "agent", "x")],
-        }
+        },
+        {**UTC_9_TO_5, "limits": {"recorded_ahead": "1000d"}},
     )
+    limits = ws.settings.limits
     first = compute(ws, "first_response_time_business")
     assert one(first, metric="first_response_time_business")["n"] == 1
     frames = [
         validate(
             SourceFrame(
                 TABLES["tickets"], "t.csv", pd.DataFrame([ticket("B", "2028-03-06T09:00:00Z")])
-            )
+            ),
+            limits=limits,
         ),
         validate(
             SourceFrame(
                 TABLES["events"],
                 "e.csv",
                 pd.DataFrame([msg("b1", "B", "2028-03-06T10:00:00Z", "agent", "x")]),
-            )
+            ),
+            limits=limits,
         ),
     ]
     load(ws.backend.con, frames, source="later")

@@ -315,7 +315,7 @@ def store(
         raise RowsRejected(rejects)
     valid: list[ValidFrame] = []
     for table, rows in frames:
-        vf = validate(frame_of(table, rows, source))
+        vf = validate(frame_of(table, rows, source), limits=ws.settings.limits)
         valid.append(vf)
         rejects.extend(vf.rejects)
     if rejects:  # caught before the store is touched: nothing is written at all

@@ -76,7 +76,7 @@ def kept_table(ws: Workspace, name: str) -> ir.Table:
 def _code_digest() -> str:
     """The source of everything that shapes a fact: facts made by other code are remade."""
     here = Path(__file__).resolve().parent
-    files = [here / "facts.py", here / "clock.py", here / "kept.py"]
+    files = [here / "facts.py", here / "clock.py", here / "kept.py", here / "workspace.py"]
     files += sorted((here.parent / "calendar").glob("*.py"))
     files += sorted((here.parent / "model").glob("*.py"))
     h = hashlib.sha256()
@@ -94,6 +94,9 @@ def recipe(facts: Facts) -> str:
         "timezone": s.timezone,
         "schedules": {k: v.model_dump(mode="json") for k, v in s.schedules.items()},
         "fcr": s.fcr.model_dump(mode="json"),
+        # what the facts read of the canonical tables (`Workspace.reading` leaves out rows
+        # with an instant outside these)
+        "limits": s.limits.model_dump(mode="json"),
         "channels": facts.ws.channel_map,
         "first_day": facts.calendar.first_day,
     }

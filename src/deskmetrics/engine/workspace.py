@@ -18,7 +18,7 @@ from deskmetrics.calendar import BusinessCalendar, build_business_calendar
 from deskmetrics.config import Settings
 from deskmetrics.engine.store import IMPORT_ID, SQL_TYPES, ensure_schema
 from deskmetrics.errors import BackendError, QueryError
-from deskmetrics.model import DEFAULT_CHANNELS, TABLES, Kind
+from deskmetrics.model import DEFAULT_CHANNELS, TABLES, Column, Kind, plausible_span
 
 IBIS_TYPES = {
     Kind.TEXT: dt.string,
@@ -49,6 +49,37 @@ CLOCK_SKEW = timedelta(minutes=5)
 NULL_KNOWN = {"customers", "subscriptions"}
 #: instants of what happens to a row later: unknown (null) while after `as_of`
 LATER_UNKNOWN = {"customers": ("churned_at",), "subscriptions": ("ended_at",)}
+
+
+#: ids named per table in a note about implausible stored rows
+IMPLAUSIBLE_IDS = 5
+
+
+@dataclass(frozen=True)
+class Implausible:
+    """Stored rows of `table` whose `column` lies outside the plausible span of `[limits]`:
+    left out of every query (`left_out`) or read with that instant unknown."""
+
+    table: str
+    column: str
+    left_out: bool
+    count: int
+    ids: list[str]
+
+    def __str__(self) -> str:
+        what = f"{self.count} {self.table} row{'s' if self.count != 1 else ''}"
+        how = "left out of every number" if self.left_out else f"read with {self.column} unknown"
+        named = f" ({', '.join(self.ids)}{' …' if self.count > len(self.ids) else ''})"
+        delete = (
+            f"; delete {'them' if self.count != 1 else 'it'} with `deskmetrics delete "
+            f"{self.table} --id ID`"
+            if self.ids
+            else ""
+        )
+        return (
+            f"{what}{named if self.ids else ''} with {self.column} outside the plausible range "
+            f"([limits] of deskmetrics.toml): {how}{delete}, or fix and import again"
+        )
 
 
 def canonical_schema(name: str) -> ibis.Schema:
@@ -137,13 +168,75 @@ class Workspace:
         merged = {**DEFAULT_CHANNELS, **self.settings.channels}
         return {k: v for k, v in merged.items() if k != v}
 
+    def _plausible(self, name: str, t: ir.Table) -> ir.Table:
+        """Canonical table `name` without what no import accepts any more (an older version
+        may have stored it): a row whose required instant lies outside the plausible span of
+        `[limits]` is left out, another instant outside it is unknown (null). Nothing stored
+        can then crash a query (pandas holds instants of 1677–2262 only)."""
+        for col, lo, hi in self._instant_spans(name):
+            if col.name not in t.columns:
+                continue
+            inside = t[col.name].between(lo, hi)
+            if col.required:
+                t = t.filter(inside)
+            else:
+                kind = "date" if col.kind is Kind.DATE else "timestamp"
+                t = t.mutate(**{col.name: ibis.cases((inside, t[col.name]), else_=ibis.null(kind))})
+        return t
+
+    def _instant_spans(self, name: str) -> list[tuple[Column, ir.Scalar, ir.Scalar]]:
+        """Per instant or date column of table `name`: its plausible span, as literals."""
+        now = datetime.now(UTC).replace(tzinfo=None)
+        out = []
+        for col in TABLES[name].columns:
+            if col.kind not in (Kind.TIMESTAMP, Kind.DATE):
+                continue
+            lo, hi = plausible_span(col, self.settings.limits, now)
+            if col.kind is Kind.DATE:
+                out.append((col, ibis.literal(lo.date()), ibis.literal(hi.date())))
+            else:
+                out.append((col, ibis.literal(lo, "timestamp"), ibis.literal(hi, "timestamp")))
+        return out
+
+    def implausible(self) -> list[Implausible]:
+        """Per table, the stored rows left out of every query (or read with an instant
+        unknown) because an instant lies outside the plausible span, with a few ids."""
+        found = []
+        for name, table in TABLES.items():
+            spans = self._instant_spans(name)
+            if not spans or not self.has(name):
+                continue
+            t = self.backend.table(name)
+            spans = [(c, lo, hi) for c, lo, hi in spans if c.name in t.columns]
+            outside = {
+                c.name: t[c.name].notnull() & ~t[c.name].between(lo, hi) for c, lo, hi in spans
+            }
+            # one pass over the table counts every column
+            counts = self.backend.execute(
+                t.aggregate(**{c: m.cast("int64").sum() for c, m in outside.items()})
+            )
+            for col, _, _ in spans:
+                v = counts[col.name].iloc[0]
+                n = int(v) if v is not None and v == v else 0  # an empty table sums to null
+                if not n:
+                    continue
+                out = t.filter(outside[col.name])
+                ids: list[str] = []
+                if table.key is not None:
+                    first = out.select(table.key).order_by(table.key).limit(IMPLAUSIBLE_IDS)
+                    ids = [str(x) for x in self.backend.execute(first)[table.key]]
+                found.append(Implausible(name, col.name, col.required, n, ids))
+        return found
+
     def reading(self, name: str, t: ir.Table) -> ir.Table:
-        """Rows of canonical table `name` as metrics read them: as known at `as_of`; a
-        ticket's or answer's channel is stored as its source gave it and reported under the
-        name the settings map it to. The store's record of which import stored a row is not
-        data of the row: it is left out."""
+        """Rows of canonical table `name` as metrics read them: without implausible instants
+        (`_plausible`), as known at `as_of`; a ticket's or answer's channel is stored as its
+        source gave it and reported under the name the settings map it to. The store's record
+        of which import stored a row is not data of the row: it is left out."""
         if IMPORT_ID in t.columns:
             t = t.drop(IMPORT_ID)
+        if name in TABLES:
+            t = self._plausible(name, t)
         t = self._as_known_at(name, t)
         if name in ("tickets", "surveys") and "channel" in t.columns:
             mapping = self.channel_map
@@ -239,6 +332,7 @@ def duckdb_connection(ws: Workspace) -> Any:
 __all__ = [
     "DEFAULT_DB",
     "SQL_TYPES",
+    "Implausible",
     "Workspace",
     "WorkspaceLocked",
     "canonical_schema",

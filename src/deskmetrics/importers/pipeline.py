@@ -15,7 +15,7 @@ from deskmetrics.engine.store import ImportSummary, load
 from deskmetrics.engine.workspace import Workspace, duckdb_connection
 from deskmetrics.errors import ConfigError
 from deskmetrics.importers import canonical
-from deskmetrics.model import SourceFrame, ValidFrame, validate
+from deskmetrics.model import Limits, SourceFrame, ValidFrame, validate
 
 if TYPE_CHECKING:
     from deskmetrics.importers.survey_csv import SurveyMapping
@@ -53,6 +53,7 @@ def import_directory(
         raise ConfigError(f"unknown import source {source!r} (use {', '.join(SOURCES)})")
     notes: list[str] = []
     counted = {"done": 0, "total": 0}
+    limits = ws.settings.limits
 
     def validated() -> Iterator[ValidFrame]:
         """Read and validate chunk by chunk; the store stages each chunk as it comes, so a
@@ -65,9 +66,11 @@ def import_directory(
             notes.extend(found_notes)
             counted["total"] = sum(canonical.count_rows(p) for _, p in files)
             for table, path in files:
-                for sf in canonical.read_file(table, path):
+                for n, sf in enumerate(canonical.read_file(table, path, limits)):
+                    if n == 0:
+                        notes.extend(canonical.unkept_columns(sf))
                     counted["done"] += len(sf.frame)
-                    yield validate(sf, assume_tz)
+                    yield validate(sf, assume_tz, limits)
                     if progress:
                         progress(path.name, counted["done"], counted["total"])
             return
@@ -80,7 +83,7 @@ def import_directory(
             zd = stream_zendesk(directory)
             # read and validate the next chunk while the store stages this one (DuckDB works
             # without holding the interpreter)
-            for sf, vf in _prefetched((sf, validate(sf, assume_tz)) for sf in zd):
+            for sf, vf in _prefetched((sf, validate(sf, assume_tz, limits)) for sf in zd):
                 counted["done"] += len(sf.frame)
                 counted["total"] = counted["done"]  # not known before the export is read
                 yield vf
@@ -102,7 +105,7 @@ def import_directory(
         counted["total"] = sum(len(sf.frame) for sf in read)
         for sf, named in zip(read, headers, strict=True):
             counted["done"] += len(sf.frame)
-            yield validate_in_file_terms(sf, named, assume_tz)
+            yield validate_in_file_terms(sf, named, assume_tz, limits)
             if progress:
                 progress(sf.file, counted["done"], counted["total"])
 
@@ -177,11 +180,14 @@ def _prefetched(items: Iterator[T], depth: int = 1) -> Iterator[T]:
 
 
 def validate_in_file_terms(
-    sf: SourceFrame, headers: Mapping[str, str], assume_tz: str | None = None
+    sf: SourceFrame,
+    headers: Mapping[str, str],
+    assume_tz: str | None = None,
+    limits: Limits | None = None,
 ) -> ValidFrame:
     """`validate`, with each reject naming the source file's column (`headers`: canonical
     column → the file's header) rather than the canonical column it was mapped to."""
-    valid = validate(sf, assume_tz)
+    valid = validate(sf, assume_tz, limits)
     if not headers:
         return valid
     rejects = [

@@ -13,10 +13,20 @@ from deskmetrics.model.enums import (
     SurveyKind,
 )
 from deskmetrics.model.tables import TABLES, Column, Kind, Table
-from deskmetrics.model.validate import Reject, SourceFrame, ValidFrame, validate, zone
+from deskmetrics.model.validate import (
+    DEFAULT_LIMITS,
+    Limits,
+    Reject,
+    SourceFrame,
+    ValidFrame,
+    plausible_span,
+    validate,
+    zone,
+)
 
 __all__ = [
     "DEFAULT_CHANNELS",
+    "DEFAULT_LIMITS",
     "SOLVED_STATUSES",
     "TABLES",
     "AuthorRole",
@@ -26,6 +36,7 @@ __all__ = [
     "EventType",
     "Grain",
     "Kind",
+    "Limits",
     "Priority",
     "Reject",
     "SourceFrame",
@@ -33,6 +44,7 @@ __all__ = [
     "SurveyKind",
     "Table",
     "ValidFrame",
+    "plausible_span",
     "validate",
     "zone",
 ]

@@ -36,6 +36,13 @@ class Column:
     #: an open vocabulary (channel, priority): any value is kept, lower-cased, so that a source's
     #: own names (Zendesk `voice`, `whatsapp` …) are never rejected; settings may map them
     vocabulary: bool = False
+    #: an instant or date that may be planned ahead (a subscription's end, a cost period): it
+    #: may lie up to `[limits] planned_ahead` after now; others at most `recorded_ahead`
+    planned: bool = False
+    #: a number that cannot be below zero (a duration, a count, a monthly amount)
+    nonnegative: bool = False
+    #: a duration in seconds: also at most `[limits] max_duration`
+    duration: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,9 +118,9 @@ EVENTS = Table(
         # for `schedule`: the business-hours schedule in force from this instant
         Column("schedule_id", T),
         Column("agent_id", T),
-        Column("talk_seconds", N),
-        Column("hold_seconds", N),
-        Column("wrap_seconds", N),
+        Column("talk_seconds", N, nonnegative=True, duration=True),
+        Column("hold_seconds", N, nonnegative=True, duration=True),
+        Column("wrap_seconds", N, nonnegative=True, duration=True),
         # the source's order of events at the same instant (audit order, file row order); the
         # store also keeps the order of arrival, so ids are never sorted as text
         Column("seq", N),
@@ -156,7 +163,7 @@ CUSTOMERS = Table(
     columns=(
         Column("customer_id", T, required=True),
         Column("created_at", TS),
-        Column("churned_at", TS),
+        Column("churned_at", TS, planned=True),
         Column("tier", T),
         Column("segment", T),
         Column("country", T),
@@ -169,9 +176,9 @@ SUBSCRIPTIONS = Table(
     columns=(
         Column("subscription_id", T, required=True),
         Column("customer_id", T),
-        Column("started_at", TS),
-        Column("ended_at", TS),
-        Column("mrr", N),
+        Column("started_at", TS, planned=True),
+        Column("ended_at", TS, planned=True),
+        Column("mrr", N, nonnegative=True),
         Column("currency", T),
     ),
 )
@@ -192,8 +199,8 @@ COSTS = Table(
     "costs",
     key=None,
     columns=(
-        Column("period_start", D, required=True),
-        Column("period_end", D, required=True),
+        Column("period_start", D, required=True, planned=True),
+        Column("period_end", D, required=True, planned=True),
         Column("amount", N, required=True),
         Column("currency", T),
         Column("category", T),
@@ -207,11 +214,11 @@ SOCIAL_POSTS = Table(
         Column("post_id", T, required=True),
         Column("platform", T),
         Column("posted_at", TS, required=True),
-        Column("impressions", N),
-        Column("followers", N),
-        Column("likes", N),
-        Column("shares", N),
-        Column("comments", N),
+        Column("impressions", N, nonnegative=True),
+        Column("followers", N, nonnegative=True),
+        Column("likes", N, nonnegative=True),
+        Column("shares", N, nonnegative=True),
+        Column("comments", N, nonnegative=True),
     ),
 )
 

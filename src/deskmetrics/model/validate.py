@@ -9,19 +9,79 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from deskmetrics.errors import ImportDataError
 from deskmetrics.model.enums import CES_DIRECTIONS, SURVEY_SCALES
 from deskmetrics.model.tables import Column, Kind, Table
 
-_OFFSET = re.compile(r"(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$")
+#: a UTC offset after a time of day (a date alone, `2026-03-04`, ends in `-04` but has none)
+_OFFSET = re.compile(r"[T ]\d{2}(?::?\d{2}){0,2}(?:[.,]\d+)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$")
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
 _ROW = "_row"
+
+
+class Limits(Protocol):
+    """What a row may hold to be plausible (`[limits]` of the settings: `LimitSettings`)."""
+
+    @property
+    def earliest(self) -> date: ...
+    @property
+    def recorded_ahead_seconds(self) -> int: ...
+    @property
+    def planned_ahead_seconds(self) -> int: ...
+    @property
+    def max_duration_seconds(self) -> int: ...
+    @property
+    def max_number(self) -> float: ...
+    @property
+    def max_extra_columns(self) -> int: ...
+    @property
+    def max_field_chars(self) -> int: ...
+    @property
+    def max_json_depth(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class DefaultLimits:
+    """The defaults of `[limits]`, for callers without settings (the same values as
+    `deskmetrics.config.LimitSettings()`)."""
+
+    earliest: date = date(1990, 1, 1)
+    recorded_ahead_seconds: int = 86_400
+    planned_ahead_seconds: int = 3660 * 86_400
+    max_duration_seconds: int = 7 * 86_400
+    max_number: float = 2.0**53
+    max_extra_columns: int = 200
+    max_field_chars: int = 1_000_000
+    max_json_depth: int = 64
+
+
+DEFAULT_LIMITS: Limits = DefaultLimits()
+#: columns deskmetrics keeps beside the canonical ones; a file's own columns may not start so
+RESERVED_PREFIX = "_"
+#: the longest value a reject repeats (a 1 MB cell is named, not copied)
+_REJECT_VALUE_CHARS = 200
+
+
+def plausible_span(
+    col: Column, limits: Limits, now: datetime | None = None
+) -> tuple[datetime, datetime]:
+    """The earliest and latest plausible instant of timestamp or date column `col` (naive
+    UTC): from `earliest` to now plus `planned_ahead` (planned columns) or `recorded_ahead`."""
+    now = now or datetime.now(UTC).replace(tzinfo=None)
+    ahead = limits.planned_ahead_seconds if col.planned else limits.recorded_ahead_seconds
+    lo = datetime(limits.earliest.year, limits.earliest.month, limits.earliest.day)
+    return lo, now + timedelta(seconds=ahead)
 
 
 @dataclass(frozen=True)
@@ -34,6 +94,10 @@ class Reject:
     column: str
     reason: str
     value: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.value is not None and len(self.value) > _REJECT_VALUE_CHARS:
+            object.__setattr__(self, "value", self.value[:_REJECT_VALUE_CHARS] + "…")
 
     def __str__(self) -> str:
         where = f"{self.file}, row {self.row}, column {self.column!r}"
@@ -84,15 +148,28 @@ def zone(name: str) -> ZoneInfo:
 
 def _as_text(s: pd.Series) -> pd.Series:
     """Text with surrounding blanks removed; empty cells become null."""
+    return _checked_text(s, None)[0]
+
+
+def _checked_text(s: pd.Series, limits: Limits | None) -> tuple[pd.Series, pd.Series]:
+    """Text as `_as_text` makes it and, per value, whether it is longer than `limits`
+    allow (measured in the same vectorized pass; never, without limits)."""
+    fine = pd.Series(False, index=s.index)
     if isinstance(s.dtype, pd.StringDtype) or (
         s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty")
     ):
         # all text: strip in one vectorized pass (a Python call per cell is most of an import)
         st = s.astype("string[pyarrow]").str.strip()
         st = st.where(st != "")
-        return st.astype("object").where(st.notna(), None)
+        out = st.astype("object").where(st.notna(), None)
+        if limits is None or not len(st):
+            return out, fine
+        longest = pc.max(pc.utf8_length(pa.array(st.array))).as_py()
+        if longest is None or longest <= limits.max_field_chars:
+            return out, fine
+        return out, (st.str.len() > limits.max_field_chars).fillna(False).astype(bool)
     if pd.api.types.is_integer_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
-        return s.astype("string[pyarrow]").astype("object").where(s.notna(), None)
+        return s.astype("string[pyarrow]").astype("object").where(s.notna(), None), fine
     out = s.astype("object").where(s.notna(), None)
     mask = out.notna()
     if mask.any():
@@ -100,7 +177,8 @@ def _as_text(s: pd.Series) -> pd.Series:
         out = out.astype("object")
         out[mask] = txt
         out = out.where(out != "", None)
-    return out
+    # values that were not all text (numbers, JSON objects) became text one by one
+    return out, fine if limits is None else _too_long(out, limits)
 
 
 def _to_text(v: object) -> str:
@@ -146,6 +224,12 @@ def _parse_timestamps(raw: pd.Series, assume_tz: str | None) -> tuple[pd.Series,
         ok = parsed[parsed.notna()]
         if assume_tz is None:
             why[ok.index] = no_offset
+            day_only = naive[ok.index].str.match(_DATE_ONLY)
+            why[day_only[day_only].index] = (
+                "a date without a time of day has no UTC offset; give the instant with an "
+                "offset (e.g. 2026-03-04T00:00:00Z) or import with --assume-tz ZONE (a date "
+                "is then midnight there)"
+            )
         elif len(ok):
             loc = ok.dt.tz_localize(zone(assume_tz), ambiguous="NaT", nonexistent="NaT")
             out[loc.index] = loc.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]")
@@ -171,26 +255,29 @@ def _dst_gap(tz: str) -> str:
 
 
 def _parse_column(
-    col: Column, raw: pd.Series, assume_tz: str | None
+    col: Column, raw: pd.Series, assume_tz: str | None, limits: Limits = DEFAULT_LIMITS
 ) -> tuple[pd.Series, pd.Series]:
     """Typed values and, per value, why it failed (null when fine)."""
     why = _reasons(raw.index)
     if col.kind is Kind.TIMESTAMP:
-        return _parse_timestamps(raw, assume_tz)
+        values, why = _parse_timestamps(raw, assume_tz)
+        return values, _implausible_instants(col, values, why, limits)
     if col.kind is Kind.DATE:
         text = _as_text(raw)
         parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
         if parsed.dt.tz is not None:
             parsed = parsed.dt.tz_localize(None)
         why[text.notna() & parsed.isna()] = "not an ISO 8601 date (e.g. 2026-03-01)"
-        return parsed.dt.normalize(), why
+        values = parsed.dt.normalize()
+        return values, _implausible_instants(col, values, why, limits)
     if col.kind is Kind.NUMBER:
         if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
-            return raw.astype("float64"), why
-        text = _as_text(raw)
-        num = pd.to_numeric(text, errors="coerce")
-        why[text.notna() & num.isna()] = "not a number"
-        return num.astype("float64"), why
+            num = raw.astype("float64")
+        else:
+            text = _as_text(raw)
+            num = pd.to_numeric(text, errors="coerce").astype("float64")
+            why[text.notna() & num.isna()] = "not a number"
+        return num, _implausible_numbers(col, num, why, limits)
     if col.kind is Kind.BOOLEAN:
         if pd.api.types.is_bool_dtype(raw.dtype):
             return raw.astype("object"), why
@@ -201,7 +288,8 @@ def _parse_column(
         val[low.isin(_FALSE)] = False
         why[text.notna() & val.isna()] = "not a boolean (use true/false, 1/0 or yes/no)"
         return val, why
-    text = _as_text(raw)
+    text, long = _checked_text(raw, limits)
+    why[long] = _too_long_reason(limits)
     if col.vocabulary:
         return text.str.lower().where(text.notna(), None), why
     if col.choices is not None:
@@ -210,6 +298,87 @@ def _parse_column(
         why[text.notna() & ~low.isin(col.choices)] = f"unknown {col.name} (allowed: {allowed})"
         return low.where(text.notna(), None), why
     return text, why
+
+
+def _implausible_instants(
+    col: Column, values: pd.Series, why: pd.Series, limits: Limits
+) -> pd.Series:
+    """`why`, with the reason added for instants outside the plausible span of `col`."""
+    lo, hi = plausible_span(col, limits)
+    day = col.kind is Kind.DATE
+    if day:
+        hi = datetime(hi.year, hi.month, hi.day)
+    fine = why.isna() & values.notna()
+    if not fine.any():
+        return why
+    shown = "%Y-%m-%d" if day else "%Y-%m-%dT%H:%M:%SZ"
+    how = "fix the source, or widen `earliest` in [limits] of deskmetrics.toml"
+    early = fine & (values < pd.Timestamp(lo))
+    why[early] = f"before the earliest plausible {'date' if day else 'instant'} {lo:{shown}}; {how}"
+    late = fine & (values > pd.Timestamp(hi))
+    if late.any():
+        setting = "planned_ahead" if col.planned else "recorded_ahead"
+        ahead = limits.planned_ahead_seconds if col.planned else limits.recorded_ahead_seconds
+        open_end = (
+            f"; leave {col.name} empty when there is none yet"
+            if col.planned and not col.required
+            else ""
+        )
+        why[late] = (
+            f"after the latest plausible {'date' if day else 'instant'} {hi:{shown}} (now + "
+            f"{_span_text(ahead)}){open_end}; fix the source, or widen `{setting}` in [limits] "
+            "of deskmetrics.toml"
+        )
+    return why
+
+
+def _span_text(seconds: int) -> str:
+    """3600 → '1 hour', 604800 → '7 days'."""
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds % size == 0:
+            n = seconds // size
+            return f"{n} {unit}{'' if n == 1 else 's'}"
+    return f"{seconds} seconds"
+
+
+def _implausible_numbers(col: Column, num: pd.Series, why: pd.Series, limits: Limits) -> pd.Series:
+    """`why`, with the reason added for numbers that no measure can hold: infinite, beyond
+    `max_number`, negative where the column cannot be, a duration beyond `max_duration`."""
+    fine = why.isna() & num.notna()
+    if not fine.any():
+        return why
+    arr = num.to_numpy(dtype="float64", na_value=np.nan)
+    why[fine & np.isinf(arr)] = "not a finite number"
+    huge = fine & ~np.isinf(arr) & (np.abs(arr) > limits.max_number)
+    why[huge] = (
+        f"larger than the largest plausible number {limits.max_number:g}; fix the source, or "
+        "raise `max_number` in [limits] of deskmetrics.toml"
+    )
+    fine &= why.isna()
+    if col.nonnegative:
+        why[fine & (arr < 0)] = f"{col.name} cannot be negative"
+    if col.duration:
+        cap = limits.max_duration_seconds
+        why[fine & (arr > cap)] = (
+            f"{col.name} is longer than the longest plausible {_span_text(cap)} ({cap} s); fix "
+            "the source, or raise `max_duration` in [limits] of deskmetrics.toml"
+        )
+    return why
+
+
+def _too_long(text: pd.Series, limits: Limits) -> pd.Series:
+    """Per value: whether the text is longer than `max_field_chars`."""
+    if not text.notna().any():
+        return pd.Series(False, index=text.index)
+    lengths = text.astype("string[pyarrow]").str.len()
+    return (lengths > limits.max_field_chars).fillna(False).astype(bool)
+
+
+def _too_long_reason(limits: Limits) -> str:
+    return (
+        f"text longer than {limits.max_field_chars:,} characters; shorten it, or raise "
+        "`max_field_chars` in [limits] of deskmetrics.toml"
+    )
 
 
 def _survey_checks(frame: pd.DataFrame) -> list[tuple[pd.Series, str, str]]:
@@ -248,20 +417,66 @@ def _survey_checks(frame: pd.DataFrame) -> list[tuple[pd.Series, str, str]]:
     return out
 
 
-def validate(source: SourceFrame, assume_tz: str | None = None) -> ValidFrame:
-    """Check and type one file's rows against its canonical table."""
+def _column_problem(
+    table: Table, file: str, names: list[str], limits: Limits
+) -> tuple[str, str] | None:
+    """(column, reason) when the file's columns cannot be loaded at all: a required column
+    missing, two names that differ only in case (the workspace's column names ignore case),
+    an extra column named like deskmetrics' own (`_row`, `_file` …), too many extra columns."""
+    seen: dict[str, str] = {}
+    for name in names:
+        other = seen.get(name.casefold())
+        if other is not None:
+            return name, (
+                f"columns {other!r} and {name!r} of {file} name the same column (column "
+                "names ignore case); rename or remove one"
+            )
+        seen[name.casefold()] = name
+    canonical = {c.casefold(): c for c in table.column_names}
+    names = [canonical.get(n.casefold(), n) for n in names]
+    missing = [c.name for c in table.columns if c.required and c.name not in names]
+    if missing:
+        return missing[0], (
+            f"required column {missing[0]!r} is missing from {file}; "
+            f"{table.name} needs {', '.join(c.name for c in table.columns if c.required)}"
+        )
+    if not table.keeps_extra:
+        return None
+    extra = [n for n in names if n not in table.column_names]
+    for name in extra:
+        if name.startswith(RESERVED_PREFIX):
+            return name, (
+                f"column {name!r} starts with '{RESERVED_PREFIX}', which deskmetrics keeps for "
+                "its own columns (_row, _file …); rename it (e.g. "
+                f"{'x' + name!r}) or drop it from {file}"
+            )
+    if len(extra) > limits.max_extra_columns:
+        return extra[limits.max_extra_columns], (
+            f"{file} brings {len(extra)} extra columns to {table.name}, more than the "
+            f"{limits.max_extra_columns} kept ([limits] max_extra_columns; each is kept for "
+            "ever); drop the columns you do not need, or raise the limit in deskmetrics.toml"
+        )
+    return None
+
+
+def validate(
+    source: SourceFrame, assume_tz: str | None = None, limits: Limits | None = None
+) -> ValidFrame:
+    """Check and type one file's rows against its canonical table, within `limits` (the
+    settings' `[limits]`; default: their defaults)."""
+    limits = limits or DEFAULT_LIMITS
     table, raw = source.table, source.frame
     rows = source.row_numbers()
     rejects: list[Reject] = list(source.rejects)
     raw = raw.reset_index(drop=True)
-    raw.columns = [str(c).strip() for c in raw.columns]
-    missing = [c.name for c in table.columns if c.required and c.name not in raw.columns]
-    if missing:
-        reason = (
-            f"required column {missing[0]!r} is missing from {source.file}; "
-            f"{table.name} needs {', '.join(c.name for c in table.columns if c.required)}"
-        )
-        rejects.extend(Reject(table.name, source.file, int(r), missing[0], reason) for r in rows)
+    names = [str(c).strip() for c in raw.columns]
+    problem = _column_problem(table, source.file, names, limits)
+    # a column named like a canonical one in another case is that column
+    canonical = {c.casefold(): c for c in table.column_names}
+    raw.columns = [canonical.get(n.casefold(), n) for n in names]
+    if problem is not None:
+        column, reason = problem
+        rejects.extend(Reject(table.name, source.file, int(r), column, reason) for r in rows)
         empty = pd.DataFrame({c.name: pd.Series(dtype="object") for c in table.columns})
         empty[_ROW] = pd.Series(dtype="int64")
         return ValidFrame(table, source.file, empty, rejects, len(raw))
@@ -270,7 +485,7 @@ def validate(source: SourceFrame, assume_tz: str | None = None) -> ValidFrame:
     bad_any = pd.Series(False, index=raw.index)
     for col in table.columns:
         if col.name in raw.columns:
-            values, why = _parse_column(col, raw[col.name], assume_tz)
+            values, why = _parse_column(col, raw[col.name], assume_tz, limits)
         else:
             values, why = pd.Series(None, index=raw.index, dtype="object"), _reasons(raw.index)
         bad = why.notna()
@@ -332,8 +547,22 @@ def validate(source: SourceFrame, assume_tz: str | None = None) -> ValidFrame:
             bad_any |= need
     if table.keeps_extra:
         for name in raw.columns:
-            if name not in table.column_names and not name.startswith("_"):
-                out[name] = _as_text(raw[name])
+            if name not in table.column_names:
+                text, long = _checked_text(raw[name], limits)
+                long &= ~bad_any
+                for i in np.flatnonzero(long.to_numpy()):
+                    rejects.append(
+                        Reject(
+                            table.name,
+                            source.file,
+                            int(rows[i]),
+                            name,
+                            _too_long_reason(limits),
+                            str(text.iloc[i]),
+                        )
+                    )
+                bad_any |= long
+                out[name] = text
     out[_ROW] = rows
     keep = ~bad_any.to_numpy()
     good = out[keep].reset_index(drop=True)

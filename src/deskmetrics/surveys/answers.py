@@ -157,7 +157,7 @@ def record_answer(
         ]
     )
     table = TABLES["surveys"]
-    valid = validate(SourceFrame(table, "survey-link", frame))
+    valid = validate(SourceFrame(table, "survey-link", frame), limits=ws.settings.limits)
     if valid.rejects:  # the checks above make this unreachable; never store a bad row
         raise AnswerError("; ".join(r.reason for r in valid.rejects))
     con = duckdb_connection(ws)
