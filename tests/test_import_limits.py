@@ -140,18 +140,13 @@ def test_the_api_refuses_an_impossible_instant_with_a_422() -> None:
 
     from conftest import UTC_9_TO_5, build_workspace, msg, ticket
     from deskmetrics.api import create_app
-    from deskmetrics.api.ingest import sign
+    from deskmetrics.api.ingest import signed_headers
 
     config = {**UTC_9_TO_5, "web": {"sources": {"crm": {"secret": "s3"}}}}
     ws = build_workspace({"tickets": [ticket("T1", "2026-03-02T09:00:00Z")]}, config)
     c = TestClient(create_app(ws, secret="test-secret"))
     body = json.dumps([msg("E9", "T1", "9999-12-31T00:00:00Z", "agent")]).encode()
-    headers = {
-        "Content-Type": "application/json",
-        "X-Deskmetrics-Source": "crm",
-        "X-Deskmetrics-Signature": sign("s3", body),
-    }
-    r = c.post("/api/events", content=body, headers=headers)
+    r = c.post("/api/events", content=body, headers=signed_headers("crm", "s3", body))
     assert r.status_code == 422
     [problem] = r.json()["detail"]
     assert (problem["row"], problem["field"]) == (0, "at")
