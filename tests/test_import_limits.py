@@ -305,7 +305,9 @@ def test_a_deeply_nested_json_value_is_a_reject_not_a_crash(tmp_path: Path) -> N
                     "subject": "[[[ brackets in text do not nest ]]]" * 30}),
     ]  # fmt: skip
     ws = workspace(tmp_path)
-    import_directory(ws, write(tmp_path / "d", tickets_jsonl="\n".join(lines) + "\n"))
+    summary = import_directory(ws, write(tmp_path / "d", tickets_jsonl="\n".join(lines) + "\n"))
+    tc = summary.tables["tickets"]
+    assert (tc.read, tc.inserted, tc.rejected, tc.balanced) == (3, 2, 1, True)
     assert rejects(ws) == [
         (
             "tickets.jsonl",
@@ -343,7 +345,10 @@ def test_a_row_with_more_fields_than_the_header_is_rejected_alone(tmp_path: Path
     tickets = HEAD + "T1,2026-03-02T08:00:00Z,c1,surplus\nT2,2026-03-02T09:00:00Z,c2\n"
     tickets += "T3,2026-03-02T10:00:00Z,c3,a,b\nT4,2026-03-02T11:00:00Z\n"
     ws = workspace(tmp_path)
-    import_directory(ws, write(tmp_path / "d", tickets_csv=tickets))
+    summary = import_directory(ws, write(tmp_path / "d", tickets_csv=tickets))
+    # the rows the reader refused were read too: every row counted once (read 4 = 1 + 3)
+    tc = summary.tables["tickets"]
+    assert (tc.read, tc.inserted, tc.rejected, tc.balanced) == (4, 1, 3, True)
     assert rejects(ws) == [
         (
             "tickets.csv",
@@ -471,3 +476,17 @@ def test_a_quoted_first_row_with_too_many_fields_shifts_nothing(tmp_path: Path) 
     assert [(f, r, c) for f, r, c, _ in rejects(ws)] == [("tickets.csv", 2, "*")]
     rows = ws.backend.con.execute("SELECT ticket_id, requester_id FROM tickets").fetchall()
     assert rows == [("T2", "c2")]
+
+
+def test_the_cli_prints_a_reject_reason_as_written(tmp_path: Path) -> None:
+    """A reason naming `[limits]` (or a subject '[bold]…') is data, never terminal markup: the
+    CLI once printed "widen `recorded_ahead` in  of deskmetrics.toml"."""
+    from typer.testing import CliRunner
+
+    from deskmetrics.cli import app
+
+    folder = write(tmp_path / "d", tickets_csv=HEAD + "T9,9999-01-01T00:00:00Z,c9\n")
+    db = str(tmp_path / "cli.duckdb")
+    r = CliRunner().invoke(app, ["--db", db, "import", str(folder)])
+    assert r.exit_code == 0, r.output
+    assert "widen `recorded_ahead` in [limits] of deskmetrics.toml" in r.output

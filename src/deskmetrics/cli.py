@@ -13,8 +13,10 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from deskmetrics.config import Settings, load_settings
 from deskmetrics.errors import DeskmetricsError
@@ -295,9 +297,10 @@ def _print(df: pd.DataFrame, fmt: Format, title: str | None = None) -> None:
                 "rolled_back",
                 "deleted",
             )
-            t.add_column(c, justify="right" if right else "left", no_wrap=True)
+            t.add_column(escape(str(c)), justify="right" if right else "left", no_wrap=True)
         for _, r in df.iterrows():
-            t.add_row(*(_fmt(r[c], c) for c in df.columns))
+            # cells are data, never markup: a subject '[bold]…' or a reason naming '[limits]'
+            t.add_row(*(Text(_fmt(r[c], c)) for c in df.columns))
         console.print(t)
 
 
@@ -320,7 +323,7 @@ def _count_rows(summary: Any) -> list[dict[str, Any]]:
 
 
 def _fail(exc: Exception) -> None:
-    err.print(f"[bold red]error:[/] {exc}")
+    err.print(f"[bold red]error:[/] {escape(str(exc))}")
     raise typer.Exit(code=2)
 
 
@@ -406,7 +409,7 @@ def import_(
     else:
         _print(pd.DataFrame(rows), fmt, title=f"import {summary.import_id}")
         for note in summary.notes:
-            err.print(f"[yellow]note:[/] {note}")
+            err.print(f"[yellow]note:[/] {escape(note)}")
     if facts_problem is not None:
         err.print(
             "[bold yellow]the import is stored, but its per-ticket facts could not be brought "
@@ -415,7 +418,7 @@ def import_(
     if summary.rejects:
         err.print(f"[bold yellow]{summary.rejected} rows rejected[/] (kept in table _rejects):")
         for r in summary.rejects[:20]:
-            err.print(f"  {r}")
+            err.print(f"  {escape(str(r))}")
         if len(summary.rejects) > 20:
             err.print(
                 f"  … and {len(summary.rejects) - 20} more: `deskmetrics rejects` lists them all"
@@ -498,7 +501,7 @@ def delete_(
     else:
         _print(pd.DataFrame(_count_rows(summary)), fmt, title=f"delete {summary.import_id}")
         for note in summary.notes:
-            err.print(f"[yellow]note:[/] {note}")
+            err.print(f"[yellow]note:[/] {escape(note)}")
     if facts_problem is not None:
         err.print(
             "[bold yellow]the rows are deleted, but the per-ticket facts could not be brought "
@@ -636,13 +639,13 @@ def explain(
     console.print(m.description)
     console.print(f"\n[bold]{ex.counted:,}[/] counted")
     for reason, n in ex.left_out:
-        console.print(f"[yellow]{n:,}[/] left out: {reason}")
+        console.print(f"[yellow]{n:,}[/] left out: {escape(reason)}")
         ids = ex.left_out_ids.get(reason, [])
         if ids:
             console.print("   e.g. " + ", ".join(ids[:10]))
     if ex.ids:
         more = " …" if ex.counted > len(ex.ids) else ""
-        console.print(f"\n{ex.id_column}s counted: " + ", ".join(ex.ids) + more)
+        console.print(f"\n{ex.id_column}s counted: " + escape(", ".join(ex.ids)) + more)
 
 
 followups_app = typer.Typer(
@@ -1063,7 +1066,7 @@ def surveys_dispatch(
     for s in report.sent:
         console.print(f"sent {s.ticket_id} → {s.email}")
     for t, why in report.failed:
-        err.print(f"[yellow]not sent[/] {t}: {why}")
+        err.print(f"[yellow]not sent[/] {escape(str(t))}: {escape(str(why))}")
     console.print(report.summary())
 
 
@@ -1160,7 +1163,7 @@ def alerts_run(
     for rule, group in report.quiet:
         console.print(f"[yellow]quiet (cooldown)[/] {rule} {group or ''}")
     for rule, why in report.errors.items():
-        err.print(f"[yellow]rule {rule} not evaluated:[/] {why}")
+        err.print(f"[yellow]rule {escape(str(rule))} not evaluated:[/] {escape(str(why))}")
     if sent is not None:
         console.print(
             f"{len(report.observations)} groups judged; messages sent {len(sent.sent)}, "
@@ -1191,7 +1194,8 @@ def alerts_history(
         return
     for r in rows:
         state = r["delivery"] or ("not notified" if not r["notified"] else "–")
-        console.print(f"{r['at']:%Y-%m-%d %H:%M}  {r['event']:<9}  {state:<12}  {r['message']}")
+        message = escape(str(r["message"]))
+        console.print(f"{r['at']:%Y-%m-%d %H:%M}  {r['event']:<9}  {state:<12}  {message}")
 
 
 @app.command("send-report")
@@ -1225,7 +1229,7 @@ def main() -> None:
     try:
         app()
     except DeskmetricsError as exc:
-        err.print(f"[bold red]error:[/] {exc}")
+        err.print(f"[bold red]error:[/] {escape(str(exc))}")
         sys.exit(2)
 
 

@@ -468,6 +468,8 @@ def validate(
     table, raw = source.table, source.frame
     rows = source.row_numbers()
     rejects: list[Reject] = list(source.rejects)
+    # rows the reader refused (too many fields, too deep JSON) were read too: counted as read
+    unread = len({r.row for r in source.rejects})
     raw = raw.reset_index(drop=True)
     names = [str(c).strip() for c in raw.columns]
     problem = _column_problem(table, source.file, names, limits)
@@ -479,7 +481,7 @@ def validate(
         rejects.extend(Reject(table.name, source.file, int(r), column, reason) for r in rows)
         empty = pd.DataFrame({c.name: pd.Series(dtype="object") for c in table.columns})
         empty[_ROW] = pd.Series(dtype="int64")
-        return ValidFrame(table, source.file, empty, rejects, len(raw))
+        return ValidFrame(table, source.file, empty, rejects, len(raw) + unread)
 
     out = pd.DataFrame(index=raw.index)
     bad_any = pd.Series(False, index=raw.index)
@@ -570,7 +572,7 @@ def validate(
     good, dup_rejects = _duplicates(table, source.file, good)
     rejects.extend(dup_rejects)
     collapsed = n_valid - len(good) - len(dup_rejects)
-    return ValidFrame(table, source.file, good, rejects, len(raw), duplicates=collapsed)
+    return ValidFrame(table, source.file, good, rejects, len(raw) + unread, duplicates=collapsed)
 
 
 def _duplicates(table: Table, file: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
