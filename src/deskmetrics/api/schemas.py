@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -22,6 +23,8 @@ def jsonable(v: Any) -> Any:
         return None if pd.isna(v) else v.isoformat()
     if isinstance(v, date):
         return v.isoformat()
+    if isinstance(v, Decimal):  # DuckDB sums of integers (e.g. customer_messages)
+        return int(v) if v == v.to_integral_value() else float(v)
     if hasattr(v, "item"):  # numpy scalar
         return jsonable(v.item())
     return v

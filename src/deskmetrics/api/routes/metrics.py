@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import pandas as pd
@@ -31,6 +30,7 @@ from deskmetrics.engine import Facts, Workspace
 from deskmetrics.engine.compile import allowed_dimensions
 from deskmetrics.errors import BackendError, DeskmetricsError
 from deskmetrics.metrics import REGISTRY, Metric, get_metric
+from deskmetrics.reports.safe_cells import frame_csv
 
 router = APIRouter(tags=["metrics"])
 
@@ -60,23 +60,15 @@ def _text(values: Sequence[str] | str | None, what: str) -> None:
 
 
 def _day(value: str | None, what: str) -> str | None:
-    """A date (YYYY-MM-DD) or a local date-time (YYYY-MM-DDTHH:MM), within years 1900–2200."""
+    """A date (YYYY-MM-DD) or a local date-time (YYYY-MM-DDTHH:MM) within the query layer's
+    plausible years (`query.parse_day`, the check the CLI makes too)."""
     if value is None or value == "":
         return None
     _text(value, what)
     try:
-        parsed: date = (
-            datetime.fromisoformat(value)
-            if "T" in value or " " in value
-            else date.fromisoformat(value)
-        )
-    except ValueError as exc:
-        raise HTTPException(
-            status.HTTP_400_BAD_REQUEST,
-            f"{what}={value!r} is not a date (use YYYY-MM-DD or YYYY-MM-DDTHH:MM)",
-        ) from exc
-    if not 1900 <= parsed.year <= 2200:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"{what}={value!r} is out of range")
+        query.parse_day(value, what)
+    except DeskmetricsError as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
     return value
 
 
@@ -167,6 +159,11 @@ def _options(
 ) -> dict[str, Any]:
     _text(by, "by")
     _text(tz, "tz")
+    if tz:
+        try:
+            query.check_zone(tz, "tz")
+        except DeskmetricsError as exc:
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
     _text(where, "where")
     for w in where:
         if "=" not in w:
@@ -220,7 +217,7 @@ def report(
 def _frame_response(df: pd.DataFrame, fmt: str, filename: str) -> Response:
     rows = records(df)
     if fmt == "csv":
-        text = pd.DataFrame(rows, columns=[str(c) for c in df.columns]).to_csv(index=False)
+        text = frame_csv(pd.DataFrame(rows, columns=[str(c) for c in df.columns]))
         return Response(
             text,
             media_type="text/csv; charset=utf-8",

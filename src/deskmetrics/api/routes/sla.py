@@ -21,6 +21,7 @@ from deskmetrics.api.routes.metrics import NowQ, as_of
 from deskmetrics.api.schemas import SlaTargetsPage, records
 from deskmetrics.errors import DeskmetricsError
 from deskmetrics.query import agent_names
+from deskmetrics.reports.safe_cells import frame_csv
 from deskmetrics.sla_query import sla_queue, sla_targets
 
 router = APIRouter()
@@ -106,7 +107,7 @@ def targets(
     except DeskmetricsError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
     if format == "csv":
-        text = pd.DataFrame(records(df), columns=list(df.columns)).to_csv(index=False)
+        text = frame_csv(pd.DataFrame(records(df), columns=list(df.columns)))
         return Response(
             text,
             media_type="text/csv; charset=utf-8",
