@@ -23,6 +23,7 @@ from deskmetrics.api.routes import (
     survey_links,
     zendesk_webhook,
 )
+from deskmetrics.api.security import CrossSiteGuard, SecurityHeaders, docs_router
 from deskmetrics.config import Settings
 from deskmetrics.engine import Workspace, open_duckdb
 
@@ -42,6 +43,10 @@ def create_app(
         title="deskmetrics",
         version=version("deskmetrics"),
         description="Customer-service metrics from one registry: compute, drill down, ingest.",
+        # served by api/security.py under the `[web] api_docs` rule
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     app.state.service = Service(workspace=ws, settings=settings, secret=key)
     app.add_middleware(
@@ -52,8 +57,12 @@ def create_app(
         same_site="lax",
         https_only=settings.web.public_url.startswith("https://"),
     )
+    # added last = runs first: headers on every response, cross-site check before any route
+    app.add_middleware(CrossSiteGuard, public_url=settings.web.public_url)
+    app.add_middleware(SecurityHeaders)
     for module in ROUTE_MODULES:
         app.include_router(module.router)
+    app.include_router(docs_router(settings))
     return app
 
 

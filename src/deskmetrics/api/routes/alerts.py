@@ -21,6 +21,7 @@ from typing import Any
 from fastapi import APIRouter, Body, FastAPI, HTTPException, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
 
+from deskmetrics.accounts import Role
 from deskmetrics.alerts import store
 from deskmetrics.alerts.rules import all_rules, delete_rule, parse_rule, save_rule
 from deskmetrics.alerts.scheduler import Scheduler, evaluate_unlocked
@@ -134,10 +135,12 @@ def alerts_page(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Respo
         return RedirectResponse("/login?next=/dashboard/alerts", status_code=303)
     from deskmetrics.web import render
 
+    # the rules follow GET /api/alerts/rules: managers and admins only
+    may_see_rules = who.role.allows(Role.manager)
     with svc.using() as ws:
         events = store.history(ws, 200)
         open_now = store.history(ws, 200, open_only=True)
-        rules = all_rules(ws, svc.settings)
+        rules = all_rules(ws, svc.settings) if may_see_rules else []
     return render(
         request,
         "alerts.html",
@@ -146,4 +149,5 @@ def alerts_page(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Respo
         tz=svc.settings.report_timezone,
         open_now=[e for e in open_now if e["event"] == "fired"],
         rules=rules,
+        may_see_rules=may_see_rules,
     )

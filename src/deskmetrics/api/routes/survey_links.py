@@ -175,8 +175,9 @@ def survey_page(
             selected = answers.parse_score(link.kind, previous.score)
         except answers.AnswerError:
             selected = None
-    comment = previous.comment if previous is not None else None
-    return _form_page(request, token, link, info.subject, selected, comment, previous)
+    # the earlier comment is never shown: whoever holds the link (a forwarded e-mail, a shared
+    # screen) must not read what the customer wrote; a new answer starts with an empty comment
+    return _form_page(request, token, link, info.subject, selected, None, previous)
 
 
 @router.post(
