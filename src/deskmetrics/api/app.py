@@ -23,12 +23,22 @@ from deskmetrics.api.routes import (
     survey_links,
     zendesk_webhook,
 )
+from deskmetrics.api.schemas import problems
 from deskmetrics.api.security import CrossSiteGuard, SecurityHeaders, docs_router
 from deskmetrics.config import Settings
 from deskmetrics.engine import Workspace, open_duckdb
 
 #: one router per concern, in the order the OpenAPI spec lists them
 ROUTE_MODULES = (session, metrics, ingest, zendesk_webhook, survey_links, dashboard, sla, alerts)
+
+
+#: refusals the OpenAPI document declares for routers that do not declare them themselves:
+#: sign-in (throttled), machine ingestion (size-limited bodies; cross-site check on POST)
+ROUTER_PROBLEMS = {
+    session.__name__: problems(400, 401, 403, 422, 429),
+    ingest.__name__: problems(400, 413),
+    zendesk_webhook.__name__: problems(400, 403, 413),
+}
 
 
 def create_app(
@@ -61,7 +71,7 @@ def create_app(
     app.add_middleware(CrossSiteGuard, public_url=settings.web.public_url)
     app.add_middleware(SecurityHeaders)
     for module in ROUTE_MODULES:
-        app.include_router(module.router)
+        app.include_router(module.router, responses=ROUTER_PROBLEMS.get(module.__name__, {}))
     app.include_router(docs_router(settings))
     return app
 

@@ -24,6 +24,7 @@ from deskmetrics.api.schemas import (
     LeftOut,
     MetricInfo,
     ResultRow,
+    problems,
     records,
 )
 from deskmetrics.engine import Facts, Workspace
@@ -32,7 +33,7 @@ from deskmetrics.errors import BackendError, DeskmetricsError
 from deskmetrics.metrics import REGISTRY, Metric, get_metric
 from deskmetrics.reports.safe_cells import frame_csv
 
-router = APIRouter(tags=["metrics"])
+router = APIRouter(tags=["metrics"], responses=problems(400, 401, 403, 422, 503))
 
 GrainName = Literal["hour", "day", "week", "month", "quarter", "year"]
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -105,7 +106,7 @@ def list_metrics(who: Viewer, svc: ServiceDep) -> list[MetricInfo]:
     "/api/metrics/{name}",
     response_model=MetricInfo,
     summary="One metric's definition",
-    responses={404: {"description": "No such metric"}},
+    responses=problems(404),
 )
 def one_metric(who: Viewer, svc: ServiceDep, name: Annotated[str, Path()]) -> MetricInfo:
     try:
@@ -183,7 +184,7 @@ def _options(
     "/api/report",
     response_model=list[ResultRow],
     summary="Compute metrics (the CLI's `report`)",
-    responses={200: {"content": _CSV}, 400: {"description": "Bad request (message says why)"}},
+    responses={200: {"content": _CSV}},
 )
 def report(
     who: Viewer,
@@ -230,7 +231,6 @@ def _frame_response(df: pd.DataFrame, fmt: str, filename: str) -> Response:
     "/api/explain/{metric}",
     response_model=Explanation,
     summary="The tickets behind a number (the CLI's `explain`)",
-    responses={400: {"description": "Bad request (message says why)"}},
 )
 def explain(
     who: Viewer,
