@@ -176,3 +176,15 @@ def test_api_docs_can_be_off(tmp_path: Path) -> None:
     sign_in(c, "lead")
     assert c.get("/openapi.json").status_code == 404
     assert c.get("/docs").status_code == 404
+
+
+def test_a_405_lists_every_method_the_path_takes(client: TestClient) -> None:
+    sign_in(client, "lead")
+    r = client.put("/api/alerts/rules", headers={"Origin": "https://testserver"})
+    assert r.status_code == 405
+    assert r.headers["allow"] == "GET, HEAD, POST"
+    assert r.json() == {"detail": "PUT is not allowed here; use GET, HEAD, POST"}
+    r = client.patch("/api/session", headers={"Origin": "https://testserver"})
+    assert r.status_code == 405 and r.headers["allow"] == "DELETE, POST"
+    # other errors keep FastAPI's shape
+    assert client.get("/api/metrics/nope").json()["detail"].startswith("unknown metric")

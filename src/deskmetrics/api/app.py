@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
 from deskmetrics import accounts
+from deskmetrics.api import security
 from deskmetrics.api.deps import Service
 from deskmetrics.api.routes import (
     alerts,
@@ -24,7 +25,6 @@ from deskmetrics.api.routes import (
     zendesk_webhook,
 )
 from deskmetrics.api.schemas import problems
-from deskmetrics.api.security import CrossSiteGuard, SecurityHeaders, docs_router
 from deskmetrics.config import Settings
 from deskmetrics.engine import Workspace, open_duckdb
 
@@ -67,12 +67,9 @@ def create_app(
         same_site="lax",
         https_only=settings.web.public_url.startswith("https://"),
     )
-    # added last = runs first: headers on every response, cross-site check before any route
-    app.add_middleware(CrossSiteGuard, public_url=settings.web.public_url)
-    app.add_middleware(SecurityHeaders)
     for module in ROUTE_MODULES:
         app.include_router(module.router, responses=ROUTER_PROBLEMS.get(module.__name__, {}))
-    app.include_router(docs_router(settings))
+    security.install(app, settings)
     return app
 
 

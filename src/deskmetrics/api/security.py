@@ -22,13 +22,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, FastAPI, HTTPException, Request, status
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from deskmetrics.api.deps import MaybePrincipal
 from deskmetrics.config import Settings
@@ -139,6 +142,49 @@ class CrossSiteGuard:
         await self.app(scope, receive, send)
 
 
+def _methods_for(routes: Iterable[Any], scope: Scope) -> set[str]:
+    """The methods of every route whose path matches the request's (included routers are
+    walked; the app's routers carry no prefix)."""
+    out: set[str] = set()
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            out |= _methods_for(inner.routes, scope)
+            continue
+        match, _ = route.matches(scope)
+        if match is not Match.NONE:
+            out |= set(getattr(route, "methods", None) or ())
+    return out
+
+
+async def method_not_allowed(request: Request, exc: Exception) -> Response:
+    """A 405 whose Allow header lists every method the path takes (Starlette names only the
+    first route's when several routes share a path, e.g. GET and POST /api/alerts/rules);
+    other HTTP errors are FastAPI's."""
+    if not isinstance(exc, StarletteHTTPException) or exc.status_code != 405:
+        assert isinstance(exc, StarletteHTTPException)
+        return await http_exception_handler(request, exc)
+    methods = _methods_for(request.app.router.routes, request.scope)
+    if "GET" in methods:
+        methods.add("HEAD")
+    allow = ", ".join(sorted(methods))
+    return JSONResponse(
+        {"detail": f"{request.method} is not allowed here; use {allow}"},
+        status_code=status.HTTP_405_METHOD_NOT_ALLOWED,
+        headers={"Allow": allow},
+    )
+
+
+def install(app: FastAPI, settings: Settings) -> None:
+    """Everything of this module on `app`: the middlewares (added last, so they run first:
+    headers on every response, the cross-site check before any route), the 405 handler and
+    the documentation routes."""
+    app.add_middleware(CrossSiteGuard, public_url=settings.web.public_url)
+    app.add_middleware(SecurityHeaders)
+    app.add_exception_handler(StarletteHTTPException, method_not_allowed)
+    app.include_router(docs_router(settings))
+
+
 def _inline_script_hashes(page: str) -> list[str]:
     """CSP hashes of the inline scripts of a page."""
     out = []
@@ -185,4 +231,12 @@ def docs_router(settings: Settings) -> APIRouter:
     return router
 
 
-__all__ = ["CSP", "CrossSiteGuard", "SecurityHeaders", "cross_site", "docs_router"]
+__all__ = [
+    "CSP",
+    "CrossSiteGuard",
+    "SecurityHeaders",
+    "cross_site",
+    "docs_router",
+    "install",
+    "method_not_allowed",
+]
