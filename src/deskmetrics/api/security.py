@@ -216,9 +216,8 @@ def docs_router(settings: Settings) -> APIRouter:
     def docs(request: Request, who: MaybePrincipal) -> Response:
         if rule == "signed-in" and who is None:
             return RedirectResponse("/login?next=/docs", status_code=303)
-        page = get_swagger_ui_html(
-            openapi_url="/openapi.json", title=f"{request.app.title} · API"
-        ).body.decode()
+        swagger = get_swagger_ui_html(openapi_url="/openapi.json", title=f"{request.app.title} API")
+        page = bytes(swagger.body).decode()
         policy = (
             f"default-src 'self'; script-src 'self' {SWAGGER_CDN} "
             f"{' '.join(_inline_script_hashes(page))}; "
