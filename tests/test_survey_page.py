@@ -124,7 +124,11 @@ def test_the_page_shows_the_earlier_answer_and_the_mail_preselects(client: TestC
     html = client.get(f"/s/{tok}").text
     assert re.search(r'value="9" required\s+checked', html)
     assert len(re.findall(r"required\s+checked", html)) == 1
-    assert "quick &amp; kind &lt;3" in html  # shown again, escaped
+    # the earlier comment is not shown to whoever opens the link again (issue 12): the page
+    # says there was one and that a new answer replaces it, and the comment box is empty
+    assert "quick &amp; kind" not in html and "kind &lt;3" not in html
+    assert '<textarea id="comment" name="comment" maxlength="5000"></textarea>' in html
+    assert "You answered 9 before with a comment, which is not shown here" in html
     html = client.get(f"/s/{token_for('T3', 'nps')}?score=7").text
     assert re.search(r'value="7" required\s+checked', html)
     # a preselected answer is not an answer: nothing is stored by opening the link

@@ -6,6 +6,7 @@ import json
 import math
 import sys
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -149,6 +150,8 @@ def _jsonable(v: Any) -> Any:
         return v.isoformat()
     if v is pd.NaT:
         return None
+    if isinstance(v, Decimal):  # DuckDB sums of integers (e.g. customer_messages)
+        return int(v) if v == v.to_integral_value() else float(v)
     if hasattr(v, "item"):
         return _jsonable(v.item())
     return v
@@ -273,7 +276,9 @@ def _print(df: pd.DataFrame, fmt: Format, title: str | None = None) -> None:
     if fmt is Format.json:
         sys.stdout.write(json.dumps(_records(df), ensure_ascii=False) + "\n")
     elif fmt is Format.csv:
-        df.to_csv(sys.stdout, index=False)
+        from deskmetrics.reports.safe_cells import write_frame_csv
+
+        write_frame_csv(df, sys.stdout)
     elif fmt is Format.markdown:
         cols = list(df.columns)
         sys.stdout.write("| " + " | ".join(cols) + " |\n|" + "---|" * len(cols) + "\n")
@@ -791,8 +796,10 @@ def facts(
         return
     if fmt in (FactsFormat.parquet, FactsFormat.xlsx) and out is None:
         _fail(DeskmetricsError(f"--format {fmt.value} needs --out FILE"))
+    from deskmetrics.reports.safe_cells import write_frame_csv, write_xlsx
+
     if fmt is FactsFormat.csv:
-        df.to_csv(out if out else sys.stdout, index=False)
+        write_frame_csv(df, out if out else sys.stdout)
     elif fmt is FactsFormat.json:
         text = json.dumps(_records(df), ensure_ascii=False)
         if out:
@@ -804,7 +811,7 @@ def facts(
     elif fmt is FactsFormat.parquet:
         df.to_parquet(out, index=False)
     else:
-        df.to_excel(out, index=False)
+        write_xlsx(df, out)
     if out:
         err.print(f"wrote {len(df):,} tickets to {out}")
 

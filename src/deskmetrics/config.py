@@ -345,6 +345,8 @@ class WebSettings(BaseModel):
     #: the address people reach the service at (survey links, e-mails)
     public_url: str = "http://127.0.0.1:8000"
     session_hours: Annotated[float, Field(gt=0)] = 12
+    #: who may read /docs and /openapi.json: anyone, anyone signed in (or with a token), nobody
+    api_docs: Literal["public", "signed-in", "off"] = "signed-in"
     #: per source name: how its HMAC signature is checked (`[web.sources.NAME]`)
     sources: dict[str, IngestSource] = Field(default_factory=dict)
     #: the largest request body read (bytes); a larger one is refused with 413 before any of it

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
@@ -18,7 +18,7 @@ from deskmetrics.engine.compile import Explanation, period_starts, run_metrics
 from deskmetrics.errors import QueryError
 from deskmetrics.metrics import REGISTRY, Aggregation, Direction, Metric, get_metric
 from deskmetrics.metrics.benchmarks import benchmarks_for
-from deskmetrics.model import Grain, zone
+from deskmetrics.model import Grain
 from deskmetrics.significance import margins_differ, poisson_p, two_proportion_p, welch_p
 from deskmetrics.stats import wilson_interval
 
@@ -37,26 +37,97 @@ RESULT_COLUMNS = [
 DateLike = date | datetime | str | None
 
 
-def _to_utc(value: DateLike, tz: str, end: bool) -> datetime | None:
+#: the years a date of a request may fall in (an end date near year 9999 would overflow)
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+#: the longest IANA zone name is 32 characters; anything much longer is not a zone
+MAX_ZONE_NAME = 64
+#: periods one grained request may span (ten years of hours); more is refused, not computed
+MAX_PERIODS = 100_000
+_GRAIN_SECONDS = {
+    "hour": 3600,
+    "day": 86400,
+    "week": 7 * 86400,
+    "month": 28 * 86400,
+    "quarter": 90 * 86400,
+    "year": 365 * 86400,
+}
+
+
+def _shown(value: str, width: int = 40) -> str:
+    """`value` quoted for a message, cut when long (a message never echoes kilobytes)."""
+    if len(value) <= width:
+        return repr(value)
+    return f"{value[:width]!r}… ({len(value):,} characters)"
+
+
+def check_zone(name: str, option: str = "tz") -> ZoneInfo:
+    """The IANA time zone `name`; an unknown, overlong or malformed name is a QueryError that
+    says what a zone name looks like. The one check the API, the CLI and the dashboard share."""
+    if not name or len(name) > MAX_ZONE_NAME or not name.isprintable():
+        raise QueryError(
+            f"{option}: unknown time zone {_shown(name)}: use an IANA name such as "
+            f"'Europe/Berlin' or 'UTC'"
+        )
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise QueryError(
+            f"{option}: unknown time zone {_shown(name)}: use an IANA name such as "
+            f"'Europe/Berlin' or 'UTC'"
+        ) from exc
+
+
+def parse_day(value: str, option: str = "from") -> date:
+    """A date (YYYY-MM-DD) or a local date-time (YYYY-MM-DDTHH:MM) within the plausible years;
+    anything else is a QueryError naming `option` and what to write instead."""
+    text = value.strip()
+    try:
+        parsed: date = (
+            datetime.fromisoformat(text) if "T" in text or " " in text else date.fromisoformat(text)
+        )
+    except ValueError as exc:
+        raise QueryError(
+            f"{option} {_shown(value)} is not a date (use YYYY-MM-DD or YYYY-MM-DDTHH:MM)"
+        ) from exc
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise QueryError(
+            f"{option} {_shown(value)} is out of range: use a date between "
+            f"{FIRST_YEAR}-01-01 and {LAST_YEAR}-12-31"
+        )
+    return parsed
+
+
+def _to_utc(value: DateLike, tz: str, end: bool, option: str = "from") -> datetime | None:
     """A date means local midnight in `tz` (for an end date: the midnight after it, so the end
     date is included); a datetime without offset is local time in `tz`."""
     if value is None or value == "":
         return None
     if isinstance(value, str):
-        try:
-            value = (
-                datetime.fromisoformat(value)
-                if "T" in value or " " in value
-                else date.fromisoformat(value)
-            )
-        except ValueError as exc:
-            raise QueryError(f"{value!r} is not a date (use YYYY-MM-DD)") from exc
+        value = parse_day(value, option)
+    elif not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise QueryError(
+            f"{option} {value.isoformat()} is out of range: use a date between "
+            f"{FIRST_YEAR}-01-01 and {LAST_YEAR}-12-31"
+        )
     if not isinstance(value, datetime):
         d = value + timedelta(days=1) if end else value
         value = datetime.combine(d, time.min)
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(tz))
     return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def _check_span(start: datetime | None, end: datetime | None, grain: Grain | None) -> None:
+    """A grained request spans at most MAX_PERIODS periods (a 300-year range by hour would
+    be millions of rows): refused with what to change instead."""
+    if grain is None or start is None or end is None:
+        return
+    periods = (end - start).total_seconds() / _GRAIN_SECONDS[grain.value]
+    if periods > MAX_PERIODS:
+        raise QueryError(
+            f"the range holds about {periods:,.0f} {grain.value}s; a request may span at most "
+            f"{MAX_PERIODS:,} periods: narrow from/to or use a longer grain"
+        )
 
 
 def parse_instant(value: str, option: str = "--now") -> datetime:
@@ -75,8 +146,10 @@ def parse_instant(value: str, option: str = "--now") -> datetime:
             f"{option} {value!r} has no offset; add Z for UTC or the offset, "
             f"e.g. 2026-03-01T12:00:00Z or 2026-03-01T13:00:00+01:00"
         )
-    if not 1900 <= at.year <= 2200:
-        raise QueryError(f"{option} {value!r} is out of range (years 1900 to 2200)")
+    if not FIRST_YEAR <= at.year <= LAST_YEAR:
+        raise QueryError(
+            f"{option} {_shown(value)} is out of range (years {FIRST_YEAR} to {LAST_YEAR})"
+        )
     return at.astimezone(UTC).replace(tzinfo=None)
 
 
@@ -120,12 +193,12 @@ def build_query(
         raise QueryError("name at least one metric (see `deskmetrics metrics`)")
     resolved = tuple(get_metric(n) for n in names)
     zone_name = tz or ws.settings.report_timezone
-    zone(zone_name)
+    check_zone(zone_name)
     try:
         g = Grain(grain) if grain else None
     except ValueError as exc:
         raise QueryError(f"unknown grain {grain!r}; use one of {', '.join(Grain)}") from exc
-    s, e = _to_utc(start, zone_name, False), _to_utc(end, zone_name, True)
+    s, e = _to_utc(start, zone_name, False, "from"), _to_utc(end, zone_name, True, "to")
     if ws.as_of is not None:
         # as of a moment, the range ends there (just after it: the end is excluded)
         cap = ws.as_of + timedelta(seconds=1)
@@ -137,6 +210,7 @@ def build_query(
         e = cap if e is None or e > cap else e
     if s is not None and e is not None and e <= s:
         raise QueryError(f"the range ends ({end}) before it starts ({start})")
+    _check_span(s, e or ws.now(), g)
     req = MetricRequest(
         by=tuple(by), grain=g, tz=zone_name, start=s, end=e, filters=_filters(filters)
     )
@@ -496,10 +570,12 @@ __all__ = [
     "REGISTRY",
     "agent_names",
     "build_query",
+    "check_zone",
     "compute",
     "explain",
     "facts_frame",
     "facts_page",
+    "parse_day",
     "parse_instant",
     "refresh_facts",
     "with_agent_names",

@@ -265,3 +265,39 @@ def test_a_survey_answer_moves_csat(page: Any, server: dict[str, Any]) -> None:
     assert card(page, "csat").inner_text() == "66.7%"
     assert float(card(page, "csat").get_attribute("data-value")) == pytest.approx(200 / 3)
     assert "sorted in no time" in page.inner_text("#table-comments")
+
+
+def test_no_page_breaks_the_content_security_policy(page: Any, server: dict[str, Any]) -> None:
+    """Every page works under the service's CSP (scripts only from the service itself): no
+    violation is reported on the console or as a `securitypolicyviolation` event, and the
+    plotly charts draw."""
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    page.add_init_script(
+        "window.__csp = []; document.addEventListener('securitypolicyviolation', "
+        "e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
+    links = pytest.importorskip("deskmetrics.surveys.links")
+    token, _ = links.make_token(server["app"].state.service.secret, "T4", "csat")
+    for path in (
+        f"/dashboard?{SCOPE}",
+        f"/dashboard/trends?{SCOPE}",
+        f"/dashboard/breakdowns?{SCOPE}",
+        f"/dashboard/heatmap?{SCOPE}",
+        f"/dashboard/surveys?{SCOPE}",
+        f"/dashboard/explain?{SCOPE}&metric=first_response_time",
+        "/dashboard/sla",
+        "/dashboard/alerts",
+        f"/s/{token}",
+    ):
+        response = page.goto(server["url"] + path)
+        assert response is not None and response.status == 200, path
+        assert "script-src 'self'" in response.headers["content-security-policy"]
+        page.wait_for_load_state("load")
+        if "trends" in path or "surveys" in path:
+            page.wait_for_selector(".js-plotly-plot .main-svg")
+        assert page.evaluate("window.__csp") == [], path
+    assert violations == []

@@ -156,7 +156,8 @@ def test_api_sla_targets_returns_the_same_rows(ws_file: tuple[Path, Path]) -> No
     assert list(got.columns) == COLUMNS
     assert got["elapsed_calendar_minutes"].tolist() == [3930, 4020, 30, 30]
     bad = client.get("/api/sla/targets", params={"now": "2026-03-09T12:00:00"})
-    assert bad.status_code == 422 and "now '2026-03-09T12:00:00' has no offset" in bad.text
+    # 400 as on every query route (was 422 before issue 12)
+    assert bad.status_code == 400 and "now '2026-03-09T12:00:00' has no offset" in bad.text
     # the live queue as of the same moment: A's resolution is no longer running (solved)
     queue = client.get("/api/sla", params={"now": NOW}).json()
     assert queue["now"] == "2026-03-09T12:00:00" and queue["items"] == []

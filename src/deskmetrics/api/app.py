@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
 from deskmetrics import accounts
+from deskmetrics.api import security
 from deskmetrics.api.deps import Service
 from deskmetrics.api.limits import BodyLimit
 from deskmetrics.api.routes import (
@@ -26,6 +27,7 @@ from deskmetrics.api.routes import (
     users,
     zendesk_webhook,
 )
+from deskmetrics.api.schemas import problems
 from deskmetrics.config import Settings
 from deskmetrics.engine import Workspace
 from deskmetrics.engine.handoff import SharedWorkspace
@@ -43,6 +45,15 @@ ROUTE_MODULES = (
     sla,
     alerts,
 )
+
+
+#: refusals the OpenAPI document declares for routers that do not declare them themselves:
+#: sign-in (throttled), machine ingestion (size-limited bodies; cross-site check on POST)
+ROUTER_PROBLEMS = {
+    session.__name__: problems(400, 401, 403, 422, 429),
+    ingest.__name__: problems(400, 413),
+    zendesk_webhook.__name__: problems(400, 403, 413),
+}
 
 
 def create_app(
@@ -70,6 +81,10 @@ def create_app(
         title="deskmetrics",
         version=version("deskmetrics"),
         description="Customer-service metrics from one registry: compute, drill down, ingest.",
+        # served by api/security.py under the `[web] api_docs` rule
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     app.state.service = service
     app.add_middleware(
@@ -87,7 +102,8 @@ def create_app(
         max_json_depth=settings.limits.max_json_depth,
     )
     for module in ROUTE_MODULES:
-        app.include_router(module.router)
+        app.include_router(module.router, responses=ROUTER_PROBLEMS.get(module.__name__, {}))
+    security.install(app, settings)
     return app
 
 

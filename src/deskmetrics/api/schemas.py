@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -22,6 +23,8 @@ def jsonable(v: Any) -> Any:
         return None if pd.isna(v) else v.isoformat()
     if isinstance(v, date):
         return v.isoformat()
+    if isinstance(v, Decimal):  # DuckDB sums of integers (e.g. customer_messages)
+        return int(v) if v == v.to_integral_value() else float(v)
     if hasattr(v, "item"):  # numpy scalar
         return jsonable(v.item())
     return v
@@ -133,9 +136,46 @@ class RowProblem(BaseModel):
 
 
 class Rejected(BaseModel):
-    """Nothing was stored: these rows are wrong."""
+    """Nothing was stored: these rows are wrong (a list of row problems), or the delivery as a
+    whole is (one message naming the field and the reason: Zendesk webhooks)."""
 
-    detail: list[RowProblem]
+    detail: list[RowProblem] | str
+
+
+class Problem(BaseModel):
+    """Why a request was refused and what to do about it."""
+
+    detail: str = Field(examples=["unknown metric 'csatt'. Run `deskmetrics metrics` for the list"])
+
+
+class Unprocessable(BaseModel):
+    """A request the service cannot take: the fields that fail validation (FastAPI's list of
+    `{loc, msg, type}`), or one message saying what to fix."""
+
+    detail: list[dict[str, Any]] | str
+
+
+#: what each refusal means, for the OpenAPI document
+PROBLEMS: dict[int, str] = {
+    400: "Bad request: the message says what to fix (unknown metric, dimension, zone, date)",
+    401: "Not signed in: sign in (POST /api/session) or send 'Authorization: Bearer <token>'",
+    403: "Signed in without the role this needs, or a cross-site request",
+    404: "Not found",
+    409: "Conflict with the stored state (the message says which)",
+    410: "Gone (expired)",
+    413: "The body is too large",
+    422: "Unprocessable: the message or field list says what to fix",
+    429: "Too many attempts: wait before trying again",
+    503: "The data backend failed; try again",
+}
+
+
+def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` entries documenting these refusals (all answer `{"detail": ...}`)."""
+    return {
+        c: {"model": Unprocessable if c == 422 else Problem, "description": PROBLEMS[c]}
+        for c in codes
+    }
 
 
 class Ingested(BaseModel):
@@ -160,15 +200,19 @@ class WebhookResult(BaseModel):
 
 
 __all__ = [
+    "PROBLEMS",
     "Explanation",
     "FactsPage",
     "Ingested",
     "LeftOut",
     "MetricInfo",
+    "Problem",
     "Rejected",
     "ResultRow",
     "RowProblem",
+    "Unprocessable",
     "WebhookResult",
     "jsonable",
+    "problems",
     "records",
 ]

@@ -21,10 +21,13 @@ from typing import Any
 from fastapi import APIRouter, Body, FastAPI, HTTPException, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
 
+from deskmetrics.accounts import Role
 from deskmetrics.alerts import store
 from deskmetrics.alerts.rules import all_rules, delete_rule, parse_rule, save_rule
 from deskmetrics.alerts.scheduler import Scheduler, evaluate_unlocked
 from deskmetrics.api.deps import Manager, MaybePrincipal, Service, ServiceDep, Viewer
+from deskmetrics.api.schemas import problems
+from deskmetrics.config import AlertRule
 from deskmetrics.errors import ConfigError
 from deskmetrics.notify.delivery import delivery_log
 
@@ -49,7 +52,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             hooks.remove(scheduler.wake)
 
 
-router = APIRouter(lifespan=lifespan)
+router = APIRouter(lifespan=lifespan, responses=problems(401, 403, 422))
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
@@ -62,12 +65,27 @@ def list_rules(svc: ServiceDep, who: Manager) -> list[dict[str, Any]]:
         return [{**r.model_dump(), "source": src} for r, src in all_rules(ws, svc.settings)]
 
 
-@router.post("/api/alerts/rules", tags=["alerts"], status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/api/alerts/rules",
+    tags=["alerts"],
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(400, 409, 413),
+    # the body is read as JSON and checked by the rule parser (its messages name what to fix);
+    # the document shows the rule's shape
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": AlertRule.model_json_schema()}},
+        }
+    },
+)
 def add_rule(
     svc: ServiceDep,
     who: Manager,
     body: dict[str, Any] = Body(...),  # noqa: B008
 ) -> dict[str, Any]:
+    """Add or replace an API rule. A rule that names an unknown metric, or a condition the
+    kind cannot take, is a 422 whose message says what to fix."""
     try:
         rule = parse_rule(body)
         with svc.using() as ws:
@@ -78,7 +96,13 @@ def add_rule(
     return {**rule.model_dump(), "source": "api"}
 
 
-@router.delete("/api/alerts/rules/{name}", tags=["alerts"])
+@router.delete(
+    "/api/alerts/rules/{name}",
+    tags=["alerts"],
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=problems(404, 409),
+)
 def remove_rule(name: str, svc: ServiceDep, who: Manager) -> Response:
     try:
         with svc.using() as ws:
@@ -134,10 +158,12 @@ def alerts_page(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Respo
         return RedirectResponse("/login?next=/dashboard/alerts", status_code=303)
     from deskmetrics.web import render
 
+    # the rules follow GET /api/alerts/rules: managers and admins only
+    may_see_rules = who.role.allows(Role.manager)
     with svc.using() as ws:
         events = store.history(ws, 200)
         open_now = store.history(ws, 200, open_only=True)
-        rules = all_rules(ws, svc.settings)
+        rules = all_rules(ws, svc.settings) if may_see_rules else []
     return render(
         request,
         "alerts.html",
@@ -146,4 +172,5 @@ def alerts_page(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Respo
         tz=svc.settings.report_timezone,
         open_now=[e for e in open_now if e["event"] == "fired"],
         rules=rules,
+        may_see_rules=may_see_rules,
     )

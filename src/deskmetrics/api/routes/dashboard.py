@@ -8,8 +8,6 @@ Pages need a signed-in user (or a bearer token); without one they redirect to /l
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -38,7 +36,8 @@ from deskmetrics.engine.surveys import followups
 from deskmetrics.errors import DeskmetricsError
 from deskmetrics.metrics import Direction, Metric, get_metric
 from deskmetrics.query import agent_names as query_agent_names
-from deskmetrics.query import compute, explain, facts_page, survey_answers_in_scope
+from deskmetrics.query import compute, explain, facts_page, parse_day, survey_answers_in_scope
+from deskmetrics.reports.safe_cells import rows_csv
 from deskmetrics.web import STATIC, render
 
 router = APIRouter(include_in_schema=False)
@@ -133,12 +132,14 @@ class Scope:
 
 
 def _parse_date(value: str | None, name: str) -> date | None:
+    """A page's `from`/`to`: a date within the query layer's plausible years, else a 400."""
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise HTTPException(400, f"{name}={value!r} is not a date (use YYYY-MM-DD)") from exc
+        parsed = parse_day(value, name)
+    except DeskmetricsError as exc:
+        raise HTTPException(400, str(exc)) from exc
+    return parsed.date() if isinstance(parsed, datetime) else parsed
 
 
 _CACHE: dict[tuple[int, str], tuple[float, Any]] = {}
@@ -236,12 +237,11 @@ class Table:
     note: str = ""
 
     def csv(self) -> str:
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow([c.key for c in self.columns])
-        for r in self.rows:
-            w.writerow([_csv_value(r.get(c.key)) for c in self.columns])
-        return buf.getvalue()
+        """The table's raw values as CSV, formula-like text neutralised (safe_cells)."""
+        return rows_csv(
+            [c.key for c in self.columns],
+            ([_csv_value(r.get(c.key)) for c in self.columns] for r in self.rows),
+        )
 
     def groups(self) -> list[tuple[str, int]]:
         """Header groups (label, column span) for a two-row header."""

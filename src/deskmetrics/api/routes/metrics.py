@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import pandas as pd
@@ -25,14 +24,16 @@ from deskmetrics.api.schemas import (
     LeftOut,
     MetricInfo,
     ResultRow,
+    problems,
     records,
 )
 from deskmetrics.engine import Facts, Workspace
 from deskmetrics.engine.compile import allowed_dimensions
 from deskmetrics.errors import BackendError, DeskmetricsError
 from deskmetrics.metrics import REGISTRY, Metric, get_metric
+from deskmetrics.reports.safe_cells import frame_csv
 
-router = APIRouter(tags=["metrics"])
+router = APIRouter(tags=["metrics"], responses=problems(400, 401, 403, 422, 503))
 
 GrainName = Literal["hour", "day", "week", "month", "quarter", "year"]
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -60,23 +61,15 @@ def _text(values: Sequence[str] | str | None, what: str) -> None:
 
 
 def _day(value: str | None, what: str) -> str | None:
-    """A date (YYYY-MM-DD) or a local date-time (YYYY-MM-DDTHH:MM), within years 1900–2200."""
+    """A date (YYYY-MM-DD) or a local date-time (YYYY-MM-DDTHH:MM) within the query layer's
+    plausible years (`query.parse_day`, the check the CLI makes too)."""
     if value is None or value == "":
         return None
     _text(value, what)
     try:
-        parsed: date = (
-            datetime.fromisoformat(value)
-            if "T" in value or " " in value
-            else date.fromisoformat(value)
-        )
-    except ValueError as exc:
-        raise HTTPException(
-            status.HTTP_400_BAD_REQUEST,
-            f"{what}={value!r} is not a date (use YYYY-MM-DD or YYYY-MM-DDTHH:MM)",
-        ) from exc
-    if not 1900 <= parsed.year <= 2200:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"{what}={value!r} is out of range")
+        query.parse_day(value, what)
+    except DeskmetricsError as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
     return value
 
 
@@ -113,7 +106,7 @@ def list_metrics(who: Viewer, svc: ServiceDep) -> list[MetricInfo]:
     "/api/metrics/{name}",
     response_model=MetricInfo,
     summary="One metric's definition",
-    responses={404: {"description": "No such metric"}},
+    responses=problems(404),
 )
 def one_metric(who: Viewer, svc: ServiceDep, name: Annotated[str, Path()]) -> MetricInfo:
     try:
@@ -167,6 +160,11 @@ def _options(
 ) -> dict[str, Any]:
     _text(by, "by")
     _text(tz, "tz")
+    if tz:
+        try:
+            query.check_zone(tz, "tz")
+        except DeskmetricsError as exc:
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
     _text(where, "where")
     for w in where:
         if "=" not in w:
@@ -186,7 +184,7 @@ def _options(
     "/api/report",
     response_model=list[ResultRow],
     summary="Compute metrics (the CLI's `report`)",
-    responses={200: {"content": _CSV}, 400: {"description": "Bad request (message says why)"}},
+    responses={200: {"content": _CSV}},
 )
 def report(
     who: Viewer,
@@ -220,7 +218,7 @@ def report(
 def _frame_response(df: pd.DataFrame, fmt: str, filename: str) -> Response:
     rows = records(df)
     if fmt == "csv":
-        text = pd.DataFrame(rows, columns=[str(c) for c in df.columns]).to_csv(index=False)
+        text = frame_csv(pd.DataFrame(rows, columns=[str(c) for c in df.columns]))
         return Response(
             text,
             media_type="text/csv; charset=utf-8",
@@ -233,7 +231,6 @@ def _frame_response(df: pd.DataFrame, fmt: str, filename: str) -> Response:
     "/api/explain/{metric}",
     response_model=Explanation,
     summary="The tickets behind a number (the CLI's `explain`)",
-    responses={400: {"description": "Bad request (message says why)"}},
 )
 def explain(
     who: Viewer,

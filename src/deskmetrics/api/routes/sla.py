@@ -18,12 +18,13 @@ from fastapi.responses import JSONResponse, RedirectResponse
 
 from deskmetrics.api.deps import MaybePrincipal, ServiceDep, Viewer
 from deskmetrics.api.routes.metrics import NowQ, as_of
-from deskmetrics.api.schemas import SlaTargetsPage, records
-from deskmetrics.errors import DeskmetricsError
+from deskmetrics.api.schemas import SlaTargetsPage, problems, records
+from deskmetrics.errors import BackendError, DeskmetricsError
 from deskmetrics.query import agent_names
+from deskmetrics.reports.safe_cells import frame_csv
 from deskmetrics.sla_query import sla_queue, sla_targets
 
-router = APIRouter()
+router = APIRouter(responses=problems(400, 401, 403, 422, 503))
 
 #: the page reloads its queue this often (seconds)
 REFRESH_SECONDS = 60
@@ -47,8 +48,11 @@ def _queue(
             view = as_of(ws, now)
             moment = view.now()
             df = sla_queue(view, now=moment, at_risk=at_risk, breached=breached, limit=limit)
+    except BackendError as exc:
+        raise HTTPException(503, str(exc)) from exc
     except DeskmetricsError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from exc
+        # as on every query route: the query layer's refusal is a 400 with its message
+        raise HTTPException(status_code=400, detail=str(exc)) from exc
     rows = [{str(k): _cell(v) for k, v in r.items()} for r in df.to_dict(orient="records")]
     return moment, rows
 
@@ -103,10 +107,12 @@ def targets(
             view = as_of(ws, now)
             moment = view.now()
             df, total = sla_targets(view, now=moment, limit=limit, offset=offset)
+    except BackendError as exc:
+        raise HTTPException(503, str(exc)) from exc
     except DeskmetricsError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from exc
+        raise HTTPException(status_code=400, detail=str(exc)) from exc
     if format == "csv":
-        text = pd.DataFrame(records(df), columns=list(df.columns)).to_csv(index=False)
+        text = frame_csv(pd.DataFrame(records(df), columns=list(df.columns)))
         return Response(
             text,
             media_type="text/csv; charset=utf-8",

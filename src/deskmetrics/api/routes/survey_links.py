@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from starlette.responses import HTMLResponse
 
 from deskmetrics.api.deps import Manager, ServiceDep
+from deskmetrics.api.schemas import PROBLEMS, problems
 from deskmetrics.surveys import answers
 from deskmetrics.surveys.links import (
     ExpiredLink,
@@ -27,6 +28,9 @@ from deskmetrics.surveys.links import (
 from deskmetrics.web import render
 
 router = APIRouter(tags=["surveys"])
+
+_HTML = {"text/html": {"schema": {"type": "string"}}}
+_UNPROCESSABLE_REF = {"$ref": "#/components/schemas/Unprocessable"}
 
 #: longest token accepted; a genuine one is about 80–150 characters
 MAX_TOKEN = 512
@@ -55,7 +59,7 @@ class SurveyLinkOut(BaseModel):
     response_model=SurveyLinkOut,
     status_code=201,
     summary="Make a signed, expiring survey link for a ticket (manager or admin)",
-    responses={404: {"description": "no such ticket"}},
+    responses=problems(400, 401, 403, 404, 413, 422),
 )
 def create_survey_link(body: SurveyLinkRequest, who: Manager, svc: ServiceDep) -> SurveyLinkOut:
     try:
@@ -145,8 +149,12 @@ def _form_page(
     response_class=HTMLResponse,
     summary="The public survey page a link leads to (no sign-in)",
     responses={
-        404: {"description": "forged link or unknown ticket"},
-        410: {"description": "expired"},
+        404: {"description": "forged link or unknown ticket", "content": _HTML},
+        410: {"description": "expired", "content": _HTML},
+        422: {
+            "description": "a query parameter out of bounds",
+            "content": {"application/json": {"schema": _UNPROCESSABLE_REF}},
+        },
     },
 )
 def survey_page(
@@ -175,8 +183,9 @@ def survey_page(
             selected = answers.parse_score(link.kind, previous.score)
         except answers.AnswerError:
             selected = None
-    comment = previous.comment if previous is not None else None
-    return _form_page(request, token, link, info.subject, selected, comment, previous)
+    # the earlier comment is never shown: whoever holds the link (a forwarded e-mail, a shared
+    # screen) must not read what the customer wrote; a new answer starts with an empty comment
+    return _form_page(request, token, link, info.subject, selected, None, previous)
 
 
 @router.post(
@@ -184,9 +193,17 @@ def survey_page(
     response_class=HTMLResponse,
     summary="Record (or replace) the answer given on a survey page (no sign-in)",
     responses={
-        404: {"description": "forged link or unknown ticket"},
-        410: {"description": "expired"},
-        422: {"description": "no answer, or an answer off the scale"},
+        404: {"description": "forged link or unknown ticket", "content": _HTML},
+        410: {"description": "expired", "content": _HTML},
+        413: {
+            "description": PROBLEMS[413],
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        },
+        422: {
+            "description": "no answer or an answer off the scale (the page again, saying so), "
+            "or a form field out of bounds (JSON)",
+            "content": {**_HTML, "application/json": {"schema": _UNPROCESSABLE_REF}},
+        },
     },
 )
 def survey_answer(

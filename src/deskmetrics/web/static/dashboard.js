@@ -47,6 +47,17 @@
     dds.forEach(function (d) { if (d.open && !d.contains(e.target)) d.open = false; });
   });
 
+  // --- "Back" returns to the page the reader came from (no inline script: the CSP forbids it);
+  // opened directly, the link's own target (the overview with the same scope) is followed
+  document.querySelectorAll("a[data-back]").forEach(function (a) {
+    a.addEventListener("click", function (e) {
+      if (history.length > 1 && document.referrer.indexOf(location.origin + "/") === 0) {
+        e.preventDefault();
+        history.back();
+      }
+    });
+  });
+
   // --- charts
   var dataTag = document.getElementById("chart-data");
   if (!dataTag || typeof Plotly === "undefined") return;
