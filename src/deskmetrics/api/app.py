@@ -53,6 +53,8 @@ ROUTER_PROBLEMS = {
     session.__name__: problems(400, 401, 403, 422, 429),
     ingest.__name__: problems(400, 413),
     zendesk_webhook.__name__: problems(400, 403, 413),
+    users.__name__: problems(400, 403, 413, 503),
+    data.__name__: problems(400, 403, 413, 503),
 }
 
 

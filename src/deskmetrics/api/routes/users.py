@@ -17,11 +17,11 @@ Passwords are hashed and verified outside the workspace's lock (Argon2 is slow o
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Request, Response, status
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 
 from deskmetrics import accounts
 from deskmetrics.accounts import Role
@@ -77,6 +77,12 @@ class TokenOut(BaseModel):
     role: Role
     created_at: datetime
     revoked_at: datetime | None
+
+    @field_validator("created_at", "revoked_at")
+    @classmethod
+    def _utc(cls, v: datetime | None) -> datetime | None:
+        """Stored as naive UTC; answered with its offset, as RFC 3339 date-time requires."""
+        return v.replace(tzinfo=UTC) if v is not None and v.tzinfo is None else v
 
 
 class NewToken(BaseModel):
