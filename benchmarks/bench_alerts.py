@@ -30,6 +30,7 @@ import uvicorn
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from deskmetrics.alerts import evaluate  # noqa: E402
 from deskmetrics.alerts.rules import parse_rule  # noqa: E402
@@ -38,6 +39,7 @@ from deskmetrics.api.ingest import signed_headers  # noqa: E402
 from deskmetrics.config import Settings  # noqa: E402
 from deskmetrics.engine import open_duckdb  # noqa: E402
 from receivers import MailSink, WebhookSink, free_port  # noqa: E402
+from synthetic import synthetic  # noqa: E402
 
 
 def pct(xs: list[float], q: float) -> float:
@@ -154,7 +156,7 @@ def eval_1m(workdir: Path) -> dict[str, float]:
         raise SystemExit(f"{src} is missing: run benchmarks/bench_lifecycle.py first")
     dst = workdir / "ws_1m.duckdb"
     shutil.copy(src, dst)
-    ws = open_duckdb(dst, Settings())
+    ws = open_duckdb(dst, synthetic(Settings()))
     ws.backend.raw_sql("SET threads = 2")
     now = ws.data_range(until_now=False)[1]
     rules = [parse_rule(r) for r in RULES_1M]

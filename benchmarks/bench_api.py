@@ -40,6 +40,7 @@ sys.path.insert(0, str(HERE))
 
 from bench_lifecycle import ensure_data  # noqa: E402
 from deskmetrics.api.ingest import signed_headers  # noqa: E402
+from synthetic import synthetic  # noqa: E402
 
 METRIC_PARAMS = {"metric": "first_response_time", "by": "channel", "grain": "week"}
 SERVER = """
@@ -47,6 +48,8 @@ import sys, uvicorn
 from deskmetrics.api import create_app
 from deskmetrics.config import IngestSource, load_settings
 settings = load_settings(sys.argv[2])
+# the synthetic data lies partly ahead of the clock (benchmarks/synthetic.py)
+settings.limits = settings.limits.model_copy(update={"recorded_ahead": "3660d"})
 settings.web.sources["bench"] = IngestSource(secret=sys.argv[3])
 # the API alone: alert rules would be evaluated after every batch (bench_alerts.py times them)
 settings.alerts.rules = []
@@ -68,7 +71,7 @@ def workspace(folder: Path, tickets: int, seed: int) -> Path:
 
         print(f"import: {folder} → {own} …", flush=True)
         t0 = time.perf_counter()
-        ws = open_duckdb(own, load_settings(ROOT / "deskmetrics.toml"))
+        ws = open_duckdb(own, synthetic(load_settings(ROOT / "deskmetrics.toml")))
         import_directory(ws, folder)
         ws.backend.con.close()
         print(f"import: {time.perf_counter() - t0:.1f} s", flush=True)
@@ -87,7 +90,7 @@ def prepare_copy(src: Path) -> tuple[Path, str, list[str]]:
     for stale in (dst, dst.with_name(dst.name + ".wal")):
         stale.unlink(missing_ok=True)
     shutil.copyfile(src, dst)
-    ws = open_duckdb(dst, load_settings(ROOT / "deskmetrics.toml"))
+    ws = open_duckdb(dst, synthetic(load_settings(ROOT / "deskmetrics.toml")))
     con = ws.backend.con
     # a workspace made by an older version lacks columns added since (CREATE IF NOT EXISTS)
     for t in TABLES.values():

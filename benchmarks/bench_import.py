@@ -26,10 +26,12 @@ from bench_lifecycle import ensure_data, loadavg, peak_rss_mb  # noqa: E402
 
 
 def child_importer(data: Path, db: Path, memory_limit: str | None) -> dict[str, Any]:
+    from deskmetrics.config import Settings
     from deskmetrics.engine import open_duckdb
     from deskmetrics.importers import import_directory
+    from synthetic import synthetic
 
-    ws = open_duckdb(db)
+    ws = open_duckdb(db, synthetic(Settings()))
     if memory_limit:
         ws.backend.raw_sql(f"SET memory_limit = '{memory_limit}'")
     t0 = time.perf_counter()

@@ -69,8 +69,9 @@ def _emit(result: dict[str, Any]) -> None:
 
 def _settings(path: str) -> Any:
     from deskmetrics.config import load_settings
+    from synthetic import synthetic
 
-    return load_settings(path)
+    return synthetic(load_settings(path))
 
 
 def _duckdb_setup(ws: Any, args: argparse.Namespace) -> None:

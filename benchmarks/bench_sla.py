@@ -31,6 +31,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
+from synthetic import synthetic  # noqa: E402
+
 SETTINGS: dict[str, Any] = {
     "timezone": "Europe/Berlin",
     "schedules": {
@@ -95,7 +97,7 @@ def settings_for(all_targets: bool) -> Any:
     if all_targets:
         for p in data["sla"]["policies"]:
             p.update(ALL_TARGETS)
-    return Settings.model_validate(data)
+    return synthetic(Settings.model_validate(data))
 
 
 # --- deskmetrics ------------------------------------------------------------------------------
