@@ -188,7 +188,7 @@ class Ingested(BaseModel):
     updated: int = Field(description="Tickets whose current state changed (re-posted with news).")
     unchanged: int = Field(description="Rows already stored exactly so (idempotent re-posts).")
     duplicate: int = Field(
-        0, description="Identical copies of a row in the same post, stored once."
+        default=0, description="Identical copies of a row in the same post, stored once."
     )
     import_id: str | None = None
 

@@ -266,8 +266,9 @@ def log_rejects(con: duckdb.DuckDBPyConnection, source: str, rejects: Sequence[R
     summary = ImportSummary(import_id=now.strftime("%Y%m%dT%H%M%S%f"), source=source)
     summary.rejects.extend(rejects)
     summary.committed = False
-    for r in rejects:
-        tc = summary.tables.setdefault(r.table, TableCounts())
+    # a row with several problems is one row read and rejected
+    for table, _, _ in {(r.table, r.file, r.row) for r in rejects}:
+        tc = summary.tables.setdefault(table, TableCounts())
         tc.read += 1
         tc.rejected += 1
     _record(con, summary, now)
