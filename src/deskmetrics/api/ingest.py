@@ -332,6 +332,7 @@ def store(
                 "inserted": tc.inserted,
                 "updated": tc.updated,
                 "unchanged": tc.unchanged,
+                "duplicate": tc.duplicate,
             }
             for name, tc in summary.tables.items()
         },
