@@ -95,12 +95,14 @@ def ensure(ws: Workspace) -> list[int]:
     con = duckdb_connection(ws)
     if con in _CURRENT or ws.read_only:
         return []
-    con.execute(
-        f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (version INTEGER PRIMARY KEY, "
-        "applied_at TIMESTAMP NOT NULL)"
-    )
+    current = version(ws)
+    if current < VERSION:
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (version INTEGER PRIMARY KEY, "
+            "applied_at TIMESTAMP NOT NULL)"
+        )
     applied = []
-    for step in range(version(ws) + 1, VERSION + 1):
+    for step in range(current + 1, VERSION + 1):
         con.execute("BEGIN TRANSACTION")
         try:
             for sql in MIGRATIONS[step - 1]:
