@@ -135,3 +135,22 @@ def test_a_read_only_workspace_is_left_as_it_is(tmp_path: Path) -> None:
     ws = open_duckdb(db, read_only=True)
     assert appstate.ensure(ws) == []
     assert appstate.version(ws) == 0
+
+
+def test_the_service_and_the_commands_make_the_app_tables_when_they_open(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from deskmetrics.api import create_app
+    from deskmetrics.cli import app
+
+    served = open_duckdb(tmp_path / "served.duckdb")
+    create_app(served, secret="test-secret")
+    assert appstate.version(served) == appstate.VERSION
+    assert set(appstate.TABLES) <= _tables(served)
+
+    db = tmp_path / "cli.duckdb"
+    r = CliRunner().invoke(app, ["--db", str(db), "users", "list"])
+    assert r.exit_code == 0, r.output
+    ws = open_duckdb(db)
+    assert appstate.version(ws) == appstate.VERSION
+    assert _versions(ws) == [1]
