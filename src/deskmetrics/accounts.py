@@ -147,10 +147,9 @@ def save_user(ws: Workspace, name: str, role: Role | str, password_hash: str | N
 
 def remove_user(ws: Workspace, name: str) -> bool:
     """Remove the user and end their sessions; False when there was no such user."""
-    found = user_exists(ws, name)
-    state(ws).run("DELETE FROM _users WHERE name = ?", [name])
+    found = state(ws).run("DELETE FROM _users WHERE name = ?", [name])
     end_sessions_of(ws, name, "user removed")
-    return found
+    return found > 0
 
 
 def user_exists(ws: Workspace, name: str) -> bool:
@@ -285,26 +284,17 @@ def end_session(ws: Workspace, session_id: str, why: str = "signed out") -> None
 
 def end_sessions_of(ws: Workspace, name: str, why: str) -> int:
     """End every open session of user `name`; how many were open."""
-    st = state(ws)
-    open_ = st.count(
-        "SELECT count(*) FROM _sessions WHERE user_name = ? AND ended_at IS NULL", [name]
-    )
-    st.run(
+    return state(ws).run(
         "UPDATE _sessions SET ended_at = ?, ended_why = ? WHERE user_name = ? AND ended_at IS NULL",
         [_now(), why, name],
     )
-    return open_
 
 
 def forget_old_sessions(ws: Workspace, older_than: timedelta = timedelta(days=30)) -> int:
     """Delete session rows that ended or expired more than `older_than` ago (the table would
     otherwise grow by one row per sign-in for ever)."""
     cutoff = _now() - older_than
-    st = state(ws)
-    where = "WHERE coalesce(ended_at, expires_at) < ?"
-    old = st.count(f"SELECT count(*) FROM _sessions {where}", [cutoff])
-    st.run(f"DELETE FROM _sessions {where}", [cutoff])
-    return old
+    return state(ws).run("DELETE FROM _sessions WHERE coalesce(ended_at, expires_at) < ?", [cutoff])
 
 
 __all__ = [

@@ -1,19 +1,17 @@
-"""App state: the tables the surfaces keep in the workspace beside the canonical data — users,
-API tokens, sessions, the service secret, alert rules, episodes and history, the outbox of
-notifications and the runs of scheduled reports.
+"""App state: the tables the surfaces keep in the workspace beside the canonical data (users,
+API tokens, sessions, the service secret, alert rules, episodes and history, the outbox, the
+runs of scheduled reports), declared here and nowhere else.
 
-Every app table is declared here and nowhere else. `MIGRATIONS` is an ordered list of steps;
-the table `_schema_version` records which steps a workspace has, so each runs once, and a
-workspace made by an older version is brought up to date when it opens (`ensure`). Step 1 is
-the tables as the earlier ad-hoc code made them (`IF NOT EXISTS`: a workspace made before
-versioning keeps its rows). A change of schema is a new step at the end, never an edit.
+`MIGRATIONS` is an ordered list of steps and `_schema_version` records those a workspace has,
+so each runs once and a workspace made by an older version is brought up to date when it opens
+(`ensure`). Step 1 is the tables as the earlier ad-hoc code made them (`IF NOT EXISTS`: their
+rows are kept). A change of schema is a new step at the end, never an edit of a step.
 
-Features read and write through `state(ws)`, a small typed access object, never through the
-raw DuckDB connection. (The kept-facts, import and reject tables belong to the engine; the
-follow-ups marked done are still declared by `engine.surveys`.)"""
+Features read and write through `state(ws)`, never through the raw DuckDB connection."""
 
 from __future__ import annotations
 
+import re
 import weakref
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -22,7 +20,6 @@ from typing import Any
 from deskmetrics.engine.workspace import Workspace, duckdb_connection
 
 VERSION_TABLE = "_schema_version"
-
 #: step N (1-based) brings a workspace from version N-1 to N
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
@@ -57,67 +54,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "PRIMARY KEY (report, due_at))",
     ),
 )
-#: the version a workspace has once `ensure` ran
+#: the version a workspace has once `ensure` ran, and the app tables it then has
 VERSION = len(MIGRATIONS)
-#: the app tables, as the migrations leave them
-TABLES = (
-    "_users",
-    "_api_tokens",
-    "_sessions",
-    "_service",
-    "_alert_rules",
-    "_alert_episodes",
-    "_alert_history",
-    "_outbox",
-    "_report_runs",
-)
-
+TABLES = tuple(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", " ".join(sum(MIGRATIONS, ()))))
 #: connections whose workspace is known to be at `VERSION` (checked once per connection)
 _CURRENT: weakref.WeakSet[Any] = weakref.WeakSet()
-
-
-def version(ws: Workspace) -> int:
-    """The app-state version of the workspace (0: made before versioning, or new)."""
-    con = duckdb_connection(ws)
-    found = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [VERSION_TABLE]
-    ).fetchone()
-    if not (found and found[0]):
-        return 0
-    row = con.execute(f"SELECT coalesce(max(version), 0) FROM {VERSION_TABLE}").fetchone()
-    return int(row[0]) if row else 0
-
-
-def ensure(ws: Workspace) -> list[int]:
-    """Bring the workspace's app tables up to `VERSION` (each missing step in order, each in
-    one transaction); the steps applied (none when it was current). Called where a surface
-    opens the workspace; `state` calls it too, once per connection."""
-    con = duckdb_connection(ws)
-    if con in _CURRENT or ws.read_only:
-        return []
-    current = version(ws)
-    if current < VERSION:
-        con.execute(
-            f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (version INTEGER PRIMARY KEY, "
-            "applied_at TIMESTAMP NOT NULL)"
-        )
-    applied = []
-    for step in range(current + 1, VERSION + 1):
-        con.execute("BEGIN TRANSACTION")
-        try:
-            for sql in MIGRATIONS[step - 1]:
-                con.execute(sql)
-            con.execute(
-                f"INSERT INTO {VERSION_TABLE} VALUES (?, ?)",
-                [step, datetime.now(UTC).replace(tzinfo=None)],
-            )
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        applied.append(step)
-    _CURRENT.add(con)
-    return applied
 
 
 class AppState:
@@ -126,9 +67,10 @@ class AppState:
     def __init__(self, con: Any) -> None:
         self._con = con
 
-    def run(self, sql: str, args: Sequence[Any] = ()) -> None:
-        """Execute a statement that returns nothing of use (insert, update, delete)."""
-        self._con.execute(sql, list(args))
+    def run(self, sql: str, args: Sequence[Any] = ()) -> int:
+        """Execute an insert, update or delete; how many rows it changed."""
+        row = self._con.execute(sql, list(args)).fetchone()
+        return int(row[0]) if row else 0
 
     def one(self, sql: str, args: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         """The first row, None when there is none."""
@@ -150,19 +92,48 @@ class AppState:
         return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
+def version(ws: Workspace) -> int:
+    """The app-state version of the workspace (0: made before versioning, or new)."""
+    st = AppState(duckdb_connection(ws))
+    if not st.count("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [VERSION_TABLE]):
+        return 0
+    return st.count(f"SELECT max(version) FROM {VERSION_TABLE}")
+
+
+def ensure(ws: Workspace) -> list[int]:
+    """Bring the workspace's app tables up to `VERSION`, each missing step in order and in one
+    transaction; the steps applied. Called where a surface opens the workspace, and by `state`
+    (once per connection)."""
+    con = duckdb_connection(ws)
+    if con in _CURRENT or ws.read_only:
+        return []
+    current = version(ws)
+    if current < VERSION:
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (version INTEGER PRIMARY KEY, "
+            "applied_at TIMESTAMP NOT NULL)"
+        )
+    for step in range(current + 1, VERSION + 1):
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for sql in MIGRATIONS[step - 1]:
+                con.execute(sql)
+            con.execute(
+                f"INSERT INTO {VERSION_TABLE} VALUES (?, ?)",
+                [step, datetime.now(UTC).replace(tzinfo=None)],
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    _CURRENT.add(con)
+    return list(range(current + 1, VERSION + 1))
+
+
 def state(ws: Workspace) -> AppState:
     """The app state of `ws`, its tables made current first (once per connection)."""
     ensure(ws)
     return AppState(duckdb_connection(ws))
 
 
-__all__ = [
-    "MIGRATIONS",
-    "TABLES",
-    "VERSION",
-    "VERSION_TABLE",
-    "AppState",
-    "ensure",
-    "state",
-    "version",
-]
+__all__ = ["MIGRATIONS", "TABLES", "VERSION", "AppState", "ensure", "state", "version"]

@@ -82,10 +82,7 @@ def delete_rule(ws: Workspace, settings: Settings, name: str) -> bool:
     """Remove an API rule; False when there is none by that name."""
     if any(r.name == name for r in settings.alerts.rules):
         raise ConfigError(f"alert rule {name!r} is defined in deskmetrics.toml; remove it there")
-    st = state(ws)
-    found = st.count("SELECT count(*) FROM _alert_rules WHERE name = ?", [name])
-    st.run("DELETE FROM _alert_rules WHERE name = ?", [name])
-    return found > 0
+    return state(ws).run("DELETE FROM _alert_rules WHERE name = ?", [name]) > 0
 
 
 __all__ = [

@@ -78,12 +78,12 @@ def start_episode(
 def update_episode(
     ws: Workspace, episode_id: str, value: float | None, notified: bool | None = None
 ) -> None:
-    st = state(ws)
-    st.run("UPDATE _alert_episodes SET value_last = ? WHERE episode_id = ?", [value, episode_id])
-    if notified is not None:
-        st.run(
-            "UPDATE _alert_episodes SET notified = ? WHERE episode_id = ?", [notified, episode_id]
-        )
+    """Record the latest value, and whether the start was notified (None: unchanged)."""
+    state(ws).run(
+        "UPDATE _alert_episodes SET value_last = ?, notified = coalesce(?, notified) "
+        "WHERE episode_id = ?",
+        [value, notified, episode_id],
+    )
 
 
 def end_episode(ws: Workspace, episode_id: str, at: datetime, value: float | None) -> None:

@@ -164,15 +164,7 @@ def record(
     state(ws).run(
         "UPDATE _outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_attempt_at = ?, "
         "last_error = ?, sent_at = ? WHERE message_id = ?",
-        [
-            status,
-            attempts,
-            nxt,
-            when,
-            error if error is not None else None,
-            when if error is None else None,
-            msg.message_id,
-        ],
+        [status, attempts, nxt, when, error, when if error is None else None, msg.message_id],
     )
     if error is not None:
         log.warning(
