@@ -11,6 +11,7 @@ import pytest
 from deskmetrics import accounts, appstate
 from deskmetrics.alerts.rules import stored_rules
 from deskmetrics.engine.workspace import Workspace, duckdb_connection, open_duckdb
+from deskmetrics.errors import BackendError
 from deskmetrics.notify.delivery import delivery_log
 
 #: the tables as the ad-hoc code before versioning made them (each feature on first use)
@@ -43,8 +44,8 @@ def test_a_fresh_workspace_gets_every_app_table_and_the_current_version(tmp_path
     assert appstate.version(ws) == 0
     assert appstate.ensure(ws) == [1]
     assert appstate.VERSION == 1
-    assert set(appstate.TABLES) | {"_schema_version"} <= _tables(ws)
-    assert len(appstate.TABLES) == 9
+    assert set(appstate.TABLES) <= _tables(ws)
+    assert len(appstate.TABLES) == 10  # nine app tables and _schema_version
     assert appstate.version(ws) == 1
     assert _versions(ws) == [1]
 
@@ -127,6 +128,15 @@ def test_a_failed_step_leaves_the_workspace_at_its_version(
         appstate.ensure(ws)
     assert _versions(ws) == [1]
     assert "_half" not in _tables(ws)
+
+
+def test_a_workspace_made_by_a_newer_version_is_refused(tmp_path: Path) -> None:
+    ws = open_duckdb(tmp_path / "w.duckdb")
+    appstate.ensure(ws)
+    duckdb_connection(ws).execute("INSERT INTO _schema_version VALUES (2, ?)", [T0])
+    ws.backend.disconnect()
+    with pytest.raises(BackendError, match="newer deskmetrics"):
+        appstate.ensure(open_duckdb(tmp_path / "w.duckdb"))
 
 
 def test_a_read_only_workspace_is_left_as_it_is(tmp_path: Path) -> None:

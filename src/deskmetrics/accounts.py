@@ -330,9 +330,6 @@ def service_secret(ws: Workspace, configured: str | None) -> str:
     if configured:
         return configured
     st = state(ws)
+    st.run("INSERT OR IGNORE INTO _service VALUES ('secret', ?)", [secrets.token_urlsafe(48)])
     row = st.one("SELECT value FROM _service WHERE key = 'secret'")
-    if row is not None:
-        return str(row[0])
-    made = secrets.token_urlsafe(48)
-    st.run("INSERT INTO _service VALUES ('secret', ?)", [made])
-    return made
+    return str(row[0]) if row else ""

@@ -14,15 +14,17 @@ from __future__ import annotations
 import re
 import weakref
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from deskmetrics.engine.workspace import Workspace, duckdb_connection
+from deskmetrics.errors import BackendError
 
 VERSION_TABLE = "_schema_version"
 #: step N (1-based) brings a workspace from version N-1 to N
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
+        f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (version INTEGER PRIMARY KEY, "
+        "applied_at TIMESTAMP NOT NULL)",
         "CREATE TABLE IF NOT EXISTS _users (name VARCHAR PRIMARY KEY, role VARCHAR NOT NULL, "
         "password_hash VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL)",
         "CREATE TABLE IF NOT EXISTS _api_tokens (token_id VARCHAR PRIMARY KEY, "
@@ -54,7 +56,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "PRIMARY KEY (report, due_at))",
     ),
 )
-#: the version a workspace has once `ensure` ran, and the app tables it then has
+#: the version a workspace has once `ensure` ran, and the tables it then has
 VERSION = len(MIGRATIONS)
 TABLES = tuple(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", " ".join(sum(MIGRATIONS, ()))))
 #: connections whose workspace is known to be at `VERSION` (checked once per connection)
@@ -108,10 +110,10 @@ def ensure(ws: Workspace) -> list[int]:
     if con in _CURRENT or ws.read_only:
         return []
     current = version(ws)
-    if current < VERSION:
-        con.execute(
-            f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (version INTEGER PRIMARY KEY, "
-            "applied_at TIMESTAMP NOT NULL)"
+    if current > VERSION:
+        raise BackendError(
+            f"this workspace was made by a newer deskmetrics (app state version {current}, "
+            f"this one knows {VERSION}): upgrade deskmetrics to open it"
         )
     for step in range(current + 1, VERSION + 1):
         con.execute("BEGIN TRANSACTION")
@@ -119,8 +121,8 @@ def ensure(ws: Workspace) -> list[int]:
             for sql in MIGRATIONS[step - 1]:
                 con.execute(sql)
             con.execute(
-                f"INSERT INTO {VERSION_TABLE} VALUES (?, ?)",
-                [step, datetime.now(UTC).replace(tzinfo=None)],
+                f"INSERT INTO {VERSION_TABLE} VALUES (?, current_timestamp AT TIME ZONE 'UTC')",
+                [step],
             )
             con.execute("COMMIT")
         except BaseException:
