@@ -14,7 +14,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 
 from deskmetrics.engine import Facts, MetricRequest, Workspace, explain_metric
-from deskmetrics.engine.compile import Explanation, period_starts, run_metrics
+from deskmetrics.engine.compile import Explanation, run_metrics
+from deskmetrics.engine.periods import (
+    earlier_periods,
+    fill_periods,
+    period_starts,
+    to_local,
+    truncate_local,
+)
 from deskmetrics.errors import QueryError
 from deskmetrics.metrics import REGISTRY, Aggregation, Direction, Metric, get_metric
 from deskmetrics.metrics.benchmarks import benchmarks_for
@@ -224,37 +231,17 @@ def _counts_rows(metric: Metric) -> bool:
     )
 
 
-def _fill_periods(
-    df: pd.DataFrame, periods: list[datetime], keys: list[str], metric: Metric
-) -> pd.DataFrame:
-    """Every period of the range appears, empty ones with n = 0: always without grouping; with
-    grouping only for counts (a group with no tickets in a week has volume 0, but no mean)."""
-    if not periods or (keys and not _counts_rows(metric)):
-        return df
-    grid = pd.DataFrame({"period": pd.to_datetime(periods)})
-    if keys and not df.empty:
-        groups = df[keys].drop_duplicates()
-        grid = groups.merge(grid, how="cross")
-    elif keys:
-        return df
-    df = df.copy()
-    df["period"] = pd.to_datetime(df["period"])
-    out = grid.merge(df, on=[*keys, "period"], how="left")
-    out["n"] = out["n"].fillna(0)
-    if _counts_rows(metric):
-        out["value"] = out["value"].fillna(0.0)
-    if "successes" in out:
-        out["successes"] = out["successes"].fillna(0)
-    return out
-
-
 def _finish(
     metric: Metric, raw: pd.DataFrame, req: MetricRequest, small: int, periods: list[datetime]
 ) -> pd.DataFrame:
     df = raw.copy()
     if req.grain is not None:
         df = df.rename(columns={"_period": "period"})
-        df = _fill_periods(df, periods, list(req.by), metric)
+        counts = _counts_rows(metric)
+        zeros = {"n": 0, **({"value": 0.0} if counts else {})}
+        if "successes" in df:
+            zeros["successes"] = 0
+        df = fill_periods(df, periods, req.by, zeros, groups=counts, column="period")
     else:
         df["period"] = None
     if df.empty and not req.by and req.grain is None:
@@ -351,14 +338,8 @@ def _previous_request(req: MetricRequest) -> MetricRequest:
         # the first period: widen the range by one period so it has a predecessor
         if req.start is None:
             return req
-        from deskmetrics.engine.compile import next_period, truncate_local
-
-        tz = ZoneInfo(req.tz)
-        local = req.start.replace(tzinfo=UTC).astimezone(tz).replace(tzinfo=None)
-        first = truncate_local(local, req.grain)
-        prev = truncate_local(first - timedelta(seconds=1), req.grain)
-        assert next_period(prev, req.grain) == first
-        start = prev.replace(tzinfo=tz).astimezone(UTC).replace(tzinfo=None)
+        first = truncate_local(to_local(req.start, req.tz), req.grain)
+        ((_, start, _),) = earlier_periods(first, req.grain, req.tz, 1)
         return MetricRequest(req.by, req.grain, req.tz, start, req.end, req.filters)
     if req.start is None or req.end is None:
         raise QueryError(
@@ -423,9 +404,6 @@ def _compare_previous(
         for _, r in cur.iterrows():
             key = tuple(r[k] for k in keys)
             if q.request.grain is not None:
-                from deskmetrics.engine.compile import truncate_local
-
-                assert q.request.grain is not None
                 before = truncate_local(
                     pd.Timestamp(r["period"]).to_pydatetime() - timedelta(seconds=1),
                     q.request.grain,
