@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from functools import cache
 from typing import Any
@@ -28,6 +28,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from deskmetrics.engine.periods import utc_now
 from deskmetrics.engine.workspace import Workspace, duckdb_connection
 from deskmetrics.errors import ConfigError, DeskmetricsError
 
@@ -94,10 +95,6 @@ def _con(ws: Workspace) -> Any:
     return con
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def hash_password(password: str) -> str:
     """The Argon2id hash of a new password (slow: call it outside the workspace's lock)."""
     if len(password) < 8:
@@ -156,7 +153,7 @@ def save_user(ws: Workspace, name: str, role: Role | str, password_hash: str | N
         return False
     con.execute(
         "INSERT OR REPLACE INTO _users VALUES (?, ?, ?, ?)",
-        [name, role.value, password_hash, _now()],
+        [name, role.value, password_hash, utc_now()],
     )
     end_sessions_of(ws, name, "password set")
     return new
@@ -231,7 +228,7 @@ def create_token(ws: Workspace, name: str, role: Role | str) -> str:
     secret = secrets.token_urlsafe(32)
     _con(ws).execute(
         "INSERT INTO _api_tokens VALUES (?, ?, ?, ?, ?, NULL)",
-        [token_id, name, Role(role).value, _digest(secret), _now()],
+        [token_id, name, Role(role).value, _digest(secret), utc_now()],
     )
     return f"{TOKEN_PREFIX}_{token_id}_{secret}"
 
@@ -241,7 +238,7 @@ def revoke_token(ws: Workspace, token_id: str) -> bool:
     found = con.execute(
         "SELECT count(*) FROM _api_tokens WHERE token_id = ? AND revoked_at IS NULL", [token_id]
     ).fetchone()
-    con.execute("UPDATE _api_tokens SET revoked_at = ? WHERE token_id = ?", [_now(), token_id])
+    con.execute("UPDATE _api_tokens SET revoked_at = ? WHERE token_id = ?", [utc_now(), token_id])
     return bool(found and found[0])
 
 
@@ -281,7 +278,7 @@ def start_session(ws: Workspace, who: Principal, hours: float) -> str:
     """A new session of `who` valid for `hours`: its id (for the cookie; only its digest is
     kept). Rows of sessions over for a month are deleted meanwhile."""
     session_id = secrets.token_urlsafe(32)
-    now = _now()
+    now = utc_now()
     _con(ws).execute(
         "INSERT INTO _sessions VALUES (?, ?, ?, ?, ?, NULL, NULL)",
         [_digest(session_id), who.name, now, now + timedelta(hours=hours), now],
@@ -293,7 +290,7 @@ def start_session(ws: Workspace, who: Principal, hours: float) -> str:
 def session_user(ws: Workspace, session_id: str) -> Principal | None:
     """The user of a session that has not ended nor expired (their role read now); None
     otherwise."""
-    now = _now()
+    now = utc_now()
     con = _con(ws)
     row = con.execute(
         "SELECT s.session_hash, u.name, u.role, s.last_seen FROM _sessions s "
@@ -312,7 +309,7 @@ def end_session(ws: Workspace, session_id: str, why: str = "signed out") -> None
     _con(ws).execute(
         "UPDATE _sessions SET ended_at = ?, ended_why = ? "
         "WHERE session_hash = ? AND ended_at IS NULL",
-        [_now(), why, _digest(session_id)],
+        [utc_now(), why, _digest(session_id)],
     )
 
 
@@ -324,7 +321,7 @@ def end_sessions_of(ws: Workspace, name: str, why: str) -> int:
     ).fetchone()
     con.execute(
         "UPDATE _sessions SET ended_at = ?, ended_why = ? WHERE user_name = ? AND ended_at IS NULL",
-        [_now(), why, name],
+        [utc_now(), why, name],
     )
     return int(row[0]) if row else 0
 
@@ -332,7 +329,7 @@ def end_sessions_of(ws: Workspace, name: str, why: str) -> int:
 def forget_old_sessions(ws: Workspace, older_than: timedelta = timedelta(days=30)) -> int:
     """Delete session rows that ended or expired more than `older_than` ago (the table would
     otherwise grow by one row per sign-in for ever)."""
-    cutoff = _now() - older_than
+    cutoff = utc_now() - older_than
     con = _con(ws)
     where = "WHERE coalesce(ended_at, expires_at) < ?"
     row = con.execute(f"SELECT count(*) FROM _sessions {where}", [cutoff]).fetchone()

@@ -9,12 +9,13 @@ moment, else the current time)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
 
 from deskmetrics.engine import Facts, Workspace
+from deskmetrics.engine.periods import naive_utc
 from deskmetrics.engine.sla import STATES, sla_queue_frame, sla_state_frame
 from deskmetrics.errors import QueryError
 
@@ -40,10 +41,7 @@ TARGET_EXPORT_COLUMNS = [
 def _now(ws: Workspace, now: datetime | None) -> datetime:
     """`now` as a naive UTC instant (an aware one is converted; naive means UTC); by default
     the workspace's now."""
-    n = now or ws.now()
-    if n.tzinfo is not None:
-        n = n.astimezone(UTC)
-    return n.replace(tzinfo=None)
+    return naive_utc(now or ws.now())
 
 
 def _check_states(states: Sequence[str]) -> tuple[str, ...]:

@@ -45,6 +45,7 @@ from deskmetrics.engine.compile import (
     with_team,
 )
 from deskmetrics.engine.facts import SOLVED
+from deskmetrics.engine.periods import epoch, naive_utc
 from deskmetrics.errors import ConfigError, QueryError
 from deskmetrics.metrics.base import Metric, Source
 
@@ -69,13 +70,6 @@ STATE_COLUMNS = [
 ]
 #: the state with the running time in both bases (the per-target export)
 TARGET_COLUMNS = [*STATE_COLUMNS, "elapsed_business_minutes", "elapsed_calendar_minutes"]
-
-
-def _epoch(now: datetime | None) -> int:
-    n = now or datetime.now(UTC)
-    if n.tzinfo is None:
-        n = n.replace(tzinfo=UTC)
-    return int(n.timestamp())
 
 
 def _nullable_least(a: ir.IntegerValue, b: ir.IntegerValue) -> ir.IntegerValue:
@@ -175,7 +169,7 @@ class SlaState:
     @cached_property
     def _now_s(self) -> int:
         """`now` in epoch seconds, taken once (every part of the state sees the same instant)."""
-        return _epoch(self.now if self.now is not None else self.facts.ws.now())
+        return epoch(naive_utc(self.now if self.now is not None else self.facts.ws.now()))
 
     def _only_open(self, t: ir.Table) -> ir.Table:
         """With `open_only`, the rows of tickets open at `now` (their status then is neither

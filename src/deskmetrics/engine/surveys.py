@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import ibis
@@ -29,6 +29,7 @@ from deskmetrics.engine.compile import (
     with_team,
 )
 from deskmetrics.engine.facts import Facts
+from deskmetrics.engine.periods import naive_utc
 from deskmetrics.engine.workspace import Workspace, duckdb_connection
 from deskmetrics.errors import ConfigError, DefinitionError, QueryError
 from deskmetrics.metrics import get_metric
@@ -400,13 +401,6 @@ def _followup_rows(ws: Workspace) -> ir.Table:
     )
 
 
-def _utc_naive(at: datetime | None) -> datetime:
-    """`at` (naive means UTC; default: now) as a naive UTC datetime, like stored timestamps."""
-    if at is None:
-        at = datetime.now(UTC)
-    return at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo is not None else at
-
-
 def followups(
     ws: Workspace, include_done: bool = False, now: datetime | None = None
 ) -> pd.DataFrame:
@@ -424,7 +418,7 @@ def followups(
     if not include_done:
         t = t.filter(~t.done)
     df = ws.backend.execute(t.order_by(["answered_at", "response_id"]))
-    ref = _utc_naive(now if now is not None else ws.now())
+    ref = naive_utc(now if now is not None else ws.now())
     answered = pd.to_datetime(df["answered_at"])
     df["age_days"] = (
         [(ref - a.to_pydatetime()).total_seconds() / 86400 for a in answered]
@@ -469,6 +463,6 @@ def mark_followup_done(
             )
         done_at: datetime = existing[0]
         return done_at
-    at = _utc_naive(now)
+    at = naive_utc(now)
     con.execute(f"INSERT INTO {FOLLOWUPS_TABLE} VALUES (?, ?, ?)", [response_id, at, note])
     return at

@@ -19,10 +19,11 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from deskmetrics.config import DeliverySettings, Settings
+from deskmetrics.engine.periods import utc_now
 from deskmetrics.engine.workspace import Workspace, duckdb_connection
 from deskmetrics.notify.base import NotificationError
 from deskmetrics.notify.email import _check_addresses, send_email
@@ -41,10 +42,6 @@ PENDING, SENT, FAILED = "pending", "sent", "failed"
 
 #: opens the workspace for one short use (the service's `Service.using`)
 Using = Callable[[], AbstractContextManager[Workspace]]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _con(ws: Workspace) -> Any:
@@ -77,7 +74,7 @@ def _insert(
     now: datetime | None,
 ) -> str:
     mid = uuid.uuid4().hex
-    when = now or _now()
+    when = now or utc_now()
     _con(ws).execute(
         "INSERT INTO _outbox VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, NULL, NULL, NULL)",
         [mid, channel, target, subject, json.dumps(payload), source, when, PENDING, when],
@@ -130,7 +127,7 @@ def claim_due(ws: Workspace, now: datetime | None = None, limit: int = 50) -> li
             "SELECT message_id, channel, target, subject, payload, source, attempts FROM _outbox "
             "WHERE status = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, created_at "
             "LIMIT ?",
-            [PENDING, now or _now(), limit],
+            [PENDING, now or utc_now(), limit],
         )
         .fetchall()
     )
@@ -170,7 +167,7 @@ def record(
     now: datetime | None = None,
 ) -> str:
     """Store the outcome of one attempt; returns the message's new status."""
-    when = now or _now()
+    when = now or utc_now()
     attempts = msg.attempts + 1
     if error is None:
         status, nxt = SENT, None

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from deskmetrics.config import WEEKDAYS, ReportSchedule, Settings
+from deskmetrics.engine.periods import naive_utc
 from deskmetrics.engine.workspace import Workspace, duckdb_connection
 from deskmetrics.metrics import Direction, get_metric
 from deskmetrics.notify.delivery import enqueue_email
@@ -235,7 +236,7 @@ def due_instant(schedule: ReportSchedule, now: datetime) -> datetime:
 def run_due_reports(ws: Workspace, settings: Settings, now: datetime | None = None) -> list[str]:
     """Queue every scheduled report due at `now` and not yet queued; returns message ids."""
     at = now or datetime.now(UTC)
-    at_naive = at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at
+    at_naive = naive_utc(at)
     con = duckdb_connection(ws)
     con.execute(RUNS_SQL)
     ids = []

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
 from deskmetrics import accounts
 from deskmetrics.config import Settings, SurveyDispatch
 from deskmetrics.engine import Facts
+from deskmetrics.engine.periods import naive_utc
 from deskmetrics.engine.store import q
 from deskmetrics.engine.workspace import Workspace, duckdb_connection
 from deskmetrics.notify import NotificationError
@@ -85,12 +86,6 @@ class DispatchReport:
             "failed": [{"ticket_id": t, "reason": r} for t, r in self.failed],
             "waiting": self.waiting,
         }
-
-
-def _naive_utc(at: datetime | None) -> datetime:
-    if at is None:
-        at = datetime.now(UTC)
-    return at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo is not None else at
 
 
 def _columns(con: Any, table: str) -> set[str]:
@@ -210,7 +205,7 @@ def dispatch_due(
     the workspace in hand (`with svc.using() as ws`)."""
     settings = settings or ws.settings
     cfg = settings.surveys.dispatch
-    at = _naive_utc(now)
+    at = naive_utc(now)
     report = DispatchReport(now=at, enabled=cfg.enabled, kind=cfg.kind)
     if not cfg.enabled:
         return report
