@@ -15,6 +15,7 @@ import pandas as pd
 
 from deskmetrics.engine import Facts, MetricRequest, Workspace, explain_metric
 from deskmetrics.engine.compile import Explanation, run_metrics
+from deskmetrics.engine.kept import current_facts, refresh
 from deskmetrics.engine.periods import (
     earlier_periods,
     fill_periods,
@@ -319,7 +320,7 @@ def compute(
     `compare="previous"` the previous value, the change, its p-value and whether it is
     significant. Durations are in minutes."""
     q = build_query(ws, metrics, by, grain, tz, start, end, filters)
-    facts = Facts(ws, materialize=len(q.metrics) > 1)
+    facts = current_facts(ws, materialize=len(q.metrics) > 1)
     frames = _rows(ws, q, facts)
     if compare is not None:
         if compare != "previous":
@@ -393,7 +394,7 @@ def _compare_previous(
     if q.request.grain is not None:
         prev_frames = _rows(ws, Query(q.metrics, prev_req), facts)
     else:
-        prev_frames = _rows(ws, Query(q.metrics, prev_req), Facts(ws, materialize=False))
+        prev_frames = _rows(ws, Query(q.metrics, prev_req), current_facts(ws))
     out = []
     for m, cur, prev in zip(q.metrics, frames, prev_frames, strict=True):
         lookup: dict[tuple[Any, ...], pd.Series] = {}
@@ -460,7 +461,7 @@ def explain(
     instant, which no number reads, are listed among those left out."""
     q = build_query(ws, [metric], by, grain, tz, start, end, filters)
     m = q.metrics[0]
-    ex = explain_metric(Facts(ws), m, q.request, limit=limit, offset=offset)
+    ex = explain_metric(current_facts(ws), m, q.request, limit=limit, offset=offset)
     # stored rows no query reads (an instant outside [limits]): named, so they can be removed
     for bad in ws.implausible():
         ex.left_out.append((str(bad), bad.count))
@@ -486,7 +487,7 @@ def survey_answers_in_scope(
     from deskmetrics.engine.surveys import survey_answers
 
     q = build_query(ws, "csat", (), None, tz, start, end, filters)
-    facts = Facts(ws)
+    facts = current_facts(ws)
     t = prepare(facts, survey_answers(facts, list(q.request.filters)), q.request)
     if kinds:
         t = t.filter(t.kind.isin(list(kinds)))
@@ -503,7 +504,7 @@ def survey_answers_in_scope(
 
 def facts_frame(ws: Workspace) -> pd.DataFrame:
     """One row per ticket with every per-ticket fact."""
-    f = Facts(ws)
+    f = current_facts(ws)
     return ws.backend.execute(f.tickets.order_by("ticket_id"))
 
 
@@ -529,7 +530,7 @@ def with_agent_names(ws: Workspace, df: pd.DataFrame) -> pd.DataFrame:
 def refresh_facts(ws: Workspace) -> bool:
     """Bring the per-ticket facts the workspace keeps up to date now (at the end of an import),
     so that the next request does not pay for it; whether the workspace keeps them."""
-    return Facts(ws).kept
+    return refresh(ws)
 
 
 def facts_page(
@@ -537,7 +538,7 @@ def facts_page(
 ) -> tuple[pd.DataFrame, int]:
     """A page of the per-ticket facts in ticket id order (only `ticket_ids` when given) and
     the number of tickets in all pages; the page is cut by the engine, not in memory."""
-    t = Facts(ws).tickets
+    t = current_facts(ws).tickets
     if ticket_ids:
         t = t.filter(t.ticket_id.isin(list(ticket_ids)))
     total = int(ws.backend.execute(t.count()))

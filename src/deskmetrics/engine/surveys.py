@@ -29,6 +29,7 @@ from deskmetrics.engine.compile import (
     with_team,
 )
 from deskmetrics.engine.facts import Facts
+from deskmetrics.engine.kept import current_facts
 from deskmetrics.engine.periods import naive_utc
 from deskmetrics.engine.workspace import Workspace, duckdb_connection
 from deskmetrics.errors import ConfigError, DefinitionError, QueryError
@@ -384,7 +385,7 @@ FOLLOWUP_COLUMNS = [
 
 
 def _followup_rows(ws: Workspace) -> ir.Table:
-    t = survey_answers(Facts(ws))
+    t = survey_answers(current_facts(ws))
     _, detractor = _nps_flags(t, get_metric("nps").params)
     unhappy = ((t.kind == "nps") & detractor) | ((t.kind == "csat") & ~t.satisfied)
     t = t.filter(unhappy)

@@ -22,7 +22,7 @@ from typing import Any
 
 from deskmetrics import accounts
 from deskmetrics.config import Settings, SurveyDispatch
-from deskmetrics.engine import Facts
+from deskmetrics.engine.kept import current_facts
 from deskmetrics.engine.periods import naive_utc
 from deskmetrics.engine.store import q
 from deskmetrics.engine.workspace import Workspace, duckdb_connection
@@ -99,7 +99,7 @@ def _candidates(ws: Workspace, lo: datetime, hi: datetime, now: datetime) -> tup
     """Tickets solved (now) with their latest solve in (lo, hi], oldest first; and the number
     solved after `hi` (waiting for the delay). Read from the per-ticket facts, so "solved" and
     "solved at" mean exactly what the metrics mean (one query for both)."""
-    t = Facts(ws).tickets
+    t = current_facts(ws).tickets
     recent = t.filter(t.is_solved & (t.last_solved_at > lo) & (t.last_solved_at <= now))
     df = ws.backend.execute(
         recent.select("ticket_id", "requester_id", "subject", "last_solved_at").order_by(
