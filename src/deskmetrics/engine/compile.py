@@ -30,21 +30,12 @@ from deskmetrics.model import Grain
 FAR_FUTURE = 2**62
 GROUP_SEP = "\x1f"
 
-#: engine modules for further fact tables (surveys, revenue, social …) register their
-#: aggregation here: (facts, metric, request) → rows with group keys, `_period`, n, value and
-#: optionally p50, p90, successes, ci_low, ci_high (percent or the metric's unit)
+#: the aggregation of each source computed by a hand-written function, filled by
+#: `engine/custom.register_custom_sources` (the one list of them): (facts, metric, request) →
+#: rows with group keys, `_period`, n, value and optionally p50, p90, successes, ci_low,
+#: ci_high (percent or the metric's unit)
 CustomSource = Callable[["Facts", Metric, "MetricRequest"], pd.DataFrame]
 CUSTOM_SOURCES: dict[Source, CustomSource] = {}
-
-
-def register(source: Source) -> Callable[[CustomSource], CustomSource]:
-    """Decorator: the function computing every metric of `source`."""
-
-    def deco(fn: CustomSource) -> CustomSource:
-        CUSTOM_SOURCES[source] = fn
-        return fn
-
-    return deco
 
 
 @dataclass(frozen=True)

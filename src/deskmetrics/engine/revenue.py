@@ -21,7 +21,6 @@ from deskmetrics.engine.compile import (
     all_of,
     anchor_seconds,
     execute,
-    register,
 )
 from deskmetrics.engine.facts import Facts
 from deskmetrics.engine.periods import (
@@ -33,7 +32,7 @@ from deskmetrics.engine.periods import (
     to_local,
 )
 from deskmetrics.errors import QueryError
-from deskmetrics.metrics.base import Aggregation, Metric, Source
+from deskmetrics.metrics.base import Aggregation, Metric
 from deskmetrics.metrics.revenue import CUSTOMER_DIMENSIONS
 
 #: an average Gregorian month (365.25 / 12 days), in seconds: MRR × months running = revenue
@@ -108,7 +107,6 @@ def percent(num: pd.Series, den: pd.Series) -> list[float | None]:
 # customers: retention and churn
 
 
-@register(Source.CUSTOMERS)
 def customer_rates(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
     """One row per customer and period the customer belongs to (joined before the period ended,
     not gone before it began), flagged `at_start`, `at_end`, `new`, `lost`; n = rows meeting
@@ -230,7 +228,6 @@ def gross_margin(facts: Facts, metric: Metric) -> float:
     return margin
 
 
-@register(Source.SUBSCRIPTIONS)
 def revenue(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
     kind = str(metric.params.get("revenue", "mrr"))
     s, periods = _subscriptions(facts, metric, req)

@@ -41,13 +41,12 @@ from deskmetrics.engine.compile import (
     _aggregate_rows,
     execute,
     prepare,
-    register,
     with_team,
 )
 from deskmetrics.engine.facts import SOLVED
 from deskmetrics.engine.periods import epoch, naive_utc
 from deskmetrics.errors import ConfigError, QueryError
-from deskmetrics.metrics.base import Metric, Source
+from deskmetrics.metrics.base import Metric
 
 STATES = ("achieved", "breached", "running", "at_risk")
 #: `when` keys that are not ticket columns
@@ -599,8 +598,7 @@ def sla_state_frame(
     return execute(facts, SlaState(facts, now, both_times=both_times).frame())
 
 
-@register(Source.SLA_TARGETS)
-def _sla_compliance(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
+def sla_compliance(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
     """Achieved / (achieved + breached) targets, each placed in time by the instant it was
     achieved or breached; running targets are not counted."""
     keys = [*req.by, *(["_period"] if req.grain is not None else [])]

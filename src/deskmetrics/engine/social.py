@@ -14,7 +14,6 @@ from deskmetrics.engine.compile import (
     all_of,
     anchor_seconds,
     execute,
-    register,
 )
 from deskmetrics.engine.facts import Facts
 from deskmetrics.engine.periods import (
@@ -33,13 +32,12 @@ from deskmetrics.engine.revenue import (
     require_rows,
     source_range,
 )
-from deskmetrics.metrics.base import Metric, Source
+from deskmetrics.metrics.base import Metric
 
 #: MAD × 1.4826 estimates the standard deviation of normally distributed counts
 MAD_TO_SD = 1.4826
 
 
-@register(Source.SOCIAL_POSTS)
 def engagement(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
     """Sum of engagements / sum of reach of the posts in each group and period."""
     p = require_rows(
@@ -66,7 +64,6 @@ def engagement(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame
     return finish(df.drop(columns=["_eng", "_reach"]), req)
 
 
-@register(Source.MENTIONS)
 def mentions(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
     """Mentions per group and period; with a grain also `baseline` and `spike`."""
     m = require_rows(facts, "mentions", metric, "mention_id, platform, at, author, text")

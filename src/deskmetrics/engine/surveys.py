@@ -25,7 +25,6 @@ from deskmetrics.engine.compile import (
     execute,
     group_keys,
     prepare,
-    register,
     with_team,
 )
 from deskmetrics.engine.facts import Facts
@@ -34,7 +33,7 @@ from deskmetrics.engine.periods import naive_utc
 from deskmetrics.engine.workspace import Workspace, duckdb_connection
 from deskmetrics.errors import ConfigError, DefinitionError, QueryError
 from deskmetrics.metrics import get_metric
-from deskmetrics.metrics.base import Aggregation, Metric, Source
+from deskmetrics.metrics.base import Aggregation, Metric
 from deskmetrics.model.enums import CES_DIRECTIONS, SURVEY_SCALES
 from deskmetrics.stats import (
     beta_binomial_prior,
@@ -333,7 +332,6 @@ def _shrunk(facts: Facts, metric: Metric, req: MetricRequest, t: ir.Table) -> pd
     return df
 
 
-@register(Source.SURVEYS)
 def survey_metric(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
     """Every metric over survey answers (the metric's `params["kind"]` picks the survey)."""
     t = survey_answers(facts, _requested_columns(req))
@@ -354,7 +352,6 @@ def survey_metric(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFr
     raise DefinitionError(f"{metric.name}: no survey aggregation for {agg} with {metric.params}")
 
 
-@register(Source.SURVEY_REQUESTS)
 def survey_request_metric(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
     """Response rates over survey requests."""
     if metric.aggregation is not Aggregation.PROPORTION:
