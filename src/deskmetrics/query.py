@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -19,6 +19,7 @@ from deskmetrics.engine.kept import current_facts, refresh
 from deskmetrics.engine.periods import (
     earlier_periods,
     fill_periods,
+    naive_utc,
     period_starts,
     to_local,
     truncate_local,
@@ -122,7 +123,7 @@ def _to_utc(value: DateLike, tz: str, end: bool, option: str = "from") -> dateti
         value = datetime.combine(d, time.min)
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(tz))
-    return value.astimezone(UTC).replace(tzinfo=None)
+    return naive_utc(value)
 
 
 def _check_span(start: datetime | None, end: datetime | None, grain: Grain | None) -> None:
@@ -158,7 +159,7 @@ def parse_instant(value: str, option: str = "--now") -> datetime:
         raise QueryError(
             f"{option} {_shown(value)} is out of range (years {FIRST_YEAR} to {LAST_YEAR})"
         )
-    return at.astimezone(UTC).replace(tzinfo=None)
+    return naive_utc(at)
 
 
 def _filters(filters: Mapping[str, Any] | Iterable[str] | None) -> dict[str, tuple[str, ...]]:

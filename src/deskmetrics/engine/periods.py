@@ -1,10 +1,7 @@
-"""Periods and time, in one place: "now" and naive UTC, local truncation to a grain, the
-periods a request covers (their local label and exact UTC bounds, across DST changes), the
-period ends of snapshots, the small table of periods sources join to, and filling the periods
-a result has no rows for.
-
-Stored instants are naive UTC; a period is labelled by its local wall-clock start and bounded
-by UTC instants computed from the zone, so every engine agrees on where a period begins."""
+"""Periods and time, in one place: "now" and naive UTC (as instants are stored), local
+truncation to a grain, the periods a request covers (labelled by their local wall-clock start,
+bounded by exact UTC instants across DST changes), snapshot period ends, the table of periods
+sources join to, and filling the periods a result has no rows for."""
 
 from __future__ import annotations
 
@@ -25,21 +22,10 @@ if TYPE_CHECKING:
     from deskmetrics.engine.facts import Facts
 
 #: Ibis truncation unit of each grain (local wall-clock time)
-TRUNCATE = {
-    Grain.HOUR: "h",
-    Grain.DAY: "D",
-    Grain.WEEK: "W",
-    Grain.MONTH: "M",
-    Grain.QUARTER: "Q",
-    Grain.YEAR: "Y",
-}
+TRUNCATE = dict(zip(Grain, ("h", "D", "W", "M", "Q", "Y"), strict=True))
 
 #: (period label: local wall-clock start, start UTC, end UTC), naive datetimes
 Period = tuple[datetime, datetime, datetime]
-
-
-# ---------------------------------------------------------------------------------------------
-# now and naive UTC
 
 
 def utc_now() -> datetime:
@@ -67,10 +53,6 @@ def to_utc(local: datetime, tz: str) -> datetime:
 def to_local(d: datetime, tz: str) -> datetime:
     """Naive UTC instant `d` as naive local wall-clock time in `tz`."""
     return d.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).replace(tzinfo=None)
-
-
-# ---------------------------------------------------------------------------------------------
-# local truncation and the periods of a request
 
 
 def truncate_local(d: datetime, grain: Grain) -> datetime:
@@ -184,10 +166,6 @@ def request_periods(
     if start is not None and end is not None and end <= start:
         end = start + timedelta(seconds=1)
     return periods_utc(replace(req, start=start, end=end), facts)
-
-
-# ---------------------------------------------------------------------------------------------
-# periods as a table, and filling empty periods
 
 
 def periods_table(periods: Sequence[Period]) -> ir.Table:

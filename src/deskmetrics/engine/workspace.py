@@ -16,7 +16,7 @@ import ibis.expr.types as ir
 
 from deskmetrics.calendar import BusinessCalendar, build_business_calendar
 from deskmetrics.config import Settings
-from deskmetrics.engine.periods import utc_now
+from deskmetrics.engine.periods import naive_utc, utc_now
 from deskmetrics.engine.store import IMPORT_ID, SQL_TYPES, ensure_schema
 from deskmetrics.errors import BackendError, QueryError
 from deskmetrics.model import DEFAULT_CHANNELS, TABLES, Column, Kind, plausible_span
@@ -115,8 +115,8 @@ class Workspace:
     def at(self, as_of: datetime | None) -> Workspace:
         """This workspace as of `as_of` (aware, or naive UTC; None: as it is now): a copy over
         the same backend, so a shared workspace is never changed for other requests."""
-        if as_of is not None and as_of.tzinfo is not None:
-            as_of = as_of.astimezone(UTC).replace(tzinfo=None)
+        if as_of is not None:
+            as_of = naive_utc(as_of)
         if as_of is not None and as_of > utc_now() + CLOCK_SKEW:
             raise QueryError(
                 f"{as_of:%Y-%m-%dT%H:%M:%S}Z is in the future: numbers are measured as of a "
