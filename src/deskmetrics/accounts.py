@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from functools import cache
 from typing import Any
@@ -29,6 +29,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from deskmetrics.appstate import state
+from deskmetrics.engine.periods import utc_now
 from deskmetrics.engine.workspace import Workspace
 from deskmetrics.errors import ConfigError, DeskmetricsError
 
@@ -76,10 +77,6 @@ MAX_LENGTH = 1000
 MAX_NAME_LENGTH = 200
 #: a session's `last_seen` is written at most this often (not at every request)
 LAST_SEEN_EVERY = timedelta(minutes=1)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def hash_password(password: str) -> str:
@@ -139,7 +136,7 @@ def save_user(ws: Workspace, name: str, role: Role | str, password_hash: str | N
         return False
     st.run(
         "INSERT OR REPLACE INTO _users VALUES (?, ?, ?, ?)",
-        [name, role.value, password_hash, _now()],
+        [name, role.value, password_hash, utc_now()],
     )
     end_sessions_of(ws, name, "password set")
     return new
@@ -209,7 +206,7 @@ def create_token(ws: Workspace, name: str, role: Role | str) -> str:
     secret = secrets.token_urlsafe(32)
     state(ws).run(
         "INSERT INTO _api_tokens VALUES (?, ?, ?, ?, ?, NULL)",
-        [token_id, name, Role(role).value, _digest(secret), _now()],
+        [token_id, name, Role(role).value, _digest(secret), utc_now()],
     )
     return f"{TOKEN_PREFIX}_{token_id}_{secret}"
 
@@ -219,7 +216,7 @@ def revoke_token(ws: Workspace, token_id: str) -> bool:
     found = st.count(
         "SELECT count(*) FROM _api_tokens WHERE token_id = ? AND revoked_at IS NULL", [token_id]
     )
-    st.run("UPDATE _api_tokens SET revoked_at = ? WHERE token_id = ?", [_now(), token_id])
+    st.run("UPDATE _api_tokens SET revoked_at = ? WHERE token_id = ?", [utc_now(), token_id])
     return found > 0
 
 
@@ -247,7 +244,7 @@ def start_session(ws: Workspace, who: Principal, hours: float) -> str:
     """A new session of `who` valid for `hours`: its id (for the cookie; only its digest is
     kept). Rows of sessions over for a month are deleted meanwhile."""
     session_id = secrets.token_urlsafe(32)
-    now = _now()
+    now = utc_now()
     state(ws).run(
         "INSERT INTO _sessions VALUES (?, ?, ?, ?, ?, NULL, NULL)",
         [_digest(session_id), who.name, now, now + timedelta(hours=hours), now],
@@ -259,7 +256,7 @@ def start_session(ws: Workspace, who: Principal, hours: float) -> str:
 def session_user(ws: Workspace, session_id: str) -> Principal | None:
     """The user of a session that has not ended nor expired (their role read now); None
     otherwise."""
-    now = _now()
+    now = utc_now()
     st = state(ws)
     row = st.one(
         "SELECT s.session_hash, u.name, u.role, s.last_seen FROM _sessions s "
@@ -278,7 +275,7 @@ def end_session(ws: Workspace, session_id: str, why: str = "signed out") -> None
     state(ws).run(
         "UPDATE _sessions SET ended_at = ?, ended_why = ? "
         "WHERE session_hash = ? AND ended_at IS NULL",
-        [_now(), why, _digest(session_id)],
+        [utc_now(), why, _digest(session_id)],
     )
 
 
@@ -286,14 +283,14 @@ def end_sessions_of(ws: Workspace, name: str, why: str) -> int:
     """End every open session of user `name`; how many were open."""
     return state(ws).run(
         "UPDATE _sessions SET ended_at = ?, ended_why = ? WHERE user_name = ? AND ended_at IS NULL",
-        [_now(), why, name],
+        [utc_now(), why, name],
     )
 
 
 def forget_old_sessions(ws: Workspace, older_than: timedelta = timedelta(days=30)) -> int:
     """Delete session rows that ended or expired more than `older_than` ago (the table would
     otherwise grow by one row per sign-in for ever)."""
-    cutoff = _now() - older_than
+    cutoff = utc_now() - older_than
     return state(ws).run("DELETE FROM _sessions WHERE coalesce(ended_at, expires_at) < ?", [cutoff])
 
 

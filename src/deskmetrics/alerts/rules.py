@@ -6,13 +6,13 @@ workspace and may not reuse a name from the file."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
 
 from deskmetrics.appstate import state
 from deskmetrics.config import AlertRule, Settings
+from deskmetrics.engine.periods import utc_now
 from deskmetrics.engine.workspace import Workspace
 from deskmetrics.errors import ConfigError
 from deskmetrics.metrics import Aggregation, get_metric
@@ -74,7 +74,7 @@ def save_rule(ws: Workspace, settings: Settings, rule: AlertRule, who: str | Non
         )
     state(ws).run(
         "INSERT OR REPLACE INTO _alert_rules VALUES (?, ?, ?, ?)",
-        [rule.name, rule.model_dump_json(), who, datetime.now(UTC).replace(tzinfo=None)],
+        [rule.name, rule.model_dump_json(), who, utc_now()],
     )
 
 

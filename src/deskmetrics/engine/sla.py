@@ -41,12 +41,12 @@ from deskmetrics.engine.compile import (
     _aggregate_rows,
     execute,
     prepare,
-    register,
     with_team,
 )
 from deskmetrics.engine.facts import SOLVED
+from deskmetrics.engine.periods import epoch, naive_utc
 from deskmetrics.errors import ConfigError, QueryError
-from deskmetrics.metrics.base import Metric, Source
+from deskmetrics.metrics.base import Metric
 
 STATES = ("achieved", "breached", "running", "at_risk")
 #: `when` keys that are not ticket columns
@@ -69,13 +69,6 @@ STATE_COLUMNS = [
 ]
 #: the state with the running time in both bases (the per-target export)
 TARGET_COLUMNS = [*STATE_COLUMNS, "elapsed_business_minutes", "elapsed_calendar_minutes"]
-
-
-def _epoch(now: datetime | None) -> int:
-    n = now or datetime.now(UTC)
-    if n.tzinfo is None:
-        n = n.replace(tzinfo=UTC)
-    return int(n.timestamp())
 
 
 def _nullable_least(a: ir.IntegerValue, b: ir.IntegerValue) -> ir.IntegerValue:
@@ -175,7 +168,7 @@ class SlaState:
     @cached_property
     def _now_s(self) -> int:
         """`now` in epoch seconds, taken once (every part of the state sees the same instant)."""
-        return _epoch(self.now if self.now is not None else self.facts.ws.now())
+        return epoch(naive_utc(self.now if self.now is not None else self.facts.ws.now()))
 
     def _only_open(self, t: ir.Table) -> ir.Table:
         """With `open_only`, the rows of tickets open at `now` (their status then is neither
@@ -605,8 +598,7 @@ def sla_state_frame(
     return execute(facts, SlaState(facts, now, both_times=both_times).frame())
 
 
-@register(Source.SLA_TARGETS)
-def _sla_compliance(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
+def sla_compliance(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
     """Achieved / (achieved + breached) targets, each placed in time by the instant it was
     achieved or breached; running targets are not counted."""
     keys = [*req.by, *(["_period"] if req.grain is not None else [])]

@@ -11,12 +11,13 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import duckdb
 import pandas as pd
 
+from deskmetrics.engine.periods import utc_now
 from deskmetrics.errors import BackendError, DeskmetricsError, ImportDataError
 from deskmetrics.model import TABLES, Kind, Reject, Table, ValidFrame
 
@@ -192,7 +193,7 @@ def load(
     import holds one chunk in memory, not the whole export. A table may hold at most
     `max_extra_columns` extra columns, those stored counted: an import past it stores nothing."""
     ensure_schema(con)
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = utc_now()
     import_id = now.strftime("%Y%m%dT%H%M%S%f")
     summary = ImportSummary(import_id=import_id, source=source)
     parts: dict[str, list[tuple[str, list[str]]]] = {}
@@ -262,7 +263,7 @@ def log_rejects(con: duckdb.DuckDBPyConnection, source: str, rejects: Sequence[R
     """Keep rejects of input refused before any row could be staged (e.g. a malformed
     webhook delivery) in `_rejects`, with an uncommitted entry in the import log; its id."""
     ensure_schema(con)
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = utc_now()
     summary = ImportSummary(import_id=now.strftime("%Y%m%dT%H%M%S%f"), source=source)
     summary.rejects.extend(rejects)
     summary.committed = False
@@ -774,7 +775,7 @@ def delete(
     tombstone: importing the rows again brings them back. Raises `DeleteError` or
     `NothingToDelete` (nothing deleted)."""
     ensure_schema(con)
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = utc_now()
     summary = ImportSummary(import_id=now.strftime("%Y%m%dT%H%M%S%f"), source=f"delete:{table}")
     summary.by = by
     try:

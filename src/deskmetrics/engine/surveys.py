@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import ibis
@@ -25,14 +25,15 @@ from deskmetrics.engine.compile import (
     execute,
     group_keys,
     prepare,
-    register,
     with_team,
 )
 from deskmetrics.engine.facts import Facts
+from deskmetrics.engine.kept import current_facts
+from deskmetrics.engine.periods import naive_utc
 from deskmetrics.engine.workspace import Workspace, duckdb_connection
 from deskmetrics.errors import ConfigError, DefinitionError, QueryError
 from deskmetrics.metrics import get_metric
-from deskmetrics.metrics.base import Aggregation, Metric, Source
+from deskmetrics.metrics.base import Aggregation, Metric
 from deskmetrics.model.enums import CES_DIRECTIONS, SURVEY_SCALES
 from deskmetrics.stats import (
     beta_binomial_prior,
@@ -331,7 +332,6 @@ def _shrunk(facts: Facts, metric: Metric, req: MetricRequest, t: ir.Table) -> pd
     return df
 
 
-@register(Source.SURVEYS)
 def survey_metric(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
     """Every metric over survey answers (the metric's `params["kind"]` picks the survey)."""
     t = survey_answers(facts, _requested_columns(req))
@@ -352,7 +352,6 @@ def survey_metric(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFr
     raise DefinitionError(f"{metric.name}: no survey aggregation for {agg} with {metric.params}")
 
 
-@register(Source.SURVEY_REQUESTS)
 def survey_request_metric(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
     """Response rates over survey requests."""
     if metric.aggregation is not Aggregation.PROPORTION:
@@ -383,7 +382,7 @@ FOLLOWUP_COLUMNS = [
 
 
 def _followup_rows(ws: Workspace) -> ir.Table:
-    t = survey_answers(Facts(ws))
+    t = survey_answers(current_facts(ws))
     _, detractor = _nps_flags(t, get_metric("nps").params)
     unhappy = ((t.kind == "nps") & detractor) | ((t.kind == "csat") & ~t.satisfied)
     t = t.filter(unhappy)
@@ -398,13 +397,6 @@ def _followup_rows(ws: Workspace) -> ir.Table:
         agent_id=t.agent,
         answered_at=t.answered_at,
     )
-
-
-def _utc_naive(at: datetime | None) -> datetime:
-    """`at` (naive means UTC; default: now) as a naive UTC datetime, like stored timestamps."""
-    if at is None:
-        at = datetime.now(UTC)
-    return at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo is not None else at
 
 
 def followups(
@@ -424,7 +416,7 @@ def followups(
     if not include_done:
         t = t.filter(~t.done)
     df = ws.backend.execute(t.order_by(["answered_at", "response_id"]))
-    ref = _utc_naive(now if now is not None else ws.now())
+    ref = naive_utc(now if now is not None else ws.now())
     answered = pd.to_datetime(df["answered_at"])
     df["age_days"] = (
         [(ref - a.to_pydatetime()).total_seconds() / 86400 for a in answered]
@@ -469,6 +461,6 @@ def mark_followup_done(
             )
         done_at: datetime = existing[0]
         return done_at
-    at = _utc_naive(now)
+    at = naive_utc(now)
     con.execute(f"INSERT INTO {FOLLOWUPS_TABLE} VALUES (?, ?, ?)", [response_id, at, note])
     return at

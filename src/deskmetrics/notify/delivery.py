@@ -19,11 +19,12 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from deskmetrics.appstate import state
 from deskmetrics.config import DeliverySettings, Settings
+from deskmetrics.engine.periods import utc_now
 from deskmetrics.engine.workspace import Workspace
 from deskmetrics.notify.base import NotificationError
 from deskmetrics.notify.email import _check_addresses, send_email
@@ -35,10 +36,6 @@ PENDING, SENT, FAILED = "pending", "sent", "failed"
 
 #: opens the workspace for one short use (the service's `Service.using`)
 Using = Callable[[], AbstractContextManager[Workspace]]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -65,7 +62,7 @@ def _insert(
     now: datetime | None,
 ) -> str:
     mid = uuid.uuid4().hex
-    when = now or _now()
+    when = now or utc_now()
     state(ws).run(
         "INSERT INTO _outbox VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, NULL, NULL, NULL)",
         [mid, channel, target, subject, json.dumps(payload), source, when, PENDING, when],
@@ -115,7 +112,7 @@ def claim_due(ws: Workspace, now: datetime | None = None, limit: int = 50) -> li
     rows = state(ws).all(
         "SELECT message_id, channel, target, subject, payload, source, attempts FROM _outbox "
         "WHERE status = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, created_at LIMIT ?",
-        [PENDING, now or _now(), limit],
+        [PENDING, now or utc_now(), limit],
     )
     return [OutboxMessage(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5], r[6]) for r in rows]
 
@@ -153,7 +150,7 @@ def record(
     now: datetime | None = None,
 ) -> str:
     """Store the outcome of one attempt; returns the message's new status."""
-    when = now or _now()
+    when = now or utc_now()
     attempts = msg.attempts + 1
     if error is None:
         status, nxt = SENT, None

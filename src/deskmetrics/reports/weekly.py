@@ -23,6 +23,7 @@ import pandas as pd
 
 from deskmetrics.appstate import state
 from deskmetrics.config import WEEKDAYS, ReportSchedule, Settings
+from deskmetrics.engine.periods import naive_utc, to_local
 from deskmetrics.engine.workspace import Workspace
 from deskmetrics.metrics import Direction, get_metric
 from deskmetrics.notify.delivery import enqueue_email
@@ -191,12 +192,7 @@ def build_report(
 
 def last_week_start(now: datetime, tz: str) -> date:
     """The first day of the 7 local days before `now`'s local date."""
-    local = (
-        now.astimezone(ZoneInfo(tz))
-        if now.tzinfo
-        else now.replace(tzinfo=UTC).astimezone(ZoneInfo(tz))
-    )
-    return local.date() - timedelta(days=7)
+    return to_local(naive_utc(now), tz).date() - timedelta(days=7)
 
 
 def send_report(
