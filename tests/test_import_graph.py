@@ -23,6 +23,7 @@ ALLOWED: dict[str, set[str]] = {
     "query": {"errors", "model", "config", "metrics", "engine", "stats", "significance"},
     "sla_query": {"errors", "engine"},
     "accounts": {"errors", "engine"},
+    "present": {"errors", "metrics"},
     "api": {
         "errors",
         "model",
@@ -38,8 +39,9 @@ ALLOWED: dict[str, set[str]] = {
         "surveys",
         "web",
         "sla_query",
+        "present",
     },
-    "web": set(),
+    "web": {"present"},
     "surveys": {"errors", "config", "model", "engine", "accounts", "notify"},
     "notify": {"errors", "config", "engine"},
     "alerts": {
@@ -52,8 +54,9 @@ ALLOWED: dict[str, set[str]] = {
         "sla_query",
         "reports",
         "surveys",
+        "present",
     },
-    "reports": {"errors", "config", "metrics", "engine", "query", "notify"},
+    "reports": {"errors", "config", "metrics", "engine", "query", "notify", "present"},
     "cli": {
         "errors",
         "config",
@@ -69,6 +72,7 @@ ALLOWED: dict[str, set[str]] = {
         "reports",
         "surveys",
         "sla_query",
+        "present",
     },
     "__init__": {"errors", "config", "engine", "importers", "metrics", "query"},
 }
