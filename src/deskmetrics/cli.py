@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,7 +21,15 @@ from deskmetrics.config import Settings, load_settings
 from deskmetrics.errors import DeskmetricsError
 from deskmetrics.importers.pipeline import SOURCES
 from deskmetrics.metrics import REGISTRY, get_metric
-from deskmetrics.present import HEADLINE, MISSING, format_change, format_value, trend
+from deskmetrics.present import (
+    HEADLINE,
+    MISSING,
+    format_change,
+    format_value,
+    jsonable,
+    records,
+    trend,
+)
 
 app = typer.Typer(
     name="deskmetrics",
@@ -134,30 +140,8 @@ def _workspace_at(now: str | None) -> Any:
     return _workspace(read_only=True).at(at)
 
 
-def _jsonable(v: Any) -> Any:
-    if v is None:
-        return None
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    if isinstance(v, pd.Timestamp | datetime):
-        return None if pd.isna(v) else v.isoformat()
-    if isinstance(v, date):
-        return v.isoformat()
-    if v is pd.NaT:
-        return None
-    if isinstance(v, Decimal):  # DuckDB sums of integers (e.g. customer_messages)
-        return int(v) if v == v.to_integral_value() else float(v)
-    if hasattr(v, "item"):
-        return _jsonable(v.item())
-    return v
-
-
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{str(k): _jsonable(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
-
-
 def _fmt(v: Any, col: str) -> str:
-    v = _jsonable(v)
+    v = jsonable(v)
     if v is None:
         return MISSING
     if isinstance(v, float):
@@ -261,7 +245,7 @@ def _print(df: pd.DataFrame, fmt: Format, title: str | None = None) -> None:
     if fmt in (Format.table, Format.markdown):
         df = _readable(df)
     if fmt is Format.json:
-        sys.stdout.write(json.dumps(_records(df), ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(records(df), ensure_ascii=False) + "\n")
     elif fmt is Format.csv:
         from deskmetrics.reports.safe_cells import write_frame_csv
 
@@ -791,7 +775,7 @@ def facts(
     if fmt is FactsFormat.csv:
         write_frame_csv(df, out if out else sys.stdout)
     elif fmt is FactsFormat.json:
-        text = json.dumps(_records(df), ensure_ascii=False)
+        text = json.dumps(records(df), ensure_ascii=False)
         if out:
             out.write_text(text + "\n", encoding="utf-8")
         else:

@@ -8,7 +8,11 @@ hours, from 48 hours on in days (a "2.0 d" never hides a "36.0 h" a support lead
 from __future__ import annotations
 
 import math
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
+
+import pandas as pd
 
 from deskmetrics.metrics import Direction
 
@@ -21,62 +25,30 @@ HOURS_UP_TO = 48 * 60.0
 #: the named metric sets. `headline` is the one list the CLI's `headline`, the dashboard's
 #: overview cards and the weekly e-mail (its default) show; the others are dashboard panels.
 METRIC_SETS: dict[str, tuple[str, ...]] = {
-    "headline": (
-        "volume",
-        "first_response_time",
-        "first_response_time_business",
-        "full_resolution_time",
-        "full_resolution_time_business",
-        "fcr_rate",
-        "reopen_rate",
-        "resolution_rate",
-        "backlog",
-        "csat",
-        "nps",
-        "ces",
-        "average_handle_time",
-    ),
-    "trends": (
-        "volume",
-        "first_response_time",
-        "full_resolution_time",
-        "fcr_rate",
-        "csat",
-        "backlog",
-    ),
-    "breakdown": (
-        "volume",
-        "first_response_time",
-        "full_resolution_time",
-        "fcr_rate",
-        "reopen_rate",
-    ),
-    "heatmap": ("volume", "first_response_time", "csat"),
-    "surveys": ("csat", "nps", "ces", "survey_response_rate"),
+    name: tuple(names.split())
+    for name, names in {
+        "headline": "volume first_response_time first_response_time_business "
+        "full_resolution_time full_resolution_time_business fcr_rate reopen_rate resolution_rate "
+        "backlog csat nps ces average_handle_time",
+        "trends": "volume first_response_time full_resolution_time fcr_rate csat backlog",
+        "breakdown": "volume first_response_time full_resolution_time fcr_rate reopen_rate",
+        "heatmap": "volume first_response_time csat",
+        "surveys": "csat nps ces survey_response_rate",
+    }.items()
 }
 HEADLINE: tuple[str, ...] = METRIC_SETS["headline"]
 
 
 def is_missing(value: Any) -> bool:
-    """None, NaN (and pandas' NA/NaT, which do not convert to a number) are missing."""
-    if value is None:
+    """None, NaN and pandas' NA/NaT are missing."""
+    if value is None or value is pd.NaT or value is pd.NA:
         return True
+    if isinstance(value, str):  # text is never missing ("nan" is a word here)
+        return False
     try:
         return bool(math.isnan(float(value)))
     except (TypeError, ValueError):
-        return str(value) in ("<NA>", "NaT")
-
-
-def format_minutes(value: Any) -> str:
-    """A duration in minutes, readable at a glance: 42 min, 5.2 h, 3.1 d."""
-    if is_missing(value):
-        return MISSING
-    m = float(value)
-    if abs(m) < MINUTES_UP_TO:
-        return f"{m:.0f} min" if abs(m) >= 10 else f"{m:.1f} min"
-    if abs(m) < HOURS_UP_TO:
-        return f"{m / 60:.1f} h"
-    return f"{m / 1440:.1f} d"
+        return False
 
 
 def format_value(value: Any, unit: str = "count") -> str:
@@ -86,8 +58,10 @@ def format_value(value: Any, unit: str = "count") -> str:
     if is_missing(value):
         return MISSING
     v = float(value)
-    if unit == "minutes":
-        return format_minutes(v)
+    if unit == "minutes":  # 42 min, 5.2 h, 3.1 d
+        if abs(v) < MINUTES_UP_TO:
+            return f"{v:.0f} min" if abs(v) >= 10 else f"{v:.1f} min"
+        return f"{v / 60:.1f} h" if abs(v) < HOURS_UP_TO else f"{v / 1440:.1f} d"
     if unit == "percent":
         return f"{v:.1f}%"
     if unit == "count":
@@ -123,13 +97,37 @@ def trend(change: Any, direction: Direction, significant: bool = True) -> str:
     return "better" if (float(change) > 0) == (direction is Direction.HIGHER_IS_BETTER) else "worse"
 
 
+def jsonable(v: Any) -> Any:
+    """One cell as JSON: NaN/NaT → null, timestamps → ISO text, numpy scalars → Python."""
+    if v is None or v is pd.NaT:
+        return None
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if isinstance(v, pd.Timestamp | datetime):
+        return None if pd.isna(v) else v.isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, Decimal):  # DuckDB sums of integers (e.g. customer_messages)
+        return int(v) if v == v.to_integral_value() else float(v)
+    if hasattr(v, "item"):  # numpy scalar
+        return jsonable(v.item())
+    return v
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of a frame as JSON-ready dicts (raw numbers, durations in minutes), in column
+    order: what the API and `--format json` give."""
+    return [{str(k): jsonable(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
+
+
 __all__ = [
     "HEADLINE",
     "METRIC_SETS",
     "MISSING",
     "format_change",
-    "format_minutes",
     "format_value",
     "is_missing",
+    "jsonable",
+    "records",
     "trend",
 ]

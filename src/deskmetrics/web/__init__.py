@@ -16,6 +16,7 @@ public survey pages) gets no navigation bar."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -24,7 +25,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from deskmetrics.present import MISSING, format_change, format_minutes, format_value, is_missing
+from deskmetrics.present import format_change, format_value, is_missing
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -62,15 +63,10 @@ def fmt_local(value: Any, tz: str) -> str:
     return ts.tz_convert(tz).strftime("%Y-%m-%d %H:%M")
 
 
-def fmt_int(value: Any) -> str:
-    return MISSING if is_missing(value) else f"{int(value):,}"
-
-
 templates = Jinja2Templates(directory=str(TEMPLATES))
-templates.env.filters["minutes"] = format_minutes
 templates.env.filters["metric_value"] = format_value
 templates.env.filters["change"] = format_change
-templates.env.filters["int"] = fmt_int
+templates.env.filters["int"] = partial(format_value, unit="count")
 templates.env.filters["local"] = fmt_local
 templates.env.tests["missing"] = is_missing
 templates.env.globals["NAV"] = NAV

@@ -35,7 +35,7 @@ from deskmetrics.engine import Workspace
 from deskmetrics.engine.surveys import followups
 from deskmetrics.errors import DeskmetricsError
 from deskmetrics.metrics import Metric, get_metric
-from deskmetrics.present import METRIC_SETS, trend
+from deskmetrics.present import METRIC_SETS, is_missing, trend
 from deskmetrics.query import agent_names as query_agent_names
 from deskmetrics.query import compute, explain, facts_page, parse_day, survey_answers_in_scope
 from deskmetrics.reports.safe_cells import rows_csv
@@ -252,16 +252,9 @@ def _csv_value(v: Any) -> str:
 
 def _clean(v: Any) -> Any:
     """A result cell as a plain Python value (None for missing)."""
-    if v is None:
+    if is_missing(v):
         return None
-    try:
-        if pd.isna(v):
-            return None
-    except (TypeError, ValueError):
-        return v
-    if hasattr(v, "item"):
-        return v.item()
-    return v
+    return v.item() if hasattr(v, "item") else v
 
 
 def _csv_response(table: Table, page: str) -> Response:
