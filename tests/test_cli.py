@@ -299,3 +299,14 @@ def test_delete_previews_asks_and_is_logged(tmp_path: Path) -> None:
     assert "no tickets row with ticket_id 'T2'; nothing was deleted" in r.stderr
     r = runner.invoke(app, ["--db", db, "delete", "ticket", "--id", "T1", "--yes"])
     assert r.exit_code == 2 and "unknown table 'ticket'" in r.stderr
+
+
+def test_explain_prints_the_definition_as_written(tmp_path: Path) -> None:
+    """A definition naming a setting (`[surveys] csat_satisfied`) is text, not terminal markup:
+    the table name once vanished from the printed definition."""
+    data, cfg = setup(tmp_path)
+    db = str(tmp_path / "w.duckdb")
+    runner.invoke(app, ["--db", db, "--config", str(cfg), "import", str(data)])
+    r = runner.invoke(app, ["--db", db, "--config", str(cfg), "explain", "csat"])
+    assert r.exit_code == 0, r.output
+    assert "`[surveys] csat_satisfied`" in " ".join(r.stdout.split())

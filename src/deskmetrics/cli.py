@@ -618,13 +618,13 @@ def explain(
         )
         return
     console.print(f"[bold]{m.title}[/] ({m.name}, {m.unit.value})")
-    console.print(m.description)
+    console.print(m.description, markup=False)  # definitions name settings: [surveys] …
     console.print(f"\n[bold]{ex.counted:,}[/] counted")
     for reason, n in ex.left_out:
         console.print(f"[yellow]{n:,}[/] left out: {escape(reason)}")
         ids = ex.left_out_ids.get(reason, [])
         if ids:
-            console.print("   e.g. " + ", ".join(ids[:10]))
+            console.print("   e.g. " + escape(", ".join(ids[:10])))
     if ex.ids:
         more = " …" if ex.counted > len(ex.ids) else ""
         console.print(f"\n{ex.id_column}s counted: " + escape(", ".join(ex.ids)) + more)
@@ -1030,7 +1030,7 @@ def surveys_dispatch(
         console.print(f"sent {s.ticket_id} → {s.email}")
     for t, why in report.failed:
         err.print(f"[yellow]not sent[/] {escape(str(t))}: {escape(str(why))}")
-    console.print(report.summary())
+    console.print(report.summary(), markup=False)
 
 
 zendesk_app = typer.Typer(help="Zendesk settings: schedules, holidays and SLA policies as TOML.")
