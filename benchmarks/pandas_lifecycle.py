@@ -617,6 +617,7 @@ def frozen_engine_clock(now: datetime) -> Iterator[None]:
     """Make deskmetrics' "now" (the end of the last backlog snapshot) `now` (naive UTC), so that
     the engine and this module take the last snapshot at the same instant."""
     import deskmetrics.engine.compile as compile_mod
+    import deskmetrics.engine.periods as periods_mod
     import deskmetrics.engine.workspace as workspace_mod
 
     class _Frozen(datetime):
@@ -625,13 +626,16 @@ def frozen_engine_clock(now: datetime) -> Iterator[None]:
             aware = now.replace(tzinfo=UTC)
             return aware.astimezone(tz) if tz is not None else now
 
-    saved = compile_mod.datetime, workspace_mod.datetime
-    compile_mod.datetime = _Frozen  # type: ignore[misc]
-    workspace_mod.datetime = _Frozen  # type: ignore[misc]
+    # the engine's one "now" is engine/periods.utc_now; compile and workspace kept for older code
+    modules = (compile_mod, periods_mod, workspace_mod)
+    saved = [m.datetime for m in modules]
+    for m in modules:
+        m.datetime = _Frozen  # type: ignore[misc]
     try:
         yield
     finally:
-        compile_mod.datetime, workspace_mod.datetime = saved  # type: ignore[misc]
+        for m, d in zip(modules, saved, strict=True):
+            m.datetime = d  # type: ignore[misc]
 
 
 def engine_rows(df: pd.DataFrame) -> pd.DataFrame:

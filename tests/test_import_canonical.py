@@ -197,10 +197,10 @@ def test_a_failing_import_rolls_back_everything(
 
     real = store._load_table
 
-    def boom(con, table, vfs, summary):  # type: ignore[no-untyped-def]
+    def boom(con, table, *rest):  # type: ignore[no-untyped-def]
         if table.name == "events":
             raise RuntimeError("disk full")
-        return real(con, table, vfs, summary)
+        return real(con, table, *rest)
 
     monkeypatch.setattr(store, "_load_table", boom)
     with pytest.raises(RuntimeError):
