@@ -16,7 +16,7 @@ import pandas as pd
 
 from deskmetrics.engine.clock import local_timestamp
 from deskmetrics.engine.facts import SOLVED, Facts
-from deskmetrics.errors import QueryError
+from deskmetrics.errors import DefinitionError, QueryError
 from deskmetrics.metrics.base import Aggregation, Condition, Metric, Op, Source
 from deskmetrics.model import Grain
 
@@ -31,11 +31,33 @@ TRUNCATE = {
 FAR_FUTURE = 2**62
 GROUP_SEP = "\x1f"
 
-#: engine modules for further fact tables (surveys, revenue, social …) register their
-#: aggregation here: (facts, metric, request) → rows with group keys, `_period`, n, value and
-#: optionally p50, p90, successes, ci_low, ci_high (percent or the metric's unit)
+#: sources whose rows are not yet a table (revenue, social) register their whole computation
+#: here: (facts, metric, request) → rows with group keys, `_period`, n, value and optionally
+#: p50, p90, successes, ci_low, ci_high (percent or the metric's unit)
 CustomSource = Callable[["Facts", Metric, "MetricRequest"], pd.DataFrame]
 CUSTOM_SOURCES: dict[Source, CustomSource] = {}
+
+#: (facts, request) → the source's rows (the request says which columns it groups or filters by)
+Rows = Callable[["Facts", "MetricRequest"], ir.Table]
+#: a true custom aggregation over a source's rows in scope (population applied): rows as above
+CustomAggregation = Callable[["Facts", Metric, "MetricRequest", ir.Table], pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class RowSource:
+    """A source is a table with its dimensions: one row per thing counted (a ticket, an answer,
+    an SLA target …) with its `id_column`, the dimension columns `agent`, `team` and the rest,
+    and the instants metrics anchor on. Mean, proportion, count and quantiles are computed by
+    this module once for every source; `custom` names the source's true custom aggregations
+    (a metric of aggregation CUSTOM picks one by its `params["custom"]`)."""
+
+    name: Source
+    id_column: str
+    rows: Rows
+    custom: dict[str, CustomAggregation] = field(default_factory=dict)
+
+
+SOURCES: dict[Source, RowSource] = {}
 
 
 def register(source: Source) -> Callable[[CustomSource], CustomSource]:
@@ -46,6 +68,12 @@ def register(source: Source) -> Callable[[CustomSource], CustomSource]:
         return fn
 
     return deco
+
+
+def register_source(source: RowSource) -> RowSource:
+    """Make `source`'s rows available to every aggregation and to `explain`."""
+    SOURCES[source.name] = source
+    return source
 
 
 @dataclass(frozen=True)
@@ -95,19 +123,34 @@ def anchor_seconds(col: ir.Value) -> ir.IntegerValue:
     return col.epoch_seconds().cast("int64")
 
 
-def source_table(facts: Facts, metric: Metric) -> ir.Table:
-    """The fact table a metric aggregates, with `agent`, `team` and `_at_s` columns."""
-    src = metric.source
-    if src is Source.TICKETS:
-        t = facts.tickets
-        t = t.mutate(agent=t.assignee_id)
-    elif src is Source.REPLIES:
-        t = ticket_columns(facts, facts.replies)
-    elif src is Source.INTERACTIONS:
-        t = ticket_columns(facts, facts.interactions)
-    else:
-        raise QueryError(f"{metric.name}: source {src} is not a row source")
-    t = with_team(t, facts)
+def _tickets(facts: Facts, req: MetricRequest) -> ir.Table:
+    t = facts.tickets
+    return with_team(t.mutate(agent=t.assignee_id), facts)
+
+
+def _replies(facts: Facts, req: MetricRequest) -> ir.Table:
+    return with_team(ticket_columns(facts, facts.replies), facts)
+
+
+def _interactions(facts: Facts, req: MetricRequest) -> ir.Table:
+    return with_team(ticket_columns(facts, facts.interactions), facts)
+
+
+for _src, _rows in (
+    (Source.TICKETS, _tickets),
+    (Source.REPLIES, _replies),
+    (Source.INTERACTIONS, _interactions),
+):
+    register_source(RowSource(_src, "ticket_id", _rows))
+
+
+def source_table(facts: Facts, metric: Metric, req: MetricRequest) -> ir.Table:
+    """The rows a metric aggregates (its source's), with `agent`, `team` and `_at_s` (the
+    metric's anchor) columns."""
+    src = SOURCES.get(metric.source)
+    if src is None:
+        raise QueryError(f"{metric.name}: source {metric.source} is not a row source")
+    t = src.rows(facts, req)
     return t.mutate(_at_s=anchor_seconds(t[metric.anchor]))
 
 
@@ -269,9 +312,18 @@ def execute(facts: Facts, expr: ir.Table) -> pd.DataFrame:
 # aggregations
 
 
-def _aggregate_rows(facts: Facts, metric: Metric, req: MetricRequest, t: ir.Table) -> ir.Table:
+def aggregate_rows(
+    facts: Facts,
+    metric: Metric,
+    req: MetricRequest,
+    t: ir.Table,
+    agg: Aggregation | None = None,
+) -> ir.Table:
+    """The one aggregation of rows by the request's groups and periods: n and value (mean),
+    n and successes (proportion), or n (count); `agg` overrides the metric's (a custom
+    aggregation built on one of these)."""
     keys = group_keys(req)
-    agg = metric.aggregation
+    agg = agg or metric.aggregation
     if agg is Aggregation.MEAN:
         assert metric.measure is not None
         pop = t.filter(all_of(t, metric.population) & t[metric.measure].notnull())
@@ -292,7 +344,7 @@ def _aggregate_rows(facts: Facts, metric: Metric, req: MetricRequest, t: ir.Tabl
 
 def _ratio(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
     assert metric.numerator_anchor is not None
-    base = source_table(facts, metric)
+    base = source_table(facts, metric, req)
     keys = group_keys(req)
     den_t = prepare(facts, base.filter(all_of(base, metric.population)), req)
     num_src = base.filter(all_of(base, metric.numerator)).mutate(
@@ -610,18 +662,32 @@ def run_metric(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame
         return _snapshot(facts, metric, req)
     if metric.source is Source.AGENT_DAYS:
         t = prepare(facts, _agent_days(facts, req), req)
-        return execute(facts, _aggregate_rows(facts, metric, req, t))
+        return execute(facts, aggregate_rows(facts, metric, req, t))
     if metric.source is Source.CHAT_SESSIONS:
         return _concurrency(facts, req)
     if metric.source is Source.CONTACTS:
         return _contact_rate(facts, req)
     if metric.source is Source.COSTS:
         return _cost_per_contact(facts, req)
-    if metric.source in CUSTOM_SOURCES:
+    src = SOURCES.get(metric.source)
+    if src is None and metric.source in CUSTOM_SOURCES:
         return CUSTOM_SOURCES[metric.source](facts, metric, req)
-    t = prepare(facts, source_table(facts, metric), req)
-    df = execute(facts, _aggregate_rows(facts, metric, req, t))
+    t = prepare(facts, source_table(facts, metric, req), req)
+    if agg is Aggregation.CUSTOM:
+        custom = src.custom.get(str(metric.params.get("custom"))) if src else None
+        if custom is None:
+            raise DefinitionError(
+                f"{metric.name}: source {metric.source} has no custom aggregation "
+                f"{metric.params.get('custom')!r}"
+            )
+        return custom(facts, metric, req, t.filter(all_of(t, metric.population)))
+    return with_values(execute(facts, aggregate_rows(facts, metric, req, t)), agg)
+
+
+def with_values(df: pd.DataFrame, agg: Aggregation) -> pd.DataFrame:
+    """`value` of a proportion (successes per row, in percent) or a count (the rows)."""
     if agg is Aggregation.PROPORTION:
+        df["successes"] = df["successes"].fillna(0).astype("int64")
         df["value"] = [
             100.0 * s / n if n else None for s, n in zip(df["successes"], df["n"], strict=True)
         ]
@@ -647,11 +713,12 @@ def explain_metric(
     """Count the rows behind a number and those left out, by the first condition they fail.
     The id lists are paged: `limit` ids from position `offset` in id order."""
     _check_dimensions(facts, metric, req)
-    if metric.source not in (Source.TICKETS, Source.REPLIES, Source.INTERACTIONS):
+    src = SOURCES.get(metric.source)
+    if src is None:
         rows = run_metric(facts, metric, req)
         n = int(rows["n"].sum()) if len(rows) else 0
         return Explanation(counted=n, left_out=[], ids=[], left_out_ids={}, id_column="ticket_id")
-    base = source_table(facts, metric)
+    base = source_table(facts, metric, req)
     if metric.aggregation is Aggregation.RATIO:
         scope_anchor = base[metric.anchor]
     else:
@@ -666,7 +733,7 @@ def explain_metric(
                 column=metric.measure, op=Op.NOT_NULL, left_out=f"rows without {metric.measure}"
             )
         )
-    id_col = "ticket_id"
+    id_col = src.id_column
     cases = []
     for i, c in enumerate(conds):
         cases.append((~condition(t, c), i))
@@ -708,11 +775,10 @@ def explain_metric(
 
 
 BATCHED = (Aggregation.MEAN, Aggregation.PROPORTION, Aggregation.COUNT)
-ROW_SOURCES = (Source.TICKETS, Source.REPLIES, Source.INTERACTIONS)
 
 
 def _batchable(m: Metric) -> bool:
-    return m.aggregation in BATCHED and m.source in ROW_SOURCES and m.source not in CUSTOM_SOURCES
+    return m.aggregation in BATCHED and m.source in SOURCES
 
 
 def run_metrics(facts: Facts, metrics: list[Metric], req: MetricRequest) -> list[pd.DataFrame]:
@@ -731,7 +797,7 @@ def run_metrics(facts: Facts, metrics: list[Metric], req: MetricRequest) -> list
         if len(idxs) == 1:
             out[idxs[0]] = run_metric(facts, metrics[idxs[0]], req)
             continue
-        t = prepare(facts, source_table(facts, metrics[idxs[0]]), req)
+        t = prepare(facts, source_table(facts, metrics[idxs[0]], req), req)
         keys = group_keys(req)
         aggs: dict[str, ir.Value] = {}
         for i in idxs:

@@ -38,7 +38,7 @@ from deskmetrics.engine.clock import INF, schedule_index, with_clock_seconds
 from deskmetrics.engine.compile import (
     Facts,
     MetricRequest,
-    _aggregate_rows,
+    aggregate_rows,
     execute,
     prepare,
     register,
@@ -631,7 +631,7 @@ def _sla_compliance(facts: Facts, metric: Metric, req: MetricRequest) -> pd.Data
         t = t.left_join(ft, t.ticket_id == ft._f_id).drop("_f_id")
     t = with_team(t.mutate(agent=t.assignee_id), facts)
     t = prepare(facts, t, req)
-    df = execute(facts, _aggregate_rows(facts, metric, req, t))
+    df = execute(facts, aggregate_rows(facts, metric, req, t))
     df["value"] = [
         100.0 * s / n if n else None for s, n in zip(df["successes"], df["n"], strict=True)
     ]
