@@ -55,6 +55,9 @@ class RowSource:
     id_column: str
     rows: Rows
     custom: dict[str, CustomAggregation] = field(default_factory=dict)
+    #: the instant placing every row in time, when the source decides it (customers: the
+    #: period the row belongs to); None: each metric's `anchor`
+    time_column: str | None = None
 
 
 SOURCES: dict[Source, RowSource] = {}
@@ -151,7 +154,7 @@ def source_table(facts: Facts, metric: Metric, req: MetricRequest) -> ir.Table:
     if src is None:
         raise QueryError(f"{metric.name}: source {metric.source} is not a row source")
     t = src.rows(facts, req)
-    return t.mutate(_at_s=anchor_seconds(t[metric.anchor]))
+    return t.mutate(_at_s=anchor_seconds(t[src.time_column or metric.anchor]))
 
 
 def condition(t: ir.Table, c: Condition) -> ir.BooleanValue:
@@ -318,11 +321,12 @@ def aggregate_rows(
     req: MetricRequest,
     t: ir.Table,
     agg: Aggregation | None = None,
+    keys: list[str] | None = None,
 ) -> ir.Table:
     """The one aggregation of rows by the request's groups and periods: n and value (mean),
     n and successes (proportion), or n (count); `agg` overrides the metric's (a custom
-    aggregation built on one of these)."""
-    keys = group_keys(req)
+    aggregation built on one of these), `keys` the group keys (rows already in periods)."""
+    keys = group_keys(req) if keys is None else keys
     agg = agg or metric.aggregation
     if agg is Aggregation.MEAN:
         assert metric.measure is not None
@@ -669,9 +673,9 @@ def run_metric(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame
         return _contact_rate(facts, req)
     if metric.source is Source.COSTS:
         return _cost_per_contact(facts, req)
-    src = SOURCES.get(metric.source)
-    if src is None and metric.source in CUSTOM_SOURCES:
+    if metric.source in CUSTOM_SOURCES:
         return CUSTOM_SOURCES[metric.source](facts, metric, req)
+    src = SOURCES.get(metric.source)
     t = prepare(facts, source_table(facts, metric, req), req)
     if agg is Aggregation.CUSTOM:
         custom = src.custom.get(str(metric.params.get("custom"))) if src else None
@@ -719,12 +723,14 @@ def explain_metric(
         n = int(rows["n"].sum()) if len(rows) else 0
         return Explanation(counted=n, left_out=[], ids=[], left_out_ids={}, id_column="ticket_id")
     base = source_table(facts, metric, req)
+    anchor = src.time_column or metric.anchor
     if metric.aggregation is Aggregation.RATIO:
-        scope_anchor = base[metric.anchor]
+        scope_anchor = base[anchor]
     else:
-        # rows whose anchor is missing (e.g. never solved) are placed by the ticket's creation
-        fallback = "created_at" if "created_at" in base.columns else metric.anchor
-        scope_anchor = base[metric.anchor].fill_null(base[fallback])
+        # rows whose anchor is missing (e.g. never solved, a running SLA target) are placed by
+        # the ticket's creation
+        fallback = "created_at" if "created_at" in base.columns else anchor
+        scope_anchor = base[anchor].fill_null(base[fallback])
     t = prepare(facts, base.mutate(_at_s=anchor_seconds(scope_anchor)), req)
     conds = list(metric.population)
     if metric.aggregation is Aggregation.MEAN and metric.measure:
@@ -778,7 +784,7 @@ BATCHED = (Aggregation.MEAN, Aggregation.PROPORTION, Aggregation.COUNT)
 
 
 def _batchable(m: Metric) -> bool:
-    return m.aggregation in BATCHED and m.source in SOURCES
+    return m.aggregation in BATCHED and m.source in SOURCES and m.source not in CUSTOM_SOURCES
 
 
 def run_metrics(facts: Facts, metrics: list[Metric], req: MetricRequest) -> list[pd.DataFrame]:

@@ -46,7 +46,7 @@ def engagement(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame
     p = require_rows(
         facts,
         "social_posts",
-        metric,
+        metric.name,
         "post_id, platform, posted_at, impressions, followers, likes, shares, comments",
     )
     periods = request_periods(facts, req, *source_range(facts, p, ("posted_at",)))
@@ -81,7 +81,7 @@ def _earlier_periods(first: datetime, grain: Grain, tz: str, k: int) -> list[Per
 @register(Source.MENTIONS)
 def mentions(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
     """Mentions per group and period; with a grain also `baseline` and `spike`."""
-    m = require_rows(facts, "mentions", metric, "mention_id, platform, at, author, text")
+    m = require_rows(facts, "mentions", metric.name, "mention_id, platform, at, author, text")
     periods = request_periods(facts, req, *source_range(facts, m, ("at",)))
     m = apply_filters(m, req)
     m = m.mutate(_at_s=anchor_seconds(m.at))
