@@ -105,20 +105,23 @@ def test_sla_compliance_explains_its_targets() -> None:
     assert ex.id_column == "target_id"
     assert ex.counted == 4
     assert ex.ids == [
-        "A:first_reply@2026-03-02T09:00:00Z",
-        "A:resolution@2026-03-02T09:00:00Z",
-        "B:first_reply@2026-03-02T09:00:00Z",
-        "B:resolution@2026-03-02T09:00:00Z",
+        "A:first_reply@2026-03-02T09:00:00",
+        "A:resolution@2026-03-02T09:00:00",
+        "B:first_reply@2026-03-02T09:00:00",
+        "B:resolution@2026-03-02T09:00:00",
     ]
     assert ex.left_out == [(RUNNING, 2)]
     assert ex.left_out_ids[RUNNING] == [
-        "R:first_reply@2026-03-03T09:00:00Z",
-        "R:resolution@2026-03-03T09:00:00Z",
+        "R:first_reply@2026-03-03T09:00:00",
+        "R:resolution@2026-03-03T09:00:00",
     ]
     # filtered to one target, the first replies alone: A's achieved, B's breached
     _, fr = explain(ws, "sla_compliance", filters=["sla_target=first_reply"])
-    assert fr.ids == ["A:first_reply@2026-03-02T09:00:00Z", "B:first_reply@2026-03-02T09:00:00Z"]
+    assert fr.ids == ["A:first_reply@2026-03-02T09:00:00", "B:first_reply@2026-03-02T09:00:00"]
     assert fr.left_out == [(RUNNING, 1)]
+    # the agent days behind tickets per agent: a1 replied to A and B on Monday
+    _, days = explain(ws, "tickets_per_agent")
+    assert (days.id_column, days.counted, days.ids) == ("agent_day", 1, ["a1@2026-03-02"])
 
 
 JOINED = "customers who joined during the period (they are not in the starting base)"
@@ -157,3 +160,32 @@ def test_retention_explains_its_customers() -> None:
     assert (ex.counted, ex.ids) == (2, ["c1", "c2"])
     assert ex.left_out == [(JOINED, 1)]
     assert ex.left_out_ids == {JOINED: ["c3"]}
+
+
+NO_REACH = "posts with neither impressions nor followers (or 0)"
+
+
+def test_engagement_explains_its_posts() -> None:
+    def post(pid: str, impressions: float | None, followers: float | None) -> dict[str, Any]:
+        return {
+            "post_id": pid,
+            "platform": "x",
+            "posted_at": "2026-03-02T10:00:00Z",
+            "impressions": impressions,
+            "followers": followers,
+            "likes": 10,
+            "shares": None,
+            "comments": None,
+        }
+
+    ws = build_workspace(
+        {"social_posts": [post("P1", 1000, None), post("P2", None, 500), post("P3", None, None)]}
+    )
+    march = {"start": "2026-03-01", "end": "2026-03-31", "tz": "UTC"}
+    # P1 and P2 have a reach: (10 + 10) / (1,000 + 500) = 1.33 %, n = 2
+    row = one(compute(ws, ["engagement_rate"], **march), metric="engagement_rate")
+    assert (row["n"], row["value"]) == (2, pytest.approx(100 * 20 / 1500))
+    _, ex = explain(ws, "engagement_rate", **march)
+    assert (ex.id_column, ex.counted, ex.ids) == ("post_id", 2, ["P1", "P2"])
+    assert ex.left_out == [(NO_REACH, 1)]
+    assert ex.left_out_ids == {NO_REACH: ["P3"]}

@@ -4,7 +4,7 @@ kind of aggregation is executed."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -122,29 +122,41 @@ def ticket_columns(facts: Facts, t: ir.Table) -> ir.Table:
     return t.left_join(tk, t.ticket_id == tk._t_id).drop("_t_id")
 
 
+def with_ticket(facts: Facts, t: ir.Table, columns: Iterable[str]) -> ir.Table:
+    """Left-join the columns of the row's ticket (`ticket_id`): the raw ticket columns, or the
+    per-ticket facts when a requested column is one of them. Rows without a ticket stay."""
+    raw = facts.ws.table("tickets")
+    needs_facts = any(c not in raw.columns and c in facts.tickets.columns for c in columns)
+    tk = facts.tickets if needs_facts else raw
+    keep = [c for c in tk.columns if c not in t.columns]
+    tk = tk.select("ticket_id", *keep).rename(_t_id="ticket_id")
+    return t.left_join(tk, t.ticket_id == tk._t_id).drop("_t_id")
+
+
 def anchor_seconds(col: ir.Value) -> ir.IntegerValue:
     return col.epoch_seconds().cast("int64")
 
 
-def _tickets(facts: Facts, req: MetricRequest) -> ir.Table:
-    t = facts.tickets
-    return with_team(t.mutate(agent=t.assignee_id), facts)
-
-
-def _replies(facts: Facts, req: MetricRequest) -> ir.Table:
-    return with_team(ticket_columns(facts, facts.replies), facts)
-
-
-def _interactions(facts: Facts, req: MetricRequest) -> ir.Table:
-    return with_team(ticket_columns(facts, facts.interactions), facts)
-
-
-for _src, _rows in (
-    (Source.TICKETS, _tickets),
-    (Source.REPLIES, _replies),
-    (Source.INTERACTIONS, _interactions),
-):
-    register_source(RowSource(_src, "ticket_id", _rows))
+# tickets, replies and interactions: one row per ticket, per reply, per call or chat session
+register_source(
+    RowSource(
+        Source.TICKETS,
+        "ticket_id",
+        lambda f, req: with_team(f.tickets.mutate(agent=f.tickets.assignee_id), f),
+    )
+)
+register_source(
+    RowSource(
+        Source.REPLIES, "ticket_id", lambda f, req: with_team(ticket_columns(f, f.replies), f)
+    )
+)
+register_source(
+    RowSource(
+        Source.INTERACTIONS,
+        "ticket_id",
+        lambda f, req: with_team(ticket_columns(f, f.interactions), f),
+    )
+)
 
 
 def source_table(facts: Facts, metric: Metric, req: MetricRequest) -> ir.Table:
@@ -361,11 +373,7 @@ def _ratio(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
     )
     df = den.merge(num, on=keys, how="outer") if keys else pd.concat([den, num], axis=1)
     df["n"] = df["n"].fillna(0).astype("int64")
-    df["successes"] = df["successes"].fillna(0).astype("int64")
-    df["value"] = [
-        100.0 * s / n if n else None for s, n in zip(df["successes"], df["n"], strict=True)
-    ]
-    return df
+    return with_values(df, Aggregation.PROPORTION)
 
 
 def _period_ends(req: MetricRequest, facts: Facts) -> list[tuple[datetime, datetime]]:
@@ -489,7 +497,8 @@ def period_starts(facts: Facts, req: MetricRequest, snapshot: bool = False) -> l
 
 
 def _agent_days(facts: Facts, req: MetricRequest) -> ir.Table:
-    """One row per agent and local day: distinct tickets the agent replied to or solved."""
+    """One row per agent and local day (`agent_day`: agent@day): distinct `tickets` the agent
+    replied to or solved, and `first_at`, the first of them."""
     m = facts.messages
     replies = m.filter(m.is_reply).select("ticket_id", "at_s", agent=m.author_id)
     s = facts.status_stretches
@@ -507,9 +516,17 @@ def _agent_days(facts: Facts, req: MetricRequest) -> ir.Table:
         h = h.filter(h.at_s < int(req.end.replace(tzinfo=UTC).timestamp()))
     per_ticket = h.group_by(["agent", "_day", "ticket_id"]).aggregate(_first_s=h.at_s.min())
     days = per_ticket.group_by(["agent", "_day"]).aggregate(
-        tickets=per_ticket.count(), _at_s=per_ticket._first_s.min()
+        tickets=per_ticket.count(), _first_s=per_ticket._first_s.min()
+    )
+    days = days.mutate(
+        agent_day=days.agent.concat("@", days._day.cast("date").cast("string")),
+        first_at=days._first_s.as_timestamp("s").cast("timestamp"),
     )
     return with_team(days, facts)
+
+
+# an agent's day is placed in time by its first handled ticket
+register_source(RowSource(Source.AGENT_DAYS, "agent_day", _agent_days, time_column="first_at"))
 
 
 def _concurrency(facts: Facts, req: MetricRequest) -> pd.DataFrame:
@@ -664,9 +681,6 @@ def run_metric(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame
         return _ratio(facts, metric, req)
     if agg is Aggregation.SNAPSHOT:
         return _snapshot(facts, metric, req)
-    if metric.source is Source.AGENT_DAYS:
-        t = prepare(facts, _agent_days(facts, req), req)
-        return execute(facts, aggregate_rows(facts, metric, req, t))
     if metric.source is Source.CHAT_SESSIONS:
         return _concurrency(facts, req)
     if metric.source is Source.CONTACTS:
@@ -749,33 +763,17 @@ def explain_metric(
         t = t.mutate(_reason=ibis.literal(-1))
     counts = execute(facts, t.group_by("_reason").aggregate(n=t.count()))
     by_reason = {int(r): int(n) for r, n in zip(counts["_reason"], counts["n"], strict=True)}
-    ids_df = execute(
-        facts,
-        t.filter(t._reason == -1)
-        .select(id_col)
-        .distinct()
-        .order_by(id_col)
-        .limit(limit, offset=offset),
-    )
-    left_out: list[tuple[str, int]] = []
-    left_ids: dict[str, list[str]] = {}
-    for i, c in enumerate(conds):
-        if by_reason.get(i):
-            left_out.append((c.left_out, by_reason[i]))
-            sample = execute(
-                facts,
-                t.filter(t._reason == i)
-                .select(id_col)
-                .distinct()
-                .order_by(id_col)
-                .limit(limit, offset=offset),
-            )
-            left_ids[c.left_out] = [str(x) for x in sample[id_col]]
+
+    def ids(reason: int) -> list[str]:
+        page = t.filter(t._reason == reason).select(id_col).distinct().order_by(id_col)
+        return [str(x) for x in execute(facts, page.limit(limit, offset=offset))[id_col]]
+
+    failed = [(i, c.left_out) for i, c in enumerate(conds) if by_reason.get(i)]
     return Explanation(
         counted=by_reason.get(-1, 0),
-        left_out=left_out,
-        ids=[str(x) for x in ids_df[id_col]],
-        left_out_ids=left_ids,
+        left_out=[(reason, by_reason[i]) for i, reason in failed],
+        ids=ids(-1),
+        left_out_ids={reason: ids(i) for i, reason in failed},
         id_column=id_col,
     )
 
@@ -841,12 +839,5 @@ def run_metrics(facts: Facts, metrics: list[Metric], req: MetricRequest) -> list
                 part = part[part["n"] > 0].reset_index(drop=True)
             elif part.empty or int(part["n"].iloc[0]) == 0:
                 part = part.iloc[0:0]
-            if m.aggregation is Aggregation.PROPORTION:
-                part["value"] = [
-                    100.0 * s / n if n else None
-                    for s, n in zip(part["successes"], part["n"], strict=True)
-                ]
-            elif m.aggregation is Aggregation.COUNT:
-                part["value"] = part["n"].astype("float64")
-            out[i] = part
+            out[i] = with_values(part, m.aggregation)
     return [out[i] for i in range(len(metrics))]

@@ -42,6 +42,7 @@ from deskmetrics.engine.compile import (
     execute,
     register_source,
     with_team,
+    with_ticket,
 )
 from deskmetrics.engine.facts import SOLVED
 from deskmetrics.errors import ConfigError, QueryError
@@ -632,17 +633,10 @@ def sla_targets(facts: Facts, req: MetricRequest) -> ir.Table:
         )
     else:
         t = ibis.memtable({c: [] for c in _TARGET_SCHEMA}, schema=_TARGET_SCHEMA)
-    started = t.started_at.strftime("%Y-%m-%dT%H:%M:%SZ").fill_null("")
+    # casts, not strftime: the same text on every backend (2026-03-02T09:00:00, UTC)
+    started = t.started_at.cast("string").substr(0, 19).replace(" ", "T").fill_null("")
     t = t.mutate(target_id=t.ticket_id.concat(":", t.sla_target, "@", started))
-    tk = facts.ws.table("tickets")
-    tk = tk.select(*[c for c in tk.columns if c not in t.columns or c == "ticket_id"])
-    tk = tk.rename(_t_id="ticket_id")
-    t = t.left_join(tk, t.ticket_id == tk._t_id).drop("_t_id")
-    wanted = {*req.by, *req.filters} - {*t.columns, "agent", "team", "weekday", "hour"}
-    if wanted:
-        ft = facts.tickets
-        ft = ft.select("ticket_id", *sorted(wanted & set(ft.columns))).rename(_f_id="ticket_id")
-        t = t.left_join(ft, t.ticket_id == ft._f_id).drop("_f_id")
+    t = with_ticket(facts, t, [*req.by, *req.filters])
     return with_team(t.mutate(agent=t.assignee_id), facts)
 
 

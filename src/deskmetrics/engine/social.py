@@ -7,15 +7,18 @@ import warnings
 from datetime import datetime, timedelta
 
 import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
 from deskmetrics.engine.compile import (
     MetricRequest,
+    RowSource,
     all_of,
     anchor_seconds,
     execute,
     register,
+    register_source,
     truncate_local,
 )
 from deskmetrics.engine.facts import Facts
@@ -40,22 +43,28 @@ from deskmetrics.model import Grain
 MAD_TO_SD = 1.4826
 
 
-@register(Source.SOCIAL_POSTS)
-def engagement(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
-    """Sum of engagements / sum of reach of the posts in each group and period."""
+def social_posts(facts: Facts, who: str = "social metrics") -> ir.Table:
+    """One row per post with its `reach` (impressions, else followers) and `engagements`
+    (likes + shares + comments, a missing count 0)."""
     p = require_rows(
         facts,
         "social_posts",
-        metric.name,
+        who,
         "post_id, platform, posted_at, impressions, followers, likes, shares, comments",
     )
-    periods = request_periods(facts, req, *source_range(facts, p, ("posted_at",)))
-    p = apply_filters(p, req)
-    p = p.mutate(
+    return p.mutate(
         reach=ibis.coalesce(p.impressions, p.followers),
         engagements=p.likes.fill_null(0) + p.shares.fill_null(0) + p.comments.fill_null(0),
-        _at_s=anchor_seconds(p.posted_at),
     )
+
+
+@register(Source.SOCIAL_POSTS)
+def engagement(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
+    """Sum of engagements / sum of reach of the posts in each group and period."""
+    p = social_posts(facts, metric.name)
+    periods = request_periods(facts, req, *source_range(facts, p, ("posted_at",)))
+    p = apply_filters(p, req)
+    p = p.mutate(_at_s=anchor_seconds(p.posted_at))
     p = p.filter(all_of(p, metric.population))
     pt = periods_table(periods)
     j = p.join(pt, [p._at_s >= pt._ps, p._at_s < pt._pe])
@@ -78,10 +87,14 @@ def _earlier_periods(first: datetime, grain: Grain, tz: str, k: int) -> list[Per
     return out[::-1]
 
 
+def _mentions(facts: Facts, who: str = "mentions") -> ir.Table:
+    return require_rows(facts, "mentions", who, "mention_id, platform, at, author, text")
+
+
 @register(Source.MENTIONS)
 def mentions(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
     """Mentions per group and period; with a grain also `baseline` and `spike`."""
-    m = require_rows(facts, "mentions", metric.name, "mention_id, platform, at, author, text")
+    m = _mentions(facts, metric.name)
     periods = request_periods(facts, req, *source_range(facts, m, ("at",)))
     m = apply_filters(m, req)
     m = m.mutate(_at_s=anchor_seconds(m.at))
@@ -135,3 +148,9 @@ def mentions(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
         pd.Series([pd.Timestamp(p) in wanted for p in df["_period"]], index=df.index, dtype=bool)
     ]
     return finish(df.drop(columns=["_first", "_end", "_x"]), req)
+
+
+# the posts and mentions behind the numbers, for `explain` (the numbers: the functions above,
+# which place rows in the source's own periods when the workspace has no tickets)
+register_source(RowSource(Source.SOCIAL_POSTS, "post_id", lambda f, req: social_posts(f)))
+register_source(RowSource(Source.MENTIONS, "mention_id", lambda f, req: _mentions(f)))

@@ -27,6 +27,7 @@ from deskmetrics.engine.compile import (
     group_keys,
     register_source,
     with_team,
+    with_ticket,
     with_values,
 )
 from deskmetrics.engine.facts import Facts
@@ -92,17 +93,6 @@ def ces_thresholds(settings: SurveySettings) -> dict[str, float]:
 # fact tables
 
 
-def _with_ticket(facts: Facts, t: ir.Table, columns: Iterable[str]) -> ir.Table:
-    """Left-join the columns of the row's ticket (`ticket_id`): the raw ticket columns, or the
-    per-ticket facts when a requested column is one of them. Rows without a ticket stay."""
-    raw = facts.ws.table("tickets")
-    needs_facts = any(c not in raw.columns and c in facts.tickets.columns for c in columns)
-    tk = facts.tickets if needs_facts else raw
-    keep = [c for c in tk.columns if c not in t.columns]
-    tk = tk.select("ticket_id", *keep).rename(_t_id="ticket_id")
-    return t.left_join(tk, t.ticket_id == tk._t_id).drop("_t_id")
-
-
 def survey_answers(facts: Facts, columns: Iterable[str] = ()) -> ir.Table:
     """One row per survey answer: the survey's columns, `base_scale`, `direction` (CES),
     `score_value` (numeric score, null on good-bad), `good`, `satisfied` (CSAT), `easy` and
@@ -159,7 +149,7 @@ def survey_answers(facts: Facts, columns: Iterable[str] = ()) -> ir.Table:
         ces_score=ibis.cases((s.kind == "ces", ces_score), else_=ibis.null("float64")),
         scale=ibis.cases((s.kind == "ces", base.concat(":").concat(direction)), else_=s.scale),
     ).rename(_s_channel="channel")
-    t = _with_ticket(facts, t, columns)
+    t = with_ticket(facts, t, columns)
     t = t.mutate(
         agent=t.agent_id.fill_null(t.assignee_id),
         channel=t._s_channel.fill_null(t.channel),
@@ -210,7 +200,7 @@ def survey_requests(facts: Facts, columns: Iterable[str] = ()) -> ir.Table:
     matched = m.filter(m._rank == 0).select(_m_id="_req").distinct()
     t = r.left_join(matched, r.request_id == matched._m_id)
     t = t.mutate(answered=t._m_id.notnull()).drop("_m_id")
-    t = _with_ticket(facts, t, columns)
+    t = with_ticket(facts, t, columns)
     t = t.mutate(agent=t.assignee_id)
     t = with_team(t, facts)
     return t.mutate(_at_s=anchor_seconds(t.sent_at))
