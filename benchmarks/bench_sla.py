@@ -104,14 +104,16 @@ def settings_for(all_targets: bool) -> Any:
 
 
 def child_engine(args: argparse.Namespace) -> None:
-    from deskmetrics.engine import Facts, open_duckdb
+    from deskmetrics.engine import open_duckdb
+    from deskmetrics.engine.kept import current_facts
     from deskmetrics.engine.sla import SlaState
 
     ws = open_duckdb(args.db, settings_for(args.all_targets), read_only=True)
     ws.backend.raw_sql(f"SET threads = {int(args.threads)}")
     t0 = time.perf_counter()
     now = datetime.fromisoformat(args.now)
-    state = ws.backend.execute(SlaState(Facts(ws, materialize=args.materialize), now).frame())
+    facts = current_facts(ws, materialize=args.materialize)
+    state = ws.backend.execute(SlaState(facts, now).frame())
     wall = time.perf_counter() - t0
     _emit_state(state, wall, args.out)
 
@@ -120,17 +122,18 @@ def child_queue(args: argparse.Namespace) -> None:
     """The live queue (open tickets' breached and at-risk targets, soonest 100), as the service
     meets it: a writable workspace that keeps its facts. The first request makes them for these
     settings if they are not current; the second reads them."""
-    from deskmetrics.engine import Facts, open_duckdb
+    from deskmetrics.engine import open_duckdb
+    from deskmetrics.engine.kept import current_facts
     from deskmetrics.engine.sla import sla_queue_frame
 
     ws = open_duckdb(args.db, settings_for(args.all_targets))
     ws.backend.raw_sql(f"SET threads = {int(args.threads)}")
     now = datetime.fromisoformat(args.now)
     t0 = time.perf_counter()
-    sla_queue_frame(Facts(ws), now, limit=100)
+    sla_queue_frame(current_facts(ws), now, limit=100)
     first = time.perf_counter() - t0
     t0 = time.perf_counter()
-    q = sla_queue_frame(Facts(ws), now, limit=100)
+    q = sla_queue_frame(current_facts(ws), now, limit=100)
     wall = time.perf_counter() - t0
     q.to_parquet(args.out)
     out = {"wall_s": wall, "first_s": first, "peak_mb": peak_rss_mb(), "rows": len(q)}

@@ -82,10 +82,10 @@ def write_modes(args: argparse.Namespace) -> None:
     import ibis
 
     from deskmetrics.engine.facts import Facts
+    from deskmetrics.engine.kept import refresh
 
     ws = _open(args)
-    facts = Facts(ws)
-    assert facts.kept  # what every fact reads, kept first
+    assert refresh(ws)  # what every fact reads, kept first
     ws.keep_facts = False  # the table under test is derived inline
     expr = getattr(Facts(ws), args.write_modes)
     ws.backend._run_pre_execute_hooks(expr)
@@ -104,10 +104,10 @@ def write_modes(args: argparse.Namespace) -> None:
 
 def quantiles(args: argparse.Namespace) -> None:
     """Median and p90 of 8 duration facts by channel × week: two aggregates against one."""
-    from deskmetrics.engine.facts import Facts
+    from deskmetrics.engine.kept import current_facts
 
     ws = _open(args)
-    tickets = Facts(ws).tickets_keyed  # kept first, so only the aggregation is timed
+    tickets = current_facts(ws).tickets_keyed  # kept first, so only the aggregation is timed
     ws.backend.execute(tickets.count())
     con = ws.backend.con
     cols = [

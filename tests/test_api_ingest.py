@@ -112,6 +112,7 @@ def test_a_signed_post_is_stored_and_counts_in_the_next_request(client: TestClie
         "inserted": 1,
         "updated": 0,
         "unchanged": 0,
+        "duplicate": 0,
         "import_id": None,
     }
     after = frt(client)
@@ -489,3 +490,17 @@ def test_the_documented_shell_recipe_computes_our_signature() -> None:
     ).stdout
     ts, sig, body = out.split("\n", 2)
     assert f"sha256={sig}" == sign(SECRET, body.encode(), ts)
+
+
+def test_identical_copies_in_one_post_are_counted_so_every_row_adds_up(client: TestClient) -> None:
+    """received = inserted + updated + unchanged + duplicate: the second copy of the reply was
+    stored once and counted, not lost from the answer."""
+    body = json.dumps([REPLY_T2, REPLY_T2]).encode()
+    got = client.post("/api/events", content=body, headers=signed_headers("crm", SECRET, body))
+    assert got.status_code == 200
+    counts = {k: got.json()[k] for k in ("received", "inserted", "updated", "unchanged")}
+    assert (counts, got.json()["duplicate"]) == (
+        {"received": 2, "inserted": 1, "updated": 0, "unchanged": 0},
+        1,
+    )
+    assert count(client, "events") == 3

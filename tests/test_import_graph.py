@@ -22,7 +22,8 @@ ALLOWED: dict[str, set[str]] = {
     "significance": set(),
     "query": {"errors", "model", "config", "metrics", "engine", "stats", "significance"},
     "sla_query": {"errors", "engine"},
-    "accounts": {"errors", "engine"},
+    "appstate": {"errors", "engine"},
+    "accounts": {"errors", "engine", "appstate"},
     "api": {
         "errors",
         "model",
@@ -32,6 +33,7 @@ ALLOWED: dict[str, set[str]] = {
         "importers",
         "query",
         "accounts",
+        "appstate",
         "notify",
         "alerts",
         "reports",
@@ -40,20 +42,21 @@ ALLOWED: dict[str, set[str]] = {
         "sla_query",
     },
     "web": set(),
-    "surveys": {"errors", "config", "model", "engine", "accounts", "notify"},
-    "notify": {"errors", "config", "engine"},
+    "surveys": {"errors", "config", "model", "engine", "accounts", "notify", "appstate"},
+    "notify": {"errors", "config", "engine", "appstate"},
     "alerts": {
         "errors",
         "config",
         "metrics",
         "engine",
+        "appstate",
         "query",
         "notify",
         "sla_query",
         "reports",
         "surveys",
     },
-    "reports": {"errors", "config", "metrics", "engine", "query", "notify"},
+    "reports": {"errors", "config", "metrics", "engine", "appstate", "query", "notify"},
     "cli": {
         "errors",
         "config",
@@ -63,6 +66,7 @@ ALLOWED: dict[str, set[str]] = {
         "query",
         "sample",
         "accounts",
+        "appstate",
         "api",
         "notify",
         "alerts",
@@ -115,3 +119,61 @@ def test_only_the_engine_imports_ibis() -> None:
 
 def test_errors_module_imports_nothing_internal() -> None:
     assert not [m for m in imports(SRC / "errors.py") if m.startswith("deskmetrics")]
+
+
+def module_of(path: Path) -> str:
+    parts = list(path.relative_to(SRC.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {module_of(p): p for p in SRC.rglob("*.py")}
+
+
+def runtime_imports(path: Path) -> set[str]:
+    """The deskmetrics modules `path` imports when it runs (also inside functions; not those
+    under `if TYPE_CHECKING:`); `from package import submodule` names the submodule only."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typing_only = {
+        id(n)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+        for stmt in node.body
+        for n in ast.walk(stmt)
+    }
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            subs = {f"{node.module}.{a.name}" for a in node.names} & MODULES.keys()
+            out |= subs
+            if len(subs) < len(node.names):
+                out.add(node.module)
+    return (out & MODULES.keys()) - {module_of(path)}
+
+
+def test_no_import_cycle_between_modules() -> None:
+    """A cycle hides an order of initialisation (and usually a write on read: facts ↔ kept)."""
+    graph = {m: runtime_imports(p) for m, p in MODULES.items()}
+    cycles = []
+    for start in graph:
+        # depth-first from `start`: does any path lead back to it?
+        seen: set[str] = set()
+        todo = [(start, [start])]
+        while todo:
+            mod, path = todo.pop()
+            for nxt in graph[mod]:
+                if nxt == start:
+                    cycles.append(" → ".join([*path, start]))
+                elif nxt not in seen:
+                    seen.add(nxt)
+                    todo.append((nxt, [*path, nxt]))
+    assert cycles == []
+
+
+def test_facts_do_not_import_keeping_them() -> None:
+    """Reading facts never writes: engine/facts.py does not reach the module that keeps them."""
+    facts = runtime_imports(MODULES["deskmetrics.engine.facts"])
+    assert "deskmetrics.engine.kept" not in facts

@@ -490,3 +490,26 @@ def test_the_cli_prints_a_reject_reason_as_written(tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["--db", db, "import", str(folder)])
     assert r.exit_code == 0, r.output
     assert "widen `recorded_ahead` in [limits] of deskmetrics.toml" in r.output
+
+
+def test_extra_columns_are_capped_counting_those_stored(tmp_path: Path) -> None:
+    """Each file within the cap, together past it: the second import stores nothing (the
+    table would keep 4 extra columns for ever, the cap is 3)."""
+    ws = workspace(tmp_path, {"max_extra_columns": 3})
+    first = HEAD.rstrip("\n") + ",plan,region\n" + "T1,2026-03-02T08:00:00Z,c1,pro,eu\n"
+    import_directory(ws, write(tmp_path / "a", tickets_csv=first))
+    second = HEAD.rstrip("\n") + ",seats,tier\n" + "T2,2026-03-02T09:00:00Z,c2,5,gold\n"
+    with pytest.raises(ImportDataError) as err:
+        import_directory(ws, write(tmp_path / "b", tickets_csv=second))
+    assert str(err.value) == (
+        "tickets would hold 4 extra columns (2 stored, 2 new, e.g. 'seats', 'tier'), more than "
+        "max_extra_columns = 3; nothing was stored. Leave out the columns you do not report by, "
+        "or raise `max_extra_columns` in [limits] of deskmetrics.toml"
+    )
+    assert column(ws, "SELECT ticket_id FROM tickets") == ["T1"]
+    names = column(
+        ws,
+        "SELECT column_name FROM information_schema.columns WHERE table_name = "
+        "'tickets' AND column_name IN ('plan', 'region', 'seats', 'tier') ORDER BY 1",
+    )
+    assert names == ["plan", "region"]  # fmt: skip

@@ -417,3 +417,28 @@ def test_rows_stored_before_import_ids_were_recorded_are_deleted_by_id(ws: Works
     with pytest.raises(NothingToDelete, match="delete them by id"):
         delete(ws.backend.con, "tickets", import_id=s.import_id)
     assert delete(ws.backend.con, "tickets", ids=["T1"]).tables["tickets"].deleted == 1
+
+
+def test_a_refused_delivery_with_two_problems_is_one_row_read_and_rejected(
+    tmp_path: Path,
+) -> None:
+    from deskmetrics.engine.store import log_rejects
+    from deskmetrics.model import Reject
+
+    ws = open_duckdb(tmp_path / "w.duckdb")
+    con = ws.backend.con
+    import_id = log_rejects(
+        con,
+        "webhook:zendesk",
+        [
+            Reject("events", "delivery", 0, "time", "required value 'time' is missing"),
+            Reject("events", "delivery", 0, "detail.id", "required value 'detail.id' is missing"),
+        ],
+    )
+    [(summary,)] = con.execute(
+        "SELECT summary FROM _imports WHERE import_id = ?", [import_id]
+    ).fetchall()
+    counts = json.loads(summary)["tables"]["events"]
+    assert (counts["read"], counts["rejected"]) == (1, 1)
+    kept = con.execute("SELECT count(*) FROM _rejects WHERE import_id = ?", [import_id]).fetchone()
+    assert kept == (2,)  # both problems kept

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from functools import cache
 from typing import Any
@@ -28,7 +28,9 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from deskmetrics.engine.workspace import Workspace, duckdb_connection
+from deskmetrics.appstate import state
+from deskmetrics.engine.periods import utc_now
+from deskmetrics.engine.workspace import Workspace
 from deskmetrics.errors import ConfigError, DeskmetricsError
 
 _HASHER = PasswordHasher()
@@ -70,32 +72,11 @@ class Principal:
     kind: str = "user"
 
 
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS _users (name VARCHAR PRIMARY KEY, role VARCHAR NOT NULL, "
-    "password_hash VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS _api_tokens (token_id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, "
-    "role VARCHAR NOT NULL, token_hash VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, "
-    "revoked_at TIMESTAMP)",
-    "CREATE TABLE IF NOT EXISTS _sessions (session_hash VARCHAR PRIMARY KEY, "
-    "user_name VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, expires_at TIMESTAMP NOT NULL, "
-    "last_seen TIMESTAMP NOT NULL, ended_at TIMESTAMP, ended_why VARCHAR)",
-)
 #: longest password and name accepted
 MAX_LENGTH = 1000
 MAX_NAME_LENGTH = 200
 #: a session's `last_seen` is written at most this often (not at every request)
 LAST_SEEN_EVERY = timedelta(minutes=1)
-
-
-def _con(ws: Workspace) -> Any:
-    con = duckdb_connection(ws)
-    for sql in _SCHEMA:
-        con.execute(sql)
-    return con
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def hash_password(password: str) -> str:
@@ -146,17 +127,16 @@ def save_user(ws: Workspace, name: str, role: Role | str, password_hash: str | N
     (the role is read at every request). True when the user is new."""
     name = _check_name(name)
     role = Role(role)
-    con = _con(ws)
-    exists = con.execute("SELECT count(*) FROM _users WHERE name = ?", [name]).fetchone()
-    new = not (exists and exists[0])
+    st = state(ws)
+    new = not st.count("SELECT count(*) FROM _users WHERE name = ?", [name])
     if password_hash is None:
         if new:
             raise ConfigError(f"a new user ({name!r}) needs a password")
-        con.execute("UPDATE _users SET role = ? WHERE name = ?", [role.value, name])
+        st.run("UPDATE _users SET role = ? WHERE name = ?", [role.value, name])
         return False
-    con.execute(
+    st.run(
         "INSERT OR REPLACE INTO _users VALUES (?, ?, ?, ?)",
-        [name, role.value, password_hash, _now()],
+        [name, role.value, password_hash, utc_now()],
     )
     end_sessions_of(ws, name, "password set")
     return new
@@ -164,20 +144,17 @@ def save_user(ws: Workspace, name: str, role: Role | str, password_hash: str | N
 
 def remove_user(ws: Workspace, name: str) -> bool:
     """Remove the user and end their sessions; False when there was no such user."""
-    con = _con(ws)
-    found = con.execute("SELECT count(*) FROM _users WHERE name = ?", [name]).fetchone()
-    con.execute("DELETE FROM _users WHERE name = ?", [name])
+    found = state(ws).run("DELETE FROM _users WHERE name = ?", [name])
     end_sessions_of(ws, name, "user removed")
-    return bool(found and found[0])
+    return found > 0
 
 
 def user_exists(ws: Workspace, name: str) -> bool:
-    row = _con(ws).execute("SELECT count(*) FROM _users WHERE name = ?", [name]).fetchone()
-    return bool(row and row[0])
+    return state(ws).count("SELECT count(*) FROM _users WHERE name = ?", [name]) > 0
 
 
 def list_users(ws: Workspace) -> list[tuple[str, Role]]:
-    rows = _con(ws).execute("SELECT name, role FROM _users ORDER BY name").fetchall()
+    rows = state(ws).all("SELECT name, role FROM _users ORDER BY name")
     return [(n, Role(r)) for n, r in rows]
 
 
@@ -189,9 +166,7 @@ def _dummy_hash() -> str:
 
 def stored_password(ws: Workspace, name: str) -> tuple[Role, str] | None:
     """The user's role and password hash (to verify outside the lock), None if unknown."""
-    row = (
-        _con(ws).execute("SELECT role, password_hash FROM _users WHERE name = ?", [name]).fetchone()
-    )
+    row = state(ws).one("SELECT role, password_hash FROM _users WHERE name = ?", [name])
     return None if row is None else (Role(row[0]), str(row[1]))
 
 
@@ -216,7 +191,7 @@ def authenticate(ws: Workspace, name: str, password: str) -> Principal | None:
 
 
 def user(ws: Workspace, name: str) -> Principal | None:
-    row = _con(ws).execute("SELECT role FROM _users WHERE name = ?", [name]).fetchone()
+    row = state(ws).one("SELECT role FROM _users WHERE name = ?", [name])
     return None if row is None else Principal(name=name, role=Role(row[0]), kind="user")
 
 
@@ -229,33 +204,26 @@ def create_token(ws: Workspace, name: str, role: Role | str) -> str:
     name = _check_name(name)
     token_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
-    _con(ws).execute(
+    state(ws).run(
         "INSERT INTO _api_tokens VALUES (?, ?, ?, ?, ?, NULL)",
-        [token_id, name, Role(role).value, _digest(secret), _now()],
+        [token_id, name, Role(role).value, _digest(secret), utc_now()],
     )
     return f"{TOKEN_PREFIX}_{token_id}_{secret}"
 
 
 def revoke_token(ws: Workspace, token_id: str) -> bool:
-    con = _con(ws)
-    found = con.execute(
+    st = state(ws)
+    found = st.count(
         "SELECT count(*) FROM _api_tokens WHERE token_id = ? AND revoked_at IS NULL", [token_id]
-    ).fetchone()
-    con.execute("UPDATE _api_tokens SET revoked_at = ? WHERE token_id = ?", [_now(), token_id])
-    return bool(found and found[0])
+    )
+    st.run("UPDATE _api_tokens SET revoked_at = ? WHERE token_id = ?", [utc_now(), token_id])
+    return found > 0
 
 
 def list_tokens(ws: Workspace) -> list[dict[str, Any]]:
-    rows = (
-        _con(ws)
-        .execute(
-            "SELECT token_id, name, role, created_at, revoked_at FROM _api_tokens "
-            "ORDER BY created_at"
-        )
-        .fetchall()
+    return state(ws).records(
+        "SELECT token_id, name, role, created_at, revoked_at FROM _api_tokens ORDER BY created_at"
     )
-    keys = ("token_id", "name", "role", "created_at", "revoked_at")
-    return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
 def check_token(ws: Workspace, token: str) -> Principal | None:
@@ -263,14 +231,9 @@ def check_token(ws: Workspace, token: str) -> Principal | None:
     parts = token.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None
-    row = (
-        _con(ws)
-        .execute(
-            "SELECT name, role, token_hash FROM _api_tokens "
-            "WHERE token_id = ? AND revoked_at IS NULL",
-            [parts[1]],
-        )
-        .fetchone()
+    row = state(ws).one(
+        "SELECT name, role, token_hash FROM _api_tokens WHERE token_id = ? AND revoked_at IS NULL",
+        [parts[1]],
     )
     if row is None or not hmac.compare_digest(row[2], _digest(parts[2])):
         return None
@@ -281,8 +244,8 @@ def start_session(ws: Workspace, who: Principal, hours: float) -> str:
     """A new session of `who` valid for `hours`: its id (for the cookie; only its digest is
     kept). Rows of sessions over for a month are deleted meanwhile."""
     session_id = secrets.token_urlsafe(32)
-    now = _now()
-    _con(ws).execute(
+    now = utc_now()
+    state(ws).run(
         "INSERT INTO _sessions VALUES (?, ?, ?, ?, ?, NULL, NULL)",
         [_digest(session_id), who.name, now, now + timedelta(hours=hours), now],
     )
@@ -293,51 +256,42 @@ def start_session(ws: Workspace, who: Principal, hours: float) -> str:
 def session_user(ws: Workspace, session_id: str) -> Principal | None:
     """The user of a session that has not ended nor expired (their role read now); None
     otherwise."""
-    now = _now()
-    con = _con(ws)
-    row = con.execute(
+    now = utc_now()
+    st = state(ws)
+    row = st.one(
         "SELECT s.session_hash, u.name, u.role, s.last_seen FROM _sessions s "
         "JOIN _users u ON u.name = s.user_name "
         "WHERE s.session_hash = ? AND s.ended_at IS NULL AND s.expires_at > ?",
         [_digest(session_id), now],
-    ).fetchone()
+    )
     if row is None:
         return None
     if now - row[3] >= LAST_SEEN_EVERY:
-        con.execute("UPDATE _sessions SET last_seen = ? WHERE session_hash = ?", [now, row[0]])
+        st.run("UPDATE _sessions SET last_seen = ? WHERE session_hash = ?", [now, row[0]])
     return Principal(name=str(row[1]), role=Role(row[2]), kind="user")
 
 
 def end_session(ws: Workspace, session_id: str, why: str = "signed out") -> None:
-    _con(ws).execute(
+    state(ws).run(
         "UPDATE _sessions SET ended_at = ?, ended_why = ? "
         "WHERE session_hash = ? AND ended_at IS NULL",
-        [_now(), why, _digest(session_id)],
+        [utc_now(), why, _digest(session_id)],
     )
 
 
 def end_sessions_of(ws: Workspace, name: str, why: str) -> int:
     """End every open session of user `name`; how many were open."""
-    con = _con(ws)
-    row = con.execute(
-        "SELECT count(*) FROM _sessions WHERE user_name = ? AND ended_at IS NULL", [name]
-    ).fetchone()
-    con.execute(
+    return state(ws).run(
         "UPDATE _sessions SET ended_at = ?, ended_why = ? WHERE user_name = ? AND ended_at IS NULL",
-        [_now(), why, name],
+        [utc_now(), why, name],
     )
-    return int(row[0]) if row else 0
 
 
 def forget_old_sessions(ws: Workspace, older_than: timedelta = timedelta(days=30)) -> int:
     """Delete session rows that ended or expired more than `older_than` ago (the table would
     otherwise grow by one row per sign-in for ever)."""
-    cutoff = _now() - older_than
-    con = _con(ws)
-    where = "WHERE coalesce(ended_at, expires_at) < ?"
-    row = con.execute(f"SELECT count(*) FROM _sessions {where}", [cutoff]).fetchone()
-    con.execute(f"DELETE FROM _sessions {where}", [cutoff])
-    return int(row[0]) if row else 0
+    cutoff = utc_now() - older_than
+    return state(ws).run("DELETE FROM _sessions WHERE coalesce(ended_at, expires_at) < ?", [cutoff])
 
 
 __all__ = [
@@ -372,11 +326,7 @@ def service_secret(ws: Workspace, configured: str | None) -> str:
     made once for this workspace and kept in it, so links survive a restart of the service."""
     if configured:
         return configured
-    con = _con(ws)
-    con.execute("CREATE TABLE IF NOT EXISTS _service (key VARCHAR PRIMARY KEY, value VARCHAR)")
-    row = con.execute("SELECT value FROM _service WHERE key = 'secret'").fetchone()
-    if row is not None:
-        return str(row[0])
-    made = secrets.token_urlsafe(48)
-    con.execute("INSERT INTO _service VALUES ('secret', ?)", [made])
-    return made
+    st = state(ws)
+    st.run("INSERT OR IGNORE INTO _service VALUES ('secret', ?)", [secrets.token_urlsafe(48)])
+    row = st.one("SELECT value FROM _service WHERE key = 'secret'")
+    return str(row[0]) if row else ""

@@ -108,6 +108,7 @@ def main_options(
 def _workspace(read_only: bool = False) -> Any:
     """The workspace (--db); while `deskmetrics serve` holds it, asks the server to release
     it and waits up to --wait seconds (engine/handoff.py)."""
+    from deskmetrics import appstate
     from deskmetrics.engine.handoff import open_waiting
 
     if read_only and not State.db.exists():
@@ -115,9 +116,11 @@ def _workspace(read_only: bool = False) -> Any:
             f"no workspace at {State.db}: run `deskmetrics import FOLDER` first "
             "(or `deskmetrics sample --out sample` to make sample data)"
         )
-    return open_waiting(
+    ws = open_waiting(
         State.db, State.settings(), State.wait, on_wait=lambda what: err.print(f"{what} …")
     )
+    appstate.ensure(ws)
+    return ws
 
 
 #: `--now`: every command that measures can be run as of a past moment

@@ -8,14 +8,23 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
 from deskmetrics.engine import Facts, MetricRequest, Workspace, explain_metric
-from deskmetrics.engine.compile import Explanation, period_starts, run_metrics
+from deskmetrics.engine.compile import Explanation, run_metrics
+from deskmetrics.engine.kept import current_facts, refresh
+from deskmetrics.engine.periods import (
+    earlier_periods,
+    fill_periods,
+    naive_utc,
+    period_starts,
+    to_local,
+    truncate_local,
+)
 from deskmetrics.errors import QueryError
 from deskmetrics.metrics import REGISTRY, Aggregation, Direction, Metric, get_metric
 from deskmetrics.metrics.benchmarks import benchmarks_for
@@ -115,7 +124,7 @@ def _to_utc(value: DateLike, tz: str, end: bool, option: str = "from") -> dateti
         value = datetime.combine(d, time.min)
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(tz))
-    return value.astimezone(UTC).replace(tzinfo=None)
+    return naive_utc(value)
 
 
 def _check_span(start: datetime | None, end: datetime | None, grain: Grain | None) -> None:
@@ -151,7 +160,7 @@ def parse_instant(value: str, option: str = "--now") -> datetime:
         raise QueryError(
             f"{option} {_shown(value)} is out of range (years {FIRST_YEAR} to {LAST_YEAR})"
         )
-    return at.astimezone(UTC).replace(tzinfo=None)
+    return naive_utc(at)
 
 
 def _filters(filters: Mapping[str, Any] | Iterable[str] | None) -> dict[str, tuple[str, ...]]:
@@ -225,30 +234,6 @@ def _counts_rows(metric: Metric) -> bool:
     )
 
 
-def _fill_periods(
-    df: pd.DataFrame, periods: list[datetime], keys: list[str], metric: Metric
-) -> pd.DataFrame:
-    """Every period of the range appears, empty ones with n = 0: always without grouping; with
-    grouping only for counts (a group with no tickets in a week has volume 0, but no mean)."""
-    if not periods or (keys and not _counts_rows(metric)):
-        return df
-    grid = pd.DataFrame({"period": pd.to_datetime(periods)})
-    if keys and not df.empty:
-        groups = df[keys].drop_duplicates()
-        grid = groups.merge(grid, how="cross")
-    elif keys:
-        return df
-    df = df.copy()
-    df["period"] = pd.to_datetime(df["period"])
-    out = grid.merge(df, on=[*keys, "period"], how="left")
-    out["n"] = out["n"].fillna(0)
-    if _counts_rows(metric):
-        out["value"] = out["value"].fillna(0.0)
-    if "successes" in out:
-        out["successes"] = out["successes"].fillna(0)
-    return out
-
-
 def _intervals(metric: Metric, df: pd.DataFrame) -> tuple[list[Any], list[Any]]:
     """95% intervals: Wilson for a proportion (percent); Student t for a mean whose metric asks
     for it (`params["interval"] == "t"`), clipped to its `params["bounds"]`."""
@@ -279,7 +264,11 @@ def _finish(
     df = raw.copy()
     if req.grain is not None:
         df = df.rename(columns={"_period": "period"})
-        df = _fill_periods(df, periods, list(req.by), metric)
+        counts = _counts_rows(metric)
+        zeros = {"n": 0, **({"value": 0.0} if counts else {})}
+        if "successes" in df:
+            zeros["successes"] = 0
+        df = fill_periods(df, periods, req.by, zeros, groups=counts, column="period")
     else:
         df["period"] = None
     if df.empty and not req.by and req.grain is None:
@@ -350,7 +339,7 @@ def compute(
     `compare="previous"` the previous value, the change, its p-value and whether it is
     significant. Durations are in minutes."""
     q = build_query(ws, metrics, by, grain, tz, start, end, filters)
-    facts = Facts(ws, materialize=len(q.metrics) > 1)
+    facts = current_facts(ws, materialize=len(q.metrics) > 1)
     frames = _rows(ws, q, facts)
     if compare is not None:
         if compare != "previous":
@@ -369,14 +358,8 @@ def _previous_request(req: MetricRequest) -> MetricRequest:
         # the first period: widen the range by one period so it has a predecessor
         if req.start is None:
             return req
-        from deskmetrics.engine.compile import next_period, truncate_local
-
-        tz = ZoneInfo(req.tz)
-        local = req.start.replace(tzinfo=UTC).astimezone(tz).replace(tzinfo=None)
-        first = truncate_local(local, req.grain)
-        prev = truncate_local(first - timedelta(seconds=1), req.grain)
-        assert next_period(prev, req.grain) == first
-        start = prev.replace(tzinfo=tz).astimezone(UTC).replace(tzinfo=None)
+        first = truncate_local(to_local(req.start, req.tz), req.grain)
+        ((_, start, _),) = earlier_periods(first, req.grain, req.tz, 1)
         return MetricRequest(req.by, req.grain, req.tz, start, req.end, req.filters)
     if req.start is None or req.end is None:
         raise QueryError(
@@ -430,7 +413,7 @@ def _compare_previous(
     if q.request.grain is not None:
         prev_frames = _rows(ws, Query(q.metrics, prev_req), facts)
     else:
-        prev_frames = _rows(ws, Query(q.metrics, prev_req), Facts(ws, materialize=False))
+        prev_frames = _rows(ws, Query(q.metrics, prev_req), current_facts(ws))
     out = []
     for m, cur, prev in zip(q.metrics, frames, prev_frames, strict=True):
         lookup: dict[tuple[Any, ...], pd.Series] = {}
@@ -441,9 +424,6 @@ def _compare_previous(
         for _, r in cur.iterrows():
             key = tuple(r[k] for k in keys)
             if q.request.grain is not None:
-                from deskmetrics.engine.compile import truncate_local
-
-                assert q.request.grain is not None
                 before = truncate_local(
                     pd.Timestamp(r["period"]).to_pydatetime() - timedelta(seconds=1),
                     q.request.grain,
@@ -500,7 +480,7 @@ def explain(
     instant, which no number reads, are listed among those left out."""
     q = build_query(ws, [metric], by, grain, tz, start, end, filters)
     m = q.metrics[0]
-    ex = explain_metric(Facts(ws), m, q.request, limit=limit, offset=offset)
+    ex = explain_metric(current_facts(ws), m, q.request, limit=limit, offset=offset)
     # stored rows no query reads (an instant outside [limits]): named, so they can be removed
     for bad in ws.implausible():
         ex.left_out.append((str(bad), bad.count))
@@ -526,7 +506,7 @@ def survey_answers_in_scope(
     from deskmetrics.engine.surveys import survey_answers
 
     q = build_query(ws, "csat", (), None, tz, start, end, filters)
-    facts = Facts(ws)
+    facts = current_facts(ws)
     t = prepare(facts, survey_answers(facts, list(q.request.filters)), q.request)
     if kinds:
         t = t.filter(t.kind.isin(list(kinds)))
@@ -543,7 +523,7 @@ def survey_answers_in_scope(
 
 def facts_frame(ws: Workspace) -> pd.DataFrame:
     """One row per ticket with every per-ticket fact."""
-    f = Facts(ws)
+    f = current_facts(ws)
     return ws.backend.execute(f.tickets.order_by("ticket_id"))
 
 
@@ -569,7 +549,7 @@ def with_agent_names(ws: Workspace, df: pd.DataFrame) -> pd.DataFrame:
 def refresh_facts(ws: Workspace) -> bool:
     """Bring the per-ticket facts the workspace keeps up to date now (at the end of an import),
     so that the next request does not pay for it; whether the workspace keeps them."""
-    return Facts(ws).kept
+    return refresh(ws)
 
 
 def facts_page(
@@ -577,7 +557,7 @@ def facts_page(
 ) -> tuple[pd.DataFrame, int]:
     """A page of the per-ticket facts in ticket id order (only `ticket_ids` when given) and
     the number of tickets in all pages; the page is cut by the engine, not in memory."""
-    t = Facts(ws).tickets
+    t = current_facts(ws).tickets
     if ticket_ids:
         t = t.filter(t.ticket_id.isin(list(ticket_ids)))
     total = int(ws.backend.execute(t.count()))

@@ -9,12 +9,14 @@ moment, else the current time)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
 
-from deskmetrics.engine import Facts, Workspace
+from deskmetrics.engine import Workspace
+from deskmetrics.engine.kept import current_facts
+from deskmetrics.engine.periods import naive_utc
 from deskmetrics.engine.sla import STATES, sla_queue_frame, sla_state_frame
 from deskmetrics.errors import QueryError
 
@@ -35,15 +37,6 @@ TARGET_EXPORT_COLUMNS = [
     "stopped_at",
     "settled_at",
 ]
-
-
-def _now(ws: Workspace, now: datetime | None) -> datetime:
-    """`now` as a naive UTC instant (an aware one is converted; naive means UTC); by default
-    the workspace's now."""
-    n = now or ws.now()
-    if n.tzinfo is not None:
-        n = n.astimezone(UTC)
-    return n.replace(tzinfo=None)
 
 
 def _check_states(states: Sequence[str]) -> tuple[str, ...]:
@@ -68,7 +61,7 @@ def sla_state(
     elapsed_minutes, paused (the clock is not running now), started_at, stopped_at,
     settled_at (when it was achieved or breached). `running_only` keeps targets still
     running (the ticket waits on us); `states` keeps those statuses."""
-    df = sla_state_frame(Facts(ws), _now(ws, now))
+    df = sla_state_frame(current_facts(ws), naive_utc(now or ws.now()))
     if running_only:
         df = df[df["stopped_at"].isna()]
     if states is not None:
@@ -93,7 +86,7 @@ def sla_queue(
         raise QueryError("ask for at-risk or breached targets (or both)")
     if limit is not None and limit < 1:
         raise QueryError("limit must be at least 1")
-    return sla_queue_frame(Facts(ws), _now(ws, now), states, limit)
+    return sla_queue_frame(current_facts(ws), naive_utc(now or ws.now()), states, limit)
 
 
 def sla_targets(
@@ -108,7 +101,7 @@ def sla_targets(
         raise QueryError("limit must be at least 1")
     if offset < 0:
         raise QueryError("offset must be 0 or more")
-    df = sla_state_frame(Facts(ws), _now(ws, now), both_times=True)
+    df = sla_state_frame(current_facts(ws), naive_utc(now or ws.now()), both_times=True)
     df = df.sort_values(["ticket_id", "sla_target", "started_at"], kind="stable")
     total = len(df)
     end: Any = None if limit is None else offset + limit

@@ -85,9 +85,9 @@ def test_facts_are_kept_in_the_workspace_file(tmp_path) -> None:  # type: ignore
     # another process reads them as they are, even read-only
     again = open_duckdb(path, settings(), read_only=True)
     again.keep_facts_min_events = 0
-    from deskmetrics.engine.facts import Facts
+    from deskmetrics.engine.kept import current_facts
 
-    f = Facts(again)
+    f = current_facts(again)
     assert f.kept
     assert one(compute(again, "first_response_time"), metric="first_response_time")["value"] == 60
 
@@ -241,12 +241,53 @@ def test_facts_kept_in_the_file_by_an_earlier_version_are_never_read(tmp_path) -
 
 def test_a_read_only_workspace_without_kept_facts_derives_them(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Read-only: nothing can be made, so the facts are derived in the query (60 minutes)."""
-    from deskmetrics.engine.facts import Facts
+    from deskmetrics.engine.kept import current_facts
     from deskmetrics.engine.workspace import open_duckdb
 
     path = tmp_path / "ro.duckdb"
     _small(str(path)).backend.disconnect()
     ro = open_duckdb(path, settings(), read_only=True)
     ro.keep_facts_min_events = 0
-    assert not Facts(ro).kept
+    assert not current_facts(ro).kept
     assert one(compute(ro, "first_response_time"), metric="first_response_time")["value"] == 60
+
+
+def test_reading_facts_writes_nothing_until_they_are_kept_explicitly() -> None:
+    """Facts only read: deriving them in a query makes no table; `kept.refresh` (called by
+    import and before a request) is the one step that writes them."""
+    from deskmetrics.engine import kept
+    from deskmetrics.engine.facts import Facts
+
+    ws = _ws()
+    f = Facts(ws)
+    assert ws.backend.execute(f.tickets)["ticket_id"].tolist() == ["A"]
+    assert not f.kept and not _kept_tables(ws)
+    assert kept.refresh(ws)
+    assert {"_facts_tickets", "_facts_meta"} <= _kept_tables(ws)
+
+
+def test_a_read_only_workspace_with_stale_kept_facts_never_writes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Kept facts made for ticket A (60 minutes), then ticket B stored (30 minutes): read-only,
+    the stale tables are not read (mean (60 + 30) / 2 = 45) and the file is not changed."""
+    import hashlib
+
+    from deskmetrics.engine.kept import current_facts, refresh
+    from deskmetrics.engine.workspace import open_duckdb
+
+    path = tmp_path / "stale.duckdb"
+    ws = _small(str(path))
+    ws.keep_facts_min_events = 0
+    assert refresh(ws)
+    _add_ticket_answered_in_30_minutes(ws)
+    ws.backend.disconnect()
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    files = sorted(p.name for p in tmp_path.iterdir())
+
+    ro = open_duckdb(path, settings(), read_only=True)
+    ro.keep_facts_min_events = 0
+    assert not refresh(ro) and not current_facts(ro).kept
+    assert one(compute(ro, "first_response_time"), metric="first_response_time")["value"] == 45
+    assert facts_frame(ro)["ticket_id"].tolist() == ["A", "B"]
+    ro.backend.disconnect()
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == files

@@ -27,6 +27,7 @@ import pandas as pd
 from deskmetrics.alerts import store
 from deskmetrics.alerts.rules import all_rules, check_rule
 from deskmetrics.config import AlertRule, Settings
+from deskmetrics.engine.periods import naive_utc
 from deskmetrics.engine.workspace import Workspace
 from deskmetrics.errors import ConfigError, DeskmetricsError
 from deskmetrics.metrics import get_metric
@@ -58,12 +59,6 @@ class EvaluationReport:
     errors: dict[str, str] = field(default_factory=dict)
     observations: list[Observation] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
-
-
-def _utc(now: datetime | None) -> datetime:
-    if now is None:
-        return datetime.now(UTC).replace(tzinfo=None)
-    return now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
 
 
 def _aware(t: datetime) -> datetime:
@@ -390,7 +385,7 @@ def evaluate(
     current time) and queue notifications in the outbox. A rule that fails (e.g. names a
     dimension its metric does not allow) is reported in `errors`; the others still run."""
     cfg = settings or ws.settings
-    at = _utc(now)
+    at = naive_utc(now)
     todo = rules if rules is not None else [r for r, _ in all_rules(ws, cfg) if r.enabled]
     report = EvaluationReport()
     for rule in todo:

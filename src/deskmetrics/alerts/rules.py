@@ -6,26 +6,16 @@ workspace and may not reuse a name from the file."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
 
+from deskmetrics.appstate import state
 from deskmetrics.config import AlertRule, Settings
-from deskmetrics.engine.workspace import Workspace, duckdb_connection
+from deskmetrics.engine.periods import utc_now
+from deskmetrics.engine.workspace import Workspace
 from deskmetrics.errors import ConfigError
 from deskmetrics.metrics import Aggregation, get_metric
-
-RULES_SQL = (
-    "CREATE TABLE IF NOT EXISTS _alert_rules (name VARCHAR PRIMARY KEY, body VARCHAR NOT NULL, "
-    "created_by VARCHAR, created_at TIMESTAMP NOT NULL)"
-)
-
-
-def _con(ws: Workspace) -> Any:
-    con = duckdb_connection(ws)
-    con.execute(RULES_SQL)
-    return con
 
 
 def check_rule(rule: AlertRule) -> None:
@@ -63,7 +53,7 @@ def parse_rule(data: Any) -> AlertRule:
 
 
 def stored_rules(ws: Workspace) -> list[AlertRule]:
-    rows = _con(ws).execute("SELECT body FROM _alert_rules ORDER BY name").fetchall()
+    rows = state(ws).all("SELECT body FROM _alert_rules ORDER BY name")
     return [AlertRule.model_validate_json(r[0]) for r in rows]
 
 
@@ -82,9 +72,9 @@ def save_rule(ws: Workspace, settings: Settings, rule: AlertRule, who: str | Non
             f"alert rule {rule.name!r} is defined in deskmetrics.toml; change it there or pick "
             "another name"
         )
-    _con(ws).execute(
+    state(ws).run(
         "INSERT OR REPLACE INTO _alert_rules VALUES (?, ?, ?, ?)",
-        [rule.name, rule.model_dump_json(), who, datetime.now(UTC).replace(tzinfo=None)],
+        [rule.name, rule.model_dump_json(), who, utc_now()],
     )
 
 
@@ -92,10 +82,7 @@ def delete_rule(ws: Workspace, settings: Settings, name: str) -> bool:
     """Remove an API rule; False when there is none by that name."""
     if any(r.name == name for r in settings.alerts.rules):
         raise ConfigError(f"alert rule {name!r} is defined in deskmetrics.toml; remove it there")
-    con = _con(ws)
-    found = con.execute("SELECT count(*) FROM _alert_rules WHERE name = ?", [name]).fetchone()
-    con.execute("DELETE FROM _alert_rules WHERE name = ?", [name])
-    return bool(found and found[0])
+    return state(ws).run("DELETE FROM _alert_rules WHERE name = ?", [name]) > 0
 
 
 __all__ = [

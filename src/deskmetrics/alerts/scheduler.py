@@ -20,6 +20,7 @@ from typing import Any
 from deskmetrics.alerts.evaluate import EvaluationReport, apply, observe
 from deskmetrics.alerts.rules import all_rules
 from deskmetrics.config import Settings
+from deskmetrics.engine.periods import naive_utc
 from deskmetrics.errors import DeskmetricsError
 from deskmetrics.notify.delivery import DeliveryWorker, Using, enqueue_email
 from deskmetrics.reports.weekly import run_due_reports
@@ -31,7 +32,7 @@ def evaluate_unlocked(
     using: Using, settings: Settings, now: datetime | None = None
 ) -> EvaluationReport:
     """`evaluate`, opening the workspace once per rule (requests get their turn between)."""
-    at = (now or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
+    at = naive_utc(now)
     with using() as ws:
         rules = [r for r, _ in all_rules(ws, settings) if r.enabled]
     report = EvaluationReport()

@@ -12,27 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from deskmetrics.engine.workspace import Workspace, duckdb_connection
-from deskmetrics.notify.delivery import OUTBOX_SQL
-
-SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS _alert_episodes (episode_id VARCHAR PRIMARY KEY, "
-    "rule VARCHAR NOT NULL, group_key VARCHAR NOT NULL, opened_at TIMESTAMP NOT NULL, "
-    "closed_at TIMESTAMP, notified BOOLEAN NOT NULL, value_open DOUBLE, value_last DOUBLE, "
-    "threshold DOUBLE)",
-    "CREATE TABLE IF NOT EXISTS _alert_history (event_id VARCHAR PRIMARY KEY, "
-    "occurred_at TIMESTAMP NOT NULL, rule VARCHAR NOT NULL, event VARCHAR NOT NULL, "
-    "group_key VARCHAR NOT NULL, value DOUBLE, n BIGINT, threshold DOUBLE, "
-    "message VARCHAR NOT NULL, notified BOOLEAN NOT NULL, episode_id VARCHAR NOT NULL, "
-    "message_ids VARCHAR)",
-)
-
-
-def _con(ws: Workspace) -> Any:
-    con = duckdb_connection(ws)
-    for sql in SCHEMA:
-        con.execute(sql)
-    return con
+from deskmetrics.appstate import state
+from deskmetrics.engine.workspace import Workspace
 
 
 def group_key(values: dict[str, Any]) -> str:
@@ -51,40 +32,28 @@ class Episode:
 
 
 def open_episode(ws: Workspace, rule: str, key: str) -> Episode | None:
-    row = (
-        _con(ws)
-        .execute(
-            "SELECT episode_id, rule, group_key, opened_at, closed_at, notified "
-            "FROM _alert_episodes WHERE rule = ? AND group_key = ? AND closed_at IS NULL",
-            [rule, key],
-        )
-        .fetchone()
+    row = state(ws).one(
+        "SELECT episode_id, rule, group_key, opened_at, closed_at, notified "
+        "FROM _alert_episodes WHERE rule = ? AND group_key = ? AND closed_at IS NULL",
+        [rule, key],
     )
     return None if row is None else Episode(*row)
 
 
 def open_groups(ws: Workspace, rule: str) -> list[str]:
     """Group keys with an open episode of `rule`."""
-    rows = (
-        _con(ws)
-        .execute(
-            "SELECT group_key FROM _alert_episodes WHERE rule = ? AND closed_at IS NULL", [rule]
-        )
-        .fetchall()
+    rows = state(ws).all(
+        "SELECT group_key FROM _alert_episodes WHERE rule = ? AND closed_at IS NULL", [rule]
     )
     return [r[0] for r in rows]
 
 
 def last_notified_close(ws: Workspace, rule: str, key: str) -> datetime | None:
     """When the latest notified episode of this rule and group ended (cooldown start)."""
-    row = (
-        _con(ws)
-        .execute(
-            "SELECT max(closed_at) FROM _alert_episodes WHERE rule = ? AND group_key = ? "
-            "AND notified AND closed_at IS NOT NULL",
-            [rule, key],
-        )
-        .fetchone()
+    row = state(ws).one(
+        "SELECT max(closed_at) FROM _alert_episodes WHERE rule = ? AND group_key = ? "
+        "AND notified AND closed_at IS NOT NULL",
+        [rule, key],
     )
     return None if row is None else row[0]
 
@@ -99,7 +68,7 @@ def start_episode(
     notified: bool,
 ) -> str:
     eid = uuid.uuid4().hex
-    _con(ws).execute(
+    state(ws).run(
         "INSERT INTO _alert_episodes VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?)",
         [eid, rule, key, at, notified, value, value, threshold],
     )
@@ -109,18 +78,16 @@ def start_episode(
 def update_episode(
     ws: Workspace, episode_id: str, value: float | None, notified: bool | None = None
 ) -> None:
-    con = _con(ws)
-    con.execute(
-        "UPDATE _alert_episodes SET value_last = ? WHERE episode_id = ?", [value, episode_id]
+    """Record the latest value, and whether the start was notified (None: unchanged)."""
+    state(ws).run(
+        "UPDATE _alert_episodes SET value_last = ?, notified = coalesce(?, notified) "
+        "WHERE episode_id = ?",
+        [value, notified, episode_id],
     )
-    if notified is not None:
-        con.execute(
-            "UPDATE _alert_episodes SET notified = ? WHERE episode_id = ?", [notified, episode_id]
-        )
 
 
 def end_episode(ws: Workspace, episode_id: str, at: datetime, value: float | None) -> None:
-    _con(ws).execute(
+    state(ws).run(
         "UPDATE _alert_episodes SET closed_at = ?, value_last = ? WHERE episode_id = ?",
         [at, value, episode_id],
     )
@@ -140,7 +107,7 @@ def add_event(
     episode_id: str,
     message_ids: list[str],
 ) -> None:
-    _con(ws).execute(
+    state(ws).run(
         "INSERT INTO _alert_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             uuid.uuid4().hex,
@@ -171,8 +138,6 @@ def history(
         args.append(rule)
     if open_only:
         where.append("e.closed_at IS NULL")
-    con = _con(ws)
-    con.execute(OUTBOX_SQL)
     sql = (
         "SELECT h.occurred_at AS at, h.rule, h.event, h.group_key, h.value, h.n, h.threshold, "
         "h.message, "
@@ -187,11 +152,8 @@ def history(
         + (" WHERE " + " AND ".join(where) if where else "")
         + " ORDER BY h.occurred_at DESC, h.event LIMIT ?"
     )
-    cur = con.execute(sql, [*args, limit])
-    cols = [d[0] for d in cur.description]
     out = []
-    for r in cur.fetchall():
-        d = dict(zip(cols, r, strict=True))
+    for d in state(ws).records(sql, [*args, limit]):
         d["group"] = json.loads(d.pop("group_key"))
         d["message_ids"] = d["message_ids"].split(",") if d["message_ids"] else []
         d["recipients"] = list(d["recipients"] or [])

@@ -11,7 +11,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
-from deskmetrics import accounts
+from deskmetrics import accounts, appstate
 from deskmetrics.api import security
 from deskmetrics.api.deps import Service
 from deskmetrics.api.limits import BodyLimit
@@ -77,6 +77,7 @@ def create_app(
     ws.settings = settings
     service = Service(workspace=ws, settings=settings, secret="", shared=shared)
     with service.using() as opened:
+        appstate.ensure(opened)
         service.secret = accounts.service_secret(opened, secret or settings.web.resolved_secret())
     key = service.secret
     app = FastAPI(

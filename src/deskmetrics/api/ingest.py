@@ -41,8 +41,10 @@ from fastapi import FastAPI, HTTPException, status
 from deskmetrics.api.limits import parse_json
 from deskmetrics.config import LimitSettings, Settings
 from deskmetrics.engine import Workspace
+from deskmetrics.engine.kept import refresh
 from deskmetrics.engine.store import ImportSummary, load
 from deskmetrics.engine.workspace import duckdb_connection
+from deskmetrics.errors import DeskmetricsError
 from deskmetrics.model import TABLES, Reject, SourceFrame, ValidFrame, validate
 from deskmetrics.notify.webhook import signature as _timestamped_signature
 
@@ -323,6 +325,10 @@ def store(
     summary: ImportSummary = load(duckdb_connection(ws), valid, source=f"api:{source}", strict=True)
     if not summary.committed:
         raise RowsRejected(summary.rejects)
+    try:  # keeping the per-ticket facts current is part of an import, not of the next read
+        refresh(ws)
+    except DeskmetricsError:  # the rows are stored; the next request brings the facts up
+        log.exception("per-ticket facts not brought up to date after ingest %s", summary.import_id)
     return IngestReport(
         source=source,
         import_id=summary.import_id,
@@ -332,6 +338,7 @@ def store(
                 "inserted": tc.inserted,
                 "updated": tc.updated,
                 "unchanged": tc.unchanged,
+                "duplicate": tc.duplicate,
             }
             for name, tc in summary.tables.items()
         },

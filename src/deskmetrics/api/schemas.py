@@ -190,6 +190,9 @@ class Ingested(BaseModel):
     inserted: int
     updated: int = Field(description="Tickets whose current state changed (re-posted with news).")
     unchanged: int = Field(description="Rows already stored exactly so (idempotent re-posts).")
+    duplicate: int = Field(
+        default=0, description="Identical copies of a row in the same post, stored once."
+    )
     import_id: str | None = None
 
 

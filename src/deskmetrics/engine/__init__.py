@@ -2,6 +2,7 @@
 derives facts and compiles registry metrics into queries."""
 
 from deskmetrics.engine.compile import MetricRequest, explain_metric, run_metric
+from deskmetrics.engine.custom import register_custom_sources
 from deskmetrics.engine.facts import Facts
 from deskmetrics.engine.workspace import DEFAULT_DB, Workspace, canonical_schema, open_duckdb
 
@@ -16,6 +17,4 @@ __all__ = [
     "run_metric",
 ]
 
-# custom sources register their aggregation with compile.register on import
-import deskmetrics.engine.revenue, deskmetrics.engine.social, deskmetrics.engine.surveys  # noqa: E401, I001
-import deskmetrics.engine.sla  # noqa: F401
+register_custom_sources()

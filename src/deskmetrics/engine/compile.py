@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import ibis
 import ibis.expr.types as ir
@@ -16,24 +15,25 @@ import pandas as pd
 
 from deskmetrics.engine.clock import local_timestamp
 from deskmetrics.engine.facts import SOLVED, Facts
+from deskmetrics.engine.periods import (
+    TRUNCATE,
+    epoch,
+    period_ends,
+    periods_table,
+    periods_utc,
+    to_local,
+)
 from deskmetrics.errors import DefinitionError, QueryError
 from deskmetrics.metrics.base import Aggregation, Condition, Metric, Op, Source
 from deskmetrics.model import Grain
 
-TRUNCATE = {
-    Grain.HOUR: "h",
-    Grain.DAY: "D",
-    Grain.WEEK: "W",
-    Grain.MONTH: "M",
-    Grain.QUARTER: "Q",
-    Grain.YEAR: "Y",
-}
 FAR_FUTURE = 2**62
 GROUP_SEP = "\x1f"
 
-#: sources whose rows are not yet a table (revenue, social) register their whole computation
-#: here: (facts, metric, request) → rows with group keys, `_period`, n, value and optionally
-#: p50, p90, successes, ci_low, ci_high (percent or the metric's unit)
+#: the aggregation of each source computed by a hand-written function (revenue, social,
+#: customers), filled by `engine/custom.register_custom_sources` (the one list of them):
+#: (facts, metric, request) → rows with group keys, `_period`, n, value and optionally p50,
+#: p90, successes, ci_low, ci_high (percent or the metric's unit)
 CustomSource = Callable[["Facts", Metric, "MetricRequest"], pd.DataFrame]
 CUSTOM_SOURCES: dict[Source, CustomSource] = {}
 
@@ -60,23 +60,8 @@ class RowSource:
     time_column: str | None = None
 
 
+#: every source's rows, filled by `engine/custom.register_custom_sources` (the one list of them)
 SOURCES: dict[Source, RowSource] = {}
-
-
-def register(source: Source) -> Callable[[CustomSource], CustomSource]:
-    """Decorator: the function computing every metric of `source`."""
-
-    def deco(fn: CustomSource) -> CustomSource:
-        CUSTOM_SOURCES[source] = fn
-        return fn
-
-    return deco
-
-
-def register_source(source: RowSource) -> RowSource:
-    """Make `source`'s rows available to every aggregation and to `explain`."""
-    SOURCES[source.name] = source
-    return source
 
 
 @dataclass(frozen=True)
@@ -138,24 +123,16 @@ def anchor_seconds(col: ir.Value) -> ir.IntegerValue:
 
 
 # tickets, replies and interactions: one row per ticket, per reply, per call or chat session
-register_source(
-    RowSource(
-        Source.TICKETS,
-        "ticket_id",
-        lambda f, req: with_team(f.tickets.mutate(agent=f.tickets.assignee_id), f),
-    )
+TICKET_ROWS = RowSource(
+    Source.TICKETS,
+    "ticket_id",
+    lambda f, req: with_team(f.tickets.mutate(agent=f.tickets.assignee_id), f),
 )
-register_source(
-    RowSource(
-        Source.REPLIES, "ticket_id", lambda f, req: with_team(ticket_columns(f, f.replies), f)
-    )
+REPLY_ROWS = RowSource(
+    Source.REPLIES, "ticket_id", lambda f, req: with_team(ticket_columns(f, f.replies), f)
 )
-register_source(
-    RowSource(
-        Source.INTERACTIONS,
-        "ticket_id",
-        lambda f, req: with_team(ticket_columns(f, f.interactions), f),
-    )
+INTERACTION_ROWS = RowSource(
+    Source.INTERACTIONS, "ticket_id", lambda f, req: with_team(ticket_columns(f, f.interactions), f)
 )
 
 
@@ -262,9 +239,9 @@ def prepare(facts: Facts, t: ir.Table, req: MetricRequest) -> ir.Table:
     lo, hi = _time_range(facts)
     t = t.filter(t._at_s.notnull())
     if req.start is not None:
-        t = t.filter(t._at_s >= int(req.start.replace(tzinfo=UTC).timestamp()))
+        t = t.filter(t._at_s >= epoch(req.start))
     if req.end is not None:
-        t = t.filter(t._at_s < int(req.end.replace(tzinfo=UTC).timestamp()))
+        t = t.filter(t._at_s < epoch(req.end))
     for col, values in req.filters.items():
         if col in ("weekday", "hour"):
             continue
@@ -376,65 +353,12 @@ def _ratio(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
     return with_values(df, Aggregation.PROPORTION)
 
 
-def _period_ends(req: MetricRequest, facts: Facts) -> list[tuple[datetime, datetime]]:
-    """(period start local, period end UTC) for snapshots: each period's end inside the range."""
-    tz = ZoneInfo(req.tz)
-    lo, _ = facts.data_range()
-    start = req.start or lo
-    now = facts.ws.now()
-    end = req.end or now
-    if facts.ws.as_of is not None:  # nothing is known after `as_of`: the backlog ends there
-        end = min(end, now)
-    if req.grain is None:
-        return [(start, end)]
-    out: list[tuple[datetime, datetime]] = []
-    local = start.replace(tzinfo=UTC).astimezone(tz).replace(tzinfo=None)
-    cur = truncate_local(local, req.grain)
-    while True:
-        nxt = next_period(cur, req.grain)
-        end_utc = nxt.replace(tzinfo=tz).astimezone(UTC).replace(tzinfo=None)
-        start_utc = cur.replace(tzinfo=tz).astimezone(UTC).replace(tzinfo=None)
-        if start_utc >= end:
-            break
-        out.append((cur, min(end_utc, end)))
-        cur = nxt
-    return out
-
-
-def truncate_local(d: datetime, grain: Grain) -> datetime:
-    """Start of the period (naive local wall clock) that contains `d`."""
-    if grain is Grain.HOUR:
-        return d.replace(minute=0, second=0, microsecond=0)
-    day = d.replace(hour=0, minute=0, second=0, microsecond=0)
-    if grain is Grain.DAY:
-        return day
-    if grain is Grain.WEEK:
-        return day - timedelta(days=day.weekday())
-    if grain is Grain.MONTH:
-        return day.replace(day=1)
-    if grain is Grain.QUARTER:
-        return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
-    return day.replace(month=1, day=1)
-
-
-def next_period(d: datetime, grain: Grain) -> datetime:
-    if grain is Grain.HOUR:
-        return d + timedelta(hours=1)
-    if grain is Grain.DAY:
-        return d + timedelta(days=1)
-    if grain is Grain.WEEK:
-        return d + timedelta(days=7)
-    months = {Grain.MONTH: 1, Grain.QUARTER: 3, Grain.YEAR: 12}[grain]
-    m = d.month - 1 + months
-    return d.replace(year=d.year + m // 12, month=m % 12 + 1, day=1)
-
-
 def _snapshot(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
-    points = _period_ends(req, facts)
+    points = period_ends(req, facts)
     pts = ibis.memtable(
         {
             "_period": [p for p, _ in points],
-            "_p_s": [int(e.replace(tzinfo=UTC).timestamp()) for _, e in points],
+            "_p_s": [epoch(e) for _, e in points],
         },
         schema={"_period": "timestamp", "_p_s": "int64"},
     )
@@ -466,36 +390,6 @@ def _snapshot(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
     return df
 
 
-def periods_utc(req: MetricRequest, facts: Facts) -> list[tuple[datetime, datetime, datetime]]:
-    """(period label local, start UTC, end UTC) covering the request's range."""
-    tz = ZoneInfo(req.tz)
-    lo, hi = facts.data_range(until_now=False)
-    start = req.start or lo
-    end = req.end or hi + timedelta(seconds=1)
-    if req.grain is None:
-        return [(start, start, end)]
-    out = []
-    cur = truncate_local(start.replace(tzinfo=UTC).astimezone(tz).replace(tzinfo=None), req.grain)
-    while True:
-        nxt = next_period(cur, req.grain)
-        s_utc = cur.replace(tzinfo=tz).astimezone(UTC).replace(tzinfo=None)
-        e_utc = nxt.replace(tzinfo=tz).astimezone(UTC).replace(tzinfo=None)
-        if s_utc >= end:
-            break
-        out.append((cur, max(s_utc, start), min(e_utc, end)))
-        cur = nxt
-    return out
-
-
-def period_starts(facts: Facts, req: MetricRequest, snapshot: bool = False) -> list[datetime]:
-    """Local start of every period the request covers (for filling empty periods)."""
-    if req.grain is None:
-        return []
-    if snapshot:
-        return [p for p, _ in _period_ends(req, facts)]
-    return [p for p, _, _ in periods_utc(req, facts)]
-
-
 def _agent_days(facts: Facts, req: MetricRequest) -> ir.Table:
     """One row per agent and local day (`agent_day`: agent@day): distinct `tickets` the agent
     replied to or solved, and `first_at`, the first of them."""
@@ -511,9 +405,9 @@ def _agent_days(facts: Facts, req: MetricRequest) -> ir.Table:
     lo, hi = _time_range(facts)
     h = h.mutate(_day=local_timestamp(h.at_s, req.tz, lo, hi).truncate("D"))
     if req.start is not None:
-        h = h.filter(h.at_s >= int(req.start.replace(tzinfo=UTC).timestamp()))
+        h = h.filter(h.at_s >= epoch(req.start))
     if req.end is not None:
-        h = h.filter(h.at_s < int(req.end.replace(tzinfo=UTC).timestamp()))
+        h = h.filter(h.at_s < epoch(req.end))
     per_ticket = h.group_by(["agent", "_day", "ticket_id"]).aggregate(_first_s=h.at_s.min())
     days = per_ticket.group_by(["agent", "_day"]).aggregate(
         tickets=per_ticket.count(), _first_s=per_ticket._first_s.min()
@@ -525,8 +419,8 @@ def _agent_days(facts: Facts, req: MetricRequest) -> ir.Table:
     return with_team(days, facts)
 
 
-# an agent's day is placed in time by its first handled ticket
-register_source(RowSource(Source.AGENT_DAYS, "agent_day", _agent_days, time_column="first_at"))
+#: an agent's day is placed in time by its first handled ticket
+AGENT_DAY_ROWS = RowSource(Source.AGENT_DAYS, "agent_day", _agent_days, time_column="first_at")
 
 
 def _concurrency(facts: Facts, req: MetricRequest) -> pd.DataFrame:
@@ -580,14 +474,7 @@ def _contact_rate(facts: Facts, req: MetricRequest) -> pd.DataFrame:
         facts, req, tk.mutate(_at_s=anchor_seconds(tk.created_at)), "contacts"
     )
     periods = periods_utc(req, facts)
-    pt = ibis.memtable(
-        {
-            "_period": [p for p, _, _ in periods],
-            "_ps": [int(s.replace(tzinfo=UTC).timestamp()) for _, s, _ in periods],
-            "_pe": [int(e.replace(tzinfo=UTC).timestamp()) for _, _, e in periods],
-        },
-        schema={"_period": "timestamp", "_ps": "int64", "_pe": "int64"},
-    )
+    pt = periods_table(periods)
     c = facts.ws.table("customers")
     c = c.mutate(
         _c_s=anchor_seconds(c.created_at).fill_null(-FAR_FUTURE),
@@ -635,11 +522,10 @@ def _cost_per_contact(facts: Facts, req: MetricRequest) -> pd.DataFrame:
     )
     handled_df = execute(facts, hc)
     periods = periods_utc(req, facts)
-    tz = ZoneInfo(req.tz)
     days: dict[str, list[Any]] = {"_day": [], "_period": []}
     for label, s, e in periods:
-        d = s.replace(tzinfo=UTC).astimezone(tz).date()
-        last = (e - timedelta(microseconds=1)).replace(tzinfo=UTC).astimezone(tz).date()
+        d = to_local(s, req.tz).date()
+        last = to_local(e - timedelta(microseconds=1), req.tz).date()
         while d <= last:
             days["_day"].append(d)
             days["_period"].append(label)

@@ -50,6 +50,11 @@ def _minutes(later: ir.Value, earlier: ir.Value) -> ir.FloatingValue:
     return (later - earlier).cast("float64") / 60.0
 
 
+def kept_table(ws: Workspace, name: str) -> ir.Table:
+    """The fact table `name` as kept in the workspace file (see engine/kept.py)."""
+    return ws.backend.table(f"_facts_{name}")
+
+
 @dataclass
 class Facts:
     """The fact tables of one workspace, built lazily as Ibis expressions."""
@@ -67,6 +72,9 @@ class Facts:
     #: where each fact table goes instead of being kept or derived (set while kept facts are
     #: made: the table is written, and what was written is read back)
     sink: Callable[[str, ir.Table], ir.Table] | None = None
+    #: read the fact tables kept in the workspace file instead of deriving them; set only by
+    #: `kept.current_facts`, after `kept.refresh` found them current (reading never writes)
+    kept: bool = False
     _ranges: dict[bool, tuple[datetime, datetime]] = field(default_factory=dict)
 
     def data_range(self, until_now: bool = True) -> tuple[datetime, datetime]:
@@ -74,16 +82,6 @@ class Facts:
         if until_now not in self._ranges:
             self._ranges[until_now] = self.ws.data_range(until_now=until_now)
         return self._ranges[until_now]
-
-    @cached_property
-    def kept(self) -> bool:
-        """Whether this request reads the fact tables kept in the workspace (brought up to date
-        first when data or settings changed; see engine/kept.py)."""
-        if self.sources or self.sink is not None:
-            return False
-        from deskmetrics.engine.kept import refresh_kept
-
-        return refresh_kept(self)
 
     def source(self, name: str) -> ir.Table:
         """A canonical table the facts read (tickets, events)."""
@@ -95,8 +93,6 @@ class Facts:
         if self.sink is not None:
             return self.sink(name, t)
         if self.kept:
-            from deskmetrics.engine.kept import kept_table
-
             return kept_table(self.ws, name)
         if not self.materialize:
             return t

@@ -11,8 +11,12 @@ them current:
 * when what the facts are made from changes as a whole (schedules, holidays, the FCR window,
   the calendar's first day, this code, the `holidays` package), or data was written without the
   store, every table is made again;
-* nothing stale is ever read: a request that finds them out of date brings them up to date
-  first; a read-only workspace that cannot derives the facts inside its queries instead.
+* nothing stale is ever read: an import brings them up to date (`refresh`), and so does a
+  request before it reads them (`current_facts`); a read-only workspace never writes: when its
+  kept facts are not current it derives the facts inside its queries instead.
+
+Keeping them is this explicit step: `Facts` only reads what it is told to (it never imports this
+module), so reading facts never writes to the file.
 """
 
 from __future__ import annotations
@@ -27,10 +31,10 @@ from typing import TYPE_CHECKING, Any
 
 import ibis.expr.types as ir
 
+from deskmetrics.engine.facts import Facts
 from deskmetrics.engine.store import TOUCHED
 
 if TYPE_CHECKING:
-    from deskmetrics.engine.facts import Facts
     from deskmetrics.engine.workspace import Workspace
 
 #: the kept tables, in the order they are made (later ones read earlier ones), and the
@@ -66,10 +70,6 @@ META = "_facts_meta"
 IDS = "_facts_ids"
 #: above this share of all tickets touched, making every table again is cheaper
 INCREMENTAL_MAX_SHARE = 0.2
-
-
-def kept_table(ws: Workspace, name: str) -> ir.Table:
-    return ws.backend.table(f"_facts_{name}")
 
 
 @cache
@@ -149,19 +149,21 @@ def _write_state(con: Any, state: dict[str, Any] | None) -> None:
         con.execute(f"INSERT INTO {META} VALUES (?)", [json.dumps(state)])
 
 
-def refresh_kept(facts: Facts) -> bool:
-    """Bring the kept fact tables up to date if this workspace keeps them; whether the request
-    can read them."""
-    ws = facts.ws
+def refresh(ws: Workspace, facts: Facts | None = None) -> bool:
+    """Bring the kept fact tables up to date if this workspace keeps them (after an import,
+    before a request reads them); whether they can be read. Writes only to a writable
+    workspace; `facts`: the request's facts, to share their data range and calendar."""
     if not ws.keep_facts or getattr(ws.backend, "name", "") != "duckdb":
         return False
     if ws.as_of is not None:  # kept facts hold everything stored: an as-of view derives its own
         return False
     con = ws.backend.con
     state = _kept_state(con)
-    if state is None and ws.read_only:
-        return False  # nothing kept, and nothing can be made here
-    now = {"recipe": recipe(facts), **_data_state(con)}
+    data = _data_state(con)
+    if state is None and (ws.read_only or data["events"] < ws.keep_facts_min_events):
+        return False  # nothing kept, and nothing to be made here
+    facts = facts if facts is not None else Facts(ws)
+    now = {"recipe": recipe(facts), **data}
     if state is not None and {k: state.get(k) for k in now} == now:
         return True
     if ws.read_only or now["events"] < ws.keep_facts_min_events:
@@ -178,6 +180,14 @@ def refresh_kept(facts: Facts) -> bool:
     con.execute(f"DELETE FROM {TOUCHED} WHERE import_id <= ?", [now["import_id"]])
     _write_state(con, {**now, "made_at": datetime.now(UTC).isoformat()})
     return True
+
+
+def current_facts(ws: Workspace, materialize: bool = False) -> Facts:
+    """The facts a request reads: the kept tables, brought up to date first (`refresh`), when
+    the workspace keeps them; else derived inside the request's queries."""
+    facts = Facts(ws, materialize=materialize)
+    facts.kept = refresh(ws, facts)
+    return facts
 
 
 def _touched_since(con: Any, state: dict[str, Any], now: dict[str, Any]) -> int | None:
@@ -236,8 +246,6 @@ def _derive_all(builder: Facts) -> None:
 
 def _make_all(facts: Facts) -> None:
     """Make every kept table from all the data."""
-    from deskmetrics.engine.facts import Facts
-
     backend = facts.ws.backend
     _number_new_tickets(backend.con)
 
@@ -250,8 +258,6 @@ def _make_all(facts: Facts) -> None:
 
 def _update(facts: Facts) -> None:
     """Derive the scope's tickets again and replace their rows in every kept table."""
-    from deskmetrics.engine.facts import Facts
-
     backend = facts.ws.backend
     con = backend.con
     _number_new_tickets(con, among="_facts_scope")

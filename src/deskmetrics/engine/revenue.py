@@ -3,15 +3,13 @@
 Every figure comes from one join of the customers (or subscriptions) table with a small table of
 the request's periods (start and end as UTC epoch seconds, computed exactly from the time zone),
 then per-customer and per-group aggregation in the engine. Only the few per-period numbers are
-finished in pandas. The period helpers here are shared with the social module."""
+finished in pandas. The request helpers here are shared with the social module."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import ibis
 import ibis.expr.types as ir
@@ -25,12 +23,17 @@ from deskmetrics.engine.compile import (
     all_of,
     anchor_seconds,
     execute,
-    periods_utc,
-    register,
-    register_source,
     with_values,
 )
 from deskmetrics.engine.facts import Facts
+from deskmetrics.engine.periods import (
+    Period,
+    fill_periods,
+    labels,
+    periods_table,
+    request_periods,
+    to_local,
+)
 from deskmetrics.errors import QueryError
 from deskmetrics.metrics.base import Aggregation, Metric, Source
 from deskmetrics.metrics.revenue import CUSTOMER_DIMENSIONS
@@ -38,12 +41,8 @@ from deskmetrics.metrics.revenue import CUSTOMER_DIMENSIONS
 #: an average Gregorian month (365.25 / 12 days), in seconds: MRR × months running = revenue
 MONTH_SECONDS = 30.4375 * 86400
 
-#: (period label: local wall-clock start, start UTC, end UTC), naive datetimes
-Period = tuple[datetime, datetime, datetime]
-
-
 # ---------------------------------------------------------------------------------------------
-# periods and request handling shared by the customer, revenue and social sources
+# request handling shared by the customer, revenue and social sources
 
 
 def require_rows(facts: Facts, table: str, who: str, columns: str) -> ir.Table:
@@ -80,49 +79,6 @@ def source_range(
     return (min(los) if los else None, max(his) if his else None)
 
 
-def _has_tickets(facts: Facts) -> bool:
-    ws = facts.ws
-    return any(
-        ws.has(name) and int(ws.backend.execute(ws.table(name).count())) > 0
-        for name in ("tickets", "events")
-    )
-
-
-def request_periods(
-    facts: Facts, req: MetricRequest, lo: datetime | None, hi: datetime | None
-) -> list[Period]:
-    """The request's periods. A range not given is the tickets' range, as for every other
-    metric (so that a report's metrics share their periods); in a workspace without tickets
-    it is the source's own, from its first instant (`lo`) to just after its last (`hi`)."""
-    if (req.start is None or req.end is None) and _has_tickets(facts):
-        return periods_utc(req, facts)
-    start = req.start if req.start is not None else lo
-    end = req.end if req.end is not None else (hi + timedelta(seconds=1) if hi else None)
-    if start is not None and end is not None and end <= start:
-        end = start + timedelta(seconds=1)
-    return periods_utc(replace(req, start=start, end=end), facts)
-
-
-def to_utc(local: datetime, tz: str) -> datetime:
-    return local.replace(tzinfo=ZoneInfo(tz)).astimezone(UTC).replace(tzinfo=None)
-
-
-def epoch(d: datetime) -> int:
-    return int(d.replace(tzinfo=UTC).timestamp())
-
-
-def periods_table(periods: Sequence[Period]) -> ir.Table:
-    """`_period` (label), `_ps` and `_pe` (UTC epoch seconds, end exclusive) per period."""
-    return ibis.memtable(
-        {
-            "_period": [p for p, _, _ in periods],
-            "_ps": [epoch(s) for _, s, _ in periods],
-            "_pe": [epoch(e) for _, _, e in periods],
-        },
-        schema={"_period": "timestamp", "_ps": "int64", "_pe": "int64"},
-    )
-
-
 def apply_filters(t: ir.Table, req: MetricRequest) -> ir.Table:
     for col, values in req.filters.items():
         t = t.filter(t[col].cast("string").isin(list(values)))
@@ -132,28 +88,6 @@ def apply_filters(t: ir.Table, req: MetricRequest) -> ir.Table:
 def keys_of(req: MetricRequest) -> list[str]:
     """Group keys inside these sources: the request's dimensions and always `_period`."""
     return [*req.by, "_period"]
-
-
-def fill_periods(
-    df: pd.DataFrame,
-    req: MetricRequest,
-    periods: Sequence[Period],
-    zeros: dict[str, float],
-    groups: bool,
-) -> pd.DataFrame:
-    """Every period of the request gets a row (columns in `zeros` set to their zero): always
-    without grouping; with grouping only when `groups` (sums, where an empty group is 0)."""
-    by = list(req.by)
-    labels = pd.DataFrame({"_period": pd.to_datetime([p for p, _, _ in periods])})
-    if by and (not groups or df.empty):
-        return df
-    grid = df[by].drop_duplicates().merge(labels, how="cross") if by else labels
-    df = df.copy()
-    df["_period"] = pd.to_datetime(df["_period"]).astype(labels["_period"].dtype)
-    out = grid.merge(df, on=[*by, "_period"], how="left")
-    for col, zero in zeros.items():
-        out[col] = out[col].fillna(zero)
-    return out
 
 
 def finish(df: pd.DataFrame, req: MetricRequest) -> pd.DataFrame:
@@ -201,7 +135,6 @@ def customer_periods(facts: Facts, req: MetricRequest, who: str) -> tuple[ir.Tab
     return j, periods
 
 
-@register(Source.CUSTOMERS)
 def customer_rates(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
     """Retention: the engine's proportion of the customer rows in the population meeting the
     numerator. Churn (custom): n = rows meeting the population, value = rows meeting the
@@ -209,7 +142,7 @@ def customer_rates(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataF
     j, periods = customer_periods(facts, req, metric.name)
     if metric.aggregation is Aggregation.PROPORTION:
         df = execute(facts, aggregate_rows(facts, metric, req, j, keys=keys_of(req)))
-        df = fill_periods(df, req, periods, {"n": 0, "successes": 0}, groups=False)
+        df = fill_periods(df, labels(periods), req.by, {"n": 0, "successes": 0}, groups=False)
         return finish(with_values(df, Aggregation.PROPORTION), req)
     pop = all_of(j, metric.population)
     hit = all_of(j, metric.numerator)
@@ -219,19 +152,17 @@ def customer_rates(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataF
             n=pop.cast("int64").sum(), _hits=hit.cast("int64").sum()
         ),
     )
-    df = fill_periods(df, req, periods, {"n": 0, "_hits": 0}, groups=False)
+    df = fill_periods(df, labels(periods), req.by, {"n": 0, "_hits": 0}, groups=False)
     df["value"] = percent(df["_hits"], df["n"])
     return finish(df.drop(columns=["_hits"]), req)
 
 
-# the rows behind retention and churn, for `explain` (their numbers: customer_rates)
-register_source(
-    RowSource(
-        Source.CUSTOMERS,
-        "customer_id",
-        lambda facts, req: customer_periods(facts, req, "customer metrics")[0],
-        time_column="period_start",
-    )
+#: the rows behind retention and churn, for `explain` (their numbers: customer_rates)
+CUSTOMER_ROWS = RowSource(
+    Source.CUSTOMERS,
+    "customer_id",
+    lambda facts, req: customer_periods(facts, req, "customer metrics")[0],
+    time_column="period_start",
 )
 
 
@@ -294,9 +225,7 @@ def _accounts(s: ir.Table, pt: ir.Table, req: MetricRequest) -> ir.Table:
 def _months(start: datetime, end: datetime, tz: str) -> float:
     """Length of [start, end) in months: calendar months when both ends are local midnights on
     the first of a month, else days / 30.4375."""
-    z = ZoneInfo(tz)
-    a = start.replace(tzinfo=UTC).astimezone(z)
-    b = end.replace(tzinfo=UTC).astimezone(z)
+    a, b = to_local(start, tz), to_local(end, tz)
     if all(x.day == 1 and x.time() == time(0) for x in (a, b)):
         return float((b.year - a.year) * 12 + b.month - a.month)
     return (end - start).total_seconds() / MONTH_SECONDS
@@ -319,7 +248,6 @@ def gross_margin(facts: Facts, metric: Metric) -> float:
     return margin
 
 
-@register(Source.SUBSCRIPTIONS)
 def revenue(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
     kind = str(metric.params.get("revenue", "mrr"))
     s, periods = _subscriptions(facts, metric, req)
@@ -343,11 +271,13 @@ def revenue(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
             n=cond.cast("int64").sum(),
             value=ibis.cases((cond, amount), else_=0.0).sum(),
         )
-        df = fill_periods(execute(facts, expr), req, periods, {"n": 0, "value": 0.0}, True)
+        df = fill_periods(
+            execute(facts, expr), labels(periods), req.by, {"n": 0, "value": 0.0}, True
+        )
         return finish(df, req)
     if kind == "growth":
         expr = g.aggregate(n=pay0.cast("int64").sum(), _s=a._start.sum(), _e=a._end.sum())
-        df = fill_periods(execute(facts, expr), req, periods, {"n": 0}, False)
+        df = fill_periods(execute(facts, expr), labels(periods), req.by, {"n": 0}, False)
         df["value"] = percent(df["_e"] - df["_s"], df["_s"])
         return finish(df.drop(columns=["_s", "_e"]), req)
     if kind == "clv_predictive":
@@ -358,7 +288,7 @@ def revenue(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
             _paying=pay1.cast("int64").sum(),
             _mrr=a._end.sum(),
         )
-        df = fill_periods(execute(facts, expr), req, periods, {"n": 0}, False)
+        df = fill_periods(execute(facts, expr), labels(periods), req.by, {"n": 0}, False)
         months = {pd.Timestamp(p): _months(s_, e_, req.tz) for p, s_, e_ in periods}
         margin = gross_margin(facts, metric)
         arpa, churn, value = [], [], []
@@ -391,5 +321,5 @@ def _clv(
         p50=a._rev.quantile(0.5),
         p90=a._rev.quantile(0.9),
     )
-    df = fill_periods(execute(facts, expr), req, periods, {"n": 0}, False)
+    df = fill_periods(execute(facts, expr), labels(periods), req.by, {"n": 0}, False)
     return finish(df, req)

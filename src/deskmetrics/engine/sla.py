@@ -40,11 +40,11 @@ from deskmetrics.engine.compile import (
     MetricRequest,
     RowSource,
     execute,
-    register_source,
     with_team,
     with_ticket,
 )
 from deskmetrics.engine.facts import SOLVED
+from deskmetrics.engine.periods import epoch, naive_utc
 from deskmetrics.errors import ConfigError, QueryError
 from deskmetrics.metrics.base import Source
 
@@ -69,13 +69,6 @@ STATE_COLUMNS = [
 ]
 #: the state with the running time in both bases (the per-target export)
 TARGET_COLUMNS = [*STATE_COLUMNS, "elapsed_business_minutes", "elapsed_calendar_minutes"]
-
-
-def _epoch(now: datetime | None) -> int:
-    n = now or datetime.now(UTC)
-    if n.tzinfo is None:
-        n = n.replace(tzinfo=UTC)
-    return int(n.timestamp())
 
 
 def _nullable_least(a: ir.IntegerValue, b: ir.IntegerValue) -> ir.IntegerValue:
@@ -175,7 +168,7 @@ class SlaState:
     @cached_property
     def _now_s(self) -> int:
         """`now` in epoch seconds, taken once (every part of the state sees the same instant)."""
-        return _epoch(self.now if self.now is not None else self.facts.ws.now())
+        return epoch(naive_utc(self.now if self.now is not None else self.facts.ws.now()))
 
     def _only_open(self, t: ir.Table) -> ir.Table:
         """With `open_only`, the rows of tickets open at `now` (their status then is neither
@@ -640,8 +633,8 @@ def sla_targets(facts: Facts, req: MetricRequest) -> ir.Table:
     return with_team(t.mutate(agent=t.assignee_id), facts)
 
 
-# compliance is the engine's proportion over these rows (metrics/sla.py)
-register_source(RowSource(Source.SLA_TARGETS, "target_id", sla_targets))
+#: compliance is the engine's proportion over these rows (metrics/sla.py)
+SLA_TARGET_ROWS = RowSource(Source.SLA_TARGETS, "target_id", sla_targets)
 
 
 QUEUE_TICKET_COLUMNS = ["subject", "priority", "group", "assignee_id", "channel"]

@@ -4,7 +4,6 @@ against a robust baseline (rolling median and MAD of the previous periods)."""
 from __future__ import annotations
 
 import warnings
-from datetime import datetime, timedelta
 
 import ibis
 import ibis.expr.types as ir
@@ -17,27 +16,25 @@ from deskmetrics.engine.compile import (
     all_of,
     anchor_seconds,
     execute,
-    register,
-    register_source,
-    truncate_local,
 )
 from deskmetrics.engine.facts import Facts
-from deskmetrics.engine.revenue import (
-    Period,
-    apply_filters,
+from deskmetrics.engine.periods import (
+    earlier_periods,
     epoch,
     fill_periods,
+    labels,
+    periods_table,
+    request_periods,
+)
+from deskmetrics.engine.revenue import (
+    apply_filters,
     finish,
     keys_of,
     percent,
-    periods_table,
-    request_periods,
     require_rows,
     source_range,
-    to_utc,
 )
 from deskmetrics.metrics.base import Metric, Source
-from deskmetrics.model import Grain
 
 #: MAD × 1.4826 estimates the standard deviation of normally distributed counts
 MAD_TO_SD = 1.4826
@@ -58,7 +55,6 @@ def social_posts(facts: Facts, who: str = "social metrics") -> ir.Table:
     )
 
 
-@register(Source.SOCIAL_POSTS)
 def engagement(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
     """Sum of engagements / sum of reach of the posts in each group and period."""
     p = social_posts(facts, metric.name)
@@ -71,27 +67,15 @@ def engagement(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame
     expr = j.group_by(keys_of(req)).aggregate(
         n=j.count(), _eng=j.engagements.sum(), _reach=j.reach.sum()
     )
-    df = fill_periods(execute(facts, expr), req, periods, {"n": 0}, groups=False)
+    df = fill_periods(execute(facts, expr), labels(periods), req.by, {"n": 0}, groups=False)
     df["value"] = percent(df["_eng"], df["_reach"])
     return finish(df.drop(columns=["_eng", "_reach"]), req)
-
-
-def _earlier_periods(first: datetime, grain: Grain, tz: str, k: int) -> list[Period]:
-    """The `k` whole periods before the one starting (local) at `first`, oldest first."""
-    out: list[Period] = []
-    cur = first
-    for _ in range(k):
-        prev = truncate_local(cur - timedelta(seconds=1), grain)
-        out.append((prev, to_utc(prev, tz), to_utc(cur, tz)))
-        cur = prev
-    return out[::-1]
 
 
 def _mentions(facts: Facts, who: str = "mentions") -> ir.Table:
     return require_rows(facts, "mentions", who, "mention_id, platform, at, author, text")
 
 
-@register(Source.MENTIONS)
 def mentions(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
     """Mentions per group and period; with a grain also `baseline` and `spike`."""
     m = _mentions(facts, metric.name)
@@ -103,7 +87,7 @@ def mentions(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
         pt = periods_table(periods)
         j = m.join(pt, [m._at_s >= pt._ps, m._at_s < pt._pe])
         df = execute(facts, j.group_by(keys_of(req)).aggregate(n=j.count()))
-        df = fill_periods(df, req, periods, {"n": 0}, groups=True)
+        df = fill_periods(df, labels(periods), req.by, {"n": 0}, groups=True)
         df["value"] = df["n"].astype("float64")
         return finish(df, req)
 
@@ -112,12 +96,12 @@ def mentions(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
     threshold = float(metric.params.get("mad_threshold", 3.0))
     min_count = float(metric.params.get("min_count", 5))
     # the baseline of the first requested periods needs the k periods before them
-    history = _earlier_periods(periods[0][0], req.grain, req.tz, k)
+    history = earlier_periods(periods[0][0], req.grain, req.tz, k)
     every = [*history, *periods]
     pt = periods_table(every)
     j = m.join(pt, [m._at_s >= pt._ps, m._at_s < pt._pe])
     df = execute(facts, j.group_by(keys_of(req)).aggregate(n=j.count()))
-    df = fill_periods(df, req, every, {"n": 0}, groups=True)
+    df = fill_periods(df, labels(every), req.by, {"n": 0}, groups=True)
     # a series begins with its first mention: earlier periods are no history (not zeros)
     until = m.filter(m._at_s < epoch(periods[-1][2]))
     first_expr = (until.group_by(by) if by else until).aggregate(_first=until._at_s.min())
@@ -152,5 +136,5 @@ def mentions(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
 
 # the posts and mentions behind the numbers, for `explain` (the numbers: the functions above,
 # which place rows in the source's own periods when the workspace has no tickets)
-register_source(RowSource(Source.SOCIAL_POSTS, "post_id", lambda f, req: social_posts(f)))
-register_source(RowSource(Source.MENTIONS, "mention_id", lambda f, req: _mentions(f)))
+SOCIAL_POST_ROWS = RowSource(Source.SOCIAL_POSTS, "post_id", lambda f, req: social_posts(f))
+MENTION_ROWS = RowSource(Source.MENTIONS, "mention_id", lambda f, req: _mentions(f))

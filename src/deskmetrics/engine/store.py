@@ -11,13 +11,14 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import duckdb
 import pandas as pd
 
-from deskmetrics.errors import BackendError, DeskmetricsError
+from deskmetrics.engine.periods import utc_now
+from deskmetrics.errors import BackendError, DeskmetricsError, ImportDataError
 from deskmetrics.model import TABLES, Kind, Reject, Table, ValidFrame
 
 SQL_TYPES = {
@@ -185,12 +186,14 @@ def load(
     source: str,
     strict: bool = False,
     progress: Callable[[str], None] | None = None,
+    max_extra_columns: int | None = None,
 ) -> ImportSummary:
     """Store validated frames in one transaction; see the module docstring. `frames` may be a
     generator: each frame is staged in the workspace as it arrives and can be freed, so an
-    import holds one chunk in memory, not the whole export."""
+    import holds one chunk in memory, not the whole export. A table may hold at most
+    `max_extra_columns` extra columns, those stored counted: an import past it stores nothing."""
     ensure_schema(con)
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = utc_now()
     import_id = now.strftime("%Y%m%dT%H%M%S%f")
     summary = ImportSummary(import_id=import_id, source=source)
     parts: dict[str, list[tuple[str, list[str]]]] = {}
@@ -211,7 +214,7 @@ def load(
                 continue
             if progress:
                 progress(name)
-            _load_table(con, table, parts[name], summary)
+            _load_table(con, table, parts[name], summary, max_extra_columns)
         if strict and summary.rejects:
             con.execute("ROLLBACK")
             summary.committed = False
@@ -260,12 +263,13 @@ def log_rejects(con: duckdb.DuckDBPyConnection, source: str, rejects: Sequence[R
     """Keep rejects of input refused before any row could be staged (e.g. a malformed
     webhook delivery) in `_rejects`, with an uncommitted entry in the import log; its id."""
     ensure_schema(con)
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = utc_now()
     summary = ImportSummary(import_id=now.strftime("%Y%m%dT%H%M%S%f"), source=source)
     summary.rejects.extend(rejects)
     summary.committed = False
-    for r in rejects:
-        tc = summary.tables.setdefault(r.table, TableCounts())
+    # a row with several problems is one row read and rejected
+    for table, _, _ in {(r.table, r.file, r.row) for r in rejects}:
+        tc = summary.tables.setdefault(table, TableCounts())
         tc.read += 1
         tc.rejected += 1
     _record(con, summary, now)
@@ -417,6 +421,7 @@ def _load_table(
     table: Table,
     parts: list[tuple[str, list[str]]],
     summary: ImportSummary,
+    max_extra_columns: int | None = None,
 ) -> None:
     tc = summary.tables[table.name]
     extra: list[str] = []
@@ -424,6 +429,17 @@ def _load_table(
         extra += [c for c in part_extra if c not in extra]
     if extra:
         stored = set(_stored_columns(con, table.name))
+        held = {c for c in stored if c not in table.column_names and not c.startswith("_")}
+        new = [x for x in extra if x not in stored]
+        if max_extra_columns is not None and len(held) + len(new) > max_extra_columns:
+            # each extra column is kept for ever: refuse before the table grows
+            raise ImportDataError(
+                f"{table.name} would hold {len(held) + len(new)} extra columns ({len(held)} "
+                f"stored, {len(new)} new, e.g. {', '.join(repr(x) for x in new[:3])}), more than "
+                f"max_extra_columns = {max_extra_columns}; nothing was stored. Leave out the "
+                "columns you do not report by, or raise `max_extra_columns` in [limits] of "
+                "deskmetrics.toml"
+            )
         for x in extra:
             if x not in stored:
                 con.execute(f"ALTER TABLE {q(table.name)} ADD COLUMN {q(x)} VARCHAR")
@@ -759,7 +775,7 @@ def delete(
     tombstone: importing the rows again brings them back. Raises `DeleteError` or
     `NothingToDelete` (nothing deleted)."""
     ensure_schema(con)
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = utc_now()
     summary = ImportSummary(import_id=now.strftime("%Y%m%dT%H%M%S%f"), source=f"delete:{table}")
     summary.by = by
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import ibis
@@ -25,12 +25,13 @@ from deskmetrics.engine.compile import (
     anchor_seconds,
     execute,
     group_keys,
-    register_source,
     with_team,
     with_ticket,
     with_values,
 )
 from deskmetrics.engine.facts import Facts
+from deskmetrics.engine.kept import current_facts
+from deskmetrics.engine.periods import naive_utc
 from deskmetrics.engine.workspace import Workspace, duckdb_connection
 from deskmetrics.errors import ConfigError, QueryError
 from deskmetrics.metrics import get_metric
@@ -283,20 +284,19 @@ def _shrunk(facts: Facts, metric: Metric, req: MetricRequest, t: ir.Table) -> pd
     return df
 
 
-register_source(
-    RowSource(
-        Source.SURVEYS,
-        "response_id",
-        lambda facts, req: survey_answers(facts, _requested_columns(req)),
-        custom={"nps": _nps, "shrunk_csat": _shrunk},
-    )
+#: survey answers: their mean, proportions and counts are the engine's; NPS and shrunk CSAT
+#: are the answers' custom aggregations (a metric's `params["custom"]`)
+SURVEY_ANSWER_ROWS = RowSource(
+    Source.SURVEYS,
+    "response_id",
+    lambda facts, req: survey_answers(facts, _requested_columns(req)),
+    custom={"nps": _nps, "shrunk_csat": _shrunk},
 )
-register_source(
-    RowSource(
-        Source.SURVEY_REQUESTS,
-        "request_id",
-        lambda facts, req: survey_requests(facts, _requested_columns(req)),
-    )
+#: survey requests: response rates are the engine's proportion over them
+SURVEY_REQUEST_ROWS = RowSource(
+    Source.SURVEY_REQUESTS,
+    "request_id",
+    lambda facts, req: survey_requests(facts, _requested_columns(req)),
 )
 
 
@@ -321,7 +321,7 @@ FOLLOWUP_COLUMNS = [
 
 
 def _followup_rows(ws: Workspace) -> ir.Table:
-    t = survey_answers(Facts(ws))
+    t = survey_answers(current_facts(ws))
     _, detractor = _nps_flags(t, get_metric("nps").params)
     unhappy = ((t.kind == "nps") & detractor) | ((t.kind == "csat") & ~t.satisfied)
     t = t.filter(unhappy)
@@ -336,13 +336,6 @@ def _followup_rows(ws: Workspace) -> ir.Table:
         agent_id=t.agent,
         answered_at=t.answered_at,
     )
-
-
-def _utc_naive(at: datetime | None) -> datetime:
-    """`at` (naive means UTC; default: now) as a naive UTC datetime, like stored timestamps."""
-    if at is None:
-        at = datetime.now(UTC)
-    return at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo is not None else at
 
 
 def followups(
@@ -362,7 +355,7 @@ def followups(
     if not include_done:
         t = t.filter(~t.done)
     df = ws.backend.execute(t.order_by(["answered_at", "response_id"]))
-    ref = _utc_naive(now if now is not None else ws.now())
+    ref = naive_utc(now if now is not None else ws.now())
     answered = pd.to_datetime(df["answered_at"])
     df["age_days"] = (
         [(ref - a.to_pydatetime()).total_seconds() / 86400 for a in answered]
@@ -407,6 +400,6 @@ def mark_followup_done(
             )
         done_at: datetime = existing[0]
         return done_at
-    at = _utc_naive(now)
+    at = naive_utc(now)
     con.execute(f"INSERT INTO {FOLLOWUPS_TABLE} VALUES (?, ?, ?)", [response_id, at, note])
     return at

@@ -16,6 +16,7 @@ import ibis.expr.types as ir
 
 from deskmetrics.calendar import BusinessCalendar, build_business_calendar
 from deskmetrics.config import Settings
+from deskmetrics.engine.periods import naive_utc, utc_now
 from deskmetrics.engine.store import IMPORT_ID, SQL_TYPES, ensure_schema
 from deskmetrics.errors import BackendError, QueryError
 from deskmetrics.model import DEFAULT_CHANNELS, TABLES, Column, Kind, plausible_span
@@ -109,14 +110,14 @@ class Workspace:
         """The instant numbers are measured at (naive UTC): `as_of`, or the current time."""
         if self.as_of is not None:
             return self.as_of
-        return datetime.now(UTC).replace(tzinfo=None)
+        return utc_now()
 
     def at(self, as_of: datetime | None) -> Workspace:
         """This workspace as of `as_of` (aware, or naive UTC; None: as it is now): a copy over
         the same backend, so a shared workspace is never changed for other requests."""
-        if as_of is not None and as_of.tzinfo is not None:
-            as_of = as_of.astimezone(UTC).replace(tzinfo=None)
-        if as_of is not None and as_of > datetime.now(UTC).replace(tzinfo=None) + CLOCK_SKEW:
+        if as_of is not None:
+            as_of = naive_utc(as_of)
+        if as_of is not None and as_of > utc_now() + CLOCK_SKEW:
             raise QueryError(
                 f"{as_of:%Y-%m-%dT%H:%M:%S}Z is in the future: numbers are measured as of a "
                 "moment that has come (data recorded by then)"
@@ -186,7 +187,7 @@ class Workspace:
 
     def _instant_spans(self, name: str) -> list[tuple[Column, ir.Scalar, ir.Scalar]]:
         """Per instant or date column of table `name`: its plausible span, as literals."""
-        now = datetime.now(UTC).replace(tzinfo=None)
+        now = utc_now()
         out = []
         for col in TABLES[name].columns:
             if col.kind not in (Kind.TIMESTAMP, Kind.DATE):

@@ -114,6 +114,7 @@ def import_directory(
         validated(),
         source=f"{source}:{directory}",
         strict=strict,
+        max_extra_columns=ws.settings.limits.max_extra_columns,
         progress=(
             (lambda t: progress(f"storing {t}", counted["done"], counted["total"]))
             if progress

@@ -19,38 +19,23 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from deskmetrics.appstate import state
 from deskmetrics.config import DeliverySettings, Settings
-from deskmetrics.engine.workspace import Workspace, duckdb_connection
+from deskmetrics.engine.periods import utc_now
+from deskmetrics.engine.workspace import Workspace
 from deskmetrics.notify.base import NotificationError
 from deskmetrics.notify.email import _check_addresses, send_email
 from deskmetrics.notify.webhook import post_webhook
 
 log = logging.getLogger(__name__)
 
-OUTBOX_SQL = (
-    "CREATE TABLE IF NOT EXISTS _outbox ("
-    "message_id VARCHAR PRIMARY KEY, channel VARCHAR NOT NULL, target VARCHAR NOT NULL, "
-    "subject VARCHAR, payload VARCHAR NOT NULL, source VARCHAR, created_at TIMESTAMP NOT NULL, "
-    "status VARCHAR NOT NULL, attempts INTEGER NOT NULL, next_attempt_at TIMESTAMP, "
-    "last_attempt_at TIMESTAMP, last_error VARCHAR, sent_at TIMESTAMP)"
-)
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 
 #: opens the workspace for one short use (the service's `Service.using`)
 Using = Callable[[], AbstractContextManager[Workspace]]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def _con(ws: Workspace) -> Any:
-    con = duckdb_connection(ws)
-    con.execute(OUTBOX_SQL)
-    return con
 
 
 @dataclass(frozen=True)
@@ -77,8 +62,8 @@ def _insert(
     now: datetime | None,
 ) -> str:
     mid = uuid.uuid4().hex
-    when = now or _now()
-    _con(ws).execute(
+    when = now or utc_now()
+    state(ws).run(
         "INSERT INTO _outbox VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, NULL, NULL, NULL)",
         [mid, channel, target, subject, json.dumps(payload), source, when, PENDING, when],
     )
@@ -124,15 +109,10 @@ def enqueue_webhook(
 
 def claim_due(ws: Workspace, now: datetime | None = None, limit: int = 50) -> list[OutboxMessage]:
     """Pending messages whose next attempt is due, oldest first."""
-    rows = (
-        _con(ws)
-        .execute(
-            "SELECT message_id, channel, target, subject, payload, source, attempts FROM _outbox "
-            "WHERE status = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, created_at "
-            "LIMIT ?",
-            [PENDING, now or _now(), limit],
-        )
-        .fetchall()
+    rows = state(ws).all(
+        "SELECT message_id, channel, target, subject, payload, source, attempts FROM _outbox "
+        "WHERE status = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, created_at LIMIT ?",
+        [PENDING, now or utc_now(), limit],
     )
     return [OutboxMessage(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5], r[6]) for r in rows]
 
@@ -170,7 +150,7 @@ def record(
     now: datetime | None = None,
 ) -> str:
     """Store the outcome of one attempt; returns the message's new status."""
-    when = now or _now()
+    when = now or utc_now()
     attempts = msg.attempts + 1
     if error is None:
         status, nxt = SENT, None
@@ -178,18 +158,10 @@ def record(
         status, nxt = FAILED, None
     else:
         status, nxt = PENDING, when + backoff(attempts, cfg)
-    _con(ws).execute(
+    state(ws).run(
         "UPDATE _outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_attempt_at = ?, "
         "last_error = ?, sent_at = ? WHERE message_id = ?",
-        [
-            status,
-            attempts,
-            nxt,
-            when,
-            error if error is not None else None,
-            when if error is None else None,
-            msg.message_id,
-        ],
+        [status, attempts, nxt, when, error, when if error is None else None, msg.message_id],
     )
     if error is not None:
         log.warning(
@@ -246,12 +218,8 @@ def deliver_due_unlocked(using: Using, settings: Settings) -> DeliveryReport:
 
 
 def next_due(ws: Workspace) -> datetime | None:
-    row = (
-        _con(ws)
-        .execute("SELECT min(next_attempt_at) FROM _outbox WHERE status = ?", [PENDING])
-        .fetchone()
-    )
-    return None if row is None or row[0] is None else row[0]
+    row = state(ws).one("SELECT min(next_attempt_at) FROM _outbox WHERE status = ?", [PENDING])
+    return None if row is None else row[0]
 
 
 def delivery_log(
@@ -271,9 +239,7 @@ def delivery_log(
         + (" WHERE " + " AND ".join(where) if where else "")
         + " ORDER BY created_at DESC LIMIT ?"
     )
-    cur = _con(ws).execute(sql, [*args, limit])
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+    return state(ws).records(sql, [*args, limit])
 
 
 class DeliveryWorker:

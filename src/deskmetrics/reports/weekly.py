@@ -21,18 +21,16 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from deskmetrics.appstate import state
 from deskmetrics.config import WEEKDAYS, ReportSchedule, Settings
-from deskmetrics.engine.workspace import Workspace, duckdb_connection
+from deskmetrics.engine.periods import naive_utc, to_local
+from deskmetrics.engine.workspace import Workspace
 from deskmetrics.metrics import Direction, get_metric
 from deskmetrics.notify.delivery import enqueue_email
 from deskmetrics.notify.email import send_email
 from deskmetrics.query import compute
 
 DEFAULT_METRICS: list[str] = ReportSchedule(name="default", to=["x@example.com"]).metrics
-RUNS_SQL = (
-    "CREATE TABLE IF NOT EXISTS _report_runs (report VARCHAR NOT NULL, due_at TIMESTAMP NOT "
-    "NULL, queued_at TIMESTAMP NOT NULL, message_id VARCHAR, PRIMARY KEY (report, due_at))"
-)
 CHART_CID = "weekly-chart"
 #: how the headline metrics read in the e-mail (others: the registry name, spaced)
 LABELS = {
@@ -194,12 +192,7 @@ def build_report(
 
 def last_week_start(now: datetime, tz: str) -> date:
     """The first day of the 7 local days before `now`'s local date."""
-    local = (
-        now.astimezone(ZoneInfo(tz))
-        if now.tzinfo
-        else now.replace(tzinfo=UTC).astimezone(ZoneInfo(tz))
-    )
-    return local.date() - timedelta(days=7)
+    return to_local(naive_utc(now), tz).date() - timedelta(days=7)
 
 
 def send_report(
@@ -236,17 +229,15 @@ def run_due_reports(ws: Workspace, settings: Settings, now: datetime | None = No
     """Queue every scheduled report due at `now` and not yet queued; returns message ids."""
     at = now or datetime.now(UTC)
     at_naive = at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at
-    con = duckdb_connection(ws)
-    con.execute(RUNS_SQL)
+    st = state(ws)
     ids = []
     for sch in settings.reports.weekly:
         due = due_instant(sch, at)
         if at_naive - due > timedelta(days=1):
             continue
-        done = con.execute(
+        if st.count(
             "SELECT count(*) FROM _report_runs WHERE report = ? AND due_at = ?", [sch.name, due]
-        ).fetchone()
-        if done and done[0]:
+        ):
             continue
         local_day = due.replace(tzinfo=UTC).astimezone(ZoneInfo(sch.timezone)).date()
         rep = build_report(ws, sch.team, local_day - timedelta(days=7), sch.metrics, sch.timezone)
@@ -260,7 +251,7 @@ def run_due_reports(ws: Workspace, settings: Settings, now: datetime | None = No
             source=f"report:{sch.name}",
             now=at_naive,
         )
-        con.execute("INSERT INTO _report_runs VALUES (?, ?, ?, ?)", [sch.name, due, at_naive, mid])
+        st.run("INSERT INTO _report_runs VALUES (?, ?, ?, ?)", [sch.name, due, at_naive, mid])
         ids.append(mid)
     return ids
 

@@ -10,11 +10,12 @@ Only ids of this shape are ever replaced."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
 
+from deskmetrics.engine.periods import naive_utc, utc_now
 from deskmetrics.engine.store import SQL_TYPES, ensure_schema, q
 from deskmetrics.engine.workspace import Workspace, duckdb_connection
 from deskmetrics.errors import DeskmetricsError
@@ -64,12 +65,6 @@ class StoredAnswer:
 def response_id(ticket_id: str, kind: str) -> str:
     """The one response id a ticket's `kind` answer has, however often it is given."""
     return f"{RESPONSE_PREFIX}{kind}-{ticket_id}"
-
-
-def _naive_utc(at: datetime | None) -> datetime:
-    if at is None:
-        at = datetime.now(UTC)
-    return at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo is not None else at
 
 
 def ticket_info(ws: Workspace, ticket_id: str) -> TicketInfo | None:
@@ -140,7 +135,7 @@ def record_answer(
             f"the comment is too long ({len(text)} characters; at most {MAX_COMMENT})"
         )
     info = require_ticket(ws, link.ticket_id)
-    at = _naive_utc(now)
+    at = naive_utc(now)
     rid = response_id(link.ticket_id, qn.kind)
     frame = pd.DataFrame(
         [
@@ -200,7 +195,7 @@ def record_request(
         "INSERT INTO survey_requests (request_id, kind, sent_at, customer_id, ticket_id) "
         "SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM survey_requests "
         "WHERE request_id = ?)",
-        [request_id, qn.kind, _naive_utc(sent_at), customer_id, link.ticket_id, request_id],
+        [request_id, qn.kind, naive_utc(sent_at), customer_id, link.ticket_id, request_id],
     ).fetchone()
     return bool(inserted and inserted[0])
 
@@ -230,7 +225,7 @@ def make_link(
     rid = None
     if record_as_sent:
         rid = response_id(ticket_id, link.kind)
-        record_request(ws, link, rid, now or datetime.now(UTC), info.requester_id)
+        record_request(ws, link, rid, now or utc_now(), info.requester_id)
     return MadeLink(link_url(public_url, token), token, link, rid)
 
 

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
 from deskmetrics import accounts
 from deskmetrics.config import Settings, SurveyDispatch
-from deskmetrics.engine import Facts
+from deskmetrics.engine.kept import current_facts
+from deskmetrics.engine.periods import naive_utc
 from deskmetrics.engine.store import q
 from deskmetrics.engine.workspace import Workspace, duckdb_connection
 from deskmetrics.notify import NotificationError
@@ -87,12 +88,6 @@ class DispatchReport:
         }
 
 
-def _naive_utc(at: datetime | None) -> datetime:
-    if at is None:
-        at = datetime.now(UTC)
-    return at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo is not None else at
-
-
 def _columns(con: Any, table: str) -> set[str]:
     rows = con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
@@ -104,7 +99,7 @@ def _candidates(ws: Workspace, lo: datetime, hi: datetime, now: datetime) -> tup
     """Tickets solved (now) with their latest solve in (lo, hi], oldest first; and the number
     solved after `hi` (waiting for the delay). Read from the per-ticket facts, so "solved" and
     "solved at" mean exactly what the metrics mean (one query for both)."""
-    t = Facts(ws).tickets
+    t = current_facts(ws).tickets
     recent = t.filter(t.is_solved & (t.last_solved_at > lo) & (t.last_solved_at <= now))
     df = ws.backend.execute(
         recent.select("ticket_id", "requester_id", "subject", "last_solved_at").order_by(
@@ -210,7 +205,7 @@ def dispatch_due(
     the workspace in hand (`with svc.using() as ws`)."""
     settings = settings or ws.settings
     cfg = settings.surveys.dispatch
-    at = _naive_utc(now)
+    at = naive_utc(now)
     report = DispatchReport(now=at, enabled=cfg.enabled, kind=cfg.kind)
     if not cfg.enabled:
         return report

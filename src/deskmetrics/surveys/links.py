@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from deskmetrics.engine.periods import naive_utc
 from deskmetrics.errors import DeskmetricsError
 from deskmetrics.model import SurveyKind
 
@@ -117,9 +118,7 @@ class SurveyLink:
 
 def _utc(at: datetime | None) -> datetime:
     """`at` as an aware UTC datetime (naive means UTC; None means now)."""
-    if at is None:
-        return datetime.now(UTC)
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    return naive_utc(at).replace(tzinfo=UTC)
 
 
 def _serializer(secret: str) -> URLSafeSerializer:

@@ -32,9 +32,11 @@ from deskmetrics.api.deps import (
     start_session,
 )
 from deskmetrics.engine import Workspace
+from deskmetrics.engine.periods import next_period
 from deskmetrics.engine.surveys import followups
 from deskmetrics.errors import DeskmetricsError
 from deskmetrics.metrics import Direction, Metric, get_metric
+from deskmetrics.model import Grain
 from deskmetrics.query import agent_names as query_agent_names
 from deskmetrics.query import compute, explain, facts_page, parse_day, survey_answers_in_scope
 from deskmetrics.reports.safe_cells import rows_csv
@@ -556,13 +558,8 @@ def _grain(request: Request, scope: Scope) -> str:
 
 
 def _period_range(start: pd.Timestamp, grain: str) -> tuple[date, date]:
-    d = start.date()
-    if grain == "day":
-        return d, d
-    if grain == "week":
-        return d, d + timedelta(days=6)
-    nxt = (d.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return d, nxt - timedelta(days=1)
+    d = start.to_pydatetime()
+    return d.date(), (next_period(d, Grain(grain)) - timedelta(days=1)).date()
 
 
 def _series_table(

@@ -120,6 +120,7 @@ def _endpoint(table: str):  # type: ignore[no-untyped-def]
             inserted=counts.get("inserted", 0),
             updated=counts.get("updated", 0),
             unchanged=counts.get("unchanged", 0),
+            duplicate=counts.get("duplicate", 0),
             import_id=report.import_id,
         )
 
