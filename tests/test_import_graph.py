@@ -24,6 +24,7 @@ ALLOWED: dict[str, set[str]] = {
     "sla_query": {"errors", "engine"},
     "appstate": {"errors", "engine"},
     "accounts": {"errors", "engine", "appstate"},
+    "present": {"errors", "metrics"},
     "api": {
         "errors",
         "model",
@@ -40,8 +41,9 @@ ALLOWED: dict[str, set[str]] = {
         "surveys",
         "web",
         "sla_query",
+        "present",
     },
-    "web": set(),
+    "web": {"present"},
     "surveys": {"errors", "config", "model", "engine", "accounts", "notify", "appstate"},
     "notify": {"errors", "config", "engine", "appstate"},
     "alerts": {
@@ -55,8 +57,9 @@ ALLOWED: dict[str, set[str]] = {
         "sla_query",
         "reports",
         "surveys",
+        "present",
     },
-    "reports": {"errors", "config", "metrics", "engine", "appstate", "query", "notify"},
+    "reports": {"errors", "config", "metrics", "engine", "appstate", "query", "notify", "present"},
     "cli": {
         "errors",
         "config",
@@ -73,6 +76,7 @@ ALLOWED: dict[str, set[str]] = {
         "reports",
         "surveys",
         "sla_query",
+        "present",
     },
     "__init__": {"errors", "config", "engine", "importers", "metrics", "query"},
 }

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,7 +19,17 @@ from rich.text import Text
 
 from deskmetrics.config import Settings, load_settings
 from deskmetrics.errors import DeskmetricsError
-from deskmetrics.metrics import REGISTRY
+from deskmetrics.importers.pipeline import SOURCES
+from deskmetrics.metrics import REGISTRY, get_metric
+from deskmetrics.present import (
+    HEADLINE,
+    MISSING,
+    format_change,
+    format_value,
+    jsonable,
+    records,
+    trend,
+)
 
 app = typer.Typer(
     name="deskmetrics",
@@ -61,13 +69,6 @@ class FactsFormat(StrEnum):
     parquet = "parquet"
     xlsx = "xlsx"
     json = "json"
-
-
-class Source(StrEnum):
-    canonical = "canonical"
-    zendesk = "zendesk"
-    survey_csv = "survey-csv"
-    stripe = "stripe"
 
 
 class AmountsIn(StrEnum):
@@ -142,43 +143,16 @@ def _workspace_at(now: str | None) -> Any:
     return _workspace(read_only=True).at(at)
 
 
-def _jsonable(v: Any) -> Any:
-    if v is None:
-        return None
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    if isinstance(v, pd.Timestamp | datetime):
-        return None if pd.isna(v) else v.isoformat()
-    if isinstance(v, date):
-        return v.isoformat()
-    if v is pd.NaT:
-        return None
-    if isinstance(v, Decimal):  # DuckDB sums of integers (e.g. customer_messages)
-        return int(v) if v == v.to_integral_value() else float(v)
-    if hasattr(v, "item"):
-        return _jsonable(v.item())
-    return v
-
-
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{str(k): _jsonable(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
-
-
 def _fmt(v: Any, col: str) -> str:
-    v = _jsonable(v)
+    v = jsonable(v)
     if v is None:
-        return "—"
+        return MISSING
     if isinstance(v, float):
         return f"{v:,.1f}" if col != "n" else f"{v:,.0f}"
     if isinstance(v, bool):
         return "yes" if v else ""
     s = str(v)
     return s[:10] if col == "period" and s.endswith("T00:00:00") else s
-
-
-UNIT_SUFFIX = {"minutes": " min", "percent": "%", "count": "", "score": "", "currency": ""}
-#: a change of a percentage is in percentage points
-CHANGE_SUFFIX = {"percent": " pts"}
 
 
 def _readable(df: pd.DataFrame) -> pd.DataFrame:
@@ -213,42 +187,39 @@ def _readable(df: pd.DataFrame) -> pd.DataFrame:
             continue  # columns an engine module adds (spike, baseline …) go last
         out[col] = [_fmt(v, col) for v in df[col]]
 
-    def num(v: Any, unit: str) -> str:
-        v = _jsonable(v)
-        return "—" if v is None else f"{v:,.1f}{UNIT_SUFFIX.get(unit, '')}"
-
-    out["value"] = [num(v, u) for v, u in zip(df["value"], df["unit"], strict=True)]
+    units = [str(u) for u in df["unit"]]
+    out["value"] = [format_value(v, u) for v, u in zip(df["value"], units, strict=True)]
     out["n"] = [_fmt(v, "n") for v in df["n"]]
     for col in ("p50", "p90"):
         if df[col].notna().any():
-            out[col] = [num(v, u) for v, u in zip(df[col], df["unit"], strict=True)]
+            out[col] = [format_value(v, u) for v, u in zip(df[col], units, strict=True)]
     if df["ci_low"].notna().any():
         out["95% interval"] = [
-            "" if pd.isna(lo) else f"{lo:,.1f}–{hi:,.1f}"
-            for lo, hi in zip(df["ci_low"], df["ci_high"], strict=True)
+            "" if pd.isna(lo) else f"{format_value(lo, u)}–{format_value(hi, u)}"
+            for lo, hi, u in zip(df["ci_low"], df["ci_high"], units, strict=True)
         ]
     if "change" in df:
+        words = {"better": " better", "worse": " worse", "noise": " (noise)"}
         out["vs previous"] = [
             ""
             if pd.isna(c)
-            else f"{c:+,.1f}{CHANGE_SUFFIX.get(u, UNIT_SUFFIX.get(u, ''))}"
-            + (" significant" if s is True else " (noise)" if s is False else "")
-            for c, u, s in zip(df["change"], df["unit"], df["significant"], strict=True)
+            else format_change(c, u)
+            + words.get(trend(c, get_metric(str(m)).direction, s is not False), "")
+            for c, u, m, s in zip(df["change"], units, df["metric"], df["significant"], strict=True)
         ]
     if "target" in df:
         out["target"] = [
             ""
             if pd.isna(t)
-            else f"{t:,.1f}{UNIT_SUFFIX.get(u, '')} "
-            + ("met" if m is True else "missed" if m is False else "")
+            else f"{format_value(t, u)} " + ("met" if m is True else "missed" if m is False else "")
             for t, u, m in zip(
-                df["target"], df["unit"], df.get("meets_target", df["target"]), strict=True
+                df["target"], units, df.get("meets_target", df["target"]), strict=True
             )
         ]
     if "benchmark" in df:
         out["benchmark"] = [
-            "" if pd.isna(b) else f"{b:,.1f}{UNIT_SUFFIX.get(u, '')} {name}"
-            for b, u, name in zip(df["benchmark"], df["unit"], df["benchmark_name"], strict=True)
+            "" if pd.isna(b) else f"{format_value(b, u)} {name}"
+            for b, u, name in zip(df["benchmark"], units, df["benchmark_name"], strict=True)
         ]
     if df["small_sample"].any():
         out["note"] = ["small sample" if s else "" for s in df["small_sample"]]
@@ -277,7 +248,7 @@ def _print(df: pd.DataFrame, fmt: Format, title: str | None = None) -> None:
     if fmt in (Format.table, Format.markdown):
         df = _readable(df)
     if fmt is Format.json:
-        sys.stdout.write(json.dumps(_records(df), ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(records(df), ensure_ascii=False) + "\n")
     elif fmt is Format.csv:
         from deskmetrics.reports.safe_cells import write_frame_csv
 
@@ -339,8 +310,9 @@ def _fail(exc: Exception) -> None:
 def import_(
     directory: Annotated[Path, typer.Argument(help="Folder or file with the export.")],
     source: Annotated[
-        Source, typer.Option("--from", help="Format of the files.")
-    ] = Source.canonical,
+        str,
+        typer.Option("--from", help=f"Format of the files: {', '.join(SOURCES)}."),
+    ] = "canonical",
     assume_tz: Annotated[
         str | None, typer.Option("--assume-tz", help="Zone of timestamps given without offset.")
     ] = None,
@@ -369,6 +341,8 @@ def import_(
     from deskmetrics.importers import import_directory
     from deskmetrics.importers.pipeline import memory_capped
 
+    if source not in SOURCES:  # before the workspace is opened (or made)
+        _fail(DeskmetricsError(f"unknown import source {source!r} (use {', '.join(SOURCES)})"))
     try:
         ws = _workspace()
         with Progress(
@@ -385,11 +359,11 @@ def import_(
             def progress(what: str, done: int, total: int) -> None:
                 bar.update(task, description=what, completed=done, total=total)
 
-            with memory_capped(ws, source.value):
+            with memory_capped(ws, source):
                 summary = import_directory(
                     ws,
                     directory,
-                    source.value,
+                    source,
                     assume_tz,
                     strict,
                     progress,
@@ -804,7 +778,7 @@ def facts(
     if fmt is FactsFormat.csv:
         write_frame_csv(df, out if out else sys.stdout)
     elif fmt is FactsFormat.json:
-        text = json.dumps(_records(df), ensure_ascii=False)
+        text = json.dumps(records(df), ensure_ascii=False)
         if out:
             out.write_text(text + "\n", encoding="utf-8")
         else:
@@ -844,27 +818,6 @@ def sample(
     err.print(f"wrote {', '.join(f'{n:,} {t}' for t, n in counts.items())} to {out}")
 
 
-HEADLINE = [
-    "volume",
-    "first_response_time",
-    "first_response_time_business",
-    "average_reply_time",
-    "full_resolution_time",
-    "full_resolution_time_business",
-    "fcr_rate",
-    "reopen_rate",
-    "single_reply_resolution_rate",
-    "average_handle_time",
-    "resolution_rate",
-    "backlog",
-    "tickets_per_agent",
-    "csat",
-    "nps",
-    "ces",
-    "survey_response_rate",
-]
-
-
 @app.command()
 def headline(
     fmt: Annotated[Format, typer.Option("--format")] = Format.table,
@@ -874,7 +827,7 @@ def headline(
     from deskmetrics.query import compute
 
     try:
-        df = compute(_workspace(read_only=True), HEADLINE, by=by or [])
+        df = compute(_workspace(read_only=True), list(HEADLINE), by=by or [])
     except DeskmetricsError as exc:
         _fail(exc)
         return

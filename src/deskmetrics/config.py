@@ -475,16 +475,8 @@ class ReportSchedule(BaseModel):
     day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
     hour: Annotated[int, Field(ge=0, le=23)] = 8
     timezone: str = "UTC"
-    metrics: list[str] = Field(
-        default_factory=lambda: [
-            "volume",
-            "first_response_time_business",
-            "full_resolution_time_business",
-            "csat",
-            "fcr_rate",
-            "backlog",
-        ]
-    )
+    #: the metrics to report; empty: the headline set (deskmetrics.present.HEADLINE)
+    metrics: list[str] = Field(default_factory=list)
 
     @field_validator("timezone")
     @classmethod

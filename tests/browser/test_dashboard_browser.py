@@ -23,8 +23,8 @@ import uvicorn
 from conftest import UTC_9_TO_5, build_workspace, msg, ticket
 from deskmetrics import accounts
 from deskmetrics.api import create_app
+from deskmetrics.present import format_value as fmt_value
 from deskmetrics.query import compute
-from deskmetrics.web import fmt_value
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(

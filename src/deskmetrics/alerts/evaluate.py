@@ -32,6 +32,7 @@ from deskmetrics.engine.workspace import Workspace
 from deskmetrics.errors import ConfigError, DeskmetricsError
 from deskmetrics.metrics import get_metric
 from deskmetrics.notify.delivery import enqueue_email, enqueue_webhook
+from deskmetrics.present import format_value
 from deskmetrics.query import compute
 from deskmetrics.sla_query import sla_queue
 
@@ -193,16 +194,7 @@ def _sla(ws: Workspace, rule: AlertRule, settings: Settings, now: datetime) -> l
 
 
 def _fmt(rule: AlertRule, value: float | None) -> str:
-    if value is None:
-        return "–"
-    unit = get_metric(rule.metric).unit.value if rule.metric else "count"
-    if unit == "percent":
-        return f"{value:.1f}%"
-    if unit == "minutes":
-        return f"{value:.1f} min"
-    if unit == "count":
-        return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
-    return f"{value:.2f}"
+    return format_value(value, get_metric(rule.metric).unit.value if rule.metric else "count")
 
 
 def _window(hours: float) -> str:

@@ -4,35 +4,11 @@ becomes null, timestamps become ISO 8601 text. Durations are in minutes, as ever
 
 from __future__ import annotations
 
-import math
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-
-def jsonable(v: Any) -> Any:
-    """One cell as JSON: NaN/NaT → null, timestamps → ISO text, numpy scalars → Python."""
-    if v is None or v is pd.NaT:
-        return None
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    if isinstance(v, pd.Timestamp | datetime):
-        return None if pd.isna(v) else v.isoformat()
-    if isinstance(v, date):
-        return v.isoformat()
-    if isinstance(v, Decimal):  # DuckDB sums of integers (e.g. customer_messages)
-        return int(v) if v == v.to_integral_value() else float(v)
-    if hasattr(v, "item"):  # numpy scalar
-        return jsonable(v.item())
-    return v
-
-
-def records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows of a frame as JSON-ready dicts, columns in the frame's order."""
-    return [{str(k): jsonable(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
+from deskmetrics.present import jsonable, records
 
 
 class MetricInfo(BaseModel):

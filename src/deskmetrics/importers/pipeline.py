@@ -6,7 +6,7 @@ import gc
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from queue import Full, Queue
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -23,17 +23,113 @@ if TYPE_CHECKING:
 #: DuckDB's memory while a Zendesk export is stored (the rest of 4 GB is the reader's).
 ZENDESK_DUCKDB_MEMORY = "2GB"
 
-SourceName = Literal["canonical", "zendesk", "survey-csv", "stripe"]
-SOURCES: tuple[str, ...] = ("canonical", "zendesk", "survey-csv", "stripe")
 T = TypeVar("T")
 #: (what, done, total) — called as rows are read and validated
 Progress = Callable[[str, int, int], None]
 
 
+@dataclass
+class ImportRun:
+    """What a reader gets: the request, and where it reports notes and progress."""
+
+    ws: Workspace
+    directory: Path
+    assume_tz: str | None
+    progress: Progress | None
+    mapping: SurveyMapping | Path | str | None
+    amounts_in: Literal["units", "cents"]
+    notes: list[str] = field(default_factory=list)
+    done: int = 0
+    total: int = 0
+
+    @property
+    def limits(self) -> Limits:
+        return self.ws.settings.limits
+
+    def tell(self, what: str) -> None:
+        """Report progress: `done` rows of `total` read and validated, now in `what`."""
+        if self.progress:
+            self.progress(what, self.done, self.total)
+
+
+#: a reader: the validated frames of one source, chunk by chunk (the store stages each chunk
+#: as it comes, so a large export is never held in memory whole)
+Reader = Callable[[ImportRun], Iterator[ValidFrame]]
+
+
+def _canonical(run: ImportRun) -> Iterator[ValidFrame]:
+    files, found_notes = canonical.find_files(run.directory)
+    run.notes.extend(found_notes)
+    run.total = sum(canonical.count_rows(p) for _, p in files)
+    for table, path in files:
+        for n, sf in enumerate(canonical.read_file(table, path, run.limits)):
+            if n == 0:
+                run.notes.extend(canonical.unkept_columns(sf))
+            run.done += len(sf.frame)
+            yield validate(sf, run.assume_tz, run.limits)
+            run.tell(path.name)
+
+
+def _zendesk(run: ImportRun) -> Iterator[ValidFrame]:
+    from deskmetrics.importers.zendesk import stream_zendesk
+
+    # objects made so far (pandas, ibis, DuckDB) are never garbage: full collections, which
+    # parsing JSON triggers often, need not walk them again and again
+    gc.freeze()
+    zd = stream_zendesk(run.directory)
+    # read and validate the next chunk while the store stages this one (DuckDB works without
+    # holding the interpreter)
+    for sf, vf in _prefetched((sf, validate(sf, run.assume_tz, run.limits)) for sf in zd):
+        run.done += len(sf.frame)
+        run.total = run.done  # not known before the export is read
+        yield vf
+        run.tell(sf.file)
+    run.notes.extend(f"skipped {n} {what}" for what, n in zd.skipped.items() if n)
+
+
+def _exported(
+    run: ImportRun,
+    frames: Sequence[SourceFrame],
+    headers: Sequence[dict[str, str]],
+    skipped: Mapping[str, int],
+) -> Iterator[ValidFrame]:
+    """A tool's export read whole: rejects name the export's own columns."""
+    run.notes.extend(f"skipped {n} {what}" for what, n in skipped.items() if n)
+    run.total = sum(len(sf.frame) for sf in frames)
+    for sf, named in zip(frames, headers, strict=True):
+        run.done += len(sf.frame)
+        yield validate_in_file_terms(sf, named, run.assume_tz, run.limits)
+        run.tell(sf.file)
+
+
+def _survey_csv(run: ImportRun) -> Iterator[ValidFrame]:
+    from deskmetrics.importers.survey_csv import read_survey_export
+
+    sv = read_survey_export(run.directory, _survey_mapping(run.ws, run.mapping))
+    yield from _exported(run, sv.frames, sv.headers, sv.skipped)
+
+
+def _stripe(run: ImportRun) -> Iterator[ValidFrame]:
+    from deskmetrics.importers.stripe import read_stripe_export
+
+    st = read_stripe_export(run.directory, run.amounts_in)
+    yield from _exported(run, st.frames, st.headers, st.skipped)
+
+
+#: every import source by the name `--from` takes: a new importer is one reader added here
+IMPORTERS: dict[str, Reader] = {
+    "canonical": _canonical,
+    "zendesk": _zendesk,
+    "survey-csv": _survey_csv,
+    "stripe": _stripe,
+}
+SOURCES: tuple[str, ...] = tuple(IMPORTERS)
+
+
 def import_directory(
     ws: Workspace,
     directory: Path | str,
-    source: SourceName = "canonical",
+    source: str = "canonical",
     assume_tz: str | None = None,
     strict: bool = False,
     progress: Progress | None = None,
@@ -48,80 +144,18 @@ def import_directory(
     `SurveyMapping` or a TOML file holding one), else the `[survey_csv]` table of the
     workspace's settings (deskmetrics.toml). `stripe` reads a CSV file or folder of them;
     `amounts_in="cents"` for exports whose amounts are in minor units."""
-    directory = Path(directory)
-    if source not in SOURCES:
+    if source not in IMPORTERS:
         raise ConfigError(f"unknown import source {source!r} (use {', '.join(SOURCES)})")
-    notes: list[str] = []
-    counted = {"done": 0, "total": 0}
-    limits = ws.settings.limits
-
-    def validated() -> Iterator[ValidFrame]:
-        """Read and validate chunk by chunk; the store stages each chunk as it comes, so a
-        large export is never held in memory whole."""
-        read: list[SourceFrame]
-        headers: list[dict[str, str]]
-        skipped: dict[str, int]
-        if source == "canonical":
-            files, found_notes = canonical.find_files(directory)
-            notes.extend(found_notes)
-            counted["total"] = sum(canonical.count_rows(p) for _, p in files)
-            for table, path in files:
-                for n, sf in enumerate(canonical.read_file(table, path, limits)):
-                    if n == 0:
-                        notes.extend(canonical.unkept_columns(sf))
-                    counted["done"] += len(sf.frame)
-                    yield validate(sf, assume_tz, limits)
-                    if progress:
-                        progress(path.name, counted["done"], counted["total"])
-            return
-        if source == "zendesk":
-            from deskmetrics.importers.zendesk import stream_zendesk
-
-            # objects made so far (pandas, ibis, DuckDB) are never garbage: full collections,
-            # which parsing JSON triggers often, need not walk them again and again
-            gc.freeze()
-            zd = stream_zendesk(directory)
-            # read and validate the next chunk while the store stages this one (DuckDB works
-            # without holding the interpreter)
-            for sf, vf in _prefetched((sf, validate(sf, assume_tz, limits)) for sf in zd):
-                counted["done"] += len(sf.frame)
-                counted["total"] = counted["done"]  # not known before the export is read
-                yield vf
-                if progress:
-                    progress(sf.file, counted["done"], counted["total"])
-            notes.extend(f"skipped {n} {what}" for what, n in zd.skipped.items() if n)
-            return
-        if source == "survey-csv":
-            from deskmetrics.importers.survey_csv import read_survey_export
-
-            sv = read_survey_export(directory, _survey_mapping(ws, mapping))
-            read, headers, skipped = sv.frames, sv.headers, sv.skipped
-        else:
-            from deskmetrics.importers.stripe import read_stripe_export
-
-            st = read_stripe_export(directory, amounts_in)
-            read, headers, skipped = st.frames, st.headers, st.skipped
-        notes.extend(f"skipped {n} {what}" for what, n in skipped.items() if n)
-        counted["total"] = sum(len(sf.frame) for sf in read)
-        for sf, named in zip(read, headers, strict=True):
-            counted["done"] += len(sf.frame)
-            yield validate_in_file_terms(sf, named, assume_tz, limits)
-            if progress:
-                progress(sf.file, counted["done"], counted["total"])
-
+    run = ImportRun(ws, Path(directory), assume_tz, progress, mapping, amounts_in)
     summary = load(
         duckdb_connection(ws),
-        validated(),
+        IMPORTERS[source](run),
         source=f"{source}:{directory}",
         strict=strict,
         max_extra_columns=ws.settings.limits.max_extra_columns,
-        progress=(
-            (lambda t: progress(f"storing {t}", counted["done"], counted["total"]))
-            if progress
-            else None
-        ),
+        progress=((lambda t: progress(f"storing {t}", run.done, run.total)) if progress else None),
     )
-    summary.notes = notes + summary.notes
+    summary.notes = run.notes + summary.notes
     return summary
 
 
@@ -214,8 +248,10 @@ def _survey_mapping(ws: Workspace, given: SurveyMapping | Path | str | None) -> 
 
 
 __all__: Sequence[str] = [
+    "IMPORTERS",
     "SOURCES",
-    "SourceName",
+    "ImportRun",
+    "Reader",
     "import_directory",
     "memory_capped",
     "validate_in_file_terms",

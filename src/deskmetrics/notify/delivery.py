@@ -27,8 +27,8 @@ from deskmetrics.config import DeliverySettings, Settings
 from deskmetrics.engine.periods import utc_now
 from deskmetrics.engine.workspace import Workspace
 from deskmetrics.notify.base import NotificationError
-from deskmetrics.notify.email import _check_addresses, send_email
-from deskmetrics.notify.webhook import post_webhook
+from deskmetrics.notify.channels import deliver
+from deskmetrics.notify.email import _check_addresses
 
 log = logging.getLogger(__name__)
 
@@ -119,20 +119,7 @@ def claim_due(ws: Workspace, now: datetime | None = None, limit: int = 50) -> li
 
 def send(msg: OutboxMessage, settings: Settings) -> None:
     """Deliver one message now; raise `NotificationError` when it cannot be delivered."""
-    if msg.channel == "email":
-        p = msg.payload
-        images = {k: base64.b64decode(v) for k, v in (p.get("images") or {}).items()}
-        send_email(settings, p["to"], p["subject"], p["text"], p.get("html"), images or None)
-    elif msg.channel == "webhook":
-        target = settings.webhooks.get(msg.target)
-        if target is None:
-            raise NotificationError(
-                f"no webhook named {msg.target!r}: add [webhooks.{msg.target}] url = ... to "
-                "deskmetrics.toml"
-            )
-        post_webhook(target, msg.payload["body"], msg.payload.get("text", ""), msg.target)
-    else:
-        raise NotificationError(f"unknown channel {msg.channel!r}")
+    deliver(msg.channel, msg.target, msg.payload, settings)
 
 
 def backoff(attempts: int, cfg: DeliverySettings) -> timedelta:

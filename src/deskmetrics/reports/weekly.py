@@ -16,7 +16,6 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -25,24 +24,14 @@ from deskmetrics.appstate import state
 from deskmetrics.config import WEEKDAYS, ReportSchedule, Settings
 from deskmetrics.engine.periods import naive_utc, to_local
 from deskmetrics.engine.workspace import Workspace
-from deskmetrics.metrics import Direction, get_metric
+from deskmetrics.metrics import get_metric
 from deskmetrics.notify.delivery import enqueue_email
 from deskmetrics.notify.email import send_email
+from deskmetrics.present import HEADLINE, format_change, format_value, trend
 from deskmetrics.query import compute
 
-DEFAULT_METRICS: list[str] = ReportSchedule(name="default", to=["x@example.com"]).metrics
+DEFAULT_METRICS: list[str] = list(HEADLINE)
 CHART_CID = "weekly-chart"
-#: how the headline metrics read in the e-mail (others: the registry name, spaced)
-LABELS = {
-    "volume": "Tickets created",
-    "first_response_time_business": "First response (business hours)",
-    "full_resolution_time_business": "Resolution (business hours)",
-    "csat": "CSAT",
-    "fcr_rate": "First-contact resolution",
-    "backlog": "Open tickets (backlog)",
-    "nps": "NPS",
-    "sla_compliance": "SLA compliance",
-}
 
 
 @dataclass
@@ -59,39 +48,12 @@ class WeeklyReport:
     images: dict[str, bytes] = field(default_factory=dict)
 
 
-def _fmt(value: Any, unit: str) -> str:
-    if value is None or pd.isna(value):
-        return "–"
-    v = float(value)
-    if unit == "percent":
-        return f"{v:.1f}%"
-    if unit == "minutes":
-        return f"{v / 60:.1f} h" if abs(v) >= 120 else f"{v:.1f} min"
-    if unit == "count":
-        return f"{v:,.0f}" if v.is_integer() else f"{v:,.1f}"
-    return f"{v:,.2f}"
-
-
 def _change(row: pd.Series) -> tuple[str, str]:
     """The change as text ("+3.0 pts", "−12.0%" …) and whether it is good, bad or flat."""
-    change, prev = row.get("change"), row.get("previous")
-    if change is None or pd.isna(change):
-        return "–", "flat"
-    unit = str(row["unit"])
-    c = float(change)
-    if unit == "percent":
-        text = f"{c:+.1f} pts"
-    elif prev is not None and not pd.isna(prev) and float(prev) != 0:
-        text = f"{c / float(prev) * 100:+.1f}%"
-    else:
-        text = _fmt(c, unit) if c < 0 else "+" + _fmt(c, unit)
-    direction = get_metric(str(row["metric"])).direction
-    if c == 0 or direction not in (Direction.HIGHER_IS_BETTER, Direction.LOWER_IS_BETTER):
-        mood = "flat"
-    else:
-        better = c > 0 if direction is Direction.HIGHER_IS_BETTER else c < 0
-        mood = "good" if better else "bad"
-    return text.replace("-", "−"), mood
+    change = row.get("change")
+    text = format_change(change, str(row["unit"]), row.get("previous"))
+    mood = trend(change, get_metric(str(row["metric"])).direction)
+    return text, {"better": "good", "worse": "bad"}.get(mood, "flat")
 
 
 def _chart(daily: pd.DataFrame, start: date, title: str) -> bytes:
@@ -154,15 +116,15 @@ def build_report(
     subject = f"Weekly support report · {who} · {period}"
     png = _chart(daily, start, "Tickets per day")
 
-    lines = [subject, "", f"{'Metric':<34}{'This week':>14}{'Week before':>14}{'Change':>12}"]
+    lines = [subject, "", f"{'Metric':<40}{'This week':>14}{'Week before':>14}{'Change':>12}"]
     cells = []
     for _, r in rows.iterrows():
         unit = str(r["unit"])
-        label = LABELS.get(str(r["metric"]), str(r["metric"]).replace("_", " "))
+        label = get_metric(str(r["metric"])).title
         change, mood = _change(r)
-        now_txt, prev_txt = _fmt(r["value"], unit), _fmt(r.get("previous"), unit)
+        now_txt, prev_txt = format_value(r["value"], unit), format_value(r.get("previous"), unit)
         small = " (small sample)" if bool(r.get("small_sample")) else ""
-        lines.append(f"{label:<34}{now_txt:>14}{prev_txt:>14}{change:>12}{small}")
+        lines.append(f"{label:<40}{now_txt:>14}{prev_txt:>14}{change:>12}{small}")
         colour = {"good": "#1a7f37", "bad": "#c62828", "flat": "#555"}[mood]
         cells.append(
             f"<tr><td style='padding:4px 12px 4px 0'>{html.escape(label)}</td>"
@@ -240,7 +202,13 @@ def run_due_reports(ws: Workspace, settings: Settings, now: datetime | None = No
         ):
             continue
         local_day = due.replace(tzinfo=UTC).astimezone(ZoneInfo(sch.timezone)).date()
-        rep = build_report(ws, sch.team, local_day - timedelta(days=7), sch.metrics, sch.timezone)
+        rep = build_report(
+            ws,
+            sch.team,
+            local_day - timedelta(days=7),
+            sch.metrics or DEFAULT_METRICS,
+            sch.timezone,
+        )
         mid = enqueue_email(
             ws,
             sch.to,

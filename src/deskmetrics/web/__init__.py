@@ -16,100 +16,59 @@ public survey pages) gets no navigation bar."""
 
 from __future__ import annotations
 
-import math
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from deskmetrics.present import format_change, format_value, is_missing
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
 
-#: the navigation bar: (key, label, path). SLA and alert pages live at these paths.
-NAV: list[tuple[str, str, str]] = [
-    ("overview", "Overview", "/dashboard"),
-    ("trends", "Trends", "/dashboard/trends"),
-    ("breakdowns", "Breakdowns", "/dashboard/breakdowns"),
-    ("heatmap", "Heatmap", "/dashboard/heatmap"),
-    ("surveys", "Surveys", "/dashboard/surveys"),
-    ("sla", "SLA", "/dashboard/sla"),
-    ("alerts", "Alerts", "/dashboard/alerts"),
+
+class Page(NamedTuple):
+    """A page in the navigation bar: `key` (the `active=` of its render), its label and path;
+    `scoped` pages take the dashboard's date range and filters along in their link."""
+
+    key: str
+    label: str
+    path: str
+    scoped: bool = False
+
+
+#: the navigation bar. A new page: its route (api/routes), its template, and one entry here.
+NAV: list[Page] = [
+    Page("overview", "Overview", "/dashboard", scoped=True),
+    Page("trends", "Trends", "/dashboard/trends", scoped=True),
+    Page("breakdowns", "Breakdowns", "/dashboard/breakdowns", scoped=True),
+    Page("heatmap", "Heatmap", "/dashboard/heatmap", scoped=True),
+    Page("surveys", "Surveys", "/dashboard/surveys", scoped=True),
+    Page("sla", "SLA", "/dashboard/sla"),
+    Page("alerts", "Alerts", "/dashboard/alerts"),
 ]
-
-
-def _missing(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(math.isnan(float(value)))
-    except (TypeError, ValueError):
-        return False
-
-
-def fmt_minutes(value: Any) -> str:
-    """A duration in minutes, readable at a glance: 42 min, 5.2 h, 3.1 d."""
-    if _missing(value):
-        return "–"
-    m = float(value)
-    if abs(m) < 60:
-        return f"{m:.0f} min" if abs(m) >= 10 else f"{m:.1f} min"
-    if abs(m) < 48 * 60:
-        return f"{m / 60:.1f} h"
-    return f"{m / 1440:.1f} d"
-
-
-def fmt_value(value: Any, unit: str = "count") -> str:
-    """A metric value in its unit: minutes as durations, percent with one decimal, counts with
-    thousands separators, scores with up to two decimals."""
-    if _missing(value):
-        return "–"
-    v = float(value)
-    if unit == "minutes":
-        return fmt_minutes(v)
-    if unit == "percent":
-        return f"{v:.1f}%"
-    if unit == "count":
-        return f"{v:,.0f}" if v == round(v) or abs(v) >= 100 else f"{v:,.1f}"
-    if unit == "currency":
-        return f"{v:,.2f}"
-    return f"{v:,.2f}" if abs(v) < 10 else f"{v:,.1f}"
-
-
-def fmt_change(value: Any, unit: str = "count") -> str:
-    """A change between two values: percentage points for percents, signed."""
-    if _missing(value):
-        return "–"
-    v = float(value)
-    sign = "+" if v > 0 else ("−" if v < 0 else "±")
-    if unit == "percent":
-        return f"{sign}{abs(v):.1f} pts"
-    return sign + fmt_value(abs(v), unit)
 
 
 def fmt_local(value: Any, tz: str) -> str:
     """A UTC instant (naive or aware datetime, or ISO text) as wall-clock time in `tz`, to the
     minute: pages show times where the team works (the report time zone of the settings)."""
-    if _missing(value):
+    if is_missing(value):
         return "–"
     ts = pd.Timestamp(value)
     ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts
     return ts.tz_convert(tz).strftime("%Y-%m-%d %H:%M")
 
 
-def fmt_int(value: Any) -> str:
-    return "–" if _missing(value) else f"{int(value):,}"
-
-
 templates = Jinja2Templates(directory=str(TEMPLATES))
-templates.env.filters["minutes"] = fmt_minutes
-templates.env.filters["metric_value"] = fmt_value
-templates.env.filters["change"] = fmt_change
-templates.env.filters["int"] = fmt_int
+templates.env.filters["metric_value"] = format_value
+templates.env.filters["change"] = format_change
+templates.env.filters["int"] = partial(format_value, unit="count")
 templates.env.filters["local"] = fmt_local
-templates.env.tests["missing"] = _missing
+templates.env.tests["missing"] = is_missing
 templates.env.globals["NAV"] = NAV
 
 
@@ -126,10 +85,8 @@ __all__ = [
     "NAV",
     "STATIC",
     "TEMPLATES",
-    "fmt_change",
+    "Page",
     "fmt_local",
-    "fmt_minutes",
-    "fmt_value",
     "render",
     "templates",
 ]

@@ -35,8 +35,9 @@ from deskmetrics.engine import Workspace
 from deskmetrics.engine.periods import next_period
 from deskmetrics.engine.surveys import followups
 from deskmetrics.errors import DeskmetricsError
-from deskmetrics.metrics import Direction, Metric, get_metric
+from deskmetrics.metrics import Metric, get_metric
 from deskmetrics.model import Grain
+from deskmetrics.present import METRIC_SETS, is_missing, trend
 from deskmetrics.query import agent_names as query_agent_names
 from deskmetrics.query import compute, explain, facts_page, parse_day, survey_answers_in_scope
 from deskmetrics.reports.safe_cells import rows_csv
@@ -52,25 +53,12 @@ FILTERS: dict[str, str] = {
     "priority": "Priority",
     "tag": "Tag",
 }
-OVERVIEW = [
-    "volume",
-    "first_response_time",
-    "first_response_time_business",
-    "full_resolution_time",
-    "fcr_rate",
-    "reopen_rate",
-    "resolution_rate",
-    "backlog",
-    "csat",
-    "nps",
-    "ces",
-    "average_handle_time",
-]
-TRENDS = ["volume", "first_response_time", "full_resolution_time", "fcr_rate", "csat", "backlog"]
+OVERVIEW = list(METRIC_SETS["headline"])
+TRENDS = list(METRIC_SETS["trends"])
 BREAKDOWN_DIMS = {"channel": "Channel", "team": "Team", "agent": "Agent", "priority": "Priority"}
-BREAKDOWN = ["volume", "first_response_time", "full_resolution_time", "fcr_rate", "reopen_rate"]
-HEATMAP_METRICS = ["volume", "first_response_time", "csat"]
-SURVEY_CARDS = ["csat", "nps", "ces", "survey_response_rate"]
+BREAKDOWN = list(METRIC_SETS["breakdown"])
+HEATMAP_METRICS = list(METRIC_SETS["heatmap"])
+SURVEY_CARDS = list(METRIC_SETS["surveys"])
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 GRAINS = ["day", "week", "month"]
 DEFAULT_DAYS = 14
@@ -266,16 +254,9 @@ def _csv_value(v: Any) -> str:
 
 def _clean(v: Any) -> Any:
     """A result cell as a plain Python value (None for missing)."""
-    if v is None:
+    if is_missing(v):
         return None
-    try:
-        if pd.isna(v):
-            return None
-    except (TypeError, ValueError):
-        return v
-    if hasattr(v, "item"):
-        return v.item()
-    return v
+    return v.item() if hasattr(v, "item") else v
 
 
 def _csv_response(table: Table, page: str) -> Response:
@@ -344,16 +325,7 @@ class Card:
     @property
     def trend(self) -> str:
         """better / worse / noise / neutral: the change's colour."""
-        change = self.get("change")
-        if change is None or change == 0:
-            return "neutral"
-        if self.get("significant") is not True:
-            return "noise"
-        d = self.metric.direction
-        if d is Direction.NEUTRAL:
-            return "neutral"
-        up_good = d is Direction.HIGHER_IS_BETTER
-        return "better" if (change > 0) == up_good else "worse"
+        return trend(self.get("change"), self.metric.direction, self.get("significant") is True)
 
 
 def cards(ws: Workspace, names: Sequence[str], scope: Scope) -> list[Card]:

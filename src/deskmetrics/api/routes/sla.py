@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -30,16 +29,6 @@ router = APIRouter(responses=problems(400, 401, 403, 422, 503))
 REFRESH_SECONDS = 60
 
 
-def _cell(v: Any) -> Any:
-    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NaT:
-        return None
-    if isinstance(v, pd.Timestamp | datetime):
-        return v.isoformat()
-    if hasattr(v, "item"):
-        return v.item()
-    return v
-
-
 def _queue(
     svc: Any, at_risk: bool, breached: bool, limit: int, now: str | None
 ) -> tuple[datetime, list[dict[str, Any]]]:
@@ -53,7 +42,7 @@ def _queue(
     except DeskmetricsError as exc:
         # as on every query route: the query layer's refusal is a 400 with its message
         raise HTTPException(status_code=400, detail=str(exc)) from exc
-    rows = [{str(k): _cell(v) for k, v in r.items()} for r in df.to_dict(orient="records")]
+    rows = records(df)
     return moment, rows
 
 

@@ -1,0 +1,133 @@
+"""How numbers read on every surface: one formatter of values by unit, one wording of a change
+(better or worse by the metric's direction), and the named metric sets the surfaces show.
+
+The terminal, the dashboard, the weekly e-mail and alert messages all format through here, so
+one KPI reads the same everywhere. Durations: under 60 minutes in minutes, under 48 hours in
+hours, from 48 hours on in days (a "2.0 d" never hides a "36.0 h" a support lead plans by)."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+from deskmetrics.metrics import Direction
+
+#: what a missing value (None, NaN) reads as
+MISSING = "–"
+#: below this many minutes a duration reads in minutes, below HOURS_UP_TO in hours, else days
+MINUTES_UP_TO = 60.0
+HOURS_UP_TO = 48 * 60.0
+
+#: the named metric sets. `headline` is the one list the CLI's `headline`, the dashboard's
+#: overview cards and the weekly e-mail (its default) show; the others are dashboard panels.
+METRIC_SETS: dict[str, tuple[str, ...]] = {
+    name: tuple(names.split())
+    for name, names in {
+        "headline": "volume first_response_time first_response_time_business "
+        "full_resolution_time full_resolution_time_business fcr_rate reopen_rate resolution_rate "
+        "backlog csat nps ces average_handle_time",
+        "trends": "volume first_response_time full_resolution_time fcr_rate csat backlog",
+        "breakdown": "volume first_response_time full_resolution_time fcr_rate reopen_rate",
+        "heatmap": "volume first_response_time csat",
+        "surveys": "csat nps ces survey_response_rate",
+    }.items()
+}
+HEADLINE: tuple[str, ...] = METRIC_SETS["headline"]
+
+
+def is_missing(value: Any) -> bool:
+    """None, NaN and pandas' NA/NaT are missing."""
+    if value is None or value is pd.NaT or value is pd.NA:
+        return True
+    if isinstance(value, str):  # text is never missing ("nan" is a word here)
+        return False
+    try:
+        return bool(math.isnan(float(value)))
+    except (TypeError, ValueError):
+        return False
+
+
+def format_value(value: Any, unit: str = "count") -> str:
+    """A metric value in its unit (a `Unit` value): minutes as durations, percent with one
+    decimal, counts whole (one decimal for small fractions), currency with cents, scores with
+    two decimals below 10 and one above."""
+    if is_missing(value):
+        return MISSING
+    v = float(value)
+    if unit == "minutes":  # 42 min, 5.2 h, 3.1 d
+        if abs(v) < MINUTES_UP_TO:
+            return f"{v:.0f} min" if abs(v) >= 10 else f"{v:.1f} min"
+        return f"{v / 60:.1f} h" if abs(v) < HOURS_UP_TO else f"{v / 1440:.1f} d"
+    if unit == "percent":
+        return f"{v:.1f}%"
+    if unit == "count":
+        return f"{v:,.0f}" if v == round(v) or abs(v) >= 100 else f"{v:,.1f}"
+    if unit == "currency":
+        return f"{v:,.2f}"
+    return f"{v:,.2f}" if abs(v) < 10 else f"{v:,.1f}"
+
+
+def format_change(change: Any, unit: str = "count", previous: Any = None) -> str:
+    """A change between two periods, signed (+, −, ±): percentage points for a percent;
+    relative to `previous` when it is given and not zero (+200.0%); else in the unit."""
+    if is_missing(change):
+        return MISSING
+    c = float(change)
+    sign = "+" if c > 0 else ("−" if c < 0 else "±")
+    if unit == "percent":
+        return f"{sign}{abs(c):.1f} pts"
+    if not is_missing(previous) and float(previous) != 0:
+        return f"{sign}{abs(c / float(previous) * 100):.1f}%"
+    return sign + format_value(abs(c), unit)
+
+
+def trend(change: Any, direction: Direction, significant: bool = True) -> str:
+    """better / worse by the metric's direction; noise when not significant; neutral when
+    nothing changed or the metric has no good direction."""
+    if is_missing(change) or float(change) == 0:
+        return "neutral"
+    if not significant:
+        return "noise"
+    if direction is Direction.NEUTRAL:
+        return "neutral"
+    return "better" if (float(change) > 0) == (direction is Direction.HIGHER_IS_BETTER) else "worse"
+
+
+def jsonable(v: Any) -> Any:
+    """One cell as JSON: NaN/NaT → null, timestamps → ISO text, numpy scalars → Python."""
+    if v is None or v is pd.NaT:
+        return None
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if isinstance(v, pd.Timestamp | datetime):
+        return None if pd.isna(v) else v.isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, Decimal):  # DuckDB sums of integers (e.g. customer_messages)
+        return int(v) if v == v.to_integral_value() else float(v)
+    if hasattr(v, "item"):  # numpy scalar
+        return jsonable(v.item())
+    return v
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of a frame as JSON-ready dicts (raw numbers, durations in minutes), in column
+    order: what the API and `--format json` give."""
+    return [{str(k): jsonable(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
+
+
+__all__ = [
+    "HEADLINE",
+    "METRIC_SETS",
+    "MISSING",
+    "format_change",
+    "format_value",
+    "is_missing",
+    "jsonable",
+    "records",
+    "trend",
+]
