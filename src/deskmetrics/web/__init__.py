@@ -67,6 +67,7 @@ templates = Jinja2Templates(directory=str(TEMPLATES))
 templates.env.filters["metric_value"] = format_value
 templates.env.filters["change"] = format_change
 templates.env.filters["int"] = partial(format_value, unit="count")
+templates.env.filters["minutes"] = partial(format_value, unit="minutes")
 templates.env.filters["local"] = fmt_local
 templates.env.tests["missing"] = is_missing
 templates.env.globals["NAV"] = NAV
