@@ -294,6 +294,16 @@ def test_explanation_lists_counted_and_left_out_tickets(client: TestClient) -> N
     )
 
 
+def test_csat_drills_to_the_answers_behind_it(client: TestClient) -> None:
+    html = client.get(f"/dashboard/explain?{WEEK}&metric=csat").text
+    # R1 and R2 are the week's CSAT answers; R3, an NPS answer, is left out as another kind
+    assert re.search(r'id="counted">2<', html)
+    assert "<code>R1</code><code>R2</code>" in html
+    assert "response_ids 1–2 of 2" in html
+    assert "answers to another kind of survey (not CSAT)" in html and "<code>R3</code>" in html
+    assert "The tickets behind it" not in html  # answers, not tickets
+
+
 def test_bad_dates_are_a_clear_400(client: TestClient) -> None:
     r = client.get("/dashboard?from=2026-13-01")
     assert r.status_code == 400 and "YYYY-MM-DD" in r.text

@@ -93,15 +93,17 @@ def test_empty_periods_are_filled_for_counts_only() -> None:
 def test_the_custom_sources_are_listed_in_one_place() -> None:
     """engine/custom.py lists them and one explicit call registers them: every registry metric
     over a table other than the ticket-side facts (tickets, replies, interactions, status,
-    agent-days, chats, contacts, costs) is computed by its function there."""
-    from deskmetrics.engine.compile import CUSTOM_SOURCES
-    from deskmetrics.engine.custom import CUSTOM
+    agent-days, chats, contacts, costs) is computed by its function there or from its rows
+    listed there; the rows of every source are listed there too."""
+    from deskmetrics.engine.compile import CUSTOM_SOURCES, SOURCES
+    from deskmetrics.engine.custom import CUSTOM, ROWS
     from deskmetrics.metrics import REGISTRY
 
     assert CUSTOM_SOURCES == CUSTOM
+    assert SOURCES == ROWS
     ticket_side = {
         "tickets", "replies", "interactions", "status", "agent_days", "chat_sessions",
         "contacts", "costs",
     }  # fmt: skip
     others = {m.source for m in REGISTRY.values() if m.source.value not in ticket_side}
-    assert others == set(CUSTOM)
+    assert others == set(CUSTOM) | {s for s in ROWS if s.value not in ticket_side}

@@ -5,6 +5,7 @@ engine, and returns tidy result rows (numbers, never formatted text)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -29,7 +30,7 @@ from deskmetrics.metrics import REGISTRY, Aggregation, Direction, Metric, get_me
 from deskmetrics.metrics.benchmarks import benchmarks_for
 from deskmetrics.model import Grain
 from deskmetrics.significance import margins_differ, poisson_p, two_proportion_p, welch_p
-from deskmetrics.stats import wilson_interval
+from deskmetrics.stats import t_interval, wilson_interval
 
 RESULT_COLUMNS = [
     "metric",
@@ -233,6 +234,30 @@ def _counts_rows(metric: Metric) -> bool:
     )
 
 
+def _intervals(metric: Metric, df: pd.DataFrame) -> tuple[list[Any], list[Any]]:
+    """95% intervals: Wilson for a proportion (percent); Student t for a mean whose metric asks
+    for it (`params["interval"] == "t"`), clipped to its `params["bounds"]`."""
+    lows: list[Any] = []
+    highs: list[Any] = []
+    t_mean = metric.aggregation is Aggregation.MEAN and metric.params.get("interval") == "t"
+    lo, hi = metric.params.get("bounds", (-math.inf, math.inf))
+    for _, r in df.iterrows():
+        if metric.aggregation is Aggregation.PROPORTION and r["n"] > 0:
+            ci = wilson_interval(float(r["successes"]), float(r["n"]))
+            lows.append(ci[0] * 100 if ci else None)
+            highs.append(ci[1] * 100 if ci else None)
+            continue
+        mean, sd = r.get("value"), r.get("_sd")
+        ci = (
+            t_interval(float(mean), float(sd), float(r["n"]))
+            if t_mean and r["n"] and pd.notna(mean) and pd.notna(sd)
+            else None
+        )
+        lows.append(max(lo, ci[0]) if ci else None)
+        highs.append(min(hi, ci[1]) if ci else None)
+    return lows, highs
+
+
 def _finish(
     metric: Metric, raw: pd.DataFrame, req: MetricRequest, small: int, periods: list[datetime]
 ) -> pd.DataFrame:
@@ -256,15 +281,8 @@ def _finish(
         if col not in df:
             df[col] = None
     df["n"] = df["n"].fillna(0).astype("int64")
-    if "ci_low" not in df:  # the engine gives intervals of its own kinds (NPS margin, t)
-        lows, highs = [], []
-        for _, r in df.iterrows():
-            ci = None
-            if metric.aggregation is Aggregation.PROPORTION and r["n"] > 0:
-                ci = wilson_interval(float(r["successes"]), float(r["n"]))
-            lows.append(ci[0] * 100 if ci else None)
-            highs.append(ci[1] * 100 if ci else None)
-        df["ci_low"], df["ci_high"] = lows, highs
+    if "ci_low" not in df:  # custom aggregations give intervals of their own (NPS margin)
+        df["ci_low"], df["ci_high"] = _intervals(metric, df)
     sampled = metric.aggregation is Aggregation.PROPORTION or metric.small_sample_flag
     df["small_sample"] = [bool(sampled and n < small) for n in df["n"]]
     keys = list(req.by)

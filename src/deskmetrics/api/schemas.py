@@ -72,7 +72,10 @@ class Explanation(BaseModel):
     unit: str
     counted: int = Field(description="Rows behind the number (all pages).")
     left_out: list[LeftOut]
-    id_column: str
+    id_column: str = Field(
+        description="What the ids name: ticket_id, response_id (survey answers), request_id "
+        "(survey requests), target_id (SLA targets: ticket:target@start) or customer_id."
+    )
     ids: list[str] = Field(description="A page of the ids behind the number, in id order.")
     limit: int
     offset: int

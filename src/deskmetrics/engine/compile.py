@@ -4,7 +4,7 @@ kind of aggregation is executed."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,19 +23,45 @@ from deskmetrics.engine.periods import (
     periods_utc,
     to_local,
 )
-from deskmetrics.errors import QueryError
+from deskmetrics.errors import DefinitionError, QueryError
 from deskmetrics.metrics.base import Aggregation, Condition, Metric, Op, Source
 from deskmetrics.model import Grain
 
 FAR_FUTURE = 2**62
 GROUP_SEP = "\x1f"
 
-#: the aggregation of each source computed by a hand-written function, filled by
-#: `engine/custom.register_custom_sources` (the one list of them): (facts, metric, request) →
-#: rows with group keys, `_period`, n, value and optionally p50, p90, successes, ci_low,
-#: ci_high (percent or the metric's unit)
+#: the aggregation of each source computed by a hand-written function (revenue, social,
+#: customers), filled by `engine/custom.register_custom_sources` (the one list of them):
+#: (facts, metric, request) → rows with group keys, `_period`, n, value and optionally p50,
+#: p90, successes, ci_low, ci_high (percent or the metric's unit)
 CustomSource = Callable[["Facts", Metric, "MetricRequest"], pd.DataFrame]
 CUSTOM_SOURCES: dict[Source, CustomSource] = {}
+
+#: (facts, request) → the source's rows (the request says which columns it groups or filters by)
+Rows = Callable[["Facts", "MetricRequest"], ir.Table]
+#: a true custom aggregation over a source's rows in scope (population applied): rows as above
+CustomAggregation = Callable[["Facts", Metric, "MetricRequest", ir.Table], pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class RowSource:
+    """A source is a table with its dimensions: one row per thing counted (a ticket, an answer,
+    an SLA target …) with its `id_column`, the dimension columns `agent`, `team` and the rest,
+    and the instants metrics anchor on. Mean, proportion, count and quantiles are computed by
+    this module once for every source; `custom` names the source's true custom aggregations
+    (a metric of aggregation CUSTOM picks one by its `params["custom"]`)."""
+
+    name: Source
+    id_column: str
+    rows: Rows
+    custom: dict[str, CustomAggregation] = field(default_factory=dict)
+    #: the instant placing every row in time, when the source decides it (customers: the
+    #: period the row belongs to); None: each metric's `anchor`
+    time_column: str | None = None
+
+
+#: every source's rows, filled by `engine/custom.register_custom_sources` (the one list of them)
+SOURCES: dict[Source, RowSource] = {}
 
 
 @dataclass(frozen=True)
@@ -81,24 +107,43 @@ def ticket_columns(facts: Facts, t: ir.Table) -> ir.Table:
     return t.left_join(tk, t.ticket_id == tk._t_id).drop("_t_id")
 
 
+def with_ticket(facts: Facts, t: ir.Table, columns: Iterable[str]) -> ir.Table:
+    """Left-join the columns of the row's ticket (`ticket_id`): the raw ticket columns, or the
+    per-ticket facts when a requested column is one of them. Rows without a ticket stay."""
+    raw = facts.ws.table("tickets")
+    needs_facts = any(c not in raw.columns and c in facts.tickets.columns for c in columns)
+    tk = facts.tickets if needs_facts else raw
+    keep = [c for c in tk.columns if c not in t.columns]
+    tk = tk.select("ticket_id", *keep).rename(_t_id="ticket_id")
+    return t.left_join(tk, t.ticket_id == tk._t_id).drop("_t_id")
+
+
 def anchor_seconds(col: ir.Value) -> ir.IntegerValue:
     return col.epoch_seconds().cast("int64")
 
 
-def source_table(facts: Facts, metric: Metric) -> ir.Table:
-    """The fact table a metric aggregates, with `agent`, `team` and `_at_s` columns."""
-    src = metric.source
-    if src is Source.TICKETS:
-        t = facts.tickets
-        t = t.mutate(agent=t.assignee_id)
-    elif src is Source.REPLIES:
-        t = ticket_columns(facts, facts.replies)
-    elif src is Source.INTERACTIONS:
-        t = ticket_columns(facts, facts.interactions)
-    else:
-        raise QueryError(f"{metric.name}: source {src} is not a row source")
-    t = with_team(t, facts)
-    return t.mutate(_at_s=anchor_seconds(t[metric.anchor]))
+# tickets, replies and interactions: one row per ticket, per reply, per call or chat session
+TICKET_ROWS = RowSource(
+    Source.TICKETS,
+    "ticket_id",
+    lambda f, req: with_team(f.tickets.mutate(agent=f.tickets.assignee_id), f),
+)
+REPLY_ROWS = RowSource(
+    Source.REPLIES, "ticket_id", lambda f, req: with_team(ticket_columns(f, f.replies), f)
+)
+INTERACTION_ROWS = RowSource(
+    Source.INTERACTIONS, "ticket_id", lambda f, req: with_team(ticket_columns(f, f.interactions), f)
+)
+
+
+def source_table(facts: Facts, metric: Metric, req: MetricRequest) -> ir.Table:
+    """The rows a metric aggregates (its source's), with `agent`, `team` and `_at_s` (the
+    metric's anchor) columns."""
+    src = SOURCES.get(metric.source)
+    if src is None:
+        raise QueryError(f"{metric.name}: source {metric.source} is not a row source")
+    t = src.rows(facts, req)
+    return t.mutate(_at_s=anchor_seconds(t[src.time_column or metric.anchor]))
 
 
 def condition(t: ir.Table, c: Condition) -> ir.BooleanValue:
@@ -259,9 +304,19 @@ def execute(facts: Facts, expr: ir.Table) -> pd.DataFrame:
 # aggregations
 
 
-def _aggregate_rows(facts: Facts, metric: Metric, req: MetricRequest, t: ir.Table) -> ir.Table:
-    keys = group_keys(req)
-    agg = metric.aggregation
+def aggregate_rows(
+    facts: Facts,
+    metric: Metric,
+    req: MetricRequest,
+    t: ir.Table,
+    agg: Aggregation | None = None,
+    keys: list[str] | None = None,
+) -> ir.Table:
+    """The one aggregation of rows by the request's groups and periods: n and value (mean),
+    n and successes (proportion), or n (count); `agg` overrides the metric's (a custom
+    aggregation built on one of these), `keys` the group keys (rows already in periods)."""
+    keys = group_keys(req) if keys is None else keys
+    agg = agg or metric.aggregation
     if agg is Aggregation.MEAN:
         assert metric.measure is not None
         pop = t.filter(all_of(t, metric.population) & t[metric.measure].notnull())
@@ -282,7 +337,7 @@ def _aggregate_rows(facts: Facts, metric: Metric, req: MetricRequest, t: ir.Tabl
 
 def _ratio(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
     assert metric.numerator_anchor is not None
-    base = source_table(facts, metric)
+    base = source_table(facts, metric, req)
     keys = group_keys(req)
     den_t = prepare(facts, base.filter(all_of(base, metric.population)), req)
     num_src = base.filter(all_of(base, metric.numerator)).mutate(
@@ -295,11 +350,7 @@ def _ratio(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
     )
     df = den.merge(num, on=keys, how="outer") if keys else pd.concat([den, num], axis=1)
     df["n"] = df["n"].fillna(0).astype("int64")
-    df["successes"] = df["successes"].fillna(0).astype("int64")
-    df["value"] = [
-        100.0 * s / n if n else None for s, n in zip(df["successes"], df["n"], strict=True)
-    ]
-    return df
+    return with_values(df, Aggregation.PROPORTION)
 
 
 def _snapshot(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
@@ -340,7 +391,8 @@ def _snapshot(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
 
 
 def _agent_days(facts: Facts, req: MetricRequest) -> ir.Table:
-    """One row per agent and local day: distinct tickets the agent replied to or solved."""
+    """One row per agent and local day (`agent_day`: agent@day): distinct `tickets` the agent
+    replied to or solved, and `first_at`, the first of them."""
     m = facts.messages
     replies = m.filter(m.is_reply).select("ticket_id", "at_s", agent=m.author_id)
     s = facts.status_stretches
@@ -358,9 +410,17 @@ def _agent_days(facts: Facts, req: MetricRequest) -> ir.Table:
         h = h.filter(h.at_s < epoch(req.end))
     per_ticket = h.group_by(["agent", "_day", "ticket_id"]).aggregate(_first_s=h.at_s.min())
     days = per_ticket.group_by(["agent", "_day"]).aggregate(
-        tickets=per_ticket.count(), _at_s=per_ticket._first_s.min()
+        tickets=per_ticket.count(), _first_s=per_ticket._first_s.min()
+    )
+    days = days.mutate(
+        agent_day=days.agent.concat("@", days._day.cast("date").cast("string")),
+        first_at=days._first_s.as_timestamp("s").cast("timestamp"),
     )
     return with_team(days, facts)
+
+
+#: an agent's day is placed in time by its first handled ticket
+AGENT_DAY_ROWS = RowSource(Source.AGENT_DAYS, "agent_day", _agent_days, time_column="first_at")
 
 
 def _concurrency(facts: Facts, req: MetricRequest) -> pd.DataFrame:
@@ -507,9 +567,6 @@ def run_metric(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame
         return _ratio(facts, metric, req)
     if agg is Aggregation.SNAPSHOT:
         return _snapshot(facts, metric, req)
-    if metric.source is Source.AGENT_DAYS:
-        t = prepare(facts, _agent_days(facts, req), req)
-        return execute(facts, _aggregate_rows(facts, metric, req, t))
     if metric.source is Source.CHAT_SESSIONS:
         return _concurrency(facts, req)
     if metric.source is Source.CONTACTS:
@@ -518,9 +575,23 @@ def run_metric(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame
         return _cost_per_contact(facts, req)
     if metric.source in CUSTOM_SOURCES:
         return CUSTOM_SOURCES[metric.source](facts, metric, req)
-    t = prepare(facts, source_table(facts, metric), req)
-    df = execute(facts, _aggregate_rows(facts, metric, req, t))
+    src = SOURCES.get(metric.source)
+    t = prepare(facts, source_table(facts, metric, req), req)
+    if agg is Aggregation.CUSTOM:
+        custom = src.custom.get(str(metric.params.get("custom"))) if src else None
+        if custom is None:
+            raise DefinitionError(
+                f"{metric.name}: source {metric.source} has no custom aggregation "
+                f"{metric.params.get('custom')!r}"
+            )
+        return custom(facts, metric, req, t.filter(all_of(t, metric.population)))
+    return with_values(execute(facts, aggregate_rows(facts, metric, req, t)), agg)
+
+
+def with_values(df: pd.DataFrame, agg: Aggregation) -> pd.DataFrame:
+    """`value` of a proportion (successes per row, in percent) or a count (the rows)."""
     if agg is Aggregation.PROPORTION:
+        df["successes"] = df["successes"].fillna(0).astype("int64")
         df["value"] = [
             100.0 * s / n if n else None for s, n in zip(df["successes"], df["n"], strict=True)
         ]
@@ -546,17 +617,20 @@ def explain_metric(
     """Count the rows behind a number and those left out, by the first condition they fail.
     The id lists are paged: `limit` ids from position `offset` in id order."""
     _check_dimensions(facts, metric, req)
-    if metric.source not in (Source.TICKETS, Source.REPLIES, Source.INTERACTIONS):
+    src = SOURCES.get(metric.source)
+    if src is None:
         rows = run_metric(facts, metric, req)
         n = int(rows["n"].sum()) if len(rows) else 0
         return Explanation(counted=n, left_out=[], ids=[], left_out_ids={}, id_column="ticket_id")
-    base = source_table(facts, metric)
+    base = source_table(facts, metric, req)
+    anchor = src.time_column or metric.anchor
     if metric.aggregation is Aggregation.RATIO:
-        scope_anchor = base[metric.anchor]
+        scope_anchor = base[anchor]
     else:
-        # rows whose anchor is missing (e.g. never solved) are placed by the ticket's creation
-        fallback = "created_at" if "created_at" in base.columns else metric.anchor
-        scope_anchor = base[metric.anchor].fill_null(base[fallback])
+        # rows whose anchor is missing (e.g. never solved, a running SLA target) are placed by
+        # the ticket's creation
+        fallback = "created_at" if "created_at" in base.columns else anchor
+        scope_anchor = base[anchor].fill_null(base[fallback])
     t = prepare(facts, base.mutate(_at_s=anchor_seconds(scope_anchor)), req)
     conds = list(metric.population)
     if metric.aggregation is Aggregation.MEAN and metric.measure:
@@ -565,7 +639,7 @@ def explain_metric(
                 column=metric.measure, op=Op.NOT_NULL, left_out=f"rows without {metric.measure}"
             )
         )
-    id_col = "ticket_id"
+    id_col = src.id_column
     cases = []
     for i, c in enumerate(conds):
         cases.append((~condition(t, c), i))
@@ -575,43 +649,26 @@ def explain_metric(
         t = t.mutate(_reason=ibis.literal(-1))
     counts = execute(facts, t.group_by("_reason").aggregate(n=t.count()))
     by_reason = {int(r): int(n) for r, n in zip(counts["_reason"], counts["n"], strict=True)}
-    ids_df = execute(
-        facts,
-        t.filter(t._reason == -1)
-        .select(id_col)
-        .distinct()
-        .order_by(id_col)
-        .limit(limit, offset=offset),
-    )
-    left_out: list[tuple[str, int]] = []
-    left_ids: dict[str, list[str]] = {}
-    for i, c in enumerate(conds):
-        if by_reason.get(i):
-            left_out.append((c.left_out, by_reason[i]))
-            sample = execute(
-                facts,
-                t.filter(t._reason == i)
-                .select(id_col)
-                .distinct()
-                .order_by(id_col)
-                .limit(limit, offset=offset),
-            )
-            left_ids[c.left_out] = [str(x) for x in sample[id_col]]
+
+    def ids(reason: int) -> list[str]:
+        page = t.filter(t._reason == reason).select(id_col).distinct().order_by(id_col)
+        return [str(x) for x in execute(facts, page.limit(limit, offset=offset))[id_col]]
+
+    failed = [(i, c.left_out) for i, c in enumerate(conds) if by_reason.get(i)]
     return Explanation(
         counted=by_reason.get(-1, 0),
-        left_out=left_out,
-        ids=[str(x) for x in ids_df[id_col]],
-        left_out_ids=left_ids,
+        left_out=[(reason, by_reason[i]) for i, reason in failed],
+        ids=ids(-1),
+        left_out_ids={reason: ids(i) for i, reason in failed},
         id_column=id_col,
     )
 
 
 BATCHED = (Aggregation.MEAN, Aggregation.PROPORTION, Aggregation.COUNT)
-ROW_SOURCES = (Source.TICKETS, Source.REPLIES, Source.INTERACTIONS)
 
 
 def _batchable(m: Metric) -> bool:
-    return m.aggregation in BATCHED and m.source in ROW_SOURCES and m.source not in CUSTOM_SOURCES
+    return m.aggregation in BATCHED and m.source in SOURCES and m.source not in CUSTOM_SOURCES
 
 
 def run_metrics(facts: Facts, metrics: list[Metric], req: MetricRequest) -> list[pd.DataFrame]:
@@ -630,7 +687,7 @@ def run_metrics(facts: Facts, metrics: list[Metric], req: MetricRequest) -> list
         if len(idxs) == 1:
             out[idxs[0]] = run_metric(facts, metrics[idxs[0]], req)
             continue
-        t = prepare(facts, source_table(facts, metrics[idxs[0]]), req)
+        t = prepare(facts, source_table(facts, metrics[idxs[0]], req), req)
         keys = group_keys(req)
         aggs: dict[str, ir.Value] = {}
         for i in idxs:
@@ -668,12 +725,5 @@ def run_metrics(facts: Facts, metrics: list[Metric], req: MetricRequest) -> list
                 part = part[part["n"] > 0].reset_index(drop=True)
             elif part.empty or int(part["n"].iloc[0]) == 0:
                 part = part.iloc[0:0]
-            if m.aggregation is Aggregation.PROPORTION:
-                part["value"] = [
-                    100.0 * s / n if n else None
-                    for s, n in zip(part["successes"], part["n"], strict=True)
-                ]
-            elif m.aggregation is Aggregation.COUNT:
-                part["value"] = part["n"].astype("float64")
-            out[i] = part
+            out[i] = with_values(part, m.aggregation)
     return [out[i] for i in range(len(metrics))]

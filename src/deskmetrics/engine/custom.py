@@ -1,26 +1,54 @@
-"""The custom sources: metrics over tables other than tickets (survey answers and requests,
-customers, subscriptions, social posts, mentions, SLA targets), each computed by a hand-written
-function. Listed here, in one place, and registered by one explicit call (engine/__init__):
-importing a module decides nothing."""
+"""The sources besides the engine's own aggregations over tickets: the rows of every source (a
+table with its id column: tickets, replies, interactions, agent days, survey answers and
+requests, SLA targets, customers, social posts, mentions), and the sources whose numbers are
+still computed by a hand-written function (customers, subscriptions, social posts, mentions).
+Listed here, in one place, and registered by one explicit call (engine/__init__): importing a
+module decides nothing."""
 
 from __future__ import annotations
 
 from deskmetrics.engine import revenue, sla, social, surveys
-from deskmetrics.engine.compile import CUSTOM_SOURCES, CustomSource
+from deskmetrics.engine.compile import (
+    AGENT_DAY_ROWS,
+    CUSTOM_SOURCES,
+    INTERACTION_ROWS,
+    REPLY_ROWS,
+    SOURCES,
+    TICKET_ROWS,
+    CustomSource,
+    RowSource,
+)
 from deskmetrics.metrics.base import Source
 
-#: the function computing every metric of each source
+#: the rows of each source: every mean, proportion, count and `explain` reads them
+ROWS: dict[Source, RowSource] = {
+    s.name: s
+    for s in (
+        TICKET_ROWS,
+        REPLY_ROWS,
+        INTERACTION_ROWS,
+        AGENT_DAY_ROWS,
+        surveys.SURVEY_ANSWER_ROWS,
+        surveys.SURVEY_REQUEST_ROWS,
+        sla.SLA_TARGET_ROWS,
+        revenue.CUSTOMER_ROWS,
+        social.SOCIAL_POST_ROWS,
+        social.MENTION_ROWS,
+    )
+}
+
+#: the function computing every metric of each source whose numbers are not (yet) the engine's
+#: aggregation of its rows
 CUSTOM: dict[Source, CustomSource] = {
-    Source.SURVEYS: surveys.survey_metric,
-    Source.SURVEY_REQUESTS: surveys.survey_request_metric,
     Source.CUSTOMERS: revenue.customer_rates,
     Source.SUBSCRIPTIONS: revenue.revenue,
     Source.SOCIAL_POSTS: social.engagement,
     Source.MENTIONS: social.mentions,
-    Source.SLA_TARGETS: sla.sla_compliance,
 }
 
 
 def register_custom_sources() -> None:
-    """Make the engine compute the custom sources' metrics with their functions."""
+    """Make the engine read every source's rows and compute the custom sources' metrics with
+    their functions."""
+    SOURCES.update(ROWS)
     CUSTOM_SOURCES.update(CUSTOM)

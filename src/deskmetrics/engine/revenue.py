@@ -18,9 +18,12 @@ import pandas as pd
 from deskmetrics.engine.compile import (
     FAR_FUTURE,
     MetricRequest,
+    RowSource,
+    aggregate_rows,
     all_of,
     anchor_seconds,
     execute,
+    with_values,
 )
 from deskmetrics.engine.facts import Facts
 from deskmetrics.engine.periods import (
@@ -32,7 +35,7 @@ from deskmetrics.engine.periods import (
     to_local,
 )
 from deskmetrics.errors import QueryError
-from deskmetrics.metrics.base import Aggregation, Metric
+from deskmetrics.metrics.base import Aggregation, Metric, Source
 from deskmetrics.metrics.revenue import CUSTOMER_DIMENSIONS
 
 #: an average Gregorian month (365.25 / 12 days), in seconds: MRR × months running = revenue
@@ -42,7 +45,7 @@ MONTH_SECONDS = 30.4375 * 86400
 # request handling shared by the customer, revenue and social sources
 
 
-def require_rows(facts: Facts, table: str, metric: Metric, columns: str) -> ir.Table:
+def require_rows(facts: Facts, table: str, who: str, columns: str) -> ir.Table:
     """The canonical table `table`, or a QueryError saying what to import when it is empty."""
     ws = facts.ws
     if ws.has(table):
@@ -50,7 +53,7 @@ def require_rows(facts: Facts, table: str, metric: Metric, columns: str) -> ir.T
         if int(ws.backend.execute(t.count())) > 0:
             return t
     raise QueryError(
-        f"{metric.name} needs the {table} table ({columns}) and the workspace has no rows in "
+        f"{who} needs the {table} table ({columns}) and the workspace has no rows in "
         f"it: import a {table} file first"
     )
 
@@ -107,13 +110,12 @@ def percent(num: pd.Series, den: pd.Series) -> list[float | None]:
 # customers: retention and churn
 
 
-def customer_rates(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
-    """One row per customer and period the customer belongs to (joined before the period ended,
-    not gone before it began), flagged `at_start`, `at_end`, `new`, `lost`; n = rows meeting
-    the metric's population, hits = rows meeting its numerator (inside the population for a
-    proportion, among all rows otherwise: churn counts lost customers who joined in the
-    period too)."""
-    c = require_rows(facts, "customers", metric, "customer_id, created_at, churned_at")
+def customer_periods(facts: Facts, req: MetricRequest, who: str) -> tuple[ir.Table, list[Period]]:
+    """One row per customer and period the customer belongs to (joined before the period
+    ended, not gone before it began), flagged `at_start`, `at_end`, `new`, `lost`, with
+    `period_start` (UTC, the row's instant); and the request's periods. `who` names what
+    needs the customers table, for the error when it is empty."""
+    c = require_rows(facts, "customers", who, "customer_id, created_at, churned_at")
     periods = request_periods(facts, req, *source_range(facts, c, ("created_at", "churned_at")))
     c = apply_filters(c, req)
     # no created_at: a customer since before the data; no churned_at: still a customer
@@ -128,11 +130,22 @@ def customer_rates(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataF
         at_end=j._x_s >= j._pe,
         new=j._c_s >= j._ps,
         lost=j._x_s < j._pe,
+        period_start=j._ps.as_timestamp("s").cast("timestamp"),
     )
+    return j, periods
+
+
+def customer_rates(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
+    """Retention: the engine's proportion of the customer rows in the population meeting the
+    numerator. Churn (custom): n = rows meeting the population, value = rows meeting the
+    numerator among all rows (churn counts lost customers who joined in the period too)."""
+    j, periods = customer_periods(facts, req, metric.name)
+    if metric.aggregation is Aggregation.PROPORTION:
+        df = execute(facts, aggregate_rows(facts, metric, req, j, keys=keys_of(req)))
+        df = fill_periods(df, labels(periods), req.by, {"n": 0, "successes": 0}, groups=False)
+        return finish(with_values(df, Aggregation.PROPORTION), req)
     pop = all_of(j, metric.population)
     hit = all_of(j, metric.numerator)
-    if metric.aggregation is Aggregation.PROPORTION:
-        hit = pop & hit
     df = execute(
         facts,
         j.group_by(keys_of(req)).aggregate(
@@ -141,9 +154,16 @@ def customer_rates(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataF
     )
     df = fill_periods(df, labels(periods), req.by, {"n": 0, "_hits": 0}, groups=False)
     df["value"] = percent(df["_hits"], df["n"])
-    if metric.aggregation is Aggregation.PROPORTION:
-        df["successes"] = df["_hits"].astype("int64")
     return finish(df.drop(columns=["_hits"]), req)
+
+
+#: the rows behind retention and churn, for `explain` (their numbers: customer_rates)
+CUSTOMER_ROWS = RowSource(
+    Source.CUSTOMERS,
+    "customer_id",
+    lambda facts, req: customer_periods(facts, req, "customer metrics")[0],
+    time_column="period_start",
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -159,7 +179,7 @@ def _subscriptions(
     """Subscriptions with `_acct` (the customer; the subscription itself when it names none),
     `_st`/`_en` (UTC epoch seconds, open ends far away) and `_mrr` (missing = 0), filtered,
     with the customer's columns when the request groups or filters by them."""
-    s = require_rows(facts, "subscriptions", metric, _SUBSCRIPTION_COLUMNS)
+    s = require_rows(facts, "subscriptions", metric.name, _SUBSCRIPTION_COLUMNS)
     periods = request_periods(facts, req, *source_range(facts, s, ("started_at", "ended_at")))
     wanted = [d for d in CUSTOMER_DIMENSIONS if d in (*req.by, *req.filters)]
     if wanted:

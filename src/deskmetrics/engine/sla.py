@@ -38,15 +38,15 @@ from deskmetrics.engine.clock import INF, schedule_index, with_clock_seconds
 from deskmetrics.engine.compile import (
     Facts,
     MetricRequest,
-    _aggregate_rows,
+    RowSource,
     execute,
-    prepare,
     with_team,
+    with_ticket,
 )
 from deskmetrics.engine.facts import SOLVED
 from deskmetrics.engine.periods import epoch, naive_utc
 from deskmetrics.errors import ConfigError, QueryError
-from deskmetrics.metrics.base import Metric
+from deskmetrics.metrics.base import Source
 
 STATES = ("achieved", "breached", "running", "at_risk")
 #: `when` keys that are not ticket columns
@@ -598,36 +598,43 @@ def sla_state_frame(
     return execute(facts, SlaState(facts, now, both_times=both_times).frame())
 
 
-def sla_compliance(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
-    """Achieved / (achieved + breached) targets, each placed in time by the instant it was
-    achieved or breached; running targets are not counted."""
-    keys = [*req.by, *(["_period"] if req.grain is not None else [])]
-    if not facts.ws.settings.sla.policies:
-        return pd.DataFrame({k: [] for k in [*keys, "n", "successes", "value"]})
-    t = SlaState(facts).table()
-    t = t.select(
-        "ticket_id",
-        "sla_target",
-        "policy",
-        sla_status=t.status,
-        _at_s=t._settled_s,
-    )
-    tk = facts.ws.table("tickets")
-    tk = tk.select(*[c for c in tk.columns if c not in t.columns or c == "ticket_id"])
-    tk = tk.rename(_t_id="ticket_id")
-    t = t.left_join(tk, t.ticket_id == tk._t_id).drop("_t_id")
-    wanted = {*req.by, *req.filters} - {*t.columns, "agent", "team", "weekday", "hour"}
-    if wanted:
-        ft = facts.tickets
-        ft = ft.select("ticket_id", *sorted(wanted & set(ft.columns))).rename(_f_id="ticket_id")
-        t = t.left_join(ft, t.ticket_id == ft._f_id).drop("_f_id")
-    t = with_team(t.mutate(agent=t.assignee_id), facts)
-    t = prepare(facts, t, req)
-    df = execute(facts, _aggregate_rows(facts, metric, req, t))
-    df["value"] = [
-        100.0 * s / n if n else None for s, n in zip(df["successes"], df["n"], strict=True)
-    ]
-    return df
+#: the columns of the SLA targets source besides the ticket's
+_TARGET_SCHEMA = {
+    "ticket_id": "string",
+    "sla_target": "string",
+    "policy": "string",
+    "sla_status": "string",
+    "started_at": "timestamp",
+    "settled_at": "timestamp",
+}
+
+
+def sla_targets(facts: Facts, req: MetricRequest) -> ir.Table:
+    """One row per SLA target clock: `target_id` (ticket, target and the instant its clock
+    started), `sla_status`, `started_at`, `settled_at` (when it was achieved or breached; null
+    while running), the policy, the ticket's columns (its per-ticket facts when the request
+    names one), `agent` (the assignee) and `team`. No SLA policies: no rows."""
+    if facts.ws.settings.sla.policies:
+        s = SlaState(facts).table()
+        t = s.select(
+            "ticket_id",
+            "sla_target",
+            "policy",
+            sla_status=s.status,
+            started_at=s._start_s.as_timestamp("s").cast("timestamp"),
+            settled_at=s._settled_s.as_timestamp("s").cast("timestamp"),
+        )
+    else:
+        t = ibis.memtable({c: [] for c in _TARGET_SCHEMA}, schema=_TARGET_SCHEMA)
+    # casts, not strftime: the same text on every backend (2026-03-02T09:00:00, UTC)
+    started = t.started_at.cast("string").substr(0, 19).replace(" ", "T").fill_null("")
+    t = t.mutate(target_id=t.ticket_id.concat(":", t.sla_target, "@", started))
+    t = with_ticket(facts, t, [*req.by, *req.filters])
+    return with_team(t.mutate(agent=t.assignee_id), facts)
+
+
+#: compliance is the engine's proportion over these rows (metrics/sla.py)
+SLA_TARGET_ROWS = RowSource(Source.SLA_TARGETS, "target_id", sla_targets)
 
 
 QUEUE_TICKET_COLUMNS = ["subject", "priority", "group", "assignee_id", "channel"]

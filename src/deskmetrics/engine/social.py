@@ -6,11 +6,13 @@ from __future__ import annotations
 import warnings
 
 import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
 from deskmetrics.engine.compile import (
     MetricRequest,
+    RowSource,
     all_of,
     anchor_seconds,
     execute,
@@ -32,27 +34,33 @@ from deskmetrics.engine.revenue import (
     require_rows,
     source_range,
 )
-from deskmetrics.metrics.base import Metric
+from deskmetrics.metrics.base import Metric, Source
 
 #: MAD × 1.4826 estimates the standard deviation of normally distributed counts
 MAD_TO_SD = 1.4826
 
 
-def engagement(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
-    """Sum of engagements / sum of reach of the posts in each group and period."""
+def social_posts(facts: Facts, who: str = "social metrics") -> ir.Table:
+    """One row per post with its `reach` (impressions, else followers) and `engagements`
+    (likes + shares + comments, a missing count 0)."""
     p = require_rows(
         facts,
         "social_posts",
-        metric,
+        who,
         "post_id, platform, posted_at, impressions, followers, likes, shares, comments",
     )
-    periods = request_periods(facts, req, *source_range(facts, p, ("posted_at",)))
-    p = apply_filters(p, req)
-    p = p.mutate(
+    return p.mutate(
         reach=ibis.coalesce(p.impressions, p.followers),
         engagements=p.likes.fill_null(0) + p.shares.fill_null(0) + p.comments.fill_null(0),
-        _at_s=anchor_seconds(p.posted_at),
     )
+
+
+def engagement(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
+    """Sum of engagements / sum of reach of the posts in each group and period."""
+    p = social_posts(facts, metric.name)
+    periods = request_periods(facts, req, *source_range(facts, p, ("posted_at",)))
+    p = apply_filters(p, req)
+    p = p.mutate(_at_s=anchor_seconds(p.posted_at))
     p = p.filter(all_of(p, metric.population))
     pt = periods_table(periods)
     j = p.join(pt, [p._at_s >= pt._ps, p._at_s < pt._pe])
@@ -64,9 +72,13 @@ def engagement(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame
     return finish(df.drop(columns=["_eng", "_reach"]), req)
 
 
+def _mentions(facts: Facts, who: str = "mentions") -> ir.Table:
+    return require_rows(facts, "mentions", who, "mention_id, platform, at, author, text")
+
+
 def mentions(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
     """Mentions per group and period; with a grain also `baseline` and `spike`."""
-    m = require_rows(facts, "mentions", metric, "mention_id, platform, at, author, text")
+    m = _mentions(facts, metric.name)
     periods = request_periods(facts, req, *source_range(facts, m, ("at",)))
     m = apply_filters(m, req)
     m = m.mutate(_at_s=anchor_seconds(m.at))
@@ -120,3 +132,9 @@ def mentions(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
         pd.Series([pd.Timestamp(p) in wanted for p in df["_period"]], index=df.index, dtype=bool)
     ]
     return finish(df.drop(columns=["_first", "_end", "_x"]), req)
+
+
+# the posts and mentions behind the numbers, for `explain` (the numbers: the functions above,
+# which place rows in the source's own periods when the workspace has no tickets)
+SOCIAL_POST_ROWS = RowSource(Source.SOCIAL_POSTS, "post_id", lambda f, req: social_posts(f))
+MENTION_ROWS = RowSource(Source.MENTIONS, "mention_id", lambda f, req: _mentions(f))

@@ -20,27 +20,29 @@ import pandas as pd
 from deskmetrics.config import SurveySettings
 from deskmetrics.engine.compile import (
     MetricRequest,
-    all_of,
+    RowSource,
+    aggregate_rows,
     anchor_seconds,
     execute,
     group_keys,
-    prepare,
     with_team,
+    with_ticket,
+    with_values,
 )
 from deskmetrics.engine.facts import Facts
 from deskmetrics.engine.kept import current_facts
 from deskmetrics.engine.periods import naive_utc
 from deskmetrics.engine.workspace import Workspace, duckdb_connection
-from deskmetrics.errors import ConfigError, DefinitionError, QueryError
+from deskmetrics.errors import ConfigError, QueryError
 from deskmetrics.metrics import get_metric
-from deskmetrics.metrics.base import Aggregation, Metric
+from deskmetrics.metrics.base import Aggregation, Metric, Source
+from deskmetrics.metrics.surveys import CES_SCALE
 from deskmetrics.model.enums import CES_DIRECTIONS, SURVEY_SCALES
 from deskmetrics.stats import (
     beta_binomial_prior,
     nps_interval,
     shrunk_interval,
     shrunk_proportion,
-    t_interval,
     wilson_interval,
 )
 
@@ -51,8 +53,7 @@ HIGHER_EASIER, LOWER_EASIER = sorted(CES_DIRECTIONS)
 SCALE_BOUNDS: dict[str, tuple[float, float]] = {
     s: (float(s.split("-")[0]), float(s.split("-")[1])) for s in SURVEY_SCALES if s != GOOD_BAD
 }
-#: the common CES scale every answer is mapped to: 1 (very difficult) … 7 (very easy)
-CES_LOW, CES_HIGH = 1.0, 7.0
+CES_LOW, CES_HIGH = CES_SCALE
 FOLLOWUPS_TABLE = "_followups_done"
 
 
@@ -91,17 +92,6 @@ def ces_thresholds(settings: SurveySettings) -> dict[str, float]:
 
 # ---------------------------------------------------------------------------------------------
 # fact tables
-
-
-def _with_ticket(facts: Facts, t: ir.Table, columns: Iterable[str]) -> ir.Table:
-    """Left-join the columns of the row's ticket (`ticket_id`): the raw ticket columns, or the
-    per-ticket facts when a requested column is one of them. Rows without a ticket stay."""
-    raw = facts.ws.table("tickets")
-    needs_facts = any(c not in raw.columns and c in facts.tickets.columns for c in columns)
-    tk = facts.tickets if needs_facts else raw
-    keep = [c for c in tk.columns if c not in t.columns]
-    tk = tk.select("ticket_id", *keep).rename(_t_id="ticket_id")
-    return t.left_join(tk, t.ticket_id == tk._t_id).drop("_t_id")
 
 
 def survey_answers(facts: Facts, columns: Iterable[str] = ()) -> ir.Table:
@@ -160,7 +150,7 @@ def survey_answers(facts: Facts, columns: Iterable[str] = ()) -> ir.Table:
         ces_score=ibis.cases((s.kind == "ces", ces_score), else_=ibis.null("float64")),
         scale=ibis.cases((s.kind == "ces", base.concat(":").concat(direction)), else_=s.scale),
     ).rename(_s_channel="channel")
-    t = _with_ticket(facts, t, columns)
+    t = with_ticket(facts, t, columns)
     t = t.mutate(
         agent=t.agent_id.fill_null(t.assignee_id),
         channel=t._s_channel.fill_null(t.channel),
@@ -211,58 +201,19 @@ def survey_requests(facts: Facts, columns: Iterable[str] = ()) -> ir.Table:
     matched = m.filter(m._rank == 0).select(_m_id="_req").distinct()
     t = r.left_join(matched, r.request_id == matched._m_id)
     t = t.mutate(answered=t._m_id.notnull()).drop("_m_id")
-    t = _with_ticket(facts, t, columns)
+    t = with_ticket(facts, t, columns)
     t = t.mutate(agent=t.assignee_id)
     t = with_team(t, facts)
     return t.mutate(_at_s=anchor_seconds(t.sent_at))
 
 
 # ---------------------------------------------------------------------------------------------
-# aggregations
+# the two sources and their true custom aggregations (NPS, shrunk CSAT); mean and proportion
+# are the engine's (engine/compile.py)
 
 
 def _requested_columns(req: MetricRequest) -> list[str]:
     return [*req.by, *req.filters]
-
-
-def _grouped(t: ir.Table, keys: list[str]) -> Any:
-    return t.group_by(keys) if keys else t
-
-
-def _proportion(facts: Facts, metric: Metric, req: MetricRequest, t: ir.Table) -> pd.DataFrame:
-    keys = group_keys(req)
-    hit = all_of(t, metric.numerator).cast("int64")
-    df = execute(facts, _grouped(t, keys).aggregate(n=t.count(), successes=hit.sum()))
-    df["successes"] = df["successes"].fillna(0).astype("int64")
-    df["value"] = [
-        100.0 * s / n if n else None for s, n in zip(df["successes"], df["n"], strict=True)
-    ]
-    return df
-
-
-def _mean_t(facts: Facts, metric: Metric, req: MetricRequest, t: ir.Table) -> pd.DataFrame:
-    """Mean with p50, p90 and a Student t interval (clipped to the CES scale)."""
-    assert metric.measure is not None
-    keys = group_keys(req)
-    t = t.filter(t[metric.measure].notnull())
-    m = t[metric.measure].cast("float64")
-    df = execute(
-        facts,
-        _grouped(t, keys).aggregate(
-            n=m.count(), value=m.mean(), _sd=m.std(), p50=m.quantile(0.5), p90=m.quantile(0.9)
-        ),
-    )
-    lows, highs = [], []
-    for n, mean, sd in zip(df["n"], df["value"], df["_sd"], strict=True):
-        ci = (
-            t_interval(float(mean), float(sd), float(n))
-            if n and pd.notna(mean) and pd.notna(sd)
-            else None
-        )
-        lows.append(max(CES_LOW, ci[0]) if ci else None)
-        highs.append(min(CES_HIGH, ci[1]) if ci else None)
-    df["ci_low"], df["ci_high"] = lows, highs
-    return df.drop(columns=["_sd"])
 
 
 def _nps_flags(t: ir.Table, params: dict[str, Any]) -> tuple[ir.BooleanValue, ir.BooleanValue]:
@@ -272,11 +223,12 @@ def _nps_flags(t: ir.Table, params: dict[str, Any]) -> tuple[ir.BooleanValue, ir
 
 
 def _nps(facts: Facts, metric: Metric, req: MetricRequest, t: ir.Table) -> pd.DataFrame:
+    """% promoters − % detractors, with its margin (`stats.nps_interval`)."""
     keys = group_keys(req)
     promoter, detractor = _nps_flags(t, metric.params)
     df = execute(
         facts,
-        _grouped(t, keys).aggregate(
+        (t.group_by(keys) if keys else t).aggregate(
             n=t.count(),
             _promoters=promoter.cast("int64").sum(),
             _detractors=detractor.cast("int64").sum(),
@@ -297,25 +249,25 @@ def _nps(facts: Facts, metric: Metric, req: MetricRequest, t: ir.Table) -> pd.Da
 def _shrunk(facts: Facts, metric: Metric, req: MetricRequest, t: ir.Table) -> pd.DataFrame:
     """Empirical-Bayes CSAT: per period, a beta prior fitted (method of moments) across the
     requested groups; without groups the plain rate with its Wilson interval."""
-    df = _proportion(facts, metric, req, t)
+    rows = aggregate_rows(facts, metric, req, t, Aggregation.PROPORTION)
+    df = with_values(execute(facts, rows), Aggregation.PROPORTION)
     values: list[float | None] = []
     lows: list[float | None] = []
     highs: list[float | None] = []
     if not req.by or df.empty:
         for s, n in zip(df["successes"], df["n"], strict=True):
             ci = wilson_interval(float(s), float(n))
-            values.append(100.0 * s / n if n else None)
             lows.append(100 * ci[0] if ci else None)
             highs.append(100 * ci[1] if ci else None)
-        df["value"], df["ci_low"], df["ci_high"] = values, lows, highs
+        df["ci_low"], df["ci_high"] = lows, highs
         return df
     df = df.reset_index(drop=True)
     values, lows, highs = [None] * len(df), [None] * len(df), [None] * len(df)
     blocks = df.groupby("_period", dropna=False).indices if req.grain is not None else None
     for idx in blocks.values() if blocks is not None else [range(len(df))]:
-        rows = df.iloc[list(idx)]
-        s_all = [float(x) for x in rows["successes"]]
-        n_all = [float(x) for x in rows["n"]]
+        rows_ = df.iloc[list(idx)]
+        s_all = [float(x) for x in rows_["successes"]]
+        n_all = [float(x) for x in rows_["n"]]
         prior = beta_binomial_prior(s_all, n_all)
         if prior is None:
             continue
@@ -332,33 +284,20 @@ def _shrunk(facts: Facts, metric: Metric, req: MetricRequest, t: ir.Table) -> pd
     return df
 
 
-def survey_metric(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
-    """Every metric over survey answers (the metric's `params["kind"]` picks the survey)."""
-    t = survey_answers(facts, _requested_columns(req))
-    kind = metric.params.get("kind")
-    if kind is not None:
-        t = t.filter(t.kind == kind)
-    t = prepare(facts, t, req)
-    t = t.filter(all_of(t, metric.population))
-    agg = metric.aggregation
-    if agg is Aggregation.PROPORTION:
-        return _proportion(facts, metric, req, t)
-    if agg is Aggregation.MEAN:
-        return _mean_t(facts, metric, req, t)
-    if agg is Aggregation.CUSTOM and metric.params.get("shrink") == "beta_binomial":
-        return _shrunk(facts, metric, req, t)
-    if agg is Aggregation.CUSTOM and "promoters_from" in metric.params:
-        return _nps(facts, metric, req, t)
-    raise DefinitionError(f"{metric.name}: no survey aggregation for {agg} with {metric.params}")
-
-
-def survey_request_metric(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
-    """Response rates over survey requests."""
-    if metric.aggregation is not Aggregation.PROPORTION:
-        raise DefinitionError(f"{metric.name}: survey requests give proportions only")
-    t = prepare(facts, survey_requests(facts, _requested_columns(req)), req)
-    t = t.filter(all_of(t, metric.population))
-    return _proportion(facts, metric, req, t)
+#: survey answers: their mean, proportions and counts are the engine's; NPS and shrunk CSAT
+#: are the answers' custom aggregations (a metric's `params["custom"]`)
+SURVEY_ANSWER_ROWS = RowSource(
+    Source.SURVEYS,
+    "response_id",
+    lambda facts, req: survey_answers(facts, _requested_columns(req)),
+    custom={"nps": _nps, "shrunk_csat": _shrunk},
+)
+#: survey requests: response rates are the engine's proportion over them
+SURVEY_REQUEST_ROWS = RowSource(
+    Source.SURVEY_REQUESTS,
+    "request_id",
+    lambda facts, req: survey_requests(facts, _requested_columns(req)),
+)
 
 
 # ---------------------------------------------------------------------------------------------

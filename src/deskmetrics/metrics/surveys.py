@@ -10,6 +10,7 @@ from deskmetrics.metrics.base import (
     AGENT_DIMENSIONS,
     TIME_DIMENSIONS,
     Aggregation,
+    Condition,
     Direction,
     Metric,
     Source,
@@ -24,6 +25,17 @@ FAMILY = "customer voice"
 SURVEY_DIMENSIONS = (*AGENT_DIMENSIONS, "channel", "kind", "scale", *TIME_DIMENSIONS)
 REQUEST_DIMENSIONS = (*AGENT_DIMENSIONS, "channel", "kind", *TIME_DIMENSIONS)
 
+#: the common CES scale every answer is mapped to: 1 (very difficult) … 7 (very easy)
+CES_SCALE = (1.0, 7.0)
+
+
+def of_kind(kind: str, title: str) -> Condition:
+    """The population of a metric over one kind of survey answers."""
+    return when("kind", "==", kind, left_out=f"answers to another kind of survey (not {title})")
+
+
+CSAT_ANSWERS = of_kind("csat", "CSAT")
+CES_ANSWERS = of_kind("ces", "CES")
 SATISFIED = when("satisfied", "is_true")
 EASY = when("easy", "is_true")
 ANSWERED = when("answered", "is_true")
@@ -45,11 +57,11 @@ METRICS: list[Metric] = [
         aggregation=Aggregation.PROPORTION,
         source=Source.SURVEYS,
         anchor="answered_at",
+        population=(CSAT_ANSWERS,),
         numerator=(SATISFIED,),
         dimensions=SURVEY_DIMENSIONS,
         family=FAMILY,
         small_sample_flag=True,
-        params={"kind": "csat"},
         notes=_SCALES,
         examples=["80 of 100 answers are 4 or 5 on a 1-5 scale → 80%"],
     ),
@@ -68,11 +80,12 @@ METRICS: list[Metric] = [
         aggregation=Aggregation.CUSTOM,
         source=Source.SURVEYS,
         anchor="answered_at",
+        population=(CSAT_ANSWERS,),
         numerator=(SATISFIED,),
         dimensions=SURVEY_DIMENSIONS,
         family=FAMILY,
         small_sample_flag=True,
-        params={"kind": "csat", "shrink": "beta_binomial"},
+        params={"custom": "shrunk_csat"},
         notes="The prior is fitted per period across the groups the report asks for (e.g. all "
         "agents), so it depends on the grouping; n is the group's own answers.",
     ),
@@ -86,10 +99,11 @@ METRICS: list[Metric] = [
         aggregation=Aggregation.CUSTOM,
         source=Source.SURVEYS,
         anchor="answered_at",
+        population=(of_kind("nps", "NPS"),),
         dimensions=SURVEY_DIMENSIONS,
         family=FAMILY,
         small_sample_flag=True,
-        params={"kind": "nps", "promoters_from": 9, "detractors_to": 6},
+        params={"custom": "nps", "promoters_from": 9, "detractors_to": 6},
         examples=["40% promoters, 20% detractors → 20"],
     ),
     Metric(
@@ -105,10 +119,11 @@ METRICS: list[Metric] = [
         source=Source.SURVEYS,
         measure="ces_score",
         anchor="answered_at",
+        population=(CES_ANSWERS,),
         dimensions=SURVEY_DIMENSIONS,
         family=FAMILY,
         small_sample_flag=True,
-        params={"kind": "ces"},
+        params={"interval": "t", "bounds": CES_SCALE},
         notes="A 1-7 higher-easier survey reads as its own mean; 2 on a 1-5 lower-easier "
         "survey reads as 1 + 6·(5 − 2)/4 = 5.5.",
     ),
@@ -124,11 +139,11 @@ METRICS: list[Metric] = [
         aggregation=Aggregation.PROPORTION,
         source=Source.SURVEYS,
         anchor="answered_at",
+        population=(CES_ANSWERS,),
         numerator=(EASY,),
         dimensions=SURVEY_DIMENSIONS,
         family=FAMILY,
         small_sample_flag=True,
-        params={"kind": "ces"},
         examples=["1-5 lower-easier: answers 1 and 2 are easy"],
     ),
     Metric(

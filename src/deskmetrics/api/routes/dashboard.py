@@ -897,7 +897,7 @@ def explanation(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Respo
         except DeskmetricsError as exc:
             error, df, ex = str(exc), pd.DataFrame(), None
         tickets = pd.DataFrame()
-        if ex is not None and ex.ids:
+        if ex is not None and ex.ids and ex.id_column == "ticket_id":
             tickets, _ = facts_page(ws, ex.ids, limit=limit)
     row = df.iloc[0].to_dict() if len(df) else None
     measure = metric.measure

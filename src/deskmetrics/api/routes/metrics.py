@@ -230,7 +230,7 @@ def _frame_response(df: pd.DataFrame, fmt: str, filename: str) -> Response:
 @router.get(
     "/api/explain/{metric}",
     response_model=Explanation,
-    summary="The tickets behind a number (the CLI's `explain`)",
+    summary="The rows behind a number (the CLI's `explain`)",
 )
 def explain(
     who: Viewer,
@@ -247,7 +247,8 @@ def explain(
     now: NowQ = None,
 ) -> Explanation:
     """The definition, how many rows were counted, which were left out and why, and a page of
-    the ticket ids behind the number (and of those left out, with the same paging)."""
+    the ids behind the number — tickets, survey answers, SLA targets, customers: `id_column`
+    says which — and of those left out, with the same paging."""
     _text(metric, "metric")
     opts = _options(by, tz, start, end, where)
     with _answers(), svc.using() as ws:
