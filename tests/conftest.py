@@ -81,7 +81,7 @@ def interaction(
     eid: str,
     tid: str,
     at: str,
-    agent: str,
+    agent: str | None,
     talk: float | None = None,
     hold: float | None = None,
     wrap: float | None = None,

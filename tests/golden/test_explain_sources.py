@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from conftest import UTC_9_TO_5, build_workspace, msg, one, status, ticket
+from conftest import UTC_9_TO_5, build_workspace, interaction, msg, one, status, ticket
 from deskmetrics.query import compute, explain
 
 OTHER_KIND = "answers to another kind of survey (not CSAT)"
@@ -189,3 +189,183 @@ def test_engagement_explains_its_posts() -> None:
     assert (ex.id_column, ex.counted, ex.ids) == ("post_id", 2, ["P1", "P2"])
     assert ex.left_out == [(NO_REACH, 1)]
     assert ex.left_out_ids == {NO_REACH: ["P3"]}
+
+
+# ---------------------------------------------------------------------------------------------
+# the sources computed by hand: revenue, backlog, chat concurrency, contact rate, cost per contact
+
+FEB = {"start": "2026-02-01", "end": "2026-02-28", "tz": "UTC"}
+NOT_PAYING_AT_START = "customers not paying when the period began"
+NOT_PAYING_AT_END = "customers not paying at the period's end"
+STILL_PAYING = "customers still paying at the period's end"
+
+
+def sub(sid: str, cust: str, mrr: float, start: str, end: str | None = None) -> dict[str, Any]:
+    return {
+        "subscription_id": sid,
+        "customer_id": cust,
+        "started_at": start,
+        "ended_at": end,
+        "mrr": mrr,
+        "currency": "EUR",
+    }
+
+
+@pytest.fixture(scope="module")
+def revenue_ws():  # type: ignore[no-untyped-def]
+    return build_workspace(
+        {
+            "subscriptions": [
+                # A pays 100 all February: no movement
+                sub("a1", "A", 100, "2025-12-01T00:00:00Z"),
+                # B pays 200 until 02-01, then 120: contraction 80
+                sub("b1", "B", 200, "2025-11-15T00:00:00Z", "2026-02-01T00:00:00Z"),
+                sub("b2", "B", 120, "2026-02-01T00:00:00Z"),
+                # D starts on 02-20: new 80
+                sub("d1", "D", 80, "2026-02-20T00:00:00Z"),
+                # E stops on 02-15: churned 60
+                sub("e1", "E", 60, "2025-09-01T00:00:00Z", "2026-02-15T00:00:00Z"),
+                # G starts in March: not a February customer at all
+                sub("g1", "G", 10, "2026-03-05T00:00:00Z"),
+            ]
+        }
+    )
+
+
+def test_mrr_explains_the_customers_paying_at_the_end(revenue_ws) -> None:  # type: ignore[no-untyped-def]
+    # A 100 + B 120 + D 80 = 300 at the end of February, n = 3 customers paying then
+    row = one(compute(revenue_ws, ["mrr"], **FEB), metric="mrr")
+    assert (row["n"], row["value"]) == (3, 300.0)
+    _, ex = explain(revenue_ws, "mrr", **FEB)
+    assert (ex.id_column, ex.counted, ex.ids) == ("customer_id", 3, ["A", "B", "D"])
+    assert ex.left_out == [(NOT_PAYING_AT_END, 1)]
+    assert ex.left_out_ids == {NOT_PAYING_AT_END: ["E"]}
+
+
+def test_churned_and_contraction_mrr_explain_each_reason(revenue_ws) -> None:  # type: ignore[no-untyped-def]
+    # churned: E (60 at the start, none at the end); D was not paying at the start, A and B
+    # still pay at the end
+    row = one(compute(revenue_ws, ["mrr_churned"], **FEB), metric="mrr_churned")
+    assert (row["n"], row["value"]) == (1, 60.0)
+    _, ex = explain(revenue_ws, "mrr_churned", **FEB)
+    assert (ex.counted, ex.ids) == (1, ["E"])
+    assert ex.left_out == [(NOT_PAYING_AT_START, 1), (STILL_PAYING, 2)]
+    assert ex.left_out_ids == {NOT_PAYING_AT_START: ["D"], STILL_PAYING: ["A", "B"]}
+    # contraction: B (200 → 120); D not paying at the start, E not at the end, A unchanged
+    row = one(compute(revenue_ws, ["mrr_contraction"], **FEB), metric="mrr_contraction")
+    assert (row["n"], row["value"]) == (1, 80.0)
+    _, ex = explain(revenue_ws, "mrr_contraction", **FEB)
+    assert (ex.counted, ex.ids) == (1, ["B"])
+    assert ex.left_out == [
+        (NOT_PAYING_AT_START, 1),
+        (NOT_PAYING_AT_END, 1),
+        ("MRR did not fall", 1),
+    ]
+    assert ex.left_out_ids == {
+        NOT_PAYING_AT_START: ["D"],
+        NOT_PAYING_AT_END: ["E"],
+        "MRR did not fall": ["A"],
+    }
+
+
+def test_clv_explains_its_customers(revenue_ws) -> None:  # type: ignore[no-untyped-def]
+    # every customer with a subscription started before March: A, B, D, E (not G)
+    row = one(compute(revenue_ws, ["clv"], **FEB), metric="clv")
+    _, ex = explain(revenue_ws, "clv", **FEB)
+    assert (row["n"], ex.counted, ex.ids, ex.left_out) == (4, 4, ["A", "B", "D", "E"], [])
+
+
+def test_backlog_explains_the_tickets_open_at_the_end() -> None:
+    ws = build_workspace(
+        {
+            "tickets": [
+                ticket("T1", "2026-03-02T09:00:00Z"),  # solved on 03-10: not open at the end
+                ticket("T2", "2026-03-05T09:00:00Z"),  # open at the end of March
+                ticket("T3", "2026-03-20T09:00:00Z"),  # solved on 04-02: open at the end
+                ticket("T4", "2026-04-01T09:00:00Z"),  # created after March
+            ],
+            "events": [
+                status("s1", "T1", "2026-03-02T09:00:00Z", "open"),
+                status("s2", "T1", "2026-03-10T09:00:00Z", "solved"),
+                status("s3", "T2", "2026-03-05T09:00:00Z", "open"),
+                status("s4", "T3", "2026-03-20T09:00:00Z", "open"),
+                status("s5", "T3", "2026-04-02T09:00:00Z", "solved"),
+                status("s6", "T4", "2026-04-01T09:00:00Z", "open"),
+            ],
+        }
+    )
+    march = {"start": "2026-03-01", "end": "2026-03-31", "tz": "UTC"}
+    row = one(compute(ws, ["backlog"], **march), metric="backlog")
+    _, ex = explain(ws, "backlog", **march)
+    assert (row["value"], ex.id_column, ex.counted, ex.ids) == (2, "ticket_id", 2, ["T2", "T3"])
+    assert ex.left_out == []
+
+
+def test_concurrency_explains_its_chat_sessions() -> None:
+    ws = build_workspace(
+        {
+            "tickets": [
+                ticket("C1", "2026-03-02T09:00:00Z", channel="chat"),
+                ticket("C2", "2026-03-02T09:00:00Z", channel="chat"),
+                ticket("C3", "2026-03-02T09:00:00Z", channel="chat"),
+                ticket("P1", "2026-03-02T09:00:00Z", channel="phone"),
+            ],
+            "events": [
+                interaction("s1", "C1", "2026-03-02T10:00:00Z", "a1", talk=600),
+                interaction("s2", "C2", "2026-03-02T10:05:00Z", "a1", talk=600),
+                interaction("s3", "C3", "2026-03-02T11:00:00Z", None, talk=600),  # no agent
+                interaction("s4", "C3", "2026-03-02T12:00:00Z", "a1", wrap=300),  # no session
+                interaction("p1", "P1", "2026-03-02T10:00:00Z", "a1", talk=600),  # a call
+            ],
+        }
+    )
+    # a1: 10 + 10 min of sessions over 10:00–10:15 → 20 / 15, n = 2 sessions
+    row = one(compute(ws, ["concurrency"]), metric="concurrency")
+    assert (row["n"], row["value"]) == (2, pytest.approx(20 / 15))
+    _, ex = explain(ws, "concurrency")
+    assert (ex.id_column, ex.counted, ex.ids) == ("event_id", 2, ["s1", "s2"])
+    no_agent, no_time = (
+        "chat interactions naming no agent",
+        "chat interactions without talk or hold time",
+    )
+    assert ex.left_out == [(no_agent, 1), (no_time, 1)]
+    assert ex.left_out_ids == {no_agent: ["s3"], no_time: ["s4"]}
+
+
+def test_contact_rate_and_cost_per_contact_explain_their_denominators() -> None:
+    ws = build_workspace(
+        {
+            "customers": [
+                {"customer_id": "k1", "created_at": "2026-01-01T00:00:00Z", "churned_at": None},
+                {"customer_id": "k2", "created_at": "2026-03-10T00:00:00Z", "churned_at": None},
+                {"customer_id": "k3", "created_at": "2026-04-10T00:00:00Z", "churned_at": None},
+            ],
+            "costs": [
+                {
+                    "period_start": "2026-03-01",
+                    "period_end": "2026-03-31",
+                    "amount": 300.0,
+                }
+            ],
+            "tickets": [
+                ticket("T1", "2026-03-02T09:00:00Z"),  # replied to in March: handled
+                ticket("T2", "2026-03-03T09:00:00Z"),  # never answered: a contact, not handled
+            ],
+            "events": [
+                msg("m1", "T1", "2026-03-02T09:00:00Z", "customer", "c1"),
+                msg("m2", "T1", "2026-03-02T10:00:00Z", "agent", "a1"),
+                msg("m3", "T2", "2026-03-03T09:00:00Z", "customer", "c1"),
+            ],
+        }
+    )
+    march = {"start": "2026-03-01", "end": "2026-03-31", "tz": "UTC"}
+    # 2 contacts / 2 customers in March (k3 joins in April) = 1.0
+    row = one(compute(ws, ["contact_rate"], **march), metric="contact_rate")
+    assert (row["n"], row["value"]) == (2, 1.0)
+    _, ex = explain(ws, "contact_rate", **march)
+    assert (ex.id_column, ex.counted, ex.ids) == ("customer_id", 2, ["k1", "k2"])
+    # 300 / 1 handled ticket
+    row = one(compute(ws, ["cost_per_contact"], **march), metric="cost_per_contact")
+    assert (row["n"], row["value"]) == (1, pytest.approx(300.0))
+    _, ex = explain(ws, "cost_per_contact", **march)
+    assert (ex.id_column, ex.counted, ex.ids) == ("ticket_id", 1, ["T1"])

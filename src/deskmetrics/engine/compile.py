@@ -65,6 +65,23 @@ SOURCES: dict[Source, RowSource] = {}
 
 
 @dataclass(frozen=True)
+class ExplainedRows:
+    """The rows behind a number, for `explain`: `table` has `id_column` and `_reason` (−1:
+    counted; else the index in `reasons` of the first reason the row was left out)."""
+
+    table: ir.Table
+    id_column: str
+    reasons: tuple[str, ...] = ()
+
+
+#: (facts, metric, request) → the rows behind a number computed by a hand-written function
+Explainer = Callable[["Facts", Metric, "MetricRequest"], ExplainedRows]
+#: how each source without rows in SOURCES lists the rows behind its numbers (filled by
+#: `engine/custom.register_custom_sources`)
+EXPLAINERS: dict[Source, Explainer] = {}
+
+
+@dataclass(frozen=True)
 class MetricRequest:
     """What to compute: grouping, time grain and zone, range [start, end) in UTC, filters."""
 
@@ -353,7 +370,9 @@ def _ratio(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
     return with_values(df, Aggregation.PROPORTION)
 
 
-def _snapshot(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
+def _open_tickets(facts: Facts, req: MetricRequest) -> ir.Table:
+    """One row per ticket not solved at each period's end (`_p_s`), with the ticket's columns
+    and `age_minutes` then, filtered as the request says."""
     points = period_ends(req, facts)
     pts = ibis.memtable(
         {
@@ -377,6 +396,11 @@ def _snapshot(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
     j = with_team(j, facts)
     for col, values in req.filters.items():
         j = j.filter(matches(j, col, values))
+    return j
+
+
+def _snapshot(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
+    j = _open_tickets(facts, req)
     keys = group_keys(req)
     g = j.group_by(keys) if keys else j
     if metric.measure:
@@ -423,26 +447,44 @@ def _agent_days(facts: Facts, req: MetricRequest) -> ir.Table:
 AGENT_DAY_ROWS = RowSource(Source.AGENT_DAYS, "agent_day", _agent_days, time_column="first_at")
 
 
-def _concurrency(facts: Facts, req: MetricRequest) -> pd.DataFrame:
+def _chat_sessions(facts: Facts) -> ir.Table:
+    """Every interaction on a chat ticket (`event_id`, `agent`), with `_reason` 0 when it names
+    no agent, 1 when it has no length (talk + hold), else −1; a kept session belongs to its
+    agent's busy stretch `_island` (sessions overlapping or touching), which starts at
+    `_isl_s`."""
     i = facts.interactions
     tk = facts.ws.table("tickets").select(_t_id="ticket_id", _channel="channel")
     i = i.join(tk, i.ticket_id == tk._t_id)
-    i = i.filter((i._channel == "chat") & i.agent.notnull())
+    i = i.filter(i._channel == "chat")
     start = anchor_seconds(i.at)
-    length = (i.talk_seconds.fill_null(0) + i.hold_seconds.fill_null(0)).cast("int64")
-    sess = i.select("event_id", "agent", _at_s=start, _end_s=start + length)
-    sess = sess.filter(sess._end_s > sess._at_s)
-    w_prev = ibis.window(
-        group_by="agent", order_by=["_at_s", "_end_s", "event_id"], rows=(None, -1)
+    end = start + (i.talk_seconds.fill_null(0) + i.hold_seconds.fill_null(0)).cast("int64")
+    sess = i.select(
+        "event_id",
+        "agent",
+        _at_s=start,
+        _end_s=end,
+        _reason=ibis.cases((i.agent.isnull(), 0), ((end > start).fill_null(False), -1), else_=1),
     )
-    sess = sess.mutate(_prev_end=sess._end_s.max().over(w_prev))
-    sess = sess.mutate(
-        _new=ibis.cases((sess._prev_end.isnull() | (sess._at_s > sess._prev_end), 1), else_=0)
+    kept, gone = sess.filter(sess._reason == -1), sess.filter(sess._reason != -1)
+    order = ["_at_s", "_end_s", "event_id"]
+    w_prev = ibis.window(group_by="agent", order_by=order, rows=(None, -1))
+    kept = kept.mutate(_prev_end=kept._end_s.max().over(w_prev))
+    kept = kept.mutate(
+        _new=ibis.cases((kept._prev_end.isnull() | (kept._at_s > kept._prev_end), 1), else_=0)
     )
-    w_cum = ibis.window(group_by="agent", order_by=["_at_s", "_end_s", "event_id"], rows=(None, 0))
-    sess = sess.mutate(_island=sess._new.sum().over(w_cum))
+    w_cum = ibis.window(group_by="agent", order_by=order, rows=(None, 0))
+    kept = kept.mutate(_island=kept._new.sum().over(w_cum))
+    kept = kept.mutate(_isl_s=kept._at_s.min().over(ibis.window(group_by=["agent", "_island"])))
+    cols = ["event_id", "agent", "_at_s", "_end_s", "_reason", "_island", "_isl_s"]
+    gone = gone.mutate(_island=ibis.null("int64"), _isl_s=gone._at_s)
+    return kept.select(cols).union(gone.select(cols))
+
+
+def _concurrency(facts: Facts, req: MetricRequest) -> pd.DataFrame:
+    sess = _chat_sessions(facts)
+    sess = sess.filter(sess._reason == -1)
     isl = sess.group_by(["agent", "_island"]).aggregate(
-        _at_s=sess._at_s.min(),
+        _at_s=sess._isl_s.min(),
         _span=(sess._end_s.max() - sess._at_s.min()).cast("float64"),
         _busy=(sess._end_s - sess._at_s).sum().cast("float64"),
         _sessions=sess.count(),
@@ -456,6 +498,17 @@ def _concurrency(facts: Facts, req: MetricRequest) -> pd.DataFrame:
     return df.drop(columns=["_busy", "_span"])
 
 
+def explain_concurrency(facts: Facts, metric: Metric, req: MetricRequest) -> ExplainedRows:
+    """The chat sessions behind concurrency, placed by their busy stretch's start."""
+    sess = _chat_sessions(facts)
+    sess = with_team(sess.mutate(_at_s=sess._isl_s), facts)
+    return ExplainedRows(
+        prepare(facts, sess, req),
+        "event_id",
+        ("chat interactions naming no agent", "chat interactions without talk or hold time"),
+    )
+
+
 def _per_period_counts(facts: Facts, req: MetricRequest, t: ir.Table, name: str) -> pd.DataFrame:
     t = prepare(facts, t, req)
     keys = group_keys(req)
@@ -463,24 +516,29 @@ def _per_period_counts(facts: Facts, req: MetricRequest, t: ir.Table, name: str)
     return execute(facts, g.aggregate(**{name: t.count()}))
 
 
-def _contact_rate(facts: Facts, req: MetricRequest) -> pd.DataFrame:
+def _active_customers(facts: Facts, req: MetricRequest) -> ir.Table:
+    """One row per customer and period the customer belongs to (joined before its end, not
+    gone before its start)."""
     if not facts.ws.has("customers"):
         raise QueryError(
             "contact_rate needs the customers table (customer_id, created_at, churned_at): "
             "import a customers file first"
         )
-    tk = facts.ws.table("tickets")
-    contacts = _per_period_counts(
-        facts, req, tk.mutate(_at_s=anchor_seconds(tk.created_at)), "contacts"
-    )
-    periods = periods_utc(req, facts)
-    pt = periods_table(periods)
+    pt = periods_table(periods_utc(req, facts))
     c = facts.ws.table("customers")
     c = c.mutate(
         _c_s=anchor_seconds(c.created_at).fill_null(-FAR_FUTURE),
         _x_s=anchor_seconds(c.churned_at).fill_null(FAR_FUTURE),
     )
-    j = c.join(pt, [c._c_s < pt._pe, c._x_s >= pt._ps])
+    return c.join(pt, [c._c_s < pt._pe, c._x_s >= pt._ps])
+
+
+def _contact_rate(facts: Facts, req: MetricRequest) -> pd.DataFrame:
+    j = _active_customers(facts, req)
+    tk = facts.ws.table("tickets")
+    contacts = _per_period_counts(
+        facts, req, tk.mutate(_at_s=anchor_seconds(tk.created_at)), "contacts"
+    )
     keys = group_keys(req)
     g = j.group_by(keys) if keys else j
     active = execute(facts, g.aggregate(n=j.count()))
@@ -504,17 +562,21 @@ def _handled_tickets(facts: Facts) -> ir.Table:
     return replies.union(solves).union(inter)
 
 
+def _handled(facts: Facts, req: MetricRequest) -> ir.Table:
+    """One row per ticket handled (replied to, solved or talked about) in each group."""
+    h = _handled_tickets(facts).mutate(_one=1)
+    h = prepare(facts, h.rename(_at_s="at_s"), req)
+    return h.group_by(["ticket_id", *group_keys(req)]).aggregate(_x=h._one.max())
+
+
 def _cost_per_contact(facts: Facts, req: MetricRequest) -> pd.DataFrame:
     if not facts.ws.has("costs"):
         raise QueryError(
             "cost_per_contact needs the costs table (period_start, period_end, amount): "
             "import a costs file first"
         )
-    h = _handled_tickets(facts).mutate(_one=1)
-    h = prepare(facts, h.rename(_at_s="at_s"), req)
+    handled = _handled(facts, req)
     keys = group_keys(req)
-    hk = ["ticket_id", *keys]
-    handled = h.group_by(hk).aggregate(_x=h._one.max())
     hc = (
         handled.group_by(keys).aggregate(n=handled.count())
         if keys
@@ -619,9 +681,10 @@ def explain_metric(
     _check_dimensions(facts, metric, req)
     src = SOURCES.get(metric.source)
     if src is None:
-        rows = run_metric(facts, metric, req)
-        n = int(rows["n"].sum()) if len(rows) else 0
-        return Explanation(counted=n, left_out=[], ids=[], left_out_ids={}, id_column="ticket_id")
+        explainer = EXPLAINERS.get(metric.source)
+        if explainer is None:  # pragma: no cover - tests/test_periods.py lists every source
+            raise DefinitionError(f"{metric.name}: source {metric.source} cannot be explained")
+        return _explanation(facts, explainer(facts, metric, req), limit, offset)
     base = source_table(facts, metric, req)
     anchor = src.time_column or metric.anchor
     if metric.aggregation is Aggregation.RATIO:
@@ -639,14 +702,16 @@ def explain_metric(
                 column=metric.measure, op=Op.NOT_NULL, left_out=f"rows without {metric.measure}"
             )
         )
-    id_col = src.id_column
-    cases = []
-    for i, c in enumerate(conds):
-        cases.append((~condition(t, c), i))
+    cases = [(~condition(t, c), i) for i, c in enumerate(conds)]
     reason = ibis.cases(*cases, else_=-1) if cases else ibis.literal(-1)
-    t = t.mutate(_reason=reason)
     if metric.aggregation is Aggregation.RATIO:
-        t = t.mutate(_reason=ibis.literal(-1))
+        reason = ibis.literal(-1)
+    rows = ExplainedRows(t.mutate(_reason=reason), src.id_column, tuple(c.left_out for c in conds))
+    return _explanation(facts, rows, limit, offset)
+
+
+def _explanation(facts: Facts, rows: ExplainedRows, limit: int, offset: int) -> Explanation:
+    t, id_col = rows.table, rows.id_column
     counts = execute(facts, t.group_by("_reason").aggregate(n=t.count()))
     by_reason = {int(r): int(n) for r, n in zip(counts["_reason"], counts["n"], strict=True)}
 
@@ -654,14 +719,29 @@ def explain_metric(
         page = t.filter(t._reason == reason).select(id_col).distinct().order_by(id_col)
         return [str(x) for x in execute(facts, page.limit(limit, offset=offset))[id_col]]
 
-    failed = [(i, c.left_out) for i, c in enumerate(conds) if by_reason.get(i)]
+    failed = [(i, why) for i, why in enumerate(rows.reasons) if by_reason.get(i)]
     return Explanation(
         counted=by_reason.get(-1, 0),
-        left_out=[(reason, by_reason[i]) for i, reason in failed],
+        left_out=[(why, by_reason[i]) for i, why in failed],
         ids=ids(-1),
-        left_out_ids={reason: ids(i) for i, reason in failed},
+        left_out_ids={why: ids(i) for i, why in failed},
         id_column=id_col,
     )
+
+
+def explain_backlog(facts: Facts, metric: Metric, req: MetricRequest) -> ExplainedRows:
+    """The tickets open at each period's end."""
+    return ExplainedRows(_open_tickets(facts, req).mutate(_reason=-1), "ticket_id")
+
+
+def explain_contact_rate(facts: Facts, metric: Metric, req: MetricRequest) -> ExplainedRows:
+    """The customers the contacts are divided by, one row per period they belong to."""
+    return ExplainedRows(_active_customers(facts, req).mutate(_reason=-1), "customer_id")
+
+
+def explain_cost_per_contact(facts: Facts, metric: Metric, req: MetricRequest) -> ExplainedRows:
+    """The tickets handled in each period (the contacts the cost is divided by)."""
+    return ExplainedRows(_handled(facts, req).mutate(_reason=-1), "ticket_id")
 
 
 BATCHED = (Aggregation.MEAN, Aggregation.PROPORTION, Aggregation.COUNT)

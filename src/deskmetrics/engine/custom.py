@@ -11,12 +11,18 @@ from deskmetrics.engine import revenue, sla, social, surveys
 from deskmetrics.engine.compile import (
     AGENT_DAY_ROWS,
     CUSTOM_SOURCES,
+    EXPLAINERS,
     INTERACTION_ROWS,
     REPLY_ROWS,
     SOURCES,
     TICKET_ROWS,
     CustomSource,
+    Explainer,
     RowSource,
+    explain_backlog,
+    explain_concurrency,
+    explain_contact_rate,
+    explain_cost_per_contact,
 )
 from deskmetrics.metrics.base import Source
 
@@ -47,8 +53,19 @@ CUSTOM: dict[Source, CustomSource] = {
 }
 
 
+#: how `explain` lists the rows behind the numbers of each source without rows above
+EXPLAIN: dict[Source, Explainer] = {
+    Source.STATUS: explain_backlog,
+    Source.CHAT_SESSIONS: explain_concurrency,
+    Source.CONTACTS: explain_contact_rate,
+    Source.COSTS: explain_cost_per_contact,
+    Source.SUBSCRIPTIONS: revenue.explain_revenue,
+}
+
+
 def register_custom_sources() -> None:
-    """Make the engine read every source's rows and compute the custom sources' metrics with
-    their functions."""
+    """Make the engine read every source's rows, compute the custom sources' metrics with
+    their functions and explain the rest with theirs."""
     SOURCES.update(ROWS)
     CUSTOM_SOURCES.update(CUSTOM)
+    EXPLAINERS.update(EXPLAIN)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from deskmetrics.engine.compile import (
     FAR_FUTURE,
+    ExplainedRows,
     MetricRequest,
     RowSource,
     aggregate_rows,
@@ -248,6 +249,30 @@ def gross_margin(facts: Facts, metric: Metric) -> float:
     return margin
 
 
+def _counted(a: ir.Table, kind: str) -> list[tuple[ir.BooleanValue, str]]:
+    """The conditions a customer's row (see `_accounts`) meets to be counted in `kind`'s n,
+    each with what a row failing it is, for `explain`."""
+    pay0, pay1 = a._start > 0, a._end > 0
+    paying_start = (pay0, "customers not paying when the period began")
+    paying_end = (pay1, "customers not paying at the period's end")
+    return {
+        "mrr": [paying_end],
+        "new": [(~pay0, "customers already paying when the period began"), paying_end],
+        "churned": [paying_start, (~pay1, "customers still paying at the period's end")],
+        "expansion": [paying_start, paying_end, (a._end > a._start, "MRR did not rise")],
+        "contraction": [paying_start, paying_end, (a._end < a._start, "MRR did not fall")],
+        "growth": [paying_start],
+        "clv_predictive": [paying_start],
+    }[kind]
+
+
+def _all(conds: list[tuple[ir.BooleanValue, str]]) -> ir.BooleanValue:
+    out = conds[0][0]
+    for c, _ in conds[1:]:
+        out = out & c
+    return out
+
+
 def revenue(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
     kind = str(metric.params.get("revenue", "mrr"))
     s, periods = _subscriptions(facts, metric, req)
@@ -256,17 +281,17 @@ def revenue(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
     if kind == "clv":
         return _clv(facts, req, s, pt, periods)
     a = _accounts(s, pt, req)
-    pay0, pay1 = a._start > 0, a._end > 0
+    pay1 = a._end > 0
     g = a.group_by(keys)
     if kind in _SUMS:
-        moves: dict[str, tuple[ir.BooleanValue, ir.NumericValue]] = {
-            "mrr": (pay1, a._end),
-            "new": (~pay0 & pay1, a._end),
-            "churned": (pay0 & ~pay1, a._start),
-            "expansion": (pay0 & pay1 & (a._end > a._start), a._end - a._start),
-            "contraction": (pay0 & pay1 & (a._end < a._start), a._start - a._end),
+        amounts: dict[str, ir.NumericValue] = {
+            "mrr": a._end,
+            "new": a._end,
+            "churned": a._start,
+            "expansion": a._end - a._start,
+            "contraction": a._start - a._end,
         }
-        cond, amount = moves[kind]
+        cond, amount = _all(_counted(a, kind)), amounts[kind]
         expr = g.aggregate(
             n=cond.cast("int64").sum(),
             value=ibis.cases((cond, amount), else_=0.0).sum(),
@@ -275,15 +300,16 @@ def revenue(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
             execute(facts, expr), labels(periods), req.by, {"n": 0, "value": 0.0}, True
         )
         return finish(df, req)
+    counted = _all(_counted(a, kind)).cast("int64").sum()
     if kind == "growth":
-        expr = g.aggregate(n=pay0.cast("int64").sum(), _s=a._start.sum(), _e=a._end.sum())
+        expr = g.aggregate(n=counted, _s=a._start.sum(), _e=a._end.sum())
         df = fill_periods(execute(facts, expr), labels(periods), req.by, {"n": 0}, False)
         df["value"] = percent(df["_e"] - df["_s"], df["_s"])
         return finish(df.drop(columns=["_s", "_e"]), req)
     if kind == "clv_predictive":
         lost = (a._paid == 1) & ~pay1
         expr = g.aggregate(
-            n=pay0.cast("int64").sum(),
+            n=counted,
             _lost=lost.cast("int64").sum(),
             _paying=pay1.cast("int64").sum(),
             _mrr=a._end.sum(),
@@ -306,15 +332,38 @@ def revenue(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
     raise QueryError(f"{metric.name}: unknown revenue figure {kind!r}")  # pragma: no cover
 
 
+def _revenue_to_date(s: ir.Table, pt: ir.Table, req: MetricRequest) -> ir.Table:
+    """One row per customer with a subscription started before each period's end: `_rev`,
+    its revenue up to that end (mrr × months running)."""
+    j = s.join(pt, s._st < pt._pe)
+    running = ibis.greatest(ibis.least(j._en, j._pe) - j._st, 0).cast("float64")
+    j = j.mutate(_rev=j._mrr * running / MONTH_SECONDS)
+    return j.group_by(["_acct", *keys_of(req)]).aggregate(_rev=j._rev.sum())
+
+
+def explain_revenue(facts: Facts, metric: Metric, req: MetricRequest) -> ExplainedRows:
+    """The customers (one row per period) behind an MRR or CLV figure; a subscription naming
+    no customer stands for itself ("subscription <id>")."""
+    kind = str(metric.params.get("revenue", "mrr"))
+    s, periods = _subscriptions(facts, metric, req)
+    pt = periods_table(periods)
+    reasons: tuple[str, ...]
+    if kind == "clv":
+        a, reasons = _revenue_to_date(s, pt, req).mutate(_reason=-1), ()
+    else:
+        a = _accounts(s, pt, req)
+        conds = _counted(a, kind)
+        cases = [(~c, i) for i, (c, _) in enumerate(conds)]
+        a, reasons = a.mutate(_reason=ibis.cases(*cases, else_=-1)), tuple(w for _, w in conds)
+    return ExplainedRows(a.mutate(customer_id=a._acct), "customer_id", reasons)
+
+
 def _clv(
     facts: Facts, req: MetricRequest, s: ir.Table, pt: ir.Table, periods: list[Period]
 ) -> pd.DataFrame:
     """Historical CLV: each customer's revenue up to the period's end (mrr × months running),
     averaged over the customers with a subscription started before that end."""
-    j = s.join(pt, s._st < pt._pe)
-    running = ibis.greatest(ibis.least(j._en, j._pe) - j._st, 0).cast("float64")
-    j = j.mutate(_rev=j._mrr * running / MONTH_SECONDS)
-    a = j.group_by(["_acct", *keys_of(req)]).aggregate(_rev=j._rev.sum())
+    a = _revenue_to_date(s, pt, req)
     expr = a.group_by(keys_of(req)).aggregate(
         n=a.count(),
         value=a._rev.mean(),
