@@ -7,9 +7,8 @@ import sys
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -17,10 +16,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from deskmetrics.config import Settings, load_settings
 from deskmetrics.errors import DeskmetricsError
-from deskmetrics.importers.pipeline import SOURCES
-from deskmetrics.metrics import REGISTRY, get_metric
+from deskmetrics.importers import SOURCES
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from deskmetrics.config import Settings
 from deskmetrics.present import (
     HEADLINE,
     MISSING,
@@ -53,6 +55,8 @@ class State:
     @classmethod
     def settings(cls) -> Settings:
         if cls._settings is None:
+            from deskmetrics.config import load_settings
+
             cls._settings = load_settings(cls.config)
         return cls._settings
 
@@ -158,6 +162,10 @@ def _fmt(v: Any, col: str) -> str:
 def _readable(df: pd.DataFrame) -> pd.DataFrame:
     """Result rows as a person reads them: value with its unit, the interval in one column,
     a note for small samples; columns that say nothing are dropped."""
+    import pandas as pd
+
+    from deskmetrics.metrics import REGISTRY
+
     if "metric" not in df or "value" not in df or "unit" not in df:
         return df
     out = pd.DataFrame(index=df.index)
@@ -204,7 +212,7 @@ def _readable(df: pd.DataFrame) -> pd.DataFrame:
             ""
             if pd.isna(c)
             else format_change(c, u)
-            + words.get(trend(c, get_metric(str(m)).direction, s is not False), "")
+            + words.get(trend(c, REGISTRY[str(m)].direction, s is not False), "")
             for c, u, m, s in zip(df["change"], units, df["metric"], df["significant"], strict=True)
         ]
     if "target" in df:
@@ -338,11 +346,12 @@ def import_(
     """Validate and store a folder of canonical files (tickets.csv, events.parquet, …), a
     Zendesk export, a survey tool's CSV (with a column mapping) or a Stripe subscription
     export. Bad rows are rejected with file, row, column and reason; nothing is lost."""
-    from deskmetrics.importers import import_directory
-    from deskmetrics.importers.pipeline import memory_capped
+    import pandas as pd
 
-    if source not in SOURCES:  # before the workspace is opened (or made)
-        _fail(DeskmetricsError(f"unknown import source {source!r} (use {', '.join(SOURCES)})"))
+    from deskmetrics.importers.pipeline import IMPORTERS, import_directory, memory_capped
+
+    if source not in IMPORTERS:  # before the workspace is opened (or made)
+        _fail(DeskmetricsError(f"unknown import source {source!r} (use {', '.join(IMPORTERS)})"))
     try:
         ws = _workspace()
         with Progress(
@@ -453,6 +462,8 @@ def delete_(
     """Delete stored rows, by id or by the import that stored them, to correct a bad row: a
     ticket's events go with it (its survey answers stay). Shows what will go and asks first;
     one transaction, logged in the import log. Importing the rows again brings them back."""
+    import pandas as pd
+
     from deskmetrics.engine.store import delete, plan_delete
     from deskmetrics.engine.workspace import duckdb_connection
     from deskmetrics.query import refresh_facts
@@ -741,6 +752,10 @@ def sla(
 @app.command("metrics")
 def metrics_(fmt: Annotated[Format, typer.Option("--format")] = Format.table) -> None:
     """The metric registry: every metric with its definition."""
+    import pandas as pd
+
+    from deskmetrics.metrics import REGISTRY
+
     rows = [
         {
             "metric": m.name,
@@ -1173,7 +1188,7 @@ def send_report_cmd(
     """E-mail the weekly report (headline metrics, change, chart) now, through [email]."""
     from datetime import date as _date
 
-    from deskmetrics.reports import send_report
+    from deskmetrics.reports.weekly import send_report
 
     try:
         first = _date.fromisoformat(start) if start else None

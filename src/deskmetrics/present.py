@@ -10,11 +10,12 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
-from deskmetrics.metrics import Direction
+    from deskmetrics.metrics import Direction
 
 #: what a missing value (None, NaN) reads as
 MISSING = "–"
@@ -41,6 +42,8 @@ HEADLINE: tuple[str, ...] = METRIC_SETS["headline"]
 
 def is_missing(value: Any) -> bool:
     """None, NaN and pandas' NA/NaT are missing."""
+    import pandas as pd
+
     if value is None or value is pd.NaT or value is pd.NA:
         return True
     if isinstance(value, str):  # text is never missing ("nan" is a word here)
@@ -92,6 +95,8 @@ def trend(change: Any, direction: Direction, significant: bool = True) -> str:
         return "neutral"
     if not significant:
         return "noise"
+    from deskmetrics.metrics import Direction
+
     if direction is Direction.NEUTRAL:
         return "neutral"
     return "better" if (float(change) > 0) == (direction is Direction.HIGHER_IS_BETTER) else "worse"
@@ -99,6 +104,8 @@ def trend(change: Any, direction: Direction, significant: bool = True) -> str:
 
 def jsonable(v: Any) -> Any:
     """One cell as JSON: NaN/NaT → null, timestamps → ISO text, numpy scalars → Python."""
+    import pandas as pd
+
     if v is None or v is pd.NaT:
         return None
     if isinstance(v, float) and math.isnan(v):

@@ -55,6 +55,19 @@ def kept_table(ws: Workspace, name: str) -> ir.Table:
     return ws.backend.table(f"_facts_{name}")
 
 
+def _fact(name: str) -> Callable[[Callable[[Facts], ir.Table]], cached_property[ir.Table]]:
+    """A fact table the workspace can keep under `name` (see `Facts._keep`)."""
+
+    def wrap(build: Callable[[Facts], ir.Table]) -> cached_property[ir.Table]:
+        def get(self: Facts) -> ir.Table:
+            return self._keep(name, build)
+
+        get.__doc__ = build.__doc__
+        return cached_property(get)
+
+    return wrap
+
+
 @dataclass
 class Facts:
     """The fact tables of one workspace, built lazily as Ibis expressions."""
@@ -89,11 +102,15 @@ class Facts:
             return self.ws.reading(name, self.sources[name])
         return self.ws.table(name)
 
-    def _keep(self, t: ir.Table, name: str) -> ir.Table:
+    def _keep(self, name: str, build: Callable[[Facts], ir.Table]) -> ir.Table:
+        """The fact table `name`: read from the workspace when kept there (its derivation is
+        not even built: that is most of a small request's time), else derived by `build`
+        and written, materialized or left in the query."""
+        if self.sink is None and self.kept:
+            return kept_table(self.ws, name)
+        t = build(self)
         if self.sink is not None:
             return self.sink(name, t)
-        if self.kept:
-            return kept_table(self.ws, name)
         if not self.materialize:
             return t
         # ibis 12's PySpark cache() compiles without registering in-memory tables (our
@@ -132,7 +149,7 @@ class Facts:
             t, self.calendar, self._cal_t, "created_s", "_sched", "created_b"
         )
 
-    @cached_property
+    @_fact("schedule_segments")
     def schedule_segments(self) -> ir.Table:
         """The business clock of each ticket whose schedule changes (schedule events): segments
         [from_s, to_s) measured on schedule `sched`, the clock being offset + business seconds
@@ -198,10 +215,7 @@ class Facts:
         u = u.mutate(offset=(u._bp - u._bn).sum().over(upto).cast("int64"))
         u = u.mutate(c_from=ibis.cases((u._prev.isnull(), neg), else_=u.offset + u._bn))
         u = u.mutate(c_to=u.c_from.lead().over(w).fill_null(INF))
-        return self._keep(
-            u.select("ticket_id", "from_s", "to_s", "sched", "offset", "c_from", "c_to"),
-            "schedule_segments",
-        )
+        return u.select("ticket_id", "from_s", "to_s", "sched", "offset", "c_from", "c_to")
 
     @property
     def clock_segments(self) -> ir.Table:
@@ -223,15 +237,12 @@ class Facts:
             t, self.calendar, self._cal_t, epoch, "_sched", out, self.clock_segments, "ticket_id"
         )
 
-    @cached_property
+    @_fact("ticket_keys")
     def _ticket_keys(self) -> ir.Table:
         """What the timeline needs of each ticket, kept once (read by every later fact)."""
         tb = self.tickets_base
-        return self._keep(
-            tb.select(
-                "ticket_id", "_tk", "_sched", "created_by", "created_at", "created_s", "created_b"
-            ),
-            "ticket_keys",
+        return tb.select(
+            "ticket_id", "_tk", "_sched", "created_by", "created_at", "created_s", "created_b"
         )
 
     @cached_property
@@ -249,7 +260,7 @@ class Facts:
         # not kept: deriving it again is cheaper than writing it (read by messages and status)
         return self._clock(e, "at_s", "at_b")
 
-    @cached_property
+    @_fact("messages")
     def messages(self) -> ir.Table:
         """Public messages in order; `is_reply` marks replies by a human agent;
         `next_reply_seq` is the position of the first reply at or after each message."""
@@ -264,25 +275,22 @@ class Facts:
             .min()
             .over(following)
         )
-        return self._keep(
-            m.select(
-                "_tk",
-                "ticket_id",
-                "event_id",
-                "at",
-                "at_s",
-                "at_b",
-                "author_role",
-                "author_id",
-                "seq",
-                "is_opening",
-                "is_reply",
-                "next_reply_seq",
-            ),
-            "messages",
+        return m.select(
+            "_tk",
+            "ticket_id",
+            "event_id",
+            "at",
+            "at_s",
+            "at_b",
+            "author_role",
+            "author_id",
+            "seq",
+            "is_opening",
+            "is_reply",
+            "next_reply_seq",
         )
 
-    @cached_property
+    @_fact("replies")
     def replies(self) -> ir.Table:
         """One row per public customer message, with the next human agent reply after it."""
         m = self.messages
@@ -296,20 +304,17 @@ class Facts:
             agent=m.author_id,
         )
         j = cust.left_join(rep, [cust._tk == rep.r_tk, cust.next_reply_seq == rep.r_seq])
-        return self._keep(
-            j.select(
-                "_tk",
-                "ticket_id",
-                customer_message_at=j.at,
-                reply_at=j.reply_at,
-                agent=j.agent,
-                reply_minutes=_minutes(j.reply_s, j.at_s),
-                reply_business_minutes=_minutes(j.reply_b, j.at_b),
-            ),
-            "replies",
+        return j.select(
+            "_tk",
+            "ticket_id",
+            customer_message_at=j.at,
+            reply_at=j.reply_at,
+            agent=j.agent,
+            reply_minutes=_minutes(j.reply_s, j.at_s),
+            reply_business_minutes=_minutes(j.reply_b, j.at_b),
         )
 
-    @cached_property
+    @_fact("status_stretches")
     def status_stretches(self) -> ir.Table:
         """Each stretch of time a ticket spent in one status (the first, `new`, starts at
         creation); the last stretch of an unsolved ticket is still running (end null).
@@ -353,12 +358,9 @@ class Facts:
             end_s=u.at_s.lead().over(w),
             end_b=u.at_b.lead().over(w),
         )
-        return self._keep(
-            u.mutate(
-                is_reopen=u.prev_status.isin(SOLVED) & ~u.status.isin(SOLVED),
-                becomes_solved=u.status.isin(SOLVED) & ~u.prev_status.fill_null("new").isin(SOLVED),
-            ),
-            "status_stretches",
+        return u.mutate(
+            is_reopen=u.prev_status.isin(SOLVED) & ~u.status.isin(SOLVED),
+            becomes_solved=u.status.isin(SOLVED) & ~u.prev_status.fill_null("new").isin(SOLVED),
         )
 
     def _current_status(self, changes: ir.Table) -> ir.Table:
@@ -396,7 +398,7 @@ class Facts:
             "_eid", "inferred",
         )  # fmt: skip
 
-    @cached_property
+    @_fact("interactions")
     def interactions(self) -> ir.Table:
         """Handled calls and chat sessions with their handle time (talk + hold + wrap)."""
         e = self.source("events")
@@ -405,20 +407,17 @@ class Facts:
         total = (
             e.talk_seconds.fill_null(0) + e.hold_seconds.fill_null(0) + e.wrap_seconds.fill_null(0)
         )
-        return self._keep(
-            e.select(
-                "event_id",
-                "ticket_id",
-                "at",
-                "talk_seconds",
-                "hold_seconds",
-                agent=e.agent_id,
-                handle_minutes=ibis.cases((any_segment, total / 60.0), else_=ibis.null("float64")),
-            ),
-            "interactions",
+        return e.select(
+            "event_id",
+            "ticket_id",
+            "at",
+            "talk_seconds",
+            "hold_seconds",
+            agent=e.agent_id,
+            handle_minutes=ibis.cases((any_segment, total / 60.0), else_=ibis.null("float64")),
         )
 
-    @cached_property
+    @_fact("tickets")
     def tickets_keyed(self) -> ir.Table:
         """The per-ticket facts with the ticket's key `_tk` and `created_s` (for joins)."""
         settings = self.ws.settings
@@ -573,10 +572,7 @@ class Facts:
         internal = [c for c in out.columns if c.endswith(("_s", "_b")) or c.startswith("_")]
         internal += ["last_solved_at_any", "next_contact_s"]
         keep = ["_tk", "created_s"]
-        return self._keep(
-            out.drop(*[c for c in internal if c in out.columns and c not in keep]),
-            "tickets",
-        )
+        return out.drop(*[c for c in internal if c in out.columns and c not in keep])
 
     @cached_property
     def tickets(self) -> ir.Table:
