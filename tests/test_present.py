@@ -16,7 +16,7 @@ from deskmetrics import accounts
 from deskmetrics.api import create_app
 from deskmetrics.cli import app as cli_app
 from deskmetrics.metrics import REGISTRY, Direction
-from deskmetrics.present import METRIC_SETS, format_change, format_value, trend
+from deskmetrics.present import METRIC_SETS, expand_sets, format_change, format_value, trend
 from deskmetrics.reports.weekly import DEFAULT_METRICS, build_report
 
 
@@ -124,3 +124,14 @@ def test_terminal_dashboard_and_e_mail_show_the_same_kpi(tmp_path: Path) -> None
     )
     assert r.exit_code == 0, r.output
     assert "| 1.5 h |" in r.output
+
+
+def test_a_set_name_stands_for_its_metrics_once_in_the_order_asked() -> None:
+    assert expand_sets(["fcr_rate", "breakdown"]) == [
+        "fcr_rate",
+        "volume",
+        "first_response_time",
+        "full_resolution_time",
+        "reopen_rate",
+    ]
+    assert expand_sets(["csat"]) == ["csat"]

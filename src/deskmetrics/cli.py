@@ -25,7 +25,9 @@ if TYPE_CHECKING:
     from deskmetrics.config import Settings
 from deskmetrics.present import (
     HEADLINE,
+    METRIC_SETS,
     MISSING,
+    expand_sets,
     format_change,
     format_value,
     jsonable,
@@ -505,7 +507,12 @@ def delete_(
 @app.command()
 def report(
     metrics: Annotated[
-        list[str] | None, typer.Argument(help="Registry names (see `deskmetrics metrics`).")
+        list[str] | None,
+        typer.Argument(
+            help="Registry names (see `deskmetrics metrics`) or a named set: "
+            + ", ".join(METRIC_SETS)
+            + "."
+        ),
     ] = None,
     by: Annotated[list[str] | None, typer.Option("--by", help="Group by a dimension.")] = None,
     grain: Annotated[
@@ -559,7 +566,7 @@ def report(
         ws = _workspace_at(now)
         df = compute(
             ws,
-            metrics,
+            expand_sets(metrics),
             by=by or [],
             grain=grain,
             tz=tz,

@@ -8,6 +8,7 @@ hours, from 48 hours on in days (a "2.0 d" never hides a "36.0 h" a support lead
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,15 @@ METRIC_SETS: dict[str, tuple[str, ...]] = {
     }.items()
 }
 HEADLINE: tuple[str, ...] = METRIC_SETS["headline"]
+
+
+def expand_sets(names: Iterable[str]) -> list[str]:
+    """Registry names, where the name of a set (`headline`, `surveys`, …) stands for its
+    metrics; each metric once, in the order asked."""
+    out: list[str] = []
+    for name in names:
+        out += [m for m in METRIC_SETS.get(name, (name,)) if m not in out]
+    return out
 
 
 def is_missing(value: Any) -> bool:
@@ -131,6 +141,7 @@ __all__ = [
     "HEADLINE",
     "METRIC_SETS",
     "MISSING",
+    "expand_sets",
     "format_change",
     "format_value",
     "is_missing",

@@ -31,6 +31,7 @@ from deskmetrics.engine import Facts, Workspace
 from deskmetrics.engine.compile import allowed_dimensions
 from deskmetrics.errors import BackendError, DeskmetricsError
 from deskmetrics.metrics import REGISTRY, Metric, get_metric
+from deskmetrics.present import METRIC_SETS, expand_sets
 from deskmetrics.reports.safe_cells import frame_csv
 
 router = APIRouter(tags=["metrics"], responses=problems(400, 401, 403, 422, 503))
@@ -190,7 +191,13 @@ def report(
     who: Viewer,
     svc: ServiceDep,
     metric: Annotated[
-        list[str], Query(min_length=1, description="Registry name (repeat for several).")
+        list[str],
+        Query(
+            min_length=1,
+            description="Registry name (repeat for several) or a named set: "
+            + ", ".join(METRIC_SETS)
+            + ".",
+        ),
     ],
     by: By = [],  # noqa: B006 (FastAPI copies defaults)
     grain: GrainQ = None,
@@ -211,7 +218,9 @@ def report(
     _text(metric, "metric")
     opts = _options(by, tz, start, end, where)
     with _answers(), svc.using() as ws:
-        df = query.compute(as_of(ws, now), metric, grain=grain, compare=compare, **opts)
+        df = query.compute(
+            as_of(ws, now), expand_sets(metric), grain=grain, compare=compare, **opts
+        )
     return _frame_response(df, format, "report.csv")
 
 
