@@ -361,6 +361,10 @@ class WebSettings(BaseModel):
     release_idle_seconds: Annotated[float, Field(gt=0)] = 2.0
     #: a request that finds the file held by a command waits this long, then gets 503
     busy_wait_seconds: Annotated[float, Field(gt=0)] = 30.0
+    #: a computed result is answered again, without computing, while no data arrived (every
+    #: import, ingest and delete goes through the store) for up to this many seconds: running
+    #: clocks (backlog age, open SLA targets) move on at the next computation. 0: never
+    result_cache_seconds: Annotated[float, Field(ge=0)] = 30.0
 
     def resolved_secret(self) -> str | None:
         return os.environ.get(self.secret_env) or None

@@ -6,9 +6,11 @@ engine, and returns tidy result rows (numbers, never formatted text)."""
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -339,17 +341,58 @@ def compute(
     `compare="previous"` the previous value, the change, its p-value and whether it is
     significant. Durations are in minutes."""
     q = build_query(ws, metrics, by, grain, tz, start, end, filters)
+    if compare is not None and compare != "previous":
+        raise QueryError(f"--compare {compare!r}: only 'previous' is supported")
+    key = _result_key(ws, q, compare)
+    if key is not None and ws.results is not None and key in ws.results:
+        made, kept = ws.results[key]
+        if ws.as_of is not None or monotonic() - made < ws.settings.web.result_cache_seconds:
+            return kept.copy()
     facts = current_facts(ws, materialize=len(q.metrics) > 1)
     frames = _rows(ws, q, facts)
     if compare is not None:
-        if compare != "previous":
-            raise QueryError(f"--compare {compare!r}: only 'previous' is supported")
         frames = _compare_previous(ws, q, facts, frames)
     frames = [
         _judge(ws, m, df, list(q.request.by)) for m, df in zip(q.metrics, frames, strict=True)
     ]
     out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    return out.drop(columns=["_successes", "_sd"])
+    out = out.drop(columns=["_successes", "_sd"])
+    if key is not None and ws.results is not None:
+        ws.results[key] = (monotonic(), out.copy())
+    return out
+
+
+def _result_key(ws: Workspace, q: Query, compare: str | None) -> str | None:
+    """The request, the data it reads and the moment it is measured at, when the workspace
+    keeps results (`Workspace.results`): the same key is the same answer (measured as of now,
+    for `[web] result_cache_seconds`, so that running clocks move on)."""
+    if ws.results is None or ws.settings.web.result_cache_seconds <= 0:
+        return None
+    version = ws.data_version()
+    if version is None:
+        return None
+    moment = ws.as_of.isoformat() if ws.as_of is not None else "now"
+    names = [m.name for m in q.metrics]
+    return repr((names, q.request, compare, moment, version, ws.settings.model_dump_json()))
+
+
+class ResultCache(OrderedDict[str, tuple[float, pd.DataFrame]]):
+    """The last `size` results by key with when they were computed (monotonic seconds), for
+    `Workspace.results` (least recently used go)."""
+
+    def __init__(self, size: int = 512) -> None:
+        super().__init__()
+        self.size = size
+
+    def __getitem__(self, key: str) -> tuple[float, pd.DataFrame]:
+        self.move_to_end(key)
+        return super().__getitem__(key)
+
+    def __setitem__(self, key: str, value: tuple[float, pd.DataFrame]) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)
 
 
 def _previous_request(req: MetricRequest) -> MetricRequest:

@@ -31,6 +31,7 @@ from deskmetrics.api.schemas import problems
 from deskmetrics.config import Settings
 from deskmetrics.engine import Workspace
 from deskmetrics.engine.handoff import SharedWorkspace
+from deskmetrics.query import ResultCache
 
 #: one router per concern, in the order the OpenAPI spec lists them
 ROUTE_MODULES = (
@@ -74,6 +75,9 @@ def create_app(
             wait_seconds=settings.web.busy_wait_seconds,
         )
         ws = shared.workspace
+        # results are answered again while no data arrives (query.compute); an open workspace
+        # passed in stays the caller's own, computed every time
+        ws.results = ResultCache()
     ws.settings = settings
     service = Service(workspace=ws, settings=settings, secret="", shared=shared)
     with service.using() as opened:

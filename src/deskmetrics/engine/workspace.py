@@ -5,11 +5,13 @@ unchanged (Spark, Postgres, BigQuery, …)."""
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
@@ -103,8 +105,25 @@ class Workspace:
     #: the moment the workspace is seen at (naive UTC): data recorded later does not exist yet
     #: and running clocks stop here; None: the current time, with everything stored
     as_of: datetime | None = None
+    #: results a long-lived surface (the service) answers again while the data is unchanged:
+    #: see `query.compute` and `data_version`; None: compute every time
+    results: MutableMapping[str, Any] | None = None
     _calendar: BusinessCalendar | None = None
     _calendar_settings: str = ""
+
+    def data_version(self) -> str | None:
+        """What the stored data is at: the last write through the store (an import, ingest
+        or delete, each logged in `_imports`) and how many there were; None where it cannot
+        be told (not DuckDB, or nothing stored yet)."""
+        if getattr(self.backend, "name", "") != "duckdb":
+            return None
+        try:
+            row = self.backend.con.execute(
+                "SELECT max(import_id), count(*) FROM _imports WHERE committed"
+            ).fetchone()
+        except duckdb.CatalogException:  # no _imports table yet: nothing was ever stored
+            return None
+        return f"{row[0]}#{row[1]}" if row else None
 
     def now(self) -> datetime:
         """The instant numbers are measured at (naive UTC): `as_of`, or the current time."""
