@@ -6,11 +6,9 @@ engine, and returns tidy result rows (numbers, never formatted text)."""
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -343,11 +341,11 @@ def compute(
     q = build_query(ws, metrics, by, grain, tz, start, end, filters)
     if compare is not None and compare != "previous":
         raise QueryError(f"--compare {compare!r}: only 'previous' is supported")
-    key = _result_key(ws, q, compare)
-    if key is not None and ws.results is not None and key in ws.results:
-        made, kept = ws.results[key]
-        if ws.as_of is not None or monotonic() - made < ws.settings.web.result_cache_seconds:
-            return kept.copy()
+    names = tuple(m.name for m in q.metrics)
+    return ws.remembered(("compute", names, q.request, compare), lambda: _compute(ws, q, compare))
+
+
+def _compute(ws: Workspace, q: Query, compare: str | None) -> pd.DataFrame:
     facts = current_facts(ws, materialize=len(q.metrics) > 1)
     frames = _rows(ws, q, facts)
     if compare is not None:
@@ -356,43 +354,7 @@ def compute(
         _judge(ws, m, df, list(q.request.by)) for m, df in zip(q.metrics, frames, strict=True)
     ]
     out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    out = out.drop(columns=["_successes", "_sd"])
-    if key is not None and ws.results is not None:
-        ws.results[key] = (monotonic(), out.copy())
-    return out
-
-
-def _result_key(ws: Workspace, q: Query, compare: str | None) -> str | None:
-    """The request, the data it reads and the moment it is measured at, when the workspace
-    keeps results (`Workspace.results`): the same key is the same answer (measured as of now,
-    for `[web] result_cache_seconds`, so that running clocks move on)."""
-    if ws.results is None or ws.settings.web.result_cache_seconds <= 0:
-        return None
-    version = ws.data_version()
-    if version is None:
-        return None
-    moment = ws.as_of.isoformat() if ws.as_of is not None else "now"
-    names = [m.name for m in q.metrics]
-    return repr((names, q.request, compare, moment, version, ws.settings.model_dump_json()))
-
-
-class ResultCache(OrderedDict[str, tuple[float, pd.DataFrame]]):
-    """The last `size` results by key with when they were computed (monotonic seconds), for
-    `Workspace.results` (least recently used go)."""
-
-    def __init__(self, size: int = 512) -> None:
-        super().__init__()
-        self.size = size
-
-    def __getitem__(self, key: str) -> tuple[float, pd.DataFrame]:
-        self.move_to_end(key)
-        return super().__getitem__(key)
-
-    def __setitem__(self, key: str, value: tuple[float, pd.DataFrame]) -> None:
-        super().__setitem__(key, value)
-        self.move_to_end(key)
-        while len(self) > self.size:
-            self.popitem(last=False)
+    return out.drop(columns=["_successes", "_sd"])
 
 
 def _previous_request(req: MetricRequest) -> MetricRequest:
@@ -523,12 +485,16 @@ def explain(
     instant, which no number reads, are listed among those left out."""
     q = build_query(ws, [metric], by, grain, tz, start, end, filters)
     m = q.metrics[0]
-    ex = explain_metric(current_facts(ws), m, q.request, limit=limit, offset=offset)
-    # stored rows no query reads (an instant outside [limits]): named, so they can be removed
-    for bad in ws.implausible():
-        ex.left_out.append((str(bad), bad.count))
-        ex.left_out_ids[str(bad)] = bad.ids
-    return m, ex
+
+    def make() -> Explanation:
+        ex = explain_metric(current_facts(ws), m, q.request, limit=limit, offset=offset)
+        # stored rows no query reads (an instant outside [limits]): named, so they can go
+        for bad in ws.implausible():
+            ex.left_out.append((str(bad), bad.count))
+            ex.left_out_ids[str(bad)] = bad.ids
+        return ex
+
+    return m, ws.remembered(("explain", m.name, q.request, limit, offset), make)
 
 
 def survey_answers_in_scope(
@@ -549,19 +515,24 @@ def survey_answers_in_scope(
     from deskmetrics.engine.surveys import survey_answers
 
     q = build_query(ws, "csat", (), None, tz, start, end, filters)
-    facts = current_facts(ws)
-    t = prepare(facts, survey_answers(facts, list(q.request.filters)), q.request)
-    if kinds:
-        t = t.filter(t.kind.isin(list(kinds)))
-    if with_comment:
-        t = t.filter(t.comment.notnull() & (t.comment.strip() != ""))
-    cols = ["response_id", "kind", "scale", "score", "comment", "answered_at", "ticket_id"]
-    t = t.select(*cols, "agent", "team", "channel").order_by(
-        [t.answered_at.desc(), t.response_id.desc()]
-    )
-    if limit is not None:
-        t = t.limit(limit)
-    return ws.backend.execute(t)
+
+    def make() -> pd.DataFrame:
+        facts = current_facts(ws)
+        t = prepare(facts, survey_answers(facts, list(q.request.filters)), q.request)
+        if kinds:
+            t = t.filter(t.kind.isin(list(kinds)))
+        if with_comment:
+            t = t.filter(t.comment.notnull() & (t.comment.strip() != ""))
+        cols = ["response_id", "kind", "scale", "score", "comment", "answered_at", "ticket_id"]
+        t = t.select(*cols, "agent", "team", "channel").order_by(
+            [t.answered_at.desc(), t.response_id.desc()]
+        )
+        if limit is not None:
+            t = t.limit(limit)
+        return ws.backend.execute(t)
+
+    request = ("survey answers", tuple(kinds), q.request, with_comment, limit)
+    return ws.remembered(request, make)
 
 
 def facts_frame(ws: Workspace) -> pd.DataFrame:

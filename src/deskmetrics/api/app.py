@@ -31,7 +31,7 @@ from deskmetrics.api.schemas import problems
 from deskmetrics.config import Settings
 from deskmetrics.engine import Workspace
 from deskmetrics.engine.handoff import SharedWorkspace
-from deskmetrics.query import ResultCache
+from deskmetrics.engine.workspace import ResultCache
 
 #: one router per concern, in the order the OpenAPI spec lists them
 ROUTE_MODULES = (

@@ -5,11 +5,14 @@ unchanged (Spark, Postgres, BigQuery, …)."""
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from copy import deepcopy
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from time import monotonic
+from typing import Any, TypeVar, cast
 
 import duckdb
 import ibis
@@ -89,6 +92,28 @@ def canonical_schema(name: str) -> ibis.Schema:
     return ibis.schema({c.name: IBIS_TYPES[c.kind] for c in TABLES[name].columns})
 
 
+T = TypeVar("T")
+
+
+class ResultCache(OrderedDict[str, tuple[float, Any]]):
+    """The last `size` results by key with when they were made (monotonic seconds), for
+    `Workspace.results` (the least recently used go first)."""
+
+    def __init__(self, size: int = 512) -> None:
+        super().__init__()
+        self.size = size
+
+    def __getitem__(self, key: str) -> tuple[float, Any]:
+        self.move_to_end(key)
+        return super().__getitem__(key)
+
+    def __setitem__(self, key: str, value: tuple[float, Any]) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)
+
+
 @dataclass
 class Workspace:
     """The tables metrics read, and the settings (schedules, windows) that measure them."""
@@ -105,11 +130,30 @@ class Workspace:
     #: the moment the workspace is seen at (naive UTC): data recorded later does not exist yet
     #: and running clocks stop here; None: the current time, with everything stored
     as_of: datetime | None = None
-    #: results a long-lived surface (the service) answers again while the data is unchanged:
-    #: see `query.compute` and `data_version`; None: compute every time
-    results: MutableMapping[str, Any] | None = None
+    #: results a long-lived surface (the service) answers again while the data is unchanged
+    #: (`remembered`); None: compute every time
+    results: ResultCache | None = None
     _calendar: BusinessCalendar | None = None
     _calendar_settings: str = ""
+
+    def remembered(self, request: Hashable, make: Callable[[], T]) -> T:
+        """`make()`, or a copy of what it gave for the same `request` while the stored data,
+        the settings and the moment measured at are the same: as of now, for up to `[web]
+        result_cache_seconds` (running clocks move on); as of a fixed moment, until data
+        arrives. Only a workspace with `results` (the service's) keeps anything."""
+        ttl = self.settings.web.result_cache_seconds
+        version = self.data_version() if self.results is not None and ttl > 0 else None
+        if self.results is None or version is None:
+            return make()
+        moment = self.as_of.isoformat() if self.as_of is not None else "now"
+        key = repr((request, moment, version, self.settings.model_dump_json()))
+        if key in self.results:
+            made, value = self.results[key]
+            if self.as_of is not None or monotonic() - made < ttl:
+                return cast(T, deepcopy(value))
+        value = make()
+        self.results[key] = (monotonic(), deepcopy(value))
+        return value
 
     def data_version(self) -> str | None:
         """What the stored data is at: the last write through the store (an import, ingest
