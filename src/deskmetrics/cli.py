@@ -1187,6 +1187,7 @@ def send_report_cmd(
         return
     console.print(f"sent “{rep.subject}” to {', '.join(to)}")
 
+
 # ---------------------------------------------------------------------------------------------
 # staffing: forecast, Erlang C / A, the plan
 

@@ -210,9 +210,7 @@ def _erlang_b_at(traffic: np.ndarray, servers: np.ndarray) -> np.ndarray:
     return b
 
 
-def _erlang_c_slots(
-    traffic: np.ndarray, aht: np.ndarray, target: Target, cap: float
-) -> np.ndarray:
+def _erlang_c_slots(traffic: np.ndarray, aht: np.ndarray, target: Target, cap: float) -> np.ndarray:
     """The fewest servers per interval meeting `target` under Erlang C with occupancy ≤ `cap`:
     one Erlang B recursion over n = 1, 2, … for every interval at once, each interval settled
     at the first n that meets its target (n above the traffic and traffic / n ≤ cap)."""

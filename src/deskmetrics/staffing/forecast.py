@@ -55,7 +55,7 @@ class Series:
     def starts(self) -> list[datetime]:
         """The local start of every interval, day by day."""
         step = timedelta(minutes=self.interval_minutes)
-        out = []
+        out: list[datetime] = []
         for d in range(self.days):
             midnight = datetime.combine(self.day(d), time.min)
             out.extend(midnight + step * s for s in range(self.slots))
@@ -82,7 +82,7 @@ def series_from_frame(
     without a row are 0, starts inside an interval count for it. From the first to the last
     day with a row unless `first_day` / `last_day` say otherwise."""
     check_interval(interval_minutes)
-    starts = pd.to_datetime(df["interval_start"]) if len(df) else pd.Series([], "datetime64[ns]")
+    starts = pd.to_datetime(pd.Series(df["interval_start"]))
     if first_day is None or last_day is None:
         if not len(df):
             raise StaffingError("no volumes to forecast from")
@@ -98,9 +98,7 @@ def series_from_frame(
         minutes = ((starts - base).dt.total_seconds() // 60).astype("int64").to_numpy()
         keep = (minutes >= 0) & (minutes < days * 1440)
         cell = minutes[keep] // interval_minutes
-        np.add.at(
-            values.reshape(-1), cell, pd.to_numeric(df["volume"]).to_numpy(float)[keep]
-        )
+        np.add.at(values.reshape(-1), cell, pd.to_numeric(df["volume"]).to_numpy(float)[keep])
     return Series(first_day, interval_minutes, values)
 
 

@@ -44,10 +44,7 @@ def parse_days(text: str | int, option: str = "--horizon") -> int:
     """`7d`, `2w` or a number of days."""
     raw = str(text).strip().lower()
     try:
-        if raw.endswith("w"):
-            days = int(raw[:-1]) * 7
-        else:
-            days = int(raw.removesuffix("d"))
+        days = int(raw[:-1]) * 7 if raw.endswith("w") else int(raw.removesuffix("d"))
     except ValueError as exc:
         raise StaffingError(f"{option} {text!r}: write days as 7d (or weeks as 2w)") from exc
     if not 1 <= days <= MAX_HORIZON_DAYS:
@@ -75,10 +72,9 @@ def _by_hour_of_week(starts: pd.Series, values: pd.Series, weights: pd.Series) -
         {"wd": ts.dt.weekday, "hr": ts.dt.hour, "v": values * weights, "w": weights}
     ).dropna()
     out = np.full((7, 24), np.nan)
-    g = frame.groupby(["wd", "hr"])[["v", "w"]].sum()
-    for (wd, hr), row in g.iterrows():  # type: ignore[misc]
-        if row["w"] > 0:
-            out[int(wd), int(hr)] = row["v"] / row["w"]
+    g = frame.groupby(["wd", "hr"], as_index=False)[["v", "w"]].sum()
+    g = g[g["w"] > 0]
+    out[g["wd"].to_numpy(int), g["hr"].to_numpy(int)] = (g["v"] / g["w"]).to_numpy(float)
     return out
 
 
@@ -187,12 +183,13 @@ class Forecast:
             "holidays": [d.isoformat() for d in self.holidays],
             "intervals": len(rows),
             "forecast": [
-                {
-                    "channel": r.channel,
-                    "interval_start": pd.Timestamp(r.interval_start).isoformat(),
-                    "forecast": float(r.forecast),
-                }
-                for r in rows.itertuples()
+                {"channel": str(c), "interval_start": pd.Timestamp(t).isoformat(), "forecast": v}
+                for c, t, v in zip(
+                    rows["channel"],
+                    rows["interval_start"],
+                    rows["forecast"].astype(float).tolist(),
+                    strict=True,
+                )
             ],
         }
 
@@ -248,9 +245,9 @@ def measured_aht(ws: Workspace, channel: str, first: date, last: date) -> np.nda
         )
     out = np.full((7, 24), float(value) * 60)
     cells = compute(ws, "average_handle_time", by=["weekday", "hour"], **kw)
-    for r in cells.itertuples():
-        if r.n >= MIN_AHT_SAMPLE and pd.notna(r.value):
-            out[int(r.weekday) - 1, int(r.hour)] = float(r.value) * 60  # type: ignore[arg-type]
+    cells = cells[(cells["n"] >= MIN_AHT_SAMPLE) & cells["value"].notna()]
+    wd, hr = cells["weekday"].to_numpy(int) - 1, cells["hour"].to_numpy(int)
+    out[wd, hr] = cells["value"].to_numpy(float) * 60
     return out
 
 
@@ -299,13 +296,13 @@ class Plan:
     def summary(self) -> dict[str, Any]:
         r = self.rows
         busy = r[r["volume"] > 0]
-        peak = r.loc[r["agents"].idxmax()] if len(r) else None
+        at = int(np.argmax(r["agents"].to_numpy())) if len(r) else None
         return {
             "volume": float(r["volume"].sum()),
-            "peak_agents": int(peak["agents"]) if peak is not None else 0,
+            "peak_agents": int(r["agents"].iloc[at]) if at is not None else 0,
             "peak_scheduled_agents": int(r["scheduled_agents"].max()) if len(r) else 0,
-            "peak_interval": pd.Timestamp(peak["interval_start"]).isoformat()
-            if peak is not None
+            "peak_interval": pd.Timestamp(r["interval_start"].iloc[at]).isoformat()
+            if at is not None
             else None,
             "agent_hours": float(r["agents"].sum() * self.inputs.interval_minutes / 60),
             "scheduled_agent_hours": float(
@@ -323,7 +320,8 @@ class Plan:
         rows = []
         for rec in self.rows.to_dict("records"):
             out: dict[str, Any] = {}
-            for k, v in rec.items():
+            for key, v in rec.items():
+                k = str(key)
                 if k == "interval_start":
                     out[k] = pd.Timestamp(v).isoformat()
                 elif isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
