@@ -163,26 +163,26 @@ class Queue:
 
 
 def fewest_servers(queue: Queue, target: Target, max_occupancy: float) -> int:
-    """The fewest servers meeting `target` with occupancy at most `max_occupancy` (0–1]. Under
-    Erlang C it starts above the traffic (fewer never keep up) and under the occupancy cap."""
+    """The fewest servers meeting `target` with occupancy at most `max_occupancy` (0–1]:
+    more servers never serve worse, so a doubling search brackets the answer and a binary
+    search finds it (a few dozen evaluations even for thousands of agents)."""
     if queue.traffic <= 0:
         return 0
-    if queue.patience_seconds is None:
-        n = max(math.floor(queue.traffic) + 1, math.ceil(queue.traffic / max_occupancy - 1e-12))
-    else:
-        n = max(1, math.ceil(queue.traffic * 0.5 / max_occupancy))
-        # Erlang A: below the traffic the queue is still stable (callers hang up); step back
-        # down from the occupancy floor while the target is still met
-        while n > 1 and queue.meets(n - 1, target, max_occupancy):
-            n -= 1
-    while not queue.meets(n, target, max_occupancy):
-        n += 1
-        if n > MAX_AGENTS:
+    lo, hi = 0, 1  # lo never meets the target (0 servers answer no one), hi is tried
+    while not queue.meets(hi, target, max_occupancy):
+        lo, hi = hi, hi * 2
+        if lo > MAX_AGENTS:
             raise StaffingError(
                 f"more than {MAX_AGENTS:,} agents would be needed for {queue.traffic:,.1f} "
                 "erlangs: check the volume and handle time"
             )
-    return n
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if queue.meets(mid, target, max_occupancy):
+            hi = mid
+        else:
+            lo = mid
+    return hi
 
 
 def _check(
@@ -386,25 +386,19 @@ class ErlangA:
 
 def _stationary(arrival: float, mu: float, theta: float, agents: int) -> np.ndarray:
     """Stationary distribution of the number of calls in an M/M/n+M system (birth rate
-    `arrival`, death rate min(k, n)·mu + max(k − n, 0)·theta), computed as running ratios
-    normalised at the mode and cut where the tail is below 1e-16 of it (or at MAX_QUEUE
-    callers waiting, for patience far longer than the handle time with too few agents)."""
-    probs = [1.0]
-    k, p, peak = 0, 1.0, 1.0
-    while True:
-        k += 1
-        death = min(k, agents) * mu + max(k - agents, 0) * theta
-        p = p * arrival / death
-        probs.append(p)
-        peak = max(peak, p)
-        if k > agents and p < peak * 1e-16 and arrival < death:
-            break
-        if k - agents >= MAX_QUEUE:  # so long a queue: the target is far out of reach anyway
-            break
-        if peak > 1e200:  # renormalise to stay in range on long chains
-            probs = [q / peak for q in probs]
-            p, peak = p / peak, 1.0
-    out = np.array(probs)
+    `arrival`, death rate min(k, n)·mu + max(k − n, 0)·theta), from the running products of
+    arrival / death in log space (no overflow for thousands of agents), cut where the tail
+    is below 1e-16 of the mode (or at MAX_QUEUE callers waiting: patience far longer than
+    the handle time with too few agents, where the target is far out of reach anyway)."""
+    k = np.arange(1, agents + MAX_QUEUE + 1, dtype=float)
+    death = np.minimum(k, agents) * mu + np.maximum(k - agents, 0.0) * theta
+    logp = np.concatenate(([0.0], np.cumsum(math.log(arrival) - np.log(death))))
+    mode = int(np.argmax(logp))
+    logp -= logp[mode]
+    tail = (np.arange(len(logp)) > max(agents, mode)) & (logp < -37.0)
+    if tail.any():
+        logp = logp[: int(np.argmax(tail)) + 1]
+    out = np.exp(logp)
     return out / out.sum()
 
 
