@@ -121,8 +121,10 @@ def test_forecast_of_every_channel_as_csv(tmp_path: Path) -> None:
     cfg = str(tmp_path / "deskmetrics.toml")
     r = runner.invoke(
         app,
-        ["--config", cfg, "--db", str(tmp_path / "x.duckdb"), "forecast", "--volumes", str(path)]
-        + ["--interval", "30", "--horizon", "1d", "--format", "csv"],
+        [
+            *("--config", cfg, "--db", str(tmp_path / "x.duckdb"), "forecast"),
+            *("--volumes", str(path), "--interval", "30", "--horizon", "1d", "--format", "csv"),
+        ],
     )
     assert r.exit_code == 0, r.output
     lines = r.stdout.strip().splitlines()
@@ -169,8 +171,15 @@ def test_staffing_without_handle_time_says_so(tmp_path: Path) -> None:
     cfg.write_text('timezone = "UTC"\n')
     r = runner.invoke(
         app,
-        ["--config", str(cfg), "--db", str(tmp_path / "x.duckdb"), "staffing"]
-        + ["--volumes", str(path)],
+        [
+            "--config",
+            str(cfg),
+            "--db",
+            str(tmp_path / "x.duckdb"),
+            "staffing",
+            "--volumes",
+            str(path),
+        ],
     )
     assert r.exit_code == 2
     assert "--aht" in r.output

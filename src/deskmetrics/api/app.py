@@ -23,6 +23,7 @@ from deskmetrics.api.routes import (
     metrics,
     session,
     sla,
+    staffing,
     survey_links,
     users,
     zendesk_webhook,
@@ -43,6 +44,7 @@ ROUTE_MODULES = (
     survey_links,
     dashboard,
     sla,
+    staffing,
     alerts,
 )
 

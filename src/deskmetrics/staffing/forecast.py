@@ -68,7 +68,7 @@ class Series:
 
 def check_interval(minutes: int) -> int:
     if minutes not in INTERVALS:
-        raise StaffingError(f"--interval {minutes}: use one of {', '.join(map(str, INTERVALS))}")
+        raise StaffingError(f"interval {minutes} minutes: use 15, 30 or 60")
     return minutes
 
 

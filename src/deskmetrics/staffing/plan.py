@@ -211,11 +211,15 @@ def make_forecast(
     backtest_days: int | None = None,
     settings: Settings | None = None,
     history: History | None = None,
+    clip_backtest: bool = False,
 ) -> Forecast:
     """Forecast each channel's volume for the `horizon_days` days after its history, holidays
-    from the settings' schedules; with `backtest_days`, a rolling-origin backtest too."""
+    from the settings' schedules; with `backtest_days`, a rolling-origin backtest too (with
+    `clip_backtest`, over at most the days the history allows instead of refusing)."""
     hist = history or load_history(ws, interval_minutes, channel, volumes_file)
     first_series = next(iter(hist.series.values()))
+    if clip_backtest and backtest_days:
+        backtest_days = max(0, min(backtest_days, first_series.days - 7))
     end = first_series.last_day + timedelta(days=horizon_days)
     holidays = sorted(schedule_holidays(_settings(ws, settings), first_series.first_day, end))
     out: dict[str, Series] = {}
@@ -241,7 +245,8 @@ def measured_aht(ws: Workspace, channel: str, first: date, last: date) -> np.nda
     if value is None or pd.isna(value):
         raise StaffingError(
             f"no handle time measured for channel {channel!r} ({first} to {last}): the data "
-            "has no calls or chats with talk, hold or wrap time there; give --aht SECONDS"
+            "has no calls or chats with talk, hold or wrap time there; give the handle time "
+            "(--aht SECONDS, or aht= in the API)"
         )
     out = np.full((7, 24), float(value) * 60)
     cells = compute(ws, "average_handle_time", by=["weekday", "hour"], **kw)
@@ -350,6 +355,7 @@ def make_plan(
     volumes_file: str | None = None,
     backtest_days: int | None = None,
     settings: Settings | None = None,
+    clip_backtest: bool = False,
 ) -> Plan:
     """The plan for `channel`: its volume forecast × handle time by hour of week (`aht_seconds`
     overrides; else the volume file's, else the workspace's measured) → the fewest agents per
@@ -364,6 +370,7 @@ def make_plan(
         volumes_file,
         backtest_days,
         settings=settings,
+        clip_backtest=clip_backtest,
     )
     hist = fc.history
     series = hist.series[channel]
