@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from conftest import build_workspace, interaction, ticket
-from deskmetrics.staffing import StaffingError, Target
+from deskmetrics.staffing import StaffingError, Target, plan_interval
 from deskmetrics.staffing.forecast import (
     Series,
     backtest,
@@ -156,6 +156,44 @@ def test_plan_from_a_volume_file(tmp_path: Path) -> None:
     assert mon10["agents"] == 3 and mon10["scheduled_agents"] == 5
     assert r[r["weekday"] == "Sat"]["agents"].sum() == 0
     assert plan.inputs.measured_abandonment == pytest.approx(10.0)
+    assert plan.inputs.patience_seconds is None and "abandonment" not in r
+
+
+def test_patience_from_waits_and_abandoned_calls(tmp_path: Path) -> None:
+    """10 calls an hour waiting 12 s on average, 1 abandoned: patience = time waited /
+    abandoned = 10 × 12 / 1 = 120 s, and the plan is Erlang A with expected abandonment."""
+    from deskmetrics.config import Settings
+
+    path = _volume_file(tmp_path)
+    df = pd.read_csv(path)
+    df["wait_seconds"] = 12.0
+    df.to_csv(path, index=False)
+    settings = Settings.model_validate({"timezone": "UTC"})
+    hist = load_history(None, 60, None, str(path))
+    assert hist.patience["phone"] == pytest.approx(120.0)
+    target = Target.parse("80/20")
+    plan = make_plan(
+        None, "phone", target, 0, 100, 60, 7, volumes_file=str(path), settings=settings
+    )
+    assert plan.inputs.patience_seconds == pytest.approx(120.0)
+    assert plan.inputs.patience_source.startswith("estimated")
+    mon10 = plan.rows[plan.rows["interval_start"] == pd.Timestamp("2026-03-23 10:00")].iloc[0]
+    want = plan_interval(10, 60, 300, target, patience_seconds=120)
+    assert mon10["agents"] == want.agents
+    assert mon10["abandonment"] == pytest.approx(want.abandonment)
+    given = make_plan(
+        None,
+        "phone",
+        target,
+        0,
+        100,
+        60,
+        7,
+        patience_seconds=600,
+        volumes_file=str(path),
+        settings=settings,
+    )
+    assert given.inputs.patience_source == "given (--patience)"
 
 
 def test_plan_from_the_workspace_measures_handle_time() -> None:

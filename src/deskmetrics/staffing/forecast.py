@@ -239,7 +239,8 @@ def backtest(
 
 def read_volumes(path: str, interval_minutes: int) -> pd.DataFrame:
     """A phone system's interval-volume export (CSV): `interval_start` and `volume` (offered
-    contacts, abandoned ones included), optional `channel`, `aht_seconds` and `abandoned`.
+    contacts, abandoned ones included), optional `channel`, `aht_seconds`, `abandoned` and
+    `wait_seconds` (the mean wait of the interval's callers, abandoned ones included).
     Starts are local wall-clock times (an offset, if given, is dropped: the file's clock is
     the plan's). Returns those columns, channel 'phone' where the file names none."""
     try:
@@ -250,7 +251,8 @@ def read_volumes(path: str, interval_minutes: int) -> pd.DataFrame:
     if missing:
         raise StaffingError(
             f"--volumes {path}: needs the columns interval_start and volume "
-            f"(missing: {', '.join(sorted(missing))}); optional: channel, aht_seconds, abandoned"
+            f"(missing: {', '.join(sorted(missing))}); optional: channel, aht_seconds, abandoned, "
+            "wait_seconds"
         )
     try:
         starts = pd.to_datetime(df["interval_start"], utc=False, format="mixed")
@@ -266,7 +268,7 @@ def read_volumes(path: str, interval_minutes: int) -> pd.DataFrame:
         if "channel" in df
         else "phone"
     )
-    for col in ("volume", "aht_seconds", "abandoned"):
+    for col in ("volume", "aht_seconds", "abandoned", "wait_seconds"):
         if col in df:
             values = pd.to_numeric(df[col], errors="coerce")
             bad = values.isna() & df[col].notna() | (values < 0)

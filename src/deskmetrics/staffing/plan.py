@@ -62,6 +62,9 @@ class History:
     aht: dict[str, np.ndarray] = field(default_factory=dict)
     #: abandoned / offered per channel (percent), where the file gives `abandoned`
     abandonment: dict[str, float] = field(default_factory=dict)
+    #: mean patience in seconds per channel, where the file gives `abandoned` and
+    #: `wait_seconds`: the estimate of exponential patience, time waited / abandoned calls
+    patience: dict[str, float] = field(default_factory=dict)
     source: str = "tickets created in the workspace"
 
 
@@ -103,7 +106,7 @@ def load_history(
         raise StaffingError(f"no volumes{which} to forecast from")
     first = pd.Timestamp(df["interval_start"].min()).date()
     last = pd.Timestamp(df["interval_start"].max()).date()
-    series, aht, abandoned = {}, {}, {}
+    series, aht, abandoned, patience = {}, {}, {}, {}
     for name, part in df.groupby("channel", sort=True):
         key = str(name)
         series[key] = series_from_frame(part, interval_minutes, first, last)
@@ -113,7 +116,13 @@ def load_history(
             offered = float(part["volume"].sum())
             if offered > 0:
                 abandoned[key] = float(part["abandoned"].sum()) / offered * 100
-    return History(series, aht, abandoned, source)
+            if "wait_seconds" in part and part["wait_seconds"].notna().any():
+                known = part["wait_seconds"].notna() & part["abandoned"].notna()
+                waited = float((part["wait_seconds"] * part["volume"])[known].sum())
+                gave_up = float(part["abandoned"][known].sum())
+                if gave_up > 0 and waited > 0:
+                    patience[key] = waited / gave_up
+    return History(series, aht, abandoned, patience, source)
 
 
 @dataclass(frozen=True)
@@ -283,6 +292,7 @@ class PlanInputs:
     concurrency_source: str
     patience_seconds: float | None
     measured_abandonment: float | None
+    patience_source: str
     history_source: str
     model: str = MODEL
     backtest_days: int = 0
@@ -361,7 +371,9 @@ def make_plan(
     overrides; else the volume file's, else the workspace's measured) → the fewest agents per
     interval meeting `target` (Erlang C; Erlang A with `patience_seconds`), at most
     `max_occupancy` percent busy, scheduled after `shrinkage` percent. A chat channel's
-    agents work `concurrency` sessions at once (default: measured, rounded, at least 1)."""
+    agents work `concurrency` sessions at once (default: measured, rounded, at least 1).
+    Without `patience_seconds`, a volume file with `abandoned` and `wait_seconds` gives the
+    patience (Erlang A); otherwise the plan is Erlang C."""
     fc = make_forecast(
         ws,
         interval_minutes,
@@ -401,6 +413,10 @@ def make_plan(
         if measured is not None:
             conc = max(1, math.floor(measured + 0.5))
             conc_source = f"measured chat concurrency {measured:.2f}, rounded"
+    patience_source = "none: Erlang C" if patience_seconds is None else "given (--patience)"
+    if patience_seconds is None and channel in hist.patience:
+        patience_seconds = hist.patience[channel]
+        patience_source = "estimated from the volume file: time waited / abandoned calls"
     frame = fut.frame("volume")
     starts = pd.to_datetime(frame["interval_start"])
     aht = grid[starts.dt.weekday.to_numpy(), starts.dt.hour.to_numpy()]
@@ -432,6 +448,7 @@ def make_plan(
         concurrency_source=conc_source,
         patience_seconds=patience_seconds,
         measured_abandonment=hist.abandonment.get(channel),
+        patience_source=patience_source,
         history_source=hist.source,
         backtest_days=int(acc["backtest_days"]),
         wape=acc["wape"],
