@@ -144,7 +144,7 @@ def test_average_speed_of_answer_target() -> None:
 def test_targets_parse() -> None:
     assert Target.parse("80/20") == Target(share=0.8, seconds=20.0)
     assert Target.parse("asa:30") == Target(asa_seconds=30.0)
-    for bad in ("80", "0/20", "120/20", "x/y", "asa:-1"):
+    for bad in ("80", "0/20", "120/20", "x/y", "asa:-1", "80/7200", "80/nan", "asa:inf"):
         with pytest.raises(StaffingError):
             Target.parse(bad)
 
@@ -213,3 +213,8 @@ def test_bad_inputs_are_refused() -> None:
         plan_interval(10, 30, 180, target, max_occupancy_percent=0)
     with pytest.raises(StaffingError):
         plan_interval(10, 30, 180, target, concurrency=0)
+    # rates from a handle time or patience far below a second overflow (found by fuzzing)
+    with pytest.raises(StaffingError):
+        plan_interval(999_999, 30, 5e-324, target, patience_seconds=1)
+    with pytest.raises(StaffingError):
+        plan_interval(10, 30, 180, target, patience_seconds=1e-300)

@@ -19,6 +19,11 @@ from deskmetrics.errors import DeskmetricsError
 
 #: the longest queue (callers waiting in one interval) the Erlang A chain follows
 MAX_QUEUE = 5_000
+#: the shortest handle time and patience a plan takes (seconds): below a second, the rates
+#: overflow long before the numbers mean anything
+MIN_SECONDS = 1.0
+#: the longest wait a target may name (seconds)
+MAX_TARGET_SECONDS = 3600
 #: the most agents (or chat slots) one interval may need before the search gives up
 MAX_AGENTS = 100_000
 
@@ -96,7 +101,7 @@ class Target:
         try:
             if raw.startswith("asa:") or raw.startswith("asa="):
                 asa = float(raw[4:])
-                if asa <= 0:
+                if not 0 < asa <= MAX_TARGET_SECONDS:
                     raise ValueError
                 return cls(asa_seconds=asa)
             pct, secs = raw.split("/")
@@ -106,8 +111,11 @@ class Target:
                 f"target {text!r}: write PERCENT/SECONDS (80/20: 80% answered within 20 s) "
                 "or asa:SECONDS (average speed of answer)"
             ) from exc
-        if not 0 < share <= 1 or seconds < 0:
-            raise StaffingError(f"target {text!r}: the percent is above 0 and at most 100")
+        if not 0 < share <= 1 or not 0 <= seconds <= MAX_TARGET_SECONDS:
+            raise StaffingError(
+                f"target {text!r}: the percent is above 0 and at most 100, the seconds 0 to "
+                f"{MAX_TARGET_SECONDS}"
+            )
         return cls(share=share, seconds=seconds)
 
     def label(self) -> str:
@@ -197,8 +205,10 @@ def _check(
         raise StaffingError(f"maximum occupancy {max_occupancy_percent}%: use above 0 to 100")
     if concurrency < 1:
         raise StaffingError("concurrency is 1 or more sessions per agent")
-    if patience_seconds is not None and patience_seconds <= 0:
-        raise StaffingError("patience is more than 0 seconds")
+    if patience_seconds is not None and not (
+        MIN_SECONDS <= patience_seconds and math.isfinite(patience_seconds)
+    ):
+        raise StaffingError(f"patience is at least {MIN_SECONDS:g} second")
 
 
 def _erlang_b_at(traffic: np.ndarray, servers: np.ndarray) -> np.ndarray:
@@ -283,8 +293,10 @@ def plan_intervals(
     if (vol < 0).any() or not np.isfinite(vol).all():
         raise StaffingError("volumes are 0 or more")
     busy = vol > 0
-    if busy.any() and (~np.isfinite(aht[busy]) | (aht[busy] <= 0)).any():
-        raise StaffingError("every interval with volume needs a handle time above 0 seconds")
+    if busy.any() and (~np.isfinite(aht[busy]) | (aht[busy] < MIN_SECONDS)).any():
+        raise StaffingError(
+            f"every interval with volume needs a handle time of at least {MIN_SECONDS:g} second"
+        )
     safe_aht = np.where(busy, aht, 1.0)
     traffic = np.where(busy, vol * safe_aht / (interval_minutes * 60), 0.0)
     cap = max_occupancy_percent / 100

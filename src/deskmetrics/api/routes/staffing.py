@@ -72,7 +72,7 @@ def _refuse(exc: Exception) -> HTTPException:
 def erlang(
     who: Viewer,
     volume: Annotated[float, Query(ge=0, le=1_000_000, description="Contacts in the interval.")],
-    aht: Annotated[float, Query(gt=0, le=86_400, description="Handle time in seconds.")],
+    aht: Annotated[float, Query(ge=1, le=86_400, description="Handle time in seconds.")],
     interval: Interval = 30,
     target: TargetQ = "80/20",
     shrinkage: Shrinkage = 0.0,
@@ -171,7 +171,7 @@ def staffing(
     max_occupancy: Occupancy = 100.0,
     interval: Interval = 30,
     horizon: Horizon = "7d",
-    aht: Annotated[float | None, Query(gt=0, le=86_400)] = None,
+    aht: Annotated[float | None, Query(ge=1, le=86_400)] = None,
     concurrency: Annotated[int | None, Query(ge=1, le=20)] = None,
     patience: Patience = None,
     backtest_days: Backtest = None,
