@@ -206,7 +206,7 @@ def _check(
     if concurrency < 1:
         raise StaffingError("concurrency is 1 or more sessions per agent")
     if patience_seconds is not None and not (
-        MIN_SECONDS <= patience_seconds and math.isfinite(patience_seconds)
+        patience_seconds >= MIN_SECONDS and math.isfinite(patience_seconds)
     ):
         raise StaffingError(f"patience is at least {MIN_SECONDS:g} second")
 
