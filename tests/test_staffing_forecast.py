@@ -215,6 +215,9 @@ def test_plan_from_the_workspace_measures_handle_time() -> None:
     ws = build_workspace({"tickets": tickets, "events": events})
     plan = make_plan(ws, "phone", Target.parse("80/20"), interval_minutes=60, horizon_days=7)
     r = plan.rows
+    # the workspace's data ends Sunday 22 March (a ticket of no channel): so does every
+    # channel's history, and the plan starts the Monday after
+    assert r["interval_start"].min() == pd.Timestamp("2026-03-23 00:00")
     mon9 = r[r["interval_start"] == pd.Timestamp("2026-03-23 09:00")].iloc[0]
     assert mon9["volume"] == pytest.approx(12.0)
     assert mon9["aht_seconds"] == pytest.approx(300.0)

@@ -29,8 +29,9 @@ MONDAY = date(2026, 3, 2)
 
 def _calls() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Three weeks: every Monday 09:00–09:59 (UTC) 24 phone calls, 12 per half hour (talk 240 s +
-    wrap 60 s = 300 s), every Tuesday 14:00–14:59 12 chats (talk 600 s); nothing else. The
-    history ends Monday 16 March, so the plan covers Tuesday 17 to Monday 23 March."""
+    wrap 60 s = 300 s), every Tuesday 14:00–14:59 12 chats (talk 600 s); nothing else. Every
+    channel's history ends with the data, Tuesday 17 March (the last chats), so the plan
+    covers Wednesday 18 to Tuesday 24 March."""
     tickets, events = [], []
     n = 0
     for week in range(3):
@@ -159,12 +160,12 @@ def test_staffing_page_in_chromium(server: str) -> None:
         assert peak.inner_text() == "4"
         sched = pg.locator('.card[data-key="peak_scheduled_agents"] .value')
         assert sched.inner_text() == "6"
-        # the heatmap: 7 days (Tue 17 – Mon 23 March) × 48 half hours; Monday 09:00 and
+        # the heatmap: 7 days (Wed 18 – Tue 24 March) × 48 half hours; Monday 09:00 and
         # 09:30 need 4 agents
         heat = pg.locator("#staffing-heat tbody tr")
         assert heat.count() == 7
-        assert heat.nth(6).locator("th").inner_text() == "Mon 23 Mar"
-        monday = heat.nth(6).locator("td")
+        assert heat.nth(5).locator("th").inner_text() == "Mon 23 Mar"
+        monday = heat.nth(5).locator("td")
         assert monday.count() == 48
         assert [
             monday.nth(18).get_attribute("data-value"),
@@ -181,10 +182,10 @@ def test_staffing_page_in_chromium(server: str) -> None:
         pg.wait_for_url("**target=90%2F20**")
         assert "interval=60" in pg.url
         heat = pg.locator("#staffing-heat tbody tr")
-        assert heat.nth(6).locator("td").count() == 24
+        assert heat.nth(5).locator("td").count() == 24
         # 09:00–10:00: 24 calls × 300 s / 3600 s = 2 erlangs; 90/20 needs 5 agents
         # (4 agents: SL 1 − 0.1739·e^(−40/300) = 84.8%; 5: 1 − 0.0597·e^(−60/300) = 95.1%)
-        assert heat.nth(6).locator("td").nth(9).get_attribute("data-value") == "5"
+        assert heat.nth(5).locator("td").nth(9).get_attribute("data-value") == "5"
         assert pg.locator('.card[data-key="peak_scheduled_agents"] .value').inner_text() == "5"
         # a bad target is said on the page, not a crash
         pg.fill('input[name="target"]', "eighty")

@@ -99,13 +99,15 @@ def load_history(
         # every channel: all share the workspace's days, so the plan starts after its last
         df = interval_volumes(ws, interval_minutes)
         source = "tickets created in the workspace"
-    if channel is not None:
-        df = df[df["channel"] == channel]
     if df.empty:
-        which = f" for channel {channel!r}" if channel else ""
-        raise StaffingError(f"no volumes{which} to forecast from")
+        raise StaffingError("no volumes to forecast from")
+    # every channel on the same days: the history ends, and the plan starts, where the data does
     first = pd.Timestamp(df["interval_start"].min()).date()
     last = pd.Timestamp(df["interval_start"].max()).date()
+    if channel is not None:
+        df = df[df["channel"] == channel]
+        if df.empty:
+            raise StaffingError(f"no volumes for channel {channel!r} to forecast from")
     series, aht, abandoned, patience = {}, {}, {}, {}
     for name, part in df.groupby("channel", sort=True):
         key = str(name)
