@@ -1452,7 +1452,13 @@ def staffing_cmd(
     err.print(
         f"{i.channel}: target {i.target}, shrinkage {i.shrinkage:g}%, max occupancy "
         f"{i.max_occupancy:g}%, concurrency {i.concurrency} ({i.concurrency_source}); "
-        f"handle time: {i.aht_source}. Peak {sm['peak_agents']} agents "
+        f"handle time: {i.aht_source}; "
+        + (
+            "Erlang C"
+            if i.patience_seconds is None
+            else f"Erlang A, patience {i.patience_seconds:,.0f} s ({i.patience_source})"
+        )
+        + f". Peak {sm['peak_agents']} agents "
         f"({sm['peak_scheduled_agents']} scheduled), {sm['scheduled_agent_hours']:,.1f} "
         "scheduled agent hours."
     )
