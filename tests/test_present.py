@@ -46,6 +46,9 @@ from deskmetrics.reports.weekly import DEFAULT_METRICS, build_report
         (1234.5, "currency", "1,234.50"),
         (8.456, "score", "8.46"),
         (12.34, "score", "12.3"),
+        (7.836, "seconds", "7.8 s"),  # a staffing plan's waits and handle times
+        (565.6, "seconds", "566 s"),
+        (1800, "seconds", "1,800 s"),
     ],
 )
 def test_values_read_by_unit(value: object, unit: str, shown: str) -> None:

@@ -1210,6 +1210,283 @@ def send_report_cmd(
     console.print(f"sent “{rep.subject}” to {', '.join(to)}")
 
 
+# ---------------------------------------------------------------------------------------------
+# staffing: forecast, Erlang C / A, the plan
+
+#: how the staffing tables show each column (a present.format_value unit)
+STAFFING_UNITS = {
+    "volume": "count",
+    "forecast": "count",
+    "traffic": "score",
+    "agents": "count",
+    "scheduled_agents": "count",
+    "aht_seconds": "seconds",
+    "asa_seconds": "seconds",
+    "service_level": "percent",
+    "occupancy": "percent",
+    "abandonment": "percent",
+}
+
+IntervalOption = Annotated[
+    int, typer.Option("--interval", help="Interval length in minutes: 15, 30 or 60.")
+]
+HorizonOption = Annotated[
+    str, typer.Option("--horizon", help="Days to forecast after the history: 7d, 14d, 2w.")
+]
+VolumesOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--volumes",
+        help="Interval volumes exported by a phone system (CSV: interval_start, volume; "
+        "optional channel, aht_seconds, abandoned) instead of the workspace's tickets.",
+    ),
+]
+BacktestOption = Annotated[
+    int | None,
+    typer.Option(
+        "--backtest-days",
+        min=1,
+        help="Backtest on the most recent N days (rolling origin, one day ahead): WAPE of "
+        "the model and of the seasonal-naive forecast.",
+    ),
+]
+TargetOption = Annotated[
+    str,
+    typer.Option(
+        "--target",
+        help="Service level PERCENT/SECONDS (80/20: 80% answered within 20 s) or asa:SECONDS.",
+    ),
+]
+ShrinkageOption = Annotated[
+    float,
+    typer.Option("--shrinkage", help="Percent of paid time agents are not available (breaks…)."),
+]
+OccupancyOption = Annotated[
+    float, typer.Option("--max-occupancy", help="Most percent of time an agent may be busy.")
+]
+ConcurrencyOption = Annotated[
+    int | None,
+    typer.Option(
+        "--concurrency",
+        min=1,
+        help="Sessions an agent handles at once (chat); default: measured for chat, else 1.",
+    ),
+]
+PatienceOption = Annotated[
+    float | None,
+    typer.Option(
+        "--patience",
+        help="Mean seconds a caller waits before hanging up: plans with Erlang A and "
+        "reports the expected abandonment.",
+    ),
+]
+
+
+def _staffing_table(df: pd.DataFrame, fmt: Format, title: str | None = None) -> None:
+    """Plan or forecast rows: raw numbers for csv/json, formatted for a table."""
+    if fmt in (Format.csv, Format.json):
+        _print(df, fmt)
+        return
+    shown = pd.DataFrame(index=df.index)
+    for col in df.columns:
+        if col == "interval_start":
+            shown[col] = [pd.Timestamp(v).strftime("%Y-%m-%d %H:%M") for v in df[col]]
+        elif col in STAFFING_UNITS:
+            shown[col] = [format_value(v, STAFFING_UNITS[col]) for v in df[col]]
+        else:
+            shown[col] = df[col].astype(str)
+    _print(shown, fmt, title=title)
+
+
+def _staffing_workspace(volumes: Path | None) -> Any:
+    """The workspace, or None when a volume file is given and no workspace exists."""
+    if volumes is not None and not State.db.exists():
+        return None
+    return _workspace(read_only=True)
+
+
+@app.command("erlang")
+def erlang(
+    volume: Annotated[float, typer.Option("--volume", help="Contacts in the interval.")],
+    aht: Annotated[float, typer.Option("--aht", help="Average handle time in seconds.")],
+    interval: IntervalOption = 30,
+    target: TargetOption = "80/20",
+    shrinkage: ShrinkageOption = 0.0,
+    max_occupancy: OccupancyOption = 100.0,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, help="Sessions an agent handles at once.")
+    ] = 1,
+    patience: PatienceOption = None,
+    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+) -> None:
+    """Agents needed for one interval (Erlang C, or Erlang A with --patience): the fewest
+    meeting the target under the occupancy cap, scheduled agents after shrinkage, and the
+    service level, average speed of answer and occupancy they achieve."""
+    from deskmetrics.staffing import Target, plan_interval
+
+    try:
+        if interval <= 0:
+            raise DeskmetricsError("--interval is more than 0 minutes")
+        s = plan_interval(
+            volume,
+            interval,
+            aht,
+            Target.parse(target),
+            shrinkage,
+            max_occupancy,
+            concurrency,
+            patience,
+        )
+    except DeskmetricsError as exc:
+        _fail(exc)
+        return
+    out: dict[str, Any] = {
+        "agents": s.agents,
+        "scheduled_agents": s.scheduled_agents,
+        "service_level": s.service_level,
+        "asa_seconds": s.asa_seconds,
+        "occupancy": s.occupancy,
+        "traffic": s.traffic,
+        "volume": s.volume,
+        "interval_minutes": interval,
+        "aht_seconds": s.aht_seconds,
+        "target": Target.parse(target).label(),
+        "shrinkage": shrinkage,
+        "max_occupancy": max_occupancy,
+        "concurrency": concurrency,
+        "model": "erlang_c" if patience is None else "erlang_a",
+    }
+    if patience is not None:
+        out["patience_seconds"] = patience
+        out["abandonment"] = s.abandonment
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(jsonable_dict(out)) + "\n")
+        return
+    rows = [
+        {"measure": k, "value": format_value(v, STAFFING_UNITS[k]) if k in STAFFING_UNITS else v}
+        for k, v in out.items()
+    ]
+    _print(pd.DataFrame(rows), fmt, title=f"Erlang {'C' if patience is None else 'A'}")
+
+
+def jsonable_dict(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: jsonable(v) for k, v in d.items()}
+
+
+@app.command("forecast")
+def forecast_cmd(
+    channel: Annotated[
+        str | None, typer.Option("--channel", help="One channel (default: each).")
+    ] = None,
+    volumes: VolumesOption = None,
+    interval: IntervalOption = 30,
+    horizon: HorizonOption = "7d",
+    backtest_days: BacktestOption = None,
+    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+) -> None:
+    """Forecast contacts per channel and interval after the history (tickets created, or
+    --volumes): each weekday's intervals averaged over recent weeks × the daily level's
+    trend, holidays of the schedules apart. --backtest-days reports its accuracy (WAPE)."""
+    from deskmetrics.staffing.plan import make_forecast, parse_days
+
+    try:
+        ws = _staffing_workspace(volumes)
+        fc = make_forecast(
+            ws,
+            interval,
+            parse_days(horizon),
+            channel,
+            None if volumes is None else str(volumes),
+            backtest_days,
+            settings=State.settings(),
+        )
+    except DeskmetricsError as exc:
+        _fail(exc)
+        return
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(fc.summary(), ensure_ascii=False) + "\n")
+        return
+    rows = fc.rows()
+    if fmt is Format.csv:
+        _print(rows, fmt)
+        return
+    acc = fc.accuracy()
+    if acc["wape"] is not None or acc["seasonal_naive_wape"] is not None:
+        err.print(
+            f"backtest, last {acc['backtest_days']} days: WAPE "
+            f"{format_value(acc['wape'], 'percent')} (seasonal naive "
+            f"{format_value(acc['seasonal_naive_wape'], 'percent')})"
+        )
+    _staffing_table(rows, fmt, title=f"forecast per {interval} minutes")
+
+
+@app.command("staffing")
+def staffing_cmd(
+    channel: Annotated[str, typer.Option("--channel", help="The channel to plan.")] = "phone",
+    target: TargetOption = "80/20",
+    shrinkage: ShrinkageOption = 0.0,
+    max_occupancy: OccupancyOption = 100.0,
+    interval: IntervalOption = 30,
+    horizon: HorizonOption = "7d",
+    aht: Annotated[
+        float | None,
+        typer.Option("--aht", help="Handle time in seconds (default: measured by hour of week)."),
+    ] = None,
+    concurrency: ConcurrencyOption = None,
+    patience: PatienceOption = None,
+    volumes: VolumesOption = None,
+    backtest_days: BacktestOption = None,
+    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+) -> None:
+    """Agents per interval for a channel: forecast volume × measured handle time (the
+    registry's average_handle_time by hour of week) → the fewest agents meeting the target
+    (Erlang C; Erlang A with --patience), scheduled agents after shrinkage."""
+    from deskmetrics.staffing import Target
+    from deskmetrics.staffing.plan import make_plan, parse_days
+
+    try:
+        ws = _staffing_workspace(volumes)
+        plan = make_plan(
+            ws,
+            channel,
+            Target.parse(target),
+            shrinkage,
+            max_occupancy,
+            interval,
+            parse_days(horizon),
+            aht,
+            concurrency,
+            patience,
+            None if volumes is None else str(volumes),
+            backtest_days,
+            settings=State.settings(),
+        )
+    except DeskmetricsError as exc:
+        _fail(exc)
+        return
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(plan.as_json(), ensure_ascii=False) + "\n")
+        return
+    if fmt is Format.csv:
+        _print(plan.rows, fmt)
+        return
+    i, sm = plan.inputs, plan.summary()
+    err.print(
+        f"{i.channel}: target {i.target}, shrinkage {i.shrinkage:g}%, max occupancy "
+        f"{i.max_occupancy:g}%, concurrency {i.concurrency} ({i.concurrency_source}); "
+        f"handle time: {i.aht_source}; "
+        + (
+            "Erlang C"
+            if i.patience_seconds is None
+            else f"Erlang A, patience {i.patience_seconds:,.0f} s ({i.patience_source})"
+        )
+        + f". Peak {sm['peak_agents']} agents "
+        f"({sm['peak_scheduled_agents']} scheduled), {sm['scheduled_agent_hours']:,.1f} "
+        "scheduled agent hours."
+    )
+    _staffing_table(plan.rows, fmt, title=f"staffing plan: {i.channel}")
+
+
 def main() -> None:
     try:
         app()

@@ -77,6 +77,8 @@ def format_value(value: Any, unit: str = "count") -> str:
         return f"{v / 60:.1f} h" if abs(v) < HOURS_UP_TO else f"{v / 1440:.1f} d"
     if unit == "percent":
         return f"{v:.1f}%"
+    if unit == "seconds":  # waits and handle times of a staffing plan
+        return f"{v:,.0f} s" if abs(v) >= 10 else f"{v:.1f} s"
     if unit == "count":
         return f"{v:,.0f}" if v == round(v) or abs(v) >= 100 else f"{v:,.1f}"
     if unit == "currency":

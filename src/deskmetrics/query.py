@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
+from deskmetrics.config import Settings
 from deskmetrics.engine import Facts, MetricRequest, Workspace, explain_metric
 from deskmetrics.engine.compile import Explanation, run_metrics
 from deskmetrics.engine.kept import current_facts, refresh
@@ -535,6 +536,38 @@ def survey_answers_in_scope(
     return ws.remembered(request, make)
 
 
+def interval_volumes(
+    ws: Workspace,
+    interval_minutes: int,
+    channel: str | None = None,
+    tz: str | None = None,
+    start: DateLike = None,
+    end: DateLike = None,
+) -> pd.DataFrame:
+    """Tickets created per interval of `interval_minutes` (15, 30 or 60) of local wall-clock
+    time in `tz` (the report time zone by default), per channel: columns channel,
+    interval_start (local), volume; intervals without tickets have no row. For staffing."""
+    from deskmetrics.engine.volumes import interval_volumes as volumes
+
+    if interval_minutes not in (15, 30, 60):
+        raise QueryError(f"interval {interval_minutes}: use 15, 30 or 60 minutes")
+    zone = tz or ws.settings.report_timezone
+    check_zone(zone)
+    s, e = _to_utc(start, zone, False, "from"), _to_utc(end, zone, True, "to")
+    if ws.as_of is not None:
+        cap = ws.as_of + timedelta(seconds=1)
+        e = cap if e is None or e > cap else e
+    return volumes(ws, interval_minutes, zone, channel, s, e)
+
+
+def schedule_holidays(settings: Settings, first: date, last: date) -> set[date]:
+    """Holiday dates between first and last (both included) of every schedule in the
+    settings: their countries' public holidays and the dates they list."""
+    from deskmetrics.engine.volumes import schedule_holidays as holidays
+
+    return holidays(settings, first, last)
+
+
 def facts_frame(ws: Workspace) -> pd.DataFrame:
     """One row per ticket with every per-ticket fact."""
     f = current_facts(ws)
@@ -587,8 +620,10 @@ __all__ = [
     "explain",
     "facts_frame",
     "facts_page",
+    "interval_volumes",
     "parse_day",
     "parse_instant",
     "refresh_facts",
+    "schedule_holidays",
     "with_agent_names",
 ]

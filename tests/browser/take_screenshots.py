@@ -32,6 +32,11 @@ PAGES = [
     ("filtered", f"/dashboard?{SCOPE}&channel=email&channel=chat&priority=urgent"),
     ("sla", "/dashboard/sla"),
     ("alerts", "/dashboard/alerts"),
+    (
+        "staffing",
+        "/dashboard/staffing?channel=phone&target=80/20&shrinkage=30&max_occupancy=85"
+        "&interval=60&horizon=7d&backtest_days=14",
+    ),
 ]
 
 

@@ -23,6 +23,7 @@ from deskmetrics.api.routes import (
     metrics,
     session,
     sla,
+    staffing,
     survey_links,
     users,
     zendesk_webhook,
@@ -44,6 +45,7 @@ ROUTE_MODULES = (
     survey_links,
     dashboard,
     sla,
+    staffing,
     alerts,
 )
 

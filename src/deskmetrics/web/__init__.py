@@ -49,6 +49,7 @@ NAV: list[Page] = [
     Page("heatmap", "Heatmap", "/dashboard/heatmap", scoped=True),
     Page("surveys", "Surveys", "/dashboard/surveys", scoped=True),
     Page("sla", "SLA", "/dashboard/sla"),
+    Page("staffing", "Staffing", "/dashboard/staffing"),
     Page("alerts", "Alerts", "/dashboard/alerts"),
 ]
 

@@ -109,6 +109,21 @@
   }
 
   if (Array.isArray(data)) data.forEach(seriesChart);
+  if (data.staffing) {
+    var sel = document.getElementById("chart-staffing");
+    if (sel) {
+      sel.innerHTML = "";
+      var s = data.staffing;
+      var lay = clone(layoutBase);
+      lay.showlegend = true;
+      Plotly.newPlot(sel, [
+        { x: s.history_x, y: s.history_y, mode: "lines", name: "history", line: { color: GREY, width: 1.2 },
+          hovertemplate: "%{y:.0f} contacts<extra>history</extra>" },
+        { x: s.forecast_x, y: s.forecast_y, mode: "lines", name: "forecast", line: { color: ACCENT, width: 2 },
+          customdata: s.agents, hovertemplate: "%{y:.1f} contacts, %{customdata} agents<extra>forecast</extra>" },
+      ], lay, config);
+    }
+  }
   if (data.csat) seriesChart(data.csat);
   if (data.nps) {
     var el = document.getElementById("chart-nps");
