@@ -14,6 +14,12 @@
 4. Sustained ingest: for `--seconds`, POST signed batches of `--batch` new agent replies to
    existing tickets; events/s; then counts rows: every posted event stored once (no loss, no
    duplicates), and a re-posted batch changes nothing.
+
+`--load 10,50` runs instead the service under load: for each number of clients (threads, each
+with its own connection), for `--seconds`, every client sends 70% reads (GET /api/report, four
+request shapes) and 30% signed ingest batches of `--load-batch` new agent replies; prints
+requests/s, read and ingest p50/p95, errors, and then checks that every acknowledged event is
+stored exactly once.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -148,6 +155,79 @@ def pandas_first_response(folder: Path, tz: str) -> pd.DataFrame:
     return out
 
 
+READS = [
+    {"metric": "first_response_time", "by": "channel", "grain": "week"},
+    {"metric": "volume", "grain": "day"},
+    {"metric": ["csat", "fcr_rate"], "by": "channel"},
+    {"metric": "headline"},
+]
+
+
+def load_mix(
+    base: str, token: str, secret: str, ids: list[str], clients: int, seconds: float, batch: int
+) -> dict[str, Any]:
+    """`clients` threads for `seconds`: 70% reads, 30% signed ingest (see the docstring)."""
+    import threading
+
+    auth = {"Authorization": f"Bearer {token}"}
+    lock = threading.Lock()
+    reads: list[float] = []
+    writes: list[float] = []
+    errors: list[str] = []
+    acked: list[str] = []
+    stop = time.perf_counter() + seconds
+
+    def client(k: int) -> None:
+        rng = np.random.default_rng(k)
+        n = 0
+        with httpx.Client(base_url=base, timeout=120) as http:
+            while time.perf_counter() < stop:
+                t0 = time.perf_counter()
+                try:
+                    if rng.random() < 0.7:
+                        r = http.get("/api/report", params=READS[n % len(READS)], headers=auth)
+                        kind, out = "read", reads
+                    else:
+                        eids = [f"LOAD-{clients}-{k}-{n}-{i}" for i in range(batch)]
+                        body = json.dumps([
+                            {"event_id": e, "ticket_id": str(rng.choice(ids)),
+                             "at": "2026-06-01T12:00:00Z", "type": "message",
+                             "author_role": "agent", "author_id": "load", "public": True}
+                            for e in eids
+                        ]).encode()  # fmt: skip
+                        r = http.post(
+                            "/api/events",
+                            content=body,
+                            headers=signed_headers("bench", secret, body),
+                        )
+                        kind, out = "ingest", writes
+                    wall = time.perf_counter() - t0
+                    with lock:
+                        if r.status_code == 200:
+                            out.append(wall)
+                            if kind == "ingest":
+                                acked.extend(eids)
+                        else:
+                            errors.append(f"{kind} {r.status_code}")
+                except httpx.HTTPError as exc:
+                    with lock:
+                        errors.append(type(exc).__name__)
+                n += 1
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    return {"wall": wall, "reads": reads, "writes": writes, "errors": errors, "acked": acked}
+
+
+def _ms(xs: list[float], q: float) -> str:
+    return f"{np.percentile(xs, q) * 1000:,.0f} ms" if xs else "–"
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--tickets", type=int, default=1_000_000)
@@ -155,6 +235,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--requests", type=int, default=30)
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--batch", type=int, default=2000)
+    ap.add_argument("--load", default=None, help="comma-separated client counts, e.g. 10,50")
+    ap.add_argument("--load-batch", type=int, default=50)
     args = ap.parse_args(argv)
 
     folder, rows = ensure_data(args.tickets, args.seed, HERE / "data")
@@ -178,6 +260,9 @@ def main(argv: list[str] | None = None) -> None:
                 except httpx.TransportError:
                     time.sleep(0.2)
             auth = {"Authorization": f"Bearer {token}"}
+            if args.load:
+                run_load(args, base, token, secret, ticket_ids, db)
+                return
             load = os.getloadavg()[0]
             events_n = rows.get("events", 0)
             print(f"\n{args.tickets:,} tickets, {events_n:,} events; load {load:.1f}")
@@ -270,6 +355,41 @@ def main(argv: list[str] | None = None) -> None:
         done.unlink(missing_ok=True)
     if stored != posted or distinct != posted or again["inserted"] != 0:
         raise SystemExit("ingest lost or duplicated rows")
+
+
+def run_load(
+    args: argparse.Namespace, base: str, token: str, secret: str, ids: list[str], db: Path
+) -> None:
+    import duckdb
+
+    print(
+        f"\n# load mix on {args.tickets:,} tickets: 70% reads, 30% signed ingest of "
+        f"{args.load_batch} events; {args.seconds:.0f} s per step; load {os.getloadavg()[0]:.1f}"
+    )
+    acked_all: list[str] = []
+    for clients in (int(c) for c in args.load.split(",")):
+        r = load_mix(base, token, secret, ids, clients, args.seconds, args.load_batch)
+        done = len(r["reads"]) + len(r["writes"])
+        acked_all += r["acked"]
+        print(
+            f"{clients:3d} clients: {done / r['wall']:6.1f} req/s; reads {len(r['reads'])} "
+            f"p50 {_ms(r['reads'], 50)} p95 {_ms(r['reads'], 95)}; ingest {len(r['writes'])} "
+            f"p50 {_ms(r['writes'], 50)} p95 {_ms(r['writes'], 95)}; errors {len(r['errors'])}"
+            + (f" {sorted(set(r['errors']))}" if r["errors"] else ""),
+            flush=True,
+        )
+    # every acknowledged event stored exactly once, read from the file once the service has
+    # let go of it (it does after `[web] release_idle_seconds` without requests)
+    time.sleep(3)
+    con = duckdb.connect(str(db), read_only=True)
+    stored, distinct = con.execute(
+        "SELECT count(*), count(DISTINCT event_id) FROM events WHERE event_id LIKE 'LOAD-%'"
+    ).fetchone() or (0, 0)
+    con.close()
+    print(
+        f"acknowledged {len(acked_all):,} events; stored {stored:,} rows, {distinct:,} distinct: "
+        f"lost {len(set(acked_all)) - distinct}, duplicates {stored - distinct}"
+    )
 
 
 if __name__ == "__main__":

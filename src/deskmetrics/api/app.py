@@ -77,8 +77,8 @@ def create_app(
             wait_seconds=settings.web.busy_wait_seconds,
         )
         ws = shared.workspace
-        # results are answered again while no data arrives (query.compute); an open workspace
-        # passed in stays the caller's own, computed every time
+        # results are answered again while no data arrives (Workspace.remembered); an open
+        # workspace passed in stays the caller's own, computed every time
         ws.results = ResultCache()
     ws.settings = settings
     service = Service(workspace=ws, settings=settings, secret="", shared=shared)
