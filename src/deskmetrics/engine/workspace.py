@@ -125,7 +125,8 @@ class Workspace:
     keep_facts: bool = False
     #: opened read-only: kept facts are read when current, never made
     read_only: bool = False
-    #: below this many events, deriving the facts inside each query is as fast as keeping them
+    #: below this many events the facts are derived inside each query instead of kept (an
+    #: in-memory workspace; a file keeps them whatever its size, see `open_duckdb`)
     keep_facts_min_events: int = 20_000
     #: the moment the workspace is seen at (naive UTC): data recorded later does not exist yet
     #: and running clocks stop here; None: the current time, with everything stored
@@ -381,7 +382,14 @@ def open_duckdb(
     if not read_only:
         ensure_schema(backend.con)
     return Workspace(
-        backend=backend, settings=settings or Settings(), keep_facts=True, read_only=read_only
+        backend=backend,
+        settings=settings or Settings(),
+        keep_facts=True,
+        read_only=read_only,
+        # a file is asked again and again: its facts are kept whatever its size (deriving them
+        # inside every request costs more than keeping them from the second request on); an
+        # in-memory workspace lives for one job and derives them in its queries
+        keep_facts_min_events=20_000 if str(p) == ":memory:" else 0,
     )
 
 
