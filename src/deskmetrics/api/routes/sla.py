@@ -35,8 +35,16 @@ def _queue(
     try:
         with svc.using() as ws:
             view = as_of(ws, now)
-            moment = view.now()
-            df = sla_queue(view, now=moment, at_risk=at_risk, breached=breached, limit=limit)
+
+            def queue() -> tuple[datetime, pd.DataFrame]:
+                moment = view.now()
+                return moment, sla_queue(
+                    view, now=moment, at_risk=at_risk, breached=breached, limit=limit
+                )
+
+            # the queue as of its moment, answered again while no data arrives (the page says
+            # when it was measured; `[web] result_cache_seconds`)
+            moment, df = view.remembered(("sla queue", at_risk, breached, limit), queue)
     except BackendError as exc:
         raise HTTPException(503, str(exc)) from exc
     except DeskmetricsError as exc:
