@@ -15,7 +15,9 @@ from datetime import datetime
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from deskmetrics.engine.periods import utc_now
 from deskmetrics.errors import BackendError, DeskmetricsError, ImportDataError
@@ -150,34 +152,77 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _stage_frame(table: Table, frame: pd.DataFrame, extra: Sequence[str]) -> pd.DataFrame:
+    """The chunk as pandas columns DuckDB can scan (the slow path: values Arrow refuses)."""
     out = pd.DataFrame(index=frame.index)
     for c in table.columns:
         s = frame[c.name] if c.name in frame else pd.Series(None, index=frame.index, dtype="object")
         if c.kind is Kind.BOOLEAN:
             s = s.astype("boolean")
         elif c.kind is Kind.TEXT:
-            # Arrow-backed text: DuckDB scans it without touching a Python object per cell
             s = s.astype("string[pyarrow]")
         out[c.name] = s
     for name in extra:
         out[name] = frame[name].astype("string[pyarrow]")
-    if table.key is None:
-        cells = out[[c.name for c in table.columns]].astype("object")
-        content = cells.apply(lambda col: col.map(lambda v: "" if pd.isna(v) else str(v)))
-        content = content.agg("\x1f".join, axis=1)
-        out[ROW_HASH] = content.map(lambda s: hashlib.sha1(s.encode()).hexdigest())
-    out["_row"] = frame["_row"].astype("int64") if "_row" in frame else range(1, len(frame) + 1)
-    out["_file"] = ""
-    out["_pos"] = range(len(frame))  # the source's order, also among rows of one record
     return out
 
 
-def _cast_list(table: Table, extra: Sequence[str]) -> str:
-    parts = [f"CAST({q(c.name)} AS {SQL_TYPES[c.kind]}) AS {q(c.name)}" for c in table.columns]
+def _arrow_chunk(table: Table, frame: pd.DataFrame, extra: Sequence[str]) -> pa.Table | None:
+    """The chunk's canonical and extra columns as an Arrow table (DuckDB scans it without a
+    Python object per cell), or None when a column holds values Arrow cannot take as they are
+    (text that is not str: the pandas path stringifies them)."""
+    arrays: list[pa.Array] = []
+    names: list[str] = []
+    try:
+        for c in table.columns:
+            if c.name not in frame:
+                continue  # INSERT … BY NAME leaves it null
+            s = frame[c.name]
+            if c.kind is Kind.TEXT:
+                arr = pa.array(s, type=pa.string(), from_pandas=True)
+            elif c.kind is Kind.BOOLEAN:
+                arr = pa.array(s, type=pa.bool_(), from_pandas=True)
+            else:
+                arr = pa.array(s, from_pandas=True)
+            arrays.append(arr)
+            names.append(c.name)
+        for name in extra:
+            arrays.append(pa.array(frame[name], type=pa.string(), from_pandas=True))
+            names.append(name)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    return pa.Table.from_arrays(arrays, names=names)
+
+
+def _row_hashes(table: Table, frame: pd.DataFrame) -> pd.Series:
+    """A keyless row's content digest (sha1 of its canonical cells as text)."""
+    cells = pd.DataFrame(
+        {
+            c.name: (
+                frame[c.name]
+                if c.name in frame
+                else pd.Series(None, index=frame.index, dtype=object)
+            )
+            for c in table.columns
+        }
+    ).astype("object")
+    content = cells.apply(lambda col: col.map(lambda v: "" if pd.isna(v) else str(v)))
+    content = content.agg("\x1f".join, axis=1)
+    return content.map(lambda s: hashlib.sha1(s.encode()).hexdigest())
+
+
+def _cast_list(table: Table, extra: Sequence[str], present: set[str]) -> str:
+    """The chunk's columns cast to the canonical types (columns it lacks are left to BY NAME)."""
+    parts = [
+        f"CAST({q(c.name)} AS {SQL_TYPES[c.kind]}) AS {q(c.name)}"
+        for c in table.columns
+        if c.name in present
+    ]
     parts += [f"CAST({q(x)} AS VARCHAR) AS {q(x)}" for x in extra]
-    if table.key is None:
-        parts.append(q(ROW_HASH))
     return ", ".join(parts)
+
+
+def _stage_name(table: Table) -> str:
+    return f"_staged_{table.name}"
 
 
 def load(
@@ -196,25 +241,23 @@ def load(
     now = utc_now()
     import_id = now.strftime("%Y%m%dT%H%M%S%f")
     summary = ImportSummary(import_id=import_id, source=source)
-    parts: dict[str, list[tuple[str, list[str]]]] = {}
+    staged: dict[str, _Staged] = {}
     try:
         con.execute("BEGIN TRANSACTION")
-        for n, vf in enumerate(frames):
+        for vf in frames:
             summary.rejects.extend(vf.rejects)
             tc = summary.tables.setdefault(vf.table.name, TableCounts())
             tc.read += vf.rows_read
             tc.duplicate += vf.duplicates
             # rows validation refused (counted as rows: one row may carry several rejects)
             tc.rejected += vf.rows_read - len(vf.frame) - vf.duplicates
-            part = _stage_part(con, vf, n)
-            if part is not None:
-                parts.setdefault(vf.table.name, []).append(part)
+            _stage_part(con, vf, staged)
         for name, table in TABLES.items():
-            if name not in parts:
+            if name not in staged:
                 continue
             if progress:
                 progress(name)
-            _load_table(con, table, parts[name], summary, max_extra_columns)
+            _load_table(con, table, staged[name], summary, max_extra_columns)
         if strict and summary.rejects:
             con.execute("ROLLBACK")
             summary.committed = False
@@ -237,26 +280,62 @@ def load(
     return summary
 
 
-def _stage_part(
-    con: duckdb.DuckDBPyConnection, vf: ValidFrame, n: int
-) -> tuple[str, list[str]] | None:
-    """Copy one validated frame into a temporary table (typed as the canonical table); the
-    table's name and the extra columns it carries, or None when it has no valid rows."""
+@dataclass
+class _Staged:
+    """A table's valid rows of this run, gathered in one temporary table as chunks arrive:
+    the extra columns met so far and the rows staged so far (each row's `_ord`, its place in
+    the run's order of arrival: file after file, row after row)."""
+
+    name: str
+    extra: list[str] = field(default_factory=list)
+    rows: int = 0
+
+
+def _stage_part(con: duckdb.DuckDBPyConnection, vf: ValidFrame, staged: dict[str, _Staged]) -> None:
+    """Append one validated frame to its table's staging table (typed as the canonical
+    table, plus `_row`, `_file` and `_ord`); nothing when it has no valid rows."""
     table = vf.table
     if vf.frame.empty:
-        return None
+        return
     canonical = set(table.column_names) | {"_row"}
     extra = [c for c in vf.frame.columns if c not in canonical] if table.keeps_extra else []
-    f = _stage_frame(table, vf.frame, extra)
-    f["_file"] = vf.file
-    name = f"_part_{n}"
-    con.register("_stage_raw", f)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {_cast_list(table, extra)}, _row, _file, "
-        "_pos FROM _stage_raw"
-    )
-    con.unregister("_stage_raw")
-    return name, extra
+    st = staged.get(table.name)
+    if st is None:
+        st = staged[table.name] = _Staged(_stage_name(table))
+        cols = [f"{q(c.name)} {SQL_TYPES[c.kind]}" for c in table.columns]
+        if table.key is None:
+            cols.append(f"{q(ROW_HASH)} VARCHAR")
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {st.name} ({', '.join(cols)}, _row BIGINT, "
+            "_file VARCHAR, _ord BIGINT)"
+        )
+    for x in extra:
+        if x not in st.extra:
+            con.execute(f"ALTER TABLE {st.name} ADD COLUMN {q(x)} VARCHAR")
+            st.extra.append(x)
+    frame = vf.frame
+    data = _arrow_chunk(table, frame, extra)
+    if data is None:
+        data = pa.Table.from_pandas(_stage_frame(table, frame, extra), preserve_index=False)
+    n = len(frame)
+    rows = frame["_row"].to_numpy(dtype="int64") if "_row" in frame else np.arange(1, n + 1)
+    data = data.append_column("_row", pa.array(rows, type=pa.int64()))
+    data = data.append_column("_file", pa.array([vf.file] * n, type=pa.string()))
+    # the source's order, also among rows of one record
+    data = data.append_column("_ord", pa.array(np.arange(st.rows, st.rows + n), type=pa.int64()))
+    if table.key is None:
+        data = data.append_column(ROW_HASH, pa.array(_row_hashes(table, frame), type=pa.string()))
+    st.rows += n
+    present = set(data.column_names)
+    tail = ", _row, _file, _ord" + (f", {q(ROW_HASH)}" if table.key is None else "")
+    con.register("_stage_raw", data)
+    try:
+        con.execute(
+            f"INSERT INTO {st.name} BY NAME SELECT {_cast_list(table, extra, present)}{tail} "
+            "FROM _stage_raw"
+        )
+    finally:
+        con.unregister("_stage_raw")
 
 
 def log_rejects(con: duckdb.DuckDBPyConnection, source: str, rejects: Sequence[Reject]) -> str:
@@ -419,14 +498,12 @@ def _check_ticket_creation(con: duckdb.DuckDBPyConnection, summary: ImportSummar
 def _load_table(
     con: duckdb.DuckDBPyConnection,
     table: Table,
-    parts: list[tuple[str, list[str]]],
+    staged: _Staged,
     summary: ImportSummary,
     max_extra_columns: int | None = None,
 ) -> None:
     tc = summary.tables[table.name]
-    extra: list[str] = []
-    for _, part_extra in parts:
-        extra += [c for c in part_extra if c not in extra]
+    extra = list(staged.extra)
     if extra:
         stored = set(_stored_columns(con, table.name))
         held = {c for c in stored if c not in table.column_names and not c.startswith("_")}
@@ -446,32 +523,28 @@ def _load_table(
     key = table.key or ROW_HASH
     cols = list(table.column_names) + extra + ([ROW_HASH] if table.key is None else [])
     collist = ", ".join(q(c) for c in cols)
-    # parts may carry different extra columns: BY NAME fills the missing ones with nulls
-    rows = " UNION ALL BY NAME ".join(
-        f"SELECT *, {i} AS _part FROM {name}" for i, (name, _) in enumerate(parts)
-    )
     if table.key is None:
         # a row without an id is its content and its occurrence in its file: the n-th identical
         # row of a file is a row of its own (two 100 EUR charges are two charges), and the same
         # file imported again names the same rows; the first keeps the bare content digest, as
         # older versions stored it, the n-th is '<digest>#n'
-        rows = (
-            f"SELECT * REPLACE (CASE WHEN _occ = 1 THEN {ROW_HASH} ELSE {ROW_HASH} || '#' || "
-            f"CAST(_occ AS VARCHAR) END AS {ROW_HASH}) FROM (SELECT *, row_number() OVER "
-            f"(PARTITION BY {ROW_HASH}, _file ORDER BY _part, _pos) AS _occ FROM ({rows}))"
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _stage AS SELECT * EXCLUDE (_occ) REPLACE (CASE WHEN "
+            f"_occ = 1 THEN {ROW_HASH} ELSE {ROW_HASH} || '#' || CAST(_occ AS VARCHAR) END AS "
+            f"{ROW_HASH}) FROM (SELECT *, row_number() OVER (PARTITION BY {ROW_HASH}, _file "
+            f"ORDER BY _ord) AS _occ FROM {staged.name})"
         )
-    # _h: a digest of the row's content, so that comparing copies of an id compares one number
-    # rather than every column (bodies of messages are long)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _stage AS SELECT {collist}, _row, _file, _part, _pos, "
-        f"hash({collist}) AS _h FROM ({rows})"
-    )
-    for name, _ in parts:
-        con.execute(f"DROP TABLE {name}")
-    # the same id in two files of one run with different content: reject every version
+        con.execute(f"DROP TABLE {staged.name}")
+    else:
+        # the rows were gathered in one table as they came: it becomes the stage, not copied
+        con.execute(f"ALTER TABLE {staged.name} RENAME TO _stage")
+    # the same id in two files of one run with different content: reject every version. Only
+    # ids staged more than once are compared, by a digest of their content (one number rather
+    # than every column: bodies of messages are long)
     dup = con.execute(
         f"SELECT {q(key)}, _file, _row FROM _stage WHERE {q(key)} IN (SELECT {q(key)} FROM "
-        f"_stage GROUP BY {q(key)} HAVING count(DISTINCT _h) > 1)"
+        f"_stage WHERE {q(key)} IN (SELECT {q(key)} FROM _stage GROUP BY {q(key)} HAVING "
+        f"count(*) > 1) GROUP BY {q(key)} HAVING count(DISTINCT hash({collist})) > 1)"
     ).fetchall()
     _reject_staged(
         con,
@@ -514,15 +587,16 @@ def _load_table(
         _check_event_times(con, summary)
     elif table.name == "tickets":
         _check_ticket_creation(con, summary)
+    distinct = " OR ".join(f"s.{q(c)} IS DISTINCT FROM t.{q(c)}" for c in cols if c != key)
     if table.name in FACT_SOURCES:
         # rows with no identical stored copy: new tickets and events, updated tickets
-        same = " AND ".join(f"s.{q(c)} IS NOT DISTINCT FROM t.{q(c)}" for c in cols)
+        # (keys are unique among stored rows: one stored row per staged key at most)
         con.execute(
-            f"INSERT INTO {TOUCHED} SELECT DISTINCT ?, s.ticket_id FROM _stage s WHERE NOT EXISTS"
-            f" (SELECT 1 FROM {q(table.name)} t WHERE t.{q(key)} = s.{q(key)} AND {same})",
+            f"INSERT INTO {TOUCHED} SELECT DISTINCT ?, s.ticket_id FROM _stage s LEFT JOIN "
+            f"{q(table.name)} t ON t.{q(key)} = s.{q(key)} WHERE t.{q(key)} IS NULL OR "
+            f"{distinct or 'false'}",
             [summary.import_id],
         )
-    distinct = " OR ".join(f"s.{q(c)} IS DISTINCT FROM t.{q(c)}" for c in cols if c != key)
     changed: list[Any] = con.execute(
         f"SELECT s.{q(key)}, s._file, s._row FROM _stage s JOIN {q(table.name)} t "
         f"ON s.{q(key)} = t.{q(key)} WHERE {distinct or 'false'} ORDER BY s._file, s._row"
@@ -579,12 +653,19 @@ def _load_table(
         f"WHERE t.{q(key)} = s.{q(key)})"
     )
     if table.name == "events":
+        # arrival numbers follow the stored ones in the run's order; the order is taken on
+        # narrow rows (a window over the wide rows would sort their bodies too)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _arrivals AS SELECT _ord, (SELECT coalesce(max("
+            f"{ARRIVAL}), 0) FROM events) + row_number() OVER (ORDER BY _ord) AS {ARRIVAL} "
+            f"{new_rows}"
+        )
         inserted = con.execute(
-            f"INSERT INTO events ({collist}, {ARRIVAL}, {IMPORT_ID}) SELECT {collist}, (SELECT "
-            f"coalesce(max({ARRIVAL}), 0) FROM events) + row_number() OVER (ORDER BY _part, "
-            f"_pos), ? {new_rows}",
+            f"INSERT INTO events ({collist}, {ARRIVAL}, {IMPORT_ID}) SELECT {collist}, "
+            f"a.{ARRIVAL}, ? FROM _stage s JOIN _arrivals a USING (_ord)",
             [summary.import_id],
         ).fetchone()
+        con.execute("DROP TABLE _arrivals")
     else:
         inserted = con.execute(
             f"INSERT INTO {q(table.name)} ({collist}, {IMPORT_ID}) SELECT {collist}, ? {new_rows}",
