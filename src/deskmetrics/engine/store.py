@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from deskmetrics.engine.periods import utc_now
 from deskmetrics.errors import BackendError, DeskmetricsError, ImportDataError
@@ -151,45 +155,47 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"CREATE TABLE IF NOT EXISTS {TOUCHED} (import_id VARCHAR, ticket_id VARCHAR)")
 
 
-def _stage_frame(table: Table, frame: pd.DataFrame, extra: Sequence[str]) -> pd.DataFrame:
-    """The chunk as pandas columns DuckDB can scan (the slow path: values Arrow refuses)."""
-    out = pd.DataFrame(index=frame.index)
-    for c in table.columns:
-        s = frame[c.name] if c.name in frame else pd.Series(None, index=frame.index, dtype="object")
-        if c.kind is Kind.BOOLEAN:
-            s = s.astype("boolean")
-        elif c.kind is Kind.TEXT:
-            s = s.astype("string[pyarrow]")
-        out[c.name] = s
-    for name in extra:
-        out[name] = frame[name].astype("string[pyarrow]")
-    return out
+#: the Arrow type a staged chunk's column of each kind is written as (read back by DuckDB as
+#: the canonical table's SQL type)
+ARROW_TYPES = {
+    Kind.TEXT: pa.string(),
+    Kind.TIMESTAMP: pa.timestamp("us"),
+    Kind.DATE: pa.date32(),
+    Kind.NUMBER: pa.float64(),
+    Kind.BOOLEAN: pa.bool_(),
+}
 
 
-def _arrow_chunk(table: Table, frame: pd.DataFrame, extra: Sequence[str]) -> pa.Table | None:
-    """The chunk's canonical and extra columns as an Arrow table (DuckDB scans it without a
-    Python object per cell), or None when a column holds values Arrow cannot take as they are
-    (text that is not str: the pandas path stringifies them)."""
+def _arrow_column(kind: Kind, s: pd.Series) -> pa.Array:
+    """One validated column as Arrow of the canonical type, without a Python object per cell
+    where the values allow it (text that is not all str is written as pandas makes it text,
+    timestamps are cut to microseconds, as DuckDB's cast did)."""
+    want = ARROW_TYPES[kind]
+    try:
+        arr = pa.array(s, type=pa.string() if kind is Kind.TEXT else None, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        if kind is Kind.TEXT:
+            arr = pa.array(s.astype("string[pyarrow]"), from_pandas=True)
+        elif kind is Kind.BOOLEAN:
+            arr = pa.array(s.astype("boolean"), from_pandas=True)
+        else:
+            arr = pa.array(pd.to_datetime(s) if kind is not Kind.NUMBER else s.astype("float64"))
+    return arr.cast(want, safe=False) if arr.type != want else arr
+
+
+def _arrow_chunk(table: Table, frame: pd.DataFrame, extra: Sequence[str]) -> pa.Table:
+    """The chunk's canonical columns (a column it lacks: nulls) and extra columns (text)."""
     arrays: list[pa.Array] = []
     names: list[str] = []
-    try:
-        for c in table.columns:
-            if c.name not in frame:
-                continue  # INSERT … BY NAME leaves it null
-            s = frame[c.name]
-            if c.kind is Kind.TEXT:
-                arr = pa.array(s, type=pa.string(), from_pandas=True)
-            elif c.kind is Kind.BOOLEAN:
-                arr = pa.array(s, type=pa.bool_(), from_pandas=True)
-            else:
-                arr = pa.array(s, from_pandas=True)
-            arrays.append(arr)
-            names.append(c.name)
-        for name in extra:
-            arrays.append(pa.array(frame[name], type=pa.string(), from_pandas=True))
-            names.append(name)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return None
+    for c in table.columns:
+        if c.name in frame:
+            arrays.append(_arrow_column(c.kind, frame[c.name]))
+        else:
+            arrays.append(pa.nulls(len(frame), ARROW_TYPES[c.kind]))
+        names.append(c.name)
+    for name in extra:
+        arrays.append(_arrow_column(Kind.TEXT, frame[name]))
+        names.append(name)
     return pa.Table.from_arrays(arrays, names=names)
 
 
@@ -210,19 +216,15 @@ def _row_hashes(table: Table, frame: pd.DataFrame) -> pd.Series:
     return content.map(lambda s: hashlib.sha1(s.encode()).hexdigest())
 
 
-def _cast_list(table: Table, extra: Sequence[str], present: set[str]) -> str:
-    """The chunk's columns cast to the canonical types (columns it lacks are left to BY NAME)."""
-    parts = [
-        f"CAST({q(c.name)} AS {SQL_TYPES[c.kind]}) AS {q(c.name)}"
-        for c in table.columns
-        if c.name in present
-    ]
-    parts += [f"CAST({q(x)} AS VARCHAR) AS {q(x)}" for x in extra]
-    return ", ".join(parts)
-
-
-def _stage_name(table: Table) -> str:
-    return f"_staged_{table.name}"
+def _staging_folder(con: duckdb.DuckDBPyConnection) -> Path:
+    """A new folder for a run's staged chunks: beside the workspace file (the disk its rows
+    go to), or the system's temporary folder for a workspace in memory."""
+    row = con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
+    near = Path(row[0]).parent if row and row[0] else None
+    name = Path(row[0]).name if row and row[0] else "workspace"
+    return Path(tempfile.mkdtemp(prefix=f".{name}.import-", dir=near))
 
 
 def load(
@@ -242,6 +244,10 @@ def load(
     import_id = now.strftime("%Y%m%dT%H%M%S%f")
     summary = ImportSummary(import_id=import_id, source=source)
     staged: dict[str, _Staged] = {}
+    # each chunk is written to a Parquet file as it comes: neither Python nor DuckDB holds the
+    # run's rows until a table is stored (DuckDB keeps every Arrow table scanned in a
+    # transaction until it ends, so chunks are not handed to it one by one)
+    folder = _staging_folder(con)
     try:
         con.execute("BEGIN TRANSACTION")
         for vf in frames:
@@ -251,7 +257,7 @@ def load(
             tc.duplicate += vf.duplicates
             # rows validation refused (counted as rows: one row may carry several rejects)
             tc.rejected += vf.rows_read - len(vf.frame) - vf.duplicates
-            _stage_part(con, vf, staged)
+            _stage_part(folder, vf, staged)
         for name, table in TABLES.items():
             if name not in staged:
                 continue
@@ -277,46 +283,34 @@ def load(
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     return summary
 
 
 @dataclass
 class _Staged:
-    """A table's valid rows of this run, gathered in one temporary table as chunks arrive:
-    the extra columns met so far and the rows staged so far (each row's `_ord`, its place in
-    the run's order of arrival: file after file, row after row)."""
+    """A table's valid rows of this run, written chunk by chunk to Parquet files as they
+    arrive: the files, the extra columns met so far and the rows staged so far (each row's
+    `_ord` is its place in the run's order of arrival: file after file, row after row)."""
 
-    name: str
+    files: list[Path] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
     rows: int = 0
 
 
-def _stage_part(con: duckdb.DuckDBPyConnection, vf: ValidFrame, staged: dict[str, _Staged]) -> None:
-    """Append one validated frame to its table's staging table (typed as the canonical
+def _stage_part(folder: Path, vf: ValidFrame, staged: dict[str, _Staged]) -> None:
+    """Write one validated frame to a staging file of its table (typed as the canonical
     table, plus `_row`, `_file` and `_ord`); nothing when it has no valid rows."""
     table = vf.table
     if vf.frame.empty:
         return
     canonical = set(table.column_names) | {"_row"}
     extra = [c for c in vf.frame.columns if c not in canonical] if table.keeps_extra else []
-    st = staged.get(table.name)
-    if st is None:
-        st = staged[table.name] = _Staged(_stage_name(table))
-        cols = [f"{q(c.name)} {SQL_TYPES[c.kind]}" for c in table.columns]
-        if table.key is None:
-            cols.append(f"{q(ROW_HASH)} VARCHAR")
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {st.name} ({', '.join(cols)}, _row BIGINT, "
-            "_file VARCHAR, _ord BIGINT)"
-        )
-    for x in extra:
-        if x not in st.extra:
-            con.execute(f"ALTER TABLE {st.name} ADD COLUMN {q(x)} VARCHAR")
-            st.extra.append(x)
+    st = staged.setdefault(table.name, _Staged())
+    st.extra += [x for x in extra if x not in st.extra]
     frame = vf.frame
     data = _arrow_chunk(table, frame, extra)
-    if data is None:
-        data = pa.Table.from_pandas(_stage_frame(table, frame, extra), preserve_index=False)
     n = len(frame)
     rows = frame["_row"].to_numpy(dtype="int64") if "_row" in frame else np.arange(1, n + 1)
     data = data.append_column("_row", pa.array(rows, type=pa.int64()))
@@ -326,16 +320,9 @@ def _stage_part(con: duckdb.DuckDBPyConnection, vf: ValidFrame, staged: dict[str
     if table.key is None:
         data = data.append_column(ROW_HASH, pa.array(_row_hashes(table, frame), type=pa.string()))
     st.rows += n
-    present = set(data.column_names)
-    tail = ", _row, _file, _ord" + (f", {q(ROW_HASH)}" if table.key is None else "")
-    con.register("_stage_raw", data)
-    try:
-        con.execute(
-            f"INSERT INTO {st.name} BY NAME SELECT {_cast_list(table, extra, present)}{tail} "
-            "FROM _stage_raw"
-        )
-    finally:
-        con.unregister("_stage_raw")
+    path = folder / f"{table.name}-{len(st.files):06d}.parquet"
+    pq.write_table(data, path, compression="lz4")
+    st.files.append(path)
 
 
 def log_rejects(con: duckdb.DuckDBPyConnection, source: str, rejects: Sequence[Reject]) -> str:
@@ -523,21 +510,23 @@ def _load_table(
     key = table.key or ROW_HASH
     cols = list(table.column_names) + extra + ([ROW_HASH] if table.key is None else [])
     collist = ", ".join(q(c) for c in cols)
+    files = ", ".join("'" + str(f).replace("'", "''") + "'" for f in staged.files)
+    # chunks may carry different extra columns: by name, the missing ones are nulls
+    rows = f"SELECT * FROM read_parquet([{files}], union_by_name = true)"
     if table.key is None:
         # a row without an id is its content and its occurrence in its file: the n-th identical
         # row of a file is a row of its own (two 100 EUR charges are two charges), and the same
         # file imported again names the same rows; the first keeps the bare content digest, as
         # older versions stored it, the n-th is '<digest>#n'
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _stage AS SELECT * EXCLUDE (_occ) REPLACE (CASE WHEN "
-            f"_occ = 1 THEN {ROW_HASH} ELSE {ROW_HASH} || '#' || CAST(_occ AS VARCHAR) END AS "
-            f"{ROW_HASH}) FROM (SELECT *, row_number() OVER (PARTITION BY {ROW_HASH}, _file "
-            f"ORDER BY _ord) AS _occ FROM {staged.name})"
+        rows = (
+            f"SELECT * EXCLUDE (_occ) REPLACE (CASE WHEN _occ = 1 THEN {ROW_HASH} ELSE "
+            f"{ROW_HASH} || '#' || CAST(_occ AS VARCHAR) END AS {ROW_HASH}) FROM (SELECT *, "
+            f"row_number() OVER (PARTITION BY {ROW_HASH}, _file ORDER BY _ord) AS _occ FROM "
+            f"({rows}))"
         )
-        con.execute(f"DROP TABLE {staged.name}")
-    else:
-        # the rows were gathered in one table as they came: it becomes the stage, not copied
-        con.execute(f"ALTER TABLE {staged.name} RENAME TO _stage")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _stage AS {rows}")
+    for f in staged.files:
+        f.unlink(missing_ok=True)
     # the same id in two files of one run with different content: reject every version. Only
     # ids staged more than once are compared, by a digest of their content (one number rather
     # than every column: bodies of messages are long)

@@ -25,7 +25,7 @@ ZENDESK_DUCKDB_MEMORY = "2GB"
 #: DuckDB's memory at most while any import stores its rows: the run's staged rows spill to
 #: the workspace's temporary folder beyond it instead of growing the process (a lower limit
 #: set on the workspace stays)
-IMPORT_DUCKDB_MEMORY = "1GiB"
+IMPORT_DUCKDB_MEMORY = "1536MiB"
 _UNITS = {
     "b": 1,
     "bytes": 1,
