@@ -202,7 +202,12 @@ def _memory_at_most(con: Any, limit: str) -> Iterator[None]:
     try:
         yield
     finally:
-        con.execute(f"SET memory_limit = '{was}'")
+        # the default exactly as it was (the setting reads back rounded: '18.8 GiB' set again
+        # would be read as 18.7); a limit someone set, as it reads
+        con.execute("RESET memory_limit")
+        reset = con.execute("SELECT current_setting('memory_limit')").fetchone()
+        if reset is None or str(reset[0]) != was:
+            con.execute(f"SET memory_limit = '{was}'")
 
 
 @contextmanager
@@ -213,14 +218,8 @@ def memory_capped(ws: Workspace, source: str) -> Iterator[None]:
     if source != "zendesk":
         yield
         return
-    con = duckdb_connection(ws)
-    limit = con.execute("SELECT current_setting('memory_limit')").fetchone()
-    con.execute(f"SET memory_limit = '{ZENDESK_DUCKDB_MEMORY}'")
-    try:
+    with _memory_at_most(duckdb_connection(ws), ZENDESK_DUCKDB_MEMORY):
         yield
-    finally:
-        if limit is not None:
-            con.execute(f"SET memory_limit = '{limit[0]}'")
 
 
 def _prefetched(items: Iterator[T], depth: int = 1) -> Iterator[T]:
