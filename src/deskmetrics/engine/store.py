@@ -236,8 +236,8 @@ def load(
     max_extra_columns: int | None = None,
 ) -> ImportSummary:
     """Store validated frames in one transaction; see the module docstring. `frames` may be a
-    generator: each frame is staged in the workspace as it arrives and can be freed, so an
-    import holds one chunk in memory, not the whole export. A table may hold at most
+    generator: each frame is staged in a Parquet file beside the workspace as it arrives and can be
+    freed, so an import holds one chunk in memory, not the whole export. A table may hold at most
     `max_extra_columns` extra columns, those stored counted: an import past it stores nothing."""
     ensure_schema(con)
     now = utc_now()
