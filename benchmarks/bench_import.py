@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import subprocess
 import sys
 import tempfile
@@ -25,6 +26,13 @@ sys.path.insert(0, str(HERE))
 from bench_lifecycle import ensure_data, loadavg, peak_rss_mb  # noqa: E402
 
 
+def cpu_s() -> float:
+    """CPU seconds (user + system) of this process so far: on a shared machine wall time
+    depends on the other processes, CPU time much less."""
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
 def child_importer(data: Path, db: Path, memory_limit: str | None) -> dict[str, Any]:
     from deskmetrics.config import Settings
     from deskmetrics.engine import open_duckdb
@@ -34,14 +42,29 @@ def child_importer(data: Path, db: Path, memory_limit: str | None) -> dict[str, 
     ws = open_duckdb(db, synthetic(Settings()))
     if memory_limit:
         ws.backend.raw_sql(f"SET memory_limit = '{memory_limit}'")
+    phases: dict[str, float] = {}
+    reading = "read, validate, stage"
+    began, phase = [time.perf_counter()], [reading]  # the current phase: since when, which
+
+    def progress(what: str, done: int, total: int) -> None:
+        # a file's chunk was read, validated and staged; or a table's storing begins
+        now = time.perf_counter()
+        phases[phase[0]] = phases.get(phase[0], 0.0) + now - began[0]
+        began[0], phase[0] = now, what if what.startswith("storing") else reading
+
+    c0 = cpu_s()
     t0 = time.perf_counter()
-    summary = import_directory(ws, data)
+    summary = import_directory(ws, data, progress=progress)
     wall = time.perf_counter() - t0
+    progress("storing: end", 0, 0)  # the last table's phase takes the commit too
+    phases.pop("storing: end", None)
     rows = {k: v.read for k, v in summary.tables.items()}
     return {
         "wall_s": wall,
+        "cpu_s": cpu_s() - c0,
         "peak_rss_mb": peak_rss_mb(),
         "rows": rows,
+        "phases": phases,
         "inserted": {k: v.inserted for k, v in summary.tables.items()},
         "rejected": summary.rejected,
     }
@@ -54,6 +77,7 @@ def child_pandas(data: Path, db: Path, memory_limit: str | None) -> dict[str, An
     con = duckdb.connect(str(db))
     if memory_limit:
         con.execute(f"SET memory_limit = '{memory_limit}'")
+    c0 = cpu_s()
     t0 = time.perf_counter()
     rows: dict[str, int] = {}
     for path in sorted(data.glob("*.parquet")):
@@ -64,7 +88,7 @@ def child_pandas(data: Path, db: Path, memory_limit: str | None) -> dict[str, An
         rows[path.stem] = len(frame)
         del frame
     wall = time.perf_counter() - t0
-    return {"wall_s": wall, "peak_rss_mb": peak_rss_mb(), "rows": rows}
+    return {"wall_s": wall, "cpu_s": cpu_s() - c0, "peak_rss_mb": peak_rss_mb(), "rows": rows}
 
 
 def run_child(side: str, args: argparse.Namespace, data: Path) -> dict[str, Any]:
@@ -110,11 +134,15 @@ def main() -> None:
         r = run_child(side, args, data)
         total = sum(r["rows"].values())
         print(
-            f"{side:9s} {r['wall_s']:7.1f} s  {total / r['wall_s']:>10,.0f} rows/s  "
+            f"{side:9s} {r['wall_s']:7.1f} s (CPU {r['cpu_s']:.1f} s)  "
+            f"{total / r['wall_s']:>10,.0f} rows/s  "
             f"peak RSS {r['peak_rss_mb']:>8,.0f} MiB  rows {r['rows']}"
             + (f"  rejected {r['rejected']}" if "rejected" in r else ""),
             flush=True,
         )
+        if "phases" in r:
+            shown = ", ".join(f"{k} {v:.1f} s" for k, v in r["phases"].items())
+            print(f"          phases: {shown}", flush=True)
     print(f"load average at the end: {loadavg()}")
 
 

@@ -58,13 +58,17 @@ def run_import(export: Path, timeout: float | None) -> dict[str, Any]:
         cmd = [sys.executable, "-c", CHILD, "--db", str(db)]
         cmd += ["import", "--from", "zendesk", str(export), "--format", "json"]
         env = {**os.environ, "PYTHONPATH": str(SRC)}
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        before = ru0.ru_maxrss
         t0 = time.perf_counter()
         out = subprocess.run(
             cmd, capture_output=True, text=True, check=False, env=env, cwd=tmp, timeout=timeout
         )
         wall = time.perf_counter() - t0
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB, max over children
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+        peak = ru.ru_maxrss  # KiB, max over children
+        # CPU seconds of the child: on a shared machine wall time depends on the others
+        cpu = ru.ru_utime + ru.ru_stime - ru0.ru_utime - ru0.ru_stime
         if out.returncode != 0:
             raise SystemExit(f"import failed ({out.returncode}):\n{out.stderr[-3000:]}")
         summary = json.loads(out.stdout.strip().splitlines()[-1])
@@ -73,6 +77,7 @@ def run_import(export: Path, timeout: float | None) -> dict[str, Any]:
         print("# warning: peak RSS is that of an earlier child", file=sys.stderr)
     return {
         "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 1),
         "peak_rss_mb": round(peak / 1024),
         "workspace_mb": round(db_mb),
         "rows": {k: v["inserted"] for k, v in summary["tables"].items()},
@@ -100,7 +105,8 @@ def main() -> None:
     r = run_import(export, args.timeout)
     stored = sum(r["rows"].values())
     print(
-        f"importer {r['wall_s']:7.1f} s  {stored / r['wall_s']:>9,.0f} rows/s  "
+        f"importer {r['wall_s']:7.1f} s (CPU {r['cpu_s']:.1f} s)  "
+        f"{stored / r['wall_s']:>9,.0f} rows/s  "
         f"{size_mb / r['wall_s']:6.1f} MB/s  peak RSS {r['peak_rss_mb']:>7,} MiB  "
         f"workspace {r['workspace_mb']:,} MiB  rows {r['rows']}  rejected {r['rejected']}",
         flush=True,

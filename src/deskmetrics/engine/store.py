@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from deskmetrics.engine.periods import utc_now
 from deskmetrics.errors import BackendError, DeskmetricsError, ImportDataError
@@ -149,35 +155,76 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"CREATE TABLE IF NOT EXISTS {TOUCHED} (import_id VARCHAR, ticket_id VARCHAR)")
 
 
-def _stage_frame(table: Table, frame: pd.DataFrame, extra: Sequence[str]) -> pd.DataFrame:
-    out = pd.DataFrame(index=frame.index)
+#: the Arrow type a staged chunk's column of each kind is written as (read back by DuckDB as
+#: the canonical table's SQL type)
+ARROW_TYPES = {
+    Kind.TEXT: pa.string(),
+    Kind.TIMESTAMP: pa.timestamp("us"),
+    Kind.DATE: pa.date32(),
+    Kind.NUMBER: pa.float64(),
+    Kind.BOOLEAN: pa.bool_(),
+}
+
+
+def _arrow_column(kind: Kind, s: pd.Series) -> pa.Array:
+    """One validated column as Arrow of the canonical type, without a Python object per cell
+    where the values allow it (text that is not all str is written as pandas makes it text,
+    timestamps are cut to microseconds, as DuckDB's cast did)."""
+    want = ARROW_TYPES[kind]
+    try:
+        arr = pa.array(s, type=pa.string() if kind is Kind.TEXT else None, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        if kind is Kind.TEXT:
+            arr = pa.array(s.astype("string[pyarrow]"), from_pandas=True)
+        elif kind is Kind.BOOLEAN:
+            arr = pa.array(s.astype("boolean"), from_pandas=True)
+        else:
+            arr = pa.array(pd.to_datetime(s) if kind is not Kind.NUMBER else s.astype("float64"))
+    return arr.cast(want, safe=False) if arr.type != want else arr
+
+
+def _arrow_chunk(table: Table, frame: pd.DataFrame, extra: Sequence[str]) -> pa.Table:
+    """The chunk's canonical columns (a column it lacks: nulls) and extra columns (text)."""
+    arrays: list[pa.Array] = []
+    names: list[str] = []
     for c in table.columns:
-        s = frame[c.name] if c.name in frame else pd.Series(None, index=frame.index, dtype="object")
-        if c.kind is Kind.BOOLEAN:
-            s = s.astype("boolean")
-        elif c.kind is Kind.TEXT:
-            # Arrow-backed text: DuckDB scans it without touching a Python object per cell
-            s = s.astype("string[pyarrow]")
-        out[c.name] = s
+        if c.name in frame:
+            arrays.append(_arrow_column(c.kind, frame[c.name]))
+        else:
+            arrays.append(pa.nulls(len(frame), ARROW_TYPES[c.kind]))
+        names.append(c.name)
     for name in extra:
-        out[name] = frame[name].astype("string[pyarrow]")
-    if table.key is None:
-        cells = out[[c.name for c in table.columns]].astype("object")
-        content = cells.apply(lambda col: col.map(lambda v: "" if pd.isna(v) else str(v)))
-        content = content.agg("\x1f".join, axis=1)
-        out[ROW_HASH] = content.map(lambda s: hashlib.sha1(s.encode()).hexdigest())
-    out["_row"] = frame["_row"].astype("int64") if "_row" in frame else range(1, len(frame) + 1)
-    out["_file"] = ""
-    out["_pos"] = range(len(frame))  # the source's order, also among rows of one record
-    return out
+        arrays.append(_arrow_column(Kind.TEXT, frame[name]))
+        names.append(name)
+    return pa.Table.from_arrays(arrays, names=names)
 
 
-def _cast_list(table: Table, extra: Sequence[str]) -> str:
-    parts = [f"CAST({q(c.name)} AS {SQL_TYPES[c.kind]}) AS {q(c.name)}" for c in table.columns]
-    parts += [f"CAST({q(x)} AS VARCHAR) AS {q(x)}" for x in extra]
-    if table.key is None:
-        parts.append(q(ROW_HASH))
-    return ", ".join(parts)
+def _row_hashes(table: Table, frame: pd.DataFrame) -> pd.Series:
+    """A keyless row's content digest (sha1 of its canonical cells as text)."""
+    cells = pd.DataFrame(
+        {
+            c.name: (
+                frame[c.name]
+                if c.name in frame
+                else pd.Series(None, index=frame.index, dtype=object)
+            )
+            for c in table.columns
+        }
+    ).astype("object")
+    content = cells.apply(lambda col: col.map(lambda v: "" if pd.isna(v) else str(v)))
+    content = content.agg("\x1f".join, axis=1)
+    return content.map(lambda s: hashlib.sha1(s.encode()).hexdigest())
+
+
+def _staging_folder(con: duckdb.DuckDBPyConnection) -> Path:
+    """A new folder for a run's staged chunks: beside the workspace file (the disk its rows
+    go to), or the system's temporary folder for a workspace in memory."""
+    row = con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
+    near = Path(row[0]).parent if row and row[0] else None
+    name = Path(row[0]).name if row and row[0] else "workspace"
+    return Path(tempfile.mkdtemp(prefix=f".{name}.import-", dir=near))
 
 
 def load(
@@ -189,32 +236,34 @@ def load(
     max_extra_columns: int | None = None,
 ) -> ImportSummary:
     """Store validated frames in one transaction; see the module docstring. `frames` may be a
-    generator: each frame is staged in the workspace as it arrives and can be freed, so an
-    import holds one chunk in memory, not the whole export. A table may hold at most
+    generator: each frame is staged in a Parquet file beside the workspace as it arrives and can be
+    freed, so an import holds one chunk in memory, not the whole export. A table may hold at most
     `max_extra_columns` extra columns, those stored counted: an import past it stores nothing."""
     ensure_schema(con)
     now = utc_now()
     import_id = now.strftime("%Y%m%dT%H%M%S%f")
     summary = ImportSummary(import_id=import_id, source=source)
-    parts: dict[str, list[tuple[str, list[str]]]] = {}
+    staged: dict[str, _Staged] = {}
+    # each chunk is written to a Parquet file as it comes: neither Python nor DuckDB holds the
+    # run's rows until a table is stored (DuckDB keeps every Arrow table scanned in a
+    # transaction until it ends, so chunks are not handed to it one by one)
+    folder = _staging_folder(con)
     try:
         con.execute("BEGIN TRANSACTION")
-        for n, vf in enumerate(frames):
+        for vf in frames:
             summary.rejects.extend(vf.rejects)
             tc = summary.tables.setdefault(vf.table.name, TableCounts())
             tc.read += vf.rows_read
             tc.duplicate += vf.duplicates
             # rows validation refused (counted as rows: one row may carry several rejects)
             tc.rejected += vf.rows_read - len(vf.frame) - vf.duplicates
-            part = _stage_part(con, vf, n)
-            if part is not None:
-                parts.setdefault(vf.table.name, []).append(part)
+            _stage_part(folder, vf, staged)
         for name, table in TABLES.items():
-            if name not in parts:
+            if name not in staged:
                 continue
             if progress:
                 progress(name)
-            _load_table(con, table, parts[name], summary, max_extra_columns)
+            _load_table(con, table, staged[name], summary, max_extra_columns)
         if strict and summary.rejects:
             con.execute("ROLLBACK")
             summary.committed = False
@@ -234,29 +283,46 @@ def load(
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     return summary
 
 
-def _stage_part(
-    con: duckdb.DuckDBPyConnection, vf: ValidFrame, n: int
-) -> tuple[str, list[str]] | None:
-    """Copy one validated frame into a temporary table (typed as the canonical table); the
-    table's name and the extra columns it carries, or None when it has no valid rows."""
+@dataclass
+class _Staged:
+    """A table's valid rows of this run, written chunk by chunk to Parquet files as they
+    arrive: the files, the extra columns met so far and the rows staged so far (each row's
+    `_ord` is its place in the run's order of arrival: file after file, row after row)."""
+
+    files: list[Path] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+    rows: int = 0
+
+
+def _stage_part(folder: Path, vf: ValidFrame, staged: dict[str, _Staged]) -> None:
+    """Write one validated frame to a staging file of its table (typed as the canonical
+    table, plus `_row`, `_file` and `_ord`); nothing when it has no valid rows."""
     table = vf.table
     if vf.frame.empty:
-        return None
+        return
     canonical = set(table.column_names) | {"_row"}
     extra = [c for c in vf.frame.columns if c not in canonical] if table.keeps_extra else []
-    f = _stage_frame(table, vf.frame, extra)
-    f["_file"] = vf.file
-    name = f"_part_{n}"
-    con.register("_stage_raw", f)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {_cast_list(table, extra)}, _row, _file, "
-        "_pos FROM _stage_raw"
-    )
-    con.unregister("_stage_raw")
-    return name, extra
+    st = staged.setdefault(table.name, _Staged())
+    st.extra += [x for x in extra if x not in st.extra]
+    frame = vf.frame
+    data = _arrow_chunk(table, frame, extra)
+    n = len(frame)
+    rows = frame["_row"].to_numpy(dtype="int64") if "_row" in frame else np.arange(1, n + 1)
+    data = data.append_column("_row", pa.array(rows, type=pa.int64()))
+    data = data.append_column("_file", pa.array([vf.file] * n, type=pa.string()))
+    # the source's order, also among rows of one record
+    data = data.append_column("_ord", pa.array(np.arange(st.rows, st.rows + n), type=pa.int64()))
+    if table.key is None:
+        data = data.append_column(ROW_HASH, pa.array(_row_hashes(table, frame), type=pa.string()))
+    st.rows += n
+    path = folder / f"{table.name}-{len(st.files):06d}.parquet"
+    pq.write_table(data, path, compression="lz4")
+    st.files.append(path)
 
 
 def log_rejects(con: duckdb.DuckDBPyConnection, source: str, rejects: Sequence[Reject]) -> str:
@@ -419,14 +485,12 @@ def _check_ticket_creation(con: duckdb.DuckDBPyConnection, summary: ImportSummar
 def _load_table(
     con: duckdb.DuckDBPyConnection,
     table: Table,
-    parts: list[tuple[str, list[str]]],
+    staged: _Staged,
     summary: ImportSummary,
     max_extra_columns: int | None = None,
 ) -> None:
     tc = summary.tables[table.name]
-    extra: list[str] = []
-    for _, part_extra in parts:
-        extra += [c for c in part_extra if c not in extra]
+    extra = list(staged.extra)
     if extra:
         stored = set(_stored_columns(con, table.name))
         held = {c for c in stored if c not in table.column_names and not c.startswith("_")}
@@ -446,32 +510,30 @@ def _load_table(
     key = table.key or ROW_HASH
     cols = list(table.column_names) + extra + ([ROW_HASH] if table.key is None else [])
     collist = ", ".join(q(c) for c in cols)
-    # parts may carry different extra columns: BY NAME fills the missing ones with nulls
-    rows = " UNION ALL BY NAME ".join(
-        f"SELECT *, {i} AS _part FROM {name}" for i, (name, _) in enumerate(parts)
-    )
+    files = ", ".join("'" + str(f).replace("'", "''") + "'" for f in staged.files)
+    # chunks may carry different extra columns: by name, the missing ones are nulls
+    rows = f"SELECT * FROM read_parquet([{files}], union_by_name = true)"
     if table.key is None:
         # a row without an id is its content and its occurrence in its file: the n-th identical
         # row of a file is a row of its own (two 100 EUR charges are two charges), and the same
         # file imported again names the same rows; the first keeps the bare content digest, as
         # older versions stored it, the n-th is '<digest>#n'
         rows = (
-            f"SELECT * REPLACE (CASE WHEN _occ = 1 THEN {ROW_HASH} ELSE {ROW_HASH} || '#' || "
-            f"CAST(_occ AS VARCHAR) END AS {ROW_HASH}) FROM (SELECT *, row_number() OVER "
-            f"(PARTITION BY {ROW_HASH}, _file ORDER BY _part, _pos) AS _occ FROM ({rows}))"
+            f"SELECT * EXCLUDE (_occ) REPLACE (CASE WHEN _occ = 1 THEN {ROW_HASH} ELSE "
+            f"{ROW_HASH} || '#' || CAST(_occ AS VARCHAR) END AS {ROW_HASH}) FROM (SELECT *, "
+            f"row_number() OVER (PARTITION BY {ROW_HASH}, _file ORDER BY _ord) AS _occ FROM "
+            f"({rows}))"
         )
-    # _h: a digest of the row's content, so that comparing copies of an id compares one number
-    # rather than every column (bodies of messages are long)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _stage AS SELECT {collist}, _row, _file, _part, _pos, "
-        f"hash({collist}) AS _h FROM ({rows})"
-    )
-    for name, _ in parts:
-        con.execute(f"DROP TABLE {name}")
-    # the same id in two files of one run with different content: reject every version
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _stage AS {rows}")
+    for f in staged.files:
+        f.unlink(missing_ok=True)
+    # the same id in two files of one run with different content: reject every version. Only
+    # ids staged more than once are compared, by a digest of their content (one number rather
+    # than every column: bodies of messages are long)
     dup = con.execute(
         f"SELECT {q(key)}, _file, _row FROM _stage WHERE {q(key)} IN (SELECT {q(key)} FROM "
-        f"_stage GROUP BY {q(key)} HAVING count(DISTINCT _h) > 1)"
+        f"_stage WHERE {q(key)} IN (SELECT {q(key)} FROM _stage GROUP BY {q(key)} HAVING "
+        f"count(*) > 1) GROUP BY {q(key)} HAVING count(DISTINCT hash({collist})) > 1)"
     ).fetchall()
     _reject_staged(
         con,
@@ -514,15 +576,16 @@ def _load_table(
         _check_event_times(con, summary)
     elif table.name == "tickets":
         _check_ticket_creation(con, summary)
+    distinct = " OR ".join(f"s.{q(c)} IS DISTINCT FROM t.{q(c)}" for c in cols if c != key)
     if table.name in FACT_SOURCES:
         # rows with no identical stored copy: new tickets and events, updated tickets
-        same = " AND ".join(f"s.{q(c)} IS NOT DISTINCT FROM t.{q(c)}" for c in cols)
+        # (keys are unique among stored rows: one stored row per staged key at most)
         con.execute(
-            f"INSERT INTO {TOUCHED} SELECT DISTINCT ?, s.ticket_id FROM _stage s WHERE NOT EXISTS"
-            f" (SELECT 1 FROM {q(table.name)} t WHERE t.{q(key)} = s.{q(key)} AND {same})",
+            f"INSERT INTO {TOUCHED} SELECT DISTINCT ?, s.ticket_id FROM _stage s LEFT JOIN "
+            f"{q(table.name)} t ON t.{q(key)} = s.{q(key)} WHERE t.{q(key)} IS NULL OR "
+            f"{distinct or 'false'}",
             [summary.import_id],
         )
-    distinct = " OR ".join(f"s.{q(c)} IS DISTINCT FROM t.{q(c)}" for c in cols if c != key)
     changed: list[Any] = con.execute(
         f"SELECT s.{q(key)}, s._file, s._row FROM _stage s JOIN {q(table.name)} t "
         f"ON s.{q(key)} = t.{q(key)} WHERE {distinct or 'false'} ORDER BY s._file, s._row"
@@ -579,12 +642,19 @@ def _load_table(
         f"WHERE t.{q(key)} = s.{q(key)})"
     )
     if table.name == "events":
+        # arrival numbers follow the stored ones in the run's order; the order is taken on
+        # narrow rows (a window over the wide rows would sort their bodies too)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _arrivals AS SELECT _ord, (SELECT coalesce(max("
+            f"{ARRIVAL}), 0) FROM events) + row_number() OVER (ORDER BY _ord) AS {ARRIVAL} "
+            f"{new_rows}"
+        )
         inserted = con.execute(
-            f"INSERT INTO events ({collist}, {ARRIVAL}, {IMPORT_ID}) SELECT {collist}, (SELECT "
-            f"coalesce(max({ARRIVAL}), 0) FROM events) + row_number() OVER (ORDER BY _part, "
-            f"_pos), ? {new_rows}",
+            f"INSERT INTO events ({collist}, {ARRIVAL}, {IMPORT_ID}) SELECT {collist}, "
+            f"a.{ARRIVAL}, ? FROM _stage s JOIN _arrivals a USING (_ord)",
             [summary.import_id],
         ).fetchone()
+        con.execute("DROP TABLE _arrivals")
     else:
         inserted = con.execute(
             f"INSERT INTO {q(table.name)} ({collist}, {IMPORT_ID}) SELECT {collist}, ? {new_rows}",

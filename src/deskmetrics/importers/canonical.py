@@ -25,7 +25,7 @@ SUFFIXES = {
     ".ndjson": "jsonl",
     ".json": "jsonl",
 }
-CHUNK_ROWS = 250_000
+CHUNK_ROWS = 100_000
 #: bytes of a CSV file checked at a time (UTF-8, one record per line)
 _BLOCK = 1 << 24
 _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')

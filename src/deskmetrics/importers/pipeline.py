@@ -22,6 +22,22 @@ if TYPE_CHECKING:
 
 #: DuckDB's memory while a Zendesk export is stored (the rest of 4 GB is the reader's).
 ZENDESK_DUCKDB_MEMORY = "2GB"
+#: DuckDB's memory at most while any import stores its rows: the run's staged rows spill to
+#: the workspace's temporary folder beyond it instead of growing the process (a lower limit
+#: set on the workspace stays)
+IMPORT_DUCKDB_MEMORY = "1536MiB"
+_UNITS = {
+    "b": 1,
+    "bytes": 1,
+    "kb": 10**3,
+    "mb": 10**6,
+    "gb": 10**9,
+    "tb": 10**12,
+    "kib": 2**10,
+    "mib": 2**20,
+    "gib": 2**30,
+    "tib": 2**40,
+}
 
 T = TypeVar("T")
 #: (what, done, total) — called as rows are read and validated
@@ -147,16 +163,51 @@ def import_directory(
     if source not in IMPORTERS:
         raise ConfigError(f"unknown import source {source!r} (use {', '.join(SOURCES)})")
     run = ImportRun(ws, Path(directory), assume_tz, progress, mapping, amounts_in)
-    summary = load(
-        duckdb_connection(ws),
-        IMPORTERS[source](run),
-        source=f"{source}:{directory}",
-        strict=strict,
-        max_extra_columns=ws.settings.limits.max_extra_columns,
-        progress=((lambda t: progress(f"storing {t}", run.done, run.total)) if progress else None),
-    )
+    con = duckdb_connection(ws)
+    with _memory_at_most(con, IMPORT_DUCKDB_MEMORY):
+        summary = load(
+            con,
+            IMPORTERS[source](run),
+            source=f"{source}:{directory}",
+            strict=strict,
+            max_extra_columns=ws.settings.limits.max_extra_columns,
+            progress=(
+                (lambda t: progress(f"storing {t}", run.done, run.total)) if progress else None
+            ),
+        )
     summary.notes = run.notes + summary.notes
     return summary
+
+
+def _bytes(size: str) -> int | None:
+    """A DuckDB memory size ('1.5 GiB', '2GB') in bytes; None when it is not one."""
+    number = size.strip().rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ ")
+    unit = size.strip()[len(number) :].strip().lower() or "b"
+    try:
+        return int(float(number) * _UNITS[unit])
+    except (ValueError, KeyError):
+        return None
+
+
+@contextmanager
+def _memory_at_most(con: Any, limit: str) -> Iterator[None]:
+    """Within: DuckDB's memory limit no higher than `limit` (as it was after)."""
+    row = con.execute("SELECT current_setting('memory_limit')").fetchone()
+    was = str(row[0]) if row else None
+    now, cap = _bytes(was or ""), _bytes(limit)
+    if was is None or now is None or cap is None or now <= cap:
+        yield
+        return
+    con.execute(f"SET memory_limit = '{limit}'")
+    try:
+        yield
+    finally:
+        # the default exactly as it was (the setting reads back rounded: '18.8 GiB' set again
+        # would be read as 18.7); a limit someone set, as it reads
+        con.execute("RESET memory_limit")
+        reset = con.execute("SELECT current_setting('memory_limit')").fetchone()
+        if reset is None or str(reset[0]) != was:
+            con.execute(f"SET memory_limit = '{was}'")
 
 
 @contextmanager
@@ -167,14 +218,8 @@ def memory_capped(ws: Workspace, source: str) -> Iterator[None]:
     if source != "zendesk":
         yield
         return
-    con = duckdb_connection(ws)
-    limit = con.execute("SELECT current_setting('memory_limit')").fetchone()
-    con.execute(f"SET memory_limit = '{ZENDESK_DUCKDB_MEMORY}'")
-    try:
+    with _memory_at_most(duckdb_connection(ws), ZENDESK_DUCKDB_MEMORY):
         yield
-    finally:
-        if limit is not None:
-            con.execute(f"SET memory_limit = '{limit[0]}'")
 
 
 def _prefetched(items: Iterator[T], depth: int = 1) -> Iterator[T]:

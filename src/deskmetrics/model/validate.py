@@ -158,16 +158,20 @@ def _checked_text(s: pd.Series, limits: Limits | None) -> tuple[pd.Series, pd.Se
     if isinstance(s.dtype, pd.StringDtype) or (
         s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty")
     ):
-        # all text: strip in one vectorized pass (a Python call per cell is most of an import)
-        st = s.astype("string[pyarrow]").str.strip()
-        st = st.where(st != "")
-        out = st.astype("object").where(st.notna(), None)
-        if limits is None or not len(st):
+        # all text: strip in one vectorized pass in Arrow (a Python call per cell is most of
+        # an import; pandas' own string methods convert to and from Arrow around each call)
+        arr = pa.array(s, type=pa.string(), from_pandas=True)
+        arr = pc.utf8_trim_whitespace(arr)
+        arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+        out = pd.Series(arr.to_numpy(zero_copy_only=False), index=s.index, dtype="object")
+        if limits is None or not len(arr):
             return out, fine
-        longest = pc.max(pc.utf8_length(pa.array(st.array))).as_py()
+        lengths = pc.utf8_length(arr)
+        longest = pc.max(lengths).as_py()
         if longest is None or longest <= limits.max_field_chars:
             return out, fine
-        return out, (st.str.len() > limits.max_field_chars).fillna(False).astype(bool)
+        long = pc.fill_null(pc.greater(lengths, limits.max_field_chars), False)
+        return out, pd.Series(long.to_numpy(zero_copy_only=False), index=s.index, dtype=bool)
     if pd.api.types.is_integer_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
         return s.astype("string[pyarrow]").astype("object").where(s.notna(), None), fine
     out = s.astype("object").where(s.notna(), None)
