@@ -238,25 +238,24 @@ def _counts_rows(metric: Metric) -> bool:
 def _intervals(metric: Metric, df: pd.DataFrame) -> tuple[list[Any], list[Any]]:
     """95% intervals: Wilson for a proportion (percent); Student t for a mean whose metric asks
     for it (`params["interval"] == "t"`), clipped to its `params["bounds"]`."""
-    lows: list[Any] = []
-    highs: list[Any] = []
-    t_mean = metric.aggregation is Aggregation.MEAN and metric.params.get("interval") == "t"
+    cis: list[tuple[float, float] | None]
+    if metric.aggregation is Aggregation.PROPORTION:
+        cis = [
+            wilson_interval(float(s), float(n)) if n > 0 else None
+            for s, n in zip(df["successes"], df["n"], strict=True)
+        ]
+        return [c[0] * 100 if c else None for c in cis], [c[1] * 100 if c else None for c in cis]
+    if not (metric.aggregation is Aggregation.MEAN and metric.params.get("interval") == "t"):
+        return [None] * len(df), [None] * len(df)
     lo, hi = metric.params.get("bounds", (-math.inf, math.inf))
-    for _, r in df.iterrows():
-        if metric.aggregation is Aggregation.PROPORTION and r["n"] > 0:
-            ci = wilson_interval(float(r["successes"]), float(r["n"]))
-            lows.append(ci[0] * 100 if ci else None)
-            highs.append(ci[1] * 100 if ci else None)
-            continue
-        mean, sd = r.get("value"), r.get("_sd")
-        ci = (
-            t_interval(float(mean), float(sd), float(r["n"]))
-            if t_mean and r["n"] and pd.notna(mean) and pd.notna(sd)
-            else None
-        )
-        lows.append(max(lo, ci[0]) if ci else None)
-        highs.append(min(hi, ci[1]) if ci else None)
-    return lows, highs
+    sds = df["_sd"] if "_sd" in df else [None] * len(df)
+    cis = [
+        t_interval(float(mean), float(sd), float(n))
+        if n and pd.notna(mean) and pd.notna(sd)
+        else None
+        for mean, sd, n in zip(df["value"], sds, df["n"], strict=True)
+    ]
+    return [max(lo, c[0]) if c else None for c in cis], [min(hi, c[1]) if c else None for c in cis]
 
 
 def _finish(
