@@ -160,8 +160,14 @@ def test_api_docs_need_a_sign_in_by_default(client: TestClient) -> None:
     docs = client.get("/docs")
     assert docs.status_code == 200 and "swagger-ui" in docs.text
     policy = docs.headers["content-security-policy"]
-    assert "https://cdn.jsdelivr.net" in policy and "'sha256-" in policy
+    # Swagger UI comes from this server (the installed swagger-ui-bundle), never a CDN
+    assert "/docs/assets/swagger-ui-bundle.js" in docs.text and "cdn." not in docs.text
+    assert "https://" not in policy and "'sha256-" in policy
     assert "frame-ancestors 'none'" in policy
+    js = client.get("/docs/assets/swagger-ui-bundle.js")
+    assert js.status_code == 200 and "SwaggerUIBundle" in js.text
+    assert client.get("/docs/assets/swagger-ui.css").status_code == 200
+    assert client.get("/docs/assets/..%2Fpyproject.toml").status_code == 404
     assert client.get("/redoc").status_code == 404
 
 

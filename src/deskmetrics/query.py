@@ -240,20 +240,22 @@ def _intervals(metric: Metric, df: pd.DataFrame) -> tuple[list[Any], list[Any]]:
     for it (`params["interval"] == "t"`), clipped to its `params["bounds"]`."""
     cis: list[tuple[float, float] | None]
     if metric.aggregation is Aggregation.PROPORTION:
+        successes = df["successes"] if "successes" in df else [0] * len(df)
         cis = [
             wilson_interval(float(s), float(n)) if n > 0 else None
-            for s, n in zip(df["successes"], df["n"], strict=True)
+            for s, n in zip(successes, df["n"], strict=True)
         ]
         return [c[0] * 100 if c else None for c in cis], [c[1] * 100 if c else None for c in cis]
     if not (metric.aggregation is Aggregation.MEAN and metric.params.get("interval") == "t"):
         return [None] * len(df), [None] * len(df)
     lo, hi = metric.params.get("bounds", (-math.inf, math.inf))
+    means = df["value"] if "value" in df else [None] * len(df)
     sds = df["_sd"] if "_sd" in df else [None] * len(df)
     cis = [
         t_interval(float(mean), float(sd), float(n))
         if n and pd.notna(mean) and pd.notna(sd)
         else None
-        for mean, sd, n in zip(df["value"], sds, df["n"], strict=True)
+        for mean, sd, n in zip(means, sds, df["n"], strict=True)
     ]
     return [max(lo, c[0]) if c else None for c in cis], [min(hi, c[1]) if c else None for c in cis]
 

@@ -301,3 +301,16 @@ def test_no_page_breaks_the_content_security_policy(page: Any, server: dict[str,
             page.wait_for_selector(".js-plotly-plot .main-svg")
         assert page.evaluate("window.__csp") == [], path
     assert violations == []
+
+
+def test_api_docs_work_offline(page: Any, server: dict[str, Any]) -> None:
+    """/docs draws Swagger UI from the service's own files: every request the page makes goes
+    to this server (this machine has no internet, so a CDN would leave the page blank)."""
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url))
+    page.goto(server["url"] + "/docs")
+    page.wait_for_selector(".swagger-ui .info .title")
+    assert "deskmetrics" in page.inner_text(".swagger-ui .info .title")
+    # the operations are listed, e.g. the report
+    page.wait_for_selector('.opblock-summary-path[data-path="/api/report"]')
+    assert asked and all(u.startswith(server["url"]) or u.startswith("data:") for u in asked)

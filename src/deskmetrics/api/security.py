@@ -23,13 +23,15 @@ import base64
 import hashlib
 import re
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from importlib.resources import files
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request, status
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -56,7 +58,12 @@ HEADERS: dict[str, str] = {
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: headers only machines send: a bearer token or an HMAC signature (ingest, Zendesk webhooks)
 MACHINE_HEADERS = ("x-deskmetrics-signature", "x-zendesk-webhook-signature")
-SWAGGER_CDN = "https://cdn.jsdelivr.net"
+#: where /docs takes Swagger UI's script, style and icon: the files the installed
+#: fastapi-offline package ships (Swagger UI 5, which reads OpenAPI 3.1), served by this
+#: service, so the docs work without internet and the page's policy allows this server only
+DOCS_ASSETS = "/docs/assets"
+_SWAGGER_FILES = ("swagger-ui-bundle.js", "swagger-ui.css", "favicon.png")
+_SWAGGER_DIR = Path(str(files("fastapi_offline") / "static"))
 
 
 class SecurityHeaders:
@@ -216,16 +223,27 @@ def docs_router(settings: Settings) -> APIRouter:
     def docs(request: Request, who: MaybePrincipal) -> Response:
         if rule == "signed-in" and who is None:
             return RedirectResponse("/login?next=/docs", status_code=303)
-        swagger = get_swagger_ui_html(openapi_url="/openapi.json", title=f"{request.app.title} API")
+        swagger = get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title=f"{request.app.title} API",
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon.png",
+        )
         page = bytes(swagger.body).decode()
         policy = (
-            f"default-src 'self'; script-src 'self' {SWAGGER_CDN} "
-            f"{' '.join(_inline_script_hashes(page))}; "
-            f"style-src 'self' {SWAGGER_CDN} 'unsafe-inline'; "
-            f"img-src 'self' data: https://fastapi.tiangolo.com; connect-src 'self'; "
-            f"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+            f"default-src 'self'; script-src 'self' {' '.join(_inline_script_hashes(page))}; "
+            "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
+            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
         )
         return HTMLResponse(page, headers={"Content-Security-Policy": policy})
+
+    @router.get(DOCS_ASSETS + "/{name}")
+    def docs_asset(name: str) -> Response:
+        """Swagger UI's files, as the installed package ships them (public: a library)."""
+        if name not in _SWAGGER_FILES:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such file")
+        return FileResponse(_SWAGGER_DIR / name, headers={"Cache-Control": "public, max-age=86400"})
 
     return router
 
