@@ -119,6 +119,8 @@ def test_explain_names_left_out_tickets(tmp_path: Path) -> None:
         ["--db", db, "--config", str(cfg), "explain", "first_response_time", "--format", "json"],
     )
     out = json.loads(r.stdout)
+    # the number itself: T1 120 min, T2 45 min → 82.5 min over n = 2
+    assert (out["value"], out["n"]) == (82.5, 2)
     assert out["counted"] == 2
     assert out["ids"] == ["T1", "T2"]
     assert out["left_out"] == [
@@ -310,3 +312,13 @@ def test_explain_prints_the_definition_as_written(tmp_path: Path) -> None:
     r = runner.invoke(app, ["--db", db, "--config", str(cfg), "explain", "csat"])
     assert r.exit_code == 0, r.output
     assert "`[surveys] csat_satisfied`" in " ".join(r.stdout.split())
+
+
+def test_explain_prints_the_number_first(tmp_path: Path) -> None:
+    data, cfg = setup(tmp_path)
+    db = str(tmp_path / "w.duckdb")
+    runner.invoke(app, ["--db", db, "--config", str(cfg), "import", str(data)])
+    r = runner.invoke(app, ["--db", db, "--config", str(cfg), "explain", "first_response_time"])
+    assert r.exit_code == 0, r.output
+    # 82.5 min reads in hours, as on the dashboard (60 min and more: hours, one decimal)
+    assert r.stdout.splitlines()[0] == "First response time: 1.4 h (n = 2)"

@@ -599,29 +599,26 @@ def explain(
     now: NowOption = None,
 ) -> None:
     """The definition of a metric, what was counted, what was left out and why, and the ids."""
+    from deskmetrics.query import compute
     from deskmetrics.query import explain as explain_
 
+    scope: dict[str, Any] = {"tz": tz, "start": start, "end": end, "filters": where or []}
     try:
         ws = _workspace_at(now)
-        m, ex = explain_(
-            ws,
-            metric,
-            by=by or [],
-            grain=grain,
-            tz=tz,
-            start=start,
-            end=end,
-            filters=where or [],
-            limit=limit,
-        )
+        m, ex = explain_(ws, metric, by=by or [], grain=grain, limit=limit, **scope)
+        # the number itself first: over the whole range and scope, as `report` gives it
+        number = compute(ws, metric, **scope).iloc[0]
     except DeskmetricsError as exc:
         _fail(exc)
         return
+    value = jsonable(number["value"])
     if fmt is Format.json:
         sys.stdout.write(
             json.dumps(
                 {
                     "metric": m.name,
+                    "value": value,
+                    "n": int(number["n"]),
                     "definition": m.description,
                     "unit": m.unit.value,
                     "counted": ex.counted,
@@ -635,7 +632,9 @@ def explain(
             + "\n"
         )
         return
-    console.print(f"[bold]{m.title}[/] ({m.name}, {m.unit.value})")
+    shown = format_value(value, m.unit.value)
+    console.print(f"[bold]{escape(m.title)}: {escape(shown)}[/] (n = {int(number['n']):,})")
+    console.print(f"{m.name}, {m.unit.value}", markup=False)
     console.print(m.description, markup=False)  # definitions name settings: [surveys] …
     console.print(f"\n[bold]{ex.counted:,}[/] counted")
     for reason, n in ex.left_out:
