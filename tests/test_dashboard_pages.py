@@ -333,3 +333,24 @@ def test_instants_are_shown_in_the_team_time_zone() -> None:
     assert fmt_local("2026-03-29T01:30:00Z", "Europe/Berlin") == "2026-03-29 03:30"
     assert fmt_local(pd.Timestamp("2026-03-28 01:30"), "Europe/Berlin") == "2026-03-28 02:30"
     assert fmt_local(None, "Europe/Berlin") == "–"
+
+
+def test_an_explanations_csv_holds_every_row_not_the_first_page() -> None:
+    """The page lists 50 ids at a time; its CSV downloads hold all 60 tickets counted."""
+    tickets = [ticket(f"T{i:03d}", f"2026-01-13T{9 + i % 8:02d}:00:00Z") for i in range(60)]
+    events = [
+        msg(f"E{i:03d}", f"T{i:03d}", f"2026-01-13T{9 + i % 8:02d}:30:00Z", "agent", "A1")
+        for i in range(60)
+    ]
+    ws = build_workspace({"tickets": tickets, "events": events}, UTC_9_TO_5)
+    accounts.set_user(ws, "lead", "correct horse", "viewer")
+    c = TestClient(create_app(ws, secret="test-secret"))
+    c.post("/login", data={"name": "lead", "password": "correct horse"})
+    base = f"/dashboard/explain?{WEEK}&metric=first_response_time"
+    assert "ticket_ids 1–50 of 60" in c.get(base).text
+    ids = [r["ticket_id"] for r in read_csv(c.get(base + "&csv=counted").text)]
+    assert ids == [f"T{i:03d}" for i in range(60)]
+    rows = read_csv(c.get(base + "&csv=tickets").text)
+    assert len(rows) == 60 and rows[59]["ticket_id"] == "T059"
+    # every first response took 30 min
+    assert {r["first_reply_minutes"] for r in rows} == {"30.0"}

@@ -479,7 +479,7 @@ def explain(
     start: DateLike = None,
     end: DateLike = None,
     filters: Mapping[str, Any] | Iterable[str] | None = None,
-    limit: int = 50,
+    limit: int | None = 50,
     offset: int = 0,
 ) -> tuple[Metric, Explanation]:
     """The definition, how many rows were counted and left out (and why), and their ids

@@ -674,10 +674,10 @@ class Explanation:
 
 
 def explain_metric(
-    facts: Facts, metric: Metric, req: MetricRequest, limit: int = 50, offset: int = 0
+    facts: Facts, metric: Metric, req: MetricRequest, limit: int | None = 50, offset: int = 0
 ) -> Explanation:
     """Count the rows behind a number and those left out, by the first condition they fail.
-    The id lists are paged: `limit` ids from position `offset` in id order."""
+    The id lists are paged: `limit` ids (None: all) from position `offset` in id order."""
     _check_dimensions(facts, metric, req)
     src = SOURCES.get(metric.source)
     if src is None:
@@ -710,7 +710,7 @@ def explain_metric(
     return _explanation(facts, rows, limit, offset)
 
 
-def _explanation(facts: Facts, rows: ExplainedRows, limit: int, offset: int) -> Explanation:
+def _explanation(facts: Facts, rows: ExplainedRows, limit: int | None, offset: int) -> Explanation:
     t, id_col = rows.table, rows.id_column
     counts = execute(facts, t.group_by("_reason").aggregate(n=t.count()))
     by_reason = {int(r): int(n) for r, n in zip(counts["_reason"], counts["n"], strict=True)}

@@ -883,7 +883,11 @@ def explanation(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Respo
         offset = max(0, int(request.query_params.get("offset", "0")))
     except ValueError as exc:
         raise HTTPException(400, "offset must be a whole number") from exc
-    limit = 50
+    # the page shows 50 ids at a time; its CSV downloads hold every row
+    wants_csv = "csv" in request.query_params
+    limit: int | None = None if wants_csv else 50
+    if wants_csv:
+        offset = 0
     extra = {
         k: (request.query_params[k],) for k in ("weekday", "hour") if k in request.query_params
     }
@@ -898,7 +902,7 @@ def explanation(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Respo
             error, df, ex = str(exc), pd.DataFrame(), None
         tickets = pd.DataFrame()
         if ex is not None and ex.ids and ex.id_column == "ticket_id":
-            tickets, _ = facts_page(ws, ex.ids, limit=limit)
+            tickets, _ = facts_page(ws, ex.ids, limit=len(ex.ids))
     row = df.iloc[0].to_dict() if len(df) else None
     measure = metric.measure
     cols = [
@@ -933,6 +937,9 @@ def explanation(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Respo
             left.rows.append(
                 {"reason": reason, "rows": n, "examples": " ".join(ex.left_out_ids.get(reason, []))}
             )
+    id_column = ex.id_column if ex is not None else "id"
+    counted = Table("counted", "Counted", [Column(id_column, id_column)])
+    counted.rows = [{id_column: i} for i in (ex.ids if ex is not None else [])]
     extra_q = {k: v[0] for k, v in extra.items()}
     page_query = p.scope.query(metric=name, **extra_q)
     ctx = dict(p.ctx)
@@ -941,13 +948,13 @@ def explanation(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Respo
         request,
         "explain",
         "dashboard/explain.html",
-        [ticket_table, left],
+        [ticket_table, left, counted],
         metric=metric,
         row=row,
         ex=ex,
         error=error,
         offset=offset,
-        limit=limit,
+        limit=limit or 50,
         page_base="/dashboard/explain?" + page_query,
         page_query=page_query,
         extra=extra_q,
