@@ -141,3 +141,30 @@ def test_sla_page_shows_local_times_and_assignee_names(tmp_path: Path) -> None:
     assert "Due (Europe/Berlin)" in html and "(Europe/Berlin)" in html
     assert f"<td>{berlin}</td>" in html
     assert 'Ana Lima <span class="muted small">A1</span>' in html
+
+
+def test_sla_page_totals_count_every_target_not_the_page(tmp_path: Path) -> None:
+    """205 breached targets: the page lists the 200 due soonest, and its header says 205
+    (it once counted only the rows it listed)."""
+    from conftest import settings
+
+    path = tmp_path / "ws.duckdb"
+    made = {f"L{i:03d}": _ago(120 + i) for i in range(205)}
+    made["SOON"] = _ago(52)
+    ws = build_workspace(
+        {
+            "tickets": [ticket(t, at) for t, at in made.items()],
+            "events": [msg(f"{t}-c", t, at, "customer") for t, at in made.items()],
+        },
+        CONFIG,
+        path=str(path),
+    )
+    accounts.set_user(ws, "viewer", "correct horse", "viewer")
+    ws.backend.disconnect()
+    client = TestClient(create_app(path, settings(CONFIG), secret="test-secret"))
+    client.post("/api/session", json={"name": "viewer", "password": "correct horse"})
+    html = client.get("/dashboard/sla").text
+    assert "205 breached · 1 at risk" in html
+    assert "showing the 200 due soonest of 206" in html
+    # the longest overdue (L204) is first; the one due soonest of all (SOON) is past the page
+    assert "L204" in html and "SOON" not in html

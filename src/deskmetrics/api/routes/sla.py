@@ -27,10 +27,12 @@ router = APIRouter(responses=problems(400, 401, 403, 422, 503))
 
 #: the page reloads its queue this often (seconds)
 REFRESH_SECONDS = 60
+#: targets the page lists (the totals count them all; CSV and /api/sla give every one)
+PAGE_ROWS = 200
 
 
 def _queue(
-    svc: Any, at_risk: bool, breached: bool, limit: int, now: str | None
+    svc: Any, at_risk: bool, breached: bool, limit: int | None, now: str | None
 ) -> tuple[datetime, list[dict[str, Any]]]:
     try:
         with svc.using() as ws:
@@ -132,7 +134,9 @@ def sla_page(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response
         return RedirectResponse("/login?next=/dashboard/sla", status_code=303)
     from deskmetrics.web import render
 
-    moment, rows = _queue(svc, True, True, 200, None)
+    # the whole queue counts in the totals; the page lists its first PAGE_ROWS, soonest due
+    moment, queue = _queue(svc, True, True, None, None)
+    rows = queue[:PAGE_ROWS]
     with svc.using() as ws:
         names = agent_names(ws)
     for r in rows:
@@ -144,8 +148,9 @@ def sla_page(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response
         now=moment,
         tz=svc.settings.report_timezone,
         rows=rows,
-        breached=sum(1 for r in rows if r["status"] == "breached"),
-        at_risk=sum(1 for r in rows if r["status"] == "at_risk"),
+        total=len(queue),
+        breached=sum(1 for r in queue if r["status"] == "breached"),
+        at_risk=sum(1 for r in queue if r["status"] == "at_risk"),
         policies=svc.settings.sla.policies,
         refresh=REFRESH_SECONDS,
     )
