@@ -68,3 +68,14 @@ def test_the_service_runs_the_scheduler_and_wakes_it_after_ingest(tmp_path: Path
         assert scheduler.wake in app.state.after_ingest  # type: ignore[attr-defined]
         assert scheduler._thread.is_alive() and scheduler.delivery._thread.is_alive()
     assert not scheduler._thread.is_alive()
+
+
+def test_the_e_mails_link_opens_the_alerts_page(tmp_path: Path) -> None:
+    """Alert e-mails link to the alerts page (they linked to /alerts, a 404)."""
+    from deskmetrics.alerts.evaluate import ALERTS_PAGE
+    from deskmetrics.web import NAV
+
+    assert next(p.path for p in NAV if p.key == "alerts") == ALERTS_PAGE
+    c = client(tmp_path)
+    sign_in(c, "agent")
+    assert c.get(ALERTS_PAGE).status_code == 200

@@ -36,6 +36,10 @@ from deskmetrics.present import format_value
 from deskmetrics.query import compute
 from deskmetrics.sla_query import sla_queue
 
+#: the dashboard page of alert rules and history, linked from every alert e-mail (the service
+#: serves it there: tests/test_alerts_api.py checks the link opens it)
+ALERTS_PAGE = "/dashboard/alerts"
+
 
 @dataclass(frozen=True)
 class Observation:
@@ -243,7 +247,7 @@ def _notify(
     if emails:
         body = (
             f"{text}\n\nRule: {rule.name} ({rule.kind})\nEvaluated at: {now:%Y-%m-%d %H:%M} UTC\n"
-            f"Alert history: {settings.web.public_url.rstrip('/')}/alerts\n"
+            f"Alert history: {settings.web.public_url.rstrip('/')}{ALERTS_PAGE}\n"
         )
         ids.append(enqueue_email(ws, emails, text, body, source=source, now=now))
     payload = {
