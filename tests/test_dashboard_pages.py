@@ -311,6 +311,17 @@ def test_bad_dates_are_a_clear_400(client: TestClient) -> None:
     assert r.status_code == 400 and "before it starts" in r.text
 
 
+def test_a_browser_gets_a_page_not_json_for_a_reversed_range(client: TestClient) -> None:
+    """A person's browser (Accept: text/html) reads what was wrong on a page of the dashboard,
+    with a way back; programs keep the JSON above."""
+    browser = {"Accept": "text/html,application/xhtml+xml"}
+    r = client.get("/dashboard/trends?from=2026-01-10&to=2026-01-01", headers=browser)
+    assert r.status_code == 400 and r.headers["content-type"].startswith("text/html")
+    assert 'id="page-error"' in r.text and '"detail"' not in r.text
+    assert "the range ends (2026-01-01) before it starts (2026-01-10)" in r.text
+    assert 'href="/dashboard"' in r.text
+
+
 def test_default_scope_is_the_last_two_weeks_with_data(client: TestClient) -> None:
     html = client.get("/dashboard").text
     # the last ticket day is Wed 14 Jan → 1–14 Jan, previous 18–31 Dec

@@ -170,6 +170,8 @@ async def method_not_allowed(request: Request, exc: Exception) -> Response:
     other HTTP errors are FastAPI's."""
     if not isinstance(exc, StarletteHTTPException) or exc.status_code != 405:
         assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code in (400, 404) and _reads_pages(request):
+            return _error_page(request, exc)
         return await http_exception_handler(request, exc)
     methods = _methods_for(request.app.router.routes, request.scope)
     if "GET" in methods:
@@ -179,6 +181,28 @@ async def method_not_allowed(request: Request, exc: Exception) -> Response:
         {"detail": f"{request.method} is not allowed here; use {allow}"},
         status_code=status.HTTP_405_METHOD_NOT_ALLOWED,
         headers={"Allow": allow},
+    )
+
+
+def _reads_pages(request: Request) -> bool:
+    """A person's browser asking for a dashboard page (not a program asking the API)."""
+    path = request.url.path
+    return path.startswith("/dashboard") and "text/html" in request.headers.get("accept", "")
+
+
+def _error_page(request: Request, exc: StarletteHTTPException) -> Response:
+    """The refusal of a dashboard page as a page saying what was wrong (a reversed range, a
+    malformed date, an unknown metric), not the API's JSON."""
+    from deskmetrics.web import render
+
+    title = "Not found" if exc.status_code == 404 else "This page cannot be shown"
+    return render(
+        request,
+        "error.html",
+        status_code=exc.status_code,
+        title=title,
+        detail=str(exc.detail),
+        back="/dashboard",
     )
 
 
