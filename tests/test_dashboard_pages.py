@@ -365,3 +365,39 @@ def test_an_explanations_csv_holds_every_row_not_the_first_page() -> None:
     assert len(rows) == 60 and rows[59]["ticket_id"] == "T059"
     # every first response took 30 min
     assert {r["first_reply_minutes"] for r in rows} == {"30.0"}
+
+
+def test_agents_rank_by_shrunk_csat_with_the_raw_rate_beside_it() -> None:
+    """Two happy answers are no verdict. A: 2 of 2 satisfied (100%), B: 10 of 20 (50%),
+    C: 18 of 20 (90%). Pooled rate 30/42; the beta-binomial prior fitted by moments: spread
+    Σnᵢ(pᵢ − p)² = 1.771429, ρ = (1.771429 / 0.204082 − 2) / 20.857143 = 0.320274, strength
+    (1 − ρ)/ρ = 2.12234 answers. Shrunk: A (2 + 1.51596) / 4.12234 = 85.29%, B 11.51596 /
+    22.12234 = 52.06%, C 19.51596 / 22.12234 = 88.22%: C ranks first, then A, then B (raw
+    order: A, C, B)."""
+    answers = {"A": (2, 2), "B": (10, 20), "C": (18, 20)}
+    tickets, surveys = [], []
+    for agent, (good, n) in answers.items():
+        for i in range(n):
+            tid = f"{agent}{i:02d}"
+            tickets.append(ticket(tid, "2026-01-13T09:00:00Z", assignee_id=agent))
+            surveys.append(
+                {
+                    "response_id": f"R{tid}",
+                    "kind": "csat",
+                    "scale": "1-5",
+                    "score": "5" if i < good else "1",
+                    "ticket_id": tid,
+                    "agent_id": agent,
+                    "answered_at": "2026-01-14T09:00:00Z",
+                }
+            )
+    ws = build_workspace({"tickets": tickets, "surveys": surveys}, UTC_9_TO_5)
+    accounts.set_user(ws, "lead", "correct horse", "viewer")
+    c = TestClient(create_app(ws, secret="test-secret"))
+    c.post("/login", data={"name": "lead", "password": "correct horse"})
+    rows = read_csv(c.get(f"/dashboard/breakdowns?{WEEK}&dim=agent&csv=by_agent").text)
+    assert [r["agent"] for r in rows] == ["C", "A", "B"]
+    got = {r["agent"]: (float(r["csat_shrunk"]), float(r["csat"]), r["csat_n"]) for r in rows}
+    assert got["A"] == (pytest.approx(85.2904, abs=1e-3), 100.0, "2")
+    assert got["B"] == (pytest.approx(52.0556, abs=1e-3), 50.0, "20")
+    assert got["C"] == (pytest.approx(88.2183, abs=1e-3), 90.0, "20")

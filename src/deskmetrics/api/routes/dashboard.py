@@ -9,6 +9,7 @@ Pages need a signed-in user (or a bearer token); without one they redirect to /l
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -611,7 +612,9 @@ def breakdown_table(
     ws: Workspace, dim: str, scope: Scope, names: Mapping[str, str] | None = None
 ) -> Table:
     """The breakdown metrics by `dim`; by agent, `names` (agent id → name) adds a name column."""
-    df, errors = compute_each(ws, [*BREAKDOWN, "csat"], by=[dim], **scope.query_kwargs())
+    df, errors = compute_each(
+        ws, [*BREAKDOWN, "csat_shrunk", "csat"], by=[dim], **scope.query_kwargs()
+    )
     named = dim == "agent" and names is not None
     cols = [
         Column(dim, BREAKDOWN_DIMS[dim]),
@@ -625,6 +628,7 @@ def breakdown_table(
         Column("full_resolution_time_p90", "p90", "minutes", "Full resolution"),
         Column("fcr_rate", "FCR", "percent", "Rates"),
         Column("reopen_rate", "Reopen", "percent", "Rates"),
+        Column("csat_shrunk", "CSAT, shrunk", "percent", "Surveys"),
         Column("csat", "CSAT", "percent", "Surveys"),
         Column("csat_n", "Answers", "count", "Surveys"),
     ]
@@ -643,7 +647,15 @@ def breakdown_table(
             row["csat_n"] = _clean(r["n"])
     t = Table(f"by_{dim}", f"By {BREAKDOWN_DIMS[dim].lower()}", cols)
     t.note = " ".join(errors.values())
-    order = sorted(groups.values(), key=lambda r: -(r.get("volume") or 0))
+
+    # agents and teams rank by shrunk CSAT (two answers are no verdict: they sit near the
+    # overall rate), the raw rate beside it; other breakdowns by volume
+    def rank(r: dict[str, Any]) -> tuple[float, float]:
+        if dim in ("agent", "team") and r.get("csat_shrunk") is not None:
+            return (-float(r["csat_shrunk"]), -float(r.get("volume") or 0))
+        return (math.inf if dim in ("agent", "team") else 0.0, -float(r.get("volume") or 0))
+
+    order = sorted(groups.values(), key=rank)
     for row in order:
         t.rows.append(row)
         value = row[dim]
