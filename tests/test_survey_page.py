@@ -3,6 +3,7 @@ refuses forged, expired or altered links with a readable 4xx page."""
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -200,10 +201,12 @@ def test_the_survey_page_needs_no_sign_in_but_the_api_does(client: TestClient) -
 
 
 @pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian's chromium")
-def test_a_customer_answers_in_a_real_browser_and_csat_moves(ws: Workspace) -> None:
+def test_a_customer_answers_in_a_real_browser_and_csat_moves(ws: Workspace, tmp_path: Path) -> None:
     """Headless Chromium against the service on loopback: pick 4 stars by clicking the label
     (the radio itself is visually hidden), type a comment, send; CSAT goes from 2 of 3 to
-    3 of 4 satisfied (66.7% → 75%). Screenshots go to docs/screenshots/."""
+    3 of 4 satisfied (66.7% → 75%). Screenshots go to a temporary folder, or to the folder in
+    DESKMETRICS_SCREENSHOTS (e.g. docs/screenshots, to refresh the README's): a test run
+    leaves the repository's files alone."""
     import socket
     import threading
     import time
@@ -222,7 +225,7 @@ def test_a_customer_answers_in_a_real_browser_and_csat_moves(ws: Workspace) -> N
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
     assert server.started
-    shots = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+    shots = Path(os.environ.get("DESKMETRICS_SCREENSHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
     try:
         with sync_playwright() as p:
