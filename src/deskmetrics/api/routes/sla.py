@@ -34,6 +34,13 @@ PAGE_ROWS = 200
 def _queue(
     svc: Any, at_risk: bool, breached: bool, limit: int | None, now: str | None
 ) -> tuple[datetime, list[dict[str, Any]]]:
+    moment, df = _queue_frame(svc, at_risk, breached, limit, now)
+    return moment, records(df)
+
+
+def _queue_frame(
+    svc: Any, at_risk: bool, breached: bool, limit: int | None, now: str | None
+) -> tuple[datetime, pd.DataFrame]:
     try:
         with svc.using() as ws:
             view = as_of(ws, now)
@@ -52,8 +59,7 @@ def _queue(
     except DeskmetricsError as exc:
         # as on every query route: the query layer's refusal is a 400 with its message
         raise HTTPException(status_code=400, detail=str(exc)) from exc
-    rows = records(df)
-    return moment, rows
+    return moment, df
 
 
 @router.get("/api/sla", tags=["sla"])
@@ -135,8 +141,9 @@ def sla_page(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response
     from deskmetrics.web import render
 
     # the whole queue counts in the totals; the page lists its first PAGE_ROWS, soonest due
-    moment, queue = _queue(svc, True, True, None, None)
-    rows = queue[:PAGE_ROWS]
+    moment, queue = _queue_frame(svc, True, True, None, None)
+    rows = records(queue.head(PAGE_ROWS))
+    states = queue["status"].value_counts() if len(queue) else pd.Series(dtype="int64")
     with svc.using() as ws:
         names = agent_names(ws)
     for r in rows:
@@ -149,8 +156,8 @@ def sla_page(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response
         tz=svc.settings.report_timezone,
         rows=rows,
         total=len(queue),
-        breached=sum(1 for r in queue if r["status"] == "breached"),
-        at_risk=sum(1 for r in queue if r["status"] == "at_risk"),
+        breached=int(states.get("breached", 0)),
+        at_risk=int(states.get("at_risk", 0)),
         policies=svc.settings.sla.policies,
         refresh=REFRESH_SECONDS,
     )
