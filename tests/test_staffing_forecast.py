@@ -3,6 +3,7 @@ interval-volume file; the plan end to end on a workspace with measured handle ti
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -232,3 +233,21 @@ def test_horizon_parses() -> None:
     for bad in ("0d", "x", "400d"):
         with pytest.raises(StaffingError):
             parse_days(bad)
+
+
+@pytest.mark.parametrize(
+    ("line", "why"),
+    [
+        ("2026-03-02T10:00,", "line 3: volume must be a finite number, 0 or more (a blank volume"),
+        (",4", "line 3: interval_start is empty or not a date-time"),
+        ("2026-03-02T10:00,inf", "line 3: volume must be a finite number"),
+        ("2026-03-02T10:00,-1", "line 3: volume must be a finite number"),
+    ],
+)
+def test_a_bad_volume_line_is_refused_with_its_line(tmp_path: Path, line: str, why: str) -> None:
+    """Nothing in a volume file is dropped or guessed: a blank volume is not 0, a blank start
+    is not skipped, an infinite or negative count is no count."""
+    f = tmp_path / "volumes.csv"
+    f.write_text(f"interval_start,volume\n2026-03-02T09:30,3\n{line}\n")
+    with pytest.raises(StaffingError, match=re.escape(why)):
+        read_volumes(str(f), 30)

@@ -260,6 +260,11 @@ def read_volumes(path: str, interval_minutes: int) -> pd.DataFrame:
         raise StaffingError(
             f"--volumes {path}: interval_start must be date-times like 2026-03-02T09:30"
         ) from exc
+    if starts.isna().any():
+        row = int(np.flatnonzero(starts.isna().to_numpy())[0]) + 2
+        raise StaffingError(
+            f"--volumes {path}: line {row}: interval_start is empty or not a date-time"
+        )
     if getattr(starts.dt, "tz", None) is not None:
         starts = starts.dt.tz_localize(None)
     out = pd.DataFrame({"interval_start": starts.dt.floor(f"{interval_minutes}min")})
@@ -271,11 +276,14 @@ def read_volumes(path: str, interval_minutes: int) -> pd.DataFrame:
     for col in ("volume", "aht_seconds", "abandoned", "wait_seconds"):
         if col in df:
             values = pd.to_numeric(df[col], errors="coerce")
-            bad = values.isna() & df[col].notna() | (values < 0)
+            # a blank volume is an unknown count, not 0; infinities are no measurement
+            blank = values.isna() & (df[col].notna() | (col == "volume"))
+            bad = blank | (values < 0) | np.isinf(values.fillna(0.0))
             if bad.any():
                 row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
                 raise StaffingError(
-                    f"--volumes {path}: line {row}: {col} must be a number, 0 or more"
+                    f"--volumes {path}: line {row}: {col} must be a finite number, 0 or more"
+                    + (" (a blank volume is unknown, not 0)" if col == "volume" else "")
                 )
             out[col] = values
     out["volume"] = out["volume"].fillna(0.0)
