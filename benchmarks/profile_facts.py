@@ -27,7 +27,9 @@ def _open(args: argparse.Namespace) -> Any:
     from deskmetrics.config import load_settings
     from deskmetrics.engine.workspace import open_duckdb
 
-    ws = open_duckdb(args.db, load_settings(args.settings))
+    from synthetic import synthetic
+
+    ws = open_duckdb(args.db, synthetic(load_settings(args.settings)))
     con = ws.backend.con
     con.execute(f"SET threads = {int(args.threads)}")
     con.execute(f"SET memory_limit = '{args.memory_limit}'")

@@ -83,9 +83,14 @@ def open_periods(schedule: Schedule, first: date, last: date) -> list[tuple[int,
     return merged
 
 
+def first_calendar_day(start: datetime) -> int:
+    """The day number (days since 1970-01-01 UTC) a calendar built from `start` begins on."""
+    return int(start.replace(tzinfo=UTC).timestamp() // DAY) - 2
+
+
 def build_business_calendar(settings: Settings, start: datetime, end: datetime) -> BusinessCalendar:
     """The business-day table for all configured schedules from `start` to `end` (UTC)."""
-    first_day = int(start.replace(tzinfo=UTC).timestamp() // DAY) - 2
+    first_day = first_calendar_day(start)
     last_day = int(end.replace(tzinfo=UTC).timestamp() // DAY) + 2
     index = {sid: i for i, sid in enumerate(sorted(settings.schedules))}
     frames: list[pd.DataFrame] = []

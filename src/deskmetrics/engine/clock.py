@@ -22,6 +22,7 @@ from deskmetrics.calendar import BusinessCalendar, utc_offsets
 DAY = 86400
 #: beyond every instant: the open bounds of a ticket's first and last clock segment
 INF = 2**62
+EPOCH = datetime(1970, 1, 1)
 
 
 def calendar_table(cal: BusinessCalendar) -> ir.Table:
@@ -93,8 +94,15 @@ def local_epoch(epoch: ir.IntegerValue, tz: str, start: datetime, end: datetime)
     return epoch + ibis.cases(*branches, else_=changes[0][1])
 
 
+def epoch_timestamp(epoch: ir.IntegerValue) -> ir.TimestampValue:
+    """The naive timestamp of epoch seconds `epoch`: the epoch plus an interval, never through
+    a time-zone-aware timestamp (whose conversion back to naive costs a time-zone lookup per
+    row: a fifth of a second per million rows in DuckDB)."""
+    return ibis.timestamp(EPOCH) + epoch.as_interval("s")
+
+
 def local_timestamp(
     epoch: ir.IntegerValue, tz: str, start: datetime, end: datetime
 ) -> ir.TimestampValue:
     """A naive timestamp showing the wall-clock time in `tz` of instant `epoch`."""
-    return local_epoch(epoch, tz, start, end).as_timestamp("s").cast("timestamp")
+    return epoch_timestamp(local_epoch(epoch, tz, start, end))

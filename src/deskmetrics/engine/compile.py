@@ -13,7 +13,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from deskmetrics.engine.clock import local_timestamp
+from deskmetrics.engine.clock import epoch_timestamp, local_timestamp
 from deskmetrics.engine.facts import SOLVED, Facts
 from deskmetrics.engine.periods import (
     TRUNCATE,
@@ -400,18 +400,30 @@ def _open_tickets(facts: Facts, req: MetricRequest) -> ir.Table:
 
 
 def _snapshot(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
+    return _snapshots(facts, [metric], req)[0]
+
+
+def _snapshots(facts: Facts, metrics: list[Metric], req: MetricRequest) -> list[pd.DataFrame]:
+    """Snapshot metrics (count and measures of the tickets open at each period's end), all in
+    one query: they read the same rows."""
     j = _open_tickets(facts, req)
     keys = group_keys(req)
-    g = j.group_by(keys) if keys else j
-    if metric.measure:
-        m = j[metric.measure]
-        expr = g.aggregate(n=m.count(), value=m.mean(), pq=median_p90(m))
-    else:
-        expr = g.aggregate(n=j.count())
-    df = execute(facts, expr)
-    if not metric.measure:
-        df["value"] = df["n"].astype("float64")
-    return df
+    aggs: dict[str, ir.Value] = {"n": j.count()}
+    for i, m in enumerate(metrics):
+        if m.measure:
+            x = j[m.measure]
+            aggs |= {f"m{i}_n": x.count(), f"m{i}_value": x.mean(), f"m{i}_pq": median_p90(x)}
+    df = execute(facts, (j.group_by(keys) if keys else j).aggregate(**aggs))
+    out = []
+    for i, m in enumerate(metrics):
+        if m.measure:
+            cols = {f"m{i}_{c}": c for c in ("n", "value", "p50", "p90")}
+            part = df[[*keys, *cols]].rename(columns=cols)
+        else:
+            part = df[[*keys, "n"]].copy()
+            part["value"] = part["n"].astype("float64")
+        out.append(part)
+    return out
 
 
 def _agent_days(facts: Facts, req: MetricRequest) -> ir.Table:
@@ -438,7 +450,7 @@ def _agent_days(facts: Facts, req: MetricRequest) -> ir.Table:
     )
     days = days.mutate(
         agent_day=days.agent.concat("@", days._day.cast("date").cast("string")),
-        first_at=days._first_s.as_timestamp("s").cast("timestamp"),
+        first_at=epoch_timestamp(days._first_s),
     )
     return with_team(days, facts)
 
@@ -757,12 +769,18 @@ def run_metrics(facts: Facts, metrics: list[Metric], req: MetricRequest) -> list
     one query per metric (groups where a metric has no rows are dropped, as there)."""
     out: dict[int, pd.DataFrame] = {}
     batches: dict[tuple[Source, str], list[int]] = {}
+    snapshots: list[int] = []
     for i, m in enumerate(metrics):
         _check_dimensions(facts, m, req)
         if _batchable(m):
             batches.setdefault((m.source, m.anchor), []).append(i)
+        elif m.aggregation is Aggregation.SNAPSHOT:
+            snapshots.append(i)
         else:
             out[i] = run_metric(facts, m, req)
+    if snapshots:
+        parts = _snapshots(facts, [metrics[i] for i in snapshots], req)
+        out.update(zip(snapshots, parts, strict=True))
     for idxs in batches.values():
         if len(idxs) == 1:
             out[idxs[0]] = run_metric(facts, metrics[idxs[0]], req)

@@ -89,12 +89,20 @@ class Facts:
     #: `kept.current_facts`, after `kept.refresh` found them current (reading never writes)
     kept: bool = False
     _ranges: dict[bool, tuple[datetime, datetime]] = field(default_factory=dict)
+    #: the workspace's `stored_range` once known (scanned once per request, or given by the
+    #: kept facts' state when no data arrived since they were made); empty while unknown
+    _stored: list[tuple[datetime, datetime] | None] = field(default_factory=list)
 
     def data_range(self, until_now: bool = True) -> tuple[datetime, datetime]:
         """The workspace's data range, scanned once per request (it is asked for often)."""
         if until_now not in self._ranges:
-            self._ranges[until_now] = self.ws.data_range(until_now=until_now)
+            self._ranges[until_now] = self.ws.range_from(self.stored_range(), until_now)
         return self._ranges[until_now]
+
+    def stored_range(self) -> tuple[datetime, datetime] | None:
+        if not self._stored:
+            self._stored.append(self.ws.stored_range())
+        return self._stored[0]
 
     def source(self, name: str) -> ir.Table:
         """A canonical table the facts read (tickets, events)."""
@@ -233,9 +241,20 @@ class Facts:
 
     def _clock(self, t: ir.Table, epoch: str, out: str) -> ir.Table:
         """Add `out` = the ticket's business clock at `epoch` (`t` has `ticket_id`, `_sched`)."""
+        if self._no_schedule_changes:
+            return with_business_seconds(t, self.calendar, self._cal_t, epoch, "_sched", out)
         return with_clock_seconds(
             t, self.calendar, self._cal_t, epoch, "_sched", out, self.clock_segments, "ticket_id"
         )
+
+    @cached_property
+    def _no_schedule_changes(self) -> bool:
+        """No ticket's schedule changes: every clock is its schedule's business seconds, and
+        the segments' join (seconds per million events) is left out. Known only when the
+        segments are a stored table (being kept, or materialized); otherwise assumed not."""
+        if self.sink is None and not self.materialize:
+            return False
+        return int(self.ws.backend.execute(self.schedule_segments.count())) == 0
 
     @_fact("ticket_keys")
     def _ticket_keys(self) -> ir.Table:

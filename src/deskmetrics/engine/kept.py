@@ -98,7 +98,7 @@ def recipe(facts: Facts) -> str:
         # with an instant outside these)
         "limits": s.limits.model_dump(mode="json"),
         "channels": facts.ws.channel_map,
-        "first_day": facts.calendar.first_day,
+        "first_day": facts.ws.calendar_first_day(*facts.data_range()),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -163,6 +163,8 @@ def refresh(ws: Workspace, facts: Facts | None = None) -> bool:
     if state is None and (ws.read_only or data["events"] < ws.keep_facts_min_events):
         return False  # nothing kept, and nothing to be made here
     facts = facts if facts is not None else Facts(ws)
+    if state is not None and all(state.get(k) == v for k, v in data.items()):
+        _known_range(facts, state)  # no data arrived since: the range scanned then holds
     now = {"recipe": recipe(facts), **data}
     if state is not None and {k: state.get(k) for k in now} == now:
         return True
@@ -178,8 +180,26 @@ def refresh(ws: Workspace, facts: Facts | None = None) -> bool:
         _update(facts)
     # (no ticket touched: e.g. survey answers or customers arrived; the facts stand as made)
     con.execute(f"DELETE FROM {TOUCHED} WHERE import_id <= ?", [now["import_id"]])
-    _write_state(con, {**now, "made_at": datetime.now(UTC).isoformat()})
+    stored = facts.stored_range()
+    _write_state(
+        con,
+        {
+            **now,
+            "range": None if stored is None else [x.isoformat() for x in stored],
+            "made_at": datetime.now(UTC).isoformat(),
+        },
+    )
     return True
+
+
+def _known_range(facts: Facts, state: dict[str, Any]) -> None:
+    """Give `facts` the data range kept in `state` (saves scanning every event again)."""
+    if "range" not in state or facts._stored:
+        return
+    kept = state["range"]
+    facts._stored.append(
+        None if kept is None else (datetime.fromisoformat(kept[0]), datetime.fromisoformat(kept[1]))
+    )
 
 
 def current_facts(ws: Workspace, materialize: bool = False) -> Facts:
@@ -252,7 +272,9 @@ def _make_all(facts: Facts) -> None:
     def write(name: str, t: ir.Table) -> ir.Table:
         return backend.create_table(f"_facts_{name}", t, overwrite=True)
 
-    builder = Facts(facts.ws, ids=backend.table(IDS), sink=write, _ranges=facts._ranges)
+    builder = Facts(
+        facts.ws, ids=backend.table(IDS), sink=write, _ranges=facts._ranges, _stored=facts._stored
+    )
     _derive_all(builder)
 
 
@@ -288,6 +310,7 @@ def _update(facts: Facts) -> None:
         ids=backend.table("_facts_scope_keys"),
         sink=replace,
         _ranges=facts._ranges,
+        _stored=facts._stored,
     )
     _derive_all(builder)
     for name in KEPT:

@@ -15,6 +15,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from deskmetrics.engine.clock import epoch_timestamp
 from deskmetrics.engine.compile import (
     FAR_FUTURE,
     ExplainedRows,
@@ -131,7 +132,7 @@ def customer_periods(facts: Facts, req: MetricRequest, who: str) -> tuple[ir.Tab
         at_end=j._x_s >= j._pe,
         new=j._c_s >= j._ps,
         lost=j._x_s < j._pe,
-        period_start=j._ps.as_timestamp("s").cast("timestamp"),
+        period_start=epoch_timestamp(j._ps),
     )
     return j, periods
 

@@ -34,7 +34,7 @@ import pandas as pd
 
 from deskmetrics.calendar import BusinessCalendar
 from deskmetrics.config import SLA_TARGETS, SlaPolicy, SlaSettings
-from deskmetrics.engine.clock import INF, schedule_index, with_clock_seconds
+from deskmetrics.engine.clock import INF, epoch_timestamp, schedule_index, with_clock_seconds
 from deskmetrics.engine.compile import (
     Facts,
     MetricRequest,
@@ -560,7 +560,7 @@ class SlaState:
         t = self.table()
 
         def ts(col: ir.IntegerValue) -> ir.TimestampValue:
-            return col.as_timestamp("s").cast("timestamp")
+            return epoch_timestamp(col)
 
         return t.select(
             "ticket_id",
@@ -621,8 +621,8 @@ def sla_targets(facts: Facts, req: MetricRequest) -> ir.Table:
             "sla_target",
             "policy",
             sla_status=s.status,
-            started_at=s._start_s.as_timestamp("s").cast("timestamp"),
-            settled_at=s._settled_s.as_timestamp("s").cast("timestamp"),
+            started_at=epoch_timestamp(s._start_s),
+            settled_at=epoch_timestamp(s._settled_s),
         )
     else:
         t = ibis.memtable({c: [] for c in _TARGET_SCHEMA}, schema=_TARGET_SCHEMA)

@@ -19,7 +19,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
-from deskmetrics.calendar import BusinessCalendar, build_business_calendar
+from deskmetrics.calendar import BusinessCalendar, build_business_calendar, first_calendar_day
 from deskmetrics.config import Settings
 from deskmetrics.engine.periods import naive_utc, utc_now
 from deskmetrics.engine.store import IMPORT_ID, SQL_TYPES, ensure_schema
@@ -312,6 +312,11 @@ class Workspace:
     def data_range(self, until_now: bool = True) -> tuple[datetime, datetime]:
         """Earliest and latest instant any ticket or event carries (UTC, naive); with
         `until_now`, the latest is at least `now()` (as of `as_of`, no later data exists)."""
+        return self.range_from(self.stored_range(), until_now)
+
+    def stored_range(self) -> tuple[datetime, datetime] | None:
+        """Earliest and latest instant of the support activity stored (a scan of the data),
+        None when nothing is stored."""
         lo: list[datetime] = []
         hi: list[datetime] = []
         # the support activity: tickets, their events, and the surveys about them (customers and
@@ -328,10 +333,17 @@ class Workspace:
                 if len(row) and row["lo"].iloc[0] is not None and str(row["lo"].iloc[0]) != "NaT":
                     lo.append(row["lo"].iloc[0].to_pydatetime().replace(tzinfo=None))
                     hi.append(row["hi"].iloc[0].to_pydatetime().replace(tzinfo=None))
+        return (min(lo), max(hi)) if lo else None
+
+    def range_from(
+        self, stored: tuple[datetime, datetime] | None, until_now: bool = True
+    ) -> tuple[datetime, datetime]:
+        """`data_range` from a `stored_range` already known."""
         now = self.now()
-        if not lo:
+        if stored is None:
             return now - timedelta(days=1), now
-        return min(lo), max([*hi, now]) if until_now else max(hi)
+        lo, hi = stored
+        return lo, max(hi, now) if until_now else hi
 
     def calendar(self, lo: datetime | None = None, hi: datetime | None = None) -> BusinessCalendar:
         """The business-day table covering [lo, hi] (default: all data), built from the
@@ -339,22 +351,31 @@ class Workspace:
         outside it: instants outside the calendar would miss its join."""
         if lo is None or hi is None:
             lo, hi = self.data_range()
-        cal = self._calendar
-        day = 86400
-        # settings may be replaced on a live workspace: a calendar of other schedules is stale
-        made_for = self.settings.model_dump_json()
-        covered = (
-            cal is not None
-            and self._calendar_settings == made_for
-            and cal.first_day * day <= lo.replace(tzinfo=UTC).timestamp()
-            and (cal.last_day + 1) * day > hi.replace(tzinfo=UTC).timestamp()
-        )
-        if not covered:
+        cal = self._kept_calendar(lo, hi)
+        if cal is None:
             cal = build_business_calendar(self.settings, lo, hi + timedelta(days=400))
             self._calendar = cal
-            self._calendar_settings = made_for
-        assert cal is not None
+            self._calendar_settings = self.settings.model_dump_json()
         return cal
+
+    def calendar_first_day(self, lo: datetime, hi: datetime) -> int:
+        """The first day of the calendar `calendar(lo, hi)` gives, without building it."""
+        cal = self._kept_calendar(lo, hi)
+        return cal.first_day if cal is not None else first_calendar_day(lo)
+
+    def _kept_calendar(self, lo: datetime, hi: datetime) -> BusinessCalendar | None:
+        """The calendar kept from an earlier request, if it covers [lo, hi] and was built from
+        the settings in force (settings may be replaced on a live workspace)."""
+        cal = self._calendar
+        day = 86400
+        if (
+            cal is not None
+            and self._calendar_settings == self.settings.model_dump_json()
+            and cal.first_day * day <= lo.replace(tzinfo=UTC).timestamp()
+            and (cal.last_day + 1) * day > hi.replace(tzinfo=UTC).timestamp()
+        ):
+            return cal
+        return None
 
 
 class WorkspaceLocked(BackendError):
