@@ -257,3 +257,38 @@ def test_a_custom_status_is_hold_and_a_missing_stats_object_keeps_the_current_st
     f = facts(ws)
     # T2 closed with no stats: solved, at an instant Freshdesk does not give
     assert (bool(f.loc["2", "is_solved"]), bool(f.loc["2", "solve_time_known"])) == (True, False)
+
+
+def test_every_page_shape_reads_the_same_records(tmp_path: Path) -> None:
+    """A JSON array, JSON Lines of records, search pages: the same tickets, numbered alike."""
+    base: dict[str, Any] = json.loads((FIXTURES / "tickets.jsonl").read_text().splitlines()[1])[0]
+    tickets = [{**base, "id": n} for n in (1, 2, 3)]
+    shapes = {
+        "array": json.dumps(tickets),
+        "lines": "\n".join(json.dumps(t) for t in tickets) + "\n",
+        "search": json.dumps({"results": tickets, "total": 3}),
+    }
+    for name, text in shapes.items():
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "tickets.json").write_text(text)
+        t = read_freshdesk(folder).frame("tickets")
+        assert t is not None
+        assert (list(t.frame["ticket_id"]), list(t.row_numbers())) == (["1", "2", "3"], [1, 2, 3])
+
+
+def test_without_agents_an_outgoing_reply_by_someone_else_is_rejected(tmp_path: Path) -> None:
+    folder = tmp_path / "x"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "tickets.jsonl", folder)
+    shutil.copy(FIXTURES / "conversations.json", folder)
+    x = read_freshdesk(folder)
+    e = x.frame("events", "conversations.json")
+    assert e is not None
+    # agent replies (501, 502) and the bot's (777) cannot be told apart without agents.json;
+    # private notes and incoming messages can: rows 2, 5 and 7 stay
+    assert sorted((r.row, r.column, r.value) for r in e.rejects) == [
+        (1, "user_id", "501"), (3, "user_id", "502"), (4, "user_id", "777"),
+        (6, "user_id", "501"), (8, "user_id", "501"), (9, "user_id", "502"),
+    ]  # fmt: skip
+    assert list(e.frame["event_id"]) == ["1002", "1005", "1007"]
