@@ -140,3 +140,15 @@ def test_the_secret_check_and_the_mapping_alone() -> None:
     )  # fmt: skip
     assert out.ticket is not None and out.ticket["created_by"] == "agent"
     assert out.events[0]["author_role"] == "agent" and out.events[0]["author_id"] == "501"
+
+
+def test_the_same_status_body_twice_is_two_changes_unless_it_gives_its_instant() -> None:
+    body = {"event": "status_changed", "ticket_id": "1", "status": "Resolved"}
+    raw = json.dumps(body).encode()
+    first = map_delivery(body, raw, "2026-03-02T10:00:00+00:00").events[0]
+    second = map_delivery(body, raw, "2026-03-03T10:00:00+00:00").events[0]
+    assert first["event_id"] != second["event_id"]
+    timed = {**body, "at": "2026-03-02T10:00:00Z"}
+    raw = json.dumps(timed).encode()
+    again = [map_delivery(timed, raw, r).events[0]["event_id"] for r in ("x", "y")]
+    assert again[0] == again[1]

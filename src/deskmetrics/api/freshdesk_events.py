@@ -28,7 +28,9 @@ Mapped as the export importer maps the same records (`importers/freshdesk.py`):
   a custom status is `hold`).
 `at` is the event's instant (the ticket's `created_at` for `ticket_created`, else the time
 the delivery is received). Event ids come from the conversation id when the body gives one,
-else from a digest of the body, so a redelivered body changes nothing. A delivery lacking a
+else from a digest of the body and its `at`, so a redelivered body changes nothing; a body
+without `at` is also told apart by its receipt time (the same body comes again when a ticket is
+resolved a second time), so a retried delivery of such a body is stored again. A delivery lacking a
 field the mapping needs is refused naming it; other events are acknowledged and ignored.
 """
 
@@ -170,9 +172,11 @@ def map_delivery(doc: Any, body: bytes, received: str) -> Mapped:
     if tid is None:
         out.malformed = ("ticket_id", "the delivery names no ticket")
         return out
-    digest = hashlib.sha256(body).hexdigest()[:16]
     try:
         at = _instant(_text(doc.get("at")), "at")
+        # a body without its instant may come again for another change (a ticket resolved
+        # twice): the receipt time keeps the two apart
+        digest = hashlib.sha256(body + (b"" if at else received.encode())).hexdigest()[:16]
         if kind == "ticket_created":
             _created(out, tid, _object(doc, "ticket"), at)
         elif kind == "status_changed":
