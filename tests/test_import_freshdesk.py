@@ -176,6 +176,10 @@ def test_the_export_maps_roles_notes_and_channels() -> None:
     assert x.skipped["tickets.jsonl: spam tickets"] == 1
     assert x.skipped["tickets.jsonl: deleted tickets"] == 1
     assert x.skipped["conversations.json: conversations of spam, deleted or rejected tickets"] == 1
+    assert [k for k in x.noted] == [
+        "tickets.jsonl: tickets solved again after a reopen: the earlier resolution, whose "
+        "instant Freshdesk does not keep, is placed at the reopen"
+    ]
 
 
 # --- bad input -------------------------------------------------------------------------------

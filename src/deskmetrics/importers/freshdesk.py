@@ -133,10 +133,12 @@ _COLLECT_EVERY = 8
 @dataclass(frozen=True)
 class FreshdeskExport:
     """What a Freshdesk export folder maps to: one frame per canonical table and source file,
-    and counts of records deliberately left out ("<file>: <what>")."""
+    counts of records deliberately left out (`skipped`, "<file>: <what>") and of tickets read
+    by a documented fallback (`noted`)."""
 
     frames: list[SourceFrame]
     skipped: dict[str, int]
+    noted: dict[str, int] = field(default_factory=dict)
 
     def frame(self, table: str, file: str | None = None) -> SourceFrame | None:
         """The frame feeding canonical `table` (from `file`, when given), if there is one."""
@@ -152,7 +154,7 @@ def read_freshdesk(directory: Path) -> FreshdeskExport:
     parts: dict[tuple[str, str], list[SourceFrame]] = {}
     for sf in stream:
         parts.setdefault((sf.table.name, sf.file), []).append(sf)
-    return FreshdeskExport([_merge(p) for p in parts.values()], stream.skipped)
+    return FreshdeskExport([_merge(p) for p in parts.values()], stream.skipped, stream.noted)
 
 
 def stream_freshdesk(directory: Path, chunk_rows: int = CHUNK_ROWS) -> FreshdeskStream:
@@ -197,10 +199,16 @@ class FreshdeskMapping:
     left_out: set[str] = field(default_factory=set)  # spam and deleted tickets
     rejects: dict[str, list[Reject]] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
+    #: records kept but read by a documented fallback ("<file>: <what>" → count)
+    noted: dict[str, int] = field(default_factory=dict)
 
     def skip(self, file: str, what: str, n: int = 1) -> None:
         key = f"{file}: {what}"
         self.skipped[key] = self.skipped.get(key, 0) + n
+
+    def note(self, file: str, what: str) -> None:
+        key = f"{file}: {what}"
+        self.noted[key] = self.noted.get(key, 0) + 1
 
     def reject(self, table: str, file: str, row: int, column: str, why: str,
                value: Any = None) -> None:  # fmt: skip
@@ -271,7 +279,7 @@ class FreshdeskMapping:
             del self.tickets[tid]
             return [], []
         if _int(t.get("status")) not in STATUS_CODES:
-            self.skip(file, f"custom statuses read as {CUSTOM_STATUS}")
+            self.note(file, f"tickets in a custom status, read as {CUSTOM_STATUS}")
         source = _int(t.get("source"))
         source_name = _source_name(t.get("source"))
         agent_made = source == _OUTBOUND_EMAIL or requester in self.agents
@@ -312,7 +320,7 @@ class FreshdeskMapping:
         not kept, and the current status when the changes do not end in it."""
         stats = t.get("stats")
         if not isinstance(stats, dict):
-            self.skip(file, "tickets without stats (current status only)")
+            self.note(file, "tickets without stats (current status only, solve instant unknown)")
             return []
         start = _instant(created)
         known: list[tuple[float, int, str, str, str]] = []  # (instant, order, status, at, name)
@@ -324,7 +332,7 @@ class FreshdeskMapping:
             if at is not None and _instant(at) >= start:
                 known.append((_instant(at), order, name, at, value))
             elif at is not None:
-                self.skip(file, f"{value} before the ticket's creation")
+                self.skip(file, f"{value} unreadable or before the ticket's creation (left out)")
         known.sort()
         reopen = next((k for k in known if k[4] == "reopened_at"), None)
         if reopen is not None and not any(
@@ -333,7 +341,11 @@ class FreshdeskMapping:
             # solved before the reopen at an instant Freshdesk no longer keeps: at the reopen
             known.append((reopen[0], 3, "solved", reopen[3], "resolved_before_reopen"))
             known.sort()
-            self.skip(file, "resolutions before a reopen placed at the reopen (instant not kept)")
+            self.note(
+                file,
+                "tickets solved again after a reopen: the earlier resolution, whose instant "
+                "Freshdesk does not keep, is placed at the reopen",
+            )
         last = known[-1][2] if known else "new"
         if last != status:
             at = _text(stats.get("status_updated_at")) or _text(t.get("updated_at"))
@@ -518,6 +530,7 @@ class FreshdeskStream:
         self.chunk_rows = chunk_rows
         self.fd = FreshdeskMapping()
         self.skipped = self.fd.skipped
+        self.noted = self.fd.noted
 
     def __iter__(self) -> Iterator[SourceFrame]:
         enabled = gc.isenabled()

@@ -119,6 +119,7 @@ def _freshdesk(run: ImportRun) -> Iterator[ValidFrame]:
         yield vf
         run.tell(sf.file)
     run.notes.extend(f"skipped {n} {what}" for what, n in fd.skipped.items() if n)
+    run.notes.extend(f"{n} {what}" for what, n in fd.noted.items() if n)
 
 
 def _exported(
