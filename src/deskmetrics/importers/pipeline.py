@@ -103,6 +103,25 @@ def _zendesk(run: ImportRun) -> Iterator[ValidFrame]:
     run.notes.extend(f"skipped {n} {what}" for what, n in zd.skipped.items() if n)
 
 
+def _freshdesk(run: ImportRun) -> Iterator[ValidFrame]:
+    from deskmetrics.importers.freshdesk import file_terms, stream_freshdesk
+
+    gc.freeze()  # as for Zendesk: what exists now is never garbage
+    fd = stream_freshdesk(run.directory)
+
+    def checked(sf: SourceFrame) -> ValidFrame:
+        terms = file_terms(sf.table.name, sf.file)
+        return validate_in_file_terms(sf, terms, run.assume_tz, run.limits)
+
+    for sf, vf in _prefetched((sf, checked(sf)) for sf in fd):
+        run.done += len(sf.frame)
+        run.total = run.done  # not known before the export is read
+        yield vf
+        run.tell(sf.file)
+    run.notes.extend(f"skipped {n} {what}" for what, n in fd.skipped.items() if n)
+    run.notes.extend(f"{n} {what}" for what, n in fd.noted.items() if n)
+
+
 def _exported(
     run: ImportRun,
     frames: Sequence[SourceFrame],
@@ -136,6 +155,7 @@ def _stripe(run: ImportRun) -> Iterator[ValidFrame]:
 IMPORTERS: dict[str, Reader] = {
     "canonical": _canonical,
     "zendesk": _zendesk,
+    "freshdesk": _freshdesk,
     "survey-csv": _survey_csv,
     "stripe": _stripe,
 }
