@@ -526,8 +526,8 @@ def report(
         str | None,
         typer.Option(
             "--compare",
-            help="'previous': the change against the previous period and whether it is "
-            "more than noise.",
+            help="'previous': the change against the period before; 'year': against the same "
+            "period a year earlier; with whether it is more than noise.",
         ),
     ] = None,
     fmt: Annotated[Format, typer.Option("--format")] = Format.table,
