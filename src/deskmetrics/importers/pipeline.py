@@ -103,6 +103,25 @@ def _zendesk(run: ImportRun) -> Iterator[ValidFrame]:
     run.notes.extend(f"skipped {n} {what}" for what, n in zd.skipped.items() if n)
 
 
+def _intercom(run: ImportRun) -> Iterator[ValidFrame]:
+    from deskmetrics.importers.intercom import INTERCOM_TERMS, stream_intercom
+
+    gc.freeze()  # as for Zendesk: what exists now is never garbage
+    ic = stream_intercom(run.directory)
+    checked = (
+        (sf, validate_in_file_terms(sf, INTERCOM_TERMS.get(sf.table.name, {}), run.assume_tz,
+                                    run.limits))
+        for sf in ic
+    )  # fmt: skip
+    for sf, vf in _prefetched(checked):
+        run.done += len(sf.frame)
+        run.total = run.done  # not known before the export is read
+        yield vf
+        run.tell(sf.file)
+    run.notes.extend(f"skipped {n} {what}" for what, n in ic.skipped.items() if n)
+    run.notes.extend(ic.notes)
+
+
 def _exported(
     run: ImportRun,
     frames: Sequence[SourceFrame],
@@ -138,6 +157,7 @@ IMPORTERS: dict[str, Reader] = {
     "zendesk": _zendesk,
     "survey-csv": _survey_csv,
     "stripe": _stripe,
+    "intercom": _intercom,
 }
 SOURCES: tuple[str, ...] = tuple(IMPORTERS)
 
