@@ -38,10 +38,12 @@ from conftest import UTC_9_TO_5, build_workspace, msg, status, ticket
 from deskmetrics import accounts
 from deskmetrics.api import create_app
 from deskmetrics.api.ingest import INGEST_TABLES, signed_headers
+from deskmetrics.api.intercom_events import intercom_signature
 from deskmetrics.api.zendesk_events import zendesk_signature
 
 SOURCE_SECRET = "fuzz-source-secret"
 ZENDESK_SECRET = "fuzz-zendesk-secret"
+INTERCOM_SECRET = "fuzz-intercom-secret"
 EXAMPLES = 4
 #: seconds for the whole run, shared equally by the operations
 BUDGET_S = 35.0
@@ -66,6 +68,7 @@ _ws = build_workspace(
             "sources": {
                 "fuzz": {"secret": SOURCE_SECRET},
                 "zendesk": {"secret": ZENDESK_SECRET},
+                "intercom": {"secret": INTERCOM_SECRET},
             }
         },
     },
@@ -103,8 +106,10 @@ CHECKS = [
 #: 422 that says why; every other check still runs (the 422 body must match the document)
 SIGNED = {f"/api/{t}" for t in INGEST_TABLES}
 WEBHOOK = "/api/webhooks/zendesk"
+INTERCOM_WEBHOOK = "/api/webhooks/intercom"
 MEANING_BEYOND_SCHEMA = {
-    ("POST", path) for path in (*SIGNED, WEBHOOK, "/api/alerts/rules", "/api/tokens")
+    ("POST", path)
+    for path in (*SIGNED, WEBHOOK, INTERCOM_WEBHOOK, "/api/alerts/rules", "/api/tokens")
 } | {
     # a password of at least 8 characters, names without control characters: checked where
     # they are kept (a constrained field would echo a lone surrogate back and fail as JSON)
@@ -140,6 +145,11 @@ def zendesk_headers(body: bytes) -> dict[str, str]:
     }
 
 
+def intercom_headers(body: bytes) -> dict[str, str]:
+    """What Intercom sends with a notification of `body`: its HMAC-SHA1 under the secret."""
+    return {"X-Hub-Signature": intercom_signature(INTERCOM_SECRET, body)}
+
+
 @schema.parametrize()
 @settings(
     max_examples=EXAMPLES,
@@ -155,7 +165,13 @@ def test_the_service_answers_as_its_openapi_document_says(case: Any) -> None:
     if time.monotonic() - _started.setdefault(op, time.monotonic()) > share:
         return  # this operation's share of the budget is used
     signer = (
-        ingest_headers if case.path in SIGNED else zendesk_headers if case.path == WEBHOOK else None
+        ingest_headers
+        if case.path in SIGNED
+        else zendesk_headers
+        if case.path == WEBHOOK
+        else intercom_headers
+        if case.path == INTERCOM_WEBHOOK
+        else None
     )
     if case.method.upper() == "POST" and signer is not None:
         # the signature covers the exact bytes sent: serialise the body here, sign it, send it

@@ -20,6 +20,7 @@ from deskmetrics.api.routes import (
     dashboard,
     data,
     ingest,
+    intercom_webhook,
     metrics,
     session,
     sla,
@@ -42,6 +43,7 @@ ROUTE_MODULES = (
     ingest,
     data,
     zendesk_webhook,
+    intercom_webhook,
     survey_links,
     dashboard,
     sla,
@@ -56,6 +58,7 @@ ROUTER_PROBLEMS = {
     session.__name__: problems(400, 401, 403, 422, 429),
     ingest.__name__: problems(400, 413),
     zendesk_webhook.__name__: problems(400, 403, 413),
+    intercom_webhook.__name__: problems(400, 403, 413),
     users.__name__: problems(400, 403, 413, 503),
     data.__name__: problems(400, 403, 413, 503),
 }

@@ -353,9 +353,12 @@ class IntercomMapping:
 
     # conversations ------------------------------------------------------------------------
 
-    def conversation(self, file: str, item: JsonRecord, state: str | None = None) -> Mapped:
+    def conversation(
+        self, file: str, item: JsonRecord, state: str | None = None, fallback: bool = True
+    ) -> Mapped:
         """One conversation's ticket, events and rating. `state` is the status the
-        conversation was in before these parts (a webhook delivery's earlier history)."""
+        conversation was in before these parts (a webhook delivery's earlier history);
+        `fallback`: whether a conversation without its parts falls back on its statistics."""
         out = Mapped()
         c, row = item.data, item.row
         if c is None:
@@ -424,13 +427,14 @@ class IntercomMapping:
                 })  # fmt: skip
         elif not source:
             self.skip(file, "conversations without a source message")
-        self._parts(file, row, cid, c, out, state)
+        self._parts(file, row, cid, c, out, state, fallback)
         out.survey = self._rating(file, row, cid, c, requester, out)
         return out
 
     def _parts(
-        self, file: str, row: int, cid: str, c: Record, out: Mapped, state: str | None
-    ) -> None:
+        self, file: str, row: int, cid: str, c: Record, out: Mapped, state: str | None,
+        fallback: bool,
+    ) -> None:  # fmt: skip
         holder = c.get("conversation_parts")
         if isinstance(holder, dict):
             parts = holder.get("conversation_parts")
@@ -439,7 +443,8 @@ class IntercomMapping:
             parts, total = holder, None
         stats = _object(c.get("statistics"))
         if not isinstance(parts, list):
-            self._from_statistics(cid, c, stats, out)
+            if fallback:
+                self._from_statistics(cid, c, stats, out)
             return
         if isinstance(total, int) and not isinstance(total, bool) and total > len(parts):
             self.truncated += 1
@@ -584,6 +589,16 @@ class IntercomMapping:
 # --- values ------------------------------------------------------------------------------
 
 
+def first_part_at(conversation: Record) -> str | None:
+    """The instant of a conversation's earliest part (ISO, UTC), when it holds any."""
+    holder = conversation.get("conversation_parts")
+    parts = holder.get("conversation_parts") if isinstance(holder, dict) else holder
+    if not isinstance(parts, list):
+        return None
+    times = [t for p in parts if isinstance(p, dict) and (t := _seconds(p.get("created_at"))) > 0]
+    return _when(int(min(times))) if times else None
+
+
 def _find(directory: Path, stem: str) -> Path | None:
     present = [p for ext in _EXTENSIONS if (p := directory / f"{stem}{ext}").is_file()]
     if len(present) > 1:
@@ -719,6 +734,7 @@ __all__: list[str] = [
     "IntercomMapping",
     "IntercomStream",
     "Mapped",
+    "first_part_at",
     "read_intercom",
     "stream_intercom",
 ]
