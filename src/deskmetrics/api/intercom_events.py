@@ -109,12 +109,7 @@ def map_delivery(doc: Any, status_before: StatusBefore | None = None) -> Mapped:
         return Mapped(topic, tid, malformed=(f"data.item.{r.column}", r.reason))
     if mapped.ticket is None:
         return Mapped(topic, tid, malformed=("data.item", "the conversation gives no ticket"))
-    frames: list[tuple[str, list[dict[str, Any]]]] = [("tickets", [mapped.ticket])]
-    if mapped.events:
-        frames.append(("events", mapped.events))
-    if mapped.survey is not None:
-        frames.append(("surveys", [mapped.survey]))
-    return Mapped(topic, tid, frames=frames)
+    return Mapped(topic, tid, frames=mapped.records())
 
 
 __all__ = [

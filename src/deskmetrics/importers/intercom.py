@@ -133,6 +133,7 @@ _STATUS_PARTS = {
     "assign_and_unsnooze": "open",
 }  # fmt: skip
 _WAITING = frozenset({"solved", "pending"})
+_MAPPED = _MESSAGES | _NOTES | _ASSIGNMENTS
 _EXACT_IDS = 2**53
 
 
@@ -263,11 +264,24 @@ class Mapped:
     """The canonical rows of one conversation, and why parts of it could not be mapped."""
 
     ticket: Record | None = None
-    events: list[Record] = field(default_factory=list)
+    #: event rows as tuples in `EVENT_COLUMNS` order (times as Intercom gives them)
+    events: list[tuple[Any, ...]] = field(default_factory=list)
     survey: Record | None = None
     rejects: list[Reject] = field(default_factory=list)
     #: the status the conversation's events leave it in (None: no status history)
     last_status: str | None = None
+
+    def records(self) -> list[tuple[str, list[Record]]]:
+        """The rows as canonical records per table, times as ISO instants (for live ingest)."""
+        out: list[tuple[str, list[Record]]] = []
+        if self.ticket is not None:
+            out.append(("tickets", [_iso_record(self.ticket)]))
+        if self.events:
+            rows = [_iso_record(dict(zip(EVENT_COLUMNS, e, strict=True))) for e in self.events]
+            out.append(("events", rows))
+        if self.survey is not None:
+            out.append(("surveys", [_iso_record(self.survey)]))
+        return out
 
 
 class _Chunks:
@@ -275,7 +289,7 @@ class _Chunks:
 
     def __init__(self, file: str) -> None:
         self.file = file
-        self.rows: dict[str, list[Record]] = {"tickets": [], "events": [], "surveys": []}
+        self.rows: dict[str, list[Any]] = {"tickets": [], "events": [], "surveys": []}
         self.lines: dict[str, list[int]] = {"tickets": [], "events": [], "surveys": []}
         self.rejects: dict[str, list[Reject]] = {"tickets": [], "events": [], "surveys": []}
 
@@ -283,13 +297,15 @@ class _Chunks:
         return sum(len(r) for r in self.rows.values())
 
     def add(self, line: int, mapped: Mapped) -> None:
-        for table, rows in (
-            ("tickets", [mapped.ticket] if mapped.ticket else []),
-            ("events", mapped.events),
-            ("surveys", [mapped.survey] if mapped.survey else []),
-        ):
-            self.rows[table].extend(rows)
-            self.lines[table].extend([line] * len(rows))
+        if mapped.ticket:
+            self.rows["tickets"].append(mapped.ticket)
+            self.lines["tickets"].append(line)
+        if mapped.events:
+            self.rows["events"].extend(mapped.events)
+            self.lines["events"].extend([line] * len(mapped.events))
+        if mapped.survey:
+            self.rows["surveys"].append(mapped.survey)
+            self.lines["surveys"].append(line)
         for r in mapped.rejects:
             self.rejects[r.table].append(r)
 
@@ -369,7 +385,7 @@ class IntercomMapping:
             why = "the conversation has no id"
             out.rejects.append(Reject("tickets", file, row, "id", why))
             return out
-        created = _when(c.get("created_at"))
+        created = _time(c.get("created_at"))
         source = _object(c.get("source"))
         author = _object(source.get("author"))
         author_type = (_text(author.get("type")) or "").lower()
@@ -405,7 +421,7 @@ class IntercomMapping:
                 "subject": _text(source.get("subject")) or _text(c.get("title")),
                 "tags": _tags(c.get("tags")),
                 "status": status,
-                "updated_at": _when(c.get("updated_at")),
+                "updated_at": _time(c.get("updated_at")),
             }
         if source and (author_type or source.get("body") is not None):
             role = _role(author_type)
@@ -420,11 +436,10 @@ class IntercomMapping:
                     Reject("events", file, row, "source.author.type", why, _text(author_type))
                 )
             else:
-                out.events.append({
-                    "event_id": f"ic-{cid}-source", "ticket_id": cid, "at": created,
-                    "type": "message", "author_role": role, "author_id": _text(author.get("id")),
-                    "public": "true", "body": _text(source.get("body")), "seq": "0",
-                })  # fmt: skip
+                out.events.append((
+                    f"ic-{cid}-source", cid, created, "message", role, _text(author.get("id")),
+                    "true", _text(source.get("body")), None, None, None, "0",
+                ))  # fmt: skip
         elif not source:
             self.skip(file, "conversations without a source message")
         self._parts(file, row, cid, c, out, state, fallback)
@@ -458,14 +473,14 @@ class IntercomMapping:
             if pid is None:
                 out.rejects.append(Reject("events", file, row, f"{where}.id", "part has no id"))
                 continue
-            at = _seconds(p.get("created_at"))
-            if at == float("-inf"):
+            secs = _seconds(p.get("created_at"))
+            if secs == float("-inf"):
                 why = f"part {pid} has no created_at time (Unix seconds)"
                 value = _text(p.get("created_at"))
                 out.rejects.append(Reject("events", file, row, f"{where}.created_at", why, value))
                 continue
-            keyed.append((at, _order(pid), n, pid, p))
-        keyed.sort(key=lambda k: k[:3])
+            keyed.append((secs, _order(pid), n, pid, p))
+        keyed.sort(key=_first3)
         assignee: str | None = None
         team: str | None = None
         reopens = 0
@@ -473,11 +488,14 @@ class IntercomMapping:
         current = state
         for at_s, _, n, pid, p in keyed:
             where = f"conversation_parts[{n}]"
-            kind = (_text(p.get("part_type")) or "").lower()
-            author = _object(p.get("author"))
-            author_type = (_text(author.get("type")) or "").lower()
-            base = {"ticket_id": cid, "at": _when(p.get("created_at")),
-                    "author_id": _text(author.get("id")), "seq": _seq(pid)}  # fmt: skip
+            kind = _lower(p.get("part_type"))
+            author = p.get("author")
+            if type(author) is not dict:
+                author = {}
+            author_type = _lower(author.get("type"))
+            when = p.get("created_at")
+            at = when if type(when) is int else _time(when)
+            by, seq = _text(author.get("id")), _seq(pid)
             if kind in _MESSAGES or kind in _NOTES:
                 role = _role(author_type)
                 if kind in _NOTES:
@@ -493,16 +511,16 @@ class IntercomMapping:
                     continue
                 public = kind in _MESSAGES
                 if public and role == "customer" and current in _WAITING:
-                    out.events.append({**base, "event_id": f"ic-part-{pid}-reopen",
-                                       "type": "status", "status": "open"})  # fmt: skip
+                    out.events.append((f"ic-part-{pid}-reopen", cid, at, "status", None, by,
+                                       None, None, "open", None, None, seq))  # fmt: skip
                     reopens += current == "solved"
                     current = "open"
                 if public and role == "agent" and first_reply is None:
                     first_reply = at_s
-                out.events.append({
-                    **base, "event_id": f"ic-part-{pid}", "type": "message", "author_role": role,
-                    "public": "true" if public else "false", "body": _text(p.get("body")),
-                })  # fmt: skip
+                out.events.append((
+                    f"ic-part-{pid}", cid, at, "message", role, by,
+                    "true" if public else "false", _text(p.get("body")), None, None, None, seq,
+                ))  # fmt: skip
             if kind in _ASSIGNMENTS:
                 to = _object(p.get("assigned_to"))
                 to_type = (_text(to.get("type")) or "").lower()
@@ -512,16 +530,15 @@ class IntercomMapping:
                     assignee = None
                 else:
                     assignee = _admin(to.get("id"))
-                out.events.append({**base, "event_id": f"ic-part-{pid}-assignment",
-                                   "type": "assignment", "assignee_id": assignee,
-                                   "group": team})  # fmt: skip
+                out.events.append((f"ic-part-{pid}-assignment", cid, at, "assignment", None,
+                                   by, None, None, None, assignee, team, seq))  # fmt: skip
             if kind in _STATUS_PARTS:
                 new = _STATUS_PARTS[kind]
                 reopens += current == "solved" and new not in _WAITING
                 current = new
-                out.events.append({**base, "event_id": f"ic-part-{pid}-status",
-                                   "type": "status", "status": new})  # fmt: skip
-            elif kind not in _MESSAGES | _NOTES | _ASSIGNMENTS:
+                out.events.append((f"ic-part-{pid}-status", cid, at, "status", None, by,
+                                   None, None, new, None, None, seq))  # fmt: skip
+            elif kind not in _MAPPED:
                 self.skip(file, f"parts of type {kind or '(none)'} (not ticket history)")
         out.last_status = current
         counted = stats.get("count_reopens")
@@ -534,19 +551,15 @@ class IntercomMapping:
     def _from_statistics(self, cid: str, c: Record, stats: Record, out: Mapped) -> None:
         """The fallback for a conversation without its parts (see the module docstring)."""
         self.from_statistics += 1
-        reply = _when(stats.get("first_admin_reply_at"))
+        reply = _time(stats.get("first_admin_reply_at"))
         if reply is not None:
-            out.events.append({
-                "event_id": f"ic-{cid}-first-admin-reply", "ticket_id": cid, "at": reply,
-                "type": "message", "author_role": "agent", "author_id": None, "public": "true",
-            })  # fmt: skip
-        closed = _when(stats.get("last_close_at"))
+            out.events.append((f"ic-{cid}-first-admin-reply", cid, reply, "message", "agent",
+                               None, "true", None, None, None, None, None))  # fmt: skip
+        closed = _time(stats.get("last_close_at"))
         if closed is not None and (_text(c.get("state")) or "").lower() == "closed":
-            out.events.append({
-                "event_id": f"ic-{cid}-last-close", "ticket_id": cid, "at": closed,
-                "type": "status", "status": "solved",
-                "author_id": _admin(stats.get("last_closed_by_id")),
-            })  # fmt: skip
+            by = _admin(stats.get("last_closed_by_id"))
+            out.events.append((f"ic-{cid}-last-close", cid, closed, "status", None, by, None,
+                               None, "solved", None, None, None))  # fmt: skip
             out.last_status = "solved"
 
     def _rating(
@@ -559,7 +572,7 @@ class IntercomMapping:
         teammate = _object(rating.get("teammate"))
         return {
             "response_id": f"intercom-rating-{cid}", "kind": "csat", "scale": "1-5",
-            "score": _text(rating.get("rating")), "answered_at": _when(rating.get("created_at")),
+            "score": _text(rating.get("rating")), "answered_at": _time(rating.get("created_at")),
             "customer_id": _text(contact.get("id")) or requester, "ticket_id": cid,
             "agent_id": _admin(teammate.get("id")), "comment": _text(rating.get("remark")),
         }  # fmt: skip
@@ -659,6 +672,49 @@ def _when(value: Any) -> str | None:
     return _text(value)
 
 
+_TIMES = frozenset({"created_at", "updated_at", "at", "answered_at"})
+
+
+def _time(value: Any) -> Any:
+    """An Intercom time kept as Unix seconds (an int, made ISO per column by `_frame`), or
+    as ISO text (`_when`)."""
+    if type(value) is int:
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return _when(value)
+
+
+def _iso_record(row: Record) -> Record:
+    return {k: (_when(v) if k in _TIMES else v) for k, v in row.items()}
+
+
+def _iso_times(column: np.ndarray) -> np.ndarray:
+    """A column's Unix seconds (ints) as ISO instants in UTC, all at once."""
+    where = [i for i, v in enumerate(column) if type(v) is int]
+    if not where:
+        return column
+    seconds = np.fromiter((column[i] for i in where), dtype=np.int64, count=len(where))
+    try:
+        text = np.datetime_as_string(seconds.astype("datetime64[s]"), unit="s")
+    except (OverflowError, ValueError):
+        column[where] = [_when(column[i]) for i in where]
+        return column
+    column[where] = np.char.add(text, "Z").astype(object)
+    return column
+
+
+def _lower(value: Any) -> str:
+    """A name as lower-case text ("" when there is none)."""
+    if type(value) is str:
+        return value.strip().lower()
+    return (_text(value) or "").lower()
+
+
+def _first3(k: tuple[Any, ...]) -> tuple[Any, ...]:
+    return k[:3]
+
+
 def _role(author_type: str) -> str | None:
     if author_type in _CUSTOMERS:
         return "customer"
@@ -709,16 +765,21 @@ def _frame(
     table: str,
     file: str,
     columns: Sequence[str],
-    rows: list[Record],
+    rows: list[Any],
     numbers: Sequence[int],
     rejects: list[Reject],
 ) -> SourceFrame:
-    frame = pd.DataFrame(
-        {c: np.array([r.get(c) for r in rows], dtype=object) for c in columns},
-        index=pd.RangeIndex(len(rows)),
-        columns=list(columns),
-        dtype=object,
-    )
+    """A frame of `rows` (dicts, or tuples in `columns` order), times made ISO."""
+    if rows and isinstance(rows[0], tuple):
+        grid = np.empty((len(rows), len(columns)), dtype=object)
+        grid[:] = rows
+        data = {c: grid[:, i] for i, c in enumerate(columns)}
+    else:
+        data = {c: np.array([r.get(c) for r in rows], dtype=object) for c in columns}
+    for c in columns:
+        if c in _TIMES:
+            data[c] = _iso_times(data[c])
+    frame = pd.DataFrame(data, index=pd.RangeIndex(len(rows)), columns=list(columns), dtype=object)
     return SourceFrame(
         table=TABLES[table],
         file=file,
