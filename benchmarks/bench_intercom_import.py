@@ -33,12 +33,23 @@ PAGE = 100
 ADMINS = 40
 TEAMS = 5
 
-CHILD = (
+#: the child reports its own peak RSS and CPU seconds when it ends
+_REPORT = (
     "import atexit, resource, sys\n"
-    "atexit.register(lambda: print('PEAK_RSS_KIB', "
-    "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr))\n"
-    "from deskmetrics.cli import main\n"
-    "main()\n"
+    "def _report():\n"
+    "    ru = resource.getrusage(resource.RUSAGE_SELF)\n"
+    "    print('PEAK_RSS_KIB', ru.ru_maxrss, ru.ru_utime + ru.ru_stime, file=sys.stderr)\n"
+    "atexit.register(_report)\n"
+)
+CHILD = _REPORT + "from deskmetrics.cli import main\nmain()\n"
+#: the reader alone (read, map and validate every chunk; nothing stored): its memory is the
+#: importer's own, apart from DuckDB's working set while storing and computing facts
+READER = (
+    _REPORT + "from pathlib import Path\n"
+    "from deskmetrics.importers.intercom import stream_intercom\n"
+    "from deskmetrics.model import validate\n"
+    "for sf in stream_intercom(Path(sys.argv[1])):\n"
+    "    validate(sf)\n"
 )
 
 
@@ -151,16 +162,37 @@ def run_import(export: Path) -> dict[str, Any]:
         wall = time.perf_counter() - t0
         if out.returncode != 0:
             raise SystemExit(f"import failed ({out.returncode}):\n{out.stderr[-3000:]}")
-        peak = next(
-            int(line.split()[1]) for line in out.stderr.splitlines() if line.startswith("PEAK")
-        )
+        peak, cpu = _peak(out.stderr)
         summary = json.loads(out.stdout.strip().splitlines()[-1])
     return {
         "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 1),
         "peak_rss_mb": round(peak / 1024),
         "rows": {k: v["inserted"] for k, v in summary["tables"].items()},
         "rejected": summary["rejected_rows"],
     }
+
+
+def _peak(stderr: str) -> tuple[int, float]:
+    line = next(line for line in stderr.splitlines() if line.startswith("PEAK_RSS_KIB"))
+    _, kib, cpu = line.split()
+    return int(kib), float(cpu)
+
+
+def run_reader(export: Path) -> dict[str, Any]:
+    """The reader alone in a child: wall time and peak RSS of reading, mapping, validating."""
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    t0 = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-c", READER, str(export)],
+        capture_output=True, text=True, check=False, env=env,
+    )  # fmt: skip
+    wall = time.perf_counter() - t0
+    if out.returncode != 0:
+        raise SystemExit(f"reader failed ({out.returncode}):\n{out.stderr[-3000:]}")
+    peak, cpu = _peak(out.stderr)
+    return {"reader_wall_s": round(wall, 2), "reader_cpu_s": round(cpu, 1),
+            "reader_peak_rss_mb": round(peak / 1024)}  # fmt: skip
 
 
 def main() -> None:
@@ -171,13 +203,15 @@ def main() -> None:
     for n in args.conversations:
         export, counts = ensure_export(n, args.seed)
         size_mb = sum(p.stat().st_size for p in export.glob("*.json*")) / 1e6
-        r = run_import(export)
+        r = {**run_import(export), **run_reader(export)}
         rate = counts["messages"] / r["wall_s"]
         print(
             f"intercom {n:>9,} conversations  {counts['messages']:>10,} messages  "
-            f"{size_mb:7.1f} MB  {r['wall_s']:7.1f} s  {rate:>9,.0f} messages/s  "
-            f"peak RSS {r['peak_rss_mb']:>6,} MiB  rows {r['rows']}  rejected {r['rejected']}  "
-            f"load {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+            f"{size_mb:7.1f} MB  import {r['wall_s']:6.1f} s (CPU {r['cpu_s']:.1f} s)  "
+            f"{rate:>9,.0f} messages/s  peak RSS {r['peak_rss_mb']:>6,} MiB  |  reader alone "
+            f"{r['reader_wall_s']:.1f} s, {counts['messages'] / r['reader_wall_s']:,.0f} "
+            f"messages/s, peak RSS {r['reader_peak_rss_mb']:,} MiB  |  rows {r['rows']}  "
+            f"rejected {r['rejected']}  load {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
             flush=True,
         )
         print("RESULT " + json.dumps({**counts, "export_mb": round(size_mb, 1), **r}), flush=True)
