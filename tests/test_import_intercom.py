@@ -300,3 +300,45 @@ def test_the_cli_imports_an_intercom_folder(tmp_path: Path) -> None:
     )
     assert out.exit_code == 0, out.output
     assert "intercom" in SOURCES
+
+
+def test_odd_but_valid_records_map_as_documented() -> None:
+    """tests/fixtures/intercom_odd: times as digit strings, no statistics, an empty contact
+    list, a team author, a redacted part, a part type Intercom added later, an unassignment,
+    parts listed out of order, an empty rating, an automated outbound message."""
+    x = read_intercom(FIXTURES.parent / "intercom_odd")
+    t = x.frame("tickets")
+    assert t is not None
+    tickets = t.frame.set_index("ticket_id")
+    # 3001: the lead who wrote the first message is the requester; snoozed is pending
+    assert tickets.loc["3001", "requester_id"] == "c-31"
+    assert tickets.loc["3001", "created_at"] == "2026-03-02T09:00:00Z"
+    assert (tickets.loc["3001", "status"], tickets.loc["3001", "channel"]) == (
+        "pending",
+        "whatsapp",
+    )
+    assert tickets.loc["3001", "tags"] == "vip;loose-tag"
+    assert tickets.loc["3001", "assignee_id"] is None  # 0 is nobody
+    # 3002: an automated message opens it (agent-created, a bot message); priority → high
+    assert (tickets.loc["3002", "created_by"], tickets.loc["3002", "priority"]) == ("agent", "high")
+    e = x.frame("events")
+    assert e is not None
+    rows = e.frame.set_index("event_id")
+    # parts in time order whatever order they are listed in; seq is the part id
+    assert [i for i in rows.index if i.startswith("ic-part-31")] == [
+        "ic-part-310001", "ic-part-310003-assignment", "ic-part-310004-status",
+    ]  # fmt: skip
+    assert rows.loc["ic-part-310001", "author_role"] == "agent"  # a team writes as an agent
+    assert rows.loc["ic-part-310004-status", "status"] == "pending"
+    assert rows.loc["ic-3002-source", "author_role"] == "bot"
+    assert rows.loc["ic-part-320002-status", "status"] == "solved"
+    assert x.frame("surveys") is None  # an empty rating is no answer
+    assert x.skipped == {
+        "conversations.jsonl: parts of type custom_action_finished (not ticket history)": 1
+    }
+    # the source of 3001 has no body but an author: still its first message
+    assert rows.loc["ic-3001-source", "author_role"] == "customer"
+    # and the whole import takes them without a reject; 3002 was solved 2 hours after creation
+    f = facts_frame(imported(FIXTURES.parent / "intercom_odd", "intercom")).set_index("ticket_id")
+    assert f.loc["3002", "first_resolution_minutes"] == 120.0
+    assert f.loc["3001", "status"] == "pending"
