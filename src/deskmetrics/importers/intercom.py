@@ -74,6 +74,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from deskmetrics.errors import ImportDataError
 from deskmetrics.importers.jsonstream import JsonRecord, iter_records
@@ -230,26 +232,13 @@ class IntercomStream:
             yield m.agents(admins_path.name, iter_records(admins_path, "admins"))
 
         file = self.path.name
-        winners: dict[str, tuple[float, int]] = {}
-        again = 0
-        for item in iter_records(self.path, "conversations"):
-            cid = None if item.data is None else _text(item.data.get("id"))
-            if cid is None or item.data is None:
-                continue
-            at = _seconds(item.data.get("updated_at"))
-            old = winners.get(cid)
-            if old is not None:
-                again += 1
-                if at < old[0]:
-                    continue
-            winners[cid] = (at, item.row)
-        if again:
-            m.skip(file, "older versions of a conversation", again)
+        older = _older_versions(self.path)
+        if older:
+            m.skip(file, "older versions of a conversation", len(older))
 
         out = _Chunks(file)
         for item in iter_records(self.path, "conversations"):
-            cid = None if item.data is None else _text(item.data.get("id"))
-            if cid is not None and winners[cid][1] != item.row:
+            if item.row in older:
                 continue
             mapped = m.conversation(file, item)
             out.add(item.row, mapped)
@@ -257,6 +246,50 @@ class IntercomStream:
                 yield from out.take()
         yield from out.take(final=True)
         self.notes.extend(m.cross_check_notes(file))
+
+
+#: conversations of the first pass moved off the interpreter's heap at a time
+_BATCH = 100_000
+
+
+def _older_versions(path: Path) -> set[int]:
+    """The records (positions) of a conversations file that an export lists again later in a
+    version updated later (or as late, listed after): all but the latest version of each.
+
+    One pass keeping each conversation's id, `updated_at` and position in Arrow and NumPy
+    arrays (a few bytes each, not a Python object per conversation), so that memory stays
+    flat in the number of conversations; only the positions to leave out are returned."""
+    ids: list[str] = []
+    ats: list[float] = []
+    rows: list[int] = []
+    parts: list[tuple[pa.Array, np.ndarray, np.ndarray]] = []
+
+    def flush() -> None:
+        if ids:
+            parts.append((pa.array(ids, pa.large_string()), np.asarray(ats), np.asarray(rows)))
+        for kept in (ids, ats, rows):
+            kept.clear()
+
+    for item in iter_records(path, "conversations"):
+        cid = None if item.data is None else _text(item.data.get("id"))
+        if cid is None or item.data is None:
+            continue
+        ids.append(cid)
+        ats.append(_seconds(item.data.get("updated_at")))
+        rows.append(item.row)
+        if len(ids) >= _BATCH:
+            flush()
+    flush()
+    if not parts:
+        return set()
+    codes = pc.dictionary_encode(pa.concat_arrays([p[0] for p in parts])).indices
+    code = codes.to_numpy(zero_copy_only=False)
+    at = np.concatenate([p[1] for p in parts])
+    row = np.concatenate([p[2] for p in parts])
+    order = np.lexsort((row, at, code))
+    grouped = code[order]
+    latest = np.append(grouped[1:] != grouped[:-1], True)
+    return set(row[order][~latest].tolist())
 
 
 @dataclass
