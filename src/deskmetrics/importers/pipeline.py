@@ -173,7 +173,7 @@ def import_directory(
     mapping: SurveyMapping | Path | str | None = None,
     amounts_in: Literal["units", "cents"] = "units",
 ) -> ImportSummary:
-    """Import a folder of canonical files, a Zendesk export, a survey tool's CSV export
+    """Import a folder of canonical files, a Zendesk or Intercom export, a survey tool's CSV export
     (`survey-csv`) or a Stripe subscription export (`stripe`) into the workspace.
 
     `survey-csv` reads a CSV file or a folder of them through a column mapping: `mapping` (a
@@ -234,8 +234,8 @@ def _memory_at_most(con: Any, limit: str) -> Iterator[None]:
 def memory_capped(ws: Workspace, source: str) -> Iterator[None]:
     """Within: DuckDB's memory capped for an import of `source` and the per-ticket facts
     made after it (a Zendesk export of millions of events: DuckDB spills what exceeds to
-    disk), as it was after."""
-    if source != "zendesk":
+    disk; an Intercom export likewise), as it was after."""
+    if source not in ("zendesk", "intercom"):
         yield
         return
     with _memory_at_most(duckdb_connection(ws), ZENDESK_DUCKDB_MEMORY):
