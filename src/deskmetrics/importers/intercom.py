@@ -512,15 +512,15 @@ class IntercomMapping:
                 value = _text(p.get("created_at"))
                 out.rejects.append(Reject("events", file, row, f"{where}.created_at", why, value))
                 continue
-            keyed.append((secs, _order(pid), n, pid, p))
+            order = int(pid) if pid.isdigit() else 0
+            keyed.append((secs, order, n, pid, p))
         keyed.sort(key=_first3)
         assignee: str | None = None
         team: str | None = None
         reopens = 0
         first_reply: float | None = None
         current = state
-        for at_s, _, n, pid, p in keyed:
-            where = f"conversation_parts[{n}]"
+        for at_s, order, n, pid, p in keyed:
             kind = _lower(p.get("part_type"))
             author = p.get("author")
             if type(author) is not dict:
@@ -528,7 +528,8 @@ class IntercomMapping:
             author_type = _lower(author.get("type"))
             when = p.get("created_at")
             at = when if type(when) is int else _time(when)
-            by, seq = _text(author.get("id")), _seq(pid)
+            by = _text(author.get("id"))
+            seq = pid if 0 < order < _EXACT_IDS else None  # the part's order among same-second
             if kind in _MESSAGES or kind in _NOTES:
                 role = _role(author_type)
                 if kind in _NOTES:
@@ -538,9 +539,8 @@ class IntercomMapping:
                         f"part {pid}: author type {author.get('type')!r} is not user, lead, "
                         "admin, team or bot"
                     )
-                    out.rejects.append(
-                        Reject("events", file, row, f"{where}.author.type", why, author_type)
-                    )
+                    where = f"conversation_parts[{n}].author.type"
+                    out.rejects.append(Reject("events", file, row, where, why, author_type))
                     continue
                 public = kind in _MESSAGES
                 if public and role == "customer" and current in _WAITING:
@@ -783,15 +783,6 @@ def _tags(value: Any) -> str | None:
         return None
     names = [n for t in tags if (n := _text(t.get("name") if isinstance(t, dict) else t))]
     return ";".join(names) or None
-
-
-def _order(pid: str) -> int:
-    return int(pid) if pid.isdigit() else 0
-
-
-def _seq(pid: str) -> str | None:
-    """A part's id as its order among same-second events, when a float keeps it exact."""
-    return pid if pid.isdigit() and int(pid) < _EXACT_IDS else None
 
 
 def _frame(
