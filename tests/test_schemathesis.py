@@ -39,11 +39,13 @@ from deskmetrics import accounts
 from deskmetrics.api import create_app
 from deskmetrics.api.freshdesk_events import SECRET_HEADER
 from deskmetrics.api.ingest import INGEST_TABLES, signed_headers
+from deskmetrics.api.intercom_events import intercom_signature
 from deskmetrics.api.zendesk_events import zendesk_signature
 
 SOURCE_SECRET = "fuzz-source-secret"
 ZENDESK_SECRET = "fuzz-zendesk-secret"
 FRESHDESK_SECRET = "fuzz-freshdesk-secret"
+INTERCOM_SECRET = "fuzz-intercom-secret"
 EXAMPLES = 4
 #: seconds for the whole run, shared equally by the operations
 BUDGET_S = 35.0
@@ -69,6 +71,7 @@ _ws = build_workspace(
                 "fuzz": {"secret": SOURCE_SECRET},
                 "zendesk": {"secret": ZENDESK_SECRET},
                 "freshdesk": {"secret": FRESHDESK_SECRET},
+                "intercom": {"secret": INTERCOM_SECRET},
             }
         },
     },
@@ -107,9 +110,17 @@ CHECKS = [
 SIGNED = {f"/api/{t}" for t in INGEST_TABLES}
 WEBHOOK = "/api/webhooks/zendesk"
 FRESHDESK_WEBHOOK = "/api/webhooks/freshdesk"
+INTERCOM_WEBHOOK = "/api/webhooks/intercom"
 MEANING_BEYOND_SCHEMA = {
     ("POST", path)
-    for path in (*SIGNED, WEBHOOK, FRESHDESK_WEBHOOK, "/api/alerts/rules", "/api/tokens")
+    for path in (
+        *SIGNED,
+        WEBHOOK,
+        FRESHDESK_WEBHOOK,
+        INTERCOM_WEBHOOK,
+        "/api/alerts/rules",
+        "/api/tokens",
+    )
 } | {
     # a password of at least 8 characters, names without control characters: checked where
     # they are kept (a constrained field would echo a lone surrogate back and fail as JSON)
@@ -150,6 +161,11 @@ def zendesk_headers(body: bytes) -> dict[str, str]:
     }
 
 
+def intercom_headers(body: bytes) -> dict[str, str]:
+    """What Intercom sends with a notification of `body`: its HMAC-SHA1 under the secret."""
+    return {"X-Hub-Signature": intercom_signature(INTERCOM_SECRET, body)}
+
+
 @schema.parametrize()
 @settings(
     max_examples=EXAMPLES,
@@ -171,6 +187,8 @@ def test_the_service_answers_as_its_openapi_document_says(case: Any) -> None:
         if case.path == WEBHOOK
         else freshdesk_headers
         if case.path == FRESHDESK_WEBHOOK
+        else intercom_headers
+        if case.path == INTERCOM_WEBHOOK
         else None
     )
     if case.method.upper() == "POST" and signer is not None:

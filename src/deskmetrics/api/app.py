@@ -21,6 +21,7 @@ from deskmetrics.api.routes import (
     data,
     freshdesk_webhook,
     ingest,
+    intercom_webhook,
     metrics,
     session,
     sla,
@@ -44,6 +45,7 @@ ROUTE_MODULES = (
     data,
     zendesk_webhook,
     freshdesk_webhook,
+    intercom_webhook,
     survey_links,
     dashboard,
     sla,
@@ -59,6 +61,7 @@ ROUTER_PROBLEMS = {
     ingest.__name__: problems(400, 413),
     zendesk_webhook.__name__: problems(400, 403, 413),
     freshdesk_webhook.__name__: problems(400, 403, 413),
+    intercom_webhook.__name__: problems(400, 403, 413),
     users.__name__: problems(400, 403, 413, 503),
     data.__name__: problems(400, 403, 413, 503),
 }
