@@ -456,3 +456,54 @@ def test_the_comparison_can_be_the_same_period_last_year(present_client: TestCli
     assert 'href="/dashboard/trends?from=2026-01-12&amp;to=2026-01-18&amp;compare=year"' in html
     r = present_client.get(f"/dashboard?{WEEK}&compare=decade")
     assert r.status_code == 400 and "compare" in r.text
+
+
+# drill-down all the way: the help desk's ticket, the answers with their comments, names --------
+
+
+def test_ticket_ids_link_to_the_help_desk_and_answers_show_their_comments() -> None:
+    config = {
+        **UTC_9_TO_5,
+        "helpdesk": {"ticket_url": "https://acme.zendesk.com/agent/tickets/{id}"},
+    }
+    ws = build_workspace(
+        {"tickets": TICKETS, "events": EVENTS, "surveys": SURVEYS, "agents": AGENTS}, config
+    )
+    accounts.set_user(ws, "lead", "correct horse", "viewer")
+    c = TestClient(create_app(ws, secret="test-secret"))
+    c.post("/login", data={"name": "lead", "password": "correct horse"})
+    html = c.get(f"/dashboard/explain?{WEEK}&metric=first_response_time").text
+    link = 'href="https://acme.zendesk.com/agent/tickets/T1"'
+    assert html.count(link) == 2  # the counted id and the tickets table's row
+    assert 'rel="noopener noreferrer"' in html
+    # agents by name beside their ids: T1 and T3 are Ana Lima's
+    assert "Ana Lima" in html and "Ben Okafor" in html
+    # CSAT drills to its answers: R1 (5, "quick and kind", T1, Ana) and R2 (2, "too slow", T2, Ben)
+    html = c.get(f"/dashboard/explain?{WEEK}&metric=csat").text
+    assert "The answers behind it" in html
+    assert "quick and kind" in html and "too slow" in html
+    assert 'href="https://acme.zendesk.com/agent/tickets/T2"' in html
+    rows = read_csv(c.get(f"/dashboard/explain?{WEEK}&metric=csat&csv=answers").text)
+    assert [(r["response_id"], r["score"], r["comment"], r["ticket_id"]) for r in rows] == [
+        ("R1", "5", "quick and kind", "T1"),
+        ("R2", "2", "too slow", "T2"),
+    ]
+    # the CSV keeps the raw id; no link markup in data
+    assert "href" not in c.get(f"/dashboard/explain?{WEEK}&metric=csat&csv=answers").text
+
+
+def test_without_a_ticket_url_ids_are_plain_text(client: TestClient) -> None:
+    html = client.get(f"/dashboard/explain?{WEEK}&metric=first_response_time").text
+    assert "<code>T1</code>" in html and "agent/tickets" not in html
+
+
+def test_a_ticket_url_must_say_where_the_id_goes() -> None:
+    from deskmetrics.config import HelpdeskSettings
+
+    with pytest.raises(ValueError, match=r"with \{id\} where the ticket id goes"):
+        HelpdeskSettings(ticket_url="https://acme.zendesk.com/agent/tickets/")
+    with pytest.raises(ValueError, match="http"):
+        HelpdeskSettings(ticket_url="javascript:alert({id})")
+    # an id is quoted: it cannot leave its place in the address
+    s = HelpdeskSettings(ticket_url="https://hd.example/t/{id}")
+    assert s.ticket_link("a/b?c") == "https://hd.example/t/a%2Fb%3Fc"

@@ -542,11 +542,13 @@ def survey_answers_in_scope(
     filters: Mapping[str, Any] | Iterable[str] | None = None,
     with_comment: bool = False,
     limit: int | None = None,
+    ids: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """The survey answers a survey metric with the same range and filters reads (answered in
     the range, filtered as the metrics are), newest first: response_id, kind, scale, score,
     comment, answered_at, ticket_id, agent, team, channel. `with_comment` keeps only answers
-    with a comment. For lists and distributions beside the survey metrics."""
+    with a comment; `ids` only these answers (an explanation's). For lists and distributions
+    beside the survey metrics."""
     from deskmetrics.engine.compile import prepare
     from deskmetrics.engine.surveys import survey_answers
 
@@ -559,6 +561,8 @@ def survey_answers_in_scope(
             t = t.filter(t.kind.isin(list(kinds)))
         if with_comment:
             t = t.filter(t.comment.notnull() & (t.comment.strip() != ""))
+        if ids is not None:
+            t = t.filter(t.response_id.isin(list(ids)))
         cols = ["response_id", "kind", "scale", "score", "comment", "answered_at", "ticket_id"]
         t = t.select(*cols, "agent", "team", "channel").order_by(
             [t.answered_at.desc(), t.response_id.desc()]
@@ -567,7 +571,8 @@ def survey_answers_in_scope(
             t = t.limit(limit)
         return ws.backend.execute(t)
 
-    request = ("survey answers", tuple(kinds), q.request, with_comment, limit)
+    wanted = None if ids is None else tuple(ids)
+    request = ("survey answers", tuple(kinds), q.request, with_comment, limit, wanted)
     return ws.remembered(request, make)
 
 

@@ -255,7 +255,7 @@ class Column:
     key: str
     label: str
     #: text, count, percent, minutes, score, date (a local period), instant (a UTC instant:
-    #: shown in the page's time zone, raw UTC in CSV)
+    #: shown in the page's time zone, raw UTC in CSV), ticket (an id, linked to the help desk)
     unit: str = "text"
     group: str = ""
 
@@ -877,7 +877,7 @@ def surveys(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response:
             Column("kind", "Survey"),
             Column("score", "Score"),
             Column("comment", "Comment"),
-            Column("ticket_id", "Ticket"),
+            Column("ticket_id", "Ticket", "ticket"),
             Column("agent", "Agent"),
             Column("agent_name", "Agent name"),
             Column("channel", "Channel"),
@@ -897,7 +897,7 @@ def surveys(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response:
             Column("score", "Score"),
             Column("comment", "Comment"),
             Column("customer_id", "Customer"),
-            Column("ticket_id", "Ticket"),
+            Column("ticket_id", "Ticket", "ticket"),
             Column("agent_id", "Agent"),
             Column("agent_name", "Agent name"),
             Column("response_id", "Answer"),
@@ -959,21 +959,28 @@ def explanation(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Respo
         except DeskmetricsError as exc:
             error, df, ex = str(exc), pd.DataFrame(), None
         tickets = pd.DataFrame()
+        answers = pd.DataFrame()
         if ex is not None and ex.ids and ex.id_column == "ticket_id":
             tickets, _ = facts_page(ws, ex.ids, limit=len(ex.ids))
+        elif ex is not None and ex.ids and ex.id_column == "response_id":
+            answers = survey_answers_in_scope(ws, ids=ex.ids, **scope.query_kwargs())
+        names = agent_names(svc, ws)
     row = df.iloc[0].to_dict() if len(df) else None
     measure = metric.measure
     cols = [
-        Column("ticket_id", "Ticket"),
+        Column("ticket_id", "Ticket", "ticket"),
         Column("created_at", f"Created ({p.ctx['tz']})", "instant"),
         Column("channel", "Channel"),
         Column("priority", "Priority"),
         Column("group", "Group"),
-        Column("assignee_id", "Agent"),
+        Column("assignee_name", "Agent"),
+        Column("assignee_id", "Agent id"),
         Column("subject", "Subject"),
     ]
     if measure and measure in tickets.columns:
         cols.append(Column(measure, metric.title, metric.unit.value))
+    if len(tickets) and "assignee_id" in tickets.columns:
+        tickets["assignee_name"] = [names.get(str(a)) for a in tickets["assignee_id"]]
     ticket_table = Table(
         "tickets",
         "Tickets counted",
@@ -981,6 +988,28 @@ def explanation(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Respo
     )
     for _, r in tickets.iterrows():
         ticket_table.rows.append({c.key: _clean(r.get(c.key)) for c in ticket_table.columns})
+    # a survey metric drills to its answers: score and comment, with the ticket and agent
+    answer_table = Table(
+        "answers",
+        "Answers counted",
+        [
+            Column("response_id", "Answer"),
+            Column("answered_at", f"Answered ({p.ctx['tz']})", "instant"),
+            Column("kind", "Survey"),
+            Column("score", "Score", "score"),
+            Column("comment", "Comment"),
+            Column("ticket_id", "Ticket", "ticket"),
+            Column("agent_name", "Agent"),
+            Column("agent", "Agent id"),
+            Column("channel", "Channel"),
+        ],
+    )
+    if len(answers):
+        order = {rid: i for i, rid in enumerate(ex.ids if ex is not None else [])}
+        answers = answers.assign(_o=answers["response_id"].map(order)).sort_values("_o")
+        answers["agent_name"] = [names.get(str(a)) for a in answers["agent"]]
+        for _, r in answers.iterrows():
+            answer_table.rows.append({c.key: _clean(r.get(c.key)) for c in answer_table.columns})
     left = Table(
         "left_out",
         "Left out",
@@ -1006,7 +1035,7 @@ def explanation(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Respo
         request,
         "explain",
         "dashboard/explain.html",
-        [ticket_table, left, counted],
+        [ticket_table, answer_table, left, counted],
         metric=metric,
         row=row,
         ex=ex,
@@ -1017,6 +1046,7 @@ def explanation(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Respo
         page_query=page_query,
         extra=extra_q,
         ticket_table=ticket_table,
+        answer_table=answer_table,
         left=left,
         **ctx,
     )
