@@ -507,3 +507,54 @@ def test_a_ticket_url_must_say_where_the_id_goes() -> None:
     # an id is quoted: it cannot leave its place in the address
     s = HelpdeskSettings(ticket_url="https://hd.example/t/{id}")
     assert s.ticket_link("a/b?c") == "https://hd.example/t/a%2Fb%3Fc"
+
+
+# breakdowns that rank fairly: chosen metrics, n, intervals, small samples, change with noise --
+
+
+def test_a_breakdown_shows_the_chosen_metrics_with_n_interval_and_change(
+    client: TestClient,
+) -> None:
+    q = f"/dashboard/breakdowns?{WEEK}&dim=channel&m=first_response_time_business&m=csat"
+    rows = read_csv(client.get(q + "&csv=by_channel").text)
+    by = {r["channel"]: r for r in rows}
+    # business hours 09–17 UTC: T1 10:00→10:30 = 30 min; T2 09:00→09:10 = 10 min
+    assert float(by["email"]["first_response_time_business"]) == 30
+    assert by["email"]["first_response_time_business_n"] == "1"
+    assert float(by["chat"]["first_response_time_business"]) == 10
+    # the week before (5–11 Jan): T4 email, 60 min → change −30 for email; chat had none
+    assert float(by["email"]["first_response_time_business_change"]) == -30
+    assert by["chat"]["first_response_time_business_change"] == ""
+    # CSAT: email R1 satisfied 1/1, chat R2 not 0/1; Wilson 95% interval of 1/1: 20.7%–100.0%
+    assert by["email"]["csat"] == "100.0" and by["email"]["csat_n"] == "1"
+    assert by["email"]["csat_ci"] == "20.7%–100.0%"
+    assert "volume" not in by["email"]  # only what was chosen
+    html = client.get(q).text
+    # 1 answer is a small sample: marked beside its n
+    assert 'class="tag small-sample"' in html
+    # one change, against no answers before: the noise mark needs two periods; the chooser
+    # lists business-hours variants and keeps the choice checked
+    assert 'value="first_response_time_business" checked' in html
+    assert 'value="full_resolution_time_business"' in html
+    # the chosen metrics travel with the dimension tabs
+    assert "dim=agent&amp;m=first_response_time_business&amp;m=csat" in html
+    r = client.get(f"/dashboard/breakdowns?{WEEK}&dim=channel&m=no_such_metric")
+    assert r.status_code == 400 and "no_such_metric" in r.text
+
+
+def test_a_change_within_chance_is_marked_noise_in_a_breakdown(client: TestClient) -> None:
+    # volume email: 2 this week (T1, T3) vs 1 the week before (T4): Poisson test of 1 → 2 is
+    # far from significant → "noise"
+    html = client.get(f"/dashboard/breakdowns?{WEEK}&dim=channel&m=volume").text
+    cell = html.split('data-key="volume_change" data-value="1', 1)[1].split("</td>", 1)[0]
+    assert "noise" in cell and "+1" in cell
+
+
+def test_a_negative_number_in_a_pages_csv_stays_a_number(client: TestClient) -> None:
+    """Pinned bug: a page's CSV wrote every cell as text, so the spreadsheet-safety rule for
+    text starting with "-" turned a change of −30 into the text "'-30.0". Numbers are numbers;
+    only text is neutralised (a subject "=HYPERLINK(…)" still is)."""
+    q = f"/dashboard/breakdowns?{WEEK}&dim=channel&m=first_response_time&csv=by_channel"
+    by = {r["channel"]: r for r in read_csv(client.get(q).text)}
+    # email: T1 30 min this week, T4 60 min the week before → −30
+    assert by["email"]["first_response_time_change"] == "-30.0"

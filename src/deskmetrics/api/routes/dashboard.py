@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import numpy as np
 import pandas as pd
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
@@ -36,9 +37,9 @@ from deskmetrics.engine import Workspace
 from deskmetrics.engine.periods import DATE_PRESETS, next_period, preset_range, to_local
 from deskmetrics.engine.surveys import followups
 from deskmetrics.errors import DeskmetricsError
-from deskmetrics.metrics import Metric, get_metric
+from deskmetrics.metrics import REGISTRY, Metric, get_metric
 from deskmetrics.model import Grain
-from deskmetrics.present import METRIC_SETS, is_missing, trend
+from deskmetrics.present import METRIC_SETS, format_value, is_missing, trend
 from deskmetrics.query import agent_names as query_agent_names
 from deskmetrics.query import compute, explain, facts_page, parse_day, survey_answers_in_scope
 from deskmetrics.reports.safe_cells import rows_csv
@@ -289,11 +290,15 @@ class Table:
         return out
 
 
-def _csv_value(v: Any) -> str:
+def _csv_value(v: Any) -> Any:
+    """A cell of a page's CSV: numbers stay numbers (a negative change is not text that looks
+    like a formula: `safe_cells` only neutralises text), instants ISO text, the rest text."""
     if v is None or (isinstance(v, float) and pd.isna(v)):
         return ""
     if isinstance(v, pd.Timestamp | datetime):
         return pd.Timestamp(v).isoformat()
+    if isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool):
+        return v
     return str(v)
 
 
@@ -394,11 +399,12 @@ def _page_ctx(request: Request, svc: Service, ws: Workspace, scope: Scope) -> di
         presets.append(
             ("All", every.query(), every.start == scope.start and every.end == scope.end)
         )
-    keep = {
-        k: v
-        for k, v in request.query_params.items()
+    # the page's own parameters (a breakdown's dimension and metrics, …), every value kept
+    keep = [
+        (k, v)
+        for k, v in request.query_params.multi_items()
         if k not in (*FILTERS, "from", "to", "csv", "compare")
-    }
+    ]
     return {
         "scope": scope,
         "query": scope.query(),
@@ -654,31 +660,36 @@ def trends(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response:
     )
 
 
-def breakdown_table(
-    ws: Workspace, dim: str, scope: Scope, names: Mapping[str, str] | None = None
-) -> Table:
-    """The breakdown metrics by `dim`; by agent, `names` (agent id → name) adds a name column."""
-    df, errors = compute_each(
-        ws, [*BREAKDOWN, "csat_shrunk", "csat"], by=[dim], **scope.query_kwargs()
-    )
-    named = dim == "agent" and names is not None
-    cols = [
-        Column(dim, BREAKDOWN_DIMS[dim]),
-        *([Column("agent_name", "Name")] if named else []),
-        Column("volume", "Tickets", "count", ""),
-        Column("first_response_time", "Mean", "minutes", "First response"),
-        Column("first_response_time_p50", "Median", "minutes", "First response"),
-        Column("first_response_time_p90", "p90", "minutes", "First response"),
-        Column("full_resolution_time", "Mean", "minutes", "Full resolution"),
-        Column("full_resolution_time_p50", "Median", "minutes", "Full resolution"),
-        Column("full_resolution_time_p90", "p90", "minutes", "Full resolution"),
-        Column("fcr_rate", "FCR", "percent", "Rates"),
-        Column("reopen_rate", "Reopen", "percent", "Rates"),
-        Column("csat_shrunk", "CSAT, shrunk", "percent", "Surveys"),
-        Column("csat", "CSAT", "percent", "Surveys"),
-        Column("csat_n", "Answers", "count", "Surveys"),
+#: what a breakdown shows unless the page chooses: the breakdown set, then shrunk and raw CSAT
+BREAKDOWN_DEFAULT = [*BREAKDOWN, "csat_shrunk", "csat"]
+
+
+def breakdown_choices(dim: str) -> list[Metric]:
+    """The registry metrics a breakdown by `dim` can show (business-hours variants too)."""
+    ticket_column = dim in ("channel", "priority")
+    return [
+        m
+        for m in REGISTRY.values()
+        if (ticket_column and m.ticket_dimensions) or dim in m.dimensions
     ]
+
+
+def breakdown_table(
+    ws: Workspace,
+    dim: str,
+    scope: Scope,
+    names: Mapping[str, str] | None = None,
+    metrics: Sequence[str] | None = None,
+) -> Table:
+    """Metrics by `dim`, each with n, median and p90 (durations), the 95% interval and a
+    small-sample mark (proportions), and the change against the scope's comparison with its
+    noise mark; by agent, `names` (agent id → name) adds a name column."""
+    chosen = list(metrics or BREAKDOWN_DEFAULT)
+    df, errors = compute_each(ws, chosen, by=[dim], compare=scope.compare, **scope.query_kwargs())
+    named = dim == "agent" and names is not None
+    cols = [Column(dim, BREAKDOWN_DIMS[dim]), *([Column("agent_name", "Name")] if named else [])]
     groups: dict[str, dict[str, Any]] = {}
+    shown: dict[str, set[str]] = {m: set() for m in chosen}
     for _, r in df.iterrows():
         key = _clean(r.get(dim))
         label = "(none)" if key is None else str(key)
@@ -686,11 +697,40 @@ def breakdown_table(
         if named and names is not None:
             row["agent_name"] = names.get(label)
         m = str(r["metric"])
+        metric = get_metric(m)
+        unit = str(r["unit"])
         row[m] = _clean(r["value"])
-        if m in ("first_response_time", "full_resolution_time"):
-            row[f"{m}_p50"], row[f"{m}_p90"] = _clean(r["p50"]), _clean(r["p90"])
-        if m == "csat":
-            row["csat_n"] = _clean(r["n"])
+        row[f"{m}_n"] = _clean(r["n"])
+        row[f"{m}_n_small"] = bool(r.get("small_sample"))
+        for q in ("p50", "p90"):
+            if _clean(r.get(q)) is not None:
+                row[f"{m}_{q}"] = _clean(r[q])
+                shown[m].add(q)
+        if _clean(r.get("ci_low")) is not None:
+            row[f"{m}_ci"] = f"{format_value(r['ci_low'], unit)}–{format_value(r['ci_high'], unit)}"
+            shown[m].add("ci")
+        if "change" in r and _clean(r["change"]) is not None:
+            row[f"{m}_change"] = _clean(r["change"])
+            row[f"{m}_change_unit"] = unit
+            row[f"{m}_change_trend"] = trend(
+                r["change"], metric.direction, r.get("significant") is not False
+            )
+        shown[m].add("change")
+    for m in chosen:
+        if m in errors:
+            continue
+        metric = get_metric(m)
+        unit, title = metric.unit.value, metric.title
+        cols.append(Column(m, "Value", unit, title))
+        cols.append(Column(f"{m}_n", "n", "n", title))
+        if "p50" in shown[m]:
+            cols += [
+                Column(f"{m}_p50", "Median", unit, title),
+                Column(f"{m}_p90", "p90", unit, title),
+            ]
+        if "ci" in shown[m]:
+            cols.append(Column(f"{m}_ci", "95% interval", "text", title))
+        cols.append(Column(f"{m}_change", "Change", "change", title))
     t = Table(f"by_{dim}", f"By {BREAKDOWN_DIMS[dim].lower()}", cols)
     t.note = " ".join(errors.values())
 
@@ -707,11 +747,10 @@ def breakdown_table(
         value = row[dim]
         narrowed = scope if value == "(none)" else scope.narrowed(**{dim: value})
         links = {}
-        for c in cols[1:]:
-            if c.key == "agent_name":
-                continue
-            metric = c.key.removesuffix("_p50").removesuffix("_p90").removesuffix("_n")
-            links[c.key] = explain_link(metric, narrowed)
+        for c in cols:
+            metric_name = next((m for m in chosen if c.key == m or c.key.startswith(m + "_")), None)
+            if metric_name is not None and c.unit not in ("text", "change"):
+                links[c.key] = explain_link(metric_name, narrowed)
         t.links.append(links)
     return t
 
@@ -723,9 +762,17 @@ def breakdowns(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Respon
     dim = request.query_params.get("dim", "channel")
     if dim not in BREAKDOWN_DIMS:
         raise HTTPException(400, f"dim={dim!r}: use one of {', '.join(BREAKDOWN_DIMS)}")
+    choices = breakdown_choices(dim)
+    allowed = {m.name for m in choices}
+    asked = [m for m in request.query_params.getlist("m") if m]
+    unknown = [m for m in asked if m not in allowed]
+    if unknown:
+        raise HTTPException(400, f"m={unknown[0]!r}: not a metric a breakdown by {dim} can show")
     with svc.using() as ws:
         p = _page(request, svc, ws, "breakdowns")
-        table = breakdown_table(ws, dim, p.scope, agent_names(svc, ws))
+        table = breakdown_table(ws, dim, p.scope, agent_names(svc, ws), asked or None)
+    chosen = asked or BREAKDOWN_DEFAULT
+    ctx = dict(p.ctx)
     return _finish(
         request,
         "breakdowns",
@@ -734,7 +781,10 @@ def breakdowns(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Respon
         table=table,
         dim=dim,
         dims=BREAKDOWN_DIMS,
-        **p.ctx,
+        choices=choices,
+        chosen=chosen,
+        metric_query="&".join(f"m={m}" for m in asked),
+        **ctx,
     )
 
 
