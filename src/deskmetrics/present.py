@@ -86,6 +86,24 @@ def format_value(value: Any, unit: str = "count") -> str:
     return f"{v:,.2f}" if abs(v) < 10 else f"{v:,.1f}"
 
 
+def format_time_left(minutes: Any) -> str:
+    """Time to a deadline as people read a clock: "2 h 10 min", "3 d 4 h", "45 min"; past it,
+    "overdue 1 h 5 min". Whole minutes (a deadline is not read to the second)."""
+    if is_missing(minutes):
+        return MISSING
+    m = round(float(minutes))
+    left, m = m >= 0, abs(m)
+    days, rest = divmod(m, 1440)
+    hours, mins = divmod(rest, 60)
+    if days:
+        text = f"{days} d {hours} h" if hours else f"{days} d"
+    elif hours:
+        text = f"{hours} h {mins} min" if mins else f"{hours} h"
+    else:
+        text = f"{mins} min"
+    return text if left else f"overdue {text}"
+
+
 def format_change(change: Any, unit: str = "count", previous: Any = None) -> str:
     """A change between two periods, signed (+, −, ±): percentage points for a percent;
     relative to `previous` when it is given and not zero (+200.0%); else in the unit."""

@@ -168,3 +168,59 @@ def test_sla_page_totals_count_every_target_not_the_page(tmp_path: Path) -> None
     assert "showing the 200 due soonest of 206" in html
     # the longest overdue (L204) is first; the one due soonest of all (SOON) is past the page
     assert "L204" in html and "SOON" not in html
+
+
+# the SLA page that adds up: tabs, filters, CSV, time left read as a clock ----------------------
+
+
+def test_sla_page_tabs_filters_and_csv(tmp_path: Path) -> None:
+    from conftest import settings
+
+    made = {"LATE": (_ago(120), "high", "A1"), "SOON": (_ago(52), "low", "A2"),
+            "FINE": (_ago(10), "low", "A1")}  # fmt: skip
+    path = tmp_path / "ws.duckdb"
+    ws = build_workspace(
+        {
+            "tickets": [
+                ticket(t, at, priority=p, assignee_id=a, group="billing" if a == "A1" else "tech")
+                for t, (at, p, a) in made.items()
+            ],
+            "events": [msg(f"{t}-c", t, at, "customer") for t, (at, _, _) in made.items()],
+            "agents": [{"agent_id": "A1", "name": "Ana Lima"}, {"agent_id": "A2", "name": "Ben"}],
+        },
+        CONFIG,
+        path=str(path),
+    )
+    accounts.set_user(ws, "viewer", "correct horse", "viewer")
+    ws.backend.disconnect()
+    client = TestClient(create_app(path, settings(CONFIG), secret="test-secret"))
+    client.post("/api/session", json={"name": "viewer", "password": "correct horse"})
+    # the at-risk tab lists SOON only; the totals still count the whole queue
+    html = client.get("/dashboard/sla?show=at_risk").text
+    assert "1 breached · 1 at risk" in html
+    assert "SOON" in html and ">LATE<" not in html
+    assert 'aria-current="page">At risk<' in html
+    # a filter narrows the totals and the list: team billing → LATE only
+    html = client.get("/dashboard/sla?team=billing").text
+    assert "1 breached · 0 at risk" in html and ">SOON<" not in html
+    # the agent filter offers names
+    assert "Ana Lima (A1)" in html
+    # time left read as a clock: LATE is 60 min past its 1-h calendar target
+    assert "overdue 1 h" in html
+    # CSV: every row of the tab and filters, with the calendar time to the deadline
+    rows = client.get("/dashboard/sla?show=all&csv=1").text.splitlines()
+    header = rows[0].split(",")
+    assert "calendar_left_minutes" in header and "assignee_name" in header
+    assert [r.split(",")[header.index("ticket_id")] for r in rows[1:]] == ["LATE", "SOON"]
+    assert client.get("/dashboard/sla?show=late").status_code == 400
+
+
+def test_time_left_reads_like_a_clock() -> None:
+    from deskmetrics.present import format_time_left
+
+    assert format_time_left(130) == "2 h 10 min"
+    assert format_time_left(45.4) == "45 min"
+    assert format_time_left(60) == "1 h"
+    assert format_time_left(1440 * 3 + 240) == "3 d 4 h"
+    assert format_time_left(-65) == "overdue 1 h 5 min"
+    assert format_time_left(None) == "–"

@@ -25,7 +25,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from deskmetrics.present import format_change, format_value, is_missing
+from deskmetrics.present import format_change, format_time_left, format_value, is_missing
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -70,6 +70,7 @@ templates.env.filters["change"] = format_change
 templates.env.filters["int"] = partial(format_value, unit="count")
 templates.env.filters["minutes"] = partial(format_value, unit="minutes")
 templates.env.filters["local"] = fmt_local
+templates.env.filters["time_left"] = format_time_left
 templates.env.tests["missing"] = is_missing
 templates.env.globals["NAV"] = NAV
 

@@ -4,12 +4,14 @@
   soonest due first (`?at_risk=&breached=&limit=&now=`), with the warning window and `now`
 - GET /api/sla/targets (viewer): every SLA target of every ticket, paged, as JSON or CSV
   (`?limit=&offset=&format=&now=`): the CLI's `sla --all`
-- GET /dashboard/sla: the at-risk queue as a page that refreshes itself every minute"""
+- GET /dashboard/sla: the queue as a page that refreshes itself every minute: tabs (all,
+  breached, at risk), filters (team, agent, priority, policy), its CSV (`?csv=1`: every row)"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 import pandas as pd
 from fastapi import APIRouter, HTTPException, Query, Request, Response
@@ -134,20 +136,56 @@ def targets(
     return JSONResponse(page.model_dump())
 
 
+#: the page's tabs: which targets it lists
+SHOW = {"all": "All", "breached": "Breached", "at_risk": "At risk"}
+#: the page's filters: query parameter → queue column (and its label)
+SLA_FILTERS = {
+    "team": ("group", "Team"),
+    "agent": ("assignee_id", "Agent"),
+    "priority": ("priority", "Priority"),
+    "policy": ("policy", "Policy"),
+}
+
+
 @router.get("/dashboard/sla", include_in_schema=False)
 def sla_page(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response:
     if who is None:
         return RedirectResponse("/login?next=/dashboard/sla", status_code=303)
     from deskmetrics.web import render
 
+    q = request.query_params
+    show = q.get("show", "all")
+    if show not in SHOW:
+        raise HTTPException(400, f"show={show!r}: use one of {', '.join(SHOW)}")
     # the whole queue counts in the totals; the page lists its first PAGE_ROWS, soonest due
     moment, queue = _queue_frame(svc, True, True, None, None)
-    rows = records(queue.head(PAGE_ROWS))
-    states = queue["status"].value_counts() if len(queue) else pd.Series(dtype="int64")
     with svc.using() as ws:
         names = agent_names(ws)
-    for r in rows:
-        r["assignee_name"] = names.get(str(r.get("assignee_id")))
+    options = {
+        key: sorted({str(v) for v in queue[col].dropna() if str(v)}) if len(queue) else []
+        for key, (col, _) in SLA_FILTERS.items()
+    }
+    chosen = {key: q.get(key, "") for key in SLA_FILTERS}
+    for key, value in chosen.items():
+        if value:
+            queue = queue[queue[SLA_FILTERS[key][0]].astype(str) == value]
+    states = queue["status"].value_counts() if len(queue) else pd.Series(dtype="int64")
+    listed = queue if show == "all" else queue[queue["status"] == show]
+    if len(listed):
+        # calendar time to the deadline, beside the target's own (business) time left
+        due = pd.to_datetime(listed["due_at"])
+        listed = listed.assign(
+            calendar_left_minutes=(due - pd.Timestamp(moment)).dt.total_seconds() / 60.0,
+            assignee_name=listed["assignee_id"].map(lambda a: names.get(str(a))),
+        )
+    if "csv" in q:
+        return Response(
+            frame_csv(pd.DataFrame(records(listed), columns=list(listed.columns))),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="sla-{show}.csv"'},
+        )
+    rows = records(listed.head(PAGE_ROWS))
+    base = [(k, v) for k, v in chosen.items() if v]
     return render(
         request,
         "sla.html",
@@ -155,9 +193,17 @@ def sla_page(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response
         now=moment,
         tz=svc.settings.report_timezone,
         rows=rows,
-        total=len(queue),
+        total=len(listed),
         breached=int(states.get("breached", 0)),
         at_risk=int(states.get("at_risk", 0)),
         policies=svc.settings.sla.policies,
         refresh=REFRESH_SECONDS,
+        show=show,
+        tabs=SHOW,
+        filters={k: label for k, (_, label) in SLA_FILTERS.items()},
+        options=options,
+        option_labels={"agent": names},
+        chosen=chosen,
+        query=urlencode([*base, ("show", show)]),
+        filter_query=urlencode(base),
     )
