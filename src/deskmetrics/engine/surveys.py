@@ -55,6 +55,8 @@ SCALE_BOUNDS: dict[str, tuple[float, float]] = {
 }
 CES_LOW, CES_HIGH = CES_SCALE
 FOLLOWUPS_TABLE = "_followups_done"
+#: who follows an answer up (kept, like the done marks, across re-imports)
+ASSIGNEES_TABLE = "_followup_assignees"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -317,6 +319,8 @@ FOLLOWUP_COLUMNS = [
     "done",
     "done_at",
     "note",
+    "assignee",
+    "assigned_at",
 ]
 
 
@@ -352,6 +356,13 @@ def followups(
     else:
         t = t.mutate(done_at=ibis.null("timestamp"), note=ibis.null("string"))
     t = t.mutate(done=t.done_at.notnull())
+    if ws.has(ASSIGNEES_TABLE):
+        a = ws.backend.table(ASSIGNEES_TABLE).select(
+            _a_id="response_id", assignee="assignee", assigned_at="assigned_at"
+        )
+        t = t.left_join(a, t.response_id == a._a_id).drop("_a_id")
+    else:
+        t = t.mutate(assignee=ibis.null("string"), assigned_at=ibis.null("timestamp"))
     if not include_done:
         t = t.filter(~t.done)
     df = ws.backend.execute(t.order_by(["answered_at", "response_id"]))
@@ -373,19 +384,7 @@ def mark_followup_done(
     response id, so re-importing surveys keeps it). Marking again keeps the first time and
     replaces the note when one is given. Returns when it was marked done (UTC)."""
     con = duckdb_connection(ws)
-    s = ws.table("surveys")
-    found = ws.backend.execute(s.filter(s.response_id == response_id).count())
-    if not found:
-        raise QueryError(
-            f"no survey answer with response_id {response_id!r}: `deskmetrics followups` lists "
-            "the open follow-ups and their ids"
-        )
-    rows = ws.backend.execute(_followup_rows(ws).filter(lambda r: r.response_id == response_id))
-    if rows.empty:
-        raise QueryError(
-            f"survey answer {response_id!r} is not a follow-up: only detractors (NPS 0-6) and "
-            "dissatisfied CSAT answers are followed up"
-        )
+    _check_followup(ws, response_id)
     con.execute(
         f"CREATE TABLE IF NOT EXISTS {FOLLOWUPS_TABLE} (response_id VARCHAR PRIMARY KEY, "
         "done_at TIMESTAMP NOT NULL, note VARCHAR)"
@@ -403,3 +402,52 @@ def mark_followup_done(
     at = naive_utc(now)
     con.execute(f"INSERT INTO {FOLLOWUPS_TABLE} VALUES (?, ?, ?)", [response_id, at, note])
     return at
+
+
+def _check_followup(ws: Workspace, response_id: str) -> None:
+    """Refuse an id that is no answer, or an answer that is not followed up."""
+    s = ws.table("surveys")
+    found = ws.backend.execute(s.filter(s.response_id == response_id).count())
+    if not found:
+        raise QueryError(
+            f"no survey answer with response_id {response_id!r}: `deskmetrics followups` lists "
+            "the open follow-ups and their ids"
+        )
+    rows = ws.backend.execute(_followup_rows(ws).filter(lambda r: r.response_id == response_id))
+    if rows.empty:
+        raise QueryError(
+            f"survey answer {response_id!r} is not a follow-up: only detractors (NPS 0-6) and "
+            "dissatisfied CSAT answers are followed up"
+        )
+
+
+def assign_followup(
+    ws: Workspace,
+    response_id: str,
+    assignee: str | None,
+    by: str | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Give a follow-up to `assignee` (a person's name; None takes it back), kept in the
+    workspace's `_followup_assignees` table across re-imports."""
+    _check_followup(ws, response_id)
+    con = duckdb_connection(ws)
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {ASSIGNEES_TABLE} (response_id VARCHAR PRIMARY KEY, "
+        "assignee VARCHAR NOT NULL, assigned_at TIMESTAMP NOT NULL, assigned_by VARCHAR)"
+    )
+    con.execute(f"DELETE FROM {ASSIGNEES_TABLE} WHERE response_id = ?", [response_id])
+    if assignee:
+        con.execute(
+            f"INSERT INTO {ASSIGNEES_TABLE} VALUES (?, ?, ?, ?)",
+            [response_id, assignee, naive_utc(now), by],
+        )
+
+
+def reopen_followup(ws: Workspace, response_id: str) -> None:
+    """Take back a "done" mark (its note goes with it): the answer is open again."""
+    _check_followup(ws, response_id)
+    if ws.has(FOLLOWUPS_TABLE):
+        duckdb_connection(ws).execute(
+            f"DELETE FROM {FOLLOWUPS_TABLE} WHERE response_id = ?", [response_id]
+        )
