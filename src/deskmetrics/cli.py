@@ -504,6 +504,18 @@ def delete_(
         )
 
 
+#: `--range`: days relative to today, as the dashboard's date presets
+RangeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--range",
+        help="Days relative to today instead of --from/--to, as the dashboard's presets: "
+        "today, yesterday, this-week, last-week, this-month, last-month, this-quarter, "
+        "last-quarter or Nd (the N days to today, e.g. 7d).",
+    ),
+]
+
+
 @app.command()
 def report(
     metrics: Annotated[
@@ -521,15 +533,7 @@ def report(
     tz: Annotated[str | None, typer.Option("--tz", help="Time zone for periods and dates.")] = None,
     start: Annotated[str | None, typer.Option("--from", help="First date (YYYY-MM-DD).")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Last date, included.")] = None,
-    span: Annotated[
-        str | None,
-        typer.Option(
-            "--range",
-            help="Days relative to today instead of --from/--to, as the dashboard's presets: "
-            "today, yesterday, this-week, last-week, this-month, last-month, this-quarter, "
-            "last-quarter or Nd (the N days to today, e.g. 7d).",
-        ),
-    ] = None,
+    span: RangeOption = None,
     where: Annotated[list[str] | None, typer.Option("--where", help="COLUMN=VALUE filter.")] = None,
     compare: Annotated[
         str | None,
@@ -623,6 +627,7 @@ def explain(
     tz: Annotated[str | None, typer.Option("--tz")] = None,
     start: Annotated[str | None, typer.Option("--from")] = None,
     end: Annotated[str | None, typer.Option("--to")] = None,
+    span: RangeOption = None,
     where: Annotated[list[str] | None, typer.Option("--where")] = None,
     limit: Annotated[int, typer.Option("--limit", help="Ids listed per group.")] = 50,
     fmt: Annotated[Format, typer.Option("--format")] = Format.table,
@@ -632,9 +637,12 @@ def explain(
     from deskmetrics.query import compute
     from deskmetrics.query import explain as explain_
 
-    scope: dict[str, Any] = {"tz": tz, "start": start, "end": end, "filters": where or []}
     try:
         ws = _workspace_at(now)
+        if span is not None:
+            zone = tz or State.settings().report_timezone
+            start, end = relative_range(span, start, end, ws.now(), zone)
+        scope: dict[str, Any] = {"tz": tz, "start": start, "end": end, "filters": where or []}
         m, ex = explain_(ws, metric, by=by or [], grain=grain, limit=limit, **scope)
         # the number itself first: over the whole range and scope, as `report` gives it
         number = compute(ws, metric, **scope).iloc[0]

@@ -55,7 +55,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     two_days_ago = datetime.now(UTC) - timedelta(days=2)
     run(*ws_args, "alerts", "run", "--now", f"{two_days_ago:%Y-%m-%dT%H:%M:%SZ}")
     run(*ws_args, "alerts", "run")
-    run(*ws_args, "users", "set", "demo", "--role", "viewer", env={"DESKMETRICS_PASSWORD": PASSWORD})
+    login = {"DESKMETRICS_PASSWORD": PASSWORD}
+    run(*ws_args, "users", "set", "demo", "--role", "viewer", env=login)
 
     settings = load_settings(SETTINGS)
     server_app = create_app(db, settings, secret="demo-browser-test-secret")
