@@ -78,6 +78,14 @@ def test_the_outage_three_days_ago(tmp_path: Path) -> None:
     mentions = per_day("mentions", "at")
     assert mentions.idxmax() == 18
     assert mentions[18] > 5 * mentions.drop([18, 19, 20]).mean()
+    # most tickets about the outage get the bulk reply within the hour, even at night
+    tickets = pd.read_parquet(tmp_path / "tickets.parquet").set_index("ticket_id")
+    events = pd.read_parquet(tmp_path / "events.parquet")
+    replies = events[(events["author_role"] == "agent") & events["public"].astype(bool)]
+    first = replies.groupby("ticket_id")["at"].min()
+    wait = (first - tickets["created_at"].reindex(first.index)).dt.total_seconds() / 3600
+    created = (tickets["created_at"].reindex(first.index) - start) // day
+    assert wait[created == 18].median() < 1.0 < wait[created < 17].median()
 
 
 def test_cli_sample_ends_now_by_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

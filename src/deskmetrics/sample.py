@@ -34,6 +34,12 @@ The other tables follow the tickets, so that the demo shows every metric:
 - social_posts (a few a week per platform; some without impressions) and mentions (a trickle
   that follows ticket volume, and a clear spike after the busiest ticket day, an outage).
 Each of these tables draws from its own random stream, so adding one never changes another.
+
+A demo is measured at the end of the period, its present (`generate(present=True)`, which
+`deskmetrics sample` asks for): tickets left open or never answered are settled after a day or
+two, so the open backlog and its SLA breaches are the last days' work; an outage three days
+before the end brings a surge of tickets (a bulk reply answers most within the hour) and a
+spike of mentions that the demo's alert rules catch.
 """
 
 from __future__ import annotations
@@ -397,7 +403,8 @@ P_FOLLOW_UP = 0.07  # the same customer writes again about the same thing within
 #: after the customer went quiet, or closed as a duplicate
 SETTLE_MEDIAN = 1.5 * DAY
 OUTAGE_DAYS_AGO = 3
-OUTAGE_TICKETS = 3.0  # tickets on the outage day, relative to a usual weekday
+OUTAGE_TICKETS = 2.5  # tickets on the outage day, relative to a usual weekday
+BULK_REPLY_MEDIAN = 0.5 * HOUR  # the first reply to a ticket about the outage (calendar time)
 
 
 # --- the data set and its clocks -----------------------------------------------------------------
@@ -773,12 +780,20 @@ def _make_chunk(world: _World, index: int) -> _Chunk:
     settle = np.zeros(n, dtype=bool)
     dropped = np.zeros(n, dtype=bool)  # never answered, solved without a reply
     settle_after = np.zeros(n, dtype=np.float64)
-    if plan.present:
+    outage = np.zeros(n, dtype=bool)  # about the outage: answered at once by a bulk reply
+    bulk_after = np.zeros(n, dtype=np.float64)
+    if plan.present and plan.outage_day is not None:
         dropped = unanswered & ~spam
         settle = unsolved | dropped
         solved = solved | unsolved
         late = np.random.default_rng([plan.seed, 10, index])
         settle_after = late.lognormal(np.log(SETTLE_MEDIAN), 0.6, n)
+        # the surplus of the outage day is about the outage, whatever the hour: the team on
+        # call answers those with one bulk reply (a link to the status page) within the hour
+        begin = plan.start + plan.outage_day * DAY
+        during = (created >= begin) & (created < begin + DAY) & answered & ~agent_created
+        outage = during & (late.random(n) < 1 - 1 / OUTAGE_TICKETS)
+        bulk_after = late.lognormal(np.log(BULK_REPLY_MEDIAN), 0.8, n)
     email_like = (channel == _EMAIL) | (channel == _WEB)
 
     present = np.zeros((n, len(_SLOTS)), dtype=bool)
@@ -891,6 +906,9 @@ def _make_chunk(world: _World, index: int) -> _Chunk:
         if plan.present and slot.name in _SOLVED_SLOTS:
             calendar = np.where(settle, settle_after, calendar)
             effort = np.where(settle, 0.0, effort)
+        if plan.present and slot.name == "reply_1":
+            calendar = np.where(outage, bulk_after, calendar)
+            effort = np.where(outage, 0.0, effort)
         if isinstance(effort, float) and effort == 0.0:
             later = now + calendar
         else:
@@ -1750,8 +1768,9 @@ def generate(
     the end (`deskmetrics sample` ends at the current time): tickets left open or never
     answered are settled after a day or two (so the open backlog and its SLA breaches are the
     last days' work, not months of leftovers), and an outage three days before the end brings
-    a surge of tickets and a spike of mentions that is still going on. Without it a ticket
-    may stay open for ever, as in the data sets the tests pin their numbers on.
+    a surge of tickets (most answered within the hour by a bulk reply) and a spike of mentions
+    that is still going on. Without it a ticket may stay open for ever, as in the data sets
+    the tests pin their numbers on. The present's draws come from a stream of their own.
 
     Timestamps are UTC: `timestamp[us, tz=UTC]` in Parquet, ISO 8601 text with
     `Z` in CSV and JSON Lines. `progress` is called with the number of tickets drawn after each
