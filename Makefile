@@ -27,17 +27,23 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 demo: $(STAMP)
+	@# the sample's history ends now: the dashboard opens on the last 7 days, as a team lives it
 	$(BIN)/deskmetrics sample --out sample --tickets $(TICKETS) --seed 7
 	rm -f $(DB) $(DB).wal
 	$(BIN)/deskmetrics --db $(DB) import sample
 	$(BIN)/deskmetrics --db $(DB) headline
-	$(BIN)/deskmetrics --db $(DB) report first_response_time_business fcr_rate csat --by channel
-	$(BIN)/deskmetrics --db $(DB) report volume first_response_time csat --grain week --from 2026-01-12 --to 2026-02-01 --compare previous
-	$(BIN)/deskmetrics --db $(DB) report csat csat_shrunk --by agent --from 2026-01-05 --to 2026-01-31
-	$(BIN)/deskmetrics --db $(DB) report retention_rate churn_rate mrr mrr_growth_rate contact_rate cost_per_contact --grain month --from 2026-01-01 --to 2026-03-31
-	$(BIN)/deskmetrics --db $(DB) report mentions --grain day --from 2026-01-19 --to 2026-02-03
+	$(BIN)/deskmetrics --db $(DB) report first_response_time_business fcr_rate csat --by channel --range 7d
+	$(BIN)/deskmetrics --db $(DB) report volume first_response_time csat --grain week --range 30d --compare previous
+	$(BIN)/deskmetrics --db $(DB) report csat csat_shrunk --by agent --range last-month
+	$(BIN)/deskmetrics --db $(DB) report retention_rate churn_rate mrr mrr_growth_rate contact_rate cost_per_contact --grain month --range this-quarter
+	$(BIN)/deskmetrics --db $(DB) report mentions --grain day --range 14d
 	$(BIN)/deskmetrics --db $(DB) explain first_response_time --limit 10
 	$(BIN)/deskmetrics --db $(DB) followups --limit 10
+	$(BIN)/deskmetrics --db $(DB) sla --limit 10
+	@# the alert rules as of two days ago (the day of the sample's outage), then now: the
+	@# history shows the ticket surge fired and recovered, the mentions spike still firing
+	$(BIN)/deskmetrics --db $(DB) alerts run --now $$($(BIN)/python -c 'from datetime import UTC, datetime, timedelta; print(f"{datetime.now(UTC) - timedelta(days=2):%Y-%m-%dT%H:%M:%SZ}")')
+	$(BIN)/deskmetrics --db $(DB) alerts run
 	@echo ""
 	@echo "Ready: $(BIN)/deskmetrics --db $(DB) report METRIC --by channel --grain week"
 	@# the dashboard on the sample data, with a login made for this demo workspace only

@@ -26,6 +26,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 BIN = Path(sys.executable).parent / "deskmetrics"
+#: where the sample's history ends (pinned, so every run measures the same data)
+END = "2026-02-08T00:00:00Z"
 
 
 def timed(cmd: list[str], runs: int, cwd: Path) -> tuple[float, float]:
@@ -49,7 +51,8 @@ def main() -> None:
         (work / "deskmetrics.toml").write_text((ROOT / "deskmetrics.toml").read_text())
         db = work / "small.duckdb"
         for cmd in (
-            ["sample", "--out", "sample", "--tickets", str(args.tickets)],
+            # pinned end: the same data set on every run
+            ["sample", "--out", "sample", "--tickets", str(args.tickets), "--end", END],
             ["--db", str(db), "import", "sample"],
         ):
             subprocess.run([str(BIN), *cmd], cwd=work, capture_output=True, check=True)

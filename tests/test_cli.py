@@ -184,7 +184,8 @@ def test_import_brings_the_kept_facts_up_to_date(tmp_path: Path) -> None:
 
     data = tmp_path / "sample"
     db = str(tmp_path / "w.duckdb")
-    r = runner.invoke(app, ["sample", "--tickets", "4000", "--seed", "3", "--out", str(data)])
+    end = ["--end", "2026-03-01T00:00:00Z"]  # pinned: the same data whenever it runs
+    r = runner.invoke(app, ["sample", "--tickets", "4000", "--seed", "3", "--out", str(data), *end])
     assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["--db", db, "import", str(data)])
     assert r.exit_code == 0, r.output
@@ -246,7 +247,8 @@ def test_import_is_stored_even_when_its_facts_cannot_be_made(tmp_path: Path) -> 
     cfg = tmp_path / "deskmetrics.toml"
     cfg.write_text('[fcr]\nsame = ["no_such_column"]\n')
     db = str(tmp_path / "w.duckdb")
-    assert runner.invoke(app, ["sample", "--tickets", "4000", "--out", str(data)]).exit_code == 0
+    sample = ["sample", "--tickets", "4000", "--out", str(data), "--end", "2026-03-01T00:00:00Z"]
+    assert runner.invoke(app, sample).exit_code == 0
     r = runner.invoke(app, ["--db", db, "--config", str(cfg), "import", str(data)])
     assert r.exit_code == 0, r.output
     assert "the import is stored" in r.output and "no_such_column" in r.output

@@ -534,6 +534,18 @@ def delete_(
         )
 
 
+#: `--range`: days relative to today, as the dashboard's date presets
+RangeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--range",
+        help="Days relative to today instead of --from/--to, as the dashboard's presets: "
+        "today, yesterday, this-week, last-week, this-month, last-month, this-quarter, "
+        "last-quarter or Nd (the N days to today, e.g. 7d).",
+    ),
+]
+
+
 @app.command()
 def report(
     metrics: Annotated[
@@ -551,6 +563,7 @@ def report(
     tz: Annotated[str | None, typer.Option("--tz", help="Time zone for periods and dates.")] = None,
     start: Annotated[str | None, typer.Option("--from", help="First date (YYYY-MM-DD).")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Last date, included.")] = None,
+    span: RangeOption = None,
     where: Annotated[list[str] | None, typer.Option("--where", help="COLUMN=VALUE filter.")] = None,
     compare: Annotated[
         str | None,
@@ -608,6 +621,9 @@ def report(
         return
     try:
         ws = _workspace_at(now)
+        if span is not None:
+            zone = tz or State.settings().report_timezone
+            start, end = relative_range(span, start, end, ws.now(), zone)
         df = compute(
             ws,
             expand_sets(metrics),
@@ -637,7 +653,7 @@ def _sorted(df: pd.DataFrame, column: str, desc: bool) -> pd.DataFrame:
     if column not in df.columns or column in ("metric", "unit"):
         known = [c for c in df.columns if c not in ("metric", "unit") and not c.startswith("_")]
         raise DeskmetricsError(
-            f"--sort {column!r}: not a column of this report; use one of {known}"
+            f"--sort {column!r}: not a column of this report; use one of {', '.join(known)}"
         )
     order = {m: i for i, m in enumerate(dict.fromkeys(df["metric"]))}
     out = df.assign(_order=df["metric"].map(order))
@@ -645,6 +661,24 @@ def _sorted(df: pd.DataFrame, column: str, desc: bool) -> pd.DataFrame:
         ["_order", column], ascending=[True, not desc], na_position="last", kind="stable"
     )
     return out.drop(columns="_order").reset_index(drop=True)
+
+
+def relative_range(
+    key: str, start: str | None, end: str | None, now: datetime, tz: str
+) -> tuple[str, str]:
+    """First and last day (YYYY-MM-DD) of `--range KEY` for a report measured at `now` (naive
+    UTC), today being the local day in `tz`; the same keys and days as the dashboard's date
+    presets (`engine.periods.preset_range`)."""
+    from deskmetrics.engine.periods import DATE_PRESETS, preset_range, to_local
+
+    if start is not None or end is not None:
+        raise DeskmetricsError("--range picks the days itself: drop --from and --to")
+    keys = [k for _, k in DATE_PRESETS]
+    days = key.removesuffix("d")
+    if key not in keys and not (key.endswith("d") and days.isdigit() and int(days) >= 1):
+        raise DeskmetricsError(f"unknown --range {key!r}; use one of {', '.join(keys)} or Nd")
+    first, last = preset_range(key, to_local(now, tz).date())
+    return first.isoformat(), last.isoformat()
 
 
 @app.command()
@@ -655,6 +689,7 @@ def explain(
     tz: Annotated[str | None, typer.Option("--tz", help="Time zone for periods and dates.")] = None,
     start: Annotated[str | None, typer.Option("--from")] = None,
     end: Annotated[str | None, typer.Option("--to")] = None,
+    span: RangeOption = None,
     where: Annotated[list[str] | None, typer.Option("--where")] = None,
     limit: Annotated[int, typer.Option("--limit", help="Ids listed per group.")] = 50,
     fmt: Annotated[Format, typer.Option("--format")] = Format.table,
@@ -664,9 +699,12 @@ def explain(
     from deskmetrics.query import compute
     from deskmetrics.query import explain as explain_
 
-    scope: dict[str, Any] = {"tz": tz, "start": start, "end": end, "filters": where or []}
     try:
         ws = _workspace_at(now)
+        if span is not None:
+            zone = tz or State.settings().report_timezone
+            start, end = relative_range(span, start, end, ws.now(), zone)
+        scope: dict[str, Any] = {"tz": tz, "start": start, "end": end, "filters": where or []}
         m, ex = explain_(ws, metric, by=by or [], grain=grain, limit=limit, **scope)
         # the number itself first: over the whole range and scope, as `report` gives it
         number = compute(ws, metric, **scope).iloc[0]
@@ -882,10 +920,34 @@ def sample(
     tickets: Annotated[int, typer.Option("--tickets")] = 2000,
     seed: Annotated[int, typer.Option("--seed")] = 7,
     fmt: Annotated[SampleFormat, typer.Option("--format")] = SampleFormat.parquet,
+    end: Annotated[
+        str | None,
+        typer.Option(
+            "--end",
+            help="Where the history ends, the data set's now (ISO 8601 with offset, e.g. "
+            "2026-03-01T12:00:00Z); default: the current minute. The same seed and end give "
+            "the same data.",
+        ),
+    ] = None,
+    days: Annotated[
+        int | None,
+        typer.Option("--days", help="Length of the history; default: about 150 tickets a day."),
+    ] = None,
 ) -> None:
-    """Write a realistic synthetic help-desk data set (canonical files)."""
+    """Write a realistic synthetic help-desk data set (canonical files) whose history ends now
+    (or at --end): recent tickets still open, a few SLA targets at risk or breached, surveys
+    arriving and an outage three days ago that still echoes in the mentions."""
+    from deskmetrics.engine.periods import utc_now
+    from deskmetrics.query import parse_instant
     from deskmetrics.sample import generate
 
+    try:
+        until = parse_instant(end, "--end") if end is not None else present_minute(utc_now())
+    except DeskmetricsError as exc:
+        _fail(exc)
+        return
+    if days is not None and days < 1:
+        _fail(DeskmetricsError(f"--days must be at least 1, got {days}"))
     with Progress(
         TextColumn("[bold]generating"),
         BarColumn(),
@@ -896,9 +958,23 @@ def sample(
     ) as bar:
         task = bar.add_task("tickets", total=tickets)
         counts = generate(
-            out, tickets=tickets, seed=seed, fmt=fmt.value, progress=lambda n: bar.advance(task, n)
+            out,
+            tickets=tickets,
+            seed=seed,
+            fmt=fmt.value,
+            days=days,
+            progress=lambda n: bar.advance(task, n),
+            end=until,
+            present=True,
         )
     err.print(f"wrote {', '.join(f'{n:,} {t}' for t, n in counts.items())} to {out}")
+    err.print(f"the history ends {until:%Y-%m-%d %H:%M} UTC (to make the same data: --end)")
+
+
+def present_minute(now: datetime) -> datetime:
+    """`now` cut to the whole minute: the default end of `deskmetrics sample`, so that the
+    same command run twice within a minute writes the same data."""
+    return now.replace(second=0, microsecond=0)
 
 
 @app.command()
@@ -1198,16 +1274,29 @@ def alerts_run(
     deliver: Annotated[
         bool, typer.Option("--deliver/--no-deliver", help="Also send queued messages now.")
     ] = True,
+    now: Annotated[
+        str | None,
+        typer.Option(
+            "--now",
+            help="Evaluate as if it were this instant (ISO 8601 with offset), e.g. to catch up "
+            "on an evaluation the service missed; the history records it at that instant.",
+        ),
+    ] = None,
 ) -> None:
     """Evaluate every alert rule once, queue what fired or recovered and deliver the outbox
     (retries due included). Exit code 0; rules that cannot run are listed."""
     from deskmetrics.alerts import evaluate
+    from deskmetrics.engine.periods import utc_now
     from deskmetrics.notify.delivery import deliver_due
+    from deskmetrics.query import parse_instant
 
     try:
+        at = parse_instant(now, "--now") if now is not None else None
+        if at is not None and at > utc_now():
+            raise DeskmetricsError(f"--now {now} is in the future: evaluate at a moment that came")
         ws = _workspace()
         settings = State.settings()
-        report = evaluate(ws, settings)
+        report = evaluate(ws, settings, now=at)
         sent = deliver_due(ws, settings) if deliver else None
     except DeskmetricsError as exc:
         _fail(exc)

@@ -34,6 +34,12 @@ The other tables follow the tickets, so that the demo shows every metric:
 - social_posts (a few a week per platform; some without impressions) and mentions (a trickle
   that follows ticket volume, and a clear spike after the busiest ticket day, an outage).
 Each of these tables draws from its own random stream, so adding one never changes another.
+
+A demo is measured at the end of the period, its present (`generate(present=True)`, which
+`deskmetrics sample` asks for): tickets left open or never answered are settled after a day or
+two, so the open backlog and its SLA breaches are the last days' work; an outage three days
+before the end brings a surge of tickets (a bulk reply answers most within the hour) and a
+spike of mentions that the demo's alert rules catch.
 """
 
 from __future__ import annotations
@@ -41,7 +47,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -371,6 +377,7 @@ _SLOTS: tuple[_Slot, ...] = (
     _Slot("status_closed", _STATUS, status=5),
 )
 _S = {s.name: i for i, s in enumerate(_SLOTS)}
+_SOLVED_SLOTS = ("status_solved_1", "status_solved_2", "status_solved_3")
 _SLOT_TYPE = np.array([s.type for s in _SLOTS], dtype=np.int8)
 _SLOT_ROLE = np.array([s.role for s in _SLOTS], dtype=np.int8)
 _SLOT_STATUS = np.array([s.status for s in _SLOTS], dtype=np.int8)
@@ -390,6 +397,14 @@ P_UNSOLVED = 0.06  # answered, but never solved (left open or pending)
 P_REOPEN = 0.09  # of solved tickets
 P_CLOSED = 0.05  # of solved tickets
 P_FOLLOW_UP = 0.07  # the same customer writes again about the same thing within a few days
+# A present-shaped data set (`generate(present=True)`): what was left open long ago has been
+# dealt with since, and an outage a few days ago still echoes in the mentions.
+#: median calendar time until a ticket left open (or never answered) is settled anyway: solved
+#: after the customer went quiet, or closed as a duplicate
+SETTLE_MEDIAN = 1.5 * DAY
+OUTAGE_DAYS_AGO = 3
+OUTAGE_TICKETS = 2.5  # tickets on the outage day, relative to a usual weekday
+BULK_REPLY_MEDIAN = 0.5 * HOUR  # the first reply to a ticket about the outage (calendar time)
 
 
 # --- the data set and its clocks -----------------------------------------------------------------
@@ -403,10 +418,17 @@ class _Plan:
     days: int
     customers: int
     agents: int
+    present: bool = False  # the end is the help desk's now (see `generate`)
 
     @property
     def end(self) -> int:
         return self.start + self.days * DAY
+
+    @property
+    def outage_day(self) -> int | None:
+        """The day of the period an outage falls on in a present-shaped data set (the third
+        day before the end: the surge of tickets is over, the mentions still run high)."""
+        return max(0, self.days - OUTAGE_DAYS_AGO) if self.present else None
 
 
 def default_days(tickets: int) -> int:
@@ -474,6 +496,12 @@ def _clock(plan: _Plan, rng: np.random.Generator) -> _Clock:
     weight = _ARRIVALS[kind, hour] * noise[day_no] * growth
     inside = (knots[:-1] >= plan.start) & (knots[:-1] < plan.end)
     weight = np.where(inside, weight, 0.0)
+    if plan.outage_day is not None:
+        # the outage: a day of far more tickets than a usual weekday, even at a weekend
+        begin = plan.start + plan.outage_day * DAY
+        during = (knots[:-1] >= begin) & (knots[:-1] < begin + DAY)
+        surge = _ARRIVALS[0, hour] * noise[day_no] * growth * OUTAGE_TICKETS
+        weight = np.where(during, surge, weight)
     counts = rng.multinomial(plan.tickets, weight / weight.sum())
     arrivals = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
 
@@ -603,20 +631,32 @@ class _World:
         self.next_event += len(chunk.ev_ticket)
 
 
-def _plan(tickets: int, seed: int, start: datetime | None, days: int | None) -> _Plan:
+def _utc(t: datetime) -> datetime:
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t
+
+
+def _plan(
+    tickets: int,
+    seed: int,
+    start: datetime | None,
+    days: int | None,
+    end: datetime | None = None,
+    present: bool = False,
+) -> _Plan:
     if tickets < 1:
         raise ValueError(f"tickets must be at least 1, got {tickets}")
     if days is not None and days < 1:
         raise ValueError(f"days must be at least 1, got {days}")
-    begin = start or DEFAULT_START
-    if begin.tzinfo is None:
-        begin = begin.replace(tzinfo=UTC)
+    if start is not None and end is not None:
+        raise ValueError("give the start or the end of the period, not both")
     period = days if days is not None else default_days(tickets)
+    first = _utc(end) - timedelta(days=period) if end is not None else None
+    begin = first or _utc(start or DEFAULT_START)
     months = period / 30.4
     # about 0.15 contacts per customer and month; a help desk has two dozen agents or more
     customers = max(50, min(round(tickets / months / 0.15), 8 * tickets, MAX_CUSTOMERS))
     agents = int(np.clip(round(tickets / period / 40), 24, 400))
-    return _Plan(tickets, seed, int(begin.timestamp()), period, customers, agents)
+    return _Plan(tickets, seed, int(begin.timestamp()), period, customers, agents, present)
 
 
 # --- tickets and their events, one chunk at a time ------------------------------------------------
@@ -735,6 +775,25 @@ def _make_chunk(world: _World, index: int) -> _Chunk:
     escalated = answered & (rounds >= 2) & (rng.random(n) < P_ESCALATED)
     reopen = answered & ~unsolved & (rng.random(n) < P_REOPEN)
     solved = (answered & ~unsolved) | spam
+    # present-shaped: what is left open, or never answered, is settled in the end (drawn from a
+    # stream of its own, so that every other draw stays as it is)
+    settle = np.zeros(n, dtype=bool)
+    dropped = np.zeros(n, dtype=bool)  # never answered, solved without a reply
+    settle_after = np.zeros(n, dtype=np.float64)
+    outage = np.zeros(n, dtype=bool)  # about the outage: answered at once by a bulk reply
+    bulk_after = np.zeros(n, dtype=np.float64)
+    if plan.present and plan.outage_day is not None:
+        dropped = unanswered & ~spam
+        settle = unsolved | dropped
+        solved = solved | unsolved
+        late = np.random.default_rng([plan.seed, 10, index])
+        settle_after = late.lognormal(np.log(SETTLE_MEDIAN), 0.6, n)
+        # the surplus of the outage day is about the outage, whatever the hour: the team on
+        # call answers those with one bulk reply (a link to the status page) within the hour
+        begin = plan.start + plan.outage_day * DAY
+        during = (created >= begin) & (created < begin + DAY) & answered & ~agent_created
+        outage = during & (late.random(n) < 1 - 1 / OUTAGE_TICKETS)
+        bulk_after = late.lognormal(np.log(BULK_REPLY_MEDIAN), 0.8, n)
     email_like = (channel == _EMAIL) | (channel == _WEB)
 
     present = np.zeros((n, len(_SLOTS)), dtype=bool)
@@ -754,7 +813,7 @@ def _make_chunk(world: _World, index: int) -> _Chunk:
     on("status_unhold", hold)
     on("reply_1", answered)
     on("status_pending_1", pending_1)
-    on("status_solved_1", (solved & (rounds == 1)) | spam)
+    on("status_solved_1", (solved & (rounds == 1)) | spam | dropped)
     two = answered & (rounds >= 2)
     on("customer_2", two)
     on("status_open_2", two & pending_1)
@@ -844,6 +903,12 @@ def _make_chunk(world: _World, index: int) -> _Chunk:
     now = created.copy()
     for i, slot in enumerate(_SLOTS[1:], start=1):
         calendar, effort = gaps[slot.name]()
+        if plan.present and slot.name in _SOLVED_SLOTS:
+            calendar = np.where(settle, settle_after, calendar)
+            effort = np.where(settle, 0.0, effort)
+        if plan.present and slot.name == "reply_1":
+            calendar = np.where(outage, bulk_after, calendar)
+            effort = np.where(outage, 0.0, effort)
         if isinstance(effort, float) and effort == 0.0:
             later = now + calendar
         else:
@@ -854,7 +919,7 @@ def _make_chunk(world: _World, index: int) -> _Chunk:
     present &= at < plan.end  # what lies after the end of the period has not happened yet
 
     # the experience the surveys ask about: solved now (a reopened ticket only once solved again)
-    solved_slots = [s[k] for k in ("status_solved_1", "status_solved_2", "status_solved_3")]
+    solved_slots = [s[k] for k in _SOLVED_SLOTS]
     solved_slots.append(s["status_solved_again"])
     solved_at = np.where(present[:, solved_slots], at[:, solved_slots], -1).max(axis=1)
     reopened = present[:, s["status_reopen"]]
@@ -1478,7 +1543,10 @@ def _daily_tickets(world: _World) -> F64:
 
 def _spike_day(world: _World) -> int:
     """The outage the demo's mentions spike after: the busiest day, after the first weeks (so
-    that there is a baseline to see the spike against) and before the last days."""
+    that there is a baseline to see the spike against) and before the last days; in a
+    present-shaped set, the outage a few days before the end."""
+    if world.plan.outage_day is not None:
+        return world.plan.outage_day
     daily = _daily_tickets(world)
     lo = min(len(daily) - 1, max(14, len(daily) // 4))
     hi = max(lo + 1, int(len(daily) * 0.85))
@@ -1685,19 +1753,32 @@ def generate(
     start: datetime | None = None,
     days: int | None = None,
     progress: Callable[[int], None] | None = None,
+    *,
+    end: datetime | None = None,
+    present: bool = False,
 ) -> dict[str, int]:
     """Write a realistic canonical data set into `out` (one file per table, named
     tickets.parquet, events.parquet, agents.parquet, ...). Returns rows written per table.
 
     Tickets arrive from `start` (default 2026-01-05 00:00 UTC; a naive datetime is UTC) for
-    `days` days (default `default_days(tickets)`), in waves that follow office hours in
-    Europe/Berlin. Timestamps are UTC: `timestamp[us, tz=UTC]` in Parquet, ISO 8601 text with
+    `days` days (default `default_days(tickets)`), or for `days` days up to `end` when it is
+    given instead of `start`, in waves that follow office hours in Europe/Berlin.
+
+    `present=True` shapes the end of the period as a help desk's now, for a demo measured at
+    the end (`deskmetrics sample` ends at the current time): tickets left open or never
+    answered are settled after a day or two (so the open backlog and its SLA breaches are the
+    last days' work, not months of leftovers), and an outage three days before the end brings
+    a surge of tickets (most answered within the hour by a bulk reply) and a spike of mentions
+    that is still going on. Without it a ticket may stay open for ever, as in the data sets
+    the tests pin their numbers on. The present's draws come from a stream of their own.
+
+    Timestamps are UTC: `timestamp[us, tz=UTC]` in Parquet, ISO 8601 text with
     `Z` in CSV and JSON Lines. `progress` is called with the number of tickets drawn after each
     chunk. The same arguments give the same data.
     """
     if fmt not in ("parquet", "csv", "jsonl"):
         raise ValueError(f"unknown format {fmt!r}: use parquet, csv or jsonl")
-    plan = _plan(tickets, seed, start, days)
+    plan = _plan(tickets, seed, start, days, end, present)
     rng = np.random.default_rng([seed, 1])
     world = _World(plan, _clock(plan, rng), _agents(plan, rng), _customers(plan, rng))
     out.mkdir(parents=True, exist_ok=True)

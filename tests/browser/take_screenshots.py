@@ -1,9 +1,11 @@
 """Screenshots of every dashboard page for the README (1440×900, headless Chromium).
 
     python tests/browser/take_screenshots.py --db deskmetrics.duckdb --config deskmetrics.toml
+    python tests/browser/take_screenshots.py --only overview --only sla   # some pages only
 
-Serves the workspace on a free loopback port with a throwaway user, signs in and saves PNGs to
-docs/screenshots/. Not a test: run it after changing how pages look."""
+Serves the workspace (made by `make demo`, whose data ends now) on a free loopback port with a
+throwaway user, signs in and saves PNGs to docs/screenshots/. The pages show the last 14 days.
+Not a test: run it after changing how pages look."""
 
 from __future__ import annotations
 
@@ -12,7 +14,9 @@ import secrets
 import socket
 import threading
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import uvicorn
 from playwright.sync_api import sync_playwright
@@ -21,7 +25,9 @@ from deskmetrics import accounts, load_settings, open_workspace
 from deskmetrics.api import create_app
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-SCOPE = "from=2026-01-19&to=2026-02-01"
+#: the last 14 days to today in the demo's time zone (the demo's data ends now)
+TODAY = datetime.now(ZoneInfo("Europe/Berlin")).date()
+SCOPE = f"from={TODAY - timedelta(days=13)}&to={TODAY}"
 PAGES = [
     ("overview", f"/dashboard?{SCOPE}"),
     ("trends", f"/dashboard/trends?{SCOPE}"),
@@ -44,6 +50,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--db", default="deskmetrics.duckdb")
     ap.add_argument("--config", default="deskmetrics.toml")
+    ap.add_argument("--only", action="append", help="A page to save (repeatable); default: all.")
     args = ap.parse_args()
     ws = open_workspace(args.db, load_settings(args.config))
     password = secrets.token_urlsafe(12)
@@ -67,11 +74,14 @@ def main() -> None:
             pg.set_default_timeout(180_000)
             pg.goto(base + "/login")
             pg.fill("#name", "screenshots")
-            pg.screenshot(path=str(OUT / "login.png"))
+            if not args.only or "login" in args.only:
+                pg.screenshot(path=str(OUT / "login.png"))
             pg.fill("#password", password)
             pg.click("button[type=submit]")
             pg.wait_for_selector(".cards")
             for name, path in PAGES:
+                if args.only and name not in args.only:
+                    continue
                 pg.goto(base + path)
                 pg.wait_for_load_state("networkidle")
                 time.sleep(0.5)  # let the charts finish drawing
