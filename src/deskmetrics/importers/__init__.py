@@ -6,7 +6,14 @@ from typing import TYPE_CHECKING, Any
 
 #: the names `deskmetrics import --from` takes, known without loading the importers (the
 #: command's help lists them); `pipeline.IMPORTERS` has one reader for each (a test checks)
-SOURCES: tuple[str, ...] = ("canonical", "zendesk", "freshdesk", "helpscout", "survey-csv", "stripe")
+SOURCES: tuple[str, ...] = (
+    "canonical",
+    "zendesk",
+    "freshdesk",
+    "helpscout",
+    "survey-csv",
+    "stripe",
+)
 
 if TYPE_CHECKING:
     from deskmetrics.importers.pipeline import import_directory

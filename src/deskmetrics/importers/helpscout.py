@@ -175,9 +175,7 @@ def hal_records(path: Path, keys: tuple[str, ...]) -> Iterator[tuple[JsonRecord,
     (the Reports API's `results`) for the first of `keys` present. JSON Lines are read a line
     at a time, arrays streamed (`jsonstream`), a single page document whole. Records are
     numbered 1, 2, … among the file's records (pages do not count)."""
-    row = 0
-    for value, page in _documents(path, keys):
-        row += 1
+    for row, (value, page) in enumerate(_documents(path, keys), 1):
         yield JsonRecord(row, value if isinstance(value, dict) else None), page
 
 
@@ -359,7 +357,8 @@ class HelpScoutMapping(FreshdeskMapping):
             "priority": None,
             "group": None if mailbox is None else self.mailboxes.get(mailbox, mailbox),
             "assignee_id": _person(c.get("assignee")) or _person(c.get("owner")),
-            "created_by": "agent" if by_user and kind != "phone" and channel != "phone"
+            "created_by": "agent"
+            if by_user and kind != "phone" and channel != "phone"
             else "customer",
             "subject": _text(c.get("subject")),
             "tags": _tags(c.get("tags")),
@@ -438,7 +437,7 @@ class HelpScoutMapping(FreshdeskMapping):
         event, public = THREAD_TYPES[kind]
         message: Record = {}
         if event is not None:
-            role = self.author_role(t, kind, file)
+            role = self.thread_author(t, kind, file)
             author = _person(t.get("createdBy"))
             if author is None and role == "customer":
                 author = _person(t.get("customer"))
@@ -458,7 +457,7 @@ class HelpScoutMapping(FreshdeskMapping):
                 }  # fmt: skip
         return _instant(at), _int_id(tid), at, message, STATUSES.get(raw)
 
-    def author_role(self, t: Record, kind: str, file: str) -> str | None:
+    def thread_author(self, t: Record, kind: str, file: str) -> str | None:
         """customer, agent or bot for a thread's author (module docstring)."""
         who = _role_type(t.get("createdBy"))
         if who == "customer":
@@ -651,9 +650,8 @@ class HelpScoutStream:
             for item, _ in hal_records(users, ("users",)):
                 u = item.data
                 uid = None if u is None else _text(u.get("id"))
-                if u is not None and uid is not None:
-                    if (_text(u.get("type")) or "user").lower() == "user":
-                        hs.agents.add(uid)
+                if uid is not None and u and (_text(u.get("type")) or "user").lower() == "user":
+                    hs.agents.add(uid)
 
         path = self.conversations_path
         cf = path.name
@@ -682,9 +680,9 @@ class HelpScoutStream:
                     yield loose.take(hs)
             yield loose.take(hs)
         # status events of conversations without embedded threads (rows: their conversation's)
-        rows = {cid: hs.latest[cid][1] for cid in hs.waiting if cid in hs.latest}
+        places = {cid: hs.latest[cid][1] for cid in hs.waiting if cid in hs.latest}
         for r in hs.waiting_status_rows(cf):
-            events.add(rows.get(r["ticket_id"], 0), [r])
+            events.add(places.get(r["ticket_id"], 0), [r])
         yield events.take(hs)
 
         for stem, table, columns, mapper, keys in (
