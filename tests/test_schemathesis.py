@@ -38,12 +38,14 @@ from conftest import UTC_9_TO_5, build_workspace, msg, status, ticket
 from deskmetrics import accounts
 from deskmetrics.api import create_app
 from deskmetrics.api.freshdesk_events import SECRET_HEADER
+from deskmetrics.api.helpscout_events import EVENT_HEADER, SIGNATURE_HEADER, signature
 from deskmetrics.api.ingest import INGEST_TABLES, signed_headers
 from deskmetrics.api.zendesk_events import zendesk_signature
 
 SOURCE_SECRET = "fuzz-source-secret"
 ZENDESK_SECRET = "fuzz-zendesk-secret"
 FRESHDESK_SECRET = "fuzz-freshdesk-secret"
+HELPSCOUT_SECRET = "fuzz-helpscout-secret"
 EXAMPLES = 4
 #: seconds for the whole run, shared equally by the operations
 BUDGET_S = 35.0
@@ -69,6 +71,7 @@ _ws = build_workspace(
                 "fuzz": {"secret": SOURCE_SECRET},
                 "zendesk": {"secret": ZENDESK_SECRET},
                 "freshdesk": {"secret": FRESHDESK_SECRET},
+                "helpscout": {"secret": HELPSCOUT_SECRET},
             }
         },
     },
@@ -107,9 +110,17 @@ CHECKS = [
 SIGNED = {f"/api/{t}" for t in INGEST_TABLES}
 WEBHOOK = "/api/webhooks/zendesk"
 FRESHDESK_WEBHOOK = "/api/webhooks/freshdesk"
+HELPSCOUT_WEBHOOK = "/api/webhooks/helpscout"
 MEANING_BEYOND_SCHEMA = {
     ("POST", path)
-    for path in (*SIGNED, WEBHOOK, FRESHDESK_WEBHOOK, "/api/alerts/rules", "/api/tokens")
+    for path in (
+        *SIGNED,
+        WEBHOOK,
+        FRESHDESK_WEBHOOK,
+        HELPSCOUT_WEBHOOK,
+        "/api/alerts/rules",
+        "/api/tokens",
+    )
 } | {
     # a password of at least 8 characters, names without control characters: checked where
     # they are kept (a constrained field would echo a lone surrogate back and fail as JSON)
@@ -139,6 +150,11 @@ def ingest_headers(body: bytes) -> dict[str, str]:
 def freshdesk_headers(body: bytes) -> dict[str, str]:
     """What a Freshdesk automation rule sends: the shared secret in its custom header."""
     return {SECRET_HEADER: FRESHDESK_SECRET}
+
+
+def helpscout_headers(body: bytes) -> dict[str, str]:
+    """What Help Scout sends: the event's name and the body's HMAC-SHA1 signature."""
+    return {EVENT_HEADER: "convo.created", SIGNATURE_HEADER: signature(HELPSCOUT_SECRET, body)}
 
 
 def zendesk_headers(body: bytes) -> dict[str, str]:
@@ -171,6 +187,8 @@ def test_the_service_answers_as_its_openapi_document_says(case: Any) -> None:
         if case.path == WEBHOOK
         else freshdesk_headers
         if case.path == FRESHDESK_WEBHOOK
+        else helpscout_headers
+        if case.path == HELPSCOUT_WEBHOOK
         else None
     )
     if case.method.upper() == "POST" and signer is not None:

@@ -20,6 +20,7 @@ from deskmetrics.api.routes import (
     dashboard,
     data,
     freshdesk_webhook,
+    helpscout_webhook,
     ingest,
     metrics,
     session,
@@ -44,6 +45,7 @@ ROUTE_MODULES = (
     data,
     zendesk_webhook,
     freshdesk_webhook,
+    helpscout_webhook,
     survey_links,
     dashboard,
     sla,
@@ -59,6 +61,7 @@ ROUTER_PROBLEMS = {
     ingest.__name__: problems(400, 413),
     zendesk_webhook.__name__: problems(400, 403, 413),
     freshdesk_webhook.__name__: problems(400, 403, 413),
+    helpscout_webhook.__name__: problems(400, 403, 413),
     users.__name__: problems(400, 403, 413, 503),
     data.__name__: problems(400, 403, 413, 503),
 }

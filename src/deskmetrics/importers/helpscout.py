@@ -291,7 +291,7 @@ class HelpScoutMapping(FreshdeskMapping):
             cid = None if item.data is None else _text(item.data.get("id"))
             if item.data is None or cid is None:
                 continue
-            at = _instant(_utc(item.data.get("userUpdatedAt")))
+            at = _instant(_updated(item.data))
             old = self.latest.get(cid)
             if old is not None:
                 again += 1
@@ -363,39 +363,45 @@ class HelpScoutMapping(FreshdeskMapping):
             "subject": _text(c.get("subject")),
             "tags": _tags(c.get("tags")),
             "status": status,
-            "updated_at": _utc(c.get("userUpdatedAt")),
+            "updated_at": _updated(c),
             "number": _text(c.get("number")),
         }
-        threads = _threads_of(c)
-        closed_at, updated_at = _utc(c.get("closedAt")), _utc(c.get("userUpdatedAt"))
-        if threads is None:
+        found = _threads_of(c)
+        closed_at, updated_at = _utc(c.get("closedAt")), _updated(c)
+        if found is None:
             self.waiting[cid] = _Walk(status, closed_at, updated_at)
             return [row], []
         self.embedded.add(cid)
-        events = self.thread_events(file, item.row, cid, threads, status, closed_at, updated_at)
+        threads, where = found
+        events = self.thread_events(
+            file, item.row, cid, threads, where, status, closed_at, updated_at
+        )
         return [row], events
 
     def thread_events(
-        self, file: str, row: int, cid: str, threads: list[Any], status: str,
+        self, file: str, row: int, cid: str, threads: list[Any], where: str, status: str,
         closed_at: str | None, updated_at: str | None,
     ) -> list[Record]:  # fmt: skip
-        """Messages, interactions and status changes of a conversation's threads."""
+        """Messages, interactions and status changes of a conversation's threads (at `where`
+        in the record, for rejects)."""
         read: list[tuple[float, int, str, Record, str | None]] = []
         for k, t in enumerate(threads):
-            got = self.thread(file, row, f"_embedded.threads[{k}].", cid, t)
+            got = self.thread(file, row, f"{where}[{k}].", cid, t)
             if got is not None:
                 read.append(got)
         read.sort(key=lambda r: (r[0], r[1]))
         events: list[Record] = []
         current: str | None = None
         last = float("-inf")
-        for n, (at, tid, when, message, new) in enumerate(read):
+        for at, tid, when, message, new in read:
+            # seq: Help Scout numbers threads in the order they are made; the same thread
+            # gets the same seq whichever threads a page or a webhook lists
             if message:
-                events.append({**message, "seq": str(2 * n)})
+                events.append({**message, "seq": str(2 * tid)})
             if new is not None and new != current:
                 events.append({
                     "event_id": f"{cid}-status-{tid}", "ticket_id": cid, "at": when,
-                    "type": "status", "status": new, "seq": str(2 * n + 1),
+                    "type": "status", "status": new, "seq": str(2 * tid + 1),
                 })  # fmt: skip
                 current, last = new, at
         events.extend(self.current_status(file, cid, current, last, status, closed_at, updated_at))
@@ -722,6 +728,12 @@ def _utc(value: Any) -> str | None:
     return f"{text}Z" if "T" in text else text
 
 
+def _updated(c: Record) -> str | None:
+    """When a conversation last changed: `userUpdatedAt` (API 2.0), else `modifiedAt`
+    (the webhook's Conversation object)."""
+    return _utc(c.get("userUpdatedAt")) or _utc(c.get("modifiedAt"))
+
+
 def _person(value: Any) -> str | None:
     """The id of a person or other reference object (`{"id": 12, ...}`), or a bare id."""
     if isinstance(value, dict):
@@ -746,13 +758,14 @@ def _tags(value: Any) -> str | None:
     return ";".join(n for n in names if n) or None
 
 
-def _threads_of(c: Record) -> list[Any] | None:
-    """A conversation's threads: embedded (`embed=threads`) or a webhook's `threads`."""
+def _threads_of(c: Record) -> tuple[list[Any], str] | None:
+    """A conversation's threads and where they are: embedded (`embed=threads`) or a
+    webhook's `threads`."""
     embedded = c.get("_embedded")
     if isinstance(embedded, dict) and isinstance(embedded.get("threads"), list):
-        return list(embedded["threads"])
+        return list(embedded["threads"]), "_embedded.threads"
     if isinstance(c.get("threads"), list):
-        return list(c["threads"])
+        return list(c["threads"]), "threads"
     return None
 
 
