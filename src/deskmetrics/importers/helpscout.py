@@ -76,7 +76,7 @@ from deskmetrics.importers.freshdesk import (
     _text,
 )
 from deskmetrics.importers.jsonstream import JsonRecord, iter_records
-from deskmetrics.model import SourceFrame
+from deskmetrics.model import DEFAULT_CHANNELS, SourceFrame
 
 Record = dict[str, Any]
 
@@ -119,8 +119,11 @@ UNSENT_STATES = frozenset({"draft", "underreview", "hidden"})
 RATING_SCORES: dict[str, int] = {"great": 5, "okay": 3, "ok": 3, "not-good": 1, "bad": 1}
 #: the happiness report's `ratingId` (1 great, 2 okay, 3 not good) → score on 1-5
 RATING_CODES: dict[int, int] = {1: 5, 2: 3, 3: 1}
-#: source types as Help Scout names them → the deskmetrics channel they are reported as
+#: source types as Help Scout names them → the deskmetrics channel they are reported as (the
+#: engine reports by `deskmetrics.model.DEFAULT_CHANNELS` and `[channels]`: `beacon` needs a
+#: `[channels]` entry to be reported as here)
 DEFAULT_CHANNEL_MAP: dict[str, str] = {
+    **DEFAULT_CHANNELS,
     "email": "email", "chat": "chat", "phone": "phone", "api": "api", "beacon": "web",
     "beacon-v2": "web", "web": "web", "form": "web", "mobile": "web",
 }  # fmt: skip
