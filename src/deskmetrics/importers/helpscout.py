@@ -129,7 +129,7 @@ DEFAULT_CHANNEL_MAP: dict[str, str] = {
 }  # fmt: skip
 
 #: Rows per frame of a streamed import (the store stages each frame as it comes).
-CHUNK_ROWS = 100_000
+CHUNK_ROWS = 50_000
 _COLLECT_EVERY = 8
 #: a JSON Lines first line longer than this is not held whole (the file is streamed)
 _WHOLE_LINE = 16 << 20
@@ -671,9 +671,10 @@ class HelpScoutStream:
             rows, evs = hs.conversation_rows(cf, item)
             tickets.add(item.row, rows)
             events.add(item.row, evs)
-            if self._full(tickets):
+            if self._full(events) or self._full(tickets):
+                # both at once: the tickets held stay a fraction of a chunk (a conversation
+                # makes several events), so memory is bounded by the chunk, not the export
                 yield tickets.take(hs)
-            if self._full(events):
                 yield events.take(hs)
         yield tickets.take(hs)
 
