@@ -31,7 +31,7 @@ import pytest
 from conftest import UTC_9_TO_5, one, settings
 from deskmetrics.engine import Workspace, open_duckdb
 from deskmetrics.importers import import_directory
-from deskmetrics.importers.helpscout import hal_records, read_helpscout
+from deskmetrics.importers.helpscout import hal_records, read_helpscout, stream_helpscout
 from deskmetrics.query import compute, facts_frame
 
 FIXTURES = Path(__file__).parent / "fixtures" / "helpscout"
@@ -289,6 +289,17 @@ def test_every_page_shape_reads_the_same_records(tmp_path: Path) -> None:
         got = [(item.row, item.data["id"] if item.data else None)
                for item, _ in hal_records(path, ("users",))]  # fmt: skip
         assert got == [(1, 1), (2, 2), (3, 3)], name
+
+
+def test_chunks_of_any_size_give_the_same_rows() -> None:
+    whole = read_helpscout(FIXTURES)
+    parts = list(stream_helpscout(FIXTURES, chunk_rows=3))
+    assert sum(sf.table.name == "events" for sf in parts) >= 3  # several chunks
+    for table in ("tickets", "events", "surveys", "agents"):
+        got = pd.concat([sf.frame for sf in parts if sf.table.name == table], ignore_index=True)
+        want = whole.frame(table)
+        assert want is not None
+        pd.testing.assert_frame_equal(got, want.frame, obj=table)
 
 
 # --- bad input -------------------------------------------------------------------------------
