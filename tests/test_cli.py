@@ -322,3 +322,68 @@ def test_explain_prints_the_number_first(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     # 82.5 min reads in hours, as on the dashboard (60 min and more: hours, one decimal)
     assert r.stdout.splitlines()[0] == "First response time: 1.4 h (n = 2)"
+
+
+# tables that fit the terminal ---------------------------------------------------------------
+
+
+def _report_table(tmp_path: Path, monkeypatch, width: int, *extra: str) -> str:  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    import deskmetrics.cli as cli
+
+    data, cfg = setup(tmp_path)
+    db = str(tmp_path / "w.duckdb")
+    imported = runner.invoke(app, ["--db", db, "--config", str(cfg), "import", str(data)])
+    assert imported.exit_code == 0
+    monkeypatch.setattr(cli, "console", Console(width=width))
+    args = ["--db", db, "--config", str(cfg), "report", "first_response_time", "--by", "channel"]
+    r = runner.invoke(app, [*args, *extra])
+    assert r.exit_code == 0, r.output
+    return r.output
+
+
+def test_report_tables_fit_the_terminal_keeping_value_and_n(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # first response: T1 120 min (email), T2 45 min (chat; the private note does not count)
+    out = _report_table(tmp_path, monkeypatch, 60)
+    lines = [ln for ln in out.splitlines() if ln.strip()]
+    table = [ln for ln in lines if ln[0] in "┏┃┡│└"]
+    assert all(len(ln) <= 60 for ln in table), out
+    header = table[1]
+    assert "value" in header and "n" in header and "p90" not in header and "benchmark" not in header
+    assert any("email" in ln and "2.0 h" in ln for ln in table)  # 120 min, readable as on the page
+    assert any("chat" in ln and "45 min" in ln for ln in table)
+    note = " ".join(out.split())
+    assert "(not shown to fit 60 columns: benchmark, p90; --wide shows every column)" in note
+
+
+def test_report_wide_shows_every_column(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    out = _report_table(tmp_path, monkeypatch, 60, "--wide")
+    header = next(ln for ln in out.splitlines() if ln.startswith("┃"))
+    for col in ("value", "n", "p50", "p90", "benchmark"):
+        assert col in header
+    assert "--wide" not in out
+
+
+def test_report_sort_orders_each_metrics_rows(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    out = _report_table(tmp_path, monkeypatch, 200, "--sort", "value")
+    rows = [ln for ln in out.splitlines() if ln.startswith("│")]
+    assert ["chat" in rows[0], "email" in rows[1]] == [True, True]  # 45 min, then 120 min
+    (tmp_path / "2").mkdir()
+    out = _report_table(tmp_path / "2", monkeypatch, 200, "--sort", "value", "--desc")
+    rows = [ln for ln in out.splitlines() if ln.startswith("│")]
+    assert ["email" in rows[0], "chat" in rows[1]] == [True, True]
+    (tmp_path / "3").mkdir()
+    data, cfg = setup(tmp_path / "3")
+    db = str(tmp_path / "3" / "w.duckdb")
+    runner.invoke(app, ["--db", db, "--config", str(cfg), "import", str(data)])
+    r = runner.invoke(app, ["--db", db, "--config", str(cfg), "report", "volume", "--sort", "size"])
+    assert r.exit_code == 2 and "--sort 'size'" in r.output and "value" in r.output
+
+
+def test_help_texts_keep_their_words() -> None:
+    """A help text naming a settings section ([email]) prints it, not an empty markup tag."""
+    r = runner.invoke(app, ["send-report", "--help"])
+    assert r.exit_code == 0 and "through [email]" in " ".join(r.output.split())
+    r = runner.invoke(app, ["report", "--help"])
+    assert "through [email]" in " ".join(r.output.split())

@@ -401,3 +401,109 @@ def test_agents_rank_by_shrunk_csat_with_the_raw_rate_beside_it() -> None:
     assert got["A"] == (pytest.approx(85.2904, abs=1e-3), 100.0, "2")
     assert got["B"] == (pytest.approx(52.0556, abs=1e-3), 50.0, "20")
     assert got["C"] == (pytest.approx(88.2183, abs=1e-3), 90.0, "20")
+
+
+# dates as people think: presets relative to today, a chosen comparison, a partial range -------
+
+
+@pytest.fixture(scope="module")
+def present_client(app_ws) -> TestClient:  # type: ignore[no-untyped-def]
+    """The same workspace seen on Fri 16 Jan 2026 at 12:00 UTC (its data runs into that week)."""
+    from datetime import datetime
+
+    ws = app_ws[1].at(datetime(2026, 1, 16, 12))
+    c = TestClient(create_app(ws, secret="test-secret"))
+    r = c.post("/login", data={"name": "lead", "password": "correct horse"}, follow_redirects=False)
+    assert r.status_code == 303
+    return c
+
+
+def test_the_default_range_is_the_last_7_days_up_to_today(present_client: TestClient) -> None:
+    html = present_client.get("/dashboard").text
+    # today Fri 16 Jan → Sat 10 – Fri 16 Jan: T1, T2, T3 (T4 on 6 Jan is before)
+    assert 'name="from" value="2026-01-10"' in html and 'name="to" value="2026-01-16"' in html
+    assert card_value(html, "volume") == 3
+    # the range runs into today: marked as partial
+    assert "today so far" in html
+    # the active preset is named on the Dates menu
+    assert "Dates: Last 7 days" in html
+
+
+def test_presets_are_relative_to_today(present_client: TestClient) -> None:
+    html = present_client.get("/dashboard").text
+    pattern = r'href="/dashboard\?from=([0-9-]+&amp;to=[0-9-]+)"[^>]*>([^<]+)<'
+    links = dict(re.findall(pattern, html))
+    by_label = {label: q.replace("&amp;", "&") for q, label in links.items()}
+    assert by_label["Today"] == "2026-01-16&to=2026-01-16"
+    assert by_label["Yesterday"] == "2026-01-15&to=2026-01-15"
+    assert by_label["This week"] == "2026-01-12&to=2026-01-16"
+    assert by_label["Last week"] == "2026-01-05&to=2026-01-11"
+    assert by_label["Last month"] == "2025-12-01&to=2025-12-31"
+    assert by_label["Last 30 days"] == "2025-12-18&to=2026-01-16"
+    # "All" is all the data: first to last day with a ticket
+    assert by_label["All"] == "2026-01-06&to=2026-01-14"
+    # a past range is not partial
+    assert "today so far" not in present_client.get("/dashboard?from=2026-01-05&to=2026-01-11").text
+
+
+def test_the_comparison_can_be_the_same_period_last_year(present_client: TestClient) -> None:
+    html = present_client.get(f"/dashboard?{WEEK}&compare=year").text
+    # a year earlier (12–18 Jan 2025) holds no ticket: volume 3 vs 0 → +3
+    assert card_value(html, "volume", "change") == 3
+    assert "the same dates a year earlier" in html
+    assert '<option value="year" selected>' in html
+    # the choice travels with the page's links (navigation and presets keep it)
+    assert 'href="/dashboard/trends?from=2026-01-12&amp;to=2026-01-18&amp;compare=year"' in html
+    r = present_client.get(f"/dashboard?{WEEK}&compare=decade")
+    assert r.status_code == 400 and "compare" in r.text
+
+
+# drill-down all the way: the help desk's ticket, the answers with their comments, names --------
+
+
+def test_ticket_ids_link_to_the_help_desk_and_answers_show_their_comments() -> None:
+    config = {
+        **UTC_9_TO_5,
+        "helpdesk": {"ticket_url": "https://acme.zendesk.com/agent/tickets/{id}"},
+    }
+    ws = build_workspace(
+        {"tickets": TICKETS, "events": EVENTS, "surveys": SURVEYS, "agents": AGENTS}, config
+    )
+    accounts.set_user(ws, "lead", "correct horse", "viewer")
+    c = TestClient(create_app(ws, secret="test-secret"))
+    c.post("/login", data={"name": "lead", "password": "correct horse"})
+    html = c.get(f"/dashboard/explain?{WEEK}&metric=first_response_time").text
+    link = 'href="https://acme.zendesk.com/agent/tickets/T1"'
+    assert html.count(link) == 2  # the counted id and the tickets table's row
+    assert 'rel="noopener noreferrer"' in html
+    # agents by name beside their ids: T1 and T3 are Ana Lima's
+    assert "Ana Lima" in html and "Ben Okafor" in html
+    # CSAT drills to its answers: R1 (5, "quick and kind", T1, Ana) and R2 (2, "too slow", T2, Ben)
+    html = c.get(f"/dashboard/explain?{WEEK}&metric=csat").text
+    assert "The answers behind it" in html
+    assert "quick and kind" in html and "too slow" in html
+    assert 'href="https://acme.zendesk.com/agent/tickets/T2"' in html
+    rows = read_csv(c.get(f"/dashboard/explain?{WEEK}&metric=csat&csv=answers").text)
+    assert [(r["response_id"], r["score"], r["comment"], r["ticket_id"]) for r in rows] == [
+        ("R1", "5", "quick and kind", "T1"),
+        ("R2", "2", "too slow", "T2"),
+    ]
+    # the CSV keeps the raw id; no link markup in data
+    assert "href" not in c.get(f"/dashboard/explain?{WEEK}&metric=csat&csv=answers").text
+
+
+def test_without_a_ticket_url_ids_are_plain_text(client: TestClient) -> None:
+    html = client.get(f"/dashboard/explain?{WEEK}&metric=first_response_time").text
+    assert "<code>T1</code>" in html and "agent/tickets" not in html
+
+
+def test_a_ticket_url_must_say_where_the_id_goes() -> None:
+    from deskmetrics.config import HelpdeskSettings
+
+    with pytest.raises(ValueError, match=r"with \{id\} where the ticket id goes"):
+        HelpdeskSettings(ticket_url="https://acme.zendesk.com/agent/tickets/")
+    with pytest.raises(ValueError, match="http"):
+        HelpdeskSettings(ticket_url="javascript:alert({id})")
+    # an id is quoted: it cannot leave its place in the address
+    s = HelpdeskSettings(ticket_url="https://hd.example/t/{id}")
+    assert s.ticket_link("a/b?c") == "https://hd.example/t/a%2Fb%3Fc"

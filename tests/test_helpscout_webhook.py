@@ -125,8 +125,8 @@ def test_a_malformed_delivery_is_422_and_kept_in_the_rejects(client: TestClient)
     assert r.status_code == 422 and r.json()["detail"].startswith("primaryCustomer.id:")
     r = send(client, "convo.status", conversation(OPENED, status="archived"))
     assert r.status_code == 422 and "unknown Help Scout status" in r.json()["detail"]
-    r = send(client, "convo.created", conversation({**OPENED, "type": "sms"}))
-    assert r.status_code == 422 and r.json()["detail"].startswith("threads[0].type:")
+    r = send(client, "convo.created", conversation({**OPENED, "status": "snoozed"}))
+    assert r.status_code == 422 and r.json()["detail"].startswith("threads[0].status:")
     assert send(client, None, conversation(OPENED)).status_code == 422
     assert send(client, "convo.created", b"[1, 2]").status_code == 422
     odd = {"id": 1, "ticketId": 4711, "threadId": 3, "rating": "Superb", "createdAt": "2026-03-02"}
@@ -135,7 +135,7 @@ def test_a_malformed_delivery_is_422_and_kept_in_the_rejects(client: TestClient)
     assert rejects(client) == [
         ("webhook:helpscout", "primaryCustomer.id"),
         ("webhook:helpscout", "status"),
-        ("webhook:helpscout", "threads[0].type"),
+        ("webhook:helpscout", "threads[0].status"),
         ("webhook:helpscout", EVENT_HEADER),
         ("webhook:helpscout", "body"),
         ("webhook:helpscout", "rating"),
@@ -149,6 +149,22 @@ def test_other_events_and_spam_are_acknowledged_and_ignored(client: TestClient) 
     assert r.status_code == 200 and "does not change any metric" in r.json()["ignored"]
     r = send(client, "convo.status", conversation(OPENED, status="spam"))
     assert r.status_code == 200 and "left out" in r.json()["ignored"]
+    # a thread of a type Help Scout may add later is left out, the conversation stored
+    r = send(client, "convo.created", conversation(OPENED, {**NOTE, "type": "sms"}))
+    assert r.status_code == 200 and r.json()["stored"][1]["inserted"] == 2
+
+
+def test_stored_agents_tell_the_assistant_from_an_agent(client: TestClient) -> None:
+    with client.app.state.service.using() as ws:  # type: ignore[attr-defined]
+        ws.backend.con.execute("INSERT INTO agents (agent_id, name) VALUES ('501', 'Ana')")
+    bot = thread(5, "reply", "2026-03-02T09:01:00Z", "user", 777, "active")
+    r = send(client, "convo.agent.reply.created", conversation(OPENED, bot, REPLY))
+    assert r.status_code == 200, r.text
+    with client.app.state.service.using() as ws:  # type: ignore[attr-defined]
+        f = facts_frame(ws).set_index("ticket_id")
+    # user 777 is no stored agent: its 09:01 answer is automatic, Ana's 09:45 the first reply
+    assert f.loc["4711", "first_auto_reply_minutes"] == 1.0
+    assert f.loc["4711", "first_reply_minutes"] == 45.0
 
 
 def test_the_signature_check_and_the_mapping_alone() -> None:

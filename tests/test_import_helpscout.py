@@ -153,9 +153,9 @@ def test_the_export_maps_roles_notes_skips_and_agents() -> None:
     assert e is not None
     messages = e.frame[e.frame["type"] == "message"]
     roles = dict(zip(messages["event_id"], messages["author_role"], strict=True))
-    assert (roles["90022"], roles["90024"]) == ("bot", "agent")
-    assert list(messages.loc[messages["public"] == "false", "event_id"]) == ["90024"]
-    assert "90014" not in set(e.frame["event_id"])  # the draft
+    assert (roles["hs-thread-90022"], roles["hs-thread-90024"]) == ("bot", "agent")
+    assert list(messages.loc[messages["public"] == "false", "event_id"]) == ["hs-thread-90024"]
+    assert "hs-thread-90014" not in set(e.frame["event_id"])  # the draft
     assert x.skipped == {
         "conversations.jsonl: older versions of a conversation": 1,
         "conversations.jsonl: spam conversations": 1,
@@ -307,7 +307,8 @@ def test_chunks_of_any_size_give_the_same_rows() -> None:
 
 def _bad_export(folder: Path) -> Path:
     """The good export plus a third page: a conversation without primaryCustomer (record 8),
-    one with status `archived` (record 9), one whose second thread has type `sms` (record 10);
+    one with status `archived` (record 9), one whose second thread has status `snoozed` and
+    whose third is of a type Help Scout may add later, `sms` (record 10: skipped, not rejected);
     and threads.jsonl: two threads of conversation 9999, which no file holds, the first without
     createdAt (record 1), the second whole (record 2)."""
     shutil.copytree(FIXTURES, folder)
@@ -316,7 +317,10 @@ def _bad_export(folder: Path) -> Path:
     no_customer = {**base, "id": 8, "primaryCustomer": None, "_embedded": {"threads": []}}
     archived = {**base, "id": 9, "status": "archived", "_embedded": {"threads": []}}
     listed = base["_embedded"]["threads"]
-    odd = {**base, "id": 10, "_embedded": {"threads": [listed[0], {**listed[1], "type": "sms"}]}}
+    odd = {**base, "id": 10, "_embedded": {"threads": [
+        {**listed[0], "id": 95010}, {**listed[1], "id": 95011, "status": "snoozed"},
+        {**listed[1], "id": 95012, "type": "sms"},
+    ]}}  # fmt: skip
     page = {"_embedded": {"conversations": [no_customer, archived, odd]}, "page": {"number": 3}}
     with (folder / "conversations.jsonl").open("a") as f:
         f.write(json.dumps(page) + "\n")
@@ -333,12 +337,16 @@ def test_bad_records_are_rejected_naming_file_record_and_field(tmp_path: Path) -
     assert got == [
         ("conversations.jsonl", 8, "primaryCustomer.id"),
         ("conversations.jsonl", 9, "status"),
-        ("conversations.jsonl", 10, "_embedded.threads[1].type"),
+        ("conversations.jsonl", 10, "_embedded.threads[1].status"),
         ("threads.jsonl", 1, "createdAt"),
         ("threads.jsonl", 2, "ticket_id"),  # the store's check names the canonical column
     ]
     reasons = {r.column: r.reason for r in summary.rejects}
     assert "unknown Help Scout status" in reasons["status"]
+    assert "unknown Help Scout thread status" in reasons["_embedded.threads[1].status"]
+    assert "skipped 1 conversations.jsonl: threads of type 'sms' (not ticket history)" in (
+        summary.notes
+    )
     assert "names no row of tickets" in reasons["ticket_id"]
     # conversation 10 is kept with its good thread (3001's lineitem: closed at 11:00)
     f = facts(ws)

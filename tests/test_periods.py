@@ -107,3 +107,40 @@ def test_the_custom_sources_are_listed_in_one_place() -> None:
     }  # fmt: skip
     others = {m.source for m in REGISTRY.values() if m.source.value not in ticket_side}
     assert others == set(CUSTOM) | {s for s in ROWS if s.value not in ticket_side}
+
+
+def test_date_presets_are_relative_to_today() -> None:
+    from datetime import date
+
+    from deskmetrics.engine.periods import DATE_PRESETS, preset_range
+
+    today = date(2026, 3, 18)  # a Wednesday
+    want = {
+        "today": (date(2026, 3, 18), date(2026, 3, 18)),
+        "yesterday": (date(2026, 3, 17), date(2026, 3, 17)),
+        "this-week": (date(2026, 3, 16), date(2026, 3, 18)),  # Monday to today
+        "last-week": (date(2026, 3, 9), date(2026, 3, 15)),
+        "this-month": (date(2026, 3, 1), date(2026, 3, 18)),
+        "last-month": (date(2026, 2, 1), date(2026, 2, 28)),
+        "this-quarter": (date(2026, 1, 1), date(2026, 3, 18)),
+        "last-quarter": (date(2025, 10, 1), date(2025, 12, 31)),
+        "7d": (date(2026, 3, 12), date(2026, 3, 18)),
+        "30d": (date(2026, 2, 17), date(2026, 3, 18)),  # 12 days of March + 18 of February
+        "90d": (date(2025, 12, 19), date(2026, 3, 18)),  # 18 + 28 + 31 + 13
+    }
+    assert {key for _, key in DATE_PRESETS} == set(want)
+    for key, bounds in want.items():
+        assert preset_range(key, today) == bounds, key
+    # on a Monday, the first of a month and a quarter: "this" periods are today alone
+    monday = date(2026, 6, 1)
+    for key in ("this-week", "this-month"):
+        assert preset_range(key, monday) == (monday, monday)
+    assert preset_range("last-week", monday) == (date(2026, 5, 25), date(2026, 5, 31))
+    assert preset_range("this-quarter", date(2026, 4, 1)) == (date(2026, 4, 1), date(2026, 4, 1))
+
+
+def test_a_year_earlier_keeps_the_wall_clock_and_leap_days_fall_back() -> None:
+    from deskmetrics.engine.periods import year_earlier
+
+    assert year_earlier(datetime(2026, 3, 9, 8, 30)) == datetime(2025, 3, 9, 8, 30)
+    assert year_earlier(datetime(2024, 2, 29, 12)) == datetime(2023, 2, 28, 12)

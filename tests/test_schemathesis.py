@@ -40,12 +40,14 @@ from deskmetrics.api import create_app
 from deskmetrics.api.freshdesk_events import SECRET_HEADER
 from deskmetrics.api.helpscout_events import EVENT_HEADER, SIGNATURE_HEADER, signature
 from deskmetrics.api.ingest import INGEST_TABLES, signed_headers
+from deskmetrics.api.intercom_events import intercom_signature
 from deskmetrics.api.zendesk_events import zendesk_signature
 
 SOURCE_SECRET = "fuzz-source-secret"
 ZENDESK_SECRET = "fuzz-zendesk-secret"
 FRESHDESK_SECRET = "fuzz-freshdesk-secret"
 HELPSCOUT_SECRET = "fuzz-helpscout-secret"
+INTERCOM_SECRET = "fuzz-intercom-secret"
 EXAMPLES = 4
 #: seconds for the whole run, shared equally by the operations
 BUDGET_S = 35.0
@@ -72,6 +74,7 @@ _ws = build_workspace(
                 "zendesk": {"secret": ZENDESK_SECRET},
                 "freshdesk": {"secret": FRESHDESK_SECRET},
                 "helpscout": {"secret": HELPSCOUT_SECRET},
+                "intercom": {"secret": INTERCOM_SECRET},
             }
         },
     },
@@ -111,6 +114,7 @@ SIGNED = {f"/api/{t}" for t in INGEST_TABLES}
 WEBHOOK = "/api/webhooks/zendesk"
 FRESHDESK_WEBHOOK = "/api/webhooks/freshdesk"
 HELPSCOUT_WEBHOOK = "/api/webhooks/helpscout"
+INTERCOM_WEBHOOK = "/api/webhooks/intercom"
 MEANING_BEYOND_SCHEMA = {
     ("POST", path)
     for path in (
@@ -118,6 +122,7 @@ MEANING_BEYOND_SCHEMA = {
         WEBHOOK,
         FRESHDESK_WEBHOOK,
         HELPSCOUT_WEBHOOK,
+        INTERCOM_WEBHOOK,
         "/api/alerts/rules",
         "/api/tokens",
     )
@@ -166,6 +171,11 @@ def zendesk_headers(body: bytes) -> dict[str, str]:
     }
 
 
+def intercom_headers(body: bytes) -> dict[str, str]:
+    """What Intercom sends with a notification of `body`: its HMAC-SHA1 under the secret."""
+    return {"X-Hub-Signature": intercom_signature(INTERCOM_SECRET, body)}
+
+
 @schema.parametrize()
 @settings(
     max_examples=EXAMPLES,
@@ -189,6 +199,8 @@ def test_the_service_answers_as_its_openapi_document_says(case: Any) -> None:
         if case.path == FRESHDESK_WEBHOOK
         else helpscout_headers
         if case.path == HELPSCOUT_WEBHOOK
+        else intercom_headers
+        if case.path == INTERCOM_WEBHOOK
         else None
     )
     if case.method.upper() == "POST" and signer is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import datetime
 from enum import StrEnum
@@ -36,6 +37,7 @@ from deskmetrics.present import (
 )
 
 app = typer.Typer(
+    rich_markup_mode=None,
     name="deskmetrics",
     help="Customer-service metrics you can trust, from your help desk's exports.",
     no_args_is_help=True,
@@ -43,7 +45,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 # wide enough for a report when stdout is a file or a pipe (rich would assume 80 columns)
-console = Console(width=None if sys.stdout.isatty() else 160)
+console = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160)
 err = Console(stderr=True, soft_wrap=True)
 
 
@@ -254,7 +256,34 @@ def _readable(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _print(df: pd.DataFrame, fmt: Format, title: str | None = None) -> None:
+#: columns a table may leave out to fit the terminal, the least needed first (the metric, its
+#: groups, period, value and n always stay; `--wide` shows every column)
+_DROPPABLE = ("benchmark", "p90", "p50", "note", "target", "95% interval", "vs previous")
+_NUMERIC_COLUMNS = (
+    "value", "n", "p50", "p90", "95% interval", "read", "inserted", "updated", "unchanged",
+    "rejected", "duplicate", "rolled_back", "deleted",
+)  # fmt: skip
+
+
+def _table_width(df: pd.DataFrame) -> int:
+    """Cells a rich table of `df` needs on one line (per column: widest cell, padding, rule)."""
+    widths = [max([len(str(c)), *(len(_fmt(v, str(c))) for v in df[c])]) + 3 for c in df.columns]
+    return sum(widths) + 1
+
+
+def _fit(df: pd.DataFrame, width: int) -> tuple[pd.DataFrame, list[str]]:
+    """`df` without the least needed columns until it fits `width`; what was left out."""
+    hidden: list[str] = []
+    for col in _DROPPABLE:
+        if _table_width(df) <= width:
+            break
+        if col in df.columns:
+            df = df.drop(columns=[col])
+            hidden.append(col)
+    return df, hidden
+
+
+def _print(df: pd.DataFrame, fmt: Format, title: str | None = None, wide: bool = False) -> None:
     if fmt in (Format.table, Format.markdown):
         df = _readable(df)
     if fmt is Format.json:
@@ -269,28 +298,29 @@ def _print(df: pd.DataFrame, fmt: Format, title: str | None = None) -> None:
         for _, r in df.iterrows():
             sys.stdout.write("| " + " | ".join(_fmt(r[c], c) for c in cols) + " |\n")
     else:
+        hidden: list[str] = []
+        if not wide:
+            df, hidden = _fit(df, console.width)
         t = Table(title=title, header_style="bold")
         for c in df.columns:
-            right = c in (
-                "value",
-                "n",
-                "p50",
-                "p90",
-                "95% interval",
-                "read",
-                "inserted",
-                "updated",
-                "unchanged",
-                "rejected",
-                "duplicate",
-                "rolled_back",
-                "deleted",
-            )
-            t.add_column(escape(str(c)), justify="right" if right else "left", no_wrap=True)
+            right = c in _NUMERIC_COLUMNS
+            # numbers never wrap; text (a metric's name, a group) may, rather than push them off
+            t.add_column(escape(str(c)), justify="right" if right else "left", no_wrap=right)
         for _, r in df.iterrows():
             # cells are data, never markup: a subject '[bold]…' or a reason naming '[limits]'
             t.add_row(*(Text(_fmt(r[c], c)) for c in df.columns))
-        console.print(t)
+        if wide:  # as wide as the table needs (a console never prints wider than itself)
+            Console(width=max(console.width, _table_width(df)), file=console.file).print(t)
+        else:
+            console.print(t)
+        if hidden:
+            console.print(
+                Text(
+                    f"(not shown to fit {console.width} columns: {', '.join(hidden)}; "
+                    "--wide shows every column)",
+                    style="dim",
+                )
+            )
 
 
 #: the counts every import summary shows (duplicate and rolled_back too when not zero)
@@ -526,8 +556,8 @@ def report(
         str | None,
         typer.Option(
             "--compare",
-            help="'previous': the change against the previous period and whether it is "
-            "more than noise.",
+            help="'previous': the change against the period before; 'year': against the same "
+            "period a year earlier; with whether it is more than noise.",
         ),
     ] = None,
     fmt: Annotated[Format, typer.Option("--format")] = Format.table,
@@ -541,10 +571,24 @@ def report(
         ),
     ] = None,
     team: Annotated[str | None, typer.Option("--team", help="With --email: one team.")] = None,
+    sort: Annotated[
+        str | None,
+        typer.Option(
+            "--sort",
+            help="Order each metric's rows by a column: value, n, p50, p90, change, previous, "
+            "period or a --by dimension (lowest first; --desc for highest first).",
+        ),
+    ] = None,
+    desc: Annotated[bool, typer.Option("--desc", help="With --sort: highest first.")] = False,
+    wide: Annotated[
+        bool, typer.Option("--wide", help="Every column, however wide the terminal.")
+    ] = False,
     now: NowOption = None,
 ) -> None:
-    """Compute metrics, grouped and by period. Durations are in minutes. By agent, rows also
-    carry the agent's name (`agent_name`) when the agents table has one."""
+    """Compute metrics, grouped and by period. Durations are in minutes in CSV and JSON, in
+    readable units in the table. By agent, rows also carry the agent's name (`agent_name`)
+    when the agents table has one. The table leaves out its least needed columns (benchmark,
+    p90, p50, …) to fit the terminal; --wide shows them all."""
     from deskmetrics.query import compute, with_agent_names
 
     if email:
@@ -576,13 +620,31 @@ def report(
             compare=compare,
         )
         df = with_agent_names(ws, df)
+        if sort is not None:
+            df = _sorted(df, sort, desc)
         implausible = ws.implausible()
     except DeskmetricsError as exc:
         _fail(exc)
         return
-    _print(df, fmt)
+    _print(df, fmt, wide=wide)
     for bad in implausible:  # stored rows no number reads: said on stderr, never in the rows
         err.print(f"note: {bad}", style="yellow", markup=False, highlight=False)
+
+
+def _sorted(df: pd.DataFrame, column: str, desc: bool) -> pd.DataFrame:
+    """Each metric's rows ordered by `column` (metrics keep the order they were asked in;
+    rows without a value last)."""
+    if column not in df.columns or column in ("metric", "unit"):
+        known = [c for c in df.columns if c not in ("metric", "unit") and not c.startswith("_")]
+        raise DeskmetricsError(
+            f"--sort {column!r}: not a column of this report; use one of {known}"
+        )
+    order = {m: i for i, m in enumerate(dict.fromkeys(df["metric"]))}
+    out = df.assign(_order=df["metric"].map(order))
+    out = out.sort_values(
+        ["_order", column], ascending=[True, not desc], na_position="last", kind="stable"
+    )
+    return out.drop(columns="_order").reset_index(drop=True)
 
 
 @app.command()
@@ -590,7 +652,7 @@ def explain(
     metric: Annotated[str, typer.Argument(help="Registry name.")],
     by: Annotated[list[str] | None, typer.Option("--by")] = None,
     grain: Annotated[str | None, typer.Option("--grain")] = None,
-    tz: Annotated[str | None, typer.Option("--tz")] = None,
+    tz: Annotated[str | None, typer.Option("--tz", help="Time zone for periods and dates.")] = None,
     start: Annotated[str | None, typer.Option("--from")] = None,
     end: Annotated[str | None, typer.Option("--to")] = None,
     where: Annotated[list[str] | None, typer.Option("--where")] = None,
@@ -648,7 +710,7 @@ def explain(
 
 
 followups_app = typer.Typer(
-    help="Close the loop: detractors and unhappy CSAT answers to follow up."
+    rich_markup_mode=None, help="Close the loop: detractors and unhappy CSAT answers to follow up."
 )
 app.add_typer(followups_app, name="followups")
 
@@ -855,8 +917,12 @@ def headline(
     _print(df.drop(columns=["period"]), fmt, title="headline report")
 
 
-users_app = typer.Typer(help="People who may sign in to the dashboard (admin, manager, viewer).")
-tokens_app = typer.Typer(help="API tokens for machines (sent as 'Authorization: Bearer TOKEN').")
+users_app = typer.Typer(
+    rich_markup_mode=None, help="People who may sign in to the dashboard (admin, manager, viewer)."
+)
+tokens_app = typer.Typer(
+    rich_markup_mode=None, help="API tokens for machines (sent as 'Authorization: Bearer TOKEN')."
+)
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 
@@ -985,7 +1051,9 @@ class SurveyKindName(StrEnum):
     ces = "ces"
 
 
-surveys_app = typer.Typer(help="Survey dispatch: e-mail the survey link after a ticket is solved.")
+surveys_app = typer.Typer(
+    rich_markup_mode=None, help="Survey dispatch: e-mail the survey link after a ticket is solved."
+)
 app.add_typer(surveys_app, name="surveys")
 
 
@@ -1054,7 +1122,9 @@ def surveys_dispatch(
     console.print(report.summary(), markup=False)
 
 
-zendesk_app = typer.Typer(help="Zendesk settings: schedules, holidays and SLA policies as TOML.")
+zendesk_app = typer.Typer(
+    rich_markup_mode=None, help="Zendesk settings: schedules, holidays and SLA policies as TOML."
+)
 app.add_typer(zendesk_app, name="zendesk")
 
 
@@ -1117,7 +1187,9 @@ def zendesk_config(
         raise typer.Exit(code=1)
 
 
-alerts_app = typer.Typer(help="Alert rules: evaluate them once (cron-friendly), read the history.")
+alerts_app = typer.Typer(
+    rich_markup_mode=None, help="Alert rules: evaluate them once (cron-friendly), read the history."
+)
 app.add_typer(alerts_app, name="alerts")
 
 
@@ -1189,7 +1261,7 @@ def send_report_cmd(
     start: Annotated[
         str | None, typer.Option("--from", help="First day (YYYY-MM-DD); default 7 days ago.")
     ] = None,
-    tz: Annotated[str | None, typer.Option("--tz")] = None,
+    tz: Annotated[str | None, typer.Option("--tz", help="Time zone for periods and dates.")] = None,
 ) -> None:
     """E-mail the weekly report (headline metrics, change, chart) now, through [email]."""
     from datetime import date as _date

@@ -10,6 +10,7 @@ from datetime import date, time
 from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -335,6 +336,33 @@ class SignInSettings(BaseModel):
     attempts_per_second: Annotated[float, Field(gt=0)] = 10
 
 
+class HelpdeskSettings(BaseModel):
+    """Where the team's help desk shows a ticket: pages link every ticket id there."""
+
+    model_config = ConfigDict(extra="forbid")
+    #: the address of a ticket, with `{id}` where its id goes, e.g.
+    #: "https://acme.zendesk.com/agent/tickets/{id}"
+    ticket_url: str | None = None
+
+    @field_validator("ticket_url")
+    @classmethod
+    def _ticket_url(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        if not v.startswith(("https://", "http://")) or "{id}" not in v:
+            raise ValueError(
+                "[helpdesk] ticket_url: an http(s) address with {id} where the ticket id goes, "
+                'e.g. "https://acme.zendesk.com/agent/tickets/{id}"'
+            )
+        return v
+
+    def ticket_link(self, ticket_id: object) -> str | None:
+        """The help desk's address of `ticket_id` (its id quoted), None when none is set."""
+        if self.ticket_url is None or ticket_id is None:
+            return None
+        return self.ticket_url.replace("{id}", quote(str(ticket_id), safe=""))
+
+
 class WebSettings(BaseModel):
     """The web service (`deskmetrics serve`): sessions, public address, ingestion sources,
     sign-in throttling, and how it shares the workspace file with `deskmetrics` commands."""
@@ -537,6 +565,8 @@ class Settings(BaseModel):
     #: gross margin as a fraction (0 < x ≤ 1) for predictive CLV; None means 1.0
     gross_margin: Annotated[float, Field(gt=0, le=1)] | None = None
     web: WebSettings = Field(default_factory=WebSettings)
+    #: where pages link ticket ids (`[helpdesk] ticket_url`)
+    helpdesk: HelpdeskSettings = Field(default_factory=HelpdeskSettings)
     email: EmailSettings = Field(default_factory=EmailSettings)
     #: named webhook receivers alert rules can notify (`[webhooks.NAME]`)
     webhooks: dict[str, WebhookTarget] = Field(default_factory=dict)

@@ -24,7 +24,9 @@ from deskmetrics.engine.periods import (
     naive_utc,
     period_starts,
     to_local,
+    to_utc,
     truncate_local,
+    year_earlier,
 )
 from deskmetrics.errors import QueryError
 from deskmetrics.metrics import REGISTRY, Aggregation, Direction, Metric, get_metric
@@ -338,11 +340,15 @@ def compute(
     """Tidy result rows: metric, the group keys asked for, period (start, local time, when a
     grain is asked), value, unit, n, p50, p90, ci_low, ci_high (percent), small_sample; then
     target, meets_target, benchmark, benchmark_name where they apply, and with
-    `compare="previous"` the previous value, the change, its p-value and whether it is
-    significant. Durations are in minutes."""
+    `compare="previous"` (the period before) or `"year"` (the same period a year earlier) the
+    previous value, the change, its p-value and whether it is significant. Durations are in
+    minutes."""
     q = build_query(ws, metrics, by, grain, tz, start, end, filters)
-    if compare is not None and compare != "previous":
-        raise QueryError(f"--compare {compare!r}: only 'previous' is supported")
+    if compare is not None and compare not in COMPARISONS:
+        raise QueryError(
+            f"--compare {compare!r}: use 'previous' (the period before) or 'year' (the same "
+            "period a year earlier)"
+        )
     names = tuple(m.name for m in q.metrics)
     return ws.remembered(("compute", names, q.request, compare), lambda: _compute(ws, q, compare))
 
@@ -351,7 +357,7 @@ def _compute(ws: Workspace, q: Query, compare: str | None) -> pd.DataFrame:
     facts = current_facts(ws, materialize=len(q.metrics) > 1)
     frames = _rows(ws, q, facts)
     if compare is not None:
-        frames = _compare_previous(ws, q, facts, frames)
+        frames = _compare_previous(ws, q, facts, frames, compare)
     frames = [
         _judge(ws, m, df, list(q.request.by)) for m, df in zip(q.metrics, frames, strict=True)
     ]
@@ -359,7 +365,34 @@ def _compute(ws: Workspace, q: Query, compare: str | None) -> pd.DataFrame:
     return out.drop(columns=["_successes", "_sd"])
 
 
-def _previous_request(req: MetricRequest) -> MetricRequest:
+#: what `compare` takes: the period just before, or the same period a year earlier
+COMPARISONS = ("previous", "year")
+
+
+def _year_earlier_utc(d: datetime, tz: str) -> datetime:
+    return to_utc(year_earlier(to_local(d, tz)), tz)
+
+
+def _previous_request(req: MetricRequest, compare: str = "previous") -> MetricRequest:
+    if compare == "year":
+        if req.grain is None and (req.start is None or req.end is None):
+            raise QueryError(
+                "--compare year needs a period: give --grain, or --from and --to (the same "
+                "dates a year earlier are compared)"
+            )
+        if req.start is None:  # every period of the data: their predecessors are in it
+            return req
+        start = _year_earlier_utc(req.start, req.tz)
+        if req.grain is not None:
+            # every period's counterpart a year earlier: from the first one's, to the end
+            first = truncate_local(to_local(start, req.tz), req.grain)
+            return MetricRequest(
+                req.by, req.grain, req.tz, to_utc(first, req.tz), req.end, req.filters
+            )
+        assert req.end is not None
+        return MetricRequest(
+            req.by, None, req.tz, start, _year_earlier_utc(req.end, req.tz), req.filters
+        )
     if req.grain is not None:
         # one period earlier is inside the data the grained request already covers, except for
         # the first period: widen the range by one period so it has a predecessor
@@ -413,9 +446,9 @@ def _change(m: Metric, cur: pd.Series, prev: pd.Series | None) -> dict[str, Any]
 
 
 def _compare_previous(
-    ws: Workspace, q: Query, facts: Facts, frames: list[pd.DataFrame]
+    ws: Workspace, q: Query, facts: Facts, frames: list[pd.DataFrame], compare: str = "previous"
 ) -> list[pd.DataFrame]:
-    prev_req = _previous_request(q.request)
+    prev_req = _previous_request(q.request, compare)
     keys = list(q.request.by)
     if q.request.grain is not None:
         prev_frames = _rows(ws, Query(q.metrics, prev_req), facts)
@@ -431,8 +464,9 @@ def _compare_previous(
         for _, r in cur.iterrows():
             key = tuple(r[k] for k in keys)
             if q.request.grain is not None:
+                start = pd.Timestamp(r["period"]).to_pydatetime()
                 before = truncate_local(
-                    pd.Timestamp(r["period"]).to_pydatetime() - timedelta(seconds=1),
+                    year_earlier(start) if compare == "year" else start - timedelta(seconds=1),
                     q.request.grain,
                 )
                 match = lookup.get((*key, pd.Timestamp(before)))
@@ -508,11 +542,13 @@ def survey_answers_in_scope(
     filters: Mapping[str, Any] | Iterable[str] | None = None,
     with_comment: bool = False,
     limit: int | None = None,
+    ids: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """The survey answers a survey metric with the same range and filters reads (answered in
     the range, filtered as the metrics are), newest first: response_id, kind, scale, score,
     comment, answered_at, ticket_id, agent, team, channel. `with_comment` keeps only answers
-    with a comment. For lists and distributions beside the survey metrics."""
+    with a comment; `ids` only these answers (an explanation's). For lists and distributions
+    beside the survey metrics."""
     from deskmetrics.engine.compile import prepare
     from deskmetrics.engine.surveys import survey_answers
 
@@ -525,6 +561,8 @@ def survey_answers_in_scope(
             t = t.filter(t.kind.isin(list(kinds)))
         if with_comment:
             t = t.filter(t.comment.notnull() & (t.comment.strip() != ""))
+        if ids is not None:
+            t = t.filter(t.response_id.isin(list(ids)))
         cols = ["response_id", "kind", "scale", "score", "comment", "answered_at", "ticket_id"]
         t = t.select(*cols, "agent", "team", "channel").order_by(
             [t.answered_at.desc(), t.response_id.desc()]
@@ -533,7 +571,8 @@ def survey_answers_in_scope(
             t = t.limit(limit)
         return ws.backend.execute(t)
 
-    request = ("survey answers", tuple(kinds), q.request, with_comment, limit)
+    wanted = None if ids is None else tuple(ids)
+    request = ("survey answers", tuple(kinds), q.request, with_comment, limit, wanted)
     return ws.remembered(request, make)
 
 

@@ -13,7 +13,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -197,6 +197,31 @@ def test_sign_in_overview_and_a_filter(page: Any, server: dict[str, Any]) -> Non
     assert float(card(page, "first_response_time").get_attribute("data-value")) == 75
     assert card(page, "csat").inner_text() == "100.0%"
     assert "Channel: email" in page.inner_text('details[data-filter="channel"] > summary')
+
+
+def test_date_presets_and_the_comparison_in_the_filter_bar(page: Any) -> None:
+    """Dates as people think: a preset menu relative to today, and the comparison chosen in
+    the bar travels to the next page."""
+    page.click("details.presets-menu > summary")
+    page.click("details.presets-menu a >> text=Last week")
+    page.wait_for_url("**from=*")
+    today = datetime.now(UTC).date()
+    monday = today - timedelta(days=today.weekday())
+    start, end = monday - timedelta(days=7), monday - timedelta(days=1)
+    assert f"from={start.isoformat()}&to={end.isoformat()}" in page.url
+    assert "Dates: Last week" in page.inner_text("details.presets-menu > summary")
+    # back to the data's week, compared with the same dates a year earlier
+    page.goto(page.url.split("/dashboard")[0] + f"/dashboard?{SCOPE}")
+    page.select_option('select[name="compare"]', "year")
+    page.click("#filters button[type=submit]")
+    page.wait_for_url("**compare=year**")
+    delta = page.locator('.card[data-metric="volume"] .delta')
+    # nothing a year earlier: +4 tickets against 0
+    assert float(delta.get_attribute("data-value")) == 4
+    assert "a year earlier" in delta.get_attribute("title")
+    page.click("nav.mainnav >> text=Trends")
+    assert "compare=year" in page.url
+    assert page.locator('select[name="compare"]').input_value() == "year"
 
 
 def test_drill_into_a_number(page: Any) -> None:

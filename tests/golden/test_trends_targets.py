@@ -115,3 +115,65 @@ def test_significance_functions_by_hand() -> None:
     # NPS 20 ± 8 vs 32 ± 9: margin of the difference √(64+81) = 12.04 > 12 → not meaningful
     assert not margins_differ(12.0, 8.0, 9.0)
     assert margins_differ(12.1, 8.0, 9.0)
+
+
+# --compare year: the same dates a year earlier -------------------------------------------------
+
+
+def a_year_apart():  # type: ignore[no-untyped-def]
+    """30 tickets in the week of 2025-03-10 (10 reopened) and 40 in the week of 2026-03-09
+    (30 reopened); 100 more in the week of 2026-03-02 (the period before), none reopened."""
+    last_year = solved_week("L", "2025-03-10", 30, 10)
+    before = solved_week("P", "2026-03-02", 100, 0)
+    now = solved_week("N", "2026-03-09", 40, 30)
+    return build_workspace(
+        {k: last_year[k] + before[k] + now[k] for k in ("tickets", "events")}, None
+    )
+
+
+def test_compare_year_without_grain_takes_the_same_dates_a_year_earlier() -> None:
+    # 2026-03-09..15 → 2025-03-09..15, which holds the 30 tickets of Monday 2025-03-10.
+    # volume 40 vs 30; reopen rate 30/40 = 75 % vs 10/30 = 33.33 %
+    ws = a_year_apart()
+    df = compute(
+        ws, ["volume", "reopen_rate"], start="2026-03-09", end="2026-03-15", compare="year",
+        tz="UTC",
+    )  # fmt: skip
+    vol = one(df, metric="volume")
+    assert (vol["value"], vol["previous"], vol["change"]) == (40.0, 30.0, 10.0)
+    rate = one(df, metric="reopen_rate")
+    assert rate["value"] == 75.0
+    assert rate["previous"] == pytest.approx(100 * 10 / 30)
+    # pooled p = 40/70; se = √(p(1-p)(1/30 + 1/40)); z = (0.75 - 1/3)/se
+    pooled = 40 / 70
+    se = math.sqrt(pooled * (1 - pooled) * (1 / 30 + 1 / 40))
+    z = (0.75 - 1 / 3) / se
+    assert rate["p_value"] == pytest.approx(math.erfc(z / math.sqrt(2)), abs=1e-9)
+    # the period before (compare previous) is the week of 2026-03-02: 100 tickets, 0 reopened
+    prev = one(
+        compute(ws, "volume", start="2026-03-09", end="2026-03-15", compare="previous", tz="UTC"),
+        metric="volume",
+    )
+    assert prev["previous"] == 100.0
+
+
+def test_compare_year_by_week_matches_each_week_with_the_week_a_year_earlier() -> None:
+    # week of 2026-03-09 ↔ the week holding 2025-03-09 (a Sunday): the week of 2025-03-03,
+    # which has no tickets: 0 (a count's empty period is 0). Week of 2026-03-16 ↔ 2025-03-16
+    # (Sunday) → week of 2025-03-10: 30 tickets.
+    ws = a_year_apart()
+    df = compute(
+        ws, "volume", grain="week", start="2026-03-09", end="2026-03-22", compare="year",
+        tz="UTC",
+    )  # fmt: skip
+    rows = df.sort_values("period")
+    assert list(rows["value"]) == [40.0, 0.0]
+    assert list(rows["previous"]) == [0.0, 30.0]
+
+
+def test_compare_year_needs_a_period_and_unknown_comparisons_are_refused() -> None:
+    ws = a_year_apart()
+    with pytest.raises(QueryError, match="--compare year needs a period"):
+        compute(ws, "volume", compare="year")
+    with pytest.raises(QueryError, match=r"'previous' .* or 'year'"):
+        compute(ws, "volume", start="2026-03-09", end="2026-03-15", compare="month")

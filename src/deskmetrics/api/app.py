@@ -22,6 +22,7 @@ from deskmetrics.api.routes import (
     freshdesk_webhook,
     helpscout_webhook,
     ingest,
+    intercom_webhook,
     metrics,
     session,
     sla,
@@ -46,6 +47,7 @@ ROUTE_MODULES = (
     zendesk_webhook,
     freshdesk_webhook,
     helpscout_webhook,
+    intercom_webhook,
     survey_links,
     dashboard,
     sla,
@@ -62,6 +64,7 @@ ROUTER_PROBLEMS = {
     zendesk_webhook.__name__: problems(400, 403, 413),
     freshdesk_webhook.__name__: problems(400, 403, 413),
     helpscout_webhook.__name__: problems(400, 403, 413),
+    intercom_webhook.__name__: problems(400, 403, 413),
     users.__name__: problems(400, 403, 413, 503),
     data.__name__: problems(400, 403, 413, 503),
 }

@@ -15,10 +15,12 @@ whole conversation with its threads, as the webhook's Conversation object gives 
 `_embedded.threads` are read too). It is mapped exactly as the export importer maps a
 conversation (`importers/helpscout.py`): the tickets row (current status, assignee, mailbox
 name as group) and every thread's message and status change, so each delivery brings the
-conversation up to date and a redelivery changes nothing. Without the users list a webhook
-cannot tell Help Scout's AI assistant (reported as a `user` by API 2.0 shapes) from an agent:
-`user` threads are agents' and `system_user` threads bots'. A spam, deleted or draft
-conversation is acknowledged and ignored (left out, as by the import).
+conversation up to date and a redelivery changes nothing. The stored agents stand for
+users.json: a `user` thread is an agent's when its author is a stored agent, a bot's (Help
+Scout's AI assistant) otherwise; with no agents stored, every `user` thread is an agent's, as
+an import without users.json reads it (the import and the webhook then map the same thread
+alike). A spam, deleted or draft conversation is acknowledged and ignored (left out, as by
+the import).
 
 `satisfaction.ratings` carries a Rating object (`ticketId` the conversation, `threadId` the
 rated reply, `rating` Great/Okay/Bad): a CSAT answer `helpscout-rating-<thread>` on 1-5, the
@@ -72,14 +74,17 @@ class Mapped:
     malformed: tuple[str, str] | None = None
 
 
-def map_delivery(event: str | None, doc: Any) -> Mapped:
-    """Canonical rows for one delivery of event `event` (see the module docstring)."""
+def map_delivery(event: str | None, doc: Any, agents: set[str] | None = None) -> Mapped:
+    """Canonical rows for one delivery of event `event` (see the module docstring); `agents`
+    are the stored agents' ids, which tell agents' threads from bots' as users.json does."""
     kind = (event or "").strip().lower()
     if not kind:
         return Mapped("?", None, malformed=(EVENT_HEADER, "the delivery names no event"))
     if not isinstance(doc, dict):
         return Mapped(kind, None, malformed=("body", "the body is not a JSON object"))
     hs = HelpScoutMapping()
+    if agents:
+        hs.agents, hs.users_known = set(agents), True
     item = JsonRecord(1, doc)
     if kind == RATING_EVENT:
         row = hs.rating_row(FILE, item)

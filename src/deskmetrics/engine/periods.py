@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -82,6 +82,49 @@ def next_period(d: datetime, grain: Grain) -> datetime:
     months = {Grain.MONTH: 1, Grain.QUARTER: 3, Grain.YEAR: 12}[grain]
     m = d.month - 1 + months
     return d.replace(year=d.year + m // 12, month=m % 12 + 1, day=1)
+
+
+def year_earlier(d: datetime) -> datetime:
+    """The same wall-clock moment one year earlier (29 February becomes the 28th)."""
+    try:
+        return d.replace(year=d.year - 1)
+    except ValueError:
+        return d.replace(year=d.year - 1, day=28)
+
+
+#: the date presets a page offers, relative to today (local): label and key
+DATE_PRESETS = (
+    ("Today", "today"),
+    ("Yesterday", "yesterday"),
+    ("This week", "this-week"),
+    ("Last week", "last-week"),
+    ("This month", "this-month"),
+    ("Last month", "last-month"),
+    ("This quarter", "this-quarter"),
+    ("Last quarter", "last-quarter"),
+    ("Last 7 days", "7d"),
+    ("Last 30 days", "30d"),
+    ("Last 90 days", "90d"),
+)
+
+
+def preset_range(key: str, today: date) -> tuple[date, date]:
+    """First and last local day (both included) of a date preset: "this" periods run to today
+    (partial), "last" ones are the whole period before, "Nd" the N days ending today."""
+    if key.endswith("d") and key[:-1].isdigit():
+        return today - timedelta(days=int(key[:-1]) - 1), today
+    if key == "today":
+        return today, today
+    if key == "yesterday":
+        day = today - timedelta(days=1)
+        return day, day
+    which, _, grain_name = key.partition("-")
+    grain = Grain(grain_name)
+    start = truncate_local(datetime.combine(today, time()), grain)
+    if which == "this":
+        return start.date(), today
+    before = truncate_local(start - timedelta(days=1), grain)
+    return before.date(), (start - timedelta(days=1)).date()
 
 
 def periods_between(start: datetime, end: datetime, grain: Grain, tz: str) -> list[Period]:

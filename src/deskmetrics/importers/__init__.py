@@ -11,6 +11,7 @@ SOURCES: tuple[str, ...] = (
     "zendesk",
     "freshdesk",
     "helpscout",
+    "intercom",
     "survey-csv",
     "stripe",
 )

@@ -30,7 +30,11 @@ Mapping choices that metrics depend on (see docs/importers/helpscout.md):
   party) is not public; `phone` is the logging agent's `interaction` (a call is no written
   reply; Help Scout keeps no call duration), or the customer's message when a customer made it;
   `lineitem` (status and assignment changes, workflows, merges) is no message. Drafts,
-  threads under review and hidden threads were never sent: skipped and counted;
+  threads under review and hidden threads were never sent: skipped and counted; so is a
+  thread of another type (one Help Scout adds later), by type, rather than rejected;
+- event ids are Help Scout's thread ids (`hs-thread-<id>`, the status it set
+  `hs-status-<id>`), `seq` twice the thread id (Help Scout numbers threads in the order they
+  are made): the import and the webhook make the same rows of the same thread;
 - who wrote a thread: `createdBy.type` `customer` → customer; `system_user` (API v3) or another
   non-person type → bot; `user` → an agent when the id is a user of users.json, otherwise a
   bot (Help Scout's AI and workflow senders are not mailbox users; API v2 reports them as
@@ -403,7 +407,7 @@ class HelpScoutMapping(FreshdeskMapping):
                 events.append({**message, "seq": str(2 * tid)})
             if new is not None and new != current:
                 events.append({
-                    "event_id": f"{cid}-status-{tid}", "ticket_id": cid, "at": when,
+                    "event_id": f"hs-status-{tid}", "ticket_id": cid, "at": when,
                     "type": "status", "status": new, "seq": str(2 * tid + 1),
                 })  # fmt: skip
                 current, last = new, at
@@ -425,9 +429,11 @@ class HelpScoutMapping(FreshdeskMapping):
         if tid is None:
             self.reject("events", file, row, f"{where}id", "thread has no id")
             return None
-        if kind not in THREAD_TYPES:
-            why = f"unknown Help Scout thread type (one of {', '.join(THREAD_TYPES)})"
-            self.reject("events", file, row, f"{where}type", why, t.get("type"))
+        if not kind:
+            self.reject("events", file, row, f"{where}type", "thread has no type")
+            return None
+        if kind not in THREAD_TYPES:  # a type Help Scout adds later: not known ticket history
+            self.skip(file, f"threads of type {kind!r} (not ticket history)")
             return None
         if at is None:
             self.reject("events", file, row, f"{where}createdAt", "thread has no createdAt")
@@ -456,11 +462,11 @@ class HelpScoutMapping(FreshdeskMapping):
                 return None
             body = _text(t.get("body"))
             if event == "interaction" and role != "customer":
-                message = {"event_id": tid, "ticket_id": cid, "at": at, "type": "interaction",
-                           "agent_id": author}  # fmt: skip
+                message = {"event_id": f"hs-thread-{tid}", "ticket_id": cid, "at": at,
+                           "type": "interaction", "agent_id": author}  # fmt: skip
             else:
                 message = {
-                    "event_id": tid, "ticket_id": cid, "at": at, "type": "message",
+                    "event_id": f"hs-thread-{tid}", "ticket_id": cid, "at": at, "type": "message",
                     "author_role": role, "author_id": author,
                     "public": "true" if public else "false", "body": body,
                 }  # fmt: skip
@@ -495,7 +501,7 @@ class HelpScoutMapping(FreshdeskMapping):
             return []
         self.note(file, "conversations whose current status is placed at closedAt/userUpdatedAt")
         return [{
-            "event_id": f"{cid}-current-{status}-{at}", "ticket_id": cid, "at": at,
+            "event_id": f"hs-{cid}-current-{status}-{at}", "ticket_id": cid, "at": at,
             "type": "status", "status": status,
         }]  # fmt: skip
 
@@ -526,7 +532,7 @@ class HelpScoutMapping(FreshdeskMapping):
         if walk is not None and status is not None:
             walk.threads.append((instant, number, str(t.get("id")), at, status))
         # a conversation that no file holds: validation rejects the row (names no ticket)
-        return message or None
+        return {**message, "seq": str(2 * number)} if message else None
 
     def waiting_status_rows(self, file: str) -> list[Record]:
         """Status events of the conversations whose threads came from threads.json (or from
@@ -535,10 +541,11 @@ class HelpScoutMapping(FreshdeskMapping):
         for cid, walk in self.waiting.items():
             current: str | None = None
             last = float("-inf")
-            for at, _, tid, when, status in sorted(walk.threads):
+            for at, number, tid, when, status in sorted(walk.threads):
                 if status != current:
-                    rows.append({"event_id": f"{cid}-status-{tid}", "ticket_id": cid,
-                                 "at": when, "type": "status", "status": status})  # fmt: skip
+                    rows.append({"event_id": f"hs-status-{tid}", "ticket_id": cid, "at": when,
+                                 "type": "status", "status": status,
+                                 "seq": str(2 * number + 1)})  # fmt: skip
                     current, last = status, at
             if not walk.threads:
                 self.note(file, "conversations without threads (current status only)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -103,21 +103,26 @@ def _zendesk(run: ImportRun) -> Iterator[ValidFrame]:
     run.notes.extend(f"skipped {n} {what}" for what, n in zd.skipped.items() if n)
 
 
-def _freshdesk(run: ImportRun) -> Iterator[ValidFrame]:
-    from deskmetrics.importers.freshdesk import file_terms, stream_freshdesk
-
+def _streamed(
+    run: ImportRun, frames: Iterable[SourceFrame], terms: Callable[[SourceFrame], dict[str, str]]
+) -> Iterator[ValidFrame]:
+    """A help desk's export streamed chunk by chunk; rejects name the source's own fields."""
     gc.freeze()  # as for Zendesk: what exists now is never garbage
-    fd = stream_freshdesk(run.directory)
-
-    def checked(sf: SourceFrame) -> ValidFrame:
-        terms = file_terms(sf.table.name, sf.file)
-        return validate_in_file_terms(sf, terms, run.assume_tz, run.limits)
-
-    for sf, vf in _prefetched((sf, checked(sf)) for sf in fd):
+    checked = (
+        (sf, validate_in_file_terms(sf, terms(sf), run.assume_tz, run.limits)) for sf in frames
+    )
+    for sf, vf in _prefetched(checked):
         run.done += len(sf.frame)
         run.total = run.done  # not known before the export is read
         yield vf
         run.tell(sf.file)
+
+
+def _freshdesk(run: ImportRun) -> Iterator[ValidFrame]:
+    from deskmetrics.importers.freshdesk import file_terms, stream_freshdesk
+
+    fd = stream_freshdesk(run.directory)
+    yield from _streamed(run, fd, lambda sf: file_terms(sf.table.name, sf.file))
     run.notes.extend(f"skipped {n} {what}" for what, n in fd.skipped.items() if n)
     run.notes.extend(f"{n} {what}" for what, n in fd.noted.items() if n)
 
@@ -125,20 +130,19 @@ def _freshdesk(run: ImportRun) -> Iterator[ValidFrame]:
 def _helpscout(run: ImportRun) -> Iterator[ValidFrame]:
     from deskmetrics.importers.helpscout import file_terms, stream_helpscout
 
-    gc.freeze()  # as for Zendesk: what exists now is never garbage
     hs = stream_helpscout(run.directory)
-
-    def checked(sf: SourceFrame) -> ValidFrame:
-        terms = file_terms(sf.table.name, sf.file)
-        return validate_in_file_terms(sf, terms, run.assume_tz, run.limits)
-
-    for sf, vf in _prefetched((sf, checked(sf)) for sf in hs):
-        run.done += len(sf.frame)
-        run.total = run.done  # not known before the export is read
-        yield vf
-        run.tell(sf.file)
+    yield from _streamed(run, hs, lambda sf: file_terms(sf.table.name, sf.file))
     run.notes.extend(f"skipped {n} {what}" for what, n in hs.skipped.items() if n)
     run.notes.extend(f"{n} {what}" for what, n in hs.noted.items() if n)
+
+
+def _intercom(run: ImportRun) -> Iterator[ValidFrame]:
+    from deskmetrics.importers.intercom import INTERCOM_TERMS, stream_intercom
+
+    ic = stream_intercom(run.directory)
+    yield from _streamed(run, ic, lambda sf: INTERCOM_TERMS.get(sf.table.name, {}))
+    run.notes.extend(f"skipped {n} {what}" for what, n in ic.skipped.items() if n)
+    run.notes.extend(ic.notes)
 
 
 def _exported(
@@ -176,6 +180,7 @@ IMPORTERS: dict[str, Reader] = {
     "zendesk": _zendesk,
     "freshdesk": _freshdesk,
     "helpscout": _helpscout,
+    "intercom": _intercom,
     "survey-csv": _survey_csv,
     "stripe": _stripe,
 }
@@ -193,7 +198,7 @@ def import_directory(
     mapping: SurveyMapping | Path | str | None = None,
     amounts_in: Literal["units", "cents"] = "units",
 ) -> ImportSummary:
-    """Import a folder of canonical files, a Zendesk export, a survey tool's CSV export
+    """Import a folder of canonical files, a Zendesk or Intercom export, a survey tool's CSV export
     (`survey-csv`) or a Stripe subscription export (`stripe`) into the workspace.
 
     `survey-csv` reads a CSV file or a folder of them through a column mapping: `mapping` (a
@@ -254,8 +259,8 @@ def _memory_at_most(con: Any, limit: str) -> Iterator[None]:
 def memory_capped(ws: Workspace, source: str) -> Iterator[None]:
     """Within: DuckDB's memory capped for an import of `source` and the per-ticket facts
     made after it (a Zendesk export of millions of events: DuckDB spills what exceeds to
-    disk), as it was after."""
-    if source != "zendesk":
+    disk; an Intercom or Help Scout export likewise), as it was after."""
+    if source not in ("zendesk", "intercom", "helpscout"):
         yield
         return
     with _memory_at_most(duckdb_connection(ws), ZENDESK_DUCKDB_MEMORY):

@@ -80,7 +80,15 @@ def render(request: Request, name: str, /, status_code: int = 200, **ctx: Any) -
         session = request.scope.get("session") or {}
         ctx["current_user"] = session.get("user")
     ctx.setdefault("active", "")
+    if "ticket_link" not in ctx:  # ticket ids link to the help desk when `[helpdesk]` says how
+        service = getattr(request.app.state, "service", None)
+        settings = getattr(service, "settings", None)
+        ctx["ticket_link"] = settings.helpdesk.ticket_link if settings is not None else _no_link
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)
+
+
+def _no_link(ticket_id: object) -> None:
+    return None
 
 
 __all__ = [

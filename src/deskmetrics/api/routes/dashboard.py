@@ -33,7 +33,7 @@ from deskmetrics.api.deps import (
     start_session,
 )
 from deskmetrics.engine import Workspace
-from deskmetrics.engine.periods import next_period
+from deskmetrics.engine.periods import DATE_PRESETS, next_period, preset_range, to_local
 from deskmetrics.engine.surveys import followups
 from deskmetrics.errors import DeskmetricsError
 from deskmetrics.metrics import Metric, get_metric
@@ -62,8 +62,10 @@ HEATMAP_METRICS = list(METRIC_SETS["heatmap"])
 SURVEY_CARDS = list(METRIC_SETS["surveys"])
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 GRAINS = ["day", "week", "month"]
+#: the default range: the last 7 days up to today; when the data ends before that week, the
+#: last 14 days with data (an old export still opens on its latest activity)
+DEFAULT_PRESET = "7d"
 DEFAULT_DAYS = 14
-PRESETS = [("7d", 7), ("14d", 14), ("28d", 28), ("90d", 90)]
 STATIC_FILES = {"app.css": "text/css", "dashboard.js": "text/javascript"}
 OPTIONS_TTL = 60.0
 
@@ -82,11 +84,16 @@ class Scope:
     filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
     first: date | None = None  # first and last day with tickets (for the presets)
     last: date | None = None
+    today: date | None = None  # the local date now (presets are relative to it)
+    #: the cards' comparison: the period before (`previous`) or the same dates a year earlier
+    compare: str = "previous"
 
     def params(self) -> list[tuple[str, str]]:
         out = [("from", self.start.isoformat()), ("to", self.end.isoformat())]
         for k in [*FILTERS, *(k for k in self.filters if k not in FILTERS)]:
             out += [(k, v) for v in self.filters.get(k, ())]
+        if self.compare != "previous":
+            out.append(("compare", self.compare))
         return out
 
     def query(self, **extra: str | int | None) -> str:
@@ -111,10 +118,24 @@ class Scope:
     def query_kwargs(self) -> dict[str, Any]:
         return {"start": self.start, "end": self.end, "filters": dict(self.filters)}
 
-    def preset(self, days: int) -> Scope | None:
-        if self.last is None:
+    def preset(self, key: str) -> Scope | None:
+        """The scope of a date preset (`engine.periods.DATE_PRESETS`), relative to today."""
+        if self.today is None:
             return None
-        return replace(self, start=self.last - timedelta(days=days - 1), end=self.last)
+        start, end = preset_range(key, self.today)
+        return replace(self, start=start, end=end)
+
+    @property
+    def partial(self) -> bool:
+        """The range runs into today, which is not over: its last period is partial."""
+        return self.today is not None and self.end >= self.today
+
+    @property
+    def comparison(self) -> str:
+        """What the cards' change is measured against, in words."""
+        if self.compare == "year":
+            return "the same dates a year earlier"
+        return f"the previous {self.days} days"
 
     def everything(self) -> Scope | None:
         if self.first is None or self.last is None:
@@ -192,14 +213,37 @@ def read_scope(request: Request, svc: Service, ws: Workspace) -> Scope:
     """The page's scope from its URL; without dates, the last 14 days with data."""
     q = request.query_params
     span = data_span(svc, ws)
-    last = span[1] if span else date.today()
-    end = _parse_date(q.get("to"), "to") or last
-    start = _parse_date(q.get("from"), "from") or end - timedelta(days=DEFAULT_DAYS - 1)
+    today = to_local(ws.now(), svc.settings.report_timezone).date()
+    week = preset_range(DEFAULT_PRESET, today)
+    if span is None or span[1] >= week[0]:
+        start, end = week
+    else:
+        start, end = span[1] - timedelta(days=DEFAULT_DAYS - 1), span[1]
+    given_end = _parse_date(q.get("to"), "to")
+    given_start = _parse_date(q.get("from"), "from")
+    if given_end is not None or given_start is not None:
+        end = given_end or end
+        start = given_start or end - timedelta(days=DEFAULT_DAYS - 1)
     if end < start:
-        raise HTTPException(400, f"the range ends ({end}) before it starts ({start})")
+        raise HTTPException(
+            400,
+            f"the range ends ({end}) before it starts ({start}): choose a 'to' date on or "
+            "after the 'from' date, or one of the presets under Dates",
+        )
+    compare = q.get("compare") or "previous"
+    if compare not in ("previous", "year"):
+        raise HTTPException(400, "compare: 'previous' (the period before) or 'year'")
     filters = {k: tuple(v for v in q.getlist(k) if v) for k in FILTERS}
     filters = {k: v for k, v in filters.items() if v}
-    return Scope(start, end, filters, span[0] if span else None, span[1] if span else None)
+    return Scope(
+        start,
+        end,
+        filters,
+        span[0] if span else None,
+        span[1] if span else None,
+        today=today,
+        compare=compare,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -211,7 +255,7 @@ class Column:
     key: str
     label: str
     #: text, count, percent, minutes, score, date (a local period), instant (a UTC instant:
-    #: shown in the page's time zone, raw UTC in CSV)
+    #: shown in the page's time zone, raw UTC in CSV), ticket (an id, linked to the help desk)
     unit: str = "text"
     group: str = ""
 
@@ -330,7 +374,7 @@ class Card:
 
 
 def cards(ws: Workspace, names: Sequence[str], scope: Scope) -> list[Card]:
-    df, errors = compute_each(ws, names, compare="previous", **scope.query_kwargs())
+    df, errors = compute_each(ws, names, compare=scope.compare, **scope.query_kwargs())
     out = []
     for name in names:
         rows = df[df["metric"] == name] if len(df) else df
@@ -341,8 +385,8 @@ def cards(ws: Workspace, names: Sequence[str], scope: Scope) -> list[Card]:
 
 def _page_ctx(request: Request, svc: Service, ws: Workspace, scope: Scope) -> dict[str, Any]:
     presets = []
-    for label, days in PRESETS:
-        p = scope.preset(days)
+    for label, key in DATE_PRESETS:
+        p = scope.preset(key)
         if p is not None:
             presets.append((label, p.query(), p.start == scope.start and p.end == scope.end))
     every = scope.everything()
@@ -351,7 +395,9 @@ def _page_ctx(request: Request, svc: Service, ws: Workspace, scope: Scope) -> di
             ("All", every.query(), every.start == scope.start and every.end == scope.end)
         )
     keep = {
-        k: v for k, v in request.query_params.items() if k not in (*FILTERS, "from", "to", "csv")
+        k: v
+        for k, v in request.query_params.items()
+        if k not in (*FILTERS, "from", "to", "csv", "compare")
     }
     return {
         "scope": scope,
@@ -831,7 +877,7 @@ def surveys(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response:
             Column("kind", "Survey"),
             Column("score", "Score"),
             Column("comment", "Comment"),
-            Column("ticket_id", "Ticket"),
+            Column("ticket_id", "Ticket", "ticket"),
             Column("agent", "Agent"),
             Column("agent_name", "Agent name"),
             Column("channel", "Channel"),
@@ -851,7 +897,7 @@ def surveys(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response:
             Column("score", "Score"),
             Column("comment", "Comment"),
             Column("customer_id", "Customer"),
-            Column("ticket_id", "Ticket"),
+            Column("ticket_id", "Ticket", "ticket"),
             Column("agent_id", "Agent"),
             Column("agent_name", "Agent name"),
             Column("response_id", "Answer"),
@@ -913,21 +959,28 @@ def explanation(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Respo
         except DeskmetricsError as exc:
             error, df, ex = str(exc), pd.DataFrame(), None
         tickets = pd.DataFrame()
+        answers = pd.DataFrame()
         if ex is not None and ex.ids and ex.id_column == "ticket_id":
             tickets, _ = facts_page(ws, ex.ids, limit=len(ex.ids))
+        elif ex is not None and ex.ids and ex.id_column == "response_id":
+            answers = survey_answers_in_scope(ws, ids=ex.ids, **scope.query_kwargs())
+        names = agent_names(svc, ws)
     row = df.iloc[0].to_dict() if len(df) else None
     measure = metric.measure
     cols = [
-        Column("ticket_id", "Ticket"),
+        Column("ticket_id", "Ticket", "ticket"),
         Column("created_at", f"Created ({p.ctx['tz']})", "instant"),
         Column("channel", "Channel"),
         Column("priority", "Priority"),
         Column("group", "Group"),
-        Column("assignee_id", "Agent"),
+        Column("assignee_name", "Agent"),
+        Column("assignee_id", "Agent id"),
         Column("subject", "Subject"),
     ]
     if measure and measure in tickets.columns:
         cols.append(Column(measure, metric.title, metric.unit.value))
+    if len(tickets) and "assignee_id" in tickets.columns:
+        tickets["assignee_name"] = [names.get(str(a)) for a in tickets["assignee_id"]]
     ticket_table = Table(
         "tickets",
         "Tickets counted",
@@ -935,6 +988,28 @@ def explanation(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Respo
     )
     for _, r in tickets.iterrows():
         ticket_table.rows.append({c.key: _clean(r.get(c.key)) for c in ticket_table.columns})
+    # a survey metric drills to its answers: score and comment, with the ticket and agent
+    answer_table = Table(
+        "answers",
+        "Answers counted",
+        [
+            Column("response_id", "Answer"),
+            Column("answered_at", f"Answered ({p.ctx['tz']})", "instant"),
+            Column("kind", "Survey"),
+            Column("score", "Score", "score"),
+            Column("comment", "Comment"),
+            Column("ticket_id", "Ticket", "ticket"),
+            Column("agent_name", "Agent"),
+            Column("agent", "Agent id"),
+            Column("channel", "Channel"),
+        ],
+    )
+    if len(answers):
+        order = {rid: i for i, rid in enumerate(ex.ids if ex is not None else [])}
+        answers = answers.assign(_o=answers["response_id"].map(order)).sort_values("_o")
+        answers["agent_name"] = [names.get(str(a)) for a in answers["agent"]]
+        for _, r in answers.iterrows():
+            answer_table.rows.append({c.key: _clean(r.get(c.key)) for c in answer_table.columns})
     left = Table(
         "left_out",
         "Left out",
@@ -960,7 +1035,7 @@ def explanation(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Respo
         request,
         "explain",
         "dashboard/explain.html",
-        [ticket_table, left, counted],
+        [ticket_table, answer_table, left, counted],
         metric=metric,
         row=row,
         ex=ex,
@@ -971,6 +1046,7 @@ def explanation(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Respo
         page_query=page_query,
         extra=extra_q,
         ticket_table=ticket_table,
+        answer_table=answer_table,
         left=left,
         **ctx,
     )

@@ -83,7 +83,9 @@ def helpscout_webhook(
     if why is not None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, why)
     doc = parse_json(body, svc.settings.limits.max_json_depth)
-    mapped = helpscout_events.map_delivery(event, doc)
+    with svc.using() as ws:  # the stored agents tell agents' threads from bots', as users.json
+        rows = duckdb_connection(ws).execute("SELECT agent_id FROM agents").fetchall()
+    mapped = helpscout_events.map_delivery(event, doc, {str(r[0]) for r in rows})
     if mapped.malformed is not None:
         _refuse(svc, source, mapped.event_type, *mapped.malformed)
     result = WebhookResult(

@@ -206,8 +206,11 @@ def report(
     end: To = None,
     where: Where = [],  # noqa: B006
     compare: Annotated[
-        Literal["previous"] | None,
-        Query(description="'previous': change against the previous period, with significance."),
+        Literal["previous", "year"] | None,
+        Query(
+            description="'previous': change against the period before; 'year': against the "
+            "same period a year earlier; with significance."
+        ),
     ] = None,
     format: Annotated[Literal["json", "csv"], Query(description="json or csv")] = "json",
     now: NowQ = None,

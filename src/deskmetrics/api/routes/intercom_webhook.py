@@ -1,0 +1,126 @@
+"""POST /api/webhooks/intercom: Intercom conversation notifications, stored as canonical rows.
+
+The app's client secret, with which Intercom signs deliveries, is the one of source `intercom`
+in the settings (`[web.sources.intercom] secret_env = "INTERCOM_CLIENT_SECRET"`; `?source=NAME`
+picks another source, e.g. a second workspace). Rows go through the same validation and store
+as every other ingest (`deskmetrics.api.ingest.store`): all or nothing, idempotent by id."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, NoReturn
+
+from fastapi import APIRouter, BackgroundTasks, Header, HTTPException, Query, Request, status
+
+from deskmetrics.api import ingest, intercom_events
+from deskmetrics.api.deps import MaybePrincipal, ServiceDep
+from deskmetrics.api.limits import parse_json
+from deskmetrics.api.routes.ingest import RawBody, refuse_viewers, rejected
+from deskmetrics.api.schemas import Ingested, Rejected, WebhookResult
+from deskmetrics.engine.store import log_rejects
+from deskmetrics.engine.workspace import duckdb_connection
+from deskmetrics.errors import DeskmetricsError
+from deskmetrics.model import Reject
+
+router = APIRouter(tags=["ingest"])
+
+
+def _refuse(svc: Any, source: str, topic: str, field: str, reason: str) -> NoReturn:
+    """Keep a broken delivery in the rejects and answer 422 naming the field it lacks."""
+    with svc.using() as ws:
+        log_rejects(
+            duckdb_connection(ws),
+            f"api:{source}",
+            [Reject("events", f"webhook:{source}", 1, field, reason, topic)],
+        )
+    raise HTTPException(
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        f"{field}: {reason}; nothing stored (kept in the rejects: deskmetrics rejects)",
+    )
+
+
+def _status_before(con: Any) -> intercom_events.StatusBefore:
+    """The stored status of a conversation just before an instant (its latest status event)."""
+
+    def before(ticket_id: str, at: str) -> str | None:
+        row = con.execute(
+            "SELECT status FROM events WHERE ticket_id = ? AND type = 'status' AND \"at\" < ?"
+            ' ORDER BY "at" DESC, seq DESC NULLS LAST LIMIT 1',
+            [ticket_id, at.replace("T", " ").removesuffix("Z")],
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    return before
+
+
+@router.post(
+    "/api/webhooks/intercom",
+    response_model=WebhookResult,
+    summary="Intercom conversation webhook (signed by Intercom)",
+    responses={
+        400: {"description": "Not JSON, or nested too deeply"},
+        401: {"description": "Missing or wrong X-Hub-Signature"},
+        413: {"description": "The body is larger than [web] max_body_bytes"},
+        403: {"description": "A viewer's sign-in or token was sent"},
+        422: {
+            "model": Rejected,
+            "description": "A malformed delivery, or mapped rows that break a rule; nothing stored",
+        },
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+)
+def intercom_webhook(
+    request: Request,
+    svc: ServiceDep,
+    who: MaybePrincipal,
+    background: BackgroundTasks,
+    body: RawBody,
+    signature: Annotated[str | None, Header(alias=intercom_events.SIGNATURE_HEADER)] = None,
+    source: Annotated[
+        str, Query(max_length=100, description="The settings' source holding the secret.")
+    ] = "intercom",
+) -> Any:
+    """Conversation notifications (created, replied, noted, assigned, opened, closed, snoozed,
+    rated …) become tickets, events and surveys rows; other topics are acknowledged and
+    ignored (so that Intercom does not retry them). A delivery lacking a field the mapping
+    needs is a 422 naming that field."""
+    refuse_viewers(who)
+    secret = ingest.source_secret(svc.settings, source)
+    why = intercom_events.check_signature(secret, signature, body)
+    if why is not None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, why)
+    doc = parse_json(body, svc.settings.limits.max_json_depth)
+    try:
+        with svc.using() as ws:
+            mapped = intercom_events.map_delivery(doc, _status_before(duckdb_connection(ws)))
+            if mapped.malformed is None and mapped.ignored is None:
+                report = ingest.store(ws, mapped.frames, source)
+    except ingest.RowsRejected as exc:
+        return rejected(exc)
+    except DeskmetricsError as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
+    if mapped.malformed is not None:
+        _refuse(svc, source, mapped.topic, *mapped.malformed)
+    result = WebhookResult(
+        event_type=mapped.topic, ticket_id=mapped.ticket_id, ignored=mapped.ignored
+    )
+    if mapped.ignored is not None:
+        return result
+    background.add_task(ingest.run_after_ingest, ingest.callbacks(request.app), report)
+    result.stored = [
+        Ingested(
+            source=source,
+            table=table,
+            received=c["received"],
+            inserted=c["inserted"],
+            updated=c["updated"],
+            unchanged=c["unchanged"],
+            import_id=report.import_id,
+        )
+        for table, c in report.tables.items()
+    ]
+    return result
