@@ -70,6 +70,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from deskmetrics.errors import ImportDataError
 from deskmetrics.importers.freshdesk import (
     FreshdeskMapping,
@@ -135,6 +139,8 @@ DEFAULT_CHANNEL_MAP: dict[str, str] = {
 #: Rows per frame of a streamed import (the store stages each frame as it comes).
 CHUNK_ROWS = 50_000
 _COLLECT_EVERY = 8
+#: conversations of the first pass moved off the interpreter's heap at a time
+_BATCH = 100_000
 #: a JSON Lines first line longer than this is not held whole (the file is streamed)
 _WHOLE_LINE = 16 << 20
 
@@ -270,6 +276,7 @@ class _Walk:
     """What a conversation whose threads come from threads.json needs at the end: its
     current status and instants, and its threads' (instant, id, status) in any order."""
 
+    row: int
     status: str
     closed_at: str | None
     updated_at: str | None
@@ -283,30 +290,65 @@ class HelpScoutMapping(FreshdeskMapping):
 
     users_known: bool = False
     mailboxes: dict[str, str] = field(default_factory=dict)
-    latest: dict[str, tuple[float, int]] = field(default_factory=dict)
-    #: conversations kept whose threads were embedded (threads.json repeats are skipped)
-    embedded: set[str] = field(default_factory=set)
+    #: the records (places) of conversations listed again later in a version updated later
+    older: set[int] = field(default_factory=set)
+    #: every conversation id of the file, once (Arrow: a few bytes each)
+    known: pa.Array | None = None
+    _known_sorted: np.ndarray | None = None
     #: conversations kept without embedded threads: their threads may be in threads.json
     waiting: dict[str, _Walk] = field(default_factory=dict)
 
     # conversations ----------------------------------------------------------------------
 
     def conversation_winners(self, file: str, items: Iterator[JsonRecord]) -> None:
-        """Pass 1: the version of each conversation updated last (the later on a tie)."""
-        again = 0
+        """Pass 1: the records to leave out, all but the version of each conversation updated
+        last (`userUpdatedAt`; the later record on a tie). Each conversation's id, update time
+        and place are kept in Arrow and NumPy arrays (a few bytes each, not a Python object per
+        conversation), so memory stays flat in the number of conversations."""
+        ids: list[str] = []
+        ats: list[float] = []
+        rows: list[int] = []
+        parts: list[tuple[pa.Array, np.ndarray, np.ndarray]] = []
+
+        def flush() -> None:
+            if ids:
+                parts.append((pa.array(ids, pa.large_string()), np.asarray(ats),
+                              np.asarray(rows, dtype=np.int64)))  # fmt: skip
+            for kept in (ids, ats, rows):
+                kept.clear()
+
         for item in items:
             cid = None if item.data is None else _text(item.data.get("id"))
             if item.data is None or cid is None:
                 continue
-            at = _instant(_updated(item.data))
-            old = self.latest.get(cid)
-            if old is not None:
-                again += 1
-                if at < old[0]:
-                    continue
-            self.latest[cid] = (at, item.row)
-        if again:
-            self.skip(file, "older versions of a conversation", again)
+            ids.append(cid)
+            ats.append(_instant(_updated(item.data)))
+            rows.append(item.row)
+            if len(ids) >= _BATCH:
+                flush()
+        flush()
+        if not parts:
+            return
+        encoded = pc.dictionary_encode(pa.concat_arrays([p[0] for p in parts]))
+        code = encoded.indices.to_numpy(zero_copy_only=False)
+        row = np.concatenate([p[2] for p in parts])
+        order = np.lexsort((row, np.concatenate([p[1] for p in parts]), code))
+        grouped = code[order]
+        last = np.append(grouped[1:] != grouped[:-1], True)
+        self.older = set(row[order][~last].tolist())
+        self.known = encoded.dictionary
+        if self.older:
+            self.skip(file, "older versions of a conversation", len(self.older))
+
+    def is_known(self, cid: str) -> bool:
+        """Whether conversations.json lists conversation `cid` (sorted once, when asked)."""
+        if self.known is None:
+            return False
+        if self._known_sorted is None:
+            self._known_sorted = np.sort(np.asarray(self.known.to_pylist(), dtype=str))
+        found = self._known_sorted
+        i = int(np.searchsorted(found, cid))
+        return i < len(found) and bool(found[i] == cid)
 
     def conversation_rows(
         self, file: str, item: JsonRecord, *, winners: bool = True
@@ -321,7 +363,7 @@ class HelpScoutMapping(FreshdeskMapping):
         if cid is None:
             self.reject("tickets", file, item.row, "id", "conversation has no id")
             return [], []
-        if winners and self.latest.get(cid, (0.0, item.row))[1] != item.row:
+        if winners and item.row in self.older:
             return [], []  # an older version
         state = (_text(c.get("state")) or "published").lower()
         raw_status = (_text(c.get("status")) or "").lower()
@@ -376,9 +418,8 @@ class HelpScoutMapping(FreshdeskMapping):
         found = _threads_of(c)
         closed_at, updated_at = _utc(c.get("closedAt")), _updated(c)
         if found is None:
-            self.waiting[cid] = _Walk(status, closed_at, updated_at)
+            self.waiting[cid] = _Walk(item.row, status, closed_at, updated_at)
             return [row], []
-        self.embedded.add(cid)
         threads, where = found
         events = self.thread_events(
             file, item.row, cid, threads, where, status, closed_at, updated_at
@@ -521,7 +562,7 @@ class HelpScoutMapping(FreshdeskMapping):
         if cid in self.left_out:
             self.skip(file, "threads of spam, deleted, draft or rejected conversations")
             return None
-        if cid in self.embedded:
+        if cid not in self.waiting and self.is_known(cid):
             self.skip(file, "threads also embedded in conversations.json")
             return None
         got = self.thread(file, item.row, "", cid, t)
@@ -697,9 +738,8 @@ class HelpScoutStream:
                     yield loose.take(hs)
             yield loose.take(hs)
         # status events of conversations without embedded threads (rows: their conversation's)
-        places = {cid: hs.latest[cid][1] for cid in hs.waiting if cid in hs.latest}
         for r in hs.waiting_status_rows(cf):
-            events.add(places.get(r["ticket_id"], 0), [r])
+            events.add(hs.waiting[r["ticket_id"]].row, [r])
         yield events.take(hs)
 
         for stem, table, columns, mapper, keys in (
