@@ -14,7 +14,10 @@ time, the command's own time (after its modules are loaded), messages/s over the
 time (threads that are messages: customer, reply, note), the child's CPU seconds (user +
 system: on a machine shared with other work, less affected by it than wall time), peak RSS
 of the child; then the marginal rate between the two largest sizes (the fixed set-up —
-workspace schema, facts — taken out), and one RESULT line (JSON) per size.
+workspace schema, facts — taken out), and one RESULT line (JSON) per size. Then the reader
+alone (read, map, validate; nothing stored) in another child: its time and peak RSS, the
+importer's own memory apart from DuckDB's working set while storing. The load average is
+printed with each size: on a shared machine the figures move with it.
 """
 
 from __future__ import annotations
@@ -44,6 +47,19 @@ try:
     main()
 finally:
     print(f"COMMAND_SECONDS {time.perf_counter() - t0:.3f}", file=sys.stderr)
+"""
+#: the reader alone (read, map and validate every chunk; nothing stored): its memory is the
+#: importer's own, apart from DuckDB's working set while storing and computing facts
+READER = """
+import resource, sys, time
+from pathlib import Path
+from deskmetrics.importers.helpscout import file_terms, stream_helpscout
+from deskmetrics.importers.pipeline import validate_in_file_terms
+t0 = time.perf_counter()
+for sf in stream_helpscout(Path(sys.argv[1])):
+    validate_in_file_terms(sf, file_terms(sf.table.name, sf.file))
+ru = resource.getrusage(resource.RUSAGE_SELF)
+print("READER", time.perf_counter() - t0, ru.ru_utime + ru.ru_stime, ru.ru_maxrss, file=sys.stderr)
 """
 PAGE = 50  # Help Scout's conversations page size
 USERS, MAILBOXES, ASSISTANT = 40, 4, 999_999
@@ -194,6 +210,19 @@ def run_import(export: Path) -> dict[str, Any]:
     }
 
 
+def run_reader(export: Path) -> dict[str, Any]:
+    """The reader alone in a child: its time (after imports), CPU and peak RSS."""
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    cmd = [sys.executable, "-c", READER, str(export)]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
+    if out.returncode != 0:
+        raise SystemExit(f"reader failed ({out.returncode}):\n{out.stderr[-3000:]}")
+    line = next(x for x in out.stderr.splitlines() if x.startswith("READER"))
+    wall, cpu, peak = (float(v) for v in line.split()[1:])
+    return {"reader_s": round(wall, 2), "reader_cpu_s": round(cpu, 2),
+            "reader_peak_rss_mb": round(peak / 1024)}  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--conversations", type=int, nargs="+", default=[10_000, 50_000])
@@ -203,14 +232,17 @@ def main() -> None:
     runs = []
     for size in sorted(args.conversations):  # smallest first: each child's peak is its own
         export, counts = ensure_export(size, args.seed)
-        r = run_import(export)
+        r = {**run_import(export), **run_reader(export)}
         rate = counts["messages"] / r["command_s"]
         print(
             f"{size:>9,} conversations ({counts['threads']:,} threads, {counts['messages']:,} "
             f"messages): child {r['wall_s']:5.1f} s (CPU {r['cpu_s']:5.1f} s), command "
             f"{r['command_s']:5.2f} s  "
             f"{rate:>9,.0f} messages/s  peak RSS {r['peak_rss_mb']:,} MiB"
-            f"  rows {r['rows']}  rejected {r['rejected']}",
+            f"  | reader alone {r['reader_s']:.2f} s ({counts['messages'] / r['reader_s']:,.0f} "
+            f"messages/s), peak RSS {r['reader_peak_rss_mb']:,} MiB"
+            f"  | rows {r['rows']}  rejected {r['rejected']}"
+            f"  load {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
             flush=True,
         )
         runs.append((counts["messages"], r))
