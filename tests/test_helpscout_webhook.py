@@ -147,6 +147,8 @@ def test_a_malformed_delivery_is_422_and_kept_in_the_rejects(client: TestClient)
 def test_other_events_and_spam_are_acknowledged_and_ignored(client: TestClient) -> None:
     r = send(client, "customer.created", {"id": 101})
     assert r.status_code == 200 and "does not change any metric" in r.json()["ignored"]
+    r = send(client, "convo.deleted", {"id": 4711})
+    assert r.status_code == 200 and "not removed" in r.json()["ignored"]
     r = send(client, "convo.status", conversation(OPENED, status="spam"))
     assert r.status_code == 200 and "left out" in r.json()["ignored"]
     # a thread of a type Help Scout may add later is left out, the conversation stored

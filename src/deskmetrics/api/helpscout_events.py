@@ -22,6 +22,8 @@ an import without users.json reads it (the import and the webhook then map the s
 alike). A spam, deleted or draft conversation is acknowledged and ignored (left out, as by
 the import).
 
+`convo.deleted` is acknowledged and ignored: a webhook does not remove stored rows.
+
 `satisfaction.ratings` carries a Rating object (`ticketId` the conversation, `threadId` the
 rated reply, `rating` Great/Okay/Bad): a CSAT answer `helpscout-rating-<thread>` on 1-5, the
 same answer the import makes of the same rating. Other events are acknowledged and ignored.
@@ -35,12 +37,18 @@ import hmac
 from dataclasses import dataclass, field
 from typing import Any
 
+from deskmetrics.importers.freshdesk import _text
 from deskmetrics.importers.helpscout import HelpScoutMapping
 from deskmetrics.importers.jsonstream import JsonRecord
 
 EVENT_HEADER = "X-HelpScout-Event"
 SIGNATURE_HEADER = "X-HelpScout-Signature"
 RATING_EVENT = "satisfaction.ratings"
+DELETED_EVENT = "convo.deleted"
+DELETED_NOTE = (
+    "a deleted conversation is not removed by a webhook: remove it with `deskmetrics delete "
+    "tickets --id <id>` (its events go with it)"
+)
 #: the file name rejects of a delivery carry
 FILE = "webhook:helpscout"
 
@@ -96,6 +104,8 @@ def map_delivery(event: str | None, doc: Any, agents: set[str] | None = None) ->
         return out
     if not kind.startswith("convo."):
         return Mapped(kind, None, ignored=f"{kind} does not change any metric")
+    if kind == DELETED_EVENT:  # its body names the conversation, nothing more to map
+        return Mapped(kind, _text(doc.get("id")), ignored=DELETED_NOTE)
     mailbox = doc.get("mailbox")
     if isinstance(mailbox, dict) and mailbox.get("id") is not None and mailbox.get("name"):
         hs.mailboxes[str(mailbox["id"])] = str(mailbox["name"])
