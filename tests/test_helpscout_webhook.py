@@ -110,6 +110,11 @@ def test_a_redelivered_body_changes_nothing(client: TestClient) -> None:
     assert {s["table"]: s["inserted"] for s in first} == {"tickets": 1, "events": 3}
     again = send(client, "convo.agent.reply.created", doc).json()["stored"]
     assert all(s["inserted"] == s["updated"] == 0 for s in again)
+    # Ana edits her reply in Help Scout: the next delivery keeps the stored text, adds the rest
+    edited = conversation(OPENED, {**REPLY, "body": "edited"}, CLOSED, status="closed")
+    r = send(client, "convo.status", edited)
+    assert r.status_code == 200, r.text
+    assert {s["table"]: s["inserted"] for s in r.json()["stored"]} == {"tickets": 0, "events": 1}
 
 
 def test_a_wrong_or_missing_signature_is_401_and_stores_nothing(client: TestClient) -> None:

@@ -8,19 +8,20 @@ changes nothing (ids come from Help Scout's own ids), and the endpoint must be s
 HTTPS only.
 
 The body of a conversation event (`convo.created`, `convo.customer.reply.created`,
-`convo.agent.reply.created`, `convo.note.created`, `convo.status`, `convo.assigned`, and
-the other `convo.*` events that change a conversation's status, assignee or threads) is the
-whole conversation with its threads, as the webhook's Conversation object gives it
-(`customer`, `owner`, `mailbox`, `threads`; the API 2.0 names `primaryCustomer`, `assignee`,
+`convo.agent.reply.created`, `convo.note.created`, `convo.status`, `convo.assigned`, and the
+other `convo.*` events that change a conversation's status, assignee or threads) is the whole
+conversation with its threads, as the webhook's Conversation object gives it (`customer`,
+`owner`, `mailbox`, `threads`; the API 2.0 names `primaryCustomer`, `assignee`,
 `_embedded.threads` are read too). It is mapped exactly as the export importer maps a
 conversation (`importers/helpscout.py`): the tickets row (current status, assignee, mailbox
 name as group) and every thread's message and status change, so each delivery brings the
-conversation up to date and a redelivery changes nothing. The stored agents stand for
-users.json: a `user` thread is an agent's when its author is a stored agent, a bot's (Help
-Scout's AI assistant) otherwise; with no agents stored, every `user` thread is an agent's, as
-an import without users.json reads it (the import and the webhook then map the same thread
-alike). A spam, deleted or draft conversation is acknowledged and ignored (left out, as by
-the import).
+conversation up to date and a redelivery changes nothing (the route posts only the threads not
+stored yet: a thread edited in Help Scout since keeps the text first stored). The stored agents
+stand for users.json: a `user` thread is an agent's when its author is a stored agent, a bot's
+(Help Scout's AI assistant) otherwise; with no agents stored, every `user` thread is an
+agent's, as an import without users.json reads it (the import and the webhook then map the same
+thread alike). A spam, deleted or draft conversation is acknowledged and ignored (left out, as
+by the import).
 
 `convo.deleted` is acknowledged and ignored: a webhook does not remove stored rows.
 

@@ -40,6 +40,19 @@ def _refuse(svc: Any, source: str, event_type: str, field: str, reason: str) -> 
     )
 
 
+def _not_stored(con: Any, ticket_id: str | None, events: list[dict[str, Any]]) -> list[Any]:
+    """The events of a delivery not stored yet. Each delivery carries the whole conversation:
+    threads stored before are left out, so a thread edited in Help Scout since (a note's text)
+    keeps what was stored rather than refusing the delivery as a changed row."""
+    stored = {
+        r[0]
+        for r in con.execute(
+            "SELECT event_id FROM events WHERE ticket_id = ?", [ticket_id]
+        ).fetchall()
+    }
+    return [e for e in events if e["event_id"] not in stored]
+
+
 @router.post(
     "/api/webhooks/helpscout",
     response_model=WebhookResult,
@@ -94,13 +107,15 @@ def helpscout_webhook(
     if mapped.ignored is not None:
         return result
     frames: list[tuple[str, list[dict[str, Any]]]] = []
-    if mapped.ticket is not None:
-        frames.append(("tickets", [mapped.ticket]))
-        frames.append(("events", mapped.events))
     if mapped.survey is not None:
         frames.append(("surveys", [mapped.survey]))
     try:
         with svc.using() as ws:
+            if mapped.ticket is not None:
+                frames = [("tickets", [mapped.ticket])]
+                fresh = _not_stored(duckdb_connection(ws), mapped.ticket_id, mapped.events)
+                if fresh:
+                    frames.append(("events", fresh))
             report = ingest.store(ws, frames, source)
     except ingest.RowsRejected as exc:
         return rejected(exc)
