@@ -39,7 +39,9 @@ def test_an_importer_is_one_entry_in_importers(monkeypatch: pytest.MonkeyPatch) 
 def test_the_cli_offers_every_importer_and_refuses_others(tmp_path: Path) -> None:
     import deskmetrics.importers
 
-    assert SOURCES == ("canonical", "zendesk", "freshdesk", "intercom", "survey-csv", "stripe")
+    assert SOURCES == (
+        "canonical", "zendesk", "freshdesk", "helpscout", "intercom", "survey-csv", "stripe",
+    )  # fmt: skip
     # the names the command's help lists without loading the importers are the readers' names
     assert tuple(IMPORTERS) == deskmetrics.importers.SOURCES
     r = CliRunner().invoke(

@@ -38,6 +38,7 @@ from conftest import UTC_9_TO_5, build_workspace, msg, status, ticket
 from deskmetrics import accounts
 from deskmetrics.api import create_app
 from deskmetrics.api.freshdesk_events import SECRET_HEADER
+from deskmetrics.api.helpscout_events import EVENT_HEADER, SIGNATURE_HEADER, signature
 from deskmetrics.api.ingest import INGEST_TABLES, signed_headers
 from deskmetrics.api.intercom_events import intercom_signature
 from deskmetrics.api.zendesk_events import zendesk_signature
@@ -45,6 +46,7 @@ from deskmetrics.api.zendesk_events import zendesk_signature
 SOURCE_SECRET = "fuzz-source-secret"
 ZENDESK_SECRET = "fuzz-zendesk-secret"
 FRESHDESK_SECRET = "fuzz-freshdesk-secret"
+HELPSCOUT_SECRET = "fuzz-helpscout-secret"
 INTERCOM_SECRET = "fuzz-intercom-secret"
 EXAMPLES = 4
 #: seconds for the whole run, shared equally by the operations
@@ -71,6 +73,7 @@ _ws = build_workspace(
                 "fuzz": {"secret": SOURCE_SECRET},
                 "zendesk": {"secret": ZENDESK_SECRET},
                 "freshdesk": {"secret": FRESHDESK_SECRET},
+                "helpscout": {"secret": HELPSCOUT_SECRET},
                 "intercom": {"secret": INTERCOM_SECRET},
             }
         },
@@ -110,6 +113,7 @@ CHECKS = [
 SIGNED = {f"/api/{t}" for t in INGEST_TABLES}
 WEBHOOK = "/api/webhooks/zendesk"
 FRESHDESK_WEBHOOK = "/api/webhooks/freshdesk"
+HELPSCOUT_WEBHOOK = "/api/webhooks/helpscout"
 INTERCOM_WEBHOOK = "/api/webhooks/intercom"
 MEANING_BEYOND_SCHEMA = {
     ("POST", path)
@@ -117,6 +121,7 @@ MEANING_BEYOND_SCHEMA = {
         *SIGNED,
         WEBHOOK,
         FRESHDESK_WEBHOOK,
+        HELPSCOUT_WEBHOOK,
         INTERCOM_WEBHOOK,
         "/api/alerts/rules",
         "/api/tokens",
@@ -150,6 +155,11 @@ def ingest_headers(body: bytes) -> dict[str, str]:
 def freshdesk_headers(body: bytes) -> dict[str, str]:
     """What a Freshdesk automation rule sends: the shared secret in its custom header."""
     return {SECRET_HEADER: FRESHDESK_SECRET}
+
+
+def helpscout_headers(body: bytes) -> dict[str, str]:
+    """What Help Scout sends: the event's name and the body's HMAC-SHA1 signature."""
+    return {EVENT_HEADER: "convo.created", SIGNATURE_HEADER: signature(HELPSCOUT_SECRET, body)}
 
 
 def zendesk_headers(body: bytes) -> dict[str, str]:
@@ -187,6 +197,8 @@ def test_the_service_answers_as_its_openapi_document_says(case: Any) -> None:
         if case.path == WEBHOOK
         else freshdesk_headers
         if case.path == FRESHDESK_WEBHOOK
+        else helpscout_headers
+        if case.path == HELPSCOUT_WEBHOOK
         else intercom_headers
         if case.path == INTERCOM_WEBHOOK
         else None

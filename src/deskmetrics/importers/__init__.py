@@ -10,6 +10,7 @@ SOURCES: tuple[str, ...] = (
     "canonical",
     "zendesk",
     "freshdesk",
+    "helpscout",
     "intercom",
     "survey-csv",
     "stripe",

@@ -127,6 +127,15 @@ def _freshdesk(run: ImportRun) -> Iterator[ValidFrame]:
     run.notes.extend(f"{n} {what}" for what, n in fd.noted.items() if n)
 
 
+def _helpscout(run: ImportRun) -> Iterator[ValidFrame]:
+    from deskmetrics.importers.helpscout import file_terms, stream_helpscout
+
+    hs = stream_helpscout(run.directory)
+    yield from _streamed(run, hs, lambda sf: file_terms(sf.table.name, sf.file))
+    run.notes.extend(f"skipped {n} {what}" for what, n in hs.skipped.items() if n)
+    run.notes.extend(f"{n} {what}" for what, n in hs.noted.items() if n)
+
+
 def _intercom(run: ImportRun) -> Iterator[ValidFrame]:
     from deskmetrics.importers.intercom import INTERCOM_TERMS, stream_intercom
 
@@ -170,6 +179,7 @@ IMPORTERS: dict[str, Reader] = {
     "canonical": _canonical,
     "zendesk": _zendesk,
     "freshdesk": _freshdesk,
+    "helpscout": _helpscout,
     "intercom": _intercom,
     "survey-csv": _survey_csv,
     "stripe": _stripe,
@@ -249,8 +259,8 @@ def _memory_at_most(con: Any, limit: str) -> Iterator[None]:
 def memory_capped(ws: Workspace, source: str) -> Iterator[None]:
     """Within: DuckDB's memory capped for an import of `source` and the per-ticket facts
     made after it (a Zendesk export of millions of events: DuckDB spills what exceeds to
-    disk; an Intercom export likewise), as it was after."""
-    if source not in ("zendesk", "intercom"):
+    disk; an Intercom or Help Scout export likewise), as it was after."""
+    if source not in ("zendesk", "intercom", "helpscout"):
         yield
         return
     with _memory_at_most(duckdb_connection(ws), ZENDESK_DUCKDB_MEMORY):

@@ -1,0 +1,137 @@
+"""POST /api/webhooks/helpscout: Help Scout webhooks, stored as canonical rows.
+
+The secret key is the one of source `helpscout` in the settings
+(`[web.sources.helpscout] secret_env = "HELPSCOUT_WEBHOOK_SECRET"`; `?source=NAME` picks
+another source, e.g. a second Help Scout account); Help Scout signs the raw body with it (see
+`deskmetrics.api.helpscout_events`). Rows go through the same validation and store as every
+other ingest (`deskmetrics.api.ingest.store`): all or nothing, idempotent by id."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, NoReturn
+
+from fastapi import APIRouter, BackgroundTasks, Header, HTTPException, Query, Request, status
+
+from deskmetrics.api import helpscout_events, ingest
+from deskmetrics.api.deps import MaybePrincipal, ServiceDep
+from deskmetrics.api.limits import parse_json
+from deskmetrics.api.routes.ingest import RawBody, refuse_viewers, rejected
+from deskmetrics.api.schemas import Ingested, Rejected, WebhookResult
+from deskmetrics.engine.store import log_rejects
+from deskmetrics.engine.workspace import duckdb_connection
+from deskmetrics.errors import DeskmetricsError
+from deskmetrics.model import Reject
+
+router = APIRouter(tags=["ingest"])
+
+
+def _refuse(svc: Any, source: str, event_type: str, field: str, reason: str) -> NoReturn:
+    """Keep a broken delivery in the rejects and answer 422 naming the field it lacks."""
+    table = "surveys" if event_type == helpscout_events.RATING_EVENT else "events"
+    with svc.using() as ws:
+        log_rejects(
+            duckdb_connection(ws),
+            f"api:{source}",
+            [Reject(table, f"webhook:{source}", 1, field, reason, event_type)],
+        )
+    raise HTTPException(
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        f"{field}: {reason}; nothing stored (kept in the rejects: deskmetrics rejects)",
+    )
+
+
+def _not_stored(con: Any, ticket_id: str | None, events: list[dict[str, Any]]) -> list[Any]:
+    """The events of a delivery not stored yet. Each delivery carries the whole conversation:
+    threads stored before are left out, so a thread edited in Help Scout since (a note's text)
+    keeps what was stored rather than refusing the delivery as a changed row."""
+    stored = {
+        r[0]
+        for r in con.execute(
+            "SELECT event_id FROM events WHERE ticket_id = ?", [ticket_id]
+        ).fetchall()
+    }
+    return [e for e in events if e["event_id"] not in stored]
+
+
+@router.post(
+    "/api/webhooks/helpscout",
+    response_model=WebhookResult,
+    summary="Help Scout webhook (X-HelpScout-Signature: base64 HMAC-SHA1 of the body)",
+    responses={
+        400: {"description": "Not JSON, or nested too deeply"},
+        401: {"description": "Missing or wrong signature"},
+        413: {"description": "The body is larger than [web] max_body_bytes"},
+        403: {"description": "A viewer's sign-in or token was sent"},
+        422: {
+            "model": Rejected,
+            "description": "A malformed delivery, or mapped rows that break a rule; nothing stored",
+        },
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+)
+def helpscout_webhook(
+    request: Request,
+    svc: ServiceDep,
+    who: MaybePrincipal,
+    background: BackgroundTasks,
+    body: RawBody,
+    signature: Annotated[str | None, Header(alias=helpscout_events.SIGNATURE_HEADER)] = None,
+    event: Annotated[str | None, Header(alias=helpscout_events.EVENT_HEADER)] = None,
+    source: Annotated[
+        str, Query(max_length=100, description="The settings' source holding the secret.")
+    ] = "helpscout",
+) -> Any:
+    """A conversation event brings the conversation (its tickets row, every thread's message
+    and status change) up to date; a satisfaction rating becomes a CSAT answer; other events
+    are acknowledged and ignored (so that Help Scout does not retry them). A delivery lacking
+    a field the mapping needs is a 422 naming that field."""
+    refuse_viewers(who)
+    secret = ingest.source_secret(svc.settings, source)
+    why = helpscout_events.check_signature(secret, body, signature)
+    if why is not None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, why)
+    doc = parse_json(body, svc.settings.limits.max_json_depth)
+    with svc.using() as ws:  # the stored agents tell agents' threads from bots', as users.json
+        rows = duckdb_connection(ws).execute("SELECT agent_id FROM agents").fetchall()
+    mapped = helpscout_events.map_delivery(event, doc, {str(r[0]) for r in rows})
+    if mapped.malformed is not None:
+        _refuse(svc, source, mapped.event_type, *mapped.malformed)
+    result = WebhookResult(
+        event_type=mapped.event_type, ticket_id=mapped.ticket_id, ignored=mapped.ignored
+    )
+    if mapped.ignored is not None:
+        return result
+    frames: list[tuple[str, list[dict[str, Any]]]] = []
+    if mapped.survey is not None:
+        frames.append(("surveys", [mapped.survey]))
+    try:
+        with svc.using() as ws:
+            if mapped.ticket is not None:
+                frames = [("tickets", [mapped.ticket])]
+                fresh = _not_stored(duckdb_connection(ws), mapped.ticket_id, mapped.events)
+                if fresh:
+                    frames.append(("events", fresh))
+            report = ingest.store(ws, frames, source)
+    except ingest.RowsRejected as exc:
+        return rejected(exc)
+    except DeskmetricsError as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
+    background.add_task(ingest.run_after_ingest, ingest.callbacks(request.app), report)
+    result.stored = [
+        Ingested(
+            source=source,
+            table=table,
+            received=c["received"],
+            inserted=c["inserted"],
+            updated=c["updated"],
+            unchanged=c["unchanged"],
+            import_id=report.import_id,
+        )
+        for table, c in report.tables.items()
+    ]
+    return result
