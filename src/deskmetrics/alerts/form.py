@@ -198,7 +198,11 @@ def unit_of(rule: AlertRule) -> str:
 
 
 def window_text(hours: float) -> str:
-    return f"{hours / 24:g} days" if hours % 24 == 0 else f"{hours:g} hours"
+    """A window as people say it: "7 days", "1 day", "36 hours"."""
+    if hours % 24 == 0:
+        days = hours / 24
+        return f"{days:g} day" if days == 1 else f"{days:g} days"
+    return f"{hours:g} hour" if hours == 1 else f"{hours:g} hours"
 
 
 def condition(rule: AlertRule) -> str:

@@ -202,7 +202,9 @@ def _rule_rows(ws: Any, rules: list[tuple[AlertRule, str]], now: datetime) -> li
     rows = []
     for rule, src in rules:
         check = last.get(rule.name)
-        state = "firing" if store.open_groups(ws, rule.name) else (check and check.state)
+        state: str | None = check.state if check is not None else None
+        if store.open_groups(ws, rule.name):
+            state = "firing"
         value = None
         if check is not None and check.value is not None:
             value = format_value(check.value, unit_of(rule))
