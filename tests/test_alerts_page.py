@@ -215,6 +215,8 @@ def test_a_muted_rule_is_evaluated_but_sends_nothing(c: TestClient) -> None:
     page = c.get("/dashboard/alerts").text
     row = rule_row(page, "csat-low")
     assert "firing" in row and "muted until unmuted" in row and "Unmute" in row
+    firing_now = text(page[page.index("Firing now") : page.index("History")])
+    assert "team=billing 70.0% 85.0% muted" in firing_now
     (event,) = c.get("/api/alerts/history").json()
     assert event["notified"] is False and "(muted: not sent)" in event["message"]
 
@@ -286,3 +288,10 @@ def test_rules_from_deskmetrics_toml_are_shown_read_only_and_can_be_muted(tmp_pa
     assert refused.status_code == 400 and "deskmetrics.toml" in refused.text
     c.post("/dashboard/alerts/rules/from-file", data={"action": "mute", "hours": "1"})
     assert "muted until" in rule_row(c.get("/dashboard/alerts").text, "from-file")
+
+
+def test_a_cross_site_form_post_is_refused(c: TestClient) -> None:
+    sign_in(c, "lead")
+    evil = {"Origin": "https://evil.example"}
+    assert c.post("/dashboard/alerts/rules", data=FORM, headers=evil).status_code == 403
+    assert c.get("/api/alerts/rules").json() == []

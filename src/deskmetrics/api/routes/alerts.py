@@ -271,7 +271,10 @@ def alerts_page(
     with svc.using() as ws:
         events = store.history(ws, 200)
         open_now = store.history(ws, 200, open_only=True)
-        rules = all_rules(ws, svc.settings) if may_see_rules else []
+        every_rule = all_rules(ws, svc.settings)
+        rules = every_rule if may_see_rules else []
+        # values in the firing table are in each rule's unit (a deleted rule's: a count)
+        units = {r.name: unit_of(r) for r, _ in every_rule}
         rows = _rule_rows(ws, rules, now) if may_see_rules else []
         by_name = {r.name: (r, src) for r, src in rules}
         if may_see_rules and edit:
@@ -301,6 +304,8 @@ def alerts_page(
         muted=muted,
         metrics=sorted(REGISTRY.values(), key=lambda m: m.title.lower()),
         mute_choices=MUTE_CHOICES,
+        units=units,
+        fmt=format_value,
     )
 
 
