@@ -100,7 +100,13 @@ def page(server: dict[str, Any]) -> Iterator[Any]:
 def test_a_manager_creates_a_rule_and_tests_it_now(page: Any) -> None:
     form = page.locator("#rule-form form")
     form.locator('input[name="name"]').fill("csat-low")
+    # the form shows the fields of the chosen kind only
+    form.locator('select[name="kind"]').select_option("spike")
+    assert not form.locator('select[name="statistic"]').is_visible()
+    assert form.locator('input[name="factor"]').is_visible()
     form.locator('select[name="kind"]').select_option("threshold")
+    assert form.locator('select[name="statistic"]').is_visible()
+    assert not form.locator('input[name="factor"]').is_visible()
     form.locator('select[name="metric"]').select_option("csat")
     form.locator('select[name="direction"]').select_option("below")
     form.locator('input[name="threshold"]').fill("85%")
@@ -127,3 +133,10 @@ def test_a_manager_creates_a_rule_and_tests_it_now(page: Any) -> None:
     billing = page.locator("#test-result tr.test-row", has_text="team=billing")
     assert billing.locator(".test-value").get_attribute("data-value") == "70.0"
     assert "would fire" in billing.inner_text()
+
+    # deleting asks first; accepted, the rule is gone
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator('#alert-rules tr[data-rule="csat-low"] button[value="delete"]').click()
+    page.wait_for_load_state("load")
+    page.wait_for_selector("#rule-form")
+    assert page.locator('#alert-rules tr[data-rule="csat-low"]').count() == 0
