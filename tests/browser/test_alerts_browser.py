@@ -98,6 +98,17 @@ def page(server: dict[str, Any]) -> Iterator[Any]:
 
 
 def test_a_manager_creates_a_rule_and_tests_it_now(page: Any) -> None:
+    # the page's script runs under the service's CSP: no violation is reported
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    page.add_init_script(
+        "window.__csp = []; document.addEventListener('securitypolicyviolation', "
+        "e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
+    page.reload()
     form = page.locator("#rule-form form")
     form.locator('input[name="name"]').fill("csat-low")
     # the form shows the fields of the chosen kind only
@@ -140,3 +151,4 @@ def test_a_manager_creates_a_rule_and_tests_it_now(page: Any) -> None:
     page.wait_for_load_state("load")
     page.wait_for_selector("#rule-form")
     assert page.locator('#alert-rules tr[data-rule="csat-low"]').count() == 0
+    assert page.evaluate("window.__csp") == [] and violations == []
