@@ -65,6 +65,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "checked_at TIMESTAMP NOT NULL, state VARCHAR NOT NULL, value DOUBLE, n BIGINT, "
         "group_key VARCHAR, groups INTEGER NOT NULL, detail VARCHAR)",
     ),
+    (
+        # saved views: a dashboard page with its range, filters and comparison, under a name
+        "CREATE TABLE IF NOT EXISTS _saved_views (name VARCHAR PRIMARY KEY, "
+        "path VARCHAR NOT NULL, query VARCHAR NOT NULL, created_by VARCHAR, "
+        "created_at TIMESTAMP NOT NULL)",
+        # a saved view's weekly e-mail, scheduled from the web (beside `[[reports.weekly]]`)
+        "CREATE TABLE IF NOT EXISTS _view_reports (view VARCHAR PRIMARY KEY, "
+        "recipients VARCHAR NOT NULL, day VARCHAR NOT NULL, hour INTEGER NOT NULL, "
+        "timezone VARCHAR NOT NULL, created_by VARCHAR, created_at TIMESTAMP NOT NULL)",
+    ),
 )
 #: the version a workspace has once `ensure` ran, and the tables it then has
 VERSION = len(MIGRATIONS)
