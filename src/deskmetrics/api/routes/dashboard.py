@@ -403,6 +403,12 @@ def _page_ctx(request: Request, svc: Service, ws: Workspace, scope: Scope) -> di
         presets.append(
             ("All", every.query(), every.start == scope.start and every.end == scope.end)
         )
+    # two presets may cover the same days (on the 7th, this month is the last 7 days): the
+    # range is named once, the default's name first
+    default = dict((k, label) for label, k in DATE_PRESETS)[DEFAULT_PRESET]
+    named = [label for label, _, on in presets if on]
+    chosen = default if default in named else (named[0] if named else None)
+    presets = [(label, q, label == chosen) for label, q, _ in presets]
     # the page's own parameters (a breakdown's dimension and metrics, …), every value kept
     keep = [
         (k, v)
