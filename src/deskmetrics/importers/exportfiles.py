@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -70,6 +71,40 @@ def merge_frames(parts: list[SourceFrame]) -> SourceFrame:
         rows=np.concatenate([p.row_numbers() for p in parts]),
         rejects=sorted((r for p in parts for r in p.rejects), key=lambda r: r.row),
     )
+
+
+@dataclass(frozen=True)
+class ExportFrames:
+    """What an export folder maps to, read whole: one frame per canonical table and source
+    file, counts of records deliberately left out (`skipped`, "<file>: <what>") and of records
+    read by a documented fallback (`noted`)."""
+
+    frames: list[SourceFrame]
+    skipped: dict[str, int]
+    noted: dict[str, int] = field(default_factory=dict)
+
+    def frame(self, table: str, file: str | None = None) -> SourceFrame | None:
+        """The frame feeding canonical `table` (from `file`, when given), if there is one."""
+        return next(
+            (f for f in self.frames if f.table.name == table and file in (None, f.file)), None
+        )
+
+
+class ExportStream(Protocol):
+    """An export read chunk by chunk; its counts are complete once iterated."""
+
+    skipped: dict[str, int]
+    noted: dict[str, int]
+
+    def __iter__(self) -> Iterator[SourceFrame]: ...
+
+
+def read_whole(stream: ExportStream) -> ExportFrames:
+    """Every chunk of `stream` joined: one frame per table and file."""
+    parts: dict[tuple[str, str], list[SourceFrame]] = {}
+    for sf in stream:
+        parts.setdefault((sf.table.name, sf.file), []).append(sf)
+    return ExportFrames([merge_frames(p) for p in parts.values()], stream.skipped, stream.noted)
 
 
 def collecting(items: Iterable[T], every: int = 8) -> Iterator[T]:

@@ -69,16 +69,15 @@ import pandas as pd
 
 from deskmetrics.errors import ImportDataError
 from deskmetrics.importers.exportfiles import (
+    ExportFrames,
     collecting,
+    read_whole,
 )
 from deskmetrics.importers.exportfiles import (
     find_file as _find,
 )
 from deskmetrics.importers.exportfiles import (
     iso_seconds as _instant,
-)
-from deskmetrics.importers.exportfiles import (
-    merge_frames as _merge,
 )
 from deskmetrics.importers.exportfiles import (
     text as _text,
@@ -142,31 +141,14 @@ CHUNK_ROWS = 100_000
 _COLLECT_EVERY = 8
 
 
-@dataclass(frozen=True)
-class FreshdeskExport:
-    """What a Freshdesk export folder maps to: one frame per canonical table and source file,
-    counts of records deliberately left out (`skipped`, "<file>: <what>") and of tickets read
-    by a documented fallback (`noted`)."""
-
-    frames: list[SourceFrame]
-    skipped: dict[str, int]
-    noted: dict[str, int] = field(default_factory=dict)
-
-    def frame(self, table: str, file: str | None = None) -> SourceFrame | None:
-        """The frame feeding canonical `table` (from `file`, when given), if there is one."""
-        return next(
-            (f for f in self.frames if f.table.name == table and file in (None, f.file)), None
-        )
+#: what a Freshdesk export folder maps to, read whole
+FreshdeskExport = ExportFrames
 
 
-def read_freshdesk(directory: Path) -> FreshdeskExport:
+def read_freshdesk(directory: Path) -> ExportFrames:
     """Map a folder of Freshdesk API v2 JSON exports to canonical raw rows, one frame per
     table and file (`stream_freshdesk` gives the same rows in chunks)."""
-    stream = FreshdeskStream(directory, chunk_rows=None)
-    parts: dict[tuple[str, str], list[SourceFrame]] = {}
-    for sf in stream:
-        parts.setdefault((sf.table.name, sf.file), []).append(sf)
-    return FreshdeskExport([_merge(p) for p in parts.values()], stream.skipped, stream.noted)
+    return read_whole(FreshdeskStream(directory, chunk_rows=None))
 
 
 def stream_freshdesk(directory: Path, chunk_rows: int = CHUNK_ROWS) -> FreshdeskStream:

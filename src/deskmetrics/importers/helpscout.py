@@ -74,10 +74,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from deskmetrics.errors import ImportDataError
-from deskmetrics.importers.exportfiles import collecting
+from deskmetrics.importers.exportfiles import ExportFrames, collecting, read_whole
 from deskmetrics.importers.exportfiles import find_file as _find
 from deskmetrics.importers.exportfiles import iso_seconds as _instant
-from deskmetrics.importers.exportfiles import merge_frames as _merge
 from deskmetrics.importers.exportfiles import text as _text
 from deskmetrics.importers.freshdesk import FreshdeskMapping, _Chunk
 from deskmetrics.importers.jsonstream import JsonRecord, iter_records
@@ -142,31 +141,14 @@ _BATCH = 100_000
 _WHOLE_LINE = 16 << 20
 
 
-@dataclass(frozen=True)
-class HelpScoutExport:
-    """What a Help Scout export folder maps to: one frame per canonical table and source file,
-    counts of records left out (`skipped`, "<file>: <what>") and of records read by a
-    documented fallback (`noted`)."""
-
-    frames: list[SourceFrame]
-    skipped: dict[str, int]
-    noted: dict[str, int] = field(default_factory=dict)
-
-    def frame(self, table: str, file: str | None = None) -> SourceFrame | None:
-        """The frame feeding canonical `table` (from `file`, when given), if there is one."""
-        return next(
-            (f for f in self.frames if f.table.name == table and file in (None, f.file)), None
-        )
+#: what a Help Scout export folder maps to, read whole
+HelpScoutExport = ExportFrames
 
 
-def read_helpscout(directory: Path) -> HelpScoutExport:
+def read_helpscout(directory: Path) -> ExportFrames:
     """Map a folder of Help Scout Mailbox API 2.0 exports to canonical raw rows, one frame per
     table and file (`stream_helpscout` gives the same rows in chunks)."""
-    stream = HelpScoutStream(directory, chunk_rows=None)
-    parts: dict[tuple[str, str], list[SourceFrame]] = {}
-    for sf in stream:
-        parts.setdefault((sf.table.name, sf.file), []).append(sf)
-    return HelpScoutExport([_merge(p) for p in parts.values()], stream.skipped, stream.noted)
+    return read_whole(HelpScoutStream(directory, chunk_rows=None))
 
 
 def stream_helpscout(directory: Path, chunk_rows: int = CHUNK_ROWS) -> HelpScoutStream:
