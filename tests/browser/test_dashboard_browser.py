@@ -340,3 +340,19 @@ def test_api_docs_work_offline(page: Any, server: dict[str, Any]) -> None:
     # the operations are listed, e.g. the report
     page.wait_for_selector('.opblock-summary-path[data-path="/api/report"]')
     assert asked and all(u.startswith(server["url"]) or u.startswith("data:") for u in asked)
+
+
+def test_save_a_view_and_open_it_by_its_link(page: Any, server: dict[str, Any]) -> None:
+    """Saved views: the filter bar saves the page in front of you; the list opens it again."""
+    page.goto(server["url"] + f"/dashboard/breakdowns?{SCOPE}&dim=agent&channel=email")
+    page.wait_for_selector("#table-by_agent")
+    page.fill("#view-name", "Email by agent")
+    page.click("#save-view button[type=submit]")
+    page.wait_for_url("**/dashboard/views**")
+    assert "Email by agent" in page.inner_text("#views")
+    page.click("#views >> text=Email by agent")
+    page.wait_for_url("**/dashboard/breakdowns?**")
+    assert "dim=agent" in page.url and "channel=email" in page.url
+    # the view shows what was saved: email tickets only (T1, T3: Ana Lima)
+    names = page.locator("#table-by_agent tbody tr td:nth-child(2)").all_inner_texts()
+    assert [n.strip() for n in names] == ["Ana Lima"]
