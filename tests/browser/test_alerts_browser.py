@@ -152,3 +152,34 @@ def test_a_manager_creates_a_rule_and_tests_it_now(page: Any) -> None:
     page.wait_for_selector("#rule-form")
     assert page.locator('#alert-rules tr[data-rule="csat-low"]').count() == 0
     assert page.evaluate("window.__csp") == [] and violations == []
+
+
+def test_a_manager_follows_up_an_unhappy_answer_on_the_page(
+    page: Any, server: dict[str, Any]
+) -> None:
+    """Follow-ups in the web, on the same manager's workspace: the Surveys page leads to the
+    queue in one click; b7 (CSAT 1) is assigned, then marked done with a note."""
+    page.goto(server["url"] + "/dashboard/surveys")
+    page.click("#followups-link")
+    page.wait_for_selector("#table-answers")
+    # dissatisfied CSAT: b7 (1), b8 (2), b9 (3), t9 (1) — open, oldest first
+    rows = page.locator("#table-answers tbody tr")
+    assert sorted(rows.evaluate_all("rs => rs.map(r => r.dataset.answer)")) == [
+        "b7", "b8", "b9", "t9",
+    ]  # fmt: skip
+    row = page.locator('tr[data-answer="b7"]')
+    row.locator('select[name="assignee"]').select_option("lead")
+    with page.expect_navigation():
+        row.locator('button[value="assign"]').click()
+    # the link showed the open ones: b7 is assigned now, so no longer among them
+    assert "state=open" in page.url and "3 answers" in page.inner_text("#answers-count")
+    page.select_option('select[name="state"]', "followup")
+    page.click("#answer-filters button[type=submit]")
+    page.wait_for_selector('tr[data-answer="b7"] .tag.state-assigned')
+    row = page.locator('tr[data-answer="b7"]')
+    assert "lead" in row.inner_text()
+    row.locator('input[name="note"]').fill("called back, refunded")
+    with page.expect_navigation():
+        row.locator('button[value="done"]').click()
+    page.wait_for_selector('tr[data-answer="b7"] .tag.state-done')
+    assert "called back, refunded" in page.inner_text('tr[data-answer="b7"]')
