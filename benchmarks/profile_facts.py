@@ -26,7 +26,6 @@ sys.path.insert(0, str(HERE))
 def _open(args: argparse.Namespace) -> Any:
     from deskmetrics.config import load_settings
     from deskmetrics.engine.workspace import open_duckdb
-
     from synthetic import synthetic
 
     ws = open_duckdb(args.db, synthetic(load_settings(args.settings)))

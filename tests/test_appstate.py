@@ -30,6 +30,10 @@ OLD_DDL = (
 T0 = datetime(2026, 3, 1, 9, 0)
 
 
+#: the versions a workspace has once every step ran (1 … VERSION)
+EVERY_STEP = list(range(1, appstate.VERSION + 1))
+
+
 def _tables(ws: Workspace) -> set[str]:
     return set(ws.backend.list_tables())
 
@@ -42,12 +46,13 @@ def _versions(ws: Workspace) -> list[int]:
 def test_a_fresh_workspace_gets_every_app_table_and_the_current_version(tmp_path: Path) -> None:
     ws = open_duckdb(tmp_path / "w.duckdb")
     assert appstate.version(ws) == 0
-    assert appstate.ensure(ws) == [1]
-    assert appstate.VERSION == 1
+    assert appstate.ensure(ws) == EVERY_STEP
+    assert appstate.VERSION == 3
     assert set(appstate.TABLES) <= _tables(ws)
-    assert len(appstate.TABLES) == 10  # nine app tables and _schema_version
-    assert appstate.version(ws) == 1
-    assert _versions(ws) == [1]
+    # eleven app tables (step 2: _alert_mutes, _alert_checks) and _schema_version
+    assert len(appstate.TABLES) == 14
+    assert appstate.version(ws) == appstate.VERSION
+    assert _versions(ws) == EVERY_STEP
 
 
 def test_a_workspace_made_before_versioning_is_migrated_keeping_its_rows(tmp_path: Path) -> None:
@@ -71,27 +76,28 @@ def test_a_workspace_made_before_versioning_is_migrated_keeping_its_rows(tmp_pat
 
     ws = open_duckdb(db)
     assert appstate.version(ws) == 0
-    assert appstate.ensure(ws) == [1]
+    assert appstate.ensure(ws) == EVERY_STEP
     assert accounts.list_users(ws) == [("ada", accounts.Role.admin)]
     assert accounts.service_secret(ws, None) == "kept-secret"
     assert [r.name for r in stored_rules(ws)] == ["slow"]
     assert [(m["message_id"], m["status"]) for m in delivery_log(ws)] == [("m1", "sent")]
     # the tables the old code had not made yet exist now
     assert {"_api_tokens", "_sessions", "_alert_episodes", "_report_runs"} <= _tables(ws)
-    assert _versions(ws) == [1]
+    assert {"_alert_mutes", "_alert_checks"} <= _tables(ws)
+    assert _versions(ws) == EVERY_STEP
 
 
 def test_opening_twice_applies_nothing_twice(tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
     ws = open_duckdb(db)
-    assert appstate.ensure(ws) == [1]
+    assert appstate.ensure(ws) == EVERY_STEP
     assert appstate.ensure(ws) == []
     accounts.set_user(ws, "ada", "long enough", "admin")
     ws.backend.disconnect()
 
     ws = open_duckdb(db)  # a new connection: checked once, nothing to apply
     assert appstate.ensure(ws) == []
-    assert _versions(ws) == [1]
+    assert _versions(ws) == EVERY_STEP
     assert accounts.user_exists(ws, "ada")
 
 
@@ -104,15 +110,16 @@ def test_a_new_step_is_applied_once_to_a_workspace_at_the_previous_version(
     accounts.set_user(ws, "ada", "long enough", "viewer")
     ws.backend.disconnect()
 
-    step2 = ("ALTER TABLE _users ADD COLUMN email VARCHAR",)
-    monkeypatch.setattr(appstate, "MIGRATIONS", (*appstate.MIGRATIONS, step2))
-    monkeypatch.setattr(appstate, "VERSION", 2)
+    step = ("ALTER TABLE _users ADD COLUMN email VARCHAR",)
+    nxt = appstate.VERSION + 1
+    monkeypatch.setattr(appstate, "MIGRATIONS", (*appstate.MIGRATIONS, step))
+    monkeypatch.setattr(appstate, "VERSION", nxt)
     ws = open_duckdb(db)
-    assert appstate.ensure(ws) == [2]
+    assert appstate.ensure(ws) == [nxt]
     ws.backend.disconnect()
     ws = open_duckdb(db)
     assert appstate.ensure(ws) == []
-    assert _versions(ws) == [1, 2]
+    assert _versions(ws) == [*EVERY_STEP, nxt]
     row = duckdb_connection(ws).execute("SELECT name, role, email FROM _users").fetchall()
     assert row == [("ada", "viewer", None)]
 
@@ -123,17 +130,19 @@ def test_a_failed_step_leaves_the_workspace_at_its_version(
     ws = open_duckdb(tmp_path / "w.duckdb")
     bad = ("CREATE TABLE _half (a INTEGER)", "NOT SQL")
     monkeypatch.setattr(appstate, "MIGRATIONS", (*appstate.MIGRATIONS, bad))
-    monkeypatch.setattr(appstate, "VERSION", 2)
+    monkeypatch.setattr(appstate, "VERSION", appstate.VERSION + 1)
     with pytest.raises(Exception, match="syntax"):
         appstate.ensure(ws)
-    assert _versions(ws) == [1]
+    assert _versions(ws) == EVERY_STEP
     assert "_half" not in _tables(ws)
 
 
 def test_a_workspace_made_by_a_newer_version_is_refused(tmp_path: Path) -> None:
     ws = open_duckdb(tmp_path / "w.duckdb")
     appstate.ensure(ws)
-    duckdb_connection(ws).execute("INSERT INTO _schema_version VALUES (2, ?)", [T0])
+    duckdb_connection(ws).execute(
+        "INSERT INTO _schema_version VALUES (?, ?)", [appstate.VERSION + 1, T0]
+    )
     ws.backend.disconnect()
     with pytest.raises(BackendError, match="newer deskmetrics"):
         appstate.ensure(open_duckdb(tmp_path / "w.duckdb"))
@@ -163,4 +172,4 @@ def test_the_service_and_the_commands_make_the_app_tables_when_they_open(tmp_pat
     assert r.exit_code == 0, r.output
     ws = open_duckdb(db)
     assert appstate.version(ws) == appstate.VERSION
-    assert _versions(ws) == [1]
+    assert _versions(ws) == EVERY_STEP

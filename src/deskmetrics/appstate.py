@@ -1,6 +1,6 @@
 """App state: the tables the surfaces keep in the workspace beside the canonical data (users,
-API tokens, sessions, the service secret, alert rules, episodes and history, the outbox, the
-runs of scheduled reports), declared here and nowhere else.
+API tokens, sessions, the service secret, alert rules, mutes, episodes, history and latest
+checks, the outbox, the runs of scheduled reports), declared here and nowhere else.
 
 `MIGRATIONS` is an ordered list of steps and `_schema_version` records those a workspace has,
 so each runs once and a workspace made by an older version is brought up to date when it opens
@@ -54,6 +54,26 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE TABLE IF NOT EXISTS _report_runs (report VARCHAR NOT NULL, "
         "due_at TIMESTAMP NOT NULL, queued_at TIMESTAMP NOT NULL, message_id VARCHAR, "
         "PRIMARY KEY (report, due_at))",
+    ),
+    (
+        # step 2: alert rules muted from the page (until NULL: until unmuted), config rules too
+        "CREATE TABLE IF NOT EXISTS _alert_mutes (rule VARCHAR PRIMARY KEY, until TIMESTAMP, "
+        "muted_by VARCHAR, muted_at TIMESTAMP NOT NULL)",
+        # the latest evaluation of each rule: its state (ok, not_enough_data, error) and the
+        # value shown for it (the firing group first, else the first judged one)
+        "CREATE TABLE IF NOT EXISTS _alert_checks (rule VARCHAR PRIMARY KEY, "
+        "checked_at TIMESTAMP NOT NULL, state VARCHAR NOT NULL, value DOUBLE, n BIGINT, "
+        "group_key VARCHAR, groups INTEGER NOT NULL, detail VARCHAR)",
+    ),
+    (
+        # saved views: a dashboard page with its range, filters and comparison, under a name
+        "CREATE TABLE IF NOT EXISTS _saved_views (name VARCHAR PRIMARY KEY, "
+        "path VARCHAR NOT NULL, query VARCHAR NOT NULL, created_by VARCHAR, "
+        "created_at TIMESTAMP NOT NULL)",
+        # a saved view's weekly e-mail, scheduled from the web (beside `[[reports.weekly]]`)
+        "CREATE TABLE IF NOT EXISTS _view_reports (view VARCHAR PRIMARY KEY, "
+        "recipients VARCHAR NOT NULL, day VARCHAR NOT NULL, hour INTEGER NOT NULL, "
+        "timezone VARCHAR NOT NULL, created_by VARCHAR, created_at TIMESTAMP NOT NULL)",
     ),
 )
 #: the version a workspace has once `ensure` ran, and the tables it then has

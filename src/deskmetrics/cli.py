@@ -363,7 +363,9 @@ def import_(
         Path | None,
         typer.Option(
             "--mapping",
-            help="survey-csv: TOML column mapping (default: [survey_csv] in deskmetrics.toml).",
+            help="TOML column mapping: csv (any help desk's ticket export; `deskmetrics "
+            "mapping init FILE` suggests one) or survey-csv (default: [survey_csv] in "
+            "deskmetrics.toml).",
         ),
     ] = None,
     amounts_in: Annotated[
@@ -1196,6 +1198,28 @@ def surveys_dispatch(
     for t, why in report.failed:
         err.print(f"[yellow]not sent[/] {escape(str(t))}: {escape(str(why))}")
     console.print(report.summary(), markup=False)
+
+
+mapping_app = typer.Typer(
+    rich_markup_mode=None,
+    help="Column mappings for `import --from csv`: any help desk's one-row-per-ticket export.",
+)
+app.add_typer(mapping_app, name="mapping")
+
+
+@mapping_app.command("init")
+def mapping_init(
+    export: Annotated[Path, typer.Argument(help="The export's tickets CSV file.")],
+) -> None:
+    """Print a mapping suggested from the export's header and values (columns guessed by their
+    names, status words mapped to canonical statuses): check it, save it, and import with
+    `deskmetrics import --from csv --mapping FILE EXPORT`."""
+    from deskmetrics.importers.ticket_csv import suggest_mapping
+
+    try:
+        sys.stdout.write(suggest_mapping(export))
+    except DeskmetricsError as exc:
+        _fail(exc)
 
 
 zendesk_app = typer.Typer(

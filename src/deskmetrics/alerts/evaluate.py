@@ -12,7 +12,14 @@ Episode semantics (also in DECISIONS.md):
   is never swallowed; a flapping one pages once). A quiet episode's recovery is not notified;
 - a group with fewer than `min_n` observations, or no value, is not judged: an open episode
   stays open and a closed one stays closed (one bad survey pages nobody, and an empty hour
-  does not count as recovery)."""
+  does not count as recovery);
+- a muted rule (`store.mute`, from the alerts page) is still evaluated and its episodes open
+  and close as usual, but nothing is sent: an episode that opens while muted is recorded as
+  not notified, so should it still hold when the mute ends its start is sent then (like a
+  cooldown); a recovery while muted is recorded, not sent.
+
+Each evaluation of a rule is also kept as the rule's latest check (`record_check`): when, and
+whether it was firing, ok, had not enough data to judge, or failed."""
 
 from __future__ import annotations
 
@@ -61,6 +68,7 @@ class EvaluationReport:
     fired: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     recovered: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     quiet: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    muted: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
     observations: list[Observation] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
@@ -279,7 +287,9 @@ def apply(
     now: datetime,
     report: EvaluationReport,
 ) -> None:
-    """Move each judged (rule, group) through its episode and queue the messages due."""
+    """Move each judged (rule, group) through its episode and queue the messages due (none
+    for a rule muted at `now`)."""
+    muted_rules = store.mutes(ws, now)
     for obs in observations:
         if obs.firing is None:
             continue
@@ -291,19 +301,25 @@ def apply(
             if rule.cooldown_minutes is None
             else rule.cooldown_minutes
         )
+        muted = rule.name in muted_rules
         if obs.firing:
             last = store.last_notified_close(ws, rule.name, key)
-            quiet = last is not None and now < last + cooldown
+            cooling = last is not None and now < last + cooldown
+            quiet = cooling or muted
             if current is None:
                 eid = store.start_episode(
                     ws, rule.name, key, now, obs.value, obs.threshold, notified=not quiet
                 )
                 text = describe(obs, "fired")
-                if quiet:
+                if muted:
+                    text += " (muted: not sent)"
+                    report.muted.append((rule.name, obs.group))
+                    ids: list[str] = []
+                elif quiet:
                     assert last is not None
                     text += f" (quiet: cooldown until {last + cooldown:%Y-%m-%d %H:%M} UTC)"
                     report.quiet.append((rule.name, obs.group))
-                    ids: list[str] = []
+                    ids = []
                 else:
                     ids = _notify(ws, settings, obs, "fired", text, eid, now)
                     report.fired.append((rule.name, obs.group))
@@ -348,9 +364,13 @@ def apply(
         elif current is not None:
             store.end_episode(ws, current.episode_id, now, obs.value)
             text = describe(obs, "recovered")
+            sent = current.notified and not muted
+            if current.notified and muted:
+                text += " (muted: not sent)"
+                report.muted.append((rule.name, obs.group))
             ids = (
                 _notify(ws, settings, obs, "recovered", text, current.episode_id, now)
-                if current.notified
+                if sent
                 else []
             )
             store.add_event(
@@ -363,7 +383,7 @@ def apply(
                 obs.n,
                 obs.threshold,
                 text,
-                current.notified,
+                sent,
                 current.episode_id,
                 ids,
             )
@@ -389,10 +409,55 @@ def evaluate(
             obs = observe(ws, rule, cfg, at)
         except DeskmetricsError as exc:
             report.errors[rule.name] = str(exc)
+            record_failure(ws, rule, str(exc), at)
             continue
         report.observations += obs
         apply(ws, cfg, obs, at, report)
+        record_check(ws, rule, obs, at)
     return report
 
 
-__all__ = ["EvaluationReport", "Observation", "apply", "describe", "evaluate", "observe"]
+def record_check(
+    ws: Workspace, rule: AlertRule, observations: list[Observation], at: datetime
+) -> None:
+    """Keep this evaluation as the rule's latest check (after `apply`): firing when an episode
+    is open, ok when a group was judged, else not enough data; the value shown is a firing
+    group's, else a judged one's, else the first measured."""
+    own = [o for o in observations if o.rule.name == rule.name]
+    judged = [o for o in own if o.firing is not None]
+    shown = next((o for o in own if o.firing), judged[0] if judged else (own[0] if own else None))
+    if store.open_groups(ws, rule.name):
+        check_state = "firing"
+    else:
+        check_state = "ok" if judged else "not_enough_data"
+    detail = None
+    if check_state == "not_enough_data":
+        detail = shown.reason if shown is not None else "nothing to measure in the window"
+    store.record_check(
+        ws,
+        rule.name,
+        at,
+        check_state,
+        None if shown is None else shown.value,
+        None if shown is None else shown.n,
+        None if shown is None else shown.group,
+        len(own),
+        detail,
+    )
+
+
+def record_failure(ws: Workspace, rule: AlertRule, error: str, at: datetime) -> None:
+    """Keep a failed evaluation as the rule's latest check (state error, the reason)."""
+    store.record_check(ws, rule.name, at, "error", detail=error)
+
+
+__all__ = [
+    "EvaluationReport",
+    "Observation",
+    "apply",
+    "describe",
+    "evaluate",
+    "observe",
+    "record_check",
+    "record_failure",
+]

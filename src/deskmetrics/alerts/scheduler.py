@@ -17,7 +17,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from deskmetrics.alerts.evaluate import EvaluationReport, apply, observe
+from deskmetrics.alerts.evaluate import (
+    EvaluationReport,
+    apply,
+    observe,
+    record_check,
+    record_failure,
+)
 from deskmetrics.alerts.rules import all_rules
 from deskmetrics.config import Settings
 from deskmetrics.engine.periods import naive_utc
@@ -43,9 +49,11 @@ def evaluate_unlocked(
             except DeskmetricsError as exc:
                 report.errors[rule.name] = str(exc)
                 log.warning("alert rule %s cannot be evaluated: %s", rule.name, exc)
+                record_failure(ws, rule, str(exc), at)
                 continue
             report.observations += obs
             apply(ws, settings, obs, at, report)
+            record_check(ws, rule, obs, at)
     return report
 
 

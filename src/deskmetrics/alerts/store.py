@@ -2,7 +2,9 @@
 
 `_alert_episodes`: one row per episode (rule, group) — opened_at, closed_at (NULL while the
 condition holds), whether its start was notified. `_alert_history`: one row per event (fired,
-recovered), what was measured and which outbox messages carried it."""
+recovered), what was measured and which outbox messages carried it. `_alert_mutes`: rules muted
+from the page, until an instant or until unmuted. `_alert_checks`: each rule's latest
+evaluation (when, its state, the value shown for it)."""
 
 from __future__ import annotations
 
@@ -161,14 +163,96 @@ def history(
     return out
 
 
+def mute(ws: Workspace, rule: str, until: datetime | None, who: str | None, at: datetime) -> None:
+    """Mute `rule` until `until` (None: until unmuted); muting again replaces the end."""
+    state(ws).run("INSERT OR REPLACE INTO _alert_mutes VALUES (?, ?, ?, ?)", [rule, until, who, at])
+
+
+def unmute(ws: Workspace, rule: str) -> bool:
+    """End a mute; False when the rule was not muted."""
+    return state(ws).run("DELETE FROM _alert_mutes WHERE rule = ?", [rule]) > 0
+
+
+@dataclass(frozen=True)
+class Mute:
+    rule: str
+    until: datetime | None
+    muted_by: str | None
+    muted_at: datetime
+
+
+def mutes(ws: Workspace, at: datetime) -> dict[str, Mute]:
+    """The mutes in force at `at`, by rule (a mute whose end has passed is not listed)."""
+    rows = state(ws).all(
+        "SELECT rule, until, muted_by, muted_at FROM _alert_mutes WHERE until IS NULL OR until > ?",
+        [at],
+    )
+    return {r[0]: Mute(*r) for r in rows}
+
+
+def is_muted(ws: Workspace, rule: str, at: datetime) -> bool:
+    return rule in mutes(ws, at)
+
+
+@dataclass(frozen=True)
+class Check:
+    """A rule's latest evaluation: `state` is ok, not_enough_data or error; `value`, `n` and
+    `group` are those of the group shown for it (a firing one first)."""
+
+    rule: str
+    checked_at: datetime
+    state: str
+    value: float | None
+    n: int | None
+    group: dict[str, str]
+    groups: int
+    detail: str | None
+
+
+def record_check(
+    ws: Workspace,
+    rule: str,
+    at: datetime,
+    check_state: str,
+    value: float | None = None,
+    n: int | None = None,
+    group: dict[str, str] | None = None,
+    groups: int = 0,
+    detail: str | None = None,
+) -> None:
+    state(ws).run(
+        "INSERT OR REPLACE INTO _alert_checks VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [rule, at, check_state, value, n, group_key(group or {}), groups, detail],
+    )
+
+
+def checks(ws: Workspace) -> dict[str, Check]:
+    """Every rule's latest evaluation, by rule."""
+    rows = state(ws).all(
+        "SELECT rule, checked_at, state, value, n, group_key, groups, detail FROM _alert_checks"
+    )
+    return {
+        r[0]: Check(r[0], r[1], r[2], r[3], r[4], json.loads(r[5] or "{}"), r[6], r[7])
+        for r in rows
+    }
+
+
 __all__ = [
+    "Check",
     "Episode",
+    "Mute",
     "add_event",
+    "checks",
     "end_episode",
     "group_key",
     "history",
+    "is_muted",
     "last_notified_close",
+    "mute",
+    "mutes",
     "open_episode",
+    "record_check",
     "start_episode",
+    "unmute",
     "update_episode",
 ]

@@ -30,6 +30,7 @@ from deskmetrics.api.routes import (
     staffing,
     survey_links,
     users,
+    views,
     zendesk_webhook,
 )
 from deskmetrics.api.schemas import problems
@@ -55,6 +56,7 @@ ROUTE_MODULES = (
     sla,
     staffing,
     alerts,
+    views,
 )
 
 

@@ -347,25 +347,27 @@ def followups(
 ) -> pd.DataFrame:
     """Detractors (NPS 0-6) and dissatisfied CSAT answers with comment, customer (the survey's,
     else the ticket's requester), ticket, agent (the survey's, else the ticket's assignee),
-    answered_at and age in days, oldest first. Answers marked done are left out unless
-    `include_done`."""
-    t = _followup_rows(ws)
-    if ws.has(FOLLOWUPS_TABLE):
-        d = ws.backend.table(FOLLOWUPS_TABLE).rename(_d_id="response_id")
-        t = t.left_join(d, t.response_id == d._d_id).drop("_d_id")
-    else:
-        t = t.mutate(done_at=ibis.null("timestamp"), note=ibis.null("string"))
-    t = t.mutate(done=t.done_at.notnull())
-    if ws.has(ASSIGNEES_TABLE):
-        a = ws.backend.table(ASSIGNEES_TABLE).select(
-            _a_id="response_id", assignee="assignee", assigned_at="assigned_at"
-        )
-        t = t.left_join(a, t.response_id == a._a_id).drop("_a_id")
-    else:
-        t = t.mutate(assignee=ibis.null("string"), assigned_at=ibis.null("timestamp"))
+    answered_at and age in days, oldest first, with who follows each up and whether it is done.
+    Answers marked done are left out unless `include_done`. The answers depend on the data
+    only and are answered again while it is unchanged (the service's result cache); the done
+    marks and assignments are read fresh every time (they change without an import)."""
+    df = ws.remembered(("follow-up answers",), lambda: ws.backend.execute(_followup_rows(ws)))
+    con = duckdb_connection(ws)
+    marks = (
+        con.execute(f"SELECT response_id, done_at, note FROM {FOLLOWUPS_TABLE}").df()
+        if ws.has(FOLLOWUPS_TABLE)
+        else pd.DataFrame(columns=["response_id", "done_at", "note"])
+    )
+    people = (
+        con.execute(f"SELECT response_id, assignee, assigned_at FROM {ASSIGNEES_TABLE}").df()
+        if ws.has(ASSIGNEES_TABLE)
+        else pd.DataFrame(columns=["response_id", "assignee", "assigned_at"])
+    )
+    df = df.merge(marks, on="response_id", how="left").merge(people, on="response_id", how="left")
+    df["done"] = df["done_at"].notna()
     if not include_done:
-        t = t.filter(~t.done)
-    df = ws.backend.execute(t.order_by(["answered_at", "response_id"]))
+        df = df[~df["done"]]
+    df = df.sort_values(["answered_at", "response_id"], kind="stable")
     ref = naive_utc(now if now is not None else ws.now())
     answered = pd.to_datetime(df["answered_at"])
     df["age_days"] = (
@@ -374,7 +376,10 @@ def followups(
         else pd.Series(dtype="float64")
     )
     df["done"] = df["done"].astype(bool)
-    return df[FOLLOWUP_COLUMNS].reset_index(drop=True)
+    out = df[FOLLOWUP_COLUMNS].reset_index(drop=True)
+    return (
+        out.astype(object).where(out.notna(), None).astype({"age_days": "float64", "done": "bool"})
+    )
 
 
 def mark_followup_done(

@@ -12,6 +12,7 @@ SOURCES: tuple[str, ...] = (
     "freshdesk",
     "helpscout",
     "intercom",
+    "csv",
     "survey-csv",
     "stripe",
 )

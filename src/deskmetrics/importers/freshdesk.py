@@ -58,11 +58,9 @@ Mapping choices that metrics depend on (see docs/importers/freshdesk.md):
 
 from __future__ import annotations
 
-import gc
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +68,21 @@ import numpy as np
 import pandas as pd
 
 from deskmetrics.errors import ImportDataError
+from deskmetrics.importers.exportfiles import (
+    collecting,
+)
+from deskmetrics.importers.exportfiles import (
+    find_file as _find,
+)
+from deskmetrics.importers.exportfiles import (
+    iso_seconds as _instant,
+)
+from deskmetrics.importers.exportfiles import (
+    merge_frames as _merge,
+)
+from deskmetrics.importers.exportfiles import (
+    text as _text,
+)
 from deskmetrics.importers.jsonstream import JsonRecord, iter_records
 from deskmetrics.model import DEFAULT_CHANNELS, TABLES, Reject, SourceFrame
 
@@ -82,7 +95,6 @@ TIME_ENTRIES_FILE = "time_entries"
 AGENTS_FILE = "agents"
 GROUPS_FILE = "groups"
 CONTACTS_FILE = "contacts"
-_EXTENSIONS = (".json", ".jsonl")
 #: the key of Freshdesk's search pages (list pages are bare arrays: read whatever the key)
 _KEY = "results"
 
@@ -162,19 +174,6 @@ def stream_freshdesk(directory: Path, chunk_rows: int = CHUNK_ROWS) -> Freshdesk
     `skipped` is complete once iterated. Raises `ImportDataError` at once when the folder has
     no tickets file."""
     return FreshdeskStream(directory, chunk_rows)
-
-
-def _merge(parts: list[SourceFrame]) -> SourceFrame:
-    if len(parts) == 1:
-        return parts[0]
-    first = parts[0]
-    return SourceFrame(
-        table=first.table,
-        file=first.file,
-        frame=pd.concat([p.frame for p in parts], ignore_index=True),
-        rows=np.concatenate([p.row_numbers() for p in parts]),
-        rejects=sorted((r for p in parts for r in p.rejects), key=lambda r: r.row),
-    )
 
 
 @dataclass
@@ -533,16 +532,7 @@ class FreshdeskStream:
         self.noted = self.fd.noted
 
     def __iter__(self) -> Iterator[SourceFrame]:
-        enabled = gc.isenabled()
-        gc.disable()  # see ZendeskStream.chunks: one full collection every few chunks
-        try:
-            for n, sf in enumerate(self._frames(), 1):
-                if n % _COLLECT_EVERY == 0:
-                    gc.collect()
-                yield sf
-        finally:
-            if enabled:
-                gc.enable()
+        yield from collecting(self._frames(), _COLLECT_EVERY)
 
     def _frames(self) -> Iterator[SourceFrame]:
         fd, d = self.fd, self.directory
@@ -662,31 +652,7 @@ class _Chunk:
         return sf
 
 
-def _find(directory: Path, stem: str) -> Path | None:
-    present = [p for ext in _EXTENSIONS if (p := directory / f"{stem}{ext}").is_file()]
-    if len(present) > 1:
-        names = " and ".join(p.name for p in present)
-        raise ImportDataError(f"{directory} has both {names}: keep one of them")
-    return present[0] if present else None
-
-
 # --- values ------------------------------------------------------------------------------
-
-
-def _text(value: Any) -> str | None:
-    """A Freshdesk value as text (ids are integers in the API); null and "" stay null."""
-    kind = type(value)
-    if kind is str:
-        return value.strip() or None
-    if kind is int:
-        return str(value)
-    if value is None or isinstance(value, dict | list):
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip() or None
 
 
 def _int(value: Any) -> int | None:
@@ -719,17 +685,6 @@ def _requester(t: Record) -> str | None:
     if rid is None and isinstance(side, dict):
         rid = _text(side.get("id"))
     return rid
-
-
-def _instant(value: Any) -> float:
-    """Seconds since the epoch of an ISO timestamp, for ordering; unknown sorts first."""
-    text = _text(value)
-    if text is None:
-        return float("-inf")
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return float("-inf")
 
 
 def _seconds(value: Any) -> int | None:

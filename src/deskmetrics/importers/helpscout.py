@@ -63,7 +63,6 @@ Mapping choices that metrics depend on (see docs/importers/helpscout.md):
 from __future__ import annotations
 
 import codecs
-import gc
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -75,14 +74,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from deskmetrics.errors import ImportDataError
-from deskmetrics.importers.freshdesk import (
-    FreshdeskMapping,
-    _Chunk,
-    _find,
-    _instant,
-    _merge,
-    _text,
-)
+from deskmetrics.importers.exportfiles import collecting
+from deskmetrics.importers.exportfiles import find_file as _find
+from deskmetrics.importers.exportfiles import iso_seconds as _instant
+from deskmetrics.importers.exportfiles import merge_frames as _merge
+from deskmetrics.importers.exportfiles import text as _text
+from deskmetrics.importers.freshdesk import FreshdeskMapping, _Chunk
 from deskmetrics.importers.jsonstream import JsonRecord, iter_records
 from deskmetrics.model import DEFAULT_CHANNELS, SourceFrame
 
@@ -682,16 +679,7 @@ class HelpScoutStream:
         self.noted = self.hs.noted
 
     def __iter__(self) -> Iterator[SourceFrame]:
-        enabled = gc.isenabled()
-        gc.disable()  # see ZendeskStream.chunks: one full collection every few chunks
-        try:
-            for n, sf in enumerate(self._frames(), 1):
-                if n % _COLLECT_EVERY == 0:
-                    gc.collect()
-                yield sf
-        finally:
-            if enabled:
-                gc.enable()
+        yield from collecting(self._frames(), _COLLECT_EVERY)
 
     def _frames(self) -> Iterator[SourceFrame]:
         hs, d = self.hs, self.directory

@@ -65,7 +65,6 @@ Mapping choices that metrics depend on (see docs/metrics.md and docs/importers/i
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -78,6 +77,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from deskmetrics.errors import ImportDataError
+from deskmetrics.importers.exportfiles import (
+    collecting,
+)
+from deskmetrics.importers.exportfiles import (
+    find_file as _find,
+)
+from deskmetrics.importers.exportfiles import (
+    merge_frames as _merge,
+)
+from deskmetrics.importers.exportfiles import (
+    text as _text,
+)
 from deskmetrics.importers.jsonstream import JsonRecord, iter_records
 from deskmetrics.model import TABLES, Reject, SourceFrame
 
@@ -86,7 +97,6 @@ Record = dict[str, Any]
 CONVERSATIONS_FILE = "conversations"
 ADMINS_FILE = "admins"
 TEAMS_FILE = "teams"
-_EXTENSIONS = (".json", ".jsonl")
 #: Rows per frame of a streamed import (the store stages each frame as it comes).
 CHUNK_ROWS = 100_000
 
@@ -170,19 +180,6 @@ def stream_intercom(directory: Path, chunk_rows: int = CHUNK_ROWS) -> IntercomSt
     return IntercomStream(directory, chunk_rows)
 
 
-def _merge(parts: list[SourceFrame]) -> SourceFrame:
-    if len(parts) == 1:
-        return parts[0]
-    first = parts[0]
-    return SourceFrame(
-        table=first.table,
-        file=first.file,
-        frame=pd.concat([p.frame for p in parts], ignore_index=True),
-        rows=np.concatenate([p.row_numbers() for p in parts]),
-        rejects=[r for p in parts for r in p.rejects],
-    )
-
-
 class IntercomStream:
     """An Intercom export folder read in passes, each file streamed: teams (names), admins
     (agents), conversations twice (first the latest version of each, then its rows, mapped
@@ -209,16 +206,7 @@ class IntercomStream:
         self.notes: list[str] = []
 
     def __iter__(self) -> Iterator[SourceFrame]:
-        enabled = gc.isenabled()
-        gc.disable()  # millions of short-lived records: collect every few chunks instead
-        try:
-            for n, sf in enumerate(self._frames(), 1):
-                if n % 8 == 0:
-                    gc.collect()
-                yield sf
-        finally:
-            if enabled:
-                gc.enable()
+        yield from collecting(self._frames(), 8)
 
     def _frames(self) -> Iterator[SourceFrame]:
         m, directory = self.mapping, self.directory
@@ -643,30 +631,6 @@ def first_part_at(conversation: Record) -> str | None:
         return None
     times = [t for p in parts if isinstance(p, dict) and (t := _seconds(p.get("created_at"))) > 0]
     return _when(int(min(times))) if times else None
-
-
-def _find(directory: Path, stem: str) -> Path | None:
-    present = [p for ext in _EXTENSIONS if (p := directory / f"{stem}{ext}").is_file()]
-    if len(present) > 1:
-        names = " and ".join(p.name for p in present)
-        raise ImportDataError(f"{directory} has both {names}: keep one of them")
-    return present[0] if present else None
-
-
-def _text(value: Any) -> str | None:
-    """An Intercom value as text (ids may be numbers); null and "" stay null."""
-    kind = type(value)
-    if kind is str:
-        return value.strip() or None
-    if kind is int:
-        return str(value)
-    if value is None or isinstance(value, dict | list):
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip() or None
 
 
 def _object(value: Any) -> Record:

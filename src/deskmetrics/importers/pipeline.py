@@ -167,6 +167,18 @@ def _survey_csv(run: ImportRun) -> Iterator[ValidFrame]:
     yield from _exported(run, sv.frames, sv.headers, sv.skipped)
 
 
+def _ticket_csv(run: ImportRun) -> Iterator[ValidFrame]:
+    from deskmetrics.importers.ticket_csv import load_ticket_mapping, read_ticket_export
+
+    if run.mapping is None or not isinstance(run.mapping, Path | str):
+        raise ConfigError(
+            "--from csv needs a column mapping: --mapping FILE (`deskmetrics mapping init "
+            "EXPORT.csv` suggests one from the export's header and values)"
+        )
+    ex = read_ticket_export(run.directory, load_ticket_mapping(run.mapping))
+    yield from _exported(run, ex.frames, ex.headers, ex.skipped)
+
+
 def _stripe(run: ImportRun) -> Iterator[ValidFrame]:
     from deskmetrics.importers.stripe import read_stripe_export
 
@@ -181,6 +193,7 @@ IMPORTERS: dict[str, Reader] = {
     "freshdesk": _freshdesk,
     "helpscout": _helpscout,
     "intercom": _intercom,
+    "csv": _ticket_csv,
     "survey-csv": _survey_csv,
     "stripe": _stripe,
 }

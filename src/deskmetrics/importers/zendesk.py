@@ -52,11 +52,9 @@ Mapping choices that metrics depend on (see METRICS.md):
 
 from __future__ import annotations
 
-import gc
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +64,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from deskmetrics.errors import ImportDataError
+from deskmetrics.importers.exportfiles import (
+    EXTENSIONS,
+    collecting,
+)
+from deskmetrics.importers.exportfiles import (
+    find_file as _find,
+)
+from deskmetrics.importers.exportfiles import (
+    iso_seconds as _instant,
+)
+from deskmetrics.importers.exportfiles import (
+    text as _text,
+)
 from deskmetrics.importers.jsonstream import JsonRecord, iter_records
 from deskmetrics.model import DEFAULT_CHANNELS, TABLES, Reject, SourceFrame
 
@@ -78,7 +89,6 @@ AUDITS_FILE = "ticket_audits"
 USERS_FILE = "users"
 GROUPS_FILE = "groups"
 RATINGS_FILE = "satisfaction_ratings"
-_EXTENSIONS = (".json", ".jsonl")
 
 TICKET_COLUMNS = (
     "ticket_id", "created_at", "requester_id", "channel", "priority", "group", "assignee_id",
@@ -257,16 +267,7 @@ class ZendeskStream:
         records make it run often, and each full run walks the lookups held for the replay
         (a third of the time of the mapping); one full run every few chunks frees what
         reference counting cannot."""
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
-            for n, chunk in enumerate(self._chunks(), 1):
-                if n % _COLLECT_EVERY == 0:
-                    gc.collect()
-                yield chunk
-        finally:
-            if enabled:
-                gc.enable()
+        yield from collecting(self._chunks(), _COLLECT_EVERY)
 
     def _chunks(self) -> Iterator[tuple[SourceFrame, np.ndarray | None]]:
         zd, directory, tickets_path = self.zd, self.directory, self.tickets_path
@@ -350,7 +351,7 @@ class ZendeskStream:
                 if len(sf.frame):
                     yield sf, None
         # skip counts by file, as they were reported when files were read one after another
-        rank = {f"{stem}{ext}": n for n, stem in enumerate(_FILE_ORDER) for ext in _EXTENSIONS}
+        rank = {f"{stem}{ext}": n for n, stem in enumerate(_FILE_ORDER) for ext in EXTENSIONS}
         ordered = sorted(self.skipped.items(), key=lambda kv: rank.get(kv[0].split(":")[0], 9))
         self.skipped.clear()
         self.skipped.update(ordered)
@@ -444,43 +445,7 @@ class _Chunk:
         return sf, subs
 
 
-def _find(directory: Path, stem: str) -> Path | None:
-    present = [p for ext in _EXTENSIONS if (p := directory / f"{stem}{ext}").is_file()]
-    if len(present) > 1:
-        names = " and ".join(p.name for p in present)
-        raise ImportDataError(f"{directory} has both {names}: keep one of them")
-    return present[0] if present else None
-
-
 # --- values ------------------------------------------------------------------------------
-
-
-def _text(value: Any) -> str | None:
-    """A Zendesk value as text (ids are integers in the API); null and "" stay null."""
-    kind = type(value)  # the usual cases first: this runs for every field of every record
-    if kind is str:
-        return value.strip() or None
-    if kind is int:
-        return str(value)
-    if value is None or isinstance(value, dict | list):
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    text = str(value).strip()
-    return text or None
-
-
-def _instant(value: Any) -> float:
-    """Seconds since the epoch of an ISO timestamp, for ordering; unknown sorts first."""
-    text = _text(value)
-    if text is None:
-        return float("-inf")
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return float("-inf")
 
 
 def _seq(event_id: str | None) -> str | None:

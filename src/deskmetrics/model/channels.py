@@ -11,11 +11,11 @@ DEFAULT_CHANNELS: dict[str, str] = {
     for channel, names in {
         "email": "mail e-mail inbound_email outbound_email",
         "web": "web_form web_widget help_center helpcenter mobile_sdk mobile portal form "
-        "contact_form dropbox batch",
+        "contact_form dropbox batch beacon",
         "chat": "chat chat_transcript live_chat messaging native_messaging "
         "sunshine_conversations_api whatsapp line wechat telegram viber kakaotalk "
         "apple_business_chat google_business_messages google_rcs sms text_message "
-        "messenger in_app conversation",
+        "messenger in_app conversation beaconchat",
         "phone": "voice voicemail call phone_call phone_call_inbound phone_call_outbound "
         "api_voicemail api_phone_call_inbound api_phone_call_outbound",
         "social": "twitter twitter_dm twitter_favorite twitter_like x facebook facebook_post "

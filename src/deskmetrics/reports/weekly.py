@@ -16,6 +16,8 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -29,6 +31,7 @@ from deskmetrics.notify.delivery import enqueue_email
 from deskmetrics.notify.email import send_email
 from deskmetrics.present import HEADLINE, format_change, format_value, trend
 from deskmetrics.query import compute
+from deskmetrics.saved_views import SavedView, list_views
 
 DEFAULT_METRICS: list[str] = list(HEADLINE)
 CHART_CID = "weekly-chart"
@@ -94,11 +97,16 @@ def build_report(
     start: date,
     metrics: Sequence[str] = DEFAULT_METRICS,
     tz: str | None = None,
+    view: SavedView | None = None,
+    link: str | None = None,
 ) -> WeeklyReport:
-    """The report for the 7 days from `start` (local dates in `tz`), for `team` or everyone."""
+    """The report for the 7 days from `start` (local dates in `tz`), for `team` or everyone;
+    for a saved `view`, with its filters, named after it and linking to it (`link`)."""
     zone = tz or ws.settings.report_timezone
     end = start + timedelta(days=6)
-    filters = {"team": team} if team else None
+    filters: dict[str, Any] | None = {"team": team} if team else None
+    if view is not None:
+        filters = {**view.filters(), **(filters or {})} or None
     rows = compute(
         ws, list(metrics), tz=zone, start=start, end=end, filters=filters, compare="previous"
     )
@@ -111,7 +119,7 @@ def build_report(
         end=end,
         filters=filters,
     )
-    who = f"team {team}" if team else "all teams"
+    who = f"view {view.name}" if view is not None else f"team {team}" if team else "all teams"
     period = f"{start:%a %d %b} – {end:%a %d %b %Y}"
     subject = f"Weekly support report · {who} · {period}"
     png = _chart(daily, start, "Tickets per day")
@@ -145,8 +153,12 @@ def build_report(
         "<th style='text-align:right'>Week before</th><th style='text-align:right'>Change</th>"
         "</tr></thead><tbody>" + "".join(cells) + "</tbody></table>"
         f"<p><img src='cid:{CHART_CID}' alt='Tickets per day, this week and the week before' "
-        "width='640' height='260'></p></body></html>"
+        "width='640' height='260'></p>"
+        + (f"<p><a href='{html.escape(link)}'>Open the view</a></p>" if link else "")
+        + "</body></html>"
     )
+    if link:
+        lines.append(f"The view: {link}")
     return WeeklyReport(
         team, start, end, rows, subject, "\n".join(lines) + "\n", body, {CHART_CID: png}
     )
@@ -219,6 +231,32 @@ def run_due_reports(ws: Workspace, settings: Settings, now: datetime | None = No
             source=f"report:{sch.name}",
             now=at_naive,
         )
+        st.run("INSERT INTO _report_runs VALUES (?, ?, ?, ?)", [sch.name, due, at_naive, mid])
+        ids.append(mid)
+    for view in list_views(ws):
+        if not view.recipients or view.day is None or view.hour is None:
+            continue
+        sch = ReportSchedule(
+            name=f"view:{view.name}",
+            to=list(view.recipients),
+            day=view.day,  # type: ignore[arg-type]  # checked when scheduled
+            hour=view.hour,
+            timezone=view.timezone or "UTC",
+        )
+        due = due_instant(sch, at)
+        if at_naive - due > timedelta(days=1) or st.count(
+            "SELECT count(*) FROM _report_runs WHERE report = ? AND due_at = ?", [sch.name, due]
+        ):
+            continue
+        local_day = due.replace(tzinfo=UTC).astimezone(ZoneInfo(sch.timezone)).date()
+        link = f"{settings.web.public_url.rstrip('/')}/dashboard/v/{quote(view.name)}"
+        rep = build_report(
+            ws, None, local_day - timedelta(days=7), DEFAULT_METRICS, sch.timezone, view, link
+        )
+        mid = enqueue_email(
+            ws, sch.to, rep.subject, rep.text, rep.html, rep.images, source=f"report:{sch.name}",
+            now=at_naive,
+        )  # fmt: skip
         st.run("INSERT INTO _report_runs VALUES (?, ?, ?, ?)", [sch.name, due, at_naive, mid])
         ids.append(mid)
     return ids

@@ -67,7 +67,11 @@ GRAINS = ["day", "week", "month"]
 #: last 14 days with data (an old export still opens on its latest activity)
 DEFAULT_PRESET = "7d"
 DEFAULT_DAYS = 14
-STATIC_FILES = {"app.css": "text/css", "dashboard.js": "text/javascript"}
+STATIC_FILES = {
+    "app.css": "text/css",
+    "dashboard.js": "text/javascript",
+    "alerts.js": "text/javascript",
+}
 OPTIONS_TTL = 60.0
 
 

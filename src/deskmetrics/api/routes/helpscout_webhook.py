@@ -8,36 +8,19 @@ other ingest (`deskmetrics.api.ingest.store`): all or nothing, idempotent by id.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Header, HTTPException, Query, Request, status
 
-from deskmetrics.api import helpscout_events, ingest
+from deskmetrics.api import helpscout_events, ingest, webhooks
 from deskmetrics.api.deps import MaybePrincipal, ServiceDep
 from deskmetrics.api.limits import parse_json
 from deskmetrics.api.routes.ingest import RawBody, refuse_viewers, rejected
-from deskmetrics.api.schemas import Ingested, Rejected, WebhookResult
-from deskmetrics.engine.store import log_rejects
+from deskmetrics.api.schemas import WebhookResult
 from deskmetrics.engine.workspace import duckdb_connection
 from deskmetrics.errors import DeskmetricsError
-from deskmetrics.model import Reject
 
 router = APIRouter(tags=["ingest"])
-
-
-def _refuse(svc: Any, source: str, event_type: str, field: str, reason: str) -> NoReturn:
-    """Keep a broken delivery in the rejects and answer 422 naming the field it lacks."""
-    table = "surveys" if event_type == helpscout_events.RATING_EVENT else "events"
-    with svc.using() as ws:
-        log_rejects(
-            duckdb_connection(ws),
-            f"api:{source}",
-            [Reject(table, f"webhook:{source}", 1, field, reason, event_type)],
-        )
-    raise HTTPException(
-        status.HTTP_422_UNPROCESSABLE_CONTENT,
-        f"{field}: {reason}; nothing stored (kept in the rejects: deskmetrics rejects)",
-    )
 
 
 def _not_stored(con: Any, ticket_id: str | None, events: list[dict[str, Any]]) -> list[Any]:
@@ -55,24 +38,10 @@ def _not_stored(con: Any, ticket_id: str | None, events: list[dict[str, Any]]) -
 
 @router.post(
     "/api/webhooks/helpscout",
-    response_model=WebhookResult,
-    summary="Help Scout webhook (X-HelpScout-Signature: base64 HMAC-SHA1 of the body)",
-    responses={
-        400: {"description": "Not JSON, or nested too deeply"},
-        401: {"description": "Missing or wrong signature"},
-        413: {"description": "The body is larger than [web] max_body_bytes"},
-        403: {"description": "A viewer's sign-in or token was sent"},
-        422: {
-            "model": Rejected,
-            "description": "A malformed delivery, or mapped rows that break a rule; nothing stored",
-        },
-    },
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": {"type": "object"}}},
-        }
-    },
+    **webhooks.route_doc(
+        "Help Scout webhook (X-HelpScout-Signature: base64 HMAC-SHA1 of the body)",
+        "Missing or wrong signature",
+    ),
 )
 def helpscout_webhook(
     request: Request,
@@ -100,7 +69,7 @@ def helpscout_webhook(
         rows = duckdb_connection(ws).execute("SELECT agent_id FROM agents").fetchall()
     mapped = helpscout_events.map_delivery(event, doc, {str(r[0]) for r in rows})
     if mapped.malformed is not None:
-        _refuse(svc, source, mapped.event_type, *mapped.malformed)
+        webhooks.refuse(svc, source, mapped.event_type, *mapped.malformed)
     result = WebhookResult(
         event_type=mapped.event_type, ticket_id=mapped.ticket_id, ignored=mapped.ignored
     )
@@ -121,17 +90,4 @@ def helpscout_webhook(
         return rejected(exc)
     except DeskmetricsError as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
-    background.add_task(ingest.run_after_ingest, ingest.callbacks(request.app), report)
-    result.stored = [
-        Ingested(
-            source=source,
-            table=table,
-            received=c["received"],
-            inserted=c["inserted"],
-            updated=c["updated"],
-            unchanged=c["unchanged"],
-            import_id=report.import_id,
-        )
-        for table, c in report.tables.items()
-    ]
-    return result
+    return webhooks.stored(request, background, result, report, source)

@@ -7,35 +7,19 @@ as every other ingest (`deskmetrics.api.ingest.store`): all or nothing, idempote
 
 from __future__ import annotations
 
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Header, HTTPException, Query, Request, status
 
-from deskmetrics.api import ingest, intercom_events
+from deskmetrics.api import ingest, intercom_events, webhooks
 from deskmetrics.api.deps import MaybePrincipal, ServiceDep
 from deskmetrics.api.limits import parse_json
 from deskmetrics.api.routes.ingest import RawBody, refuse_viewers, rejected
-from deskmetrics.api.schemas import Ingested, Rejected, WebhookResult
-from deskmetrics.engine.store import log_rejects
+from deskmetrics.api.schemas import WebhookResult
 from deskmetrics.engine.workspace import duckdb_connection
 from deskmetrics.errors import DeskmetricsError
-from deskmetrics.model import Reject
 
 router = APIRouter(tags=["ingest"])
-
-
-def _refuse(svc: Any, source: str, topic: str, field: str, reason: str) -> NoReturn:
-    """Keep a broken delivery in the rejects and answer 422 naming the field it lacks."""
-    with svc.using() as ws:
-        log_rejects(
-            duckdb_connection(ws),
-            f"api:{source}",
-            [Reject("events", f"webhook:{source}", 1, field, reason, topic)],
-        )
-    raise HTTPException(
-        status.HTTP_422_UNPROCESSABLE_CONTENT,
-        f"{field}: {reason}; nothing stored (kept in the rejects: deskmetrics rejects)",
-    )
 
 
 def _status_before(con: Any) -> intercom_events.StatusBefore:
@@ -54,24 +38,10 @@ def _status_before(con: Any) -> intercom_events.StatusBefore:
 
 @router.post(
     "/api/webhooks/intercom",
-    response_model=WebhookResult,
-    summary="Intercom conversation webhook (signed by Intercom)",
-    responses={
-        400: {"description": "Not JSON, or nested too deeply"},
-        401: {"description": "Missing or wrong X-Hub-Signature"},
-        413: {"description": "The body is larger than [web] max_body_bytes"},
-        403: {"description": "A viewer's sign-in or token was sent"},
-        422: {
-            "model": Rejected,
-            "description": "A malformed delivery, or mapped rows that break a rule; nothing stored",
-        },
-    },
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": {"type": "object"}}},
-        }
-    },
+    **webhooks.route_doc(
+        "Intercom conversation webhook (signed by Intercom)",
+        "Missing or wrong X-Hub-Signature",
+    ),
 )
 def intercom_webhook(
     request: Request,
@@ -104,23 +74,10 @@ def intercom_webhook(
     except DeskmetricsError as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
     if mapped.malformed is not None:
-        _refuse(svc, source, mapped.topic, *mapped.malformed)
+        webhooks.refuse(svc, source, mapped.topic, *mapped.malformed)
     result = WebhookResult(
         event_type=mapped.topic, ticket_id=mapped.ticket_id, ignored=mapped.ignored
     )
     if mapped.ignored is not None:
         return result
-    background.add_task(ingest.run_after_ingest, ingest.callbacks(request.app), report)
-    result.stored = [
-        Ingested(
-            source=source,
-            table=table,
-            received=c["received"],
-            inserted=c["inserted"],
-            updated=c["updated"],
-            unchanged=c["unchanged"],
-            import_id=report.import_id,
-        )
-        for table, c in report.tables.items()
-    ]
-    return result
+    return webhooks.stored(request, background, result, report, source)

@@ -8,64 +8,26 @@ other ingest (`deskmetrics.api.ingest.store`): all or nothing, idempotent by id.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Header, HTTPException, Query, Request, status
 
-from deskmetrics.api import ingest, zendesk_events
+from deskmetrics.api import ingest, webhooks, zendesk_events
 from deskmetrics.api.deps import MaybePrincipal, ServiceDep
 from deskmetrics.api.limits import parse_json
 from deskmetrics.api.routes.ingest import RawBody, refuse_viewers, rejected
-from deskmetrics.api.schemas import Ingested, Rejected, WebhookResult
-from deskmetrics.engine.store import log_rejects
-from deskmetrics.engine.workspace import duckdb_connection
+from deskmetrics.api.schemas import WebhookResult
 from deskmetrics.errors import DeskmetricsError
-from deskmetrics.model import Reject
 
 router = APIRouter(tags=["ingest"])
 
 
-def _refuse(svc: Any, source: str, event_type: str, field: str, reason: str) -> NoReturn:
-    """Keep a broken delivery in the rejects and answer 422 naming the field it lacks."""
-    with svc.using() as ws:
-        log_rejects(
-            duckdb_connection(ws),
-            f"api:{source}",
-            [Reject("events", f"webhook:{source}", 1, field, reason, event_type)],
-        )
-    raise HTTPException(
-        status.HTTP_422_UNPROCESSABLE_CONTENT,
-        f"{field}: {reason}; nothing stored (kept in the rejects: deskmetrics rejects)",
-    )
-
-
-def _known(con: Any, ticket_id: str) -> bool:
-    return (
-        con.execute("SELECT 1 FROM tickets WHERE ticket_id = ? LIMIT 1", [ticket_id]).fetchone()
-        is not None
-    )
-
-
 @router.post(
     "/api/webhooks/zendesk",
-    response_model=WebhookResult,
-    summary="Zendesk ticket event webhook (signed by Zendesk)",
-    responses={
-        400: {"description": "Not JSON, or nested too deeply"},
-        401: {"description": "Missing, stale or wrong Zendesk signature"},
-        413: {"description": "The body is larger than [web] max_body_bytes"},
-        403: {"description": "A viewer's sign-in or token was sent"},
-        422: {
-            "model": Rejected,
-            "description": "A malformed delivery, or mapped rows that break a rule; nothing stored",
-        },
-    },
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": {"type": "object"}}},
-        }
-    },
+    **webhooks.route_doc(
+        "Zendesk ticket event webhook (signed by Zendesk)",
+        "Missing, stale or wrong Zendesk signature",
+    ),
 )
 def zendesk_webhook(
     request: Request,
@@ -91,7 +53,7 @@ def zendesk_webhook(
     doc = parse_json(body, svc.settings.limits.max_json_depth)
     mapped = zendesk_events.map_delivery(doc)
     if mapped.malformed is not None:
-        _refuse(svc, source, mapped.event_type, *mapped.malformed)
+        webhooks.refuse(svc, source, mapped.event_type, *mapped.malformed)
     result = WebhookResult(
         event_type=mapped.event_type, ticket_id=mapped.ticket_id, ignored=mapped.ignored
     )
@@ -100,7 +62,7 @@ def zendesk_webhook(
     try:
         with svc.using() as ws:
             assert mapped.ticket_id is not None
-            known = not mapped.ticket_is_new and _known(duckdb_connection(ws), mapped.ticket_id)
+            known = not mapped.ticket_is_new and webhooks.ticket_known(ws, mapped.ticket_id)
             missing = None if known or mapped.ticket else mapped.ticket_missing or "detail"
             if missing is None:
                 frames: list[tuple[str, list[dict[str, Any]]]] = []
@@ -114,7 +76,7 @@ def zendesk_webhook(
     except DeskmetricsError as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
     if missing is not None:
-        _refuse(
+        webhooks.refuse(
             svc,
             source,
             mapped.event_type,
@@ -122,17 +84,4 @@ def zendesk_webhook(
             f"ticket {mapped.ticket_id} is not stored yet and the delivery lacks its {missing}, "
             "so its tickets row cannot be made (deliver ticket.created first)",
         )
-    background.add_task(ingest.run_after_ingest, ingest.callbacks(request.app), report)
-    result.stored = [
-        Ingested(
-            source=source,
-            table=table,
-            received=c["received"],
-            inserted=c["inserted"],
-            updated=c["updated"],
-            unchanged=c["unchanged"],
-            import_id=report.import_id,
-        )
-        for table, c in report.tables.items()
-    ]
-    return result
+    return webhooks.stored(request, background, result, report, source)
