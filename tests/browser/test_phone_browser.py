@@ -41,6 +41,7 @@ PAGES = [
     "/dashboard/sla",
     "/dashboard/staffing",  # no handle times in this workspace: its note (400) must fit too
     "/dashboard/alerts",
+    "/dashboard/views",
 ]
 
 
