@@ -91,9 +91,12 @@ def test_the_menu_button_opens_and_closes_the_navigation(phone: Any) -> None:
     assert button.get_attribute("aria-expanded") == "false"
     assert button.get_attribute("aria-controls") == "mainnav"
     assert not nav.is_visible()
+    sign_out = phone.locator("button.link", has_text="Sign out")
+    assert not sign_out.is_visible()
     button.click()
     assert button.get_attribute("aria-expanded") == "true"
     assert nav.is_visible()
+    assert sign_out.is_visible()  # who is signed in sits under the pages
     # every page is a link with room to tap, one under another
     links = nav.locator("a")
     assert links.count() == 8
@@ -134,6 +137,8 @@ def test_no_page_is_wider_than_the_screen(
             pg.wait_for_load_state("load")
             assert overflow(pg) <= 0, path
         pg.goto(server["url"] + "/dashboard?" + SCOPE)
+        if pg.locator(".menu-button").is_visible():
+            pg.click(".menu-button")  # on a phone, who is signed in is in the menu
         pg.click("button.link")  # sign out: the login page
         pg.wait_for_selector("#password")
         assert overflow(pg) <= 0, "/login"
