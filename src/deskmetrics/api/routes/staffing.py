@@ -139,21 +139,28 @@ def _plan(
     backtest_days: int | None,
     clip_backtest: bool = False,
 ) -> Plan:
+    goal, days = Target.parse(target), parse_days(horizon)
+    request = ("staffing plan", channel, target, shrinkage, max_occupancy, interval, horizon,
+               aht, concurrency, patience, backtest_days, clip_backtest)  # fmt: skip
     with svc.using() as ws:
-        return make_plan(
-            ws,
-            channel,
-            Target.parse(target),
-            shrinkage,
-            max_occupancy,
-            interval,
-            parse_days(horizon),
-            aht,
-            concurrency,
-            patience,
-            None,
-            backtest_days,
-            clip_backtest=clip_backtest,
+        # the same plan while the data is unchanged (the service's result cache)
+        return ws.remembered(
+            request,
+            lambda: make_plan(
+                ws,
+                channel,
+                goal,
+                shrinkage,
+                max_occupancy,
+                interval,
+                days,
+                aht,
+                concurrency,
+                patience,
+                None,
+                backtest_days,
+                clip_backtest=clip_backtest,
+            ),
         )
 
 
