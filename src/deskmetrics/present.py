@@ -157,15 +157,60 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): jsonable(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
 
 
+def relative_luminance(colour: str) -> float:
+    """WCAG relative luminance of a colour written `#rgb`, `#rrggbb` or `rgb(r, g, b)`."""
+    text = colour.strip().lower()
+    if text.startswith("rgb"):
+        channels = [int(c) for c in text[text.index("(") + 1 : text.index(")")].split(",")[:3]]
+    else:
+        hexes = text.lstrip("#")
+        if len(hexes) == 3:
+            hexes = "".join(c * 2 for c in hexes)
+        channels = [int(hexes[i : i + 2], 16) for i in (0, 2, 4)]
+
+    def linear(c: int) -> float:
+        s = c / 255
+        return s / 12.92 if s <= 0.04045 else float(((s + 0.055) / 1.055) ** 2.4)
+
+    r, g, b = (linear(c) for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(ink: str, background: str) -> float:
+    """WCAG contrast ratio of two colours, 1 to 21; text needs at least 4.5 (AA) to read well.
+    Pages pick colours with it (heatmap cells) and tests check the stylesheet's pairs."""
+    hi, lo = sorted((relative_luminance(ink), relative_luminance(background)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+#: the contrast ratio text needs (WCAG AA, normal-size text)
+READABLE = 4.5
+
+
+def readable_ink(background: str, candidates: Iterable[str] = ("#1d2330", "#fff", "#000")) -> str:
+    """The first of `candidates` that reads on `background` (contrast at least READABLE), else
+    the one with the highest contrast: the house ink or white, black in the middle tones
+    where neither reaches 4.5."""
+    inks = list(candidates)
+    for ink in inks:
+        if contrast_ratio(ink, background) >= READABLE:
+            return ink
+    return max(inks, key=lambda ink: contrast_ratio(ink, background))
+
+
 __all__ = [
     "HEADLINE",
     "METRIC_SETS",
     "MISSING",
+    "READABLE",
+    "contrast_ratio",
     "expand_sets",
     "format_change",
     "format_value",
     "is_missing",
     "jsonable",
+    "readable_ink",
     "records",
+    "relative_luminance",
     "trend",
 ]

@@ -1,7 +1,9 @@
-"""Screenshots of every dashboard page for the README (1440×900, headless Chromium).
+"""Screenshots of every dashboard page for the README (1440×900, headless Chromium), a few on a
+phone (390×844, `<page>-phone.png`) and one in dark mode (`overview-dark.png`).
 
     python tests/browser/take_screenshots.py --db deskmetrics.duckdb --config deskmetrics.toml
     python tests/browser/take_screenshots.py --only overview --only sla   # some pages only
+    python tests/browser/take_screenshots.py --only overview-phone --only sla-phone
 
 Serves the workspace (made by `make demo`, whose data ends now) on a free loopback port with a
 throwaway user, signs in and saves PNGs to docs/screenshots/. The pages show the last 14 days.
@@ -45,6 +47,10 @@ PAGES = [
     ),
 ]
 
+#: pages also shown on a phone, and in dark mode (names from PAGES)
+PHONE = ("overview", "sla")
+DARK = ("overview",)
+
 
 def main() -> None:
     ap = argparse.ArgumentParser()
@@ -85,6 +91,19 @@ def main() -> None:
                 pg.goto(base + path)
                 pg.wait_for_load_state("networkidle")
                 time.sleep(0.5)  # let the charts finish drawing
+                pg.screenshot(path=str(OUT / f"{name}.png"))
+                print("saved", OUT / f"{name}.png")
+            shots = [(f"{n}-phone", n, {"width": 390, "height": 844}, "light") for n in PHONE]
+            shots += [(f"{n}-dark", n, {"width": 1440, "height": 900}, "dark") for n in DARK]
+            paths = dict(PAGES)
+            for name, page, size, scheme in shots:
+                if args.only and name not in args.only:
+                    continue
+                pg.set_viewport_size(size)
+                pg.emulate_media(color_scheme=scheme)
+                pg.goto(base + paths[page])
+                pg.wait_for_load_state("networkidle")
+                time.sleep(0.5)
                 pg.screenshot(path=str(OUT / f"{name}.png"))
                 print("saved", OUT / f"{name}.png")
             b.close()

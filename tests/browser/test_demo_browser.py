@@ -134,3 +134,40 @@ def test_alerts_page_shows_a_firing_rule_and_a_recovery(page: Any, demo: dict[st
     assert "mentions-spike" in page.locator("section.panel", has_text="Firing now").inner_text()
     history = page.locator("section.panel", has_text="History").inner_text()
     assert "[ALERT] ticket-surge" in history and "[RESOLVED] ticket-surge" in history
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_page_of_the_demo_fits_a_phone(page: Any, demo: dict[str, Any], scheme: str) -> None:
+    """On a 390 px phone, light and dark, no page of a full demo is wider than the screen: long
+    tables (SLA queue, alerts, breakdowns) scroll inside their card, the heatmap inside its own."""
+    phone = page.context.browser.new_context(
+        viewport={"width": 390, "height": 844}, color_scheme=scheme
+    )
+    pg = phone.new_page()
+    pg.set_default_timeout(180_000)
+    pg.goto(demo["url"] + "/login")
+    pg.fill("#name", "demo")
+    pg.fill("#password", PASSWORD)
+    pg.click("button[type=submit]")
+    pg.wait_for_selector(".cards")
+    try:
+        for path in (
+            "/dashboard",
+            "/dashboard/trends",
+            "/dashboard/breakdowns?dim=agent",
+            "/dashboard/heatmap",
+            "/dashboard/surveys",
+            "/dashboard/followups?state=all",
+            "/dashboard/explain?metric=first_response_time",
+            "/dashboard/sla",
+            "/dashboard/alerts",
+            "/dashboard/staffing",
+            "/dashboard/views",
+        ):
+            response = pg.goto(demo["url"] + path)
+            assert response is not None and response.status == 200, path
+            pg.wait_for_load_state("load")
+            wider = pg.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert wider <= 0, f"{path} ({scheme}) is {wider} px wider than the phone"
+    finally:
+        phone.close()

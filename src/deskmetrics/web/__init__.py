@@ -8,7 +8,8 @@ Route modules render pages with `render(request, "dir/page.html", **context)`. P
 - `head` — extra tags for <head> (e.g. a page script)
 - `filters` — the filter bar (the dashboard's pages include `dashboard/_filters.html`)
 - `content` — the page body
-- `scripts` — scripts at the end of <body>
+- `scripts` — scripts at the end of <body> (base.html loads dashboard.js after them on every
+  page: the phone menu, sortable tables, charts; a page does not load it again)
 
 Pass `active="sla"` (a `NAV` key) to highlight the page's navigation entry. `current_user`
 is taken from the session when the context does not give it; a page with `bare=True` (login,

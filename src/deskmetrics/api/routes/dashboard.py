@@ -39,7 +39,7 @@ from deskmetrics.engine.surveys import followups
 from deskmetrics.errors import DeskmetricsError
 from deskmetrics.metrics import REGISTRY, Metric, get_metric
 from deskmetrics.model import Grain
-from deskmetrics.present import METRIC_SETS, format_value, is_missing, trend
+from deskmetrics.present import METRIC_SETS, format_value, is_missing, readable_ink, trend
 from deskmetrics.query import agent_names as query_agent_names
 from deskmetrics.query import compute, explain, facts_page, parse_day, survey_answers_in_scope
 from deskmetrics.reports.safe_cells import rows_csv
@@ -799,13 +799,15 @@ def breakdowns(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Respon
 
 
 def _heat_colour(value: float | None, lo: float, hi: float) -> tuple[str, str]:
-    """Background and text colour of a heatmap cell: white → the accent blue."""
+    """Background and text colour of a heatmap cell: white → the accent blue, the text dark or
+    white, whichever reads better on it (WCAG contrast)."""
     if value is None:
-        return "#f3f4f6", "#8a94a3"
+        return "#f3f4f6", "#646e7d"
     share = 0.0 if hi <= lo else (value - lo) / (hi - lo)
     r0, g0, b0, r1, g1, b1 = 239, 243, 255, 47, 91, 234
     r, g, b = (round(a + (c - a) * share) for a, c in ((r0, r1), (g0, g1), (b0, b1)))
-    return f"rgb({r},{g},{b})", ("#fff" if share > 0.55 else "#1d2330")
+    bg = f"rgb({r},{g},{b})"
+    return bg, readable_ink(bg)
 
 
 @router.get("/dashboard/heatmap", response_class=HTMLResponse)
