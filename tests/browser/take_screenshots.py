@@ -38,6 +38,7 @@ PAGES = [
     ("surveys", f"/dashboard/surveys?{SCOPE}"),
     ("explanation", f"/dashboard/explain?{SCOPE}&metric=first_response_time&channel=email"),
     ("filtered", f"/dashboard?{SCOPE}&channel=email&channel=chat&priority=urgent"),
+    ("followups", f"/dashboard/followups?{SCOPE}&state=followup"),
     ("sla", "/dashboard/sla"),
     ("alerts", "/dashboard/alerts"),
     (
