@@ -230,6 +230,8 @@ class ChatwootMapping:
             text(meta.get("channel")) or "", text(meta.get("channel"))
         )
         priority = text(c.get("priority"))
+        if priority is not None:
+            priority = PRIORITY_NAMES.get(priority.lower(), priority)
         labels = c.get("labels")
         first = conv.first
         attrs = c.get("additional_attributes")
@@ -237,7 +239,7 @@ class ChatwootMapping:
         return {
             "ticket_id": cid, "created_at": created, "requester_id": requester,
             "channel": channel,
-            "priority": None if priority is None else PRIORITY_NAMES.get(priority.lower(), priority),
+            "priority": priority,
             "group": text(team.get("name")), "assignee_id": text(assignee.get("id")),
             "created_by": "agent" if first is not None and first[2] == "agent" else "customer",
             "subject": subject,
@@ -282,8 +284,9 @@ class ChatwootMapping:
             return {"event_id": f"cw-{mid}", "ticket_id": cid, "at": at, "type": "status",
                     "status": status}, None  # fmt: skip
         if text(m.get("content_type")) == CSAT_CONTENT_TYPE:
-            return None, {"request_id": f"cw-csat-request-{mid}", "kind": "csat",
-                          "sent_at": at, "customer_id": conv.requester, "ticket_id": cid}  # fmt: skip
+            request = {"request_id": f"cw-csat-request-{mid}", "kind": "csat", "sent_at": at,
+                       "customer_id": conv.requester, "ticket_id": cid}  # fmt: skip
+            return None, request
         private = m.get("private") is True
         role = author_role(mtype, text(m.get("sender_type")), private)
         sender = m.get("sender") if isinstance(m.get("sender"), dict) else {}
