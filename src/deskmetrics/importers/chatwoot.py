@@ -139,6 +139,13 @@ def instant(value: Any) -> str | None:
     return t
 
 
+def channel_of(channel_type: Any) -> str | None:
+    """The deskmetrics channel of a Chatwoot channel type ("Channel::Email" → email); a type
+    not listed is `other`."""
+    t = text(channel_type)
+    return None if t is None else CHANNEL_TYPES.get(t, "other")
+
+
 def status_of(value: Any) -> str | None:
     """A Chatwoot status (name or code) as a canonical status; None when unknown."""
     t = text(value)
@@ -226,9 +233,7 @@ class ChatwootMapping:
         if conv is None:
             return None  # not kept in pass 1 (rejected there)
         inbox = text(c.get("inbox_id"))
-        channel = self.channels.get(inbox or "") or CHANNEL_TYPES.get(
-            text(meta.get("channel")) or "", text(meta.get("channel"))
-        )
+        channel = self.channels.get(inbox or "") or channel_of(meta.get("channel"))
         priority = text(c.get("priority"))
         if priority is not None:
             priority = PRIORITY_NAMES.get(priority.lower(), priority)
@@ -392,7 +397,7 @@ class ChatwootStream:
             for item in records(inboxes):
                 if item.data is not None and (iid := text(item.data.get("id"))) is not None:
                     kind = text(item.data.get("channel_type")) or ""
-                    cw.channels[iid] = CHANNEL_TYPES.get(kind, "other")
+                    cw.channels[iid] = channel_of(kind) or "other"
         cf = self.conversations_path
         seen: set[str] = set()
         for item in records(cf):
@@ -614,6 +619,7 @@ __all__: list[str] = [
     "ChatwootStream",
     "activity_status",
     "author_role",
+    "channel_of",
     "file_terms",
     "instant",
     "message_type",
