@@ -36,9 +36,7 @@ def chatwoot_webhook(
     who: MaybePrincipal,
     background: BackgroundTasks,
     body: RawBody,
-    token: Annotated[
-        str | None, Query(max_length=500, description="The source's shared secret.")
-    ] = None,
+    token: Annotated[str | None, Query(description="The source's shared secret.")] = None,
     source: Annotated[
         str, Query(max_length=100, description="The settings' source holding the secret.")
     ] = "chatwoot",
