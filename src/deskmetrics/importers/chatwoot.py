@@ -27,7 +27,8 @@ Mapping choices that metrics depend on (see docs/importers/chatwoot.md):
   on the customer). Other activity (assignments, labels) is skipped and counted. A conversation
   without such activity keeps only its current status (the engine's inferred stretch: resolved
   at an unknown instant), and an activity message deleted or not exported is a change that
-  cannot be known. Status codes: open/0, resolved/1, pending/2, snoozed/3; any other value is
+  cannot be known; the texts are Chatwoot's English ones (an account in another language
+  gives no history). Status codes: open/0, resolved/1, pending/2, snoozed/3; any other value is
   rejected (field `status`);
 - priority low, medium → `normal`, high, urgent (null: none);
 - satisfaction: a CSAT survey response is a CSAT answer on the 1-5 scale (rating), with its
