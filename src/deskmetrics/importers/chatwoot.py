@@ -305,7 +305,8 @@ class ChatwootMapping:
         }, None  # fmt: skip
 
     def first_message(self, item: JsonRecord) -> None:
-        """Pass 1 over messages: the first (non-activity, non-private) message of each."""
+        """Note whether `item` is the first (non-activity, non-private) message of its
+        conversation so far."""
         m = item.data
         if m is None:
             return
@@ -365,7 +366,7 @@ class ChatwootMapping:
 
 class ChatwootStream:
     """A Chatwoot export folder read in passes: inboxes; conversations (ids and contacts);
-    messages twice (each conversation's first message, then events and survey requests);
+    messages (events and survey requests, and each conversation's first message);
     conversations again (their rows, now knowing who started each); survey responses;
     agents. Iterating yields `SourceFrame`s; `skipped` is complete at the end."""
 
@@ -400,15 +401,15 @@ class ChatwootStream:
                     kind = text(item.data.get("channel_type")) or ""
                     cw.channels[iid] = channel_of(kind) or "other"
         cf = self.conversations_path
-        seen: set[str] = set()
+        last: dict[str, int] = {}  # each conversation → the record of its last listing
         for item in records(cf):
             c = item.data
             cid = None if c is None else text(c.get("id"))
             if c is None or cid is None:
                 continue
-            if cid in seen:
+            if cid in last:
                 cw.skip(cf.name, "conversations listed again (the later one kept)")
-            seen.add(cid)
+            last[cid] = item.row
             meta = c.get("meta") if isinstance(c.get("meta"), dict) else {}
             sender = meta.get("sender") if isinstance(meta, dict) else None
             requester = text(sender.get("id")) if isinstance(sender, dict) else None
@@ -418,11 +419,10 @@ class ChatwootStream:
                 cw.conversations.pop(cid, None)
         messages = find_file(d, MESSAGES_FILE)
         if messages is not None:
-            for item in records(messages):
-                cw.first_message(item)
             events = _Chunk("events", messages.name, EVENT_COLUMNS)
             requests = _Chunk("survey_requests", messages.name, REQUEST_COLUMNS)
             for item in records(messages):
+                cw.first_message(item)
                 event, request = cw.message_rows(messages.name, item)
                 if event is not None:
                     events.add(item.row, event)
@@ -433,7 +433,6 @@ class ChatwootStream:
             yield events.take(cw)
             if requests.rows:
                 yield requests.take(cw)
-        last = _last_rows(cf)
         tickets = _Chunk("tickets", cf.name, TICKET_COLUMNS)
         for item in records(cf):
             c = item.data
@@ -464,16 +463,6 @@ class ChatwootStream:
 
     def _full(self, chunk: _Chunk) -> bool:
         return self.chunk_rows is not None and len(chunk) >= self.chunk_rows
-
-
-def _last_rows(path: Path) -> dict[str, int]:
-    """Each conversation id → the record number of its last listing (the later one kept)."""
-    last: dict[str, int] = {}
-    for item in records(path):
-        cid = None if item.data is None else text(item.data.get("id"))
-        if cid is not None:
-            last[cid] = item.row
-    return last
 
 
 def records(path: Path) -> Iterator[JsonRecord]:
