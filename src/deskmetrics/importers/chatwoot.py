@@ -180,7 +180,7 @@ def author_role(mtype: int, sender_type: str | None, private: bool) -> str:
     return "bot"
 
 
-@dataclass
+@dataclass(slots=True)
 class _Conversation:
     requester: str | None
     first: tuple[float, int, str] | None = None  # (at, message id order, role) of 1st message
