@@ -40,8 +40,8 @@ def test_the_cli_offers_every_importer_and_refuses_others(tmp_path: Path) -> Non
     import deskmetrics.importers
 
     assert SOURCES == (
-        "canonical", "zendesk", "freshdesk", "helpscout", "intercom", "csv", "survey-csv",
-        "stripe",
+        "canonical", "zendesk", "freshdesk", "helpscout", "intercom", "chatwoot", "csv",
+        "survey-csv", "stripe",
     )  # fmt: skip
     # the names the command's help lists without loading the importers are the readers' names
     assert tuple(IMPORTERS) == deskmetrics.importers.SOURCES

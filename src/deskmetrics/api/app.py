@@ -17,6 +17,7 @@ from deskmetrics.api.deps import Service
 from deskmetrics.api.limits import BodyLimit
 from deskmetrics.api.routes import (
     alerts,
+    chatwoot_webhook,
     dashboard,
     data,
     followups,
@@ -50,6 +51,7 @@ ROUTE_MODULES = (
     freshdesk_webhook,
     helpscout_webhook,
     intercom_webhook,
+    chatwoot_webhook,
     survey_links,
     dashboard,
     followups,
@@ -69,6 +71,7 @@ ROUTER_PROBLEMS = {
     freshdesk_webhook.__name__: problems(400, 403, 413),
     helpscout_webhook.__name__: problems(400, 403, 413),
     intercom_webhook.__name__: problems(400, 403, 413),
+    chatwoot_webhook.__name__: problems(400, 403, 413),
     users.__name__: problems(400, 403, 413, 503),
     data.__name__: problems(400, 403, 413, 503),
 }

@@ -12,6 +12,7 @@ SOURCES: tuple[str, ...] = (
     "freshdesk",
     "helpscout",
     "intercom",
+    "chatwoot",
     "csv",
     "survey-csv",
     "stripe",

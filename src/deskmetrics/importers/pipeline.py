@@ -145,6 +145,15 @@ def _intercom(run: ImportRun) -> Iterator[ValidFrame]:
     run.notes.extend(ic.notes)
 
 
+def _chatwoot(run: ImportRun) -> Iterator[ValidFrame]:
+    from deskmetrics.importers.chatwoot import file_terms, stream_chatwoot
+
+    cw = stream_chatwoot(run.directory)
+    yield from _streamed(run, cw, lambda sf: file_terms(sf.table.name, sf.file))
+    run.notes.extend(f"skipped {n} {what}" for what, n in cw.skipped.items() if n)
+    run.notes.extend(f"{n} {what}" for what, n in cw.noted.items() if n)
+
+
 def _exported(
     run: ImportRun,
     frames: Sequence[SourceFrame],
@@ -193,6 +202,7 @@ IMPORTERS: dict[str, Reader] = {
     "freshdesk": _freshdesk,
     "helpscout": _helpscout,
     "intercom": _intercom,
+    "chatwoot": _chatwoot,
     "csv": _ticket_csv,
     "survey-csv": _survey_csv,
     "stripe": _stripe,
