@@ -40,7 +40,7 @@ def test_the_cli_offers_every_importer_and_refuses_others(tmp_path: Path) -> Non
     import deskmetrics.importers
 
     assert SOURCES == (
-        "canonical", "zendesk", "freshdesk", "helpscout", "intercom", "chatwoot", "csv",
+        "canonical", "zendesk", "freshdesk", "helpscout", "intercom", "chatwoot", "zammad", "csv",
         "survey-csv", "stripe",
     )  # fmt: skip
     # the names the command's help lists without loading the importers are the readers' names

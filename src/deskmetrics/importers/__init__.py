@@ -13,6 +13,7 @@ SOURCES: tuple[str, ...] = (
     "helpscout",
     "intercom",
     "chatwoot",
+    "zammad",
     "csv",
     "survey-csv",
     "stripe",

@@ -154,6 +154,15 @@ def _chatwoot(run: ImportRun) -> Iterator[ValidFrame]:
     run.notes.extend(f"{n} {what}" for what, n in cw.noted.items() if n)
 
 
+def _zammad(run: ImportRun) -> Iterator[ValidFrame]:
+    from deskmetrics.importers.zammad import file_terms, stream_zammad
+
+    zm = stream_zammad(run.directory)
+    yield from _streamed(run, zm, lambda sf: file_terms(sf.table.name, sf.file))
+    run.notes.extend(f"skipped {n} {what}" for what, n in zm.skipped.items() if n)
+    run.notes.extend(f"{n} {what}" for what, n in zm.noted.items() if n)
+
+
 def _exported(
     run: ImportRun,
     frames: Sequence[SourceFrame],
@@ -203,6 +212,7 @@ IMPORTERS: dict[str, Reader] = {
     "helpscout": _helpscout,
     "intercom": _intercom,
     "chatwoot": _chatwoot,
+    "zammad": _zammad,
     "csv": _ticket_csv,
     "survey-csv": _survey_csv,
     "stripe": _stripe,
