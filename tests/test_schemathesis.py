@@ -41,6 +41,7 @@ from deskmetrics.api.freshdesk_events import SECRET_HEADER
 from deskmetrics.api.helpscout_events import EVENT_HEADER, SIGNATURE_HEADER, signature
 from deskmetrics.api.ingest import INGEST_TABLES, signed_headers
 from deskmetrics.api.intercom_events import intercom_signature
+from deskmetrics.api.zammad_events import signature as zammad_signature
 from deskmetrics.api.zendesk_events import zendesk_signature
 
 SOURCE_SECRET = "fuzz-source-secret"
@@ -49,6 +50,7 @@ FRESHDESK_SECRET = "fuzz-freshdesk-secret"
 HELPSCOUT_SECRET = "fuzz-helpscout-secret"
 INTERCOM_SECRET = "fuzz-intercom-secret"
 CHATWOOT_SECRET = "fuzz-chatwoot-secret"
+ZAMMAD_SECRET = "fuzz-zammad-secret"
 EXAMPLES = 4
 #: seconds for the whole run, shared equally by the operations
 BUDGET_S = 35.0
@@ -77,6 +79,7 @@ _ws = build_workspace(
                 "helpscout": {"secret": HELPSCOUT_SECRET},
                 "intercom": {"secret": INTERCOM_SECRET},
                 "chatwoot": {"secret": CHATWOOT_SECRET},
+                "zammad": {"secret": ZAMMAD_SECRET},
             }
         },
     },
@@ -118,6 +121,7 @@ FRESHDESK_WEBHOOK = "/api/webhooks/freshdesk"
 HELPSCOUT_WEBHOOK = "/api/webhooks/helpscout"
 INTERCOM_WEBHOOK = "/api/webhooks/intercom"
 CHATWOOT_WEBHOOK = "/api/webhooks/chatwoot"
+ZAMMAD_WEBHOOK = "/api/webhooks/zammad"
 MEANING_BEYOND_SCHEMA = {
     ("POST", path)
     for path in (
@@ -127,6 +131,7 @@ MEANING_BEYOND_SCHEMA = {
         HELPSCOUT_WEBHOOK,
         INTERCOM_WEBHOOK,
         CHATWOOT_WEBHOOK,
+        ZAMMAD_WEBHOOK,
         "/api/alerts/rules",
         "/api/tokens",
     )
@@ -180,6 +185,10 @@ def intercom_headers(body: bytes) -> dict[str, str]:
     return {"X-Hub-Signature": intercom_signature(INTERCOM_SECRET, body)}
 
 
+def zammad_headers(body: bytes) -> dict[str, str]:
+    return {"X-Hub-Signature": zammad_signature(ZAMMAD_SECRET, body)}
+
+
 @schema.parametrize()
 @settings(
     max_examples=EXAMPLES,
@@ -205,6 +214,8 @@ def test_the_service_answers_as_its_openapi_document_says(case: Any) -> None:
         if case.path == HELPSCOUT_WEBHOOK
         else intercom_headers
         if case.path == INTERCOM_WEBHOOK
+        else zammad_headers
+        if case.path == ZAMMAD_WEBHOOK
         else None
     )
     if case.method.upper() == "POST" and case.path == CHATWOOT_WEBHOOK:

@@ -32,6 +32,7 @@ from deskmetrics.api.routes import (
     survey_links,
     users,
     views,
+    zammad_webhook,
     zendesk_webhook,
 )
 from deskmetrics.api.schemas import problems
@@ -52,6 +53,7 @@ ROUTE_MODULES = (
     helpscout_webhook,
     intercom_webhook,
     chatwoot_webhook,
+    zammad_webhook,
     survey_links,
     dashboard,
     followups,
@@ -72,6 +74,7 @@ ROUTER_PROBLEMS = {
     helpscout_webhook.__name__: problems(400, 403, 413),
     intercom_webhook.__name__: problems(400, 403, 413),
     chatwoot_webhook.__name__: problems(400, 403, 413),
+    zammad_webhook.__name__: problems(400, 403, 413),
     users.__name__: problems(400, 403, 413, 503),
     data.__name__: problems(400, 403, 413, 503),
 }
