@@ -361,7 +361,7 @@ class ZammadStream:
             zm.left_out.discard(tid)
             if known and status is None:
                 zm.left_out.add(tid)
-            elif known and status is not None and text(t.get("customer_id")) is not None:
+            elif known and status is not None and ticket_row(t, None)[0] is not None:
                 zm.tickets[tid] = _Ticket(
                     status, text(t.get("last_close_at")) or text(t.get("close_at"))
                 )
