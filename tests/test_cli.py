@@ -389,3 +389,18 @@ def test_help_texts_keep_their_words() -> None:
     assert r.exit_code == 0 and "through [email]" in " ".join(r.output.split())
     r = runner.invoke(app, ["report", "--help"])
     assert "through [email]" in " ".join(r.output.split())
+
+
+def test_a_comparison_with_last_year_is_named_so(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # T1, T2 on Mon 2 Mar 2026 and T3 on Tue 3 Mar; nothing a year earlier → +3
+    out = _report_table(tmp_path, monkeypatch, 200)  # imports the data; then ask again
+    assert "vs a year earlier" not in out
+    db = str(tmp_path / "w.duckdb")
+    cfg = str(tmp_path / "deskmetrics.toml")
+    args = ["--db", db, "--config", cfg, "report", "volume", "--from", "2026-03-02", "--to",
+            "2026-03-08", "--compare", "year"]  # fmt: skip
+    r = runner.invoke(app, args)
+    assert r.exit_code == 0, r.output
+    header = next(ln for ln in r.output.splitlines() if ln.startswith("┃"))
+    assert "vs a year earlier" in header and "vs previous" not in header
+    assert "+3" in r.output

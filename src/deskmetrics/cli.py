@@ -163,7 +163,7 @@ def _fmt(v: Any, col: str) -> str:
     return s[:10] if col == "period" and s.endswith("T00:00:00") else s
 
 
-def _readable(df: pd.DataFrame) -> pd.DataFrame:
+def _readable(df: pd.DataFrame, compared: str | None = None) -> pd.DataFrame:
     """Result rows as a person reads them: value with its unit, the interval in one column,
     a note for small samples; columns that say nothing are dropped."""
     import pandas as pd
@@ -212,7 +212,8 @@ def _readable(df: pd.DataFrame) -> pd.DataFrame:
         ]
     if "change" in df:
         words = {"better": " better", "worse": " worse", "noise": " (noise)"}
-        out["vs previous"] = [
+        label = "vs a year earlier" if compared == "year" else "vs previous"
+        out[label] = [
             ""
             if pd.isna(c)
             else format_change(c, u)
@@ -258,7 +259,10 @@ def _readable(df: pd.DataFrame) -> pd.DataFrame:
 
 #: columns a table may leave out to fit the terminal, the least needed first (the metric, its
 #: groups, period, value and n always stay; `--wide` shows every column)
-_DROPPABLE = ("benchmark", "p90", "p50", "note", "target", "95% interval", "vs previous")
+_DROPPABLE = (
+    "benchmark", "p90", "p50", "note", "target", "95% interval", "vs a year earlier",
+    "vs previous",
+)  # fmt: skip
 _NUMERIC_COLUMNS = (
     "value", "n", "p50", "p90", "95% interval", "read", "inserted", "updated", "unchanged",
     "rejected", "duplicate", "rolled_back", "deleted",
@@ -283,9 +287,15 @@ def _fit(df: pd.DataFrame, width: int) -> tuple[pd.DataFrame, list[str]]:
     return df, hidden
 
 
-def _print(df: pd.DataFrame, fmt: Format, title: str | None = None, wide: bool = False) -> None:
+def _print(
+    df: pd.DataFrame,
+    fmt: Format,
+    title: str | None = None,
+    wide: bool = False,
+    compared: str | None = None,
+) -> None:
     if fmt in (Format.table, Format.markdown):
-        df = _readable(df)
+        df = _readable(df, compared)
     if fmt is Format.json:
         sys.stdout.write(json.dumps(records(df), ensure_ascii=False) + "\n")
     elif fmt is Format.csv:
@@ -644,7 +654,7 @@ def report(
     except DeskmetricsError as exc:
         _fail(exc)
         return
-    _print(df, fmt, wide=wide)
+    _print(df, fmt, wide=wide, compared=compare)
     for bad in implausible:  # stored rows no number reads: said on stderr, never in the rows
         err.print(f"note: {bad}", style="yellow", markup=False, highlight=False)
 
