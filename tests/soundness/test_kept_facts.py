@@ -177,6 +177,48 @@ def test_a_new_contact_updates_the_kept_fcr_of_the_requesters_earlier_ticket(mon
     assert made == [1]
 
 
+def test_a_contact_between_two_earlier_ones_updates_only_what_it_changes(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """FCR window 7 days. Requester r1: A on Mon 2 March, B on Thu 12 March (10 days later: A
+    passes), C on Fri 13 March (B repeats), Z on Mon 2 February (a month earlier). All solved
+    with one reply: FCR 3/4 = 75 % (B fails). D arrives Sat 7 March: A now repeats (5 days),
+    D repeats (B 5 days later), B still repeats (C), C and Z pass → 2/5 = 40 %. Only D was
+    touched: A is derived again although none of its rows arrived, D needs B (its next
+    contact) to be read, and Z — outside every window — is neither read nor written."""
+    rows = [
+        r
+        for tid, day in (("A", "2026-03-02"), ("B", "2026-03-12"), ("C", "2026-03-13"))
+        for r in _solved_ticket(tid, day, "r1")
+    ] + _solved_ticket("Z", "2026-02-02", "r1")
+    ws = build_workspace(
+        {
+            "tickets": [r for t, r in rows if t == "tickets"],
+            "events": [r for t, r in rows if t == "events"],
+        }
+    )
+    ws.keep_facts_min_events = 0
+    made = _count_full_builds(monkeypatch)
+    assert one(compute(ws, "fcr_rate"), metric="fcr_rate")["value"] == 75.0
+    from deskmetrics.engine import kept
+
+    scopes: list[set[str]] = []
+    real = kept._update
+
+    def spying(facts):  # type: ignore[no-untyped-def]
+        con = facts.ws.backend.con
+        scopes.append({r[0] for r in con.execute("SELECT ticket_id FROM _facts_scope").fetchall()})
+        real(facts)
+
+    monkeypatch.setattr(kept, "_update", spying)
+    _add_rows(ws, _solved_ticket("D", "2026-03-07", "r1"))
+    df = compute(ws, "fcr_rate")
+    assert one(df, metric="fcr_rate")["value"] == 40.0
+    assert one(df, metric="fcr_rate")["n"] == 5
+    assert scopes == [{"A", "D"}]
+    fcr = facts_frame(ws).set_index("ticket_id")["fcr"].to_dict()
+    assert fcr == {"A": False, "B": False, "C": True, "D": False, "Z": True}
+    assert made == [1]
+
+
 def test_a_write_that_bypasses_the_store_remakes_the_kept_facts(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     ws = _ws()
     made = _count_full_builds(monkeypatch)

@@ -172,7 +172,7 @@ def refresh(ws: Workspace, facts: Facts | None = None) -> bool:
         return False
     scope = None
     if state is not None and state.get("recipe") == now["recipe"]:
-        scope = _touched_since(con, state, now)
+        scope = _touched_since(con, state, now, ws.settings.fcr.window_days)
     _write_state(con, None)  # a crash half-way leaves no table claiming to be current
     if scope is None:
         _make_all(facts)
@@ -210,7 +210,9 @@ def current_facts(ws: Workspace, materialize: bool = False) -> Facts:
     return facts
 
 
-def _touched_since(con: Any, state: dict[str, Any], now: dict[str, Any]) -> int | None:
+def _touched_since(
+    con: Any, state: dict[str, Any], now: dict[str, Any], window_days: float
+) -> int | None:
     """Log the tickets to derive again in the temporary table `_facts_scope` and return how
     many they are; None when every table must be made again: rows were written without the
     store (counts do not add up) or too much changed."""
@@ -230,15 +232,30 @@ def _touched_since(con: Any, state: dict[str, Any], now: dict[str, Any]) -> int 
         "WHERE import_id > ?",
         [state["import_id"]],
     )
-    # every ticket of the touched tickets' requesters (as stored now, and as kept before an
-    # update moved a ticket to another requester): a new contact changes the previous one's FCR
+    # A ticket's facts read one other ticket: its requester's next contact (FCR's repeat
+    # contact). A touched ticket changes the verdict only of its requester's contacts created
+    # up to the FCR window before it (as stored now, and as kept before an update moved it to
+    # another requester or instant): those are derived again. Each of them needs its own next
+    # contact to be derived, so the requester's tickets up to the window after it are read
+    # too (`_facts_context`), but not written. A day of margin covers a DST change (the window
+    # is measured on local clock seconds).
+    span = f"INTERVAL '{float(window_days) + 1.0} days'"
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _facts_scope AS "
-        "WITH who AS (SELECT requester_id FROM tickets WHERE ticket_id IN "
-        "(SELECT ticket_id FROM _facts_touched) UNION SELECT requester_id FROM _facts_tickets "
-        "WHERE ticket_id IN (SELECT ticket_id FROM _facts_touched)) "
-        "SELECT ticket_id FROM tickets WHERE requester_id IN (SELECT requester_id FROM who) "
+        "WITH who AS (SELECT requester_id, created_at FROM tickets WHERE ticket_id IN "
+        "(SELECT ticket_id FROM _facts_touched) UNION SELECT requester_id, created_at "
+        "FROM _facts_tickets WHERE ticket_id IN (SELECT ticket_id FROM _facts_touched)) "
+        "SELECT t.ticket_id FROM tickets t JOIN who w ON t.requester_id = w.requester_id "
+        f"AND t.created_at BETWEEN w.created_at - {span} AND w.created_at "
         "UNION SELECT ticket_id FROM _facts_touched"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _facts_context AS "
+        "WITH s AS (SELECT requester_id, created_at FROM tickets WHERE ticket_id IN "
+        "(SELECT ticket_id FROM _facts_scope)) "
+        "SELECT t.ticket_id FROM tickets t JOIN s ON t.requester_id = s.requester_id "
+        f"AND t.created_at BETWEEN s.created_at AND s.created_at + {span} "
+        "UNION SELECT ticket_id FROM _facts_scope"
     )
     n = int(_one(con, "SELECT count(*) FROM _facts_scope"))
     if n > max(1000, INCREMENTAL_MAX_SHARE * now["tickets"]):
@@ -279,35 +296,45 @@ def _make_all(facts: Facts) -> None:
 
 
 def _update(facts: Facts) -> None:
-    """Derive the scope's tickets again and replace their rows in every kept table."""
+    """Derive the scope's tickets again (reading their context: `_touched_since`) and replace
+    their rows in every kept table."""
     backend = facts.ws.backend
     con = backend.con
-    _number_new_tickets(con, among="_facts_scope")
-    # the scope's keys, tickets and events, gathered once (the facts read events three times)
+    _number_new_tickets(con, among="_facts_context")
+    # the keys, tickets and events read, gathered once (the facts read events three times);
+    # the events of the scope only: the context's tickets give their instants, no facts
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _facts_scope_keys AS SELECT i.* FROM {IDS} i "
+        f"CREATE OR REPLACE TEMP TABLE _facts_context_keys AS SELECT i.* FROM {IDS} i "
+        "WHERE ticket_id IN (SELECT ticket_id FROM _facts_context)"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _facts_scope_keys AS SELECT * FROM _facts_context_keys "
         "WHERE ticket_id IN (SELECT ticket_id FROM _facts_scope)"
     )
-    for name, cols in (("tickets", "*"), ("events", ", ".join(EVENT_COLUMNS))):
+    for name, cols, among in (
+        ("tickets", "*", "_facts_context"),
+        ("events", ", ".join(EVENT_COLUMNS), "_facts_scope"),
+    ):
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE _facts_scope_{name} AS SELECT {cols} FROM {name} "
-            "WHERE ticket_id IN (SELECT ticket_id FROM _facts_scope)"
+            f"WHERE ticket_id IN (SELECT ticket_id FROM {among})"
         )
 
     def replace(name: str, t: ir.Table) -> ir.Table:
         new = backend.create_table(f"_facts_new_{name}", t, temp=True, overwrite=True)
         # by the integer key where the table has it (cheaper than comparing text ids)
         key = "_tk" if "_tk" in new.columns else "ticket_id"
+        scope = f"{key} IN (SELECT {key} FROM _facts_scope_keys)"
+        con.execute(f"DELETE FROM _facts_{name} WHERE {scope}")
         con.execute(
-            f"DELETE FROM _facts_{name} WHERE {key} IN (SELECT {key} FROM _facts_scope_keys)"
+            f"INSERT INTO _facts_{name} BY NAME SELECT * FROM _facts_new_{name} WHERE {scope}"
         )
-        con.execute(f"INSERT INTO _facts_{name} BY NAME SELECT * FROM _facts_new_{name}")
         return new
 
     builder = Facts(
         facts.ws,
         sources={n: backend.table(f"_facts_scope_{n}") for n in ("tickets", "events")},
-        ids=backend.table("_facts_scope_keys"),
+        ids=backend.table("_facts_context_keys"),
         sink=replace,
         _ranges=facts._ranges,
         _stored=facts._stored,
@@ -315,5 +342,13 @@ def _update(facts: Facts) -> None:
     _derive_all(builder)
     for name in KEPT:
         con.execute(f"DROP TABLE IF EXISTS _facts_new_{name}")
-    for name in ("scope_keys", "scope_tickets", "scope_events", "scope", "touched"):
+    for name in (
+        "scope_keys",
+        "context_keys",
+        "scope_tickets",
+        "scope_events",
+        "scope",
+        "context",
+        "touched",
+    ):
         con.execute(f"DROP TABLE IF EXISTS _facts_{name}")
