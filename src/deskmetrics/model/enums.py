@@ -45,9 +45,14 @@ class EventType(StrEnum):
 
 
 class AuthorRole(StrEnum):
+    """Who wrote a message: `bot` is an automatic acknowledgement or trigger, `ai_agent` a
+    conversational AI agent (Fin, Zendesk AI agents, a home-made chatbot); neither is a
+    person's reply."""
+
     CUSTOMER = "customer"
     AGENT = "agent"
     BOT = "bot"
+    AI_AGENT = "ai_agent"
 
 
 class CreatedBy(StrEnum):
