@@ -191,6 +191,9 @@ def _readable(df: pd.DataFrame, compared: str | None = None) -> pd.DataFrame:
             "meets_target",
             "benchmark",
             "benchmark_name",
+            "versus",
+            "versus_value",
+            "difference",
         ):
             continue
         if col == "period" and df[col].isna().all():
@@ -219,6 +222,18 @@ def _readable(df: pd.DataFrame, compared: str | None = None) -> pd.DataFrame:
             else format_change(c, u)
             + words.get(trend(c, REGISTRY[str(m)].direction, s is not False), "")
             for c, u, m, s in zip(df["change"], units, df["metric"], df["significant"], strict=True)
+        ]
+    if "difference" in df:
+        base = str(df["versus"].iloc[0]) if len(df) else ""
+        words = {"better": " better", "worse": " worse", "noise": " (noise)"}
+        out[f"vs {base}"] = [
+            ""
+            if pd.isna(d)
+            else format_change(d, u)
+            + words.get(trend(d, REGISTRY[str(m)].direction, s is not False), "")
+            for d, u, m, s in zip(
+                df["difference"], units, df["metric"], df["significant"], strict=True
+            )
         ]
     if "target" in df:
         out["target"] = [
@@ -585,6 +600,14 @@ def report(
             "period a year earlier; with whether it is more than noise.",
         ),
     ] = None,
+    versus: Annotated[
+        str | None,
+        typer.Option(
+            "--versus",
+            help="With one --by: set every group against this one (e.g. --by handled_by "
+            "--versus human_only), with whether the difference is more than noise.",
+        ),
+    ] = None,
     fmt: Annotated[Format, typer.Option("--format")] = Format.table,
     email: Annotated[
         list[str] | None,
@@ -646,6 +669,7 @@ def report(
             end=end,
             filters=where or [],
             compare=compare,
+            versus=versus,
         )
         df = with_agent_names(ws, df)
         if sort is not None:

@@ -336,12 +336,16 @@ def compute(
     end: DateLike = None,
     filters: Mapping[str, Any] | Iterable[str] | None = None,
     compare: str | None = None,
+    versus: str | None = None,
 ) -> pd.DataFrame:
     """Tidy result rows: metric, the group keys asked for, period (start, local time, when a
     grain is asked), value, unit, n, p50, p90, ci_low, ci_high (percent), small_sample; then
     target, meets_target, benchmark, benchmark_name where they apply, and with
     `compare="previous"` (the period before) or `"year"` (the same period a year earlier) the
-    previous value, the change, its p-value and whether it is significant. Durations are in
+    previous value, the change, its p-value and whether it is significant. With `versus` (a
+    value of the one `by` dimension, e.g. `human_only` by `handled_by`) every group is set
+    against that group in the same period instead: `versus_value`, `difference`, its p-value
+    and whether it is significant — a fair comparison of who handled what. Durations are in
     minutes."""
     q = build_query(ws, metrics, by, grain, tz, start, end, filters)
     if compare is not None and compare not in COMPARISONS:
@@ -349,15 +353,31 @@ def compute(
             f"--compare {compare!r}: use 'previous' (the period before) or 'year' (the same "
             "period a year earlier)"
         )
+    if versus is not None:
+        if len(q.request.by) != 1:
+            raise QueryError(
+                f"--versus {versus!r} compares the groups of one dimension with one of them: "
+                "give exactly one --by (e.g. --by handled_by --versus human_only)"
+            )
+        if compare is not None:
+            raise QueryError("--versus and --compare cannot be combined: ask one, then the other")
     names = tuple(m.name for m in q.metrics)
-    return ws.remembered(("compute", names, q.request, compare), lambda: _compute(ws, q, compare))
+    return ws.remembered(
+        ("compute", names, q.request, compare, versus), lambda: _compute(ws, q, compare, versus)
+    )
 
 
-def _compute(ws: Workspace, q: Query, compare: str | None) -> pd.DataFrame:
+def _compute(
+    ws: Workspace, q: Query, compare: str | None, versus: str | None = None
+) -> pd.DataFrame:
     facts = current_facts(ws, materialize=len(q.metrics) > 1)
     frames = _rows(ws, q, facts)
     if compare is not None:
         frames = _compare_previous(ws, q, facts, frames, compare)
+    if versus is not None:
+        frames = [
+            _versus(m, df, q.request.by[0], versus) for m, df in zip(q.metrics, frames, strict=True)
+        ]
     frames = [
         _judge(ws, m, df, list(q.request.by)) for m, df in zip(q.metrics, frames, strict=True)
     ]
@@ -476,6 +496,35 @@ def _compare_previous(
         extra = pd.DataFrame(changes, index=cur.index)
         out.append(pd.concat([cur, extra], axis=1))
     return out
+
+
+def _versus(m: Metric, df: pd.DataFrame, dim: str, baseline: str) -> pd.DataFrame:
+    """Each group's row set against the `baseline` group's row of the same period: the same
+    tests as a change between periods (two proportions, Welch, NPS margins)."""
+    df = df.copy()
+    base = {
+        (None if pd.isna(r["period"]) else r["period"]): r
+        for _, r in df.iterrows()
+        if str(r[dim]) == baseline
+    }
+    cols: dict[str, list[Any]] = {"versus_value": [], "difference": [], "p_value": [],
+                                   "significant": []}  # fmt: skip
+    for _, r in df.iterrows():
+        other = base.get(None if pd.isna(r["period"]) else r["period"])
+        same = str(r[dim]) == baseline
+        ch = _change(m, r, None if same else other)
+        cols["versus_value"].append(None if other is None else _float(other["value"]))
+        cols["difference"].append(ch["change"])
+        cols["p_value"].append(ch["p_value"])
+        cols["significant"].append(ch["significant"])
+    for k, v in cols.items():
+        df[k] = v
+    df["versus"] = baseline
+    return df
+
+
+def _float(v: Any) -> float | None:
+    return None if pd.isna(v) else float(v)
 
 
 def _judge(ws: Workspace, m: Metric, df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

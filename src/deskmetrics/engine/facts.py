@@ -289,10 +289,14 @@ class Facts:
         opening = (m.seq == 0) & (m.created_by == "agent") & (m.author_role == "agent")
         m = m.mutate(is_opening=opening, is_reply=(m.author_role == "agent") & ~opening)
         following = ibis.window(group_by="_tk", order_by=["seq"], rows=(0, None))
+        earlier = ibis.window(group_by="_tk", order_by=["seq"], rows=(None, -1))
         m = m.mutate(
             next_reply_seq=ibis.cases((m.is_reply, m.seq), else_=ibis.null("int64"))
             .min()
-            .over(following)
+            .over(following),
+            # an AI agent's message came before this one (a person writing now takes over)
+            after_ai=(m.author_role == "ai_agent").cast("int64").max().over(earlier).fill_null(0)
+            > 0,
         )
         return m.select(
             "_tk",
@@ -307,6 +311,7 @@ class Facts:
             "is_opening",
             "is_reply",
             "next_reply_seq",
+            "after_ai",
         )
 
     @_fact("replies")
@@ -452,6 +457,14 @@ class Facts:
                 first_auto_reply_b=_min_where(m.at_b, m.author_role == "bot"),
                 replies=m.is_reply.cast("int64").sum(),
                 customer_messages=(m.author_role == "customer").cast("int64").sum(),
+                ai_messages=(m.author_role == "ai_agent").cast("int64").sum(),
+                human_messages=(m.author_role == "agent").cast("int64").sum(),
+                first_ai_at=_min_where(m.at, m.author_role == "ai_agent"),
+                first_ai_s=_min_where(m.at_s, m.author_role == "ai_agent"),
+                first_ai_b=_min_where(m.at_b, m.author_role == "ai_agent"),
+                handoff_at=_min_where(m.at, (m.author_role == "agent") & m.after_ai),
+                handoff_s=_min_where(m.at_s, (m.author_role == "agent") & m.after_ai),
+                handoff_b=_min_where(m.at_b, (m.author_role == "agent") & m.after_ai),
             )
             .rename(m_tk="_tk")
         )
@@ -537,6 +550,8 @@ class Facts:
         window_s = settings.fcr.window_days * 86400
         repeat = j.next_contact_s.notnull() & ((j.next_contact_s - j.created_s) <= window_s)
         last_solved_at = ibis.cases((is_solved, j.last_solved_at_any), else_=ibis.null("timestamp"))
+        ai = j.ai_messages.fill_null(0) > 0
+        human = j.human_messages.fill_null(0) > 0
         solved_mask = is_solved & j.last_solved_s.notnull()
         out = j.mutate(
             status=j.status.fill_null("new"),
@@ -550,6 +565,20 @@ class Facts:
             agent_interactions=agent_interactions,
             repeat_contact=repeat,
             fcr=is_solved & (agent_interactions == 1) & (reopens == 0) & ~repeat,
+            ai_messages=j.ai_messages.fill_null(0),
+            human_messages=j.human_messages.fill_null(0),
+            ai_engaged=ai,
+            handed_off=ai & j.handoff_at.notnull(),
+            # who answered: a person taking part at all makes it `ai_then_human` (DECISIONS.md)
+            handled_by=ibis.cases(
+                (ai & human, "ai_then_human"),
+                (ai, "ai_only"),
+                (human, "human_only"),
+                else_="none",
+            ),
+            automated_resolution=ai & is_solved & ~human & (reopens == 0) & ~repeat,
+            ai_handoff_wait_minutes=_minutes(j.handoff_s, j.first_ai_s),
+            ai_handoff_wait_business_minutes=_minutes(j.handoff_b, j.first_ai_b),
             touches=ibis.cases(
                 (replies == 0, "no-touch"),
                 (replies == 1, "one-touch"),

@@ -22,7 +22,7 @@ SOLVED = when("first_solved_at", "not_null", left_out="tickets not solved (yet)"
 SOLVED_NOW = when("is_solved", "is_true", left_out="tickets reopened and not solved again")
 
 
-def _duration(
+def duration_pair(
     name: str,
     title: str,
     description: str,
@@ -60,7 +60,7 @@ def _duration(
 
 
 METRICS: list[Metric] = [
-    *_duration(
+    *duration_pair(
         "first_response_time",
         "First response time",
         "Ticket creation → first public reply by a human agent. Bot replies, automatic "
@@ -70,7 +70,7 @@ METRICS: list[Metric] = [
         "created_at",
         when("first_reply_at", "not_null", left_out="unanswered tickets have no first response"),
     ),
-    *_duration(
+    *duration_pair(
         "first_automated_response_time",
         "First automated response time",
         "Ticket creation → first public bot message (auto-acknowledgement, bot reply).",
@@ -78,7 +78,7 @@ METRICS: list[Metric] = [
         "created_at",
         when("first_auto_reply_at", "not_null", left_out="tickets without an automated response"),
     ),
-    *_duration(
+    *duration_pair(
         "average_reply_time",
         "Average reply time",
         "For every public customer message, the time until the next public reply by a human "
@@ -88,7 +88,7 @@ METRICS: list[Metric] = [
         when("reply_at", "not_null", left_out="customer messages not (yet) answered"),
         source=Source.REPLIES,
     ),
-    *_duration(
+    *duration_pair(
         "first_resolution_time",
         "First resolution time",
         "Creation → the first time the ticket became solved (or closed without being solved).",
@@ -97,7 +97,7 @@ METRICS: list[Metric] = [
         SOLVE_KNOWN,
         when("first_solved_at", "not_null", left_out="tickets never solved"),
     ),
-    *_duration(
+    *duration_pair(
         "full_resolution_time",
         "Full resolution time",
         "Creation → the last time the ticket became solved, after any reopen (average "
@@ -108,7 +108,7 @@ METRICS: list[Metric] = [
         SOLVED,
         SOLVED_NOW,
     ),
-    *_duration(
+    *duration_pair(
         "requester_wait_time",
         "Requester wait time",
         "Total time the solved ticket spent in new, open and on-hold: the customer was "
@@ -119,7 +119,7 @@ METRICS: list[Metric] = [
         SOLVED,
         SOLVED_NOW,
     ),
-    *_duration(
+    *duration_pair(
         "agent_wait_time",
         "Agent wait time",
         "Total time the solved ticket spent in pending: we were waiting on the customer.",
@@ -129,7 +129,7 @@ METRICS: list[Metric] = [
         SOLVED,
         SOLVED_NOW,
     ),
-    *_duration(
+    *duration_pair(
         "on_hold_time",
         "On-hold time",
         "Total time the solved ticket spent on hold.",

@@ -212,6 +212,14 @@ def report(
             "same period a year earlier; with significance."
         ),
     ] = None,
+    versus: Annotated[
+        str | None,
+        Query(
+            description="With exactly one `by`: every group set against this group of it "
+            "(e.g. by=handled_by&versus=human_only): versus_value, difference, p_value, "
+            "significant."
+        ),
+    ] = None,
     format: Annotated[Literal["json", "csv"], Query(description="json or csv")] = "json",
     now: NowQ = None,
 ) -> Response:
@@ -222,7 +230,12 @@ def report(
     opts = _options(by, tz, start, end, where)
     with _answers(), svc.using() as ws:
         df = query.compute(
-            as_of(ws, now), expand_sets(metric), grain=grain, compare=compare, **opts
+            as_of(ws, now),
+            expand_sets(metric),
+            grain=grain,
+            compare=compare,
+            versus=versus,
+            **opts,
         )
     return _frame_response(df, format, "report.csv")
 
