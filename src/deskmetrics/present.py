@@ -36,6 +36,8 @@ METRIC_SETS: dict[str, tuple[str, ...]] = {
         "breakdown": "volume first_response_time full_resolution_time fcr_rate reopen_rate",
         "heatmap": "volume first_response_time csat",
         "surveys": "csat nps ces survey_response_rate",
+        "ai_agent": "automated_resolution_rate ai_handoff_rate ai_handoff_wait_time "
+        "ai_handoff_wait_time_business",
     }.items()
 }
 HEADLINE: tuple[str, ...] = METRIC_SETS["headline"]

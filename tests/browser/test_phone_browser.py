@@ -23,6 +23,7 @@ from test_dashboard_browser import (  # noqa: F401  (pytest fixtures, used by na
 )
 
 from deskmetrics.present import READABLE, contrast_ratio
+from deskmetrics.web import NAV
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="needs Debian chromium (`make test` installs it)"
@@ -36,6 +37,7 @@ PAGES = [
     f"/dashboard/breakdowns?{SCOPE}&dim=agent",
     f"/dashboard/heatmap?{SCOPE}",
     f"/dashboard/surveys?{SCOPE}",
+    f"/dashboard/ai?{SCOPE}",
     f"/dashboard/followups?{SCOPE}&state=all",
     f"/dashboard/explain?{SCOPE}&metric=first_response_time",
     "/dashboard/sla",
@@ -99,7 +101,7 @@ def test_the_menu_button_opens_and_closes_the_navigation(phone: Any) -> None:
     assert sign_out.is_visible()  # who is signed in sits under the pages
     # every page is a link with room to tap, one under another
     links = nav.locator("a")
-    assert links.count() == 8
+    assert links.count() == len(NAV) == 9  # the AI agent page is the ninth
     boxes = [links.nth(i).bounding_box() for i in range(links.count())]
     assert all(b is not None and b["height"] >= 32 for b in boxes)
     assert all(b["y"] < c["y"] for b, c in itertools.pairwise(boxes))  # type: ignore[index]

@@ -134,8 +134,24 @@ def test_ai_messages_are_no_replies_or_touches(ws) -> None:  # type: ignore[no-u
     assert f.loc["T1", "replies"] == 0
     assert f.loc["T1", "touches"] == "no-touch"
     assert f.loc["T2", "replies"] == 1
-    # the AI's solve is no first-contact resolution by a person (no agent interaction)
-    assert not f.loc["T1", "fcr"]
+    # FCR: the AI agent's part is one interaction. T1 (AI alone, solved, no reopen, no repeat)
+    # is a first-contact resolution; T2 (AI, then a person: two) is not; T3 (r3 came back) not
+    assert f.loc["T1", "agent_interactions"] == 1
+    assert f.loc["T1", "fcr"]
+    assert f.loc["T2", "agent_interactions"] == 2
+    assert not f.loc["T2", "fcr"]
+    assert not f.loc["T3", "fcr"]
+
+
+def test_fcr_by_handled_by(ws) -> None:  # type: ignore[no-untyped-def]
+    """Solved tickets: ai_only T1 (FCR), T3 (repeat), T5 (reopened) → 1/3; ai_then_human T2 (two
+    interactions: not), T9 (an agent-created ticket's opening message is no interaction, as
+    always; the AI's answer is one: FCR) → 1/2; human_only T4 (one reply, FCR), T7 (one reply
+    after a bot message, FCR) → 2/2."""
+    df = compute(ws, "fcr_rate", by=["handled_by"])
+    assert one(df, handled_by="ai_only")[["n", "value"]].tolist() == [3, pytest.approx(100 / 3)]
+    assert one(df, handled_by="ai_then_human")[["n", "value"]].tolist() == [2, 50.0]
+    assert one(df, handled_by="human_only")[["n", "value"]].tolist() == [2, 100.0]
 
 
 def test_handled_by_per_ticket(ws) -> None:  # type: ignore[no-untyped-def]

@@ -16,6 +16,7 @@ from deskmetrics.api import security
 from deskmetrics.api.deps import Service
 from deskmetrics.api.limits import BodyLimit
 from deskmetrics.api.routes import (
+    ai_agent,
     alerts,
     chatwoot_webhook,
     dashboard,
@@ -56,6 +57,7 @@ ROUTE_MODULES = (
     zammad_webhook,
     survey_links,
     dashboard,
+    ai_agent,
     followups,
     sla,
     staffing,

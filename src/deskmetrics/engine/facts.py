@@ -546,7 +546,10 @@ class Facts:
         replies = j.replies.fill_null(0)
         reopens = j.reopens.fill_null(0)
         interactions = j.interactions.fill_null(0)
-        agent_interactions = ibis.cases((interactions > 0, interactions), else_=replies)
+        # the AI agent's part of a conversation is one interaction, as a chat session is one:
+        # an AI answer that solved it alone can be a first-contact resolution, a handoff not
+        ai_part = (j.ai_messages.fill_null(0) > 0).cast("int64")
+        agent_interactions = ibis.cases((interactions > 0, interactions), else_=replies) + ai_part
         window_s = settings.fcr.window_days * 86400
         repeat = j.next_contact_s.notnull() & ((j.next_contact_s - j.created_s) <= window_s)
         last_solved_at = ibis.cases((is_solved, j.last_solved_at_any), else_=ibis.null("timestamp"))

@@ -194,8 +194,9 @@ METRICS: list[Metric] = [
         name="fcr_rate",
         title="First contact resolution rate",
         description="Solved tickets with exactly one agent interaction (one reply, call or chat "
-        "session), never reopened, and no other ticket from the same customer within the "
-        "repeat-contact window after creation / solved tickets.",
+        "session; an AI agent's part of the conversation is one), never reopened, and no other "
+        "ticket from the same customer within the repeat-contact window after creation / solved "
+        "tickets.",
         unit=Unit.PERCENT,
         direction=Direction.HIGHER_IS_BETTER,
         aggregation=Aggregation.PROPORTION,

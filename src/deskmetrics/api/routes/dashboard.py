@@ -57,7 +57,13 @@ FILTERS: dict[str, str] = {
 }
 OVERVIEW = list(METRIC_SETS["headline"])
 TRENDS = list(METRIC_SETS["trends"])
-BREAKDOWN_DIMS = {"channel": "Channel", "team": "Team", "agent": "Agent", "priority": "Priority"}
+BREAKDOWN_DIMS = {
+    "channel": "Channel",
+    "team": "Team",
+    "agent": "Agent",
+    "priority": "Priority",
+    "handled_by": "Handled by",
+}
 BREAKDOWN = list(METRIC_SETS["breakdown"])
 HEATMAP_METRICS = list(METRIC_SETS["heatmap"])
 SURVEY_CARDS = list(METRIC_SETS["surveys"])
@@ -676,7 +682,7 @@ BREAKDOWN_DEFAULT = [*BREAKDOWN, "csat_shrunk", "csat"]
 
 def breakdown_choices(dim: str) -> list[Metric]:
     """The registry metrics a breakdown by `dim` can show (business-hours variants too)."""
-    ticket_column = dim in ("channel", "priority")
+    ticket_column = dim in ("channel", "priority", "handled_by")
     return [
         m
         for m in REGISTRY.values()
