@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 
     from deskmetrics.config import Settings
 from deskmetrics.present import (
-    HEADLINE,
     METRIC_SETS,
     MISSING,
     expand_sets,
@@ -35,6 +34,7 @@ from deskmetrics.present import (
     records,
     trend,
 )
+from deskmetrics.present import headline as headline_set
 
 app = typer.Typer(
     rich_markup_mode=None,
@@ -1018,11 +1018,13 @@ def headline(
     fmt: Annotated[Format, typer.Option("--format")] = Format.table,
     by: Annotated[list[str] | None, typer.Option("--by")] = None,
 ) -> None:
-    """The headline report: the main lifecycle and workload numbers over all data."""
-    from deskmetrics.query import compute
+    """The headline report: the main lifecycle and workload numbers over all data (and the AI
+    agent's automated resolution and handoff rates when one answers tickets)."""
+    from deskmetrics.query import compute, has_ai_agent
 
     try:
-        df = compute(_workspace(read_only=True), list(HEADLINE), by=by or [])
+        ws = _workspace(read_only=True)
+        df = compute(ws, headline_set(has_ai_agent(ws)), by=by or [])
     except DeskmetricsError as exc:
         _fail(exc)
         return

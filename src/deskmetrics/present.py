@@ -41,6 +41,13 @@ METRIC_SETS: dict[str, tuple[str, ...]] = {
     }.items()
 }
 HEADLINE: tuple[str, ...] = METRIC_SETS["headline"]
+#: joins the headline when an AI agent answers tickets (`query.has_ai_agent`)
+HEADLINE_AI: tuple[str, ...] = ("automated_resolution_rate", "ai_handoff_rate")
+
+
+def headline(ai_agent: bool) -> list[str]:
+    """The headline set, with the AI agent's two rates when there is one."""
+    return [*HEADLINE, *(HEADLINE_AI if ai_agent else ())]
 
 
 def expand_sets(names: Iterable[str]) -> list[str]:
@@ -202,6 +209,7 @@ def readable_ink(background: str, candidates: Iterable[str] = ("#1d2330", "#fff"
 
 __all__ = [
     "HEADLINE",
+    "HEADLINE_AI",
     "METRIC_SETS",
     "MISSING",
     "READABLE",
@@ -209,6 +217,7 @@ __all__ = [
     "expand_sets",
     "format_change",
     "format_value",
+    "headline",
     "is_missing",
     "jsonable",
     "readable_ink",

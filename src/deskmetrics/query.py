@@ -663,6 +663,17 @@ def facts_frame(ws: Workspace) -> pd.DataFrame:
     return ws.backend.execute(f.tickets.order_by("ticket_id"))
 
 
+def has_ai_agent(ws: Workspace) -> bool:
+    """Whether an AI agent answered any ticket (an `ai_agent` public message): surfaces add
+    the AI agent's numbers to the headline only then (no 0 % for an AI agent a team lacks)."""
+
+    def look() -> bool:
+        t = current_facts(ws).tickets
+        return bool(ws.backend.execute(t.ai_engaged.any()) or False)
+
+    return bool(ws.remembered(("has_ai_agent",), look))
+
+
 def agent_names(ws: Workspace) -> dict[str, str]:
     """Agent id → name, from the agents table (empty when it holds no names)."""
     a = ws.table("agents")
@@ -709,6 +720,7 @@ __all__ = [
     "explain",
     "facts_frame",
     "facts_page",
+    "has_ai_agent",
     "interval_volumes",
     "parse_day",
     "parse_instant",

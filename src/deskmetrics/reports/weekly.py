@@ -29,8 +29,8 @@ from deskmetrics.engine.workspace import Workspace
 from deskmetrics.metrics import get_metric
 from deskmetrics.notify.delivery import enqueue_email
 from deskmetrics.notify.email import send_email
-from deskmetrics.present import HEADLINE, format_change, format_value, trend
-from deskmetrics.query import compute
+from deskmetrics.present import HEADLINE, format_change, format_value, headline, trend
+from deskmetrics.query import compute, has_ai_agent
 from deskmetrics.saved_views import SavedView, list_views
 
 DEFAULT_METRICS: list[str] = list(HEADLINE)
@@ -95,14 +95,16 @@ def build_report(
     ws: Workspace,
     team: str | None,
     start: date,
-    metrics: Sequence[str] = DEFAULT_METRICS,
+    metrics: Sequence[str] | None = None,
     tz: str | None = None,
     view: SavedView | None = None,
     link: str | None = None,
 ) -> WeeklyReport:
     """The report for the 7 days from `start` (local dates in `tz`), for `team` or everyone;
-    for a saved `view`, with its filters, named after it and linking to it (`link`)."""
+    for a saved `view`, with its filters, named after it and linking to it (`link`); `metrics`
+    by default the headline (with the AI agent's rates when one answers tickets)."""
     zone = tz or ws.settings.report_timezone
+    metrics = metrics or headline(has_ai_agent(ws))
     end = start + timedelta(days=6)
     filters: dict[str, Any] | None = {"team": team} if team else None
     if view is not None:
@@ -175,7 +177,7 @@ def send_report(
     to: Sequence[str],
     team: str | None = None,
     start: date | None = None,
-    metrics: Sequence[str] = DEFAULT_METRICS,
+    metrics: Sequence[str] | None = None,
     tz: str | None = None,
 ) -> WeeklyReport:
     """Build and send a report now (the last 7 days before today by default)."""
@@ -218,7 +220,7 @@ def run_due_reports(ws: Workspace, settings: Settings, now: datetime | None = No
             ws,
             sch.team,
             local_day - timedelta(days=7),
-            sch.metrics or DEFAULT_METRICS,
+            sch.metrics or None,
             sch.timezone,
         )
         mid = enqueue_email(
@@ -250,9 +252,7 @@ def run_due_reports(ws: Workspace, settings: Settings, now: datetime | None = No
             continue
         local_day = due.replace(tzinfo=UTC).astimezone(ZoneInfo(sch.timezone)).date()
         link = f"{settings.web.public_url.rstrip('/')}/dashboard/v/{quote(view.name)}"
-        rep = build_report(
-            ws, None, local_day - timedelta(days=7), DEFAULT_METRICS, sch.timezone, view, link
-        )
+        rep = build_report(ws, None, local_day - timedelta(days=7), None, sch.timezone, view, link)
         mid = enqueue_email(
             ws, sch.to, rep.subject, rep.text, rep.html, rep.images, source=f"report:{sch.name}",
             now=at_naive,

@@ -39,9 +39,23 @@ from deskmetrics.engine.surveys import followups
 from deskmetrics.errors import DeskmetricsError
 from deskmetrics.metrics import REGISTRY, Metric, get_metric
 from deskmetrics.model import Grain
-from deskmetrics.present import METRIC_SETS, format_value, is_missing, readable_ink, trend
+from deskmetrics.present import (
+    METRIC_SETS,
+    format_value,
+    headline,
+    is_missing,
+    readable_ink,
+    trend,
+)
 from deskmetrics.query import agent_names as query_agent_names
-from deskmetrics.query import compute, explain, facts_page, parse_day, survey_answers_in_scope
+from deskmetrics.query import (
+    compute,
+    explain,
+    facts_page,
+    has_ai_agent,
+    parse_day,
+    survey_answers_in_scope,
+)
 from deskmetrics.reports.safe_cells import rows_csv
 from deskmetrics.web import STATIC, render
 
@@ -55,7 +69,6 @@ FILTERS: dict[str, str] = {
     "priority": "Priority",
     "tag": "Tag",
 }
-OVERVIEW = list(METRIC_SETS["headline"])
 TRENDS = list(METRIC_SETS["trends"])
 BREAKDOWN_DIMS = {
     "channel": "Channel",
@@ -564,7 +577,7 @@ def overview(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response
         return _login_redirect(request)
     with svc.using() as ws:
         p = _page(request, svc, ws, "overview")
-        cs = cards(ws, OVERVIEW, p.scope)
+        cs = cards(ws, headline(has_ai_agent(ws)), p.scope)
     table = Table(
         "headline",
         "Headline numbers",
