@@ -366,7 +366,7 @@ def _roles(tmp_path: Path, *conversations: dict[str, Any]) -> dict[str, str]:
 def test_fin_answers_are_ai_agent_messages_and_a_workflow_greeting_stays_bot(
     tmp_path: Path,
 ) -> None:
-    """API 2.12+: the author of each part says whether the AI agent sent it. In one
+    """Newer API versions: the author of each part says whether the AI agent sent it. In one
     conversation: the workflow's greeting (a bot, both flags false) 09:00, Fin's answer 09:01
     (from_ai_agent and is_ai_answer true), Fin's hand-over line 09:03 (from_ai_agent true, a
     custom answer: is_ai_answer false), Ana 09:20, and a note by Fin (notes keep their role)."""
@@ -396,7 +396,7 @@ def test_fin_answers_are_ai_agent_messages_and_a_workflow_greeting_stays_bot(
 
 
 def test_without_part_flags_the_conversation_says_whether_fin_took_part(tmp_path: Path) -> None:
-    """API 2.11 and earlier: no flags on the authors. A bot message of a conversation with
+    """Older API versions: no flags on the authors. A bot message of a conversation with
     `ai_agent_participated: true` is the AI agent's; of one with false (or null), a bot's."""
     bot = {"type": "bot", "id": "9002", "name": "Fin", "email": None}
 

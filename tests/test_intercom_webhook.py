@@ -146,8 +146,8 @@ def test_a_notification_without_a_topic_is_malformed() -> None:
 
 
 def test_fin_and_an_automatic_greeting_in_one_delivery() -> None:
-    """A delivery (API 2.12+) with a workflow's greeting (bot, from_ai_agent false) and Fin's
-    answer (from_ai_agent true): `bot` and `ai_agent`, the export's mapping."""
+    """A delivery (a newer API version) with a workflow's greeting (bot, from_ai_agent false)
+    and Fin's answer (from_ai_agent true): `bot` and `ai_agent`, the export's mapping."""
     greeting = {"type": "bot", "id": "9001", "name": "Operator", "email": None,
                 "from_ai_agent": False, "is_ai_answer": False}  # fmt: skip
     fin = {"type": "bot", "id": "9002", "name": "Fin", "email": None,

@@ -26,9 +26,9 @@ Mapping choices that metrics depend on (see docs/metrics.md and docs/importers/i
   message `delivered_as` `automated`, `campaigns_initiated` or `operator_initiated` is a `bot`
   message whoever it is signed by (no teammate wrote it for this customer);
 - the AI agent (Fin): a public message whose author carries `from_ai_agent: true` or
-  `is_ai_answer: true` (API 2.12 and later) is `ai_agent`, and a flag given as false keeps it
+  `is_ai_answer: true` (newer API versions) is `ai_agent`, and a flag given as false keeps it
   what its type says (a workflow's or Operator's message stays `bot`). An export without these
-  flags (API 2.11 and earlier) falls back on the conversation: in one with
+  flags (older API versions) falls back on the conversation: in one with
   `ai_agent_participated: true` every `bot` message is `ai_agent` (so a workflow greeting
   before Fin counts as the AI agent's), elsewhere `bot` stays `bot`. Notes keep their role;
 - part types: `comment` (and `quick_reply`) → a public message; `note` → a private message (a
