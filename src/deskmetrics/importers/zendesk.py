@@ -484,9 +484,7 @@ def channel_of(via: Any) -> str | None:
 def is_ai_agent(via: Any) -> bool:
     """Whether a via object names an Answer Bot channel through which Zendesk's bot answers
     the customer (not `answer_bot_for_agents`, which serves agents)."""
-    if not isinstance(via, dict):
-        return False
-    channel = (_text(via.get("channel")) or "").lower()
+    channel = via_channel(via) or ""
     return channel.startswith("answer_bot") and channel != _AGENTS_ANSWER_BOT
 
 
