@@ -1078,9 +1078,9 @@ def _add_ai_agent(world: _World, c: _Chunk, index: int) -> None:
     writes). `P_AI_SOLVED` of these are solved by it alone: only the opening message, status
     new and the acknowledgement stay, then its answer and a solved status minutes later; they
     are nobody's (so are those the people's flow solved without writing: spam, duplicates).
-    The share is higher (`P_AI_SOLVED_REPEAT`) among tickets whose customer
-    writes again within a week: the wrong answers, surveyed as a reopen would be. The others
-    are handed over and go on as drawn. Draws come from a stream of their own (seed, 30, chunk).
+    The share is higher (`P_AI_SOLVED_REPEAT`) among tickets whose customer writes again
+    within a week: the wrong answers, surveyed as a reopen would be. The others are handed
+    over and go on as drawn. Draws come from a stream of their own (seed, 30, chunk).
     """
     plan = world.plan
     rng = np.random.default_rng([plan.seed, 30, index])
