@@ -475,3 +475,44 @@ def test_satisfaction_events_are_acknowledged_not_mapped(client: TestClient) -> 
     assert r.status_code == 200 and "POST /api/surveys" in r.json()["ignored"]
     with client.app.state.service.using() as ws:  # type: ignore[attr-defined]
         assert ws.backend.con.execute("SELECT count(*) FROM surveys").fetchone()[0] == 0
+
+
+_WIDGET = {"channel": "answer_bot_for_web_widget", "source": {"rel": None}}
+
+
+@pytest.mark.parametrize(
+    ("doc", "role"),
+    [
+        # Answer Bot answering through its widget: the AI agent, whoever Zendesk signs it with
+        (authored({"id": "-1", "is_staff": True}, via=_WIDGET), "ai_agent"),
+        (authored({"id": "31337", "name": "Answer Bot"}, via=_WIDGET), "ai_agent"),
+        # the customer's own words typed into the bot's widget stay the customer's
+        (authored({"id": REQUESTER, "is_staff": False}, via=_WIDGET), "customer"),
+        (authored({"id": REQUESTER}, via=_WIDGET), "customer"),
+        # Answer Bot for Agents is not the bot answering a customer: an automatic change, as before
+        (authored({"id": AGENT, "is_staff": True}, via={"channel": "answer_bot_for_agents"}),
+         "bot"),
+        # the trigger's acknowledgement stays a bot's
+        (authored({"id": "-1", "is_staff": True}, via={"channel": "rule",
+                                                       "source": {"rel": "trigger"}}), "bot"),
+    ],
+)  # fmt: skip
+def test_answer_bot_comments_are_the_ai_agent(doc: Any, role: str) -> None:
+    mapped = map_delivery(doc)
+    assert mapped.malformed is None
+    assert [e["author_role"] for e in mapped.events] == [role]
+
+
+def test_zendesk_bot_messages_are_ai_agent_and_trigger_messages_bot() -> None:
+    """Messaging: the system actor `zd:answerBot` (Zendesk's bot, as in the reference's
+    example) is the AI agent; a trigger's message and another system message are bots'."""
+    docs = [
+        message("m1", "2026-03-02T09:00:05Z", "trigger"),
+        {**message("m2", "2026-03-02T09:00:10Z", "system"), "event": {
+            "actor": {"id": "zd:answerBot", "name": "Acme Bot", "type": "system"},
+            "conversation_id": "65f0c0ffee",
+            "message": {"id": "m2", "body": "Hi there. How can I help you today?"}}},
+        message("m3", "2026-03-02T09:00:20Z", "system"),
+    ]  # fmt: skip
+    roles = [(e["author_role"], e["author_id"]) for d in docs for e in map_delivery(d).events]
+    assert roles == [("bot", "zd:trigger"), ("ai_agent", "zd:answerBot"), ("bot", "zd:system")]

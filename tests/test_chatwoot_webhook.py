@@ -147,7 +147,7 @@ def test_the_secret_check_and_the_mapping_alone() -> None:
     bot = message(1, 1, "outgoing", {"id": 9, "type": "agent_bot"})
     m = map_delivery(bot, "2026-03-02T10:00:00+00:00")
     assert [(e["author_role"], e["author_id"], e["at"]) for e in m.events] == [
-        ("bot", "9", "2026-03-02T09:01:00.000Z")
+        ("ai_agent", "9", "2026-03-02T09:01:00.000Z")  # an agent bot converses: the AI agent
     ]
     started = {**CREATED, "messages": [
         {"id": 1, "message_type": 1, "sender_type": "User", "sender_id": 2, "created_at": T0}
@@ -155,3 +155,19 @@ def test_the_secret_check_and_the_mapping_alone() -> None:
     out = map_delivery(started, "x")
     assert out.ticket is not None and out.ticket["created_by"] == "agent"
     assert out.events[0]["event_id"] == "cw-1"  # the export's id for the same message
+
+
+def test_an_ai_agent_and_an_automatic_greeting_in_one_conversation() -> None:
+    """Captain (`captain_assistant`) and an agent bot are the AI agent; an outgoing message
+    sent by no one (an automation) and a template (the greeting) are bots'."""
+    captain = {"id": 3, "name": "Captain", "avatar_url": "", "description": None,
+               "created_at": "2026-01-05T10:00:00.000Z", "type": "captain_assistant"}  # fmt: skip
+    deliveries = [
+        message(1, 0, "template", None),  # the inbox's greeting
+        message(2, 0, "outgoing", None),  # an automation rule's message
+        message(3, 1, "outgoing", captain),
+        message(4, 2, "outgoing", {"id": 9, "name": "Rasa", "type": "agent_bot"}),
+        message(5, 9, "outgoing", ANA),
+    ]
+    roles = [e["author_role"] for d in deliveries for e in map_delivery(d, "x").events]
+    assert roles == ["bot", "bot", "ai_agent", "ai_agent", "agent"]

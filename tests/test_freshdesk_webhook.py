@@ -152,3 +152,16 @@ def test_the_same_status_body_twice_is_two_changes_unless_it_gives_its_instant()
     raw = json.dumps(timed).encode()
     again = [map_delivery(timed, raw, r).events[0]["event_id"] for r in ("x", "y")]
     assert again[0] == again[1]
+
+
+def test_an_ai_agent_answer_and_an_automatic_reply_on_one_ticket() -> None:
+    """The rule's event says who wrote the reply: `ai_agent_replied` is Freddy AI Agent's
+    answer, `bot_replied` an automatic reply; both public, neither an agent's."""
+    at = "2026-03-02T10:00:00+00:00"
+    bot = map_delivery({"event": "bot_replied", "ticket_id": "1"}, b"a", at)
+    ai = map_delivery({"event": "ai_agent_replied", "ticket_id": "1",
+                       "conversation": {"id": "70", "user_id": "9000"}}, b"b", at)  # fmt: skip
+    assert [(e["author_role"], e["public"]) for e in bot.events + ai.events] == [
+        ("bot", "true"), ("ai_agent", "true"),
+    ]  # fmt: skip
+    assert ai.events[0]["author_id"] == "9000"

@@ -8,7 +8,8 @@ The history (UTC; agents 1 Ana/Billing and 2 Ben/Sales; agent bot 9):
 - C1 email from contact 101, Mon 09:00; Ana replies 10:00, resolved 11:00; CSAT 5 (asked);
 - C2 email started by Ben to 102, Mon 09:30 (agent-created: his opening is no reply);
   102 answers 10:30, Ben replies 11:30; open (listed twice: the later listing kept);
-- C3 web widget from 103, Tue 09:00; the bot answers 09:01, Ana's private note 09:10, Ana
+- C3 web widget from 103, Tue 09:00; the inbox's greeting (a template, `bot`) and the agent
+  bot's answer (`ai_agent`) 09:01, Ana's private note 09:10, Ana
   replies 09:30, resolved 10:00, 103 writes again 11:00 (reopened), Ana replies 11:30,
   resolved 12:00;
 - C4 WhatsApp from 104, Mon 13:00; Ben replies 13:15, snoozed 13:20 → resolved 15:20; CSAT 2.
@@ -26,7 +27,7 @@ import pytest
 from conftest import UTC_9_TO_5, one, settings
 from deskmetrics.engine import Workspace, open_duckdb
 from deskmetrics.importers import import_directory
-from deskmetrics.importers.chatwoot import read_chatwoot
+from deskmetrics.importers.chatwoot import author_role, read_chatwoot
 from deskmetrics.query import compute, facts_frame
 
 FIXTURES = Path(__file__).parent / "fixtures" / "chatwoot"
@@ -48,7 +49,8 @@ o2,2,2026-03-02T09:30:00Z,message,agent,2,true,
 m2,2,2026-03-02T10:30:00Z,message,customer,102,true,
 m3,2,2026-03-02T11:30:00Z,message,agent,2,true,
 o3,3,2026-03-03T09:00:00Z,message,customer,103,true,
-m4,3,2026-03-03T09:01:00Z,message,bot,9,true,
+g3,3,2026-03-03T09:01:00Z,message,bot,,true,
+m4,3,2026-03-03T09:01:00Z,message,ai_agent,9,true,
 m5,3,2026-03-03T09:10:00Z,message,agent,1,false,
 m6,3,2026-03-03T09:30:00Z,message,agent,1,true,
 s3,3,2026-03-03T10:00:00Z,status,,,,solved
@@ -143,7 +145,8 @@ def test_the_export_maps_roles_notes_channels_and_skips() -> None:
     assert e is not None
     notes = e.frame[e.frame["public"] == "false"]
     assert list(notes["event_id"]) == ["cw-1012"]
-    assert list(e.frame[e.frame["author_role"] == "bot"]["author_id"]) == ["9"]
+    assert list(e.frame[e.frame["author_role"] == "bot"]["event_id"]) == ["cw-1090"]  # greeting
+    assert list(e.frame[e.frame["author_role"] == "ai_agent"]["author_id"]) == ["9"]  # agent bot
     assert x.skipped == {
         "conversations.jsonl: conversations listed again (the later one kept)": 1,
         "messages.jsonl: activity messages that are no status change": 1,
@@ -198,8 +201,8 @@ def test_bad_records_are_rejected_naming_file_record_and_field(tmp_path: Path) -
     assert got == [
         ("conversations.jsonl", 6, "meta.sender.id"),
         ("conversations.jsonl", 7, "status"),
-        ("messages.jsonl", 24, "created_at"),
-        ("messages.jsonl", 25, "conversation_id"),
+        ("messages.jsonl", 25, "created_at"),
+        ("messages.jsonl", 26, "conversation_id"),
     ]
     reasons = {r.column: r.reason for r in summary.rejects}
     assert "unknown Chatwoot status 'archived'" in reasons["status"]
@@ -217,12 +220,12 @@ def test_a_strict_import_stores_nothing_and_reimports_change_nothing(tmp_path: P
     first = import_directory(ws, FIXTURES, "chatwoot")
     tables = ("tickets", "events", "surveys", "survey_requests", "agents")
     counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone() for t in tables}
-    assert counts == {"tickets": (4,), "events": (19,), "surveys": (2,),
+    assert counts == {"tickets": (4,), "events": (20,), "surveys": (2,),
                       "survey_requests": (2,), "agents": (2,)}  # fmt: skip
     again = import_directory(ws, FIXTURES, "chatwoot")
     assert all(tc.inserted == tc.updated == 0 for tc in again.tables.values())
     assert {t: con.execute(f"SELECT count(*) FROM {t}").fetchone() for t in tables} == counts
-    assert first.tables["events"].inserted == 19
+    assert first.tables["events"].inserted == 20
 
 
 def test_every_page_shape_reads_the_same_records(tmp_path: Path) -> None:
@@ -246,3 +249,20 @@ def test_every_page_shape_reads_the_same_records(tmp_path: Path) -> None:
         assert t is not None, name
         got = (list(t.frame["ticket_id"]), list(t.row_numbers()))
         assert got == (["1", "2", "3"], [1, 2, 3]), name
+
+
+@pytest.mark.parametrize(
+    ("mtype", "sender_type", "private", "role"),
+    [
+        (1, "AgentBot", False, "ai_agent"),  # an agent bot (Dialogflow, Rasa, a webhook bot)
+        (1, "Captain::Assistant", False, "ai_agent"),  # Chatwoot's Captain
+        (1, None, False, "bot"),  # an automation rule's message: no sender
+        (3, None, False, "bot"),  # a template: greeting, away message
+        (1, "User", False, "agent"),
+        (1, "User", True, "agent"),  # a private note: never public, never a reply
+        (1, "Captain::Assistant", True, "ai_agent"),  # Captain's private draft: not a person's
+        (0, "Contact", False, "customer"),
+    ],
+)
+def test_who_wrote_a_message(mtype: int, sender_type: str | None, private: bool, role: str) -> None:
+    assert author_role(mtype, sender_type, private) == role

@@ -342,3 +342,72 @@ def test_odd_but_valid_records_map_as_documented() -> None:
     f = facts_frame(imported(FIXTURES.parent / "intercom_odd", "intercom")).set_index("ticket_id")
     assert f.loc["3002", "first_resolution_minutes"] == 120.0
     assert f.loc["3001", "status"] == "pending"
+
+
+# --- the AI agent (Fin) ---------------------------------------------------------------------
+
+
+def _part(pid: str, minutes: int, author: dict[str, Any], kind: str = "comment") -> dict[str, Any]:
+    return {"type": "conversation_part", "id": pid, "part_type": kind, "body": "<p>…</p>",
+            "created_at": T9 + 60 * minutes, "updated_at": T9 + 60 * minutes,
+            "notified_at": T9 + 60 * minutes, "assigned_to": None, "author": author,
+            "attachments": [], "external_id": None, "redacted": False}  # fmt: skip
+
+
+def _roles(tmp_path: Path, *conversations: dict[str, Any]) -> dict[str, str]:
+    folder = write(tmp_path, conversations_json={"type": "conversation.list",
+                                                 "conversations": list(conversations)})  # fmt: skip
+    e = read_intercom(folder).frame("events")
+    assert e is not None
+    msgs = e.frame[e.frame["type"] == "message"]
+    return dict(zip(msgs["event_id"], msgs["author_role"], strict=True))
+
+
+def test_fin_answers_are_ai_agent_messages_and_a_workflow_greeting_stays_bot(
+    tmp_path: Path,
+) -> None:
+    """Newer API versions: the author of each part says whether the AI agent sent it. In one
+    conversation: the workflow's greeting (a bot, both flags false) 09:00, Fin's answer 09:01
+    (from_ai_agent and is_ai_answer true), Fin's hand-over line 09:03 (from_ai_agent true, a
+    custom answer: is_ai_answer false), Ana 09:20, and a note by Fin (notes keep their role)."""
+    greeting = {"type": "bot", "id": "9001", "name": "Operator", "email": None,
+                "from_ai_agent": False, "is_ai_answer": False}  # fmt: skip
+    fin = {"type": "bot", "id": "9002", "name": "Fin", "email": None,
+           "from_ai_agent": True, "is_ai_answer": True}  # fmt: skip
+    handover = {**fin, "is_ai_answer": False}
+    ana = {"type": "admin", "id": "5001", "name": "Ana", "email": "ana@example.com",
+           "from_ai_agent": False, "is_ai_answer": False}  # fmt: skip
+    parts = {"type": "conversation_part.list", "total_count": 5, "conversation_parts": [
+        _part("11", 0, greeting), _part("12", 1, fin), _part("13", 3, handover),
+        _part("14", 4, fin, kind="note"), _part("15", 20, ana),
+    ]}  # fmt: skip
+    convo = _bare("1", conversation_parts=parts, ai_agent_participated=True,
+                  ai_agent={"source_type": "workflow", "source_title": "Fin over Messenger",
+                            "last_answer_type": "ai_answer", "resolution_state": "routed_to_team",
+                            "rating": None, "rating_remark": None})  # fmt: skip
+    assert _roles(tmp_path, convo) == {
+        "ic-1-source": "customer",
+        "ic-part-11": "bot",
+        "ic-part-12": "ai_agent",
+        "ic-part-13": "ai_agent",
+        "ic-part-14": "bot",
+        "ic-part-15": "agent",
+    }
+
+
+def test_without_part_flags_the_conversation_says_whether_fin_took_part(tmp_path: Path) -> None:
+    """Older API versions: no flags on the authors. A bot message of a conversation with
+    `ai_agent_participated: true` is the AI agent's; of one with false (or null), a bot's."""
+    bot = {"type": "bot", "id": "9002", "name": "Fin", "email": None}
+
+    def convo(cid: str, participated: Any) -> dict[str, Any]:
+        parts = {"type": "conversation_part.list", "total_count": 1,
+                 "conversation_parts": [_part(f"{cid}1", 1, bot)]}  # fmt: skip
+        return _bare(cid, conversation_parts=parts, ai_agent_participated=participated)
+
+    roles = _roles(tmp_path, convo("1", True), convo("2", False), convo("3", None))
+    assert (roles["ic-part-11"], roles["ic-part-21"], roles["ic-part-31"]) == (
+        "ai_agent",
+        "bot",
+        "bot",
+    )

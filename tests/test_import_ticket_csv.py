@@ -197,3 +197,26 @@ def test_mapping_init_suggests_columns_and_statuses(tmp_path: Path) -> None:
 
     r = CliRunner().invoke(app, ["mapping", "init", str(folder / "export.csv")])
     assert r.exit_code == 0 and r.stdout == text
+
+
+def test_an_ai_agent_column_value_maps_to_ai_agent(tmp_path: Path) -> None:
+    """A help desk whose export names its chatbot apart ("Assistant") maps it to `ai_agent`
+    beside the automation's acknowledgement (`bot`): T1's messages are customer 10:00, the
+    automation 10:01, the assistant's answer 10:02, the agent's note and reply."""
+    messages = VENDOR["messages.csv"].replace(
+        "m3,T1,12.01.2026 10:10,A1,Staff,Internal\n",
+        "m2b,T1,12.01.2026 10:02,fin,Assistant,Public\nm3,T1,12.01.2026 10:10,A1,Staff,Internal\n",
+    )
+    mapping = MAPPING.replace(
+        '"Automation" = "bot"', '"Automation" = "bot", "Assistant" = "ai_agent"'
+    )
+    ws, summary = vendor_import(tmp_path, {**VENDOR, "messages.csv": messages}, mapping)
+    assert summary.rejects == [], [str(r) for r in summary.rejects]
+    rows = ws.backend.con.execute(
+        "SELECT event_id, author_role, author_id FROM events WHERE ticket_id = 'T1' "
+        "AND type = 'message' AND \"at\" < TIMESTAMP '2026-01-12 09:05:00' ORDER BY \"at\""
+    ).fetchall()
+    assert rows == [("m1", "customer", "c1"), ("m2", "bot", "auto"), ("m2b", "ai_agent", "fin")]
+    # neither is a reply: the first reply is still the agent's at 10:30 Berlin (30 minutes)
+    f = facts_frame(ws).set_index("ticket_id")
+    assert f.loc["T1", "first_reply_minutes"] == 30.0

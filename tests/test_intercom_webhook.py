@@ -143,3 +143,20 @@ def test_a_notification_without_a_topic_is_malformed() -> None:
         "topic",
         "the notification names no topic",
     )
+
+
+def test_fin_and_an_automatic_greeting_in_one_delivery() -> None:
+    """A delivery (a newer API version) with a workflow's greeting (bot, from_ai_agent false)
+    and Fin's answer (from_ai_agent true): `bot` and `ai_agent`, the export's mapping."""
+    greeting = {"type": "bot", "id": "9001", "name": "Operator", "email": None,
+                "from_ai_agent": False, "is_ai_answer": False}  # fmt: skip
+    fin = {"type": "bot", "id": "9002", "name": "Fin", "email": None,
+           "from_ai_agent": True, "is_ai_answer": True}  # fmt: skip
+    parts = (part("301", "comment", 0, greeting), part("302", "comment", 1, fin))
+    doc = notification("conversation.user.created", "open", *parts)
+    m = map_delivery(doc)
+    assert m.malformed is None
+    events = dict(m.frames)["events"]
+    assert [(e["event_id"], e["author_role"]) for e in events] == [
+        ("ic-2001-source", "customer"), ("ic-part-301", "bot"), ("ic-part-302", "ai_agent"),
+    ]  # fmt: skip

@@ -12,7 +12,13 @@ import pandas as pd
 import pytest
 
 from deskmetrics.errors import ImportDataError
-from deskmetrics.importers.zendesk import ZendeskExport, channel_of, is_automatic, read_zendesk
+from deskmetrics.importers.zendesk import (
+    ZendeskExport,
+    channel_of,
+    is_ai_agent,
+    is_automatic,
+    read_zendesk,
+)
 from deskmetrics.model import Reject, SourceFrame, validate
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -585,3 +591,58 @@ def test_a_cleared_priority_is_counted_not_an_empty_event(tmp_path: Path) -> Non
     assert x.skipped == {
         "ticket_audits.json: priorities cleared (SLA keeps the earlier priority)": 1
     }
+
+
+@pytest.mark.parametrize(
+    ("via", "expected"),
+    [
+        ({"channel": "answer_bot_for_web_widget", "source": {"rel": None}}, True),
+        ({"channel": "answer_bot_for_sdk"}, True),
+        ({"channel": "answer_bot_api"}, True),
+        ({"channel": "answer_bot_for_agents"}, False),  # an agent sends the articles
+        ({"channel": "rule", "source": {"rel": "trigger"}}, False),
+        ({"channel": "native_messaging"}, False),
+        (None, False),
+    ],
+)
+def test_is_ai_agent(via: Any, expected: bool) -> None:
+    assert is_ai_agent(via) is expected
+
+
+def test_the_bot_answering_is_ai_agent_and_the_trigger_acknowledgement_bot(tmp_path: Path) -> None:
+    """One web-widget ticket of requester 10: the customer's question through Answer Bot's
+    widget (audit via answer_bot_for_web_widget, by the end user) 08:00, the trigger's
+    acknowledgement (system user, via rule/trigger) 08:00, Answer Bot's answer (via
+    answer_bot_for_web_widget, by the system user) 08:01, agent 20's reply 09:00."""
+    ticket = {**T1, "via": {"channel": "answer_bot_for_web_widget"}}
+    widget = {"channel": "answer_bot_for_web_widget", "source": {"from": {}, "to": {},
+                                                                 "rel": None}}  # fmt: skip
+    trigger = {"channel": "rule", "source": {"from": {"id": 7, "title": "Notify requester"},
+                                             "to": {}, "rel": "trigger"}}  # fmt: skip
+    write(tmp_path, "tickets.json", {"tickets": [ticket], "next_page": None})
+    write(tmp_path, "users.json", {"users": [
+        {"id": 10, "role": "end-user", "name": "Uma"}, {"id": 20, "role": "agent", "name": "Ana"},
+        {"id": -1, "role": "admin", "name": "Zendesk"},
+    ]})  # fmt: skip
+    write(tmp_path, "ticket_audits.json", {"audits": [
+        {"id": 5, "ticket_id": 1, "created_at": "2026-03-02T08:00:00Z", "author_id": 10,
+         "via": widget, "events": [{"id": 51, "type": "Comment", "author_id": 10,
+                                    "public": True, "body": "Where is my parcel?"}]},
+        {"id": 6, "ticket_id": 1, "created_at": "2026-03-02T08:00:00Z", "author_id": -1,
+         "via": trigger, "events": [{"id": 61, "type": "Comment", "author_id": -1,
+                                     "public": True, "body": "We got your request."}]},
+        {"id": 7, "ticket_id": 1, "created_at": "2026-03-02T08:01:00Z", "author_id": -1,
+         "via": widget, "events": [{"id": 71, "type": "Comment", "author_id": -1,
+                                    "public": True, "body": "This article may help: …"}]},
+        {"id": 8, "ticket_id": 1, "created_at": "2026-03-02T09:00:00Z", "author_id": 20,
+         "via": {"channel": "web", "source": {"rel": None}},
+         "events": [{"id": 81, "type": "Comment", "author_id": 20, "public": True,
+                     "body": "Here is your tracking link."}]},
+    ], "next_page": None, "count": 4})  # fmt: skip
+    e = frame(read_zendesk(tmp_path), "events")
+    assert rows_of(e, ["event_id", "author_role", "author_id"], type="message") == [
+        ("5-51", "customer", "10"),
+        ("6-61", "bot", "-1"),
+        ("7-71", "ai_agent", "-1"),
+        ("8-81", "agent", "20"),
+    ]

@@ -972,7 +972,8 @@ def sample(
 ) -> None:
     """Write a realistic synthetic help-desk data set (canonical files) whose history ends now
     (or at --end): recent tickets still open, a few SLA targets at risk or breached, surveys
-    arriving and an outage three days ago that still echoes in the mentions."""
+    arriving, an outage three days ago that still echoes in the mentions, and an AI agent in
+    front of chat and web that solves some conversations and hands the others over."""
     from deskmetrics.engine.periods import utc_now
     from deskmetrics.query import parse_instant
     from deskmetrics.sample import generate
@@ -1002,6 +1003,7 @@ def sample(
             progress=lambda n: bar.advance(task, n),
             end=until,
             present=True,
+            ai_agent=True,
         )
     err.print(f"wrote {', '.join(f'{n:,} {t}' for t, n in counts.items())} to {out}")
     err.print(f"the history ends {until:%Y-%m-%d %H:%M} UTC (to make the same data: --end)")

@@ -40,6 +40,12 @@ A demo is measured at the end of the period, its present (`generate(present=True
 two, so the open backlog and its SLA breaches are the last days' work; an outage three days
 before the end brings a surge of tickets (a bulk reply answers most within the hour) and a
 spike of mentions that the demo's alert rules catch.
+
+With an AI agent (`generate(ai_agent=True)`, which `deskmetrics sample` asks for too), it
+answers most customer-created chat and web tickets within seconds (author `ai-fin`, role
+`ai_agent`): about 40% of those it solves alone (nobody's tickets, no person writes), a few of
+them wrongly (the customer writes again within days); the others it hands to a person, and
+they go on as usual. Its draws come from a stream of its own.
 """
 
 from __future__ import annotations
@@ -253,6 +259,21 @@ _TEXTS: dict[str, tuple[str, ...]] = {
         "notice anything else.",
         "Apologies, the refund was stuck. It has been sent again and should arrive in 3-5 days.",
     ),
+    # the AI agent in front of chat and web (`generate(ai_agent=True)`)
+    "ai_answer": (  # an answer that settles the matter (or seems to)
+        "Hi, I'm Fin, the Nimbus assistant. This usually happens when the app is out of date: "
+        "update it from Settings > About and sign in again. Did that solve it?",
+        "Hi, I'm Fin, the Nimbus assistant. You can do this yourself under Settings > Billing; "
+        "here is a step-by-step guide: https://help.nimbus.example/billing",
+        "Hi, I'm Fin, the Nimbus assistant. I have sent you a new link by email, it is valid for "
+        "24 hours. Anything else I can help with?",
+    ),
+    "ai_handover": (  # the AI agent hands the conversation to a person
+        "Hi, I'm Fin, the Nimbus assistant. I couldn't find an answer to this, so I'm passing "
+        "you to a colleague. They will reply here.",
+        "Hi, I'm Fin, the Nimbus assistant. This needs someone from our team to look at your "
+        "account: I have handed your conversation over to them.",
+    ),
 }
 
 # survey comments, by what the answer says and why
@@ -330,8 +351,8 @@ _MENTIONS: dict[str, tuple[str, ...]] = {
 
 EVENT_TYPES = ("message", "status", "assignment", "interaction")
 _MESSAGE, _STATUS, _ASSIGNMENT, _INTERACTION = range(4)
-ROLES = ("customer", "agent", "bot")
-_CUSTOMER, _AGENT, _BOT = range(3)
+ROLES = ("customer", "agent", "bot", "ai_agent")
+_CUSTOMER, _AGENT, _BOT, _AI_AGENT = range(4)
 STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
 _NONE = -1
 
@@ -376,12 +397,17 @@ _SLOTS: tuple[_Slot, ...] = (
     _Slot("status_solved_again", _STATUS, status=4),
     _Slot("status_closed", _STATUS, status=5),
 )
+#: the AI agent's events, after the slots (only `generate(ai_agent=True)` makes them)
+_AI_SLOTS: tuple[_Slot, ...] = (
+    _Slot("ai_answer", _MESSAGE, _AI_AGENT),
+    _Slot("ai_solved", _STATUS, status=4),
+)
 _S = {s.name: i for i, s in enumerate(_SLOTS)}
 _SOLVED_SLOTS = ("status_solved_1", "status_solved_2", "status_solved_3")
-_SLOT_TYPE = np.array([s.type for s in _SLOTS], dtype=np.int8)
-_SLOT_ROLE = np.array([s.role for s in _SLOTS], dtype=np.int8)
-_SLOT_STATUS = np.array([s.status for s in _SLOTS], dtype=np.int8)
-_SLOT_PUBLIC = np.array([s.public for s in _SLOTS])
+_SLOT_TYPE = np.array([s.type for s in (*_SLOTS, *_AI_SLOTS)], dtype=np.int8)
+_SLOT_ROLE = np.array([s.role for s in (*_SLOTS, *_AI_SLOTS)], dtype=np.int8)
+_SLOT_STATUS = np.array([s.status for s in (*_SLOTS, *_AI_SLOTS)], dtype=np.int8)
+_SLOT_PUBLIC = np.array([s.public for s in (*_SLOTS, *_AI_SLOTS)])
 
 # Scenario shares (of all tickets unless said otherwise)
 P_AGENT_CREATED = 0.05
@@ -419,6 +445,7 @@ class _Plan:
     customers: int
     agents: int
     present: bool = False  # the end is the help desk's now (see `generate`)
+    ai_agent: bool = False  # an AI agent answers chat and web first (see `generate`)
 
     @property
     def end(self) -> int:
@@ -642,6 +669,7 @@ def _plan(
     days: int | None,
     end: datetime | None = None,
     present: bool = False,
+    ai_agent: bool = False,
 ) -> _Plan:
     if tickets < 1:
         raise ValueError(f"tickets must be at least 1, got {tickets}")
@@ -656,7 +684,9 @@ def _plan(
     # about 0.15 contacts per customer and month; a help desk has two dozen agents or more
     customers = max(50, min(round(tickets / months / 0.15), 8 * tickets, MAX_CUSTOMERS))
     agents = int(np.clip(round(tickets / period / 40), 24, 400))
-    return _Plan(tickets, seed, int(begin.timestamp()), period, customers, agents, present)
+    return _Plan(
+        tickets, seed, int(begin.timestamp()), period, customers, agents, present, ai_agent
+    )
 
 
 # --- tickets and their events, one chunk at a time ------------------------------------------------
@@ -694,7 +724,7 @@ class _Chunk:
     ev_body: I32  # index into _BODIES, -1 = none
     # what the customer experienced, for the surveys
     solved_at: I64  # when the ticket was last solved, -1 when it is not solved (now)
-    first_reply_at: I64  # the first human reply, -1 when none
+    first_reply_at: I64  # the first human reply, -1 when none (AI-solved: the AI's answer)
     reopened: Mask
     rounds: I64  # customer-agent exchanges (1-3)
     escalated: Mask  # reassigned
@@ -1029,6 +1059,83 @@ def _draw_cdf(cdf: F64, u: F64) -> I64:
     return np.minimum(idx, len(cdf) - 1).astype(np.int64)
 
 
+# --- the AI agent in front of chat and web (generate(ai_agent=True)) -----------------------------
+
+P_AI_ENGAGED = 0.6  # of customer-created chat and web tickets: the AI agent answers first
+P_AI_SOLVED = 0.4  # of those: solved by the AI agent alone, no person writes
+#: of those whose customer writes again within `REPEAT_WINDOW`: a wrong answer that looked solved
+P_AI_SOLVED_REPEAT = 0.5
+REPEAT_WINDOW = 7 * DAY
+AI_SOLVE_MEDIAN = 4 * 60  # the AI agent's answer → solved (the customer confirms or goes quiet)
+#: the AI agent's author id
+AI_AGENT_ID = "ai-fin"
+
+
+def _add_ai_agent(world: _World, c: _Chunk, index: int) -> None:
+    """Put the AI agent in front of a chunk's customer-created chat and web tickets, in place.
+
+    Of those, `P_AI_ENGAGED` get its message seconds after the customer's (before any person
+    writes). `P_AI_SOLVED` of these are solved by it alone: only the opening message, status
+    new and the acknowledgement stay, then its answer and a solved status minutes later; they
+    are nobody's (so are those the people's flow solved without writing: spam, duplicates).
+    The share is higher (`P_AI_SOLVED_REPEAT`) among tickets whose customer writes again
+    within a week: the wrong answers, surveyed as a reopen would be. The others are handed
+    over and go on as drawn. Draws come from a stream of their own (seed, 30, chunk).
+    """
+    plan = world.plan
+    rng = np.random.default_rng([plan.seed, 30, index])
+    n = len(c.created)
+    front = ~c.agent_created & ((c.channel == _CHAT) | (c.channel == _WEB))
+    engaged = front & (rng.random(n) < P_AI_ENGAGED)
+    # the same customer's next ticket of the chunk, and whether it came within the window
+    order = np.lexsort((c.created, c.requester))
+    same = c.requester[order[1:]] == c.requester[order[:-1]]
+    next_contact = np.full(n, _NEVER, dtype=np.int64)
+    next_contact[order[:-1][same]] = c.created[order[1:][same]]
+    repeat = (next_contact != _NEVER) & (next_contact - c.created <= REPEAT_WINDOW)
+    drawn = rng.random(n) < np.where(repeat, P_AI_SOLVED_REPEAT, P_AI_SOLVED)
+    # the AI agent answers within seconds, and always before the first person's message
+    role = np.where(_SLOT_TYPE[c.ev_slot] == _MESSAGE, _SLOT_ROLE[c.ev_slot], _NONE)
+    human = (role == _AGENT) & (c.ev_slot != _S["opening"])
+    first_human = np.full(n, _NEVER, dtype=np.int64)
+    np.minimum.at(first_human, c.ev_ticket[human], c.ev_at[human])
+    # a ticket solved without anyone writing (spam, a duplicate) is the AI agent's alone too
+    alone = engaged & (drawn | ((first_human == _NEVER) & (c.solved_at >= 0)))
+    answer_at = np.minimum(c.created + rng.integers(2, 13, n), first_human - 1)
+    engaged &= (answer_at > c.created) & (answer_at < plan.end)
+    alone &= engaged
+    solve = rng.lognormal(np.log(AI_SOLVE_MEDIAN), 0.8, n)
+    solved_at = answer_at + np.maximum(solve, 30).astype(np.int64)
+    solved = alone & (solved_at < plan.end)
+    variant = rng.integers(0, 1 << 30, n)
+
+    # AI-solved tickets keep what came before anyone answered; the people's flow never happened
+    before = np.isin(c.ev_slot, [_S["opening"], _S["status_new"], _S["bot_ack"]])
+    keep = before | ~alone[c.ev_ticket]
+    answered, closed = np.flatnonzero(engaged), np.flatnonzero(solved)
+    start = np.where(alone[answered], _BODY_START["ai_answer"], _BODY_START["ai_handover"])
+    size = np.where(alone[answered], len(_TEXTS["ai_answer"]), len(_TEXTS["ai_handover"]))
+    answer_slot, solved_slot = len(_SLOTS), len(_SLOTS) + 1
+    ticket = np.concatenate([c.ev_ticket[keep], answered, closed]).astype(np.int32)
+    slot = np.concatenate([
+        c.ev_slot[keep], np.full(len(answered), answer_slot), np.full(len(closed), solved_slot)
+    ]).astype(np.int8)  # fmt: skip
+    at = np.concatenate([c.ev_at[keep], answer_at[answered], solved_at[closed]])
+    body = np.concatenate([
+        c.ev_body[keep], start + variant[answered] % size, np.full(len(closed), -1)
+    ]).astype(np.int32)  # fmt: skip
+    order = np.lexsort((at, ticket))  # ticket by ticket in time order (stable: slots first)
+    c.ev_ticket, c.ev_slot, c.ev_at, c.ev_body = ticket[order], slot[order], at[order], body[order]
+
+    # what the AI-solved tickets now are: nobody's, solved once, answered at once
+    c.assignee = np.where(alone, -1, c.assignee)
+    c.solved_at = np.where(alone, np.where(solved, solved_at, -1), c.solved_at)
+    c.first_reply_at = np.where(alone, answer_at, c.first_reply_at)  # surveys ask them too
+    c.rounds = np.where(alone, 1, c.rounds)
+    c.escalated = c.escalated & ~alone
+    c.reopened = np.where(alone, repeat, c.reopened)  # a wrong answer: they had to write again
+
+
 # --- tables --------------------------------------------------------------------------------------
 
 _TS = pa.timestamp("us", tz="UTC")
@@ -1152,8 +1259,10 @@ def _events_table(world: _World, c: _Chunk) -> pa.Table:
     author = np.where(role == _BOT, n_agents, author)
     author = np.where(role == _CUSTOMER, n_agents + 1 + ticket, author)
     author = np.where((kind == _STATUS) & (slot != s["status_new"]), agent, author)
+    author = np.where(slot >= len(_SLOTS), n_agents + 1 + len(c.created), author)  # AI agent
     bot = pa.array([*agents, "bot"], pa.string())
-    people = pa.concat_arrays([bot, _customer_ids(c.requester)])
+    ai = pa.array([AI_AGENT_ID], pa.string())
+    people = pa.concat_arrays([bot, _customer_ids(c.requester), ai])
     first_assign, reassign = slot == s["assignment"], slot == s["reassignment"]
     assignee = np.where(first_assign, c.assignee_1[ticket], _NONE)
     assignee = np.where(reassign, c.assignee_2[ticket], assignee)
@@ -1756,6 +1865,7 @@ def generate(
     *,
     end: datetime | None = None,
     present: bool = False,
+    ai_agent: bool = False,
 ) -> dict[str, int]:
     """Write a realistic canonical data set into `out` (one file per table, named
     tickets.parquet, events.parquet, agents.parquet, ...). Returns rows written per table.
@@ -1772,13 +1882,18 @@ def generate(
     that is still going on. Without it a ticket may stay open for ever, as in the data sets
     the tests pin their numbers on. The present's draws come from a stream of their own.
 
+    `ai_agent=True` puts an AI agent in front of chat and web (`deskmetrics sample` asks for
+    it): it answers within seconds, solves some conversations alone (a few of them wrongly:
+    the customer writes again within days) and hands the others to a person, whose flow is
+    the usual one. Its draws come from a stream of their own, so everything else is as without.
+
     Timestamps are UTC: `timestamp[us, tz=UTC]` in Parquet, ISO 8601 text with
     `Z` in CSV and JSON Lines. `progress` is called with the number of tickets drawn after each
     chunk. The same arguments give the same data.
     """
     if fmt not in ("parquet", "csv", "jsonl"):
         raise ValueError(f"unknown format {fmt!r}: use parquet, csv or jsonl")
-    plan = _plan(tickets, seed, start, days, end, present)
+    plan = _plan(tickets, seed, start, days, end, present, ai_agent)
     rng = np.random.default_rng([seed, 1])
     world = _World(plan, _clock(plan, rng), _agents(plan, rng), _customers(plan, rng))
     out.mkdir(parents=True, exist_ok=True)
@@ -1792,6 +1907,8 @@ def generate(
     try:
         for index in range(-(-plan.tickets // CHUNK)):
             chunk = _make_chunk(world, index)
+            if plan.ai_agent:
+                _add_ai_agent(world, chunk, index)
             for name, make in _CHUNK_TABLES.items():
                 sink(name).write(make(world, chunk))
             world.record(chunk)

@@ -14,8 +14,9 @@ ids, so an import after the webhooks (or before) changes nothing it already has:
 - `conversation_created` → the tickets row (contact, assignee, team, labels, priority,
   status; created by an agent when its first message is an agent's) and the messages it
   carries;
-- `message_created` → the message (incoming: the contact's; outgoing: an agent's, or a
-  bot's when sent by an agent bot or no one; private: an agent's note, never a reply); an
+- `message_created` → the message (incoming: the contact's; outgoing: an agent's, the AI
+  agent's when sent by an agent bot or Captain (`sender.type` agent_bot, captain_assistant), a
+  bot's when sent by no one; a template: a bot's; private: an agent's note, never a reply); an
   `input_csat` template is the CSAT survey request; an activity message is ignored: status
   changes come from `conversation_status_changed`, which carries the status itself rather
   than a sentence in the account's language;
@@ -44,7 +45,10 @@ from deskmetrics.importers.exportfiles import text
 
 TOKEN_PARAMETER = "token"
 #: a sender's `type` in webhooks → the `sender_type` the API gives
-_SENDER_TYPES = {"contact": "Contact", "user": "User", "agent_bot": "AgentBot"}
+_SENDER_TYPES = {
+    "contact": "Contact", "user": "User", "agent_bot": "AgentBot",
+    "captain_assistant": "Captain::Assistant",
+}  # fmt: skip
 EVENTS = ("conversation_created", "message_created", "conversation_status_changed")
 
 

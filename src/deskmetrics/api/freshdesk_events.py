@@ -22,8 +22,10 @@ Mapped as the export importer maps the same records (`importers/freshdesk.py`):
 - `ticket_created` → the tickets row (source, priority and status as codes or names; created
   by an agent when the source is Outbound Email) and its opening message;
 - `customer_replied`, `agent_replied`, `note_added` (an agent's note: not public, never a
-  reply), `bot_replied` → a message of that author; the rule's trigger says who wrote it, as
-  Freshdesk's rule conditions do ("Reply is sent", "Customer replies", "Note is added");
+  reply), `bot_replied` (an automatic reply), `ai_agent_replied` (Freddy AI Agent's answer) →
+  a message of that author; the rule's trigger says who wrote it, as Freshdesk's rule
+  conditions do ("Reply is sent", "Customer replies", "Note is added"); the export cannot tell
+  Freddy's answers from other automatic replies, a rule that can (by its conditions) can;
 - `status_changed` → a status event with the new status (2–5 or Open/Pending/Resolved/Closed;
   a custom status is `hold`).
 `at` is the event's instant (the ticket's `created_at` for `ticket_created`, else the time
@@ -57,6 +59,7 @@ MESSAGE_EVENTS: dict[str, tuple[str, bool]] = {
     "agent_replied": ("agent", True),
     "note_added": ("agent", False),
     "bot_replied": ("bot", True),
+    "ai_agent_replied": ("ai_agent", True),
 }
 _STATUS_NAMES = {"open": "open", "pending": "pending", "resolved": "solved", "closed": "closed"}
 _PRIORITY_NAMES = {"low": "low", "medium": "normal", "high": "high", "urgent": "urgent"}

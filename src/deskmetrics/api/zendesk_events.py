@@ -24,9 +24,12 @@ Mapped (the export importer's choices, `importers/zendesk.py`, wherever they app
   (`author.role`, else `author.is_staff`): staff write `agent` messages even on tickets they
   requested themselves; only when neither is given does "the author is the requester" make it
   `customer`. A private comment is never a customer message (`agent`); Zendesk's system user
-  (-1) or a trigger/automation `via` make it `bot`;
+  (-1) or a trigger/automation `via` make it `bot`; an Answer Bot `via` (the export's rule)
+  makes it `ai_agent`, unless its author is an end user (or of unknown role and the
+  requester);
 - `messaging_ticket.message_added` → a public message of the ticket in `subject`:
-  end_user → `customer`, agent → `agent`, trigger/system → `bot`;
+  end_user → `customer`, agent → `agent`, trigger/system → `bot`, except the system actor
+  `zd:answerBot` (Zendesk's bot: its greeting and answers in the reference) → `ai_agent`;
 - `ticket.status_changed` → a status event with the new status;
 - `ticket.priority_changed` → an `assignment` event carrying the new priority (the tickets
   row keeps the priority the ticket was created with: SLA policies follow the changes); a
@@ -55,7 +58,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from deskmetrics.importers.zendesk import is_automatic
+from deskmetrics.importers.zendesk import is_ai_agent, is_automatic
 from deskmetrics.model.enums import Status
 
 PREFIX = "zen:event-type:ticket."
@@ -71,6 +74,8 @@ _STATUSES = frozenset(s.value for s in Status)
 _STAFF_ROLES = {"end-user": False, "end_user": False, "agent": True, "admin": True}
 #: a messaging `actor.type` → author_role
 _ACTOR_ROLES = {"end_user": "customer", "agent": "agent", "trigger": "bot", "system": "bot"}
+#: the messaging actor id of Zendesk's own bot (AI agent), a `system` actor in the reference
+_AI_AGENT_ACTORS = frozenset({"zd:answerbot"})
 _SATISFACTION = frozenset({"csat_received", "csat_requested"})
 
 
@@ -182,14 +187,18 @@ def _missing_ticket_field(detail: dict[str, Any]) -> str | None:
 
 
 def comment_role(comment: dict[str, Any], requester: str | None) -> str:
-    """customer, agent or bot for a ticket comment (see the module docstring)."""
+    """customer, agent, ai_agent or bot for a ticket comment (see the module docstring)."""
     author = _object(comment, "author")
     author_id = _text(author.get("id"))
-    if author_id == _SYSTEM_USER or is_automatic(comment.get("via")):
-        return "bot"
     staff = _STAFF_ROLES.get(_lower(author.get("role")) or "")
     if staff is None and isinstance(author.get("is_staff"), bool):
         staff = bool(author["is_staff"])
+    if is_ai_agent(comment.get("via")):
+        if staff is False or (staff is None and author_id is not None and author_id == requester):
+            return "customer"  # the customer's words in the bot's widget
+        return "ai_agent"
+    if author_id == _SYSTEM_USER or is_automatic(comment.get("via")):
+        return "bot"
     if comment.get("is_public") is False:
         return "agent"  # a private comment is an internal note, never a customer's message
     if staff is None:  # the role is unknown: only "is it the requester?" is left
@@ -327,9 +336,13 @@ def _map_ticket_event(
         mid = _text(message.get("id")) or _need(
             delivery, "event.message.id", "a message without an id (nor a delivery id)"
         )
+        actor_id = _text(actor_obj.get("id"))
+        role = _ACTOR_ROLES[actor_type]
+        if actor_type == "system" and (actor_id or "").lower() in _AI_AGENT_ACTORS:
+            role = "ai_agent"
         out.events.append({
             **base, "event_id": f"zd-msg-{mid}", "type": "message",
-            "author_role": _ACTOR_ROLES[actor_type], "author_id": _text(actor_obj.get("id")),
+            "author_role": role, "author_id": actor_id,
             "public": True, "body": _text(message.get("body")),
         })  # fmt: skip
     elif what == "status_changed":

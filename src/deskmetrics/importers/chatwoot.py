@@ -15,9 +15,12 @@ Mapping choices that metrics depend on (see docs/importers/chatwoot.md):
   `meta.assignee`, its group `meta.team.name`, its tags the `labels`, its channel the inbox's
   channel type (inboxes.json; else the conversation's `meta.channel`);
 - who wrote a message: `message_type` 0 (incoming) is the contact's (`customer`); 1
-  (outgoing) is an agent's when `sender_type` is User, a bot's when AgentBot or when no sender
-  is named (Chatwoot's automations, greetings and away messages); 3 (template) is a bot's.
-  A private note is an agent's note, never public, so never a reply;
+  (outgoing) is an agent's when `sender_type` is User, the AI agent's (`ai_agent`) when
+  AgentBot (an agent bot converses in front of the team and hands over: Dialogflow, Rasa, a
+  webhook bot) or Captain::Assistant (Chatwoot's Captain), a bot's when no sender is named
+  (Chatwoot's automations); 3 (template: greetings, away messages, surveys) is a bot's.
+  A private note is an agent's note (the AI agent's when its sender is one), never public, so
+  never a reply;
 - a conversation is `created_by="agent"` when its first message is an agent's outgoing one
   (an agent started it); its opening message is that first message;
 - status history: Chatwoot keeps none but the activity messages (`message_type` 2) it
@@ -169,14 +172,21 @@ def activity_status(content: Any) -> str | None:
     return next((status for pattern, status in _ACTIVITY if pattern.search(t)), None)
 
 
+#: `sender_type`s (lower-cased) of an AI agent's outgoing messages
+AI_SENDERS = frozenset({"agentbot", "captain::assistant"})
+
+
 def author_role(mtype: int, sender_type: str | None, private: bool) -> str:
-    """customer, agent or bot for a message (module docstring)."""
+    """customer, agent, ai_agent or bot for a message (module docstring)."""
+    sender = (sender_type or "").lower()
     if private:
-        return "agent"
+        return "ai_agent" if sender in AI_SENDERS else "agent"
     if mtype == 0:
         return "customer"
-    if mtype == 1 and (sender_type or "").lower() == "user":
+    if mtype == 1 and sender == "user":
         return "agent"
+    if mtype == 1 and sender in AI_SENDERS:
+        return "ai_agent"
     return "bot"
 
 

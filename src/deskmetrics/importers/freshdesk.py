@@ -26,9 +26,11 @@ Mapping choices that metrics depend on (see docs/importers/freshdesk.md):
   `incoming` conversations come from outside (`customer`); otherwise the author's user id
   decides: an agent (agents.json) → `agent`, the requester or a contact (contacts.json) →
   `customer`, any other user posting an outgoing public reply → `bot` (Freshdesk posts
-  automated and Freddy replies as users that are not agents). Without agents.json such a
-  reply cannot be told agent or bot and is rejected (field `user_id`). Survey-feedback
-  conversations (source 6) are the customer's survey comment, not a message: skipped;
+  automated and Freddy replies as users that are not agents; nothing in a conversation tells
+  Freddy AI Agent's answers from other automatic replies, so none is `ai_agent`). Without
+  agents.json such a reply cannot be told agent or bot and is rejected (field `user_id`).
+  Survey-feedback conversations (source 6) are the customer's survey comment, not a
+  message: skipped;
 - status history: Freshdesk's ticket export keeps no status history, only `stats` (the
   latest instant of each kind). Status events are rebuilt from them, ordered by time:
   `pending` at `pending_since`, `solved` at `resolved_at`, `closed` at `closed_at`, `open` at

@@ -38,7 +38,9 @@ Mapping choices that metrics depend on (see docs/importers/helpscout.md):
 - who wrote a thread: `createdBy.type` `customer` → customer; `system_user` (API v3) or another
   non-person type → bot; `user` → an agent when the id is a user of users.json, otherwise a
   bot (Help Scout's AI and workflow senders are not mailbox users; API v2 reports them as
-  `user`). Without users.json every `user` is an agent (noted): bots cannot be told apart;
+  `user`). Without users.json every `user` is an agent (noted): bots cannot be told apart.
+  No thread says that an AI agent wrote it (its answers and workflows' replies are both
+  non-users), so none is `ai_agent`;
 - status history: every thread carries the conversation's status after it (`status`:
   active → `open`, pending → `pending`, closed → `solved`; `nochange` or none: unchanged).
   Walking the threads in time order, each change is a `status` event at the thread's

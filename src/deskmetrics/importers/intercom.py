@@ -25,6 +25,12 @@ Mapping choices that metrics depend on (see docs/metrics.md and docs/importers/i
   `team` → `agent`; `bot` (Fin, Operator, custom bots and workflows) → `bot`. An outbound
   message `delivered_as` `automated`, `campaigns_initiated` or `operator_initiated` is a `bot`
   message whoever it is signed by (no teammate wrote it for this customer);
+- the AI agent (Fin): a public message whose author carries `from_ai_agent: true` or
+  `is_ai_answer: true` (newer API versions) is `ai_agent`, and a flag given as false keeps it
+  what its type says (a workflow's or Operator's message stays `bot`). An export without these
+  flags (older API versions) falls back on the conversation: in one with
+  `ai_agent_participated: true` every `bot` message is `ai_agent` (so a workflow greeting
+  before Fin counts as the AI agent's), elsewhere `bot` stays `bot`. Notes keep their role;
 - part types: `comment` (and `quick_reply`) → a public message; `note` → a private message (a
   note is never a reply); `assignment`, `default_assignment`, `away_mode_assignment` → an
   `assignment` event carrying the admin and team assigned after it (`assigned_to`: an admin,
@@ -444,10 +450,13 @@ class IntercomMapping:
                 "status": status,
                 "updated_at": _time(c.get("updated_at")),
             }
+        ai_engaged = c.get("ai_agent_participated") is True
         if source and (author_type or source.get("body") is not None):
             role = _role(author_type)
             if delivered in _AUTOMATED:
                 role = "bot"
+            elif role in ("agent", "bot"):
+                role = _ai_role(role, author, ai_engaged)
             if role is None:
                 why = (
                     f"the first message's author type {author.get('type')!r} is not user, lead, "
@@ -463,13 +472,13 @@ class IntercomMapping:
                 ))  # fmt: skip
         elif not source:
             self.skip(file, "conversations without a source message")
-        self._parts(file, row, cid, c, out, state, fallback)
+        self._parts(file, row, cid, c, out, state, fallback, ai_engaged)
         out.survey = self._rating(file, row, cid, c, requester, out)
         return out
 
     def _parts(
         self, file: str, row: int, cid: str, c: Record, out: Mapped, state: str | None,
-        fallback: bool,
+        fallback: bool, ai_engaged: bool = False,
     ) -> None:  # fmt: skip
         holder = c.get("conversation_parts")
         if isinstance(holder, dict):
@@ -531,6 +540,8 @@ class IntercomMapping:
                     out.rejects.append(Reject("events", file, row, where, why, author_type))
                     continue
                 public = kind in _MESSAGES
+                if public and role in ("agent", "bot"):
+                    role = _ai_role(role, author, ai_engaged)
                 if public and role == "customer" and current in _WAITING:
                     out.events.append((f"ic-part-{pid}-reopen", cid, at, "status", None, by,
                                        None, None, "open", None, None, seq))  # fmt: skip
@@ -720,6 +731,18 @@ def _role(author_type: str) -> str | None:
     if author_type in _BOTS:
         return "bot"
     return None
+
+
+def _ai_role(role: str, author: Record, ai_engaged: bool) -> str:
+    """`ai_agent` for a teammate's or bot's public message the AI agent wrote (module
+    docstring): the author's `from_ai_agent` / `is_ai_answer` flags decide when given, else a
+    `bot` message of a conversation the AI agent took part in."""
+    flags = (author.get("from_ai_agent"), author.get("is_ai_answer"))
+    if any(f is True for f in flags):
+        return "ai_agent"
+    if any(isinstance(f, bool) for f in flags):
+        return role
+    return "ai_agent" if role == "bot" and ai_engaged else role
 
 
 def _admin(value: Any) -> str | None:

@@ -3,9 +3,10 @@ long tail of help desks with no importer of their own.
 
 An export has one row per ticket, with headers of its own ("Ticket ID", "Created", "Status"),
 and optionally a second file with one row per message. A `TicketMapping` (TOML) says which
-column is each canonical column, how values translate, and which author values are agents or
-bots — the same column sources as survey mappings (`survey_csv.Source`: a column name, a
-constant, or a column with a value map):
+column is each canonical column, how values translate, and which author values are agents,
+bots (automatic acknowledgements, triggers) or an AI agent (a chatbot that converses) — the
+same column sources as survey mappings (`survey_csv.Source`: a column name, a constant, or a
+column with a value map):
 
 ```toml
 timezone = "Europe/Berlin"              # zone of times written without offset
@@ -32,8 +33,11 @@ message_id = "ID"                       # optional: else a hash of the row's map
 ticket_id = "Ticket ID"
 at = "Sent"
 author_id = "From"
-author_role = { column = "From type", values = { "Staff" = "agent", "Automation" = "bot" } }
 public = { column = "Visibility", values = { "Public" = "true", "Internal" = "false" } }
+
+[messages.author_role]                  # who wrote each message
+column = "From type"
+values = { "Staff" = "agent", "Automation" = "bot", "Chatbot" = "ai_agent" }
 ```
 
 Mapping choices (see DECISIONS.md): a status column is the ticket's current status (as of its

@@ -15,9 +15,10 @@ Mapping choices that metrics depend on (see docs/importers/zammad.md):
   channel the type of its first article (`create_article_type`: email, phone, web, chat,
   sms/telegram/whatsapp → chat, twitter/facebook → social, note → other);
 - who wrote an article: its `sender` — Customer → `customer`, Agent → `agent`, System →
-  `bot` (triggers' automatic replies); an `internal` article is an agent's private note, never
-  a reply; a public note counts as a reply (the customer sees it). The author is
-  `origin_by_id` (the customer an agent logged a phone call for) else `created_by_id`;
+  `bot` (triggers' automatic replies; Zammad names no other sender, so no article is
+  `ai_agent`); an `internal` article is an agent's private note, never a reply; a public
+  note counts as a reply (the customer sees it). The author is `origin_by_id` (the
+  customer an agent logged a phone call for) else `created_by_id`;
 - a ticket is `created_by="agent"` when `create_article_sender` is Agent (an agent opened it,
   e.g. an outbound email or a logged call); else the first article's sender decides;
 - status history: the `state` entries of the ticket history (`object` Ticket, `attribute`

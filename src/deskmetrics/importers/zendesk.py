@@ -18,9 +18,14 @@ read (`ZendeskMapping.replay`), so that the rows are the same whatever order the
 audits in (the all-audits endpoint gives the newest first). See `ZendeskStream` for the passes.
 
 Mapping choices that metrics depend on (see METRICS.md):
-- who wrote a comment: a trigger, automation, the system user (-1) or a bot (via `rule` or
-  `system`, source rel `trigger`/`automation`, an Answer Bot channel) writes `bot` messages;
-  otherwise the author's role decides (users.json, else users side-loaded next to the tickets
+- who wrote a comment: a comment made through an Answer Bot channel (via `answer_bot`,
+  `answer_bot_for_web_widget`, `_for_sdk`, `_for_slack`, `answer_bot_api`: Zendesk's bot
+  answering the customer) is the AI agent's (`ai_agent`), unless its author is an end user
+  (users.json), or of unknown role and the requester: the customer's own words in the bot's
+  widget. A trigger, automation, the system user (-1) or another automatic change (via
+  `rule` or `system`, source rel `trigger`/`automation`, `answer_bot_for_agents`, which is
+  not the bot answering a customer) writes `bot` messages; otherwise the author's role
+  decides (users.json, else users side-loaded next to the tickets
   or audits): end-user → `customer`, agent or admin → `agent`, even when the agent is the
   requester. Only when the role is unknown does "is the author the requester?" decide; a private
   comment by an author of unknown role is an agent's note (only agents write internal notes);
@@ -132,6 +137,8 @@ VIA_NAMES: dict[str, str] = {
 
 _AUTOMATIC_CHANNELS = frozenset({"rule", "system", "8"})
 _AUTOMATIC_RELS = frozenset({"trigger", "automation"})
+#: the Answer Bot channel that serves agents, not the bot answering a customer
+_AGENTS_ANSWER_BOT = "answer_bot_for_agents"
 _AGENT_ROLES = frozenset({"agent", "admin"})
 _ROLE_TO_AUTHOR = {"end-user": "customer", "agent": "agent", "admin": "agent"}
 _SYSTEM_USER = "-1"
@@ -472,6 +479,13 @@ def channel_of(via: Any) -> str | None:
     null when there is none, "other" when the via channel is not one deskmetrics distinguishes."""
     name = via_channel(via)
     return None if name is None else DEFAULT_CHANNEL_MAP.get(name, "other")
+
+
+def is_ai_agent(via: Any) -> bool:
+    """Whether a via object names an Answer Bot channel through which Zendesk's bot answers
+    the customer (not `answer_bot_for_agents`, which serves agents)."""
+    channel = via_channel(via) or ""
+    return channel.startswith("answer_bot") and channel != _AGENTS_ANSWER_BOT
 
 
 def is_automatic(via: Any) -> bool:
@@ -865,7 +879,13 @@ class ZendeskMapping:
         self.held = []
 
     def author_role(self, author: str | None, via: Any, ticket: str, public: bool) -> str | None:
-        """customer, agent or bot for a comment's author; None when nothing can tell."""
+        """customer, agent, ai_agent or bot for a comment's author; None when nothing can
+        tell."""
+        if is_ai_agent(via):
+            role = self.roles.get(author or "")
+            if role == "end-user" or (not role and author == self.requesters.get(ticket)):
+                return "customer"  # the customer's words in the bot's widget
+            return "ai_agent"
         if author == _SYSTEM_USER or is_automatic(via):
             return "bot"
         if author is None:
@@ -1219,6 +1239,7 @@ __all__: list[str] = [
     "ZendeskExport",
     "ZendeskMapping",
     "channel_of",
+    "is_ai_agent",
     "is_automatic",
     "read_zendesk",
     "via_channel",
