@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def sample_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     tmp = tmp_path_factory.mktemp("every-metric")
-    generate(tmp / "sample", tickets=600, seed=7)
+    generate(tmp / "sample", tickets=600, seed=7, ai_agent=True)  # every metric has rows
     ws = open_duckdb(tmp / "w.duckdb", load_settings(ROOT / "deskmetrics.toml"))
     import_directory(ws, tmp / "sample")
     return ws

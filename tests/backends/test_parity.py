@@ -9,6 +9,7 @@ import math
 import os
 import shutil
 from collections.abc import Iterator
+from typing import Any
 
 import ibis
 import pandas as pd
@@ -77,7 +78,7 @@ def duckdb_ws(tmp_path_factory: pytest.TempPathFactory, parity_settings: Setting
     from deskmetrics.sample import generate
 
     data = tmp_path_factory.mktemp("parity-data")
-    generate(data, tickets=400, seed=11, fmt="parquet")
+    generate(data, tickets=400, seed=11, fmt="parquet", ai_agent=True)
     ws = open_duckdb(tmp_path_factory.mktemp("parity-db") / "w.duckdb", parity_settings)
     summary = import_directory(ws, data)
     assert not summary.rejects
@@ -240,3 +241,17 @@ def test_sla_state_same_on_duckdb_and_spark(duckdb_ws: Workspace, spark_ws: Work
     right = sla_state_frame(Facts(spark_ws), now)
     assert len(left) > 0 and {"achieved", "breached", "running"} <= set(left["status"])
     _same(left.astype({"paused": bool}), right.astype({"paused": bool}), keys)
+
+
+def test_ai_agent_against_people_same_on_duckdb_and_spark(
+    duckdb_ws: Workspace, spark_ws: Workspace
+) -> None:
+    """The AI-agent comparison: CSAT, FCR, resolution time and the AI rates by `handled_by`,
+    every group set against people (difference, p-value), equal on both engines."""
+    names = ["csat", "fcr_rate", "full_resolution_time", "automated_resolution_rate"]
+    kw: dict[str, Any] = {"by": ["handled_by"], "versus": "human_only", **RANGE}
+    left = compute(duckdb_ws, names, **kw)
+    right = compute(spark_ws, names, **kw)
+    assert {"ai_only", "ai_then_human", "human_only"} <= set(left["handled_by"])
+    assert left["difference"].notna().any()
+    _same(left, right, ["metric", "handled_by"])
