@@ -285,3 +285,25 @@ def test_a_failing_receiver_does_not_lose_the_alert(
     finally:
         mail.stop()
         hook.stop()
+
+
+def test_handoff_rate_rule_fires_on_the_ai_agents_tickets() -> None:
+    """Four chat tickets on Mon 9 March, each answered by the AI agent first; in three a person
+    wrote after it → handoff rate 3/4 = 75 % > 50 % → fires. A ticket with only a bot
+    acknowledgement is not AI-engaged and does not count (n = 4)."""
+    tickets = [ticket(f"A{i}", "2026-03-09T10:00:00Z", f"r{i}", channel="chat") for i in range(4)]
+    tickets.append(ticket("B0", "2026-03-09T10:00:00Z", "rb", channel="chat"))
+    events = [msg(f"A{i}-ai", f"A{i}", "2026-03-09T10:01:00Z", "ai_agent", "fin") for i in range(4)]
+    events += [msg(f"A{i}-p", f"A{i}", "2026-03-09T10:20:00Z", "agent", "a1") for i in range(3)]
+    events.append(msg("B0-bot", "B0", "2026-03-09T10:00:00Z", "bot", "auto"))
+    ws = build_workspace(
+        {"tickets": tickets, "events": events},
+        config(
+            min_n=4,
+            rules=[{"name": "handoffs", "metric": "ai_handoff_rate", "above": 50}],
+        ),
+    )
+    (obs,) = evaluate(ws, now=NOW).observations
+    assert obs.n == 4
+    assert obs.value == pytest.approx(75.0)
+    assert obs.firing is True

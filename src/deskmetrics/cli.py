@@ -265,6 +265,9 @@ def _readable(df: pd.DataFrame, compared: str | None = None) -> pd.DataFrame:
                 "meets_target",
                 "benchmark",
                 "benchmark_name",
+                "versus",
+                "versus_value",
+                "difference",
             )
             and df[col].notna().any()
         ):

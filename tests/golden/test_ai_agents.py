@@ -15,6 +15,7 @@ acknowledgements) do not engage it, and neither counts as a human reply.
 | T7     | r7        | 10:00 customer, 10:00 bot acknowledgement, 10:20 agent, 10:40 solved|
 | T8     | r8        | Fri 6 March 16:50 customer, 16:50 AI, Mon 9 March 09:10 agent      |
 | T9     | r9        | agent-created: 10:00 agent opens, 10:10 customer, 10:11 AI, 10:20 solved|
+| T10    | r10       | phone: a call handled by a1 at 10:00 (no messages), still open     |
 
 AI-engaged: T1 T2 T3 T5 T6 T8 T9 → 7 (T4 and T7 never; T7's bot message does not engage it).
 Automated resolutions: T1 only → 1/7 = 14.2857 %. Not: T2 (a person answered), T3 (r3 came back
@@ -26,7 +27,8 @@ Wait after handoff: T2 10:02 → 10:32 = 30 min; T8 Fri 16:50 → Mon 09:10 = 3,
 10 + 10 = 20 business minutes. Mean 1,945 min calendar, 25 business minutes.
 First response time ignores AI and bot messages: T2 32, T4 30, T7 20, T8 3,860 (calendar) →
 mean 985.5 min; T1, T3, T5, T6 have no first response; T9's opening message is not a reply.
-handled_by: ai_only T1 T3 T5 T6; ai_then_human T2 T8 T9; human_only T4 T7.
+handled_by: ai_only T1 T3 T5 T6; ai_then_human T2 T8 T9; human_only T4 T7 T10 (a handled
+call is a person's answer, message or not).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from typing import Any
 
 import pytest
 
-from conftest import UTC_9_TO_5, build_workspace, msg, one, status, ticket
+from conftest import UTC_9_TO_5, build_workspace, interaction, msg, one, status, ticket
 from deskmetrics.query import compute, explain, facts_frame
 
 
@@ -51,6 +53,7 @@ def _rows() -> dict[str, list[dict[str, Any]]]:
         ticket("T7", f"{d}10:00:00Z", "r7", channel="email"),
         ticket("T8", "2026-03-06T16:50:00Z", "r8", channel="web"),
         ticket("T9", f"{d}10:00:00Z", "r9", channel="email", created_by="agent"),
+        ticket("T10", f"{d}10:00:00Z", "r10", channel="phone"),
     ]
     events = [
         msg("t1a", "T1", f"{d}10:00:00Z", "customer", "r1"),
@@ -85,6 +88,7 @@ def _rows() -> dict[str, list[dict[str, Any]]]:
         msg("t9b", "T9", f"{d}10:10:00Z", "customer", "r9"),
         msg("t9c", "T9", f"{d}10:11:00Z", "ai_agent", "fin"),
         status("t9d", "T9", f"{d}10:20:00Z", "solved", "fin"),
+        interaction("t10a", "T10", f"{d}10:00:00Z", "a1", talk=300),
     ]
     surveys = [
         {"response_id": rid, "kind": "csat", "scale": "1-5", "score": str(score),
@@ -166,6 +170,7 @@ def test_handled_by_per_ticket(ws) -> None:  # type: ignore[no-untyped-def]
         "T7": "human_only",
         "T8": "ai_then_human",
         "T9": "ai_then_human",
+        "T10": "human_only",
     }
 
 

@@ -554,7 +554,8 @@ class Facts:
         repeat = j.next_contact_s.notnull() & ((j.next_contact_s - j.created_s) <= window_s)
         last_solved_at = ibis.cases((is_solved, j.last_solved_at_any), else_=ibis.null("timestamp"))
         ai = j.ai_messages.fill_null(0) > 0
-        human = j.human_messages.fill_null(0) > 0
+        # a person answered: a public message, or a handled call or chat session
+        human = (j.human_messages.fill_null(0) > 0) | (j.interactions.fill_null(0) > 0)
         solved_mask = is_solved & j.last_solved_s.notnull()
         out = j.mutate(
             status=j.status.fill_null("new"),
