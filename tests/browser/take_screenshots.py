@@ -36,6 +36,7 @@ PAGES = [
     ("breakdowns", f"/dashboard/breakdowns?{SCOPE}&dim=team"),
     ("heatmap", f"/dashboard/heatmap?{SCOPE}"),
     ("surveys", f"/dashboard/surveys?{SCOPE}"),
+    ("ai", f"/dashboard/ai?{SCOPE}"),
     ("explanation", f"/dashboard/explain?{SCOPE}&metric=first_response_time&channel=email"),
     ("filtered", f"/dashboard?{SCOPE}&channel=email&channel=chat&priority=urgent"),
     ("followups", f"/dashboard/followups?{SCOPE}&state=followup"),

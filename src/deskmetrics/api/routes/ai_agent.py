@@ -42,7 +42,7 @@ HANDLED_BY = {
     "ai_only": "AI agent alone",
     "ai_then_human": "AI agent, then a person",
     "human_only": "People only",
-    "none": "No answer yet",
+    "none": "Nobody answered",
 }
 
 
