@@ -307,3 +307,51 @@ def test_handoff_rate_rule_fires_on_the_ai_agents_tickets() -> None:
     assert obs.n == 4
     assert obs.value == pytest.approx(75.0)
     assert obs.firing is True
+
+
+Rows = list[dict[str, Any]]
+
+
+def _ai_tickets(prefix: str, day: str, n: int, handed: int) -> tuple[Rows, Rows]:
+    """`n` chat tickets on `day` answered by the AI agent; the first `handed` taken over by a
+    person."""
+    tickets = [ticket(f"{prefix}{i}", f"{day}T10:00:00Z", f"{prefix}r{i}", channel="chat")
+               for i in range(n)]  # fmt: skip
+    events = [msg(f"{prefix}{i}-ai", f"{prefix}{i}", f"{day}T10:01:00Z", "ai_agent", "fin")
+              for i in range(n)]  # fmt: skip
+    events += [msg(f"{prefix}{i}-p", f"{prefix}{i}", f"{day}T10:30:00Z", "agent", "a1")
+               for i in range(handed)]  # fmt: skip
+    return tickets, events
+
+
+def test_a_rate_spike_needs_the_factor_and_more_than_chance() -> None:
+    """Baseline (the 7 days before the 24-hour window): 40 AI tickets on Tue 3 March, 8 handed
+    over → 20 %. Window (Mon 9 March 12:00 → Tue 10 March 12:00): 40 tickets on Tue 10 March
+    10:00, 20 handed over
+    → 50 % ≥ 2 × 20 % = 40 %; pooled 28/80 = 35 %, se = √(0.35 · 0.65 · (1/40 + 1/40)) =
+    0.10665, z = 0.30 / 0.10665 = 2.81, p = 0.005 → fires. The same rates on 10 tickets each
+    (2 → 5 of 10) reach the factor but p = 0.16: noise, no alert."""
+    t1, e1 = _ai_tickets("B", "2026-03-03", 40, 8)
+    t2, e2 = _ai_tickets("W", "2026-03-10", 40, 20)
+    rule = {"name": "handoff-spike", "kind": "spike", "metric": "ai_handoff_rate",
+            "factor": 2, "window_hours": 24, "baseline_days": 7}  # fmt: skip
+    ws = build_workspace({"tickets": t1 + t2, "events": e1 + e2}, config(min_n=10, rules=[rule]))
+    now = datetime(2026, 3, 10, 12, 0)
+    (obs,) = evaluate(ws, now=now).observations
+    assert obs.value == pytest.approx(50.0) and obs.n == 40
+    assert obs.threshold == pytest.approx(40.0)
+    assert obs.firing is True
+    t1, e1 = _ai_tickets("B", "2026-03-03", 10, 2)
+    t2, e2 = _ai_tickets("W", "2026-03-10", 10, 5)
+    small = build_workspace({"tickets": t1 + t2, "events": e1 + e2}, config(min_n=10, rules=[rule]))
+    (quiet,) = evaluate(small, now=now).observations
+    assert quiet.value == pytest.approx(50.0) and quiet.threshold == pytest.approx(40.0)
+    assert quiet.firing is False
+
+
+def test_a_spike_on_a_mean_is_refused() -> None:
+    with pytest.raises(ConfigError, match="or a rate where higher is worse"):
+        parse_rule({"name": "x", "kind": "spike", "metric": "first_response_time"})
+    # a rise in CSAT is good news: a spike rule on it is refused, a threshold rule is the way
+    with pytest.raises(ConfigError, match="use a threshold rule"):
+        parse_rule({"name": "x", "kind": "spike", "metric": "csat"})

@@ -55,6 +55,7 @@ ALLOWED: dict[str, set[str]] = {
         "errors",
         "config",
         "metrics",
+        "significance",
         "engine",
         "appstate",
         "query",

@@ -454,7 +454,9 @@ class AlertRule(BaseModel):
     - `threshold`: `statistic` (value, p50 or p90) of registry `metric` over the last
       `window_hours` is `above` or `below` a number, per group of `by` (e.g. per team);
     - `spike`: the count `metric` (volume, mentions) over the window is at least `factor` times
-      its average per window over the `baseline_days` before;
+      its average per window over the `baseline_days` before; for a rate where higher is worse
+      (ai_handoff_rate, reopen_rate …): at least `factor` times the rate of the `baseline_days`
+      before, and more than chance (two-proportion test, 5 %);
     - `sla`: tickets `sla_state` (at_risk or breached) now number more than `above` (default 0).
 
     A group with fewer than `min_n` observations is not judged (its state stays as it was)."""

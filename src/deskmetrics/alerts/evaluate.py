@@ -37,10 +37,11 @@ from deskmetrics.config import AlertRule, Settings
 from deskmetrics.engine.periods import naive_utc
 from deskmetrics.engine.workspace import Workspace
 from deskmetrics.errors import ConfigError, DeskmetricsError
-from deskmetrics.metrics import get_metric
+from deskmetrics.metrics import Aggregation, get_metric
 from deskmetrics.notify.delivery import enqueue_email, enqueue_webhook
 from deskmetrics.present import format_value
 from deskmetrics.query import compute
+from deskmetrics.significance import two_proportion_p
 from deskmetrics.sla_query import sla_queue
 
 #: the dashboard page of alert rules and history, linked from every alert e-mail (the service
@@ -143,6 +144,8 @@ def _spike(
         end=_aware(start),
         filters=rule.filters,
     )
+    if get_metric(rule.metric).aggregation is Aggregation.PROPORTION:
+        return _rate_spike(ws, rule, settings, cur, base)
     # the baseline's rate per window: its count scaled to the window's length
     scale = rule.window_hours / (rule.baseline_days * 24)
     expected = {
@@ -162,6 +165,29 @@ def _spike(
     for key in store.open_groups(ws, rule.name):
         if key not in seen:  # no events at all in the window now: the spike is over
             out.append(Observation(rule, json.loads(key), 0.0, 0, expected.get(key), False))
+    return out
+
+
+def _rate_spike(
+    ws: Workspace, rule: AlertRule, settings: Settings, cur: pd.DataFrame, base: pd.DataFrame
+) -> list[Observation]:
+    """A rate (a proportion, in percent) at least `factor` times its baseline's and above it by
+    more than chance (pooled two-proportion test, p < 0.05): a handoff rate that doubles on 12
+    conversations is not news, one that doubles on 300 is."""
+    baseline = {
+        store.group_key(g): (_number(r["value"]), int(r["n"])) for g, r in _groups(base, rule.by)
+    }
+    out = []
+    for group, r in _groups(cur, rule.by):
+        value, n = _number(r["value"]), int(r["n"])
+        before, before_n = baseline.get(store.group_key(group), (None, 0))
+        if value is None or before is None or n < _min_n(rule, settings):
+            out.append(Observation(rule, group, value, n, None, None))  # not judged
+            continue
+        threshold = rule.factor * before
+        p = two_proportion_p(before * before_n / 100, before_n, value * n / 100, n)
+        firing = value >= threshold and p is not None and p < 0.05
+        out.append(Observation(rule, group, value, n, threshold, firing))
     return out
 
 

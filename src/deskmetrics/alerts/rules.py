@@ -15,7 +15,7 @@ from deskmetrics.config import AlertRule, Settings
 from deskmetrics.engine.periods import utc_now
 from deskmetrics.engine.workspace import Workspace
 from deskmetrics.errors import ConfigError
-from deskmetrics.metrics import Aggregation, get_metric
+from deskmetrics.metrics import Aggregation, Direction, get_metric
 
 
 def check_rule(rule: AlertRule) -> None:
@@ -27,10 +27,15 @@ def check_rule(rule: AlertRule) -> None:
         m = get_metric(rule.metric)
     except Exception as exc:
         raise ConfigError(f"alert rule {rule.name!r}: {exc}") from exc
-    if rule.kind == "spike" and m.aggregation is not Aggregation.COUNT:
+    worse_rate = (
+        m.aggregation is Aggregation.PROPORTION and m.direction is Direction.LOWER_IS_BETTER
+    )
+    if rule.kind == "spike" and not (m.aggregation is Aggregation.COUNT or worse_rate):
         raise ConfigError(
             f"alert rule {rule.name!r}: a spike rule needs a count metric (e.g. volume, "
-            f"mentions); {m.name} is a {m.aggregation.value}"
+            "mentions) or a rate where higher is worse (e.g. ai_handoff_rate, reopen_rate); "
+            f"{m.name} is a {m.aggregation.value} ({m.direction.value.replace('_', ' ')}): "
+            "use a threshold rule"
         )
     if rule.statistic != "value" and m.aggregation is not Aggregation.MEAN:
         raise ConfigError(
