@@ -13,7 +13,7 @@ TICKETS ?= 5000
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test bench lint install clean docs chromium
+.PHONY: demo test bench lint install clean docs chromium postgres
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,7 +63,16 @@ chromium:
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	fi
 
-test: $(STAMP) chromium
+# the parity and CLI tests start their own PostgreSQL server from Debian's packages
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  echo "installing Debian postgresql for the warehouse tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO="sudo"; \
+	  else echo "the warehouse tests need postgresql: run 'apt-get install -y postgresql' as root" >&2; exit 1; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; \
+	fi
+
+test: $(STAMP) chromium postgres
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest -q

@@ -51,6 +51,8 @@ err = Console(stderr=True, soft_wrap=True)
 
 class State:
     db: Path = Path("deskmetrics.duckdb")
+    #: --db given as another engine's URL (read only)
+    url: str | None = None
     config: Path | None = None
     #: seconds to wait for a running server (or another command) to release the workspace
     wait: float = 30.0
@@ -92,9 +94,14 @@ class SampleFormat(StrEnum):
 
 @app.callback()
 def main_options(
-    db: Annotated[Path, typer.Option("--db", help="DuckDB workspace file.")] = Path(
-        "deskmetrics.duckdb"
-    ),
+    db: Annotated[
+        str,
+        typer.Option(
+            "--db",
+            help="DuckDB workspace file, or another engine's URL to read from "
+            "(postgres://user:password@host/database; reports only).",
+        ),
+    ] = "deskmetrics.duckdb",
     config: Annotated[
         Path | None, typer.Option("--config", help="Settings file (default ./deskmetrics.toml).")
     ] = None,
@@ -108,7 +115,10 @@ def main_options(
     ] = 30.0,
 ) -> None:
     """Global options come before the command: deskmetrics --db x.duckdb report csat"""
-    State.db = db
+    from deskmetrics.engine.workspace import is_engine_url
+
+    State.url = db if is_engine_url(db) else None
+    State.db = Path(db)
     State.config = config
     State.wait = wait
     State._settings = None
@@ -120,6 +130,16 @@ def _workspace(read_only: bool = False) -> Any:
     from deskmetrics import appstate
     from deskmetrics.engine.handoff import open_waiting
 
+    if State.url is not None:
+        from deskmetrics.engine.workspace import open_url
+
+        if not read_only:
+            raise DeskmetricsError(
+                "this command writes to the workspace; on another engine (--db URL) deskmetrics "
+                "only reads: report, explain, facts, headline, staffing. Import into a DuckDB "
+                "file, or load the canonical tables with the engine's own tools."
+            )
+        return open_url(State.url, State.settings())
     if read_only and not State.db.exists():
         raise DeskmetricsError(
             f"no workspace at {State.db}: run `deskmetrics import FOLDER` first "
@@ -1153,6 +1173,11 @@ def serve(
     try:
         # given the file, the service holds it only while it uses it: `deskmetrics` commands
         # work on the workspace while it runs (engine/handoff.py)
+        if State.url is not None:
+            raise DeskmetricsError(
+                "serve works on a DuckDB workspace file; on another engine (--db URL) use "
+                "report, explain, facts and headline for now"
+            )
         web = create_app(State.db, State.settings())
     except DeskmetricsError as exc:
         _fail(exc)
@@ -1525,7 +1550,7 @@ def _staffing_table(df: pd.DataFrame, fmt: Format, title: str | None = None) -> 
 
 def _staffing_workspace(volumes: Path | None) -> Any:
     """The workspace, or None when a volume file is given and no workspace exists."""
-    if volumes is not None and not State.db.exists():
+    if volumes is not None and State.url is None and not State.db.exists():
         return None
     return _workspace(read_only=True)
 

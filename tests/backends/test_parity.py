@@ -1,4 +1,4 @@
-"""The whole lifecycle and workload suite gives the same numbers on DuckDB and on PySpark.
+"""The whole registry gives the same numbers on DuckDB, on PySpark and on PostgreSQL.
 
 No metric may use DuckDB-only SQL; a known gap would be a marked skip with its reason."""
 
@@ -149,6 +149,25 @@ def spark_ws(
     session.stop()
 
 
+@pytest.fixture(scope="session")
+def postgres_ws(
+    duckdb_ws: Workspace, parity_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Workspace]:
+    """The same canonical tables in a PostgreSQL server started for the session."""
+    from postgres_server import postgres, server_binaries
+
+    if server_binaries() is None:
+        pytest.skip("needs Debian's postgresql server (make test installs it)")
+    pytest.importorskip("psycopg")
+    with postgres() as url:
+        con = ibis.connect(url)
+        for name in TABLES:
+            if duckdb_ws.has(name):
+                con.create_table(name, duckdb_ws.backend.to_pyarrow(duckdb_ws.table(name)))
+        yield Workspace(backend=con, settings=parity_settings)
+        con.disconnect()
+
+
 pytestmark = pytest.mark.spark
 
 #: every registry metric: the foundation's lifecycle and workload suite and all later families
@@ -208,6 +227,45 @@ def duckdb_results(duckdb_ws: Workspace) -> dict[str, pd.DataFrame]:
 @pytest.fixture(scope="module")
 def spark_results(spark_ws: Workspace) -> dict[str, pd.DataFrame]:
     return _all_results(spark_ws)
+
+
+@pytest.fixture(scope="module")
+def postgres_results(postgres_ws: Workspace) -> dict[str, pd.DataFrame]:
+    return _all_results(postgres_ws)
+
+
+@pytest.mark.parametrize("metric", SUITE)
+def test_same_numbers_on_duckdb_and_postgres(
+    metric: str,
+    duckdb_results: dict[str, pd.DataFrame],
+    postgres_results: dict[str, pd.DataFrame],
+) -> None:
+    left, right = duckdb_results[metric], postgres_results[metric]
+    assert len(left) > 0, "the parity data must exercise the metric"
+    assert list(left.columns) == list(right.columns)
+    by, _ = _grouping(metric)
+    _same(left, right, [*by, "period"])
+
+
+def test_sla_state_and_ai_comparison_same_on_duckdb_and_postgres(
+    duckdb_ws: Workspace, postgres_ws: Workspace
+) -> None:
+    from datetime import datetime
+
+    from deskmetrics.engine import Facts
+    from deskmetrics.engine.sla import sla_state_frame
+
+    now = datetime(2026, 2, 2, 11, 0)
+    left = sla_state_frame(Facts(duckdb_ws), now)
+    right = sla_state_frame(Facts(postgres_ws), now)
+    assert len(left) > 0
+    keys = ["ticket_id", "sla_target", "started_at"]
+    _same(left.astype({"paused": bool}), right.astype({"paused": bool}), keys)
+    names = ["csat", "fcr_rate", "automated_resolution_rate"]
+    kw: dict[str, Any] = {"by": ["handled_by"], "versus": "human_only", **RANGE}
+    _same(
+        compute(duckdb_ws, names, **kw), compute(postgres_ws, names, **kw), ["metric", "handled_by"]
+    )
 
 
 @pytest.mark.parametrize("metric", SUITE)

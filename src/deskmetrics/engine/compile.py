@@ -23,6 +23,7 @@ from deskmetrics.engine.periods import (
     periods_utc,
     to_local,
 )
+from deskmetrics.engine.portable import as_int
 from deskmetrics.errors import DefinitionError, QueryError
 from deskmetrics.metrics.base import Aggregation, Condition, Metric, Op, Source
 from deskmetrics.model import Grain
@@ -342,7 +343,7 @@ def aggregate_rows(
         return g.aggregate(n=m.count(), value=m.mean(), pq=median_p90(m), _sd=m.std())
     if agg is Aggregation.PROPORTION:
         pop = t.filter(all_of(t, metric.population))
-        hit = all_of(pop, metric.numerator).cast("int64")
+        hit = as_int(all_of(pop, metric.numerator))
         g = pop.group_by(keys) if keys else pop
         return g.aggregate(n=pop.count(), successes=hit.sum())
     if agg is Aggregation.COUNT:
@@ -806,11 +807,11 @@ def run_metrics(facts: Facts, metrics: list[Metric], req: MetricRequest) -> list
                 }
             elif m.aggregation is Aggregation.PROPORTION:
                 aggs |= {
-                    f"m{i}_n": pop.cast("int64").sum(),
-                    f"m{i}_successes": (pop & all_of(t, m.numerator)).cast("int64").sum(),
+                    f"m{i}_n": as_int(pop).sum(),
+                    f"m{i}_successes": as_int(pop & all_of(t, m.numerator)).sum(),
                 }
             else:
-                aggs[f"m{i}_n"] = pop.cast("int64").sum()
+                aggs[f"m{i}_n"] = as_int(pop).sum()
         g = t.group_by(keys) if keys else t
         df = execute(facts, g.aggregate(**aggs))
         for i in idxs:

@@ -20,6 +20,7 @@ from deskmetrics.engine.clock import (
     with_business_seconds,
     with_clock_seconds,
 )
+from deskmetrics.engine.portable import as_int
 from deskmetrics.engine.workspace import Workspace
 from deskmetrics.errors import QueryError
 from deskmetrics.model import SOLVED_STATUSES
@@ -295,8 +296,7 @@ class Facts:
             .min()
             .over(following),
             # an AI agent's message came before this one (a person writing now takes over)
-            after_ai=(m.author_role == "ai_agent").cast("int64").max().over(earlier).fill_null(0)
-            > 0,
+            after_ai=as_int(m.author_role == "ai_agent").max().over(earlier).fill_null(0) > 0,
         )
         return m.select(
             "_tk",
@@ -455,10 +455,10 @@ class Facts:
                 first_auto_reply_at=_min_where(m.at, m.author_role == "bot"),
                 first_auto_reply_s=_min_where(m.at_s, m.author_role == "bot"),
                 first_auto_reply_b=_min_where(m.at_b, m.author_role == "bot"),
-                replies=m.is_reply.cast("int64").sum(),
-                customer_messages=(m.author_role == "customer").cast("int64").sum(),
-                ai_messages=(m.author_role == "ai_agent").cast("int64").sum(),
-                human_messages=(m.author_role == "agent").cast("int64").sum(),
+                replies=as_int(m.is_reply).sum(),
+                customer_messages=as_int(m.author_role == "customer").sum(),
+                ai_messages=as_int(m.author_role == "ai_agent").sum(),
+                human_messages=as_int(m.author_role == "agent").sum(),
                 first_ai_at=_min_where(m.at, m.author_role == "ai_agent"),
                 first_ai_s=_min_where(m.at_s, m.author_role == "ai_agent"),
                 first_ai_b=_min_where(m.at_b, m.author_role == "ai_agent"),
@@ -476,7 +476,7 @@ class Facts:
         st = (
             s.group_by("_tk")
             .aggregate(
-                reopens=s.is_reopen.cast("int64").sum(),
+                reopens=as_int(s.is_reopen).sum(),
                 first_solved_at=_min_where(s.at, known),
                 first_solved_s=_min_where(s.at_s, known),
                 first_solved_b=_min_where(s.at_b, known),
@@ -548,7 +548,7 @@ class Facts:
         interactions = j.interactions.fill_null(0)
         # the AI agent's part of a conversation is one interaction, as a chat session is one:
         # an AI answer that solved it alone can be a first-contact resolution, a handoff not
-        ai_part = (j.ai_messages.fill_null(0) > 0).cast("int64")
+        ai_part = as_int(j.ai_messages.fill_null(0) > 0)
         agent_interactions = ibis.cases((interactions > 0, interactions), else_=replies) + ai_part
         window_s = settings.fcr.window_days * 86400
         repeat = j.next_contact_s.notnull() & ((j.next_contact_s - j.created_s) <= window_s)

@@ -36,6 +36,7 @@ from deskmetrics.engine.periods import (
     request_periods,
     to_local,
 )
+from deskmetrics.engine.portable import as_int
 from deskmetrics.errors import QueryError
 from deskmetrics.metrics.base import Aggregation, Metric, Source
 from deskmetrics.metrics.revenue import CUSTOMER_DIMENSIONS
@@ -150,9 +151,7 @@ def customer_rates(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataF
     hit = all_of(j, metric.numerator)
     df = execute(
         facts,
-        j.group_by(keys_of(req)).aggregate(
-            n=pop.cast("int64").sum(), _hits=hit.cast("int64").sum()
-        ),
+        j.group_by(keys_of(req)).aggregate(n=as_int(pop).sum(), _hits=as_int(hit).sum()),
     )
     df = fill_periods(df, labels(periods), req.by, {"n": 0, "_hits": 0}, groups=False)
     df["value"] = percent(df["_hits"], df["n"])
@@ -294,14 +293,14 @@ def revenue(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
         }
         cond, amount = _all(_counted(a, kind)), amounts[kind]
         expr = g.aggregate(
-            n=cond.cast("int64").sum(),
+            n=as_int(cond).sum(),
             value=ibis.cases((cond, amount), else_=0.0).sum(),
         )
         df = fill_periods(
             execute(facts, expr), labels(periods), req.by, {"n": 0, "value": 0.0}, True
         )
         return finish(df, req)
-    counted = _all(_counted(a, kind)).cast("int64").sum()
+    counted = as_int(_all(_counted(a, kind))).sum()
     if kind == "growth":
         expr = g.aggregate(n=counted, _s=a._start.sum(), _e=a._end.sum())
         df = fill_periods(execute(facts, expr), labels(periods), req.by, {"n": 0}, False)
@@ -311,8 +310,8 @@ def revenue(facts: Facts, metric: Metric, req: MetricRequest) -> pd.DataFrame:
         lost = (a._paid == 1) & ~pay1
         expr = g.aggregate(
             n=counted,
-            _lost=lost.cast("int64").sum(),
-            _paying=pay1.cast("int64").sum(),
+            _lost=as_int(lost).sum(),
+            _paying=as_int(pay1).sum(),
             _mrr=a._end.sum(),
         )
         df = fill_periods(execute(facts, expr), labels(periods), req.by, {"n": 0}, False)

@@ -45,6 +45,7 @@ from deskmetrics.engine.compile import (
 )
 from deskmetrics.engine.facts import SOLVED
 from deskmetrics.engine.periods import epoch, naive_utc
+from deskmetrics.engine.portable import as_int
 from deskmetrics.errors import ConfigError, QueryError
 from deskmetrics.metrics.base import Source
 
@@ -458,7 +459,7 @@ class SlaState:
         agg = j.group_by(keyc).aggregate(
             _elapsed=j._len.sum(),
             _due_key=j._due_key.max(),
-            _running_now=j._hi.isnull().cast("int64").max(),
+            _running_now=as_int(j._hi.isnull()).max(),
             **(
                 {"_elapsed_b": j._len_b.sum(), "_elapsed_c": j._len_c.sum()}
                 if self.both_times

@@ -32,6 +32,7 @@ from deskmetrics.engine.compile import (
 from deskmetrics.engine.facts import Facts
 from deskmetrics.engine.kept import current_facts
 from deskmetrics.engine.periods import naive_utc
+from deskmetrics.engine.portable import as_int
 from deskmetrics.engine.workspace import Workspace, duckdb_connection
 from deskmetrics.errors import ConfigError, QueryError
 from deskmetrics.metrics import get_metric
@@ -232,8 +233,8 @@ def _nps(facts: Facts, metric: Metric, req: MetricRequest, t: ir.Table) -> pd.Da
         facts,
         (t.group_by(keys) if keys else t).aggregate(
             n=t.count(),
-            _promoters=promoter.cast("int64").sum(),
-            _detractors=detractor.cast("int64").sum(),
+            _promoters=as_int(promoter).sum(),
+            _detractors=as_int(detractor).sum(),
         ),
     )
     values, lows, highs = [], [], []

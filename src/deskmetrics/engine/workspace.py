@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from time import monotonic
 from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit, urlunsplit
 
 import duckdb
 import ibis
@@ -22,6 +23,7 @@ import ibis.expr.types as ir
 from deskmetrics.calendar import BusinessCalendar, build_business_calendar, first_calendar_day
 from deskmetrics.config import Settings
 from deskmetrics.engine.periods import naive_utc, utc_now
+from deskmetrics.engine.portable import as_int
 from deskmetrics.engine.store import IMPORT_ID, SQL_TYPES, ensure_schema
 from deskmetrics.errors import BackendError, QueryError
 from deskmetrics.model import DEFAULT_CHANNELS, TABLES, Column, Kind, plausible_span
@@ -278,7 +280,7 @@ class Workspace:
             }
             # one pass over the table counts every column
             counts = self.backend.execute(
-                t.aggregate(**{c: m.cast("int64").sum() for c, m in outside.items()})
+                t.aggregate(**{c: as_int(m).sum() for c, m in outside.items()})
             )
             for col, _, _ in spans:
                 v = counts[col.name].iloc[0]
@@ -381,6 +383,42 @@ class Workspace:
 class WorkspaceLocked(BackendError):
     """Another process holds the workspace file (DuckDB lets one process write to a file at a
     time): the running service, or another command. `engine.handoff` waits for it."""
+
+
+def is_engine_url(db: str | Path) -> bool:
+    """Whether `--db` names another engine by its Ibis connection URL (postgres://…,
+    pyspark://…, bigquery://…) rather than a DuckDB file."""
+    return "://" in str(db)
+
+
+def _shown(url: str) -> str:
+    """The URL without its password (for messages)."""
+    parts = urlsplit(url)
+    if parts.password:
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+        return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}{port}"))
+    return url
+
+
+def open_url(url: str, settings: Settings | None = None) -> Workspace:
+    """A workspace whose canonical tables live in another engine (PostgreSQL, Spark, a
+    warehouse), reached through Ibis: read only, and the per-ticket facts are derived inside
+    each query (kept fact tables are the DuckDB file's)."""
+    try:
+        backend = ibis.connect(url)
+    except Exception as exc:
+        raise BackendError(
+            f"cannot connect to {_shown(url)}: {exc}. Check the URL (e.g. "
+            "postgres://user:password@host:5432/database) and that the engine's Python driver "
+            "is installed (pip install 'ibis-framework[postgres]')."
+        ) from exc
+    if "tickets" not in backend.list_tables():
+        raise BackendError(
+            f"{_shown(url)} has no `tickets` table: deskmetrics reads the canonical tables "
+            "(tickets, events, surveys, …; see the README's 'The canonical data') there"
+        )
+    return Workspace(backend=backend, settings=settings or Settings(), read_only=True)
 
 
 def open_duckdb(
