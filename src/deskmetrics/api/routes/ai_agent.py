@@ -5,7 +5,6 @@ metrics by `handled_by`), set against people with the significance test."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -21,10 +20,10 @@ from deskmetrics.api.routes.dashboard import (
     _grain,
     _login_redirect,
     _page,
-    _series_table,
     cards,
     compute_each,
     explain_link,
+    series_panels,
 )
 from deskmetrics.metrics import get_metric
 from deskmetrics.present import METRIC_SETS, format_value, trend
@@ -107,15 +106,9 @@ def ai_agent(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response
         p = _page(request, svc, ws, "ai")
         grain = _grain(request, p.scope)
         cs = cards(ws, AI_CARDS, p.scope)
-        df, errors = compute_each(ws, AI_TRENDS, grain=grain, **p.scope.query_kwargs())
         side = handled_by_table(ws, p.scope)
-    tables, charts = [side], []
-    for name in AI_TRENDS:
-        part = df[df["metric"] == name] if len(df) else df
-        t, chart = _series_table(name, get_metric(name), part, p.scope, grain)
-        t.note = errors.get(name, "")
-        tables.append(t)
-        charts.append(chart)
+        series, charts = series_panels(ws, AI_TRENDS, p.scope, grain)
+    tables = [side, *series]
     engaged = next((c.get("n") for c in cs if c.metric.name == AI_CARDS[0]), None)
     return _finish(
         request,
@@ -124,7 +117,6 @@ def ai_agent(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response
         tables,
         cards=cs,
         charts=charts,
-        charts_json=json.dumps(charts),
         grain=grain,
         engaged=engaged or 0,
         **p.ctx,

@@ -660,6 +660,21 @@ def _series_table(
     return t, chart
 
 
+def series_panels(
+    ws: Workspace, names: Sequence[str], scope: Scope, grain: str
+) -> tuple[list[Table], list[dict[str, Any]]]:
+    """Each metric per period: its table and its chart (the Trends page, the AI agent's)."""
+    df, errors = compute_each(ws, names, grain=grain, **scope.query_kwargs())
+    tables, charts = [], []
+    for name in names:
+        part = df[df["metric"] == name] if len(df) else df
+        t, chart = _series_table(name, get_metric(name), part, scope, grain)
+        t.note = errors.get(name, "")
+        tables.append(t)
+        charts.append(chart)
+    return tables, charts
+
+
 @router.get("/dashboard/trends", response_class=HTMLResponse)
 def trends(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response:
     if who is None:
@@ -667,22 +682,13 @@ def trends(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response:
     with svc.using() as ws:
         p = _page(request, svc, ws, "trends")
         grain = _grain(request, p.scope)
-        df, errors = compute_each(ws, TRENDS, grain=grain, **p.scope.query_kwargs())
-    tables, charts = [], []
-    for name in TRENDS:
-        m = get_metric(name)
-        part = df[df["metric"] == name] if len(df) else df
-        t, chart = _series_table(name, m, part, p.scope, grain)
-        t.note = errors.get(name, "")
-        tables.append(t)
-        charts.append(chart)
+        tables, charts = series_panels(ws, TRENDS, p.scope, grain)
     return _finish(
         request,
         "trends",
         "dashboard/trends.html",
         tables,
         charts=charts,
-        charts_json=json.dumps(charts),
         grain=grain,
         grains=GRAINS,
         **p.ctx,
