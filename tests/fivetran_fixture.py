@@ -40,6 +40,7 @@ SYNCED = "2026-03-03 06:00:00"
 # --- Fivetran's tables: name → (column → SQL type), rows ---------------------------------
 
 #: SQL types as Fivetran writes them (ids are integers, instants timestamps)
+# fmt: off
 FIVETRAN_COLUMNS: dict[str, dict[str, str]] = {
     "ticket": {
         "id": "BIGINT", "_fivetran_synced": "TIMESTAMP", "_fivetran_deleted": "BOOLEAN",
@@ -75,7 +76,8 @@ FIVETRAN_COLUMNS: dict[str, dict[str, str]] = {
         "score": "VARCHAR", "comment": "VARCHAR", "reason": "VARCHAR",
         "created_at": "TIMESTAMP", "updated_at": "TIMESTAMP",
     },
-}  # fmt: skip
+}
+# fmt: on
 
 
 def _rows(columns: str, *values: tuple[Any, ...]) -> list[dict[str, Any]]:
@@ -83,6 +85,7 @@ def _rows(columns: str, *values: tuple[Any, ...]) -> list[dict[str, Any]]:
     return [dict(zip(names, v, strict=True)) for v in values]
 
 
+# fmt: off
 FIVETRAN_ROWS: dict[str, list[dict[str, Any]]] = {
     "ticket": _rows(
         "id created_at updated_at via_channel via_source_rel requester_id submitter_id "
@@ -98,7 +101,7 @@ FIVETRAN_ROWS: dict[str, list[dict[str, Any]]] = {
          "deleted", "Spam", None, False),
         (5, at("09:10"), at("09:40"), "email", None, 10, 10, 20, 100, None, None, "low",
          "open", "Merged away", None, True),
-    ),  # fmt: skip
+    ),
     "ticket_comment": _rows(
         "id ticket_id user_id created public body voice_comment _fivetran_deleted",
         (1001, 1, 10, at("09:00"), True, "My refund?", False, False),
@@ -115,7 +118,7 @@ FIVETRAN_ROWS: dict[str, list[dict[str, Any]]] = {
         (3003, 3, 20, at("15:30"), True, "Corrected; please confirm", False, False),
         (4001, 4, 10, at("09:05"), True, "buy now", False, False),
         (5001, 5, 10, at("09:10"), True, "Dup", False, False),
-    ),  # fmt: skip
+    ),
     "ticket_field_history": _rows(
         "ticket_id field_name updated user_id value",
         (1, "status", at("09:00"), 10, "new"),
@@ -137,14 +140,14 @@ FIVETRAN_ROWS: dict[str, list[dict[str, Any]]] = {
         (3, "status", at("15:30"), 20, "pending"),
         (4, "status", at("09:05"), 10, "new"),
         (5, "status", at("09:10"), 10, "new"),
-    ),  # fmt: skip
+    ),
     "user": _rows(
         "id name email role active _fivetran_deleted",
         (10, "Ann", "ann@example.com", "end-user", True, False),
         (11, "Ben", "ben@example.com", "end-user", True, None),
         (20, "Ada", "ada@acme.example", "agent", True, False),
         (21, "Max", "max@acme.example", "admin", True, False),
-    ),  # fmt: skip
+    ),
     "group": _rows(
         "id name _fivetran_deleted", (100, "Billing", False), (101, "Tech", False)
     ),
@@ -154,8 +157,9 @@ FIVETRAN_ROWS: dict[str, list[dict[str, Any]]] = {
         (701, 1, 10, 20, 100, "good", "Thanks", at("09:30"), "2026-03-02 18:00:00"),
         (702, 2, 11, 20, 101, "bad", None, at("13:00"), "2026-03-02 20:00:00"),
         (703, 3, 11, 20, None, "offered", None, at("15:30"), at("15:30")),
-    ),  # fmt: skip
+    ),
 }
+# fmt: on
 
 
 def fivetran_sql(schema: str = "zendesk") -> list[str]:
@@ -195,10 +199,16 @@ def _field(eid: int, field: str, value: Any, kind: str = "Change") -> dict[str, 
 
 
 def _audit(aid: int, tid: int, clock: str, author: int, *events: dict[str, Any]) -> dict[str, Any]:
-    return {"id": aid, "ticket_id": tid, "created_at": iso(clock), "author_id": author,
-            "events": list(events)}  # fmt: skip
+    return {
+        "id": aid,
+        "ticket_id": tid,
+        "created_at": iso(clock),
+        "author_id": author,
+        "events": list(events),
+    }
 
 
+# fmt: off
 EXPORT: dict[str, dict[str, Any]] = {
     "tickets.json": {
         "tickets": [
@@ -250,7 +260,7 @@ EXPORT: dict[str, dict[str, Any]] = {
             _audit(41, 4, "09:05", 10, _comment(4001, 10, "buy now"),
                    _field(4011, "status", "new", "Create")),
         ]
-    },  # fmt: skip
+    },
     "users.json": {
         "users": [
             {"id": 10, "name": "Ann", "role": "end-user", "active": True},
@@ -271,8 +281,9 @@ EXPORT: dict[str, dict[str, Any]] = {
             {"id": 703, "ticket_id": 3, "requester_id": 11, "assignee_id": 20,
              "score": "offered", "created_at": iso("15:30"), "updated_at": iso("15:30")},
         ]
-    },  # fmt: skip
+    },
 }
+# fmt: on
 
 
 def write_export(folder: Path) -> Path:

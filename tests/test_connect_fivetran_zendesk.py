@@ -99,9 +99,7 @@ def test_deleted_tickets_are_left_out(connected: Workspace) -> None:
     assert "comment-1003" not in set(events.event_id)  # a comment the connector deleted
 
 
-def test_views_give_the_importers_canonical_rows(
-    connected: Workspace, imported: Workspace
-) -> None:
+def test_views_give_the_importers_canonical_rows(connected: Workspace, imported: Workspace) -> None:
     assert _events(connected) == _events(imported)
     for table, key in (("tickets", "ticket_id"), ("surveys", "response_id"),
                        ("survey_requests", "request_id"), ("agents", "agent_id")):  # fmt: skip
@@ -160,8 +158,10 @@ def test_views_follow_the_sync(tmp_path: Path) -> None:
         "INSERT INTO zendesk.ticket_comment (id, ticket_id, user_id, created, public, body) "
         "VALUES (3005, 3, 20, '2026-03-02 16:00:00', TRUE, 'Anything else?')"
     )
-    ws.backend.con.execute("INSERT INTO zendesk.ticket_comment (id, ticket_id, user_id, created, "
-                           "public, body) VALUES (3006, 3, 11, '2026-03-02 15:45:00', TRUE, 'ok')")
+    ws.backend.con.execute(
+        "INSERT INTO zendesk.ticket_comment (id, ticket_id, user_id, created, "
+        "public, body) VALUES (3006, 3, 11, '2026-03-02 15:45:00', TRUE, 'ok')"
+    )
     assert facts_frame(ws).set_index("ticket_id").loc["3", "replies"] == 2
     ws.backend.disconnect()
 

@@ -55,8 +55,7 @@ def _kinds(backend: Any, schema: str | None) -> dict[str, str]:
     """Tables and views of `schema` (None: the default one) by name: "BASE TABLE" or "VIEW"."""
     where = "current_schema()" if schema is None else "'" + schema.replace("'", "''") + "'"
     found = backend.sql(
-        "SELECT table_name, table_type FROM information_schema.tables "
-        f"WHERE table_schema = {where}"
+        f"SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = {where}"
     ).execute()
     return {str(n): str(k) for n, k in zip(found["table_name"], found["table_type"], strict=True)}
 
@@ -65,7 +64,9 @@ def _rows(backend: Any, name: str) -> int:
     return int(backend.table(name).count().execute())
 
 
-def connector_tables(backend: Any, schema: str) -> tuple[fivetran_zendesk.ConnectorTables, list[str]]:
+def connector_tables(
+    backend: Any, schema: str
+) -> tuple[fivetran_zendesk.ConnectorTables, list[str]]:
     """The connector's tables in `schema`, and the optional ones missing; a clear refusal when
     a required one is missing."""
     present = _kinds(backend, schema)

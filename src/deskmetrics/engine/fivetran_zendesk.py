@@ -190,7 +190,10 @@ def tickets(src: ConnectorTables) -> ir.Table:
 
 #: the tickets view's columns: the canonical ones, and those the importer adds
 EXTRA_TICKET_COLUMNS = (
-    *canonical_schema("tickets").names, "organization_id", "ticket_type", "sla_policy"
+    *canonical_schema("tickets").names,
+    "organization_id",
+    "ticket_type",
+    "sla_policy",
 )
 
 
@@ -218,11 +221,11 @@ def _messages(src: ConnectorTables, ids: ir.Table) -> ir.Table:
         c = c.filter(~c.voice_comment.cast("boolean").fill_null(False))
     roles = _roles(src)
     requesters = live_tickets(src)
-    requesters = requesters.select(rtid=_text(requesters.id), requester=_text(requesters.requester_id))
-    c = c.mutate(_author=_text(c.user_id), _tid=_text(c.ticket_id))
-    j = c.left_join(roles, c._author == roles.uid).left_join(
-        requesters, c._tid == requesters.rtid
+    requesters = requesters.select(
+        rtid=_text(requesters.id), requester=_text(requesters.requester_id)
     )
+    c = c.mutate(_author=_text(c.user_id), _tid=_text(c.ticket_id))
+    j = c.left_join(roles, c._author == roles.uid).left_join(requesters, c._tid == requesters.rtid)
     public = j.public.cast("boolean").fill_null(True)
     role = ibis.cases(
         (j._author == vocabulary.SYSTEM_USER, "bot"),
