@@ -162,15 +162,22 @@ FIVETRAN_ROWS: dict[str, list[dict[str, Any]]] = {
 # fmt: on
 
 
-def fivetran_sql(schema: str = "zendesk") -> list[str]:
+def fivetran_sql(schema: str = "zendesk", instants: str = "TIMESTAMP") -> list[str]:
     """SQL that creates the connector's tables in `schema` and fills them (DuckDB and
-    PostgreSQL both run it: `user` and `group` are quoted, being reserved words)."""
+    PostgreSQL both run it: `user` and `group` are quoted, being reserved words). `instants`:
+    the SQL type of instants; with a time zone (TIMESTAMPTZ) the values say they are UTC."""
     out = [f"CREATE SCHEMA IF NOT EXISTS {schema}"]
     for table, columns in FIVETRAN_COLUMNS.items():
-        cols = ", ".join(f'"{c}" {t}' for c, t in columns.items())
+        types = {c: instants if t == "TIMESTAMP" else t for c, t in columns.items()}
+        cols = ", ".join(f'"{c}" {t}' for c, t in types.items())
         out.append(f'CREATE TABLE {schema}."{table}" ({cols})')
         for row in FIVETRAN_ROWS[table]:
             full = {"_fivetran_synced": SYNCED, **row}
+            if instants != "TIMESTAMP":
+                full = {
+                    c: f"{v}+00" if types[c] == instants and v is not None else v
+                    for c, v in full.items()
+                }
             names = ", ".join(f'"{c}"' for c in full)
             values = ", ".join(_literal(v) for v in full.values())
             out.append(f'INSERT INTO {schema}."{table}" ({names}) VALUES ({values})')

@@ -36,9 +36,9 @@ EVENT_COLUMNS = ["ticket_id", "at", "type", "author_role", "author_id", "public"
                  "assignee_id", "group", "priority", "schedule_id"]  # fmt: skip
 
 
-def _synced_duckdb(path: Path) -> Path:
+def _synced_duckdb(path: Path, instants: str = "TIMESTAMP") -> Path:
     con = duckdb.connect(str(path))
-    for sql in fivetran_sql():
+    for sql in fivetran_sql(instants=instants):
         con.execute(sql)
     con.close()
     return path
@@ -145,6 +145,16 @@ def test_metrics_computed_by_hand(connected: Workspace, imported: Workspace) -> 
     got = _numbers(connected)
     assert got == pytest.approx({"first_response_time": 60.0, "reopens": 0.5, "csat": 50.0})
     assert got == _numbers(imported)
+
+
+def test_instants_with_a_time_zone_are_read_in_utc(tmp_path: Path, imported: Workspace) -> None:
+    """A warehouse may keep the connector's instants with a time zone (TIMESTAMPTZ): the views
+    give them as the canonical naive UTC instants (deskmetrics' sessions are in UTC)."""
+    db = _synced_duckdb(tmp_path / "desk.duckdb", instants="TIMESTAMPTZ")
+    assert _cli(db, tmp_path, "connect", "fivetran-zendesk", "--schema", "zendesk").exit_code == 0
+    ws = open_duckdb(db, settings(), read_only=True)
+    _same_facts(facts_frame(ws), facts_frame(imported))
+    ws.backend.disconnect()
 
 
 def test_views_follow_the_sync(tmp_path: Path) -> None:

@@ -78,7 +78,8 @@ def _text(v: ir.Value) -> ir.StringValue:
 
 
 def _instant(v: ir.Value) -> ir.TimestampValue:
-    """A synced instant as naive UTC (the canonical instants)."""
+    """A synced instant as naive UTC (the canonical instants). An instant with a time zone is
+    converted in the session's zone, which every session deskmetrics opens sets to UTC."""
     t = v.type()
     if t.is_timestamp() and t.timezone is not None:  # type: ignore[attr-defined]
         return v.cast(dt.Timestamp(timezone="UTC")).cast(dt.timestamp)
