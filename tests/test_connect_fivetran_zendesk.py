@@ -157,6 +157,32 @@ def test_instants_with_a_time_zone_are_read_in_utc(tmp_path: Path, imported: Wor
     ws.backend.disconnect()
 
 
+def test_ticket_schedule_gives_schedule_events(tmp_path: Path) -> None:
+    """Fivetran's `ticket_schedule` (ticket, schedule, from when): a schedule event each, as the
+    importer maps an audit's `schedule_id` change; a connector-deleted row is left out."""
+    db = _synced_duckdb(tmp_path / "desk.duckdb")
+    con = duckdb.connect(str(db))
+    con.execute(
+        "CREATE TABLE zendesk.ticket_schedule (ticket_id BIGINT, schedule_id BIGINT, "
+        "created_at TIMESTAMP, _fivetran_synced TIMESTAMP, _fivetran_deleted BOOLEAN)"
+    )
+    con.execute(
+        "INSERT INTO zendesk.ticket_schedule VALUES (1, 9001, '2026-03-02 09:00:00', NULL, "
+        "FALSE), (2, 9002, '2026-03-02 10:00:00', NULL, TRUE), (4, 9001, '2026-03-02 09:05:00', "
+        "NULL, FALSE)"
+    )
+    con.close()
+    res = _cli(db, tmp_path, "connect", "fivetran-zendesk", "--schema", "zendesk")
+    assert "not synced" not in res.output  # type: ignore[attr-defined]
+    ws = open_duckdb(db, settings(), read_only=True)
+    events = ws.table("events")
+    e = ws.backend.execute(events.filter(events.type == "schedule"))
+    assert [(r.ticket_id, str(r.at), r.schedule_id) for r in e.itertuples()] == [
+        ("1", "2026-03-02 09:00:00", "9001")
+    ]
+    ws.backend.disconnect()
+
+
 def test_views_follow_the_sync(tmp_path: Path) -> None:
     """A comment synced after `connect` is in the numbers at once: the facts of a connected
     file are derived in each query, never kept (kept facts would not know of the sync)."""
