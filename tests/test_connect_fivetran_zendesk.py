@@ -220,6 +220,21 @@ def test_imported_rows_are_never_replaced(tmp_path: Path, imported: Workspace) -
     con.close()
 
 
+def test_the_empty_tables_of_a_new_workspace_give_way(tmp_path: Path) -> None:
+    """A DuckDB workspace makes empty canonical tables the first time it is opened: connect
+    replaces them (no row is lost) and says so."""
+    db = _synced_duckdb(tmp_path / "desk.duckdb")
+    open_duckdb(db, settings()).backend.disconnect()
+    res = _cli(db, tmp_path, "connect", "fivetran-zendesk", "--schema", "zendesk")
+    assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+    assert (
+        "replaced the empty tables tickets, events, surveys, survey_requests, agents" in res.output  # type: ignore[attr-defined]
+    )
+    ws = open_duckdb(db, settings(), read_only=True)
+    assert len(facts_frame(ws)) == 3
+    ws.backend.disconnect()
+
+
 def test_an_import_into_a_connected_workspace_is_refused(tmp_path: Path) -> None:
     db = _synced_duckdb(tmp_path / "desk.duckdb")
     assert _cli(db, tmp_path, "connect", "fivetran-zendesk", "--schema", "zendesk").exit_code == 0

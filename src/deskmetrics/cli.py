@@ -99,7 +99,7 @@ def main_options(
         typer.Option(
             "--db",
             help="DuckDB workspace file, or another engine's URL to read from "
-            "(postgres://user:password@host/database; reports only).",
+            "(postgres://user:password@host/database; reports only, and `connect`).",
         ),
     ] = "deskmetrics.duckdb",
     config: Annotated[
