@@ -173,6 +173,7 @@ def test_ticket_schedule_gives_schedule_events(tmp_path: Path) -> None:
     )
     con.close()
     res = _cli(db, tmp_path, "connect", "fivetran-zendesk", "--schema", "zendesk")
+    assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
     assert "not synced" not in res.output  # type: ignore[attr-defined]
     ws = open_duckdb(db, settings(), read_only=True)
     events = ws.table("events")

@@ -177,7 +177,12 @@ def tickets(src: ConnectorTables) -> ir.Table:
         ticket_type=j.type.cast("string"),
     )
     out = _with_group_name(out, "group", _group_names(src))
-    if src.ticket_tag is not None:
+    if "tags" in j.columns:  # joined in Zendesk's order already (an Airbyte-shaped source)
+        tags_of = live_tickets(src)
+        tags_of = tags_of.select(tid=_text(tags_of.id), joined=tags_of.tags.cast("string"))
+        out = out.view().left_join(tags_of, [("ticket_id", "tid")])
+        out = out.mutate(tags=out.joined).drop("tid", "joined")
+    elif src.ticket_tag is not None:
         tags = src.ticket_tag
         tags = tags.select(tid=_text(tags.ticket_id), tag=tags.tag.cast("string"))
         joined = tags.group_by("tid").aggregate(
@@ -217,30 +222,61 @@ def _of_live_tickets(t: ir.Table, ids: ir.Table) -> ir.Table:
 
 
 def _messages(src: ConnectorTables, ids: ir.Table) -> ir.Table:
+    """Comments as messages, and answered calls as interactions where the source names who
+    answered (`answered_by_id`). A source that gives each comment's via (`via_channel`,
+    `via_source_rel`) tells the AI agent's and automatic comments as the importer does; one
+    that gives its audit (`audit_id`) gets the importer's event ids."""
     c = _of_live_tickets(live(src.ticket_comment), ids)
-    if "voice_comment" in c.columns:  # a call, not a message (no answering agent synced)
-        c = c.filter(~c.voice_comment.cast("boolean").fill_null(False))
+    voice = (
+        c.voice_comment.cast("boolean").fill_null(False)
+        if "voice_comment" in c.columns
+        else ibis.literal(False)
+    )
     roles = _roles(src)
     requesters = live_tickets(src)
     requesters = requesters.select(
         rtid=_text(requesters.id), requester=_text(requesters.requester_id)
     )
-    c = c.mutate(_author=_text(c.user_id), _tid=_text(c.ticket_id))
+    raw = (
+        c.via_channel.cast("string").lower() if "via_channel" in c.columns else ibis.null("string")
+    )
+    rel = (
+        c.via_source_rel.cast("string").lower()
+        if "via_source_rel" in c.columns
+        else ibis.null("string")
+    )
+    c = c.mutate(
+        _author=_text(c.user_id), _tid=_text(c.ticket_id), _voice=voice, _raw=raw, _rel=rel
+    )
     j = c.left_join(roles, c._author == roles.uid).left_join(requesters, c._tid == requesters.rtid)
     public = j.public.cast("boolean").fill_null(True)
+    via = j._raw.substitute(vocabulary.VIA_NAMES, else_=j._raw)
+    ai = (via.startswith("answer_bot") & (via != vocabulary.AGENTS_ANSWER_BOT)).fill_null(False)
+    automatic = (
+        j._raw.isin(sorted(vocabulary.AUTOMATIC_CHANNELS))
+        | j._raw.startswith("answer_bot")
+        | j._rel.isin(sorted(vocabulary.AUTOMATIC_RELS))
+    ).fill_null(False)
+    known = j.role.isin(sorted(vocabulary.ROLE_TO_AUTHOR)).fill_null(False)
     role = ibis.cases(
-        (j._author == vocabulary.SYSTEM_USER, "bot"),
-        (j.role.isin(sorted(vocabulary.ROLE_TO_AUTHOR)),
-         j.role.substitute(vocabulary.ROLE_TO_AUTHOR)),
+        # the customer's own words in the bot's widget
+        (ai & ((j.role == "end-user").fill_null(False)
+               | (~known & (j._author == j.requester).fill_null(False))), "customer"),
+        (ai, "ai_agent"),
+        ((j._author == vocabulary.SYSTEM_USER).fill_null(False) | automatic, "bot"),
+        (known, j.role.substitute(vocabulary.ROLE_TO_AUTHOR)),
         (j._author.isnull(), ibis.null("string")),
         (~public, "agent"),  # an internal note: only agents write them
         (j._author == j.requester, "customer"),
         else_=ibis.null("string"),
     )  # fmt: skip
+    cid = _text(j.id)
+    eid = (_text(j.audit_id) + "-" + cid) if "audit_id" in j.columns else "comment-" + cid
+    written = j.filter(~j._voice)
     out = _shaped(
-        j,
+        written,
         "events",
-        event_id="comment-" + _text(j.id),
+        event_id=eid,
         ticket_id=j._tid,
         at=_instant(j.created),
         type=ibis.literal("message"),
@@ -250,26 +286,50 @@ def _messages(src: ConnectorTables, ids: ir.Table) -> ir.Table:
         body=j.body.cast("string"),
         seq=j.id.cast("float64"),
     )
-    return out.filter(out.author_role.notnull())
+    out = out.filter(out.author_role.notnull())
+    if "answered_by_id" not in j.columns:  # a call without who answered it: no interaction
+        return out
+    calls = j.filter(j._voice & j.answered_by_id.notnull())
+    talk = calls.call_duration.cast("float64") if "call_duration" in j.columns else None
+    return ibis.union(
+        out,
+        _shaped(
+            calls,
+            "events",
+            event_id=eid + "-call",
+            ticket_id=j._tid,
+            at=_instant(j.created),
+            type=ibis.literal("interaction"),
+            agent_id=_text(j.answered_by_id),
+            talk_seconds=talk if talk is not None else ibis.null("float64"),
+            seq=j.id.cast("float64"),
+        ),
+        distinct=False,
+    )
 
 
 def _history(src: ConnectorTables, ids: ir.Table) -> ir.Table:
     """Field changes of live tickets: ticket, instant, author, field, value ('' is null)."""
     h = _of_live_tickets(src.ticket_field_history, ids)
     h = h.filter(h.field_name.cast("string").lower().isin(HISTORY_FIELDS))
+    has_ids = "audit_id" in h.columns and "event_id" in h.columns
     return h.select(
         tid=_text(h.ticket_id),
         at=_instant(h.updated),
         author=_text(h.user_id),
         field=h.field_name.cast("string").lower(),
         value=_blank_null(h.value.cast("string")),
+        aid=_text(h.audit_id) if has_ids else ibis.null("string"),
+        cid=h.event_id.cast("int64") if has_ids else ibis.null("int64"),
     )
 
 
 def _event_id(h: ir.Table, what: str) -> ir.StringValue:
-    """An id for an event made from field history (which has no event ids): the ticket, what
-    changed and the instant (one change of a field per ticket and instant)."""
-    return h.tid + f"-{what}-" + h.at.epoch_seconds().cast("int64").cast("string")
+    """A change's event id: `<audit>-<event>` as the importer makes it where the source names
+    them; else (Fivetran's field history has no event ids) the ticket, what changed and the
+    instant (one change of a field per ticket and instant)."""
+    made = h.tid + f"-{what}-" + h.at.epoch_seconds().cast("int64").cast("string")
+    return (h.aid + "-" + h.cid.cast("string")).fill_null(made)
 
 
 def _statuses(h: ir.Table) -> ir.Table:
@@ -283,6 +343,7 @@ def _statuses(h: ir.Table) -> ir.Table:
         type=ibis.literal("status"),
         author_id=s.author,
         status=s.value.lower(),
+        seq=s.cid.cast("float64"),
     )
 
 
@@ -298,6 +359,7 @@ def _priorities(h: ir.Table) -> ir.Table:
         type=ibis.literal("assignment"),
         author_id=p.author,
         priority=p.value.lower(),
+        seq=p.cid.cast("float64"),
     )
 
 
@@ -306,7 +368,7 @@ def _assignments(h: ir.Table, names: ir.Table | None) -> ir.Table:
     carrying both as they stand after it (the importer's replay of audits)."""
     a = h.filter(h.field.isin(["assignee_id", "group_id"]))
     # a change is a value other than the field's previous one (the first: other than none)
-    before = ibis.window(group_by=[a.tid, a.field], order_by=[a.at])
+    before = ibis.window(group_by=[a.tid, a.field], order_by=[a.at, a.cid])
     a = a.mutate(prev=a.value.lag().over(before), first=ibis.row_number().over(before) == 0)
     changed = ibis.cases(
         (a.first, a.value.notnull()),
@@ -314,14 +376,15 @@ def _assignments(h: ir.Table, names: ir.Table | None) -> ir.Table:
     )
     a = a.filter(changed)
     is_a, is_g = a.field == "assignee_id", a.field == "group_id"
-    per = a.group_by(["tid", "at"]).aggregate(
+    per = a.group_by(["tid", "at", "aid"]).aggregate(
         author=a.author.max(),
+        cid=a.cid.min(),  # the first change of the audit names the event (as the importer)
         a_val=ibis.cases((is_a, a.value), else_=ibis.null("string")).max(),
         a_set=ibis.cases((is_a, 1), else_=0).max(),
         g_val=ibis.cases((is_g, a.value), else_=ibis.null("string")).max(),
         g_set=ibis.cases((is_g, 1), else_=0).max(),
     )
-    running = ibis.window(group_by=per.tid, order_by=per.at, preceding=None, following=0)
+    running = ibis.window(group_by=per.tid, order_by=[per.at, per.cid], preceding=None, following=0)
     per = per.mutate(a_run=per.a_set.sum().over(running), g_run=per.g_set.sum().over(running))
     per = per.mutate(
         assignee=per.a_val.max().over(group_by=[per.tid, per.a_run]),
@@ -337,6 +400,7 @@ def _assignments(h: ir.Table, names: ir.Table | None) -> ir.Table:
         author_id=per.author,
         assignee_id=per.assignee,
         group=per.group,
+        seq=per.cid.cast("float64"),
     )
     return _with_group_name(out, "group", names).select(*canonical_schema("events").names)
 
@@ -345,7 +409,12 @@ def _schedules(src: ConnectorTables, ids: ir.Table) -> ir.Table | None:
     if src.ticket_schedule is None:
         return None
     s = _of_live_tickets(live(src.ticket_schedule), ids)
-    s = s.filter(s.schedule_id.notnull()).mutate(tid=_text(s.ticket_id), at=_instant(s.created_at))
+    s = s.filter(s.schedule_id.notnull()).mutate(
+        tid=_text(s.ticket_id),
+        at=_instant(s.created_at),
+        aid=ibis.null("string"),
+        cid=ibis.null("int64"),
+    )
     return _shaped(
         s,
         "events",
@@ -432,14 +501,16 @@ def agents(src: ConnectorTables) -> ir.Table:
     u = live(src.user)
     role = u.role.cast("string").lower()
     u = u.filter(role.isin(sorted(vocabulary.AGENT_ROLES)))
-    return _shaped(
+    out = _shaped(
         u,
         "agents",
         agent_id=_text(u.id),
         name=u["name"].cast("string"),
+        team=_text(u.default_group_id) if "default_group_id" in u.columns else ibis.null("string"),
         active=u.active.cast("boolean") if "active" in u.columns else ibis.literal(True),
         role=u.role.cast("string").lower(),
     )
+    return _with_group_name(out, "team", _group_names(src))
 
 
 def views(src: ConnectorTables) -> dict[str, ir.Table]:
