@@ -293,9 +293,106 @@ EXPORT: dict[str, dict[str, Any]] = {
 # fmt: on
 
 
-def write_export(folder: Path) -> Path:
-    """The Zendesk API export of the same desk, as files `deskmetrics import` reads."""
+def write_export(folder: Path, export: dict[str, dict[str, Any]] | None = None) -> Path:
+    """The Zendesk API export of the same desk (or of `export`), as files `deskmetrics import`
+    reads."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name, page in EXPORT.items():
+    for name, page in (EXPORT if export is None else export).items():
         (folder / name).write_text(json.dumps(page), encoding="utf-8")
     return folder
+
+
+# --- the same desk as Airbyte's Zendesk Support source syncs it -----------------------------
+
+#: Airbyte's streams (the API's records, top-level fields as columns, nested objects as JSON,
+#: date-times with their zone), with Airbyte's own columns; SQL types per stream
+# fmt: off
+AIRBYTE_COLUMNS: dict[str, dict[str, str]] = {
+    "tickets": {
+        "id": "BIGINT", "created_at": "TIMESTAMPTZ", "updated_at": "TIMESTAMPTZ",
+        "via": "JSON", "requester_id": "BIGINT", "submitter_id": "BIGINT",
+        "assignee_id": "BIGINT", "group_id": "BIGINT", "brand_id": "BIGINT",
+        "organization_id": "BIGINT", "priority": "VARCHAR", "status": "VARCHAR",
+        "subject": "VARCHAR", "type": "VARCHAR", "tags": "JSON",
+    },
+    "ticket_audits": {
+        "id": "BIGINT", "ticket_id": "BIGINT", "created_at": "TIMESTAMPTZ",
+        "author_id": "BIGINT", "via": "JSON", "events": "JSON",
+    },
+    "users": {
+        "id": "BIGINT", "name": "VARCHAR", "role": "VARCHAR", "active": "BOOLEAN",
+        "default_group_id": "BIGINT", "updated_at": "TIMESTAMPTZ",
+    },
+    "groups": {"id": "BIGINT", "name": "VARCHAR", "deleted": "BOOLEAN"},
+    "satisfaction_ratings": {
+        "id": "BIGINT", "ticket_id": "BIGINT", "requester_id": "BIGINT",
+        "assignee_id": "BIGINT", "group_id": "BIGINT", "score": "VARCHAR",
+        "comment": "VARCHAR", "created_at": "TIMESTAMPTZ", "updated_at": "TIMESTAMPTZ",
+    },
+}
+# fmt: on
+AIRBYTE_OWN = {"_airbyte_raw_id": "VARCHAR", "_airbyte_extracted_at": "TIMESTAMPTZ"}
+
+
+def airbyte_sql(
+    schema: str = "zendesk_airbyte",
+    json_type: str = "JSON",
+    export: dict[str, dict[str, Any]] | None = None,
+) -> list[str]:
+    """SQL that creates Airbyte's streams in `schema` from the API records of `export`
+    (default `EXPORT`: what Airbyte reads) and fills them; `json_type`: JSON (DuckDB) or
+    JSONB (PostgreSQL)."""
+    export = EXPORT if export is None else export
+    files = {
+        "tickets": ("tickets.json", "tickets"),
+        "ticket_audits": ("ticket_audits.json", "audits"),
+        "users": ("users.json", "users"),
+        "groups": ("groups.json", "groups"),
+        "satisfaction_ratings": ("satisfaction_ratings.json", "satisfaction_ratings"),
+    }
+    out = [f"CREATE SCHEMA IF NOT EXISTS {schema}"]
+    for stream, columns in AIRBYTE_COLUMNS.items():
+        types = {**AIRBYTE_OWN, **columns}
+        types = {c: json_type if t == "JSON" else t for c, t in types.items()}
+        out.append(
+            f'CREATE TABLE {schema}."{stream}" ('
+            + ", ".join(f'"{c}" {t}' for c, t in types.items())
+            + ")"
+        )
+        file, key = files[stream]
+        for n, record in enumerate(export[file][key]):
+            row = {"_airbyte_raw_id": f"{stream}-{n}", "_airbyte_extracted_at": SYNCED + "+00"}
+            for c, t in columns.items():
+                v = record.get(c)
+                row[c] = json.dumps(v) if t == "JSON" and v is not None else v
+            names = ", ".join(f'"{c}"' for c in row)
+            values = ", ".join(_literal(v) for v in row.values())
+            out.append(f'INSERT INTO {schema}."{stream}" ({names}) VALUES ({values})')
+    return out
+
+
+def with_bot_and_call() -> dict[str, dict[str, Any]]:
+    """`EXPORT` and a ticket 6 that only audits can tell (Airbyte syncs them, Fivetran does
+    not): the customer's chat 16:00, Answer Bot's reply 16:01 (an AI agent), a call Ada
+    answers 16:30 (120 s), Ada's reply and solve 16:40, a trigger's comment in Ada's name
+    16:41 (automatic: a bot's)."""
+    export = json.loads(json.dumps(EXPORT))
+    export["tickets.json"]["tickets"].append(
+        {"id": 6, "created_at": iso("16:00"), "updated_at": iso("16:41"),
+         "via": {"channel": "web_widget"}, "requester_id": 10, "submitter_id": 10,
+         "assignee_id": 20, "status": "solved", "subject": "Chat", "tags": ["chat"]}
+    )  # fmt: skip
+    bot = {"channel": "answer_bot_for_web_widget", "source": {"rel": None}}
+    trigger = {"channel": "rule", "source": {"rel": "trigger"}}
+    call = {"id": 6003, "type": "VoiceComment", "author_id": 20, "public": False,
+            "data": {"answered_by_id": 20, "call_duration": 120}}  # fmt: skip
+    export["ticket_audits.json"]["audits"] += [
+        _audit(61, 6, "16:00", 10, _comment(6001, 10, "Hello?"),
+               _field(6011, "status", "new", "Create")),
+        {**_audit(62, 6, "16:01", 99, _comment(6002, 99, "Try resetting")), "via": bot},
+        _audit(63, 6, "16:30", 20, call),
+        _audit(64, 6, "16:40", 20, _comment(6004, 20, "Done"),
+               _field(6041, "status", "solved")),
+        {**_audit(65, 6, "16:41", 20, _comment(6005, 20, "Rate us")), "via": trigger},
+    ]  # fmt: skip
+    return export

@@ -24,7 +24,13 @@ from deskmetrics.errors import BackendError
 from deskmetrics.importers.zendesk import read_zendesk
 from deskmetrics.model import validate
 from deskmetrics.query import compute, facts_frame
-from fivetran_fixture import FIVETRAN_ROWS, fivetran_sql, write_export
+from fivetran_fixture import (
+    FIVETRAN_ROWS,
+    airbyte_sql,
+    fivetran_sql,
+    with_bot_and_call,
+    write_export,
+)
 
 CONFIG = (
     'timezone = "UTC"\n[schedules.office]\ntimezone = "UTC"\ndefault = true\n'
@@ -274,6 +280,83 @@ def test_report_from_the_cli_on_a_connected_file(tmp_path: Path) -> None:
     assert rows["csat"]["value"] == pytest.approx(50.0)
 
 
+# --- Airbyte -------------------------------------------------------------------------------
+
+
+def test_airbyte_views_give_the_importers_rows_and_facts(
+    tmp_path: Path, imported: Workspace
+) -> None:
+    """Airbyte syncs the API's records (audits with their events as JSON): the views give the
+    importer's events with its ids and order, tags in Zendesk's order, agents' teams."""
+    db = tmp_path / "desk.duckdb"
+    con = duckdb.connect(str(db))
+    for sql in airbyte_sql():
+        con.execute(sql)
+    con.close()
+    res = _cli(db, tmp_path, "connect", "airbyte-zendesk", "--schema", "zendesk_airbyte")
+    assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+    ws = open_duckdb(db, settings(), read_only=True)
+    ids = ["event_id", "seq"]
+    got = ws.backend.execute(ws.table("events"))[[*EVENT_COLUMNS, *ids]]
+    want = imported.backend.execute(imported.table("events"))[[*EVENT_COLUMNS, *ids]]
+    pd.testing.assert_frame_equal(
+        got.sort_values("event_id").reset_index(drop=True),
+        want.sort_values("event_id").reset_index(drop=True),
+        check_dtype=False,
+    )
+    for table, key in (("tickets", "ticket_id"), ("surveys", "response_id"),
+                       ("survey_requests", "request_id"), ("agents", "agent_id")):  # fmt: skip
+        a = ws.backend.execute(ws.table(table)).sort_values(key)
+        b = imported.backend.execute(imported.table(table)).sort_values(key)
+        pd.testing.assert_frame_equal(
+            a[sorted(b.columns)].reset_index(drop=True),
+            b[sorted(b.columns)].reset_index(drop=True),
+            check_dtype=False,
+        )
+    _same_facts(facts_frame(ws), facts_frame(imported))
+    assert _numbers(ws) == pytest.approx(
+        {"first_response_time": 60.0, "reopens": 0.5, "csat": 50.0}
+    )
+    ws.backend.disconnect()
+
+
+def test_airbyte_tells_the_ai_agent_the_triggers_and_calls(tmp_path: Path) -> None:
+    """What only audits tell (tests/fivetran_fixture.py `with_bot_and_call`): Answer Bot's
+    reply is the AI agent's, a trigger's comment a bot's, an answered call an interaction;
+    the same as the importer gives from the same audits."""
+    export = with_bot_and_call()
+    s = settings()
+    ws_import = open_duckdb(":memory:", s)
+    frames = read_zendesk(write_export(tmp_path / "export", export)).frames
+    summary = load(ws_import.backend.con, [validate(f, limits=s.limits) for f in frames], "t")
+    assert not summary.rejects, [str(r) for r in summary.rejects]
+    db = tmp_path / "desk.duckdb"
+    con = duckdb.connect(str(db))
+    for sql in airbyte_sql(export=export):
+        con.execute(sql)
+    con.close()
+    res = _cli(db, tmp_path, "connect", "airbyte-zendesk", "--schema", "zendesk_airbyte")
+    assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+    ws = open_duckdb(db, s, read_only=True)
+    events = ws.backend.execute(ws.table("events"))
+    six = events[events.ticket_id == "6"].sort_values(["at", "event_id"])
+    assert list(zip(six.type, six.author_role.fillna("-"), strict=True)) == [
+        ("message", "customer"), ("status", "-"), ("message", "ai_agent"),
+        ("interaction", "-"), ("message", "agent"), ("status", "-"), ("message", "bot"),
+    ]  # fmt: skip
+    call = six[six.type == "interaction"].iloc[0]
+    assert (call.event_id, call.agent_id, call.talk_seconds) == ("63-6003-call", "20", 120.0)
+    assert _events(ws) == _events(ws_import)
+    f = facts_frame(ws).set_index("ticket_id")
+    assert f.loc["6", "first_reply_minutes"] == 40.0  # the AI agent's reply is no person's
+    assert (
+        f.loc["6", "handled_by"]
+        == facts_frame(ws_import).set_index("ticket_id").loc["6", "handled_by"]
+    )
+    _same_facts(facts_frame(ws), facts_frame(ws_import))
+    ws.backend.disconnect()
+
+
 # --- PostgreSQL ---------------------------------------------------------------------------
 
 
@@ -309,6 +392,22 @@ def test_postgres_views_give_the_importers_facts(
     assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
     res = _cli(pg_url, tmp_path, "report", "reopens", "--format", "json")
     assert json.loads(res.output)[0]["value"] == 0.5  # type: ignore[attr-defined]
+
+
+def test_postgres_airbyte_views_give_the_importers_facts(
+    pg_url: str, imported: Workspace, tmp_path: Path
+) -> None:
+    """Airbyte's JSON columns as PostgreSQL keeps them (jsonb), read by the same views."""
+    con = ibis.connect(pg_url)
+    for sql in airbyte_sql(json_type="JSONB"):
+        with con.raw_sql(sql):
+            pass
+    con.disconnect()
+    res = _cli(pg_url, tmp_path, "connect", "airbyte-zendesk", "--schema", "zendesk_airbyte")
+    assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+    ws = open_url(pg_url, settings())
+    assert _events(ws) == _events(imported)
+    _same_facts(facts_frame(ws), facts_frame(imported))
 
 
 def test_the_fixture_follows_fivetrans_schema() -> None:

@@ -937,6 +937,7 @@ def metrics_(fmt: Annotated[Format, typer.Option("--format")] = Format.table) ->
 
 class Connector(StrEnum):
     fivetran_zendesk = "fivetran-zendesk"
+    airbyte_zendesk = "airbyte-zendesk"
 
 
 @app.command()

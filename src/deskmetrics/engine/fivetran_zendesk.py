@@ -100,7 +100,7 @@ def _shaped(t: ir.Table, table: str, **values: ir.Value) -> ir.Table:
         name: (values[name] if name in values else ibis.null(typ)).cast(typ)
         for name, typ in schema.items()
     }
-    extra = {k: v for k, v in values.items() if k not in schema}
+    extra = {k: v.cast("string") for k, v in values.items() if k not in schema}  # as stored
     return t.select(**cols, **extra)
 
 
@@ -213,7 +213,7 @@ def _with_sla_policy(t: ir.Table, src: ConnectorTables) -> ir.Table:
     h = h.mutate(n=ibis.row_number().over(group_by=h.tid, order_by=h.at.desc()))
     h = h.filter(h.n == 0).select("tid", "policy")
     j = t.view().left_join(h, [("ticket_id", "tid")])
-    return j.mutate(sla_policy=j.policy).drop("tid", "policy")
+    return j.mutate(sla_policy=j.policy.cast("string")).drop("tid", "policy")
 
 
 def _of_live_tickets(t: ir.Table, ids: ir.Table) -> ir.Table:
