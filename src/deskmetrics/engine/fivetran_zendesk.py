@@ -21,9 +21,15 @@ same constants (model/zendesk_vocabulary.py), so the same Zendesk data gives the
   events carrying the priority; `assignee_id`/`group_id` changes one assignment event per
   instant that changes either, carrying both as they stand then (as the importer's replay);
 - `sla_policy` changes name the ticket's SLA policy (the latest); `ticket_schedule`: schedule
-  events; `satisfaction_rating`: the ticket's latest good/bad
-  rating is its CSAT answer (`zendesk-csat-<ticket>`), the first offer its survey request;
+  events; `satisfaction_rating`: the ticket's latest good/bad rating is its CSAT answer
+  (`zendesk-csat-<ticket>`), the first offer its survey request;
 - agents: users whose role is agent or admin.
+
+A source richer than Fivetran's (Airbyte's audits, flattened by engine/airbyte_zendesk.py) may
+add columns the views then read: a comment's `via_channel`/`via_source_rel` (the AI agent's and
+automatic comments told as the importer tells them), `audit_id` (the importer's event ids),
+`answered_by_id`/`call_duration` (answered calls as interactions); a change's `audit_id` and
+`event_id`; a ticket's `tags` in Zendesk's order; a user's `default_group_id` (agents' teams).
 
 Every view is an Ibis expression that compiles on DuckDB and PostgreSQL (no ASOF join, no
 `arg_max`): the latest value of a field is the maximum over the run of rows since its last
