@@ -99,7 +99,7 @@ def main_options(
         typer.Option(
             "--db",
             help="DuckDB workspace file, or another engine's URL to read from "
-            "(postgres://user:password@host/database; reports only).",
+            "(postgres://user:password@host/database; reports only, and `connect`).",
         ),
     ] = "deskmetrics.duckdb",
     config: Annotated[
@@ -136,8 +136,9 @@ def _workspace(read_only: bool = False) -> Any:
         if not read_only:
             raise DeskmetricsError(
                 "this command writes to the workspace; on another engine (--db URL) deskmetrics "
-                "only reads: report, explain, facts, headline, staffing. Import into a DuckDB "
-                "file, or load the canonical tables with the engine's own tools."
+                "only reads: report, explain, facts, headline, staffing (and `connect` defines "
+                "views over a connector's tables). Import into a DuckDB file, or load the "
+                "canonical tables with the engine's own tools."
             )
         return open_url(State.url, State.settings())
     if read_only and not State.db.exists():
@@ -932,6 +933,42 @@ def metrics_(fmt: Annotated[Format, typer.Option("--format")] = Format.table) ->
         for m in REGISTRY.values()
     ]
     _print(pd.DataFrame(rows), fmt, title="metrics")
+
+
+class Connector(StrEnum):
+    fivetran_zendesk = "fivetran-zendesk"
+    airbyte_zendesk = "airbyte-zendesk"
+
+
+@app.command()
+def connect(
+    connector: Annotated[
+        Connector, typer.Argument(help="The connector whose synced tables to read.")
+    ],
+    schema: Annotated[
+        str, typer.Option("--schema", help="The schema the connector syncs into (e.g. zendesk).")
+    ],
+) -> None:
+    """Define the canonical tables (tickets, events, surveys, agents) as views over a
+    connector's synced tables, in the DuckDB file or the engine of --db (postgres://…): the
+    numbers then come straight from the synced tables, with no export or import. Refuses
+    where a canonical table already holds imported rows. See docs/connect.md."""
+    from deskmetrics.engine.connect import connect as define_views
+
+    try:
+        made = define_views(State.url or State.db, connector.value, schema)
+    except DeskmetricsError as exc:
+        _fail(exc)
+        return
+    for name, read in made.views.items():
+        console.print(f"view [bold]{name}[/] over {schema}.{', '.join(read)}")
+    if made.replaced_empty:
+        err.print(f"(replaced the empty tables {', '.join(made.replaced_empty)})")
+    if made.missing:
+        err.print(
+            f"not synced in {schema}: {', '.join(made.missing)} (what they give is left out; "
+            "see docs/connect.md)"
+        )
 
 
 @app.command()

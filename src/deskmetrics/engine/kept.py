@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import ibis.expr.types as ir
 
 from deskmetrics.engine.facts import Facts
-from deskmetrics.engine.store import TOUCHED
+from deskmetrics.engine.store import TOUCHED, connected_views
 
 if TYPE_CHECKING:
     from deskmetrics.engine.workspace import Workspace
@@ -158,6 +158,8 @@ def refresh(ws: Workspace, facts: Facts | None = None) -> bool:
     if ws.as_of is not None:  # kept facts hold everything stored: an as-of view derives its own
         return False
     con = ws.backend.con
+    if connected_views(con):  # rows a connector syncs change without the store knowing
+        return False
     state = _kept_state(con)
     data = _data_state(con)
     if state is None and (ws.read_only or data["events"] < ws.keep_facts_min_events):

@@ -130,15 +130,19 @@ def _create_sql(table: Table) -> str:
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the canonical tables, the rejects table and the import log if missing."""
-    for t in TABLES.values():
+    """Create the canonical tables, the rejects table and the import log if missing. A
+    canonical table defined as a view (`deskmetrics connect`: over a connector's synced
+    tables) is left as it is."""
+    views = connected_views(con)
+    tables = [t for t in TABLES.values() if t.name not in views]
+    for t in tables:
         con.execute(_create_sql(t))
         # a workspace made by an older version gains columns the model has added since
         stored = set(_stored_columns(con, t.name))
         for c in t.columns:
             if c.name not in stored:
                 con.execute(f"ALTER TABLE {q(t.name)} ADD COLUMN {q(c.name)} {SQL_TYPES[c.kind]}")
-    if ARRIVAL not in _stored_columns(con, "events"):
+    if "events" not in views and ARRIVAL not in _stored_columns(con, "events"):
         con.execute(f"ALTER TABLE events ADD COLUMN {ARRIVAL} BIGINT")
     con.execute(
         "CREATE TABLE IF NOT EXISTS _rejects (import_id VARCHAR, rejected_at TIMESTAMP, "
@@ -149,7 +153,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         "CREATE TABLE IF NOT EXISTS _imports (import_id VARCHAR, imported_at TIMESTAMP, "
         "source VARCHAR, committed BOOLEAN, summary VARCHAR)"
     )
-    for t in TABLES.values():
+    for t in tables:
         if IMPORT_ID not in _stored_columns(con, t.name):
             con.execute(f"ALTER TABLE {q(t.name)} ADD COLUMN {IMPORT_ID} VARCHAR")
     con.execute(f"CREATE TABLE IF NOT EXISTS {TOUCHED} (import_id VARCHAR, ticket_id VARCHAR)")
@@ -240,6 +244,7 @@ def load(
     freed, so an import holds one chunk in memory, not the whole export. A table may hold at most
     `max_extra_columns` extra columns, those stored counted: an import past it stores nothing."""
     ensure_schema(con)
+    views = connected_views(con)
     now = utc_now()
     import_id = now.strftime("%Y%m%dT%H%M%S%f")
     summary = ImportSummary(import_id=import_id, source=source)
@@ -251,6 +256,12 @@ def load(
     try:
         con.execute("BEGIN TRANSACTION")
         for vf in frames:
+            if vf.table.name in views:
+                raise BackendError(
+                    f"{vf.table.name} is a view over a connector's synced tables here "
+                    "(deskmetrics connect): its rows come from the connector, not from imports. "
+                    "Import into another workspace (--db)."
+                )
             summary.rejects.extend(vf.rejects)
             tc = summary.tables.setdefault(vf.table.name, TableCounts())
             tc.read += vf.rows_read
@@ -369,6 +380,16 @@ def _record(con: duckdb.DuckDBPyConnection, summary: ImportSummary, now: datetim
         "INSERT INTO _imports VALUES (?, ?, ?, ?, ?)",
         [summary.import_id, now, summary.source, summary.committed, json.dumps(summary.to_dict())],
     )
+
+
+def connected_views(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The canonical tables of this workspace file that are views (made by `deskmetrics
+    connect`): their rows live in the connector's tables, never written through the store."""
+    rows = con.execute(
+        "SELECT view_name FROM duckdb_views() WHERE NOT internal AND NOT temporary "
+        "AND database_name = current_database() AND schema_name = current_schema()"
+    ).fetchall()
+    return {r[0] for r in rows} & TABLES.keys()
 
 
 def _stored_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:

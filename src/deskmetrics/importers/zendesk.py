@@ -84,6 +84,7 @@ from deskmetrics.importers.exportfiles import (
 )
 from deskmetrics.importers.jsonstream import JsonRecord, iter_records
 from deskmetrics.model import DEFAULT_CHANNELS, TABLES, Reject, SourceFrame
+from deskmetrics.model import zendesk_vocabulary as vocabulary
 
 Record = dict[str, Any]
 _Item = JsonRecord  # one record of a file: its 1-based position and its object (or None)
@@ -119,35 +120,18 @@ DEFAULT_CHANNEL_MAP: dict[str, str] = {
     **{c: c for c in ("email", "web", "chat", "phone", "social", "api")},
 }
 
-#: Zendesk via ids → via type names (Zendesk's "Via types reference"), for exports that give
-#: the channel as a number.
-VIA_NAMES: dict[str, str] = {
-    "0": "web_form", "4": "mail", "5": "web_service", "8": "rule", "9": "linked_problem",
-    "10": "group_deletion", "11": "user_change", "12": "user_deletion", "13": "group_change",
-    "14": "resource_push", "15": "iphone", "16": "get_satisfaction", "17": "dropbox",
-    "19": "merge", "20": "batch", "21": "recovered_from_suspended_tickets",
-    "22": "automatic_solution_suggestions", "23": "twitter_favorite", "24": "topic",
-    "26": "twitter_dm", "27": "closed_ticket", "29": "chat", "30": "twitter",
-    "31": "ticket_sharing", "33": "voicemail", "34": "phone_call_inbound",
-    "35": "phone_call_outbound", "38": "facebook_post", "41": "facebook_message",
-    "44": "api_voicemail", "45": "api_phone_call_inbound", "46": "api_phone_call_outbound",
-    "48": "web_widget", "49": "mobile_sdk", "50": "helpcenter", "54": "satisfaction_prediction",
-    "55": "any_channel", "56": "mobile", "57": "sms",
-}  # fmt: skip
-
-_AUTOMATIC_CHANNELS = frozenset({"rule", "system", "8"})
-_AUTOMATIC_RELS = frozenset({"trigger", "automation"})
-#: the Answer Bot channel that serves agents, not the bot answering a customer
-_AGENTS_ANSWER_BOT = "answer_bot_for_agents"
-_AGENT_ROLES = frozenset({"agent", "admin"})
-_ROLE_TO_AUTHOR = {"end-user": "customer", "agent": "agent", "admin": "agent"}
-_SYSTEM_USER = "-1"
-_STATUSES = frozenset({"new", "open", "pending", "hold", "solved", "closed"})
-_ANSWERS = frozenset({"good", "bad"})
-_OFFERED, _UNOFFERED = "offered", "unoffered"
-_INBOUND_CALLS = frozenset(
-    {"voice", "voicemail", "phone_call_inbound", "api_voicemail", "api_phone_call_inbound"}
-)
+# Zendesk's vocabulary, shared with the views over a connector's synced tables
+VIA_NAMES = vocabulary.VIA_NAMES
+_AUTOMATIC_CHANNELS = vocabulary.AUTOMATIC_CHANNELS
+_AUTOMATIC_RELS = vocabulary.AUTOMATIC_RELS
+_AGENTS_ANSWER_BOT = vocabulary.AGENTS_ANSWER_BOT
+_AGENT_ROLES = vocabulary.AGENT_ROLES
+_ROLE_TO_AUTHOR = vocabulary.ROLE_TO_AUTHOR
+_SYSTEM_USER = vocabulary.SYSTEM_USER
+_STATUSES = vocabulary.STATUSES
+_ANSWERS = vocabulary.ANSWERS
+_OFFERED, _UNOFFERED = vocabulary.OFFERED, vocabulary.UNOFFERED
+_INBOUND_CALLS = vocabulary.INBOUND_CALLS
 _SCHEDULE_FIELDS = frozenset({"schedule_id", "schedule"})
 _EXACT_IDS = 2**53  # ids up to here are exact as float64 numbers (`seq`)
 
