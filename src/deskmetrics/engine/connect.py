@@ -18,7 +18,7 @@ import ibis.common.exceptions
 import ibis.expr.types as ir
 
 from deskmetrics.engine import airbyte_zendesk, fivetran_zendesk
-from deskmetrics.engine.workspace import WorkspaceLocked, _shown, is_engine_url
+from deskmetrics.engine.workspace import WorkspaceLocked, url_without_password, is_engine_url
 from deskmetrics.errors import BackendError
 
 
@@ -40,7 +40,7 @@ def open_backend(db: str | Path) -> Any:
         try:
             return ibis.connect(str(db))
         except Exception as exc:
-            raise BackendError(f"cannot connect to {_shown(str(db))}: {exc}") from exc
+            raise BackendError(f"cannot connect to {url_without_password(str(db))}: {exc}") from exc
     try:
         backend = ibis.duckdb.connect(str(db))
         backend.raw_sql("SET TimeZone = 'UTC'")
@@ -181,10 +181,10 @@ def connect(db: str | Path, connector: str, schema: str) -> Connected:
                 backend.create_view(name, expr, overwrite=True)
         except Exception as exc:
             raise BackendError(
-                f"cannot define the views in {_shown(str(db))}: {exc}. The connector's tables "
+                f"cannot define the views in {url_without_password(str(db))}: {exc}. The connector's tables "
                 f"in {schema!r} must have the columns of {spec.title}."
             ) from exc
         read = {name: [t for t in spec.reads[name] if t not in missing] for name in made}
-        return Connected(_shown(str(db)), schema, read, missing, tables)
+        return Connected(url_without_password(str(db)), schema, read, missing, tables)
     finally:
         backend.disconnect()

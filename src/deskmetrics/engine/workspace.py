@@ -391,7 +391,7 @@ def is_engine_url(db: str | Path) -> bool:
     return "://" in str(db)
 
 
-def _shown(url: str) -> str:
+def url_without_password(url: str) -> str:
     """The URL without its password (for messages)."""
     parts = urlsplit(url)
     if parts.password:
@@ -409,13 +409,13 @@ def open_url(url: str, settings: Settings | None = None) -> Workspace:
         backend = ibis.connect(url)
     except Exception as exc:
         raise BackendError(
-            f"cannot connect to {_shown(url)}: {exc}. Check the URL (e.g. "
+            f"cannot connect to {url_without_password(url)}: {exc}. Check the URL (e.g. "
             "postgres://user:password@host:5432/database) and that the engine's Python driver "
             "is installed (pip install 'ibis-framework[postgres]')."
         ) from exc
     if "tickets" not in backend.list_tables():
         raise BackendError(
-            f"{_shown(url)} has no `tickets` table: deskmetrics reads the canonical tables "
+            f"{url_without_password(url)} has no `tickets` table: deskmetrics reads the canonical tables "
             "(tickets, events, surveys, …; see the README's 'The canonical data') there"
         )
     return Workspace(backend=backend, settings=settings or Settings(), read_only=True)
