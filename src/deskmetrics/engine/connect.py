@@ -18,7 +18,7 @@ import ibis.common.exceptions
 import ibis.expr.types as ir
 
 from deskmetrics.engine import airbyte_zendesk, fivetran_zendesk
-from deskmetrics.engine.workspace import WorkspaceLocked, url_without_password, is_engine_url
+from deskmetrics.engine.workspace import WorkspaceLocked, is_engine_url, url_without_password
 from deskmetrics.errors import BackendError
 
 
@@ -181,8 +181,8 @@ def connect(db: str | Path, connector: str, schema: str) -> Connected:
                 backend.create_view(name, expr, overwrite=True)
         except Exception as exc:
             raise BackendError(
-                f"cannot define the views in {url_without_password(str(db))}: {exc}. The connector's tables "
-                f"in {schema!r} must have the columns of {spec.title}."
+                f"cannot define the views in {url_without_password(str(db))}: {exc}. The "
+                f"connector's tables in {schema!r} must have the columns of {spec.title}."
             ) from exc
         read = {name: [t for t in spec.reads[name] if t not in missing] for name in made}
         return Connected(url_without_password(str(db)), schema, read, missing, tables)

@@ -415,8 +415,8 @@ def open_url(url: str, settings: Settings | None = None) -> Workspace:
         ) from exc
     if "tickets" not in backend.list_tables():
         raise BackendError(
-            f"{url_without_password(url)} has no `tickets` table: deskmetrics reads the canonical tables "
-            "(tickets, events, surveys, …; see the README's 'The canonical data') there"
+            f"{url_without_password(url)} has no `tickets` table: deskmetrics reads the canonical "
+            "tables (tickets, events, surveys, …; see the README's 'The canonical data') there"
         )
     return Workspace(backend=backend, settings=settings or Settings(), read_only=True)
 
