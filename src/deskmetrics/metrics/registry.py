@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Iterable
 
 from deskmetrics.errors import DefinitionError, QueryError
-from deskmetrics.metrics import lifecycle, revenue, sla, social, surveys, workload
+from deskmetrics.metrics import lifecycle, revenue, sentiment, sla, social, surveys, workload
 from deskmetrics.metrics.base import Aggregation, Metric
 
 
@@ -41,6 +41,7 @@ REGISTRY: dict[str, Metric] = _check(
         *social.METRICS,
         *surveys.METRICS,
         *sla.METRICS,
+        *sentiment.METRICS,
     ]
 )
 
