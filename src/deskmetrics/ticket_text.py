@@ -28,7 +28,7 @@ from deskmetrics.text.topics import OTHER, Edit, Topic, TopicModel
 
 DDL = (
     "CREATE TABLE IF NOT EXISTS message_sentiment (event_id VARCHAR, ticket_id VARCHAR, "
-    "at TIMESTAMP, sentiment DOUBLE)",
+    '"at" TIMESTAMP, sentiment DOUBLE)',
     "CREATE TABLE IF NOT EXISTS topics (topic_id VARCHAR, label VARCHAR, size BIGINT, "
     "radius DOUBLE, centroid FLOAT[], active BOOLEAN, seed BIGINT)",
     "CREATE TABLE IF NOT EXISTS ticket_topics (ticket_id VARCHAR, topic_id VARCHAR, "
@@ -41,7 +41,7 @@ DDL = (
 #: each ticket's subject and its customer's messages (in order), cut to the length embedded
 _TEXTS = f"""
 SELECT t.ticket_id,
-       left(concat_ws(chr(10), t.subject, string_agg(e.body, chr(10) ORDER BY e.at, e.seq)),
+       left(concat_ws(chr(10), t.subject, string_agg(e.body, chr(10) ORDER BY e."at", e.seq)),
             {topics.MAX_TEXT_CHARS}) AS text
 FROM tickets t
 LEFT JOIN events e ON e.ticket_id = t.ticket_id AND e.type = 'message'
@@ -81,7 +81,7 @@ def score_new_messages(ws: Workspace) -> int:
     Running it again scores nothing: a message is scored once."""
     con = _con(ws)
     new = con.execute(
-        "SELECT e.event_id, e.ticket_id, e.at, e.body FROM events e "
+        'SELECT e.event_id, e.ticket_id, e."at", e.body FROM events e '
         "WHERE e.type = 'message' AND e.author_role = 'customer' AND e.body IS NOT NULL "
         "AND NOT EXISTS (SELECT 1 FROM message_sentiment s WHERE s.event_id = e.event_id)"
     ).df()
@@ -93,7 +93,7 @@ def score_new_messages(ws: Workspace) -> int:
     try:
         _transaction(
             con,
-            [("INSERT INTO message_sentiment SELECT event_id, ticket_id, at, sentiment "
+            [('INSERT INTO message_sentiment SELECT event_id, ticket_id, "at", sentiment '
               "FROM _new_sentiment", None)],
         )
     finally:

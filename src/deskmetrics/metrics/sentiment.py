@@ -30,6 +30,8 @@ METRICS: list[Metric] = [
         anchor="created_at",
         population=(SCORED,),
         family="customer sentiment",
+        small_sample_flag=True,
+        params={"interval": "t", "bounds": (-1.0, 1.0)},
         notes="Each customer message is scored by VADER (a lexicon with rules for negation, "
         "intensifiers and emoji); messages in other languages than English read near 0.",
     ),
@@ -47,5 +49,7 @@ METRICS: list[Metric] = [
         anchor="created_at",
         population=(TWO_SCORED,),
         family="customer sentiment",
+        small_sample_flag=True,
+        params={"interval": "t", "bounds": (-2.0, 2.0)},
     ),
 ]
