@@ -93,8 +93,13 @@ def score_new_messages(ws: Workspace) -> int:
     try:
         _transaction(
             con,
-            [('INSERT INTO message_sentiment SELECT event_id, ticket_id, "at", sentiment '
-              "FROM _new_sentiment", None)],
+            [
+                (
+                    'INSERT INTO message_sentiment SELECT event_id, ticket_id, "at", sentiment '
+                    "FROM _new_sentiment",
+                    None,
+                )
+            ],
         )
     finally:
         con.unregister("_new_sentiment")

@@ -41,9 +41,47 @@ MAX_TEXT_CHARS = 1_000
 LABEL_WORDS = 3
 #: words of every support conversation, never a topic's label
 SUPPORT_STOP_WORDS = frozenset(
-    """hi hello hey dear thanks thank thx pls please regards cheers team support help
-    hallo bonjour hola gracias merci danke just know like want need got get ve ll don
-    doesn didn isn wasn im ive id hope asap""".split()
+    [
+        "hi",
+        "hello",
+        "hey",
+        "dear",
+        "thanks",
+        "thank",
+        "thx",
+        "pls",
+        "please",
+        "regards",
+        "cheers",
+        "team",
+        "support",
+        "help",
+        "hallo",
+        "bonjour",
+        "hola",
+        "gracias",
+        "merci",
+        "danke",
+        "just",
+        "know",
+        "like",
+        "want",
+        "need",
+        "got",
+        "get",
+        "ve",
+        "ll",
+        "don",
+        "doesn",
+        "didn",
+        "isn",
+        "wasn",
+        "im",
+        "ive",
+        "id",
+        "hope",
+        "asap",
+    ]
 )
 
 
@@ -70,11 +108,13 @@ class WordLlamaEmbedder:
         )
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, 256), dtype=np.float32)
-        cut = [t[:MAX_TEXT_CHARS] for t in texts]
-        v = np.asarray(self._model.embed(cut, norm=True, batch_size=512), dtype=np.float32)
-        return _unit(v)
+        out = np.zeros((len(texts), 256), dtype=np.float32)
+        words = [i for i, t in enumerate(texts) if t and t.strip()]
+        if words:  # a text without words stays a zero row (it reads as "other")
+            cut = [texts[i][:MAX_TEXT_CHARS] for i in words]
+            v = np.asarray(self._model.embed(cut, norm=False, batch_size=512), dtype=np.float32)
+            out[words] = _unit(np.nan_to_num(v))
+        return out
 
 
 @lru_cache(maxsize=1)
@@ -146,7 +186,7 @@ def candidate_ks(n: int, min_size: int, max_topics: int = MAX_TOPICS) -> list[in
     top = min(max_topics, n // max(min_size, 1))
     if top < 2:
         return []
-    return sorted({int(round(k)) for k in np.geomspace(2, top, num=min(12, top - 1))})
+    return sorted({round(k) for k in np.geomspace(2, top, num=min(12, top - 1))})
 
 
 def default_min_size(n: int) -> int:
@@ -178,7 +218,11 @@ def fit(
     rng = np.random.default_rng(seed)
     has_text = np.abs(v).sum(axis=1) > 0
     usable = np.flatnonzero(has_text)
-    sample = np.sort(rng.choice(usable, FIT_SAMPLE, replace=False)) if len(usable) > FIT_SAMPLE else usable
+    sample = (
+        np.sort(rng.choice(usable, FIT_SAMPLE, replace=False))
+        if len(usable) > FIT_SAMPLE
+        else usable
+    )
     scored = (
         np.sort(rng.choice(len(sample), SCORE_SAMPLE, replace=False))
         if len(sample) > SCORE_SAMPLE
@@ -200,13 +244,20 @@ def fit(
         centres = fits[best_k].cluster_centers_
     groups = _members(v, has_text, _unit(np.asarray(centres, dtype=np.float32)), size)
     centroids = [_unit(v[g].mean(axis=0, keepdims=True))[0] for g in groups]
-    labels_text = keyphrases(texts, groups) if texts else [f"topic {i + 1}" for i in range(len(groups))]
+    labels_text = (
+        keyphrases(texts, groups) if texts else [f"topic {i + 1}" for i in range(len(groups))]
+    )
     ids = match_topics(
         [[keys[i] for i in g] for g in groups] if keys is not None else [[] for _ in groups],
         previous or {},
         used_ids,
     )
-    radii = [float(np.quantile(v[g] @ c, OTHER_QUANTILE)) for g, c in zip(groups, centroids, strict=True)]
+    # ("lower": an observed similarity, so a small topic keeps all its members; less a hair
+    # for rounding between the two ways the similarity is computed)
+    radii = [
+        float(np.quantile(v[g] @ c, OTHER_QUANTILE, method="lower")) - 1e-6
+        for g, c in zip(groups, centroids, strict=True)
+    ]
     # a topic of near-identical texts (a macro, a form) would take nothing but copies: no topic
     # is stricter than the typical one
     cap = float(np.median(radii)) if radii else 0.0
@@ -219,7 +270,9 @@ def fit(
     return Fitted(model, topic_of, sim, silhouettes)
 
 
-def _members(v: np.ndarray, has_text: np.ndarray, centres: np.ndarray, min_size: int) -> list[np.ndarray]:
+def _members(
+    v: np.ndarray, has_text: np.ndarray, centres: np.ndarray, min_size: int
+) -> list[np.ndarray]:
     """Row indices of each topic (largest first): every text goes to its nearest centre;
     centres that gather fewer than `min_size` texts are dropped and their texts go to the
     nearest centre left."""
@@ -239,7 +292,9 @@ def _members(v: np.ndarray, has_text: np.ndarray, centres: np.ndarray, min_size:
 _TOKEN = r"(?u)\b[^\W\d_][^\W\d_]+\b"
 
 
-def keyphrases(texts: Sequence[str], groups: Sequence[np.ndarray], words: int = LABEL_WORDS) -> list[str]:
+def keyphrases(
+    texts: Sequence[str], groups: Sequence[np.ndarray], words: int = LABEL_WORDS
+) -> list[str]:
     """Each group's label: its most distinctive words and word pairs by class-based TF-IDF
     (a term's share of the group's words, weighted by how rare it is across groups), without
     repeating a word already in the label."""
@@ -293,9 +348,9 @@ def match_topics(
     for i, members in enumerate(new_members):
         overlap: dict[str, int] = {}
         for key in members:
-            t = previous.get(key)
-            if t is not None and t != OTHER:
-                overlap[t] = overlap.get(t, 0) + 1
+            was = previous.get(key)
+            if was is not None and was != OTHER:
+                overlap[was] = overlap.get(was, 0) + 1
         for t, c in overlap.items():
             if 2 * c > len(members) or 2 * c > old_sizes[t]:
                 pairs.append((-c, i, t))
