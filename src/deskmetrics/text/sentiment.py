@@ -1,9 +1,12 @@
 """Sentiment of a customer message, from −1 (angry) to 1 (delighted).
 
-VADER (the `vaderSentiment` package, which bundles its lexicon and an emoji lexicon) is a
-rule-based scorer: it handles negation ("not happy"), intensifiers ("very", "extremely"),
-capitals and exclamation marks, and emoji, runs offline and scores thousands of messages a
-second. It reads English only; other languages score near 0 (neutral)."""
+Two lexicons that ship inside their packages, each with rules for negation ("not happy") and
+intensifiers ("very", "extremely"), averaged: VADER (`vaderSentiment`: also capitals,
+exclamation marks and emoji) and Pattern's lexicon of opinion words from product reviews
+(`textblob`). Where Pattern knows no word of the message (an emoji, a "thx"), VADER's score
+stands alone. The average follows human ratings of product-review sentences more closely than
+either alone (benchmarks/bench_sentiment.py: Pearson r 0.62 against 0.59 and 0.51). Both run
+offline, thousands of messages a second. English only: other languages score near 0."""
 
 from __future__ import annotations
 
@@ -31,6 +34,17 @@ EMOJI_WORDS = {
 }
 
 
+class _Opinions(Protocol):
+    def analyze(self, text: str) -> tuple[float, float]: ...
+
+
+@lru_cache(maxsize=1)
+def _opinions() -> _Opinions:
+    from textblob.en.sentiments import PatternAnalyzer
+
+    return PatternAnalyzer()  # type: ignore[no-any-return]
+
+
 @lru_cache(maxsize=1)
 def _analyzer() -> _Analyzer:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
@@ -46,12 +60,17 @@ MAX_CHARS = 2_000
 
 
 def score(text: str | None) -> float | None:
-    """The message's sentiment in [−1, 1] (VADER's compound score); None for a message
+    """The message's sentiment in [−1, 1]; None for a message
     without words (empty, or only whitespace): it says nothing, and counting it as neutral
     would pull a ticket's mean towards 0."""
     if text is None or not text.strip():
         return None
-    return float(_analyzer().polarity_scores(text[:MAX_CHARS])["compound"])
+    cut = text[:MAX_CHARS]
+    vader = float(_analyzer().polarity_scores(cut)["compound"])
+    polarity, subjectivity = _opinions().analyze(cut)
+    if polarity == 0 and subjectivity == 0:  # no opinion word Pattern knows
+        return vader
+    return (vader + float(polarity)) / 2
 
 
 def score_all(texts: Iterable[str | None]) -> list[float | None]:

@@ -112,7 +112,7 @@ class WordLlamaEmbedder:
         words = [i for i, t in enumerate(texts) if t and t.strip()]
         if words:  # a text without words stays a zero row (it reads as "other")
             cut = [texts[i][:MAX_TEXT_CHARS] for i in words]
-            v = np.asarray(self._model.embed(cut, norm=False, batch_size=512), dtype=np.float32)
+            v = np.asarray(self._model.embed(cut, norm=False, batch_size=256), dtype=np.float32)
             out[words] = _unit(np.nan_to_num(v))
         return out
 
