@@ -31,10 +31,14 @@ OTHER_QUANTILE = 0.01
 MAX_TOPICS = 40
 #: k-means runs on at most this many tickets (then every ticket goes to its nearest centre)
 FIT_SAMPLE = 20_000
+#: k-means for each k tried runs on at most this many of them
+SEARCH_SAMPLE = 5_000
 #: the silhouette that chooses k is measured on at most this many tickets
 SCORE_SAMPLE = 3_000
 #: a k whose silhouette is within this of the best is as good: the smallest such k is chosen
 SILHOUETTE_TOLERANCE = 0.01
+#: tickets embedded at a time when assigning
+ASSIGN_CHUNK = 20_000
 #: each ticket's text is cut here before embedding (the opening carries the topic)
 MAX_TEXT_CHARS = 1_000
 #: words in a topic's label
@@ -165,8 +169,16 @@ class TopicModel:
     def assign(
         self, texts: Sequence[str], embedder: Embedder | None = None
     ) -> tuple[list[str], np.ndarray]:
-        """`assign_vectors` of the texts' embeddings."""
-        return self.assign_vectors((embedder or default_embedder()).embed(texts))
+        """`assign_vectors` of the texts' embeddings, a chunk at a time (memory stays flat
+        for a million tickets)."""
+        emb = embedder or default_embedder()
+        ids: list[str] = []
+        sims = []
+        for lo in range(0, len(texts), ASSIGN_CHUNK):
+            i, s = self.assign_vectors(emb.embed(texts[lo : lo + ASSIGN_CHUNK]))
+            ids += i
+            sims.append(s)
+        return ids, np.concatenate(sims) if sims else np.zeros(0, dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -223,25 +235,34 @@ def fit(
         if len(usable) > FIT_SAMPLE
         else usable
     )
+    # k is chosen on a smaller sample (k-means for every k tried is most of a fit's time) …
+    search = (
+        np.sort(rng.choice(sample, SEARCH_SAMPLE, replace=False))
+        if len(sample) > SEARCH_SAMPLE
+        else sample
+    )
     scored = (
-        np.sort(rng.choice(len(sample), SCORE_SAMPLE, replace=False))
-        if len(sample) > SCORE_SAMPLE
-        else np.arange(len(sample))
+        np.sort(rng.choice(len(search), SCORE_SAMPLE, replace=False))
+        if len(search) > SCORE_SAMPLE
+        else np.arange(len(search))
     )
     silhouettes: dict[int, float] = {}
     best_k, centres = 1, v[usable].mean(axis=0, keepdims=True) if len(usable) else v[:0]
     fits: dict[int, Any] = {}
     for k in candidate_ks(len(usable), size, max_topics):
-        km = KMeans(k, n_init=2, random_state=seed).fit(v[sample])
+        km = KMeans(k, n_init=2, random_state=seed).fit(v[search])
         labels = km.labels_[scored]
         if len(set(labels.tolist())) < 2:
             continue
-        silhouettes[k] = float(silhouette_score(v[sample][scored], labels, metric="cosine"))
+        silhouettes[k] = float(silhouette_score(v[search][scored], labels, metric="cosine"))
         fits[k] = km
     if silhouettes:
         top = max(silhouettes.values())
         best_k = min(k for k, s in silhouettes.items() if s >= top - SILHOUETTE_TOLERANCE)
         centres = fits[best_k].cluster_centers_
+        if len(sample) > len(search):  # … then refined on the larger one, from its centres
+            refined = KMeans(best_k, init=centres, n_init=1, random_state=seed)
+            centres = refined.fit(v[sample]).cluster_centers_
     groups = _members(v, has_text, _unit(np.asarray(centres, dtype=np.float32)), size)
     centroids = [_unit(v[g].mean(axis=0, keepdims=True))[0] for g in groups]
     labels_text = (
