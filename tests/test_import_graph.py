@@ -23,6 +23,8 @@ ALLOWED: dict[str, set[str]] = {
     "text": {"errors", "config"},
     # the ticket-text job: reads texts from the workspace, runs text/, writes derived tables
     "ticket_text": {"errors", "config", "engine", "text"},
+    # the topics table: topics beside the numbers, asked of the query layer
+    "topic_report": {"errors", "engine", "query", "ticket_text"},
     "sample": {"errors", "model"},
     "significance": set(),
     "query": {"errors", "model", "config", "metrics", "engine", "stats", "significance"},
@@ -99,6 +101,7 @@ ALLOWED: dict[str, set[str]] = {
         "present",
         "staffing",
         "ticket_text",
+        "topic_report",
     },
     "__init__": {"errors", "config", "engine", "importers", "metrics", "query"},
 }

@@ -323,12 +323,31 @@ def topic_names(ws: Workspace) -> pd.DataFrame:
     ).df()
 
 
+def example_tickets(ws: Workspace, per_topic: int = 3) -> dict[str, list[str]]:
+    """The tickets closest to each topic's centre (the most typical), by the id the topic
+    reads as."""
+    con = _con(ws)
+    rows = con.execute(
+        "SELECT shown_id, ticket_id FROM (SELECT coalesce(n.shown_id, a.topic_id) AS shown_id, "
+        "a.ticket_id, row_number() OVER (PARTITION BY coalesce(n.shown_id, a.topic_id) "
+        "ORDER BY a.similarity DESC, a.ticket_id) AS r FROM ticket_topics a "
+        "LEFT JOIN topic_names n ON n.topic_id = a.topic_id) WHERE r <= ? "
+        "ORDER BY shown_id, r",
+        [per_topic],
+    ).fetchall()
+    out: dict[str, list[str]] = {}
+    for topic, ticket_id in rows:
+        out.setdefault(topic, []).append(ticket_id)
+    return out
+
+
 __all__ = [
     "FitSummary",
     "after_import",
     "assign_new_tickets",
     "current_model",
     "edits",
+    "example_tickets",
     "fit_topics",
     "merge_topics",
     "rename_topic",
