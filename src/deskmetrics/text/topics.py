@@ -44,49 +44,16 @@ MAX_TEXT_CHARS = 1_000
 #: words in a topic's label
 LABEL_WORDS = 3
 #: words of every support conversation, never a topic's label
-SUPPORT_STOP_WORDS = frozenset(
-    [
-        "hi",
-        "hello",
-        "hey",
-        "dear",
-        "thanks",
-        "thank",
-        "thx",
-        "pls",
-        "please",
-        "regards",
-        "cheers",
-        "team",
-        "support",
-        "help",
-        "hallo",
-        "bonjour",
-        "hola",
-        "gracias",
-        "merci",
-        "danke",
-        "just",
-        "know",
-        "like",
-        "want",
-        "need",
-        "got",
-        "get",
-        "ve",
-        "ll",
-        "don",
-        "doesn",
-        "didn",
-        "isn",
-        "wasn",
-        "im",
-        "ive",
-        "id",
-        "hope",
-        "asap",
-    ]
+_STOP = (
+    # greetings, politeness and filler of any support conversation
+    "hi hello hey dear thanks thank thx pls please regards cheers team support help just "
+    "know like want need got get ve ll don doesn didn isn wasn im ive id hope asap "
+    # the same in German, French and Spanish, and their commonest function words
+    "hallo danke bitte ich nicht und die der das ist mit sie wir mein meine seit bonjour "
+    "merci je mon ma mes le la les est pas une des que pour dès hola gracias el los las "
+    "una por para con mi mis es"
 )
+SUPPORT_STOP_WORDS = frozenset(_STOP.split(" "))
 
 
 class Embedder(Protocol):
