@@ -54,6 +54,7 @@ ALLOWED: dict[str, set[str]] = {
         "present",
         "staffing",
         "saved_views",
+        "topic_report",
     },
     "web": {"present"},
     "surveys": {"errors", "config", "model", "engine", "accounts", "notify", "appstate"},

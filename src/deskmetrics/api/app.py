@@ -30,6 +30,7 @@ from deskmetrics.api.routes import (
     sla,
     staffing,
     survey_links,
+    topics,
     users,
     views,
     zammad_webhook,
@@ -61,6 +62,7 @@ ROUTE_MODULES = (
     staffing,
     alerts,
     views,
+    topics,
 )
 
 
