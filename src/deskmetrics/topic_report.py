@@ -24,6 +24,10 @@ TOPIC_METRICS = (
 )
 
 
+#: a topic with at least this many times its tickets of the period before is emerging (the
+#: default factor of a spike alert rule)
+EMERGING_FACTOR = 2.0
+
 #: each column's unit, for reading (present.format_value)
 UNITS = {
     "tickets": "count",
@@ -41,7 +45,9 @@ def topic_table(
 ) -> pd.DataFrame:
     """One row per topic, most tickets first: topic, topic_label, tickets, share (percent of
     the tickets in range), change (of tickets against the period before: only with a
-    range), the metrics of TOPIC_METRICS, and `examples` (the most typical ticket ids)."""
+    range), `emerging` (with a range: tickets at least EMERGING_FACTOR times the period
+    before, and at least `[alerts] min_n`), the metrics of TOPIC_METRICS, and `examples` (the
+    most typical ticket ids). A spike alert rule on `volume` by `topic` watches the same."""
     compare = "previous" if start is not None and end is not None else None
     df = compute(ws, list(TOPIC_METRICS), by=["topic"], start=start, end=end, compare=compare)
     labels = compute(ws, "volume", by=["topic", "topic_label"], start=start, end=end)
@@ -57,6 +63,12 @@ def topic_table(
         vol = df[df.metric == "volume"].set_index("topic")
         out["previous"] = out.topic.map(vol["previous"]).to_numpy()
         out["change"] = out.topic.map(vol["change"]).to_numpy()
+        # flagged like a spike alert: at least EMERGING_FACTOR times the period before, and
+        # enough tickets to be news (`[alerts] min_n`)
+        before = pd.to_numeric(out.previous, errors="coerce").fillna(0.0)
+        out["emerging"] = (out.tickets >= EMERGING_FACTOR * before) & (
+            out.tickets >= ws.settings.alerts.min_n
+        )
     for m in TOPIC_METRICS[1:]:
         out[m] = wide[m].to_numpy()
     ex = example_tickets(ws, examples) if examples else {}
