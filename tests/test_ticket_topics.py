@@ -165,3 +165,15 @@ def test_before_any_fit_every_ticket_reads_as_other() -> None:
     df = facts_frame(ws)
     assert set(df.topic) == {"other"} and set(df.topic_label) == {"other"}
     assert compute(ws, "volume", by=["topic"]).iloc[0]["value"] == 18
+
+
+def test_sentiment_as_of_a_moment_knows_only_the_messages_written_by_then(ws: Workspace) -> None:
+    from datetime import datetime
+
+    first = score(HAPPY)
+    then = ws.at(datetime(2026, 3, 2, 10, 30))  # after e1, before e3
+    row = facts_frame(then).set_index("ticket_id").loc["B0"]
+    assert row.sentiment_first == pytest.approx(first) and row.sentiment_last == pytest.approx(
+        first
+    )
+    assert pd.isna(row.sentiment_shift)  # one message: no shift yet

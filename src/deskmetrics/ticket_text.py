@@ -4,8 +4,10 @@ canonical ones. The engine joins these tables at query time (`engine/text_column
 refit, rename or merge never remakes the kept per-ticket facts.
 
 Tables (DuckDB workspace):
-- `message_sentiment`: one row per customer message with words (event_id, ticket_id, at,
-  sentiment in [−1, 1]);
+- `message_sentiment`: one row per customer message with a body (event_id, ticket_id, at,
+  sentiment in [−1, 1], null for a message without words);
+- `ticket_sentiment`: per ticket, the first, last and mean sentiment of its customer's
+  messages and the shift first → last (kept up to date as messages arrive: what queries join);
 - `topics`: every topic ever fitted (ids are never reused), `active` for the current fit, with
   its centre so later imports assign new tickets without refitting;
 - `ticket_topics`: each ticket's topic id (raw: as fitted or assigned) and its similarity;
@@ -29,6 +31,8 @@ from deskmetrics.text.topics import OTHER, Edit, Topic, TopicModel
 DDL = (
     "CREATE TABLE IF NOT EXISTS message_sentiment (event_id VARCHAR, ticket_id VARCHAR, "
     '"at" TIMESTAMP, sentiment DOUBLE)',
+    "CREATE TABLE IF NOT EXISTS ticket_sentiment (ticket_id VARCHAR, sentiment_first DOUBLE, "
+    "sentiment_last DOUBLE, sentiment_mean DOUBLE, sentiment_shift DOUBLE)",
     "CREATE TABLE IF NOT EXISTS topics (topic_id VARCHAR, label VARCHAR, size BIGINT, "
     "radius DOUBLE, centroid FLOAT[], active BOOLEAN, seed BIGINT)",
     "CREATE TABLE IF NOT EXISTS ticket_topics (ticket_id VARCHAR, topic_id VARCHAR, "
@@ -77,8 +81,9 @@ def _transaction(con: Any, steps: list[tuple[str, list[Any] | None]]) -> None:
 
 
 def score_new_messages(ws: Workspace) -> int:
-    """Score every customer message not scored yet (all of them the first time); how many.
-    Running it again scores nothing: a message is scored once."""
+    """Score every customer message not scored yet (all of them the first time); how many
+    have words (and so a sentiment). Running it again scores nothing: a message is scored
+    once."""
     con = _con(ws)
     new = con.execute(
         'SELECT e.event_id, e.ticket_id, e."at", e.body FROM events e '
@@ -87,8 +92,8 @@ def score_new_messages(ws: Workspace) -> int:
     ).df()
     if new.empty:
         return 0
-    new["sentiment"] = sentiment.score_all(new.pop("body").tolist())
-    new = new[new.sentiment.notna()]
+    # a message without words is kept with no sentiment: scored once, never again
+    new["sentiment"] = pd.array(sentiment.score_all(new.pop("body").tolist()), dtype="Float64")
     con.register("_new_sentiment", new)
     try:
         _transaction(
@@ -98,12 +103,30 @@ def score_new_messages(ws: Workspace) -> int:
                     'INSERT INTO message_sentiment SELECT event_id, ticket_id, "at", sentiment '
                     "FROM _new_sentiment",
                     None,
-                )
+                ),
+                *_per_ticket("SELECT DISTINCT ticket_id FROM _new_sentiment"),
             ],
         )
     finally:
         con.unregister("_new_sentiment")
-    return len(new)
+    return int(new.sentiment.notna().sum())
+
+
+def _per_ticket(tickets: str) -> list[tuple[str, list[Any] | None]]:
+    """Statements bringing `ticket_sentiment` (first, last, mean and shift of each ticket's
+    scored customer messages: what queries join) up to date for the tickets `tickets`
+    selects."""
+    return [
+        (f"DELETE FROM ticket_sentiment WHERE ticket_id IN ({tickets})", None),
+        (
+            "INSERT INTO ticket_sentiment SELECT ticket_id, first, last, mean, "
+            "CASE WHEN n >= 2 THEN last - first END FROM (SELECT ticket_id, "
+            'arg_min(sentiment, "at") AS first, arg_max(sentiment, "at") AS last, '
+            "avg(sentiment) AS mean, count(*) AS n FROM message_sentiment "
+            f"WHERE sentiment IS NOT NULL AND ticket_id IN ({tickets}) GROUP BY ticket_id)",
+            None,
+        ),
+    ]
 
 
 # ---------------------------------------------------------------------------------------------

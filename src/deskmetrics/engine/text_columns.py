@@ -39,9 +39,13 @@ def _topics(ws: Workspace) -> ir.Table | None:
 
 
 def _sentiment(ws: Workspace) -> ir.Table | None:
+    if ws.as_of is None and ws.has("ticket_sentiment"):  # kept per ticket by the job
+        return ws.backend.table("ticket_sentiment").rename(_ts_id="ticket_id")
     if not ws.has("message_sentiment"):
         return None
+    # as of a past moment: from the messages known then
     s = ws.backend.table("message_sentiment")
+    s = s.filter(s.sentiment.notnull())
     if ws.as_of is not None:  # messages written later are not known yet
         s = s.filter(s.at <= ibis.literal(ws.as_of, "timestamp"))
     agg = s.group_by("ticket_id").aggregate(
