@@ -85,6 +85,11 @@ def score_new_messages(ws: Workspace) -> int:
     have words (and so a sentiment). Running it again scores nothing: a message is scored
     once."""
     con = _con(ws)
+    kept, scored = con.execute(
+        "SELECT (SELECT count(*) FROM ticket_sentiment), (SELECT count(*) FROM message_sentiment)"
+    ).fetchone()
+    if kept == 0 and scored > 0:  # scored before tickets' sentiment was kept: made once
+        _transaction(con, _per_ticket("SELECT DISTINCT ticket_id FROM message_sentiment"))
     new = con.execute(
         'SELECT e.event_id, e.ticket_id, e."at", e.body FROM events e '
         "WHERE e.type = 'message' AND e.author_role = 'customer' AND e.body IS NOT NULL "
@@ -334,9 +339,19 @@ def merge_topics(ws: Workspace, topic_id: str, into: str) -> None:
     _edit(ws, "merge", topic_id, into)
 
 
+def _reading(ws: Workspace, *tables: str) -> Any | None:
+    """The connection to read the job's tables, or None when one of them is not there yet
+    (nothing fitted): reading never creates or writes anything."""
+    if not all(ws.has(t) for t in tables):
+        return None
+    return duckdb_connection(ws)
+
+
 def topic_names(ws: Workspace) -> pd.DataFrame:
     """Each topic as people read it: id, label, and the size it had when fitted."""
-    con = _con(ws)
+    con = _reading(ws, "topic_names", "topics")
+    if con is None:
+        return pd.DataFrame({"topic": [], "topic_label": [], "fitted_tickets": []})
     return con.execute(
         "SELECT n.shown_id AS topic, any_value(n2.label) AS topic_label, "
         "sum(coalesce(t.size, 0)) AS fitted_tickets FROM topic_names n "
@@ -349,7 +364,9 @@ def topic_names(ws: Workspace) -> pd.DataFrame:
 def example_tickets(ws: Workspace, per_topic: int = 3) -> dict[str, list[str]]:
     """The tickets closest to each topic's centre (the most typical), by the id the topic
     reads as."""
-    con = _con(ws)
+    con = _reading(ws, "ticket_topics", "topic_names")
+    if con is None:
+        return {}
     rows = con.execute(
         "SELECT shown_id, ticket_id FROM (SELECT coalesce(n.shown_id, a.topic_id) AS shown_id, "
         "a.ticket_id, row_number() OVER (PARTITION BY coalesce(n.shown_id, a.topic_id) "
