@@ -17,7 +17,14 @@ ALLOWED: dict[str, set[str]] = {
     "metrics": {"errors", "model"},
     "stats": set(),
     "engine": {"errors", "model", "config", "calendar", "metrics", "stats"},
-    "importers": {"errors", "model", "config", "engine"},
+    # an import ends by scoring new customer messages and placing new tickets in topics
+    "importers": {"errors", "model", "config", "engine", "ticket_text"},
+    # reading what customers wrote (sentiment, topics): pure functions, no workspace
+    "text": {"errors", "config"},
+    # the ticket-text job: reads texts from the workspace, runs text/, writes derived tables
+    "ticket_text": {"errors", "config", "engine", "text"},
+    # the topics table: topics beside the numbers, asked of the query layer
+    "topic_report": {"errors", "engine", "query", "ticket_text"},
     "sample": {"errors", "model"},
     "significance": set(),
     "query": {"errors", "model", "config", "metrics", "engine", "stats", "significance"},
@@ -47,6 +54,7 @@ ALLOWED: dict[str, set[str]] = {
         "present",
         "staffing",
         "saved_views",
+        "topic_report",
     },
     "web": {"present"},
     "surveys": {"errors", "config", "model", "engine", "accounts", "notify", "appstate"},
@@ -94,6 +102,8 @@ ALLOWED: dict[str, set[str]] = {
         "sla_query",
         "present",
         "staffing",
+        "ticket_text",
+        "topic_report",
     },
     "__init__": {"errors", "config", "engine", "importers", "metrics", "query"},
 }

@@ -30,6 +30,7 @@ import pytest
 
 from conftest import UTC_9_TO_5, one, settings
 from deskmetrics.engine import Workspace, open_duckdb
+from deskmetrics.engine.text_columns import TEXT_COLUMNS
 from deskmetrics.importers import import_directory
 from deskmetrics.importers.helpscout import hal_records, read_helpscout, stream_helpscout
 from deskmetrics.query import compute, facts_frame
@@ -110,6 +111,8 @@ def test_the_same_history_gives_the_same_facts(both: tuple[Workspace, Workspace]
     shared = [c for c in canonical.columns if c in helpscout.columns]
     assert {"first_reply_minutes", "reopens", "replies", "agent_wait_minutes"} <= set(shared)
     for column in shared:
+        if column in TEXT_COLUMNS:
+            continue  # read from message texts, which the canonical files do not carry
         pd.testing.assert_series_equal(
             canonical[column], helpscout[column], check_dtype=False, obj=column
         )

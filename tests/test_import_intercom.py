@@ -98,9 +98,13 @@ def count(ws: Workspace, table: str) -> int:
 
 
 def comparable(ws: Workspace) -> pd.DataFrame:
-    """The per-ticket facts, without the columns that only name a source's own ids."""
+    """The per-ticket facts, without the columns that only name a source's own ids, nor those
+    read from what customers wrote (the canonical files here carry no message bodies, the
+    Intercom export does)."""
     f = facts_frame(ws).set_index("ticket_id").sort_index()
-    return f.drop(columns=[c for c in ("subject",) if c in f.columns])
+    text = ("subject", "topic", "topic_label", "sentiment_first", "sentiment_last")
+    text += ("sentiment_mean", "sentiment_shift")
+    return f.drop(columns=[c for c in text if c in f.columns])
 
 
 # --- round trip --------------------------------------------------------------------------

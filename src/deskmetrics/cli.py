@@ -807,6 +807,132 @@ def explain(
         console.print(f"\n{ex.id_column}s counted: " + escape(", ".join(ex.ids)) + more)
 
 
+topics_app = typer.Typer(
+    rich_markup_mode=None,
+    help="Ticket topics discovered from subjects and customer messages, beside the numbers.",
+)
+app.add_typer(topics_app, name="topics")
+
+
+#: the topics table's headers as people read them (JSON and CSV keep the registry's names)
+_TOPIC_HEADERS = {
+    "topic_label": "label",
+    "first_response_time": "first response",
+    "full_resolution_time": "full resolution",
+    "fcr_rate": "FCR",
+    "csat": "CSAT",
+}
+
+
+@topics_app.callback(invoke_without_command=True)
+def topics(
+    ctx: typer.Context,
+    start: Annotated[str | None, typer.Option("--from", help="First date (YYYY-MM-DD).")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last date, included.")] = None,
+    span: RangeOption = None,
+    examples: Annotated[
+        int, typer.Option("--examples", help="Example tickets per topic (the most typical).")
+    ] = 3,
+    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+    wide: Annotated[
+        bool, typer.Option("--wide", help="Every column, however wide the terminal.")
+    ] = False,
+    now: NowOption = None,
+) -> None:
+    """Each topic with its tickets, share, change against the period before (with a range),
+    first response time, full resolution time, FCR, CSAT, customer sentiment and example
+    tickets; the same numbers as `report METRIC --by topic`."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from deskmetrics.present import format_change, format_value
+    from deskmetrics.topic_report import UNITS, topic_table
+
+    try:
+        ws = _workspace_at(now)
+        if span is not None:
+            start, end = relative_range(
+                span, start, end, ws.now(), State.settings().report_timezone
+            )
+        df = topic_table(ws, start=start, end=end, examples=examples)
+    except DeskmetricsError as exc:
+        _fail(exc)
+        return
+    if df.empty or set(df.topic) == {"other"}:
+        err.print("no topics yet: run `deskmetrics topics fit` first", style="yellow")
+    if fmt is Format.table:
+        shown = df.copy()
+        for col, unit in UNITS.items():
+            shown[col] = [format_value(v, unit) for v in df[col]]
+        if "change" in df:
+            shown["change"] = [
+                format_change(c, "count", p) for c, p in zip(df.change, df.previous, strict=True)
+            ]
+            shown = shown.drop(columns=["previous"])
+        shown = shown.rename(columns=_TOPIC_HEADERS)
+        _print(shown, fmt, title=f"{len(df)} topics", wide=wide)
+    else:
+        _print(df, fmt)
+
+
+@topics_app.command("fit")
+def topics_fit(
+    seed: Annotated[int, typer.Option("--seed", help="The same seed gives the same topics.")] = 0,
+    min_size: Annotated[
+        int | None,
+        typer.Option("--min-size", help="Smallest topic, in tickets (default: 0.5% of them)."),
+    ] = None,
+) -> None:
+    """(Re)discover the topics of every ticket. Topics that persist keep their ids (and their
+    renames and merges); later imports place new tickets in these topics without a refit."""
+    from deskmetrics.ticket_text import fit_topics, score_new_messages
+
+    try:
+        ws = _workspace()
+        score_new_messages(ws)
+        with console.status("discovering topics …"):
+            summary = fit_topics(ws, seed=seed, min_size=min_size)
+    except DeskmetricsError as exc:
+        _fail(exc)
+        return
+    err.print(
+        f"{summary.topics} topics over {summary.tickets:,} tickets ({summary.other:,} far from "
+        f"every topic: other); kept ids: {', '.join(summary.kept_ids) or 'none'}; new: "
+        f"{', '.join(summary.new_ids) or 'none'}"
+    )
+
+
+@topics_app.command("rename")
+def topics_rename(
+    topic: Annotated[str, typer.Argument(help="The topic's id (e.g. t3).")],
+    name: Annotated[str, typer.Argument(help="Its new name.")],
+) -> None:
+    """Name a topic; the name stays across refits while the topic persists."""
+    from deskmetrics.ticket_text import rename_topic
+
+    try:
+        rename_topic(_workspace(), topic, name)
+    except DeskmetricsError as exc:
+        _fail(exc)
+        return
+    err.print(f"topic {topic} reads as {name!r}")
+
+
+@topics_app.command("merge")
+def topics_merge(
+    topic: Annotated[str, typer.Argument(help="The topic merged away (e.g. t7).")],
+    into: Annotated[str, typer.Argument(help="The topic it counts as from now on.")],
+) -> None:
+    """Count one topic as another (kept across refits)."""
+    from deskmetrics.ticket_text import merge_topics
+
+    try:
+        merge_topics(_workspace(), topic, into)
+    except DeskmetricsError as exc:
+        _fail(exc)
+        return
+    err.print(f"topic {topic} counts as {into} from now on")
+
+
 followups_app = typer.Typer(
     rich_markup_mode=None, help="Close the loop: detractors and unhappy CSAT answers to follow up."
 )

@@ -731,6 +731,191 @@ class _Chunk:
     voice: _Voice | None = None  # its surveys, drawn once for both survey tables
 
 
+#: more ways customers open a ticket on each subject (by tag): (calm ones, upset ones), some
+#: with typos, some in German, French or Spanish, so the topics of the demo are found in varied
+#: wording (drawn from a random stream of their own: the numbers of a seed do not move)
+_PHRASINGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "login": (
+        (
+            "cant sign in anymore, the reset link says it is invalid. thanks for checking",
+            "Hallo, ich kann mich seit heute früh nicht mehr anmelden. "
+            "Das Passwort-Reset kommt nie an.",
+        ),
+        (
+            "Locked out of my account AGAIN. password is right, login just says no. Very annoying.",
+            "Third day I cannot log in, nobody answers. Worst experience ever.",
+        ),
+    ),
+    "crash": (
+        (
+            "Hello, the app quits on launch on my Android phone, already "
+            "tried reinstalling. Any idea?",
+            "l'application se ferme dès que je l'ouvre sur mon téléphone, pouvez-vous aider ?",
+        ),
+        (
+            "app crashes the moment i open it, since the update its unusable",
+            "The mobile app crashed again while I was saving. I'm really fed up with this.",
+        ),
+    ),
+    "sync": (
+        (
+            "Hi team, my phone and laptop show different data, syncing seems stuck since Monday.",
+            "Changes I make on the web app don't appear on mobile. Is synchronisation delayed?",
+        ),
+        (
+            "Sync lost my notes. again. this is not ok, I rely on this every day",
+            "Die Synchronisierung funktioniert nicht, ich habe Daten verloren. Sehr ärgerlich.",
+        ),
+    ),
+    "api": (
+        (
+            "Our API calls to /orders return 500 errors since last "
+            "night, request ids attached. Thanks!",
+            "Quick question: the webhook endpoint answers with error 502 "
+            "for some events, known issue?",
+        ),
+        (
+            "API keeps throwing 429 too many requests way under the "
+            "limit, our checkout is broken!!",
+            "Your API is down for us and the integration fails, we lose orders every minute.",
+        ),
+    ),
+    "performance": (
+        (
+            "Dashboard takes ages to load reports today, is something going on?",
+            "El panel tarda más de un minuto en cargar los informes. ¿Hay algún problema?",
+        ),
+        (
+            "Everything is sooo slow, pages take forever to load. Nobody here can work.",
+            "The dashboard is unbearably slow again, this is costing us a whole morning.",
+        ),
+    ),
+    "double-charge": (
+        (
+            "Hi, I see two payments for the same month on my credit card, could you refund one?",
+            "I think I was billed twice for my subscription this month, can you check the charges?",
+        ),
+        (
+            "Double charge on my card AGAIN. refund it today please",
+            "Ich wurde zweimal belastet! Bitte erstatten Sie die doppelte Zahlung sofort.",
+        ),
+    ),
+    "refund": (
+        (
+            "I'd like a refund for the annual plan, I meant to buy the monthly one. Thanks a lot!",
+            "Je voudrais un remboursement, j'ai acheté le mauvais abonnement par erreur.",
+        ),
+        (
+            "I cancelled on time and you still took my money. refund me now.",
+            "Still no refund after two weeks, this is ridiculous. I want my money back.",
+        ),
+    ),
+    "invoice": (
+        (
+            "Could you please put our VAT number on the invoice? Our accountant needs it. Cheers",
+            "Can I get an invoice with our company name and address for last month?",
+        ),
+        (
+            "The invoice is wrong again, wrong company address and no VAT id. Please fix it",
+            "Necesito la factura con nuestro número de IVA, ya lo pedí dos veces.",
+        ),
+    ),
+    "payment-method": (
+        (
+            "My credit card expired, where can I change the payment method?",
+            "How do I switch from card to bank transfer for the subscription payment?",
+        ),
+        (
+            "payment failed and now my acount is locked, how do i update the card???",
+            "Your payment page keeps rejecting my new card. Very frustrating.",
+        ),
+    ),
+    "email-change": (
+        (
+            "Please change the email on my account to my new work address, thank you.",
+            "How can I update the e-mail address I log in with?",
+        ),
+        (
+            "the confirmation link to change my email is always expired, tried 5 times",
+            "Ich kann meine E-Mail-Adresse nicht ändern, der "
+            "Bestätigungslink ist immer abgelaufen.",
+        ),
+    ),
+    "deletion": (
+        (
+            "Please close my account and delete all my personal data. Thanks.",
+            "I would like to delete my account, how do I do that under GDPR?",
+        ),
+        (
+            "I asked you to delete my account weeks ago and you still email me. Delete it NOW.",
+            "Supprimez mon compte et mes données immédiatement, je l'ai déjà demandé.",
+        ),
+    ),
+    "seats": (
+        (
+            "How do I add three colleagues to our workspace? Happy to upgrade if needed.",
+            "Can I invite my team members to the workspace from the admin page?",
+        ),
+        (
+            "invites to my colleagues never arrive, we tried all week. not great",
+            "Adding new members to our team fails with an error every time.",
+        ),
+    ),
+    "2fa": (
+        (
+            "I got a new phone and can't receive the two-factor code "
+            "anymore. How do I get back in?",
+            "Lost my authenticator app, can you reset two factor authentication for my account?",
+        ),
+        (
+            "Locked out because of 2FA and the recovery codes don't work. I need access today!",
+            "Die Zwei-Faktor-Authentifizierung sperrt mich aus, die "
+            "Wiederherstellungscodes gehen nicht.",
+        ),
+    ),
+    "pricing": (
+        (
+            "We're a team of 60 looking at the business plan. Is there a volume discount?",
+            "What would the enterprise plan cost for about 80 users? Great product by the way.",
+        ),
+        (
+            "your pricing page is confusing, I can't tell what 60 seats would cost",
+            "¿Cuánto cuesta el plan business para 60 personas? La página de precios no es clara.",
+        ),
+    ),
+    "upgrade": (
+        (
+            "We want to upgrade to the business plan, how does billing work mid-month?",
+            "Love the product, we'd like to move up to the next plan. What are the steps?",
+        ),
+        (
+            "The upgrade checkout fails with an error every time, I just want to pay you!",
+            "Upgrade to premium didn't go through but I was charged. Please sort this out.",
+        ),
+    ),
+    "trial": (
+        (
+            "Our trial ends on Friday, could we get one more week to finish the evaluation?",
+            "Is it possible to extend the free trial? We need a bit more time to test.",
+        ),
+        (
+            "trial expired before we could test anything because of your outage. extend it pls",
+            "Unsere Testphase ist abgelaufen, bevor wir testen konnten. Bitte verlängern.",
+        ),
+    ),
+    "demo": (
+        (
+            "Could we book a demo of the reporting features next week? Thank you!",
+            "We'd love a product demo for our support team, what times work?",
+        ),
+        (
+            "I requested a demo twice on your website and nobody got back to me.",
+            "Demande de démo envoyée il y a une semaine, toujours pas de réponse.",
+        ),
+    ),
+}
+
+
 def _bodies() -> tuple[list[str], dict[str, int]]:
     pool: list[str] = []
     start: dict[str, int] = {}
@@ -739,10 +924,21 @@ def _bodies() -> tuple[list[str], dict[str, int]]:
     for key, texts in _TEXTS.items():
         start[key] = len(pool)
         pool.extend(texts)
+    for i, (_, _, tag, _) in enumerate(_SUBJECTS):
+        for tone, texts in enumerate(_PHRASINGS.get(tag, ((), ()))):
+            start[f"phrasing:{i}:{tone}"] = len(pool)
+            pool.extend(texts)
     return pool, start
 
 
 _BODIES, _BODY_START = _bodies()
+#: where each subject's further phrasings start in _BODIES, and how many, by (subject, upset)
+_PHRASING_AT = np.array(
+    [[_BODY_START[f"phrasing:{i}:{t}"] for t in (0, 1)] for i in range(len(_SUBJECTS))]
+)
+_PHRASING_N = np.array(
+    [[len(_PHRASINGS.get(tag, ((), ()))[t]) for t in (0, 1)] for _, _, tag, _ in _SUBJECTS]
+)
 _SUBJECT_GROUP = np.array([s[0] for s in _SUBJECTS])
 _SUBJECTS_OF_GROUP = [np.flatnonzero(np.equal(_SUBJECT_GROUP, g)) for g in range(len(GROUPS))]
 
@@ -989,6 +1185,13 @@ def _make_chunk(world: _World, index: int) -> _Chunk:
     calm = tier[ev_ticket[opening]] >= 1
     upset = (variant[opening] % 4 == 0) | (~calm & (variant[opening] % 3 == 0))
     text = 2 * subject[ev_ticket[opening]] + upset
+    # the same subject in other words, drawn from a stream of its own (the draws above and
+    # every number stay as they were)
+    words = np.random.default_rng([plan.seed, 11, index])
+    subj = subject[ev_ticket[opening]]
+    tone = upset.astype(np.int64)
+    way = (words.random(len(opening)) * (1 + _PHRASING_N[subj, tone])).astype(np.int64)
+    text = np.where(way > 0, _PHRASING_AT[subj, tone] + way - 1, text)
     # an agent opens a ticket after a call, after a chat, or because they noticed something
     how = np.array([1, 1, 2, 0, 1, 1])[channel[ev_ticket[opening]]]
     text_agent = _BODY_START["agent_opening"] + how

@@ -31,6 +31,7 @@ from deskmetrics.api.routes import (
     sla,
     staffing,
     survey_links,
+    topics,
     users,
     views,
     zammad_webhook,
@@ -63,6 +64,7 @@ ROUTE_MODULES = (
     staffing,
     alerts,
     views,
+    topics,
 )
 
 

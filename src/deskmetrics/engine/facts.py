@@ -21,6 +21,7 @@ from deskmetrics.engine.clock import (
     with_clock_seconds,
 )
 from deskmetrics.engine.portable import as_int
+from deskmetrics.engine.text_columns import with_text_columns
 from deskmetrics.engine.workspace import Workspace
 from deskmetrics.errors import QueryError
 from deskmetrics.model import SOLVED_STATUSES
@@ -628,6 +629,7 @@ class Facts:
 
     @cached_property
     def tickets(self) -> ir.Table:
-        """One row per ticket with every per-ticket fact."""
+        """One row per ticket with every per-ticket fact, and the topic and sentiment columns
+        (joined here, at query time: see engine/text_columns.py)."""
         t = self.tickets_keyed
-        return t.drop("_tk", "created_s")
+        return with_text_columns(self.ws, t.drop("_tk", "created_s"))

@@ -6,7 +6,16 @@ import difflib
 from collections.abc import Iterable
 
 from deskmetrics.errors import DefinitionError, QueryError
-from deskmetrics.metrics import automation, lifecycle, revenue, sla, social, surveys, workload
+from deskmetrics.metrics import (
+    automation,
+    lifecycle,
+    revenue,
+    sentiment,
+    sla,
+    social,
+    surveys,
+    workload,
+)
 from deskmetrics.metrics.base import Aggregation, Metric
 
 
@@ -42,6 +51,7 @@ REGISTRY: dict[str, Metric] = _check(
         *surveys.METRICS,
         *sla.METRICS,
         *automation.METRICS,
+        *sentiment.METRICS,
     ]
 )
 

@@ -1,0 +1,81 @@
+"""Sentiment of a customer message, from −1 (angry) to 1 (delighted).
+
+Two lexicons that ship inside their packages, each with rules for negation ("not happy") and
+intensifiers ("very", "extremely"), averaged: VADER (`vaderSentiment`: also capitals,
+exclamation marks and emoji) and Pattern's lexicon of opinion words from product reviews
+(`textblob`). Where Pattern knows no word of the message (an emoji, a "thx"), VADER's score
+stands alone. The average follows human ratings of product-review sentences more closely than
+either alone (benchmarks/bench_sentiment.py: Pearson r 0.62 against 0.59 and 0.51). Both run
+offline, thousands of messages a second. English only: other languages score near 0."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Protocol
+
+
+class _Analyzer(Protocol):
+    def polarity_scores(self, text: str) -> dict[str, float]: ...
+
+
+#: emoji customers use in support conversations whose Unicode name carries no word VADER knows
+#: ("pouting face", "thumbs down"): read as the word a person would say instead
+EMOJI_WORDS = {
+    "😡": "furious",
+    "🤬": "furious",
+    "😤": "annoyed",
+    "😒": "annoyed",
+    "🙄": "annoyed",
+    "💩": "awful",
+    "👎": "bad",
+    "👍": "good",
+    "🙏": "thanks",
+}
+
+
+class _Opinions(Protocol):
+    def analyze(self, text: str) -> tuple[float, float]: ...
+
+
+@lru_cache(maxsize=1)
+def _opinions() -> _Opinions:
+    from textblob.en.sentiments import PatternAnalyzer
+
+    return PatternAnalyzer()  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=1)
+def _analyzer() -> _Analyzer:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    analyzer = SentimentIntensityAnalyzer()
+    analyzer.emojis.update(EMOJI_WORDS)
+    return analyzer  # type: ignore[no-any-return]
+
+
+#: longer messages are cut here: sentiment lives in the first paragraphs, and VADER's cost grows
+#: with the text (a pasted log would otherwise take seconds)
+MAX_CHARS = 2_000
+
+
+def score(text: str | None) -> float | None:
+    """The message's sentiment in [−1, 1]; None for a message
+    without words (empty, or only whitespace): it says nothing, and counting it as neutral
+    would pull a ticket's mean towards 0."""
+    if text is None or not text.strip():
+        return None
+    cut = text[:MAX_CHARS]
+    vader = float(_analyzer().polarity_scores(cut)["compound"])
+    polarity, subjectivity = _opinions().analyze(cut)
+    if polarity == 0 and subjectivity == 0:  # no opinion word Pattern knows
+        return vader
+    return (vader + float(polarity)) / 2
+
+
+def score_all(texts: Iterable[str | None]) -> list[float | None]:
+    """`score` of each text, in order."""
+    return [score(t) for t in texts]
+
+
+__all__ = ["EMOJI_WORDS", "MAX_CHARS", "score", "score_all"]
