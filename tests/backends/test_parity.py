@@ -22,6 +22,9 @@ from deskmetrics.metrics import REGISTRY
 from deskmetrics.model import TABLES
 from deskmetrics.query import compute
 
+#: what the ticket-text job derives (sentiment, topics), read by the engine like a table
+TEXT_TABLES = ("message_sentiment", "ticket_sentiment", "ticket_topics", "topic_names")
+
 PARITY_SETTINGS = {
     "timezone": "Europe/Berlin",
     "schedules": {
@@ -137,7 +140,7 @@ def spark_ws(
     )
     session.sparkContext.setLogLevel("ERROR")
     con = ibis.pyspark.connect(session)
-    for name in TABLES:
+    for name in (*TABLES, *TEXT_TABLES):
         if duckdb_ws.has(name):
             # temporary views: nothing is written to disk, nothing outlives the session
             arrow = duckdb_ws.backend.to_pyarrow(duckdb_ws.table(name))
@@ -161,7 +164,7 @@ def postgres_ws(
     pytest.importorskip("psycopg")
     with postgres() as url:
         con = ibis.connect(url)
-        for name in TABLES:
+        for name in (*TABLES, *TEXT_TABLES):
             if duckdb_ws.has(name):
                 con.create_table(name, duckdb_ws.backend.to_pyarrow(duckdb_ws.table(name)))
         yield Workspace(backend=con, settings=parity_settings)
