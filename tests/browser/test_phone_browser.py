@@ -38,6 +38,7 @@ PAGES = [
     f"/dashboard/heatmap?{SCOPE}",
     f"/dashboard/surveys?{SCOPE}",
     f"/dashboard/ai?{SCOPE}",
+    f"/dashboard/topics?{SCOPE}",
     f"/dashboard/followups?{SCOPE}&state=all",
     f"/dashboard/explain?{SCOPE}&metric=first_response_time",
     "/dashboard/sla",
@@ -101,7 +102,7 @@ def test_the_menu_button_opens_and_closes_the_navigation(phone: Any) -> None:
     assert sign_out.is_visible()  # who is signed in sits under the pages
     # every page is a link with room to tap, one under another
     links = nav.locator("a")
-    assert links.count() == len(NAV) == 9  # the AI agent page is the ninth
+    assert links.count() == len(NAV) == 10  # with the Topics and AI agent pages
     boxes = [links.nth(i).bounding_box() for i in range(links.count())]
     assert all(b is not None and b["height"] >= 32 for b in boxes)
     assert all(b["y"] < c["y"] for b, c in itertools.pairwise(boxes))  # type: ignore[index]

@@ -49,6 +49,7 @@ NAV: list[Page] = [
     Page("breakdowns", "Breakdowns", "/dashboard/breakdowns", scoped=True),
     Page("heatmap", "Heatmap", "/dashboard/heatmap", scoped=True),
     Page("surveys", "Surveys", "/dashboard/surveys", scoped=True),
+    Page("topics", "Topics", "/dashboard/topics", scoped=True),
     Page("ai", "AI agent", "/dashboard/ai", scoped=True),
     Page("sla", "SLA", "/dashboard/sla"),
     Page("staffing", "Staffing", "/dashboard/staffing"),

@@ -98,6 +98,43 @@ def handled_by_table(ws: Any, scope: Any) -> Table:
     return t
 
 
+#: by topic: what the AI agent resolves on its own and what it hands over
+BY_TOPIC = ["automated_resolution_rate", "ai_handoff_rate"]
+
+
+def topics_table(ws: Any, scope: Any) -> Table | None:
+    """The AI agent's rates by topic, most AI-engaged tickets first; None before topics are
+    fitted (every ticket reads as "other")."""
+    df, errors = compute_each(ws, BY_TOPIC, by=["topic", "topic_label"], **scope.query_kwargs())
+    if errors or not len(df) or set(df["topic"].dropna()) <= {"other"}:
+        return None
+    t = Table(
+        "by_topic",
+        "What it resolves and what it hands over, by topic",
+        [
+            Column("topic_label", "Topic"),
+            Column("automated_resolution_rate", "Resolved alone", "percent"),
+            Column("automated_resolution_rate_n", "AI-engaged", "n"),
+            Column("ai_handoff_rate", "Handed over", "percent"),
+        ],
+    )
+    rows: dict[str, dict[str, Any]] = {}
+    for _, r in df.iterrows():
+        if not _clean(r["n"]):
+            continue
+        row = rows.setdefault(str(r["topic"]), {"topic_label": str(r["topic_label"])})
+        row[str(r["metric"])] = _clean(r["value"])
+        row[f"{r['metric']}_n"] = _clean(r["n"])
+        row[f"{r['metric']}_n_small"] = bool(r.get("small_sample"))
+    for topic, row in sorted(
+        rows.items(), key=lambda kv: -float(kv[1].get("automated_resolution_rate_n") or 0)
+    ):
+        t.rows.append(row)
+        narrowed = scope.narrowed(topic=topic)
+        t.links.append({m: explain_link(m, narrowed) for m in BY_TOPIC})
+    return t
+
+
 @router.get("/dashboard/ai", response_class=HTMLResponse)
 def ai_agent(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response:
     if who is None:
@@ -107,8 +144,9 @@ def ai_agent(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response
         grain = _grain(request, p.scope)
         cs = cards(ws, AI_CARDS, p.scope)
         side = handled_by_table(ws, p.scope)
+        by_topic = topics_table(ws, p.scope)
         series, charts = series_panels(ws, AI_TRENDS, p.scope, grain)
-    tables = [side, *series]
+    tables = [side, *series, *([by_topic] if by_topic is not None else [])]
     engaged = next((c.get("n") for c in cs if c.metric.name == AI_CARDS[0]), None)
     return _finish(
         request,

@@ -68,6 +68,8 @@ FILTERS: dict[str, str] = {
     "agent": "Agent",
     "priority": "Priority",
     "tag": "Tag",
+    "topic": "Topic",
+    "handled_by": "Handled by",
 }
 TRENDS = list(METRIC_SETS["trends"])
 BREAKDOWN_DIMS = {
@@ -214,7 +216,7 @@ def filter_options(svc: Service, ws: Workspace) -> dict[str, list[str]]:
 
     def make() -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
-        for dim in ("channel", "team", "agent", "priority"):
+        for dim in ("channel", "team", "agent", "priority", "topic", "handled_by"):
             df = compute(ws, "volume", by=[dim])
             out[dim] = sorted(str(v) for v in df[dim].dropna().unique() if str(v))
         df = compute(ws, "volume", by=["tags"])
