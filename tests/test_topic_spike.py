@@ -68,3 +68,12 @@ def test_the_topics_table_flags_the_emerging_topic() -> None:
     df = topic_table(ws, start="2026-03-10", end="2026-03-10").set_index("topic")
     emerging = df.index[df.emerging].tolist()
     assert len(emerging) == 1 and df.loc[emerging[0], "tickets"] == 5
+
+
+def test_nothing_is_emerging_when_the_data_starts_in_the_range() -> None:
+    """The range covers the data's first days: the period before has no ticket at all, which is
+    no baseline — every topic would otherwise read as 'at least twice nothing'."""
+    ws = _workspace().at(NOW)
+    df = topic_table(ws, start="2026-02-01", end="2026-03-10")
+    assert df["tickets"].sum() == 34
+    assert not df["emerging"].any()

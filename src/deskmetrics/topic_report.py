@@ -66,8 +66,14 @@ def topic_table(
         # flagged like a spike alert: at least EMERGING_FACTOR times the period before, and
         # enough tickets to be news (`[alerts] min_n`)
         before = pd.to_numeric(out.previous, errors="coerce").fillna(0.0)
-        out["emerging"] = (out.tickets >= EMERGING_FACTOR * before) & (
-            out.tickets >= ws.settings.alerts.min_n
+        # when the data starts inside the range, the period before is no baseline: nothing
+        # is emerging against it (every topic would read as "at least twice nothing")
+        stored = ws.stored_range()
+        baseline = stored is not None and stored[0].date() < pd.Timestamp(start).date()
+        out["emerging"] = (
+            (out.tickets >= EMERGING_FACTOR * before)
+            & (out.tickets >= ws.settings.alerts.min_n)
+            & baseline
         )
     for m in TOPIC_METRICS[1:]:
         out[m] = wide[m].to_numpy()
