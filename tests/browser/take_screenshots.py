@@ -37,6 +37,7 @@ PAGES = [
     ("heatmap", f"/dashboard/heatmap?{SCOPE}"),
     ("surveys", f"/dashboard/surveys?{SCOPE}"),
     ("ai", f"/dashboard/ai?{SCOPE}"),
+    ("topics", f"/dashboard/topics?{SCOPE}"),
     ("explanation", f"/dashboard/explain?{SCOPE}&metric=first_response_time&channel=email"),
     ("filtered", f"/dashboard?{SCOPE}&channel=email&channel=chat&priority=urgent"),
     ("followups", f"/dashboard/followups?{SCOPE}&state=followup"),
