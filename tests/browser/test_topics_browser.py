@@ -67,18 +67,24 @@ def test_topics_page_lists_each_topic_with_the_engines_numbers(
 
 def test_a_topic_drills_into_exactly_its_tickets(client: TestClient, workspace: Any) -> None:
     """The Topic filter narrows the explanation like any other filter: the tickets it counts
-    are exactly the topic's."""
+    are exactly the topic's (here B0's topic), each with its topic and its customer's sentiment
+    at the start and at the end (B0: a happy first message, an unhappy last one)."""
     facts = facts_frame(workspace)
-    volume = compute(workspace, "volume", by=["topic"], start="2026-03-02", end="2026-03-08")
-    topic = str(volume.iloc[0]["topic"])
+    topic = str(facts.loc[facts.ticket_id == "B0", "topic"].item())
+    members = set(facts.loc[facts["topic"] == topic, "ticket_id"])
     base = f"/dashboard/explain?{RANGE}&metric=volume&topic={topic}"
-    assert client.get(base).status_code == 200
+    page = client.get(base)
+    assert page.status_code == 200
+    assert "Sentiment first" in page.text and "Sentiment last" in page.text
     ids = {
         r["ticket_id"] for r in csv.DictReader(io.StringIO(client.get(base + "&csv=counted").text))
     }
-    shown = compute(workspace, "volume", by=["topic"], filters={"topic": topic})
-    assert len(ids) == int(shown["value"].sum()) == int(volume.iloc[0]["value"])
-    assert ids == set(facts.loc[facts["topic"] == topic, "ticket_id"])
+    assert ids == members
+    rows = {
+        r["ticket_id"]: r
+        for r in csv.DictReader(io.StringIO(client.get(base + "&csv=tickets").text))
+    }
+    assert float(rows["B0"]["sentiment_first"]) > 0 > float(rows["B0"]["sentiment_last"])
 
 
 @pytest.fixture(scope="module")

@@ -1065,6 +1065,10 @@ def explanation(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Respo
         Column("assignee_name", "Agent"),
         Column("assignee_id", "Agent id"),
         Column("subject", "Subject"),
+        # what the customer wrote about, and how it felt at the start and at the end
+        Column("topic_label", "Topic"),
+        Column("sentiment_first", "Sentiment first", "score"),
+        Column("sentiment_last", "Sentiment last", "score"),
     ]
     if measure and measure in tickets.columns:
         cols.append(Column(measure, metric.title, metric.unit.value))
