@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from serving import serving
+from serving import serving, signed_in, signed_in_client
 
 from conftest import UTC_9_TO_5, build_workspace
 from deskmetrics import accounts
@@ -35,10 +35,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 @pytest.fixture
 def client(app: Any) -> TestClient:
-    c = TestClient(app)
-    r = c.post("/login", data={"name": "lead", "password": PASSWORD}, follow_redirects=False)
-    assert r.status_code == 303
-    return c
+    return signed_in_client(app, "lead", PASSWORD)  # type: ignore[no-any-return]
 
 
 def test_ai_page_numbers_and_csv(client: TestClient) -> None:
@@ -82,17 +79,8 @@ def server(app: Any) -> Iterator[str]:
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium")
 def test_ai_page_in_chromium(server: str) -> None:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
-        pg = b.new_context(viewport={"width": 1440, "height": 900}).new_page()
-        pg.set_default_timeout(60_000)
-        errors: list[str] = []
-        pg.on("pageerror", lambda e: errors.append(str(e)))
-        pg.goto(f"{server}/dashboard/ai?{RANGE}")
-        pg.fill("#name", "lead")
-        pg.fill("#password", PASSWORD)
-        pg.click("button[type=submit]")
+    pytest.importorskip("playwright.sync_api")
+    with signed_in(server, f"/dashboard/ai?{RANGE}", "lead", PASSWORD) as (pg, errors):
         pg.wait_for_selector('.card[data-metric="ai_handoff_rate"]')
         assert pg.title() == "deskmetrics · AI agent"
         nav = pg.locator("nav a.on, nav a[aria-current]").first.inner_text().strip()
@@ -110,4 +98,3 @@ def test_ai_page_in_chromium(server: str) -> None:
         pg.wait_for_url("**/dashboard/explain**")
         assert "T1" in pg.content()
         assert errors == []
-        b.close()

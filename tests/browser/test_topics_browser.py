@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from serving import serving
+from serving import serving, signed_in, signed_in_client
 
 from deskmetrics import accounts
 from deskmetrics.api import create_app
@@ -40,10 +40,7 @@ def app(workspace: Any) -> Any:
 
 @pytest.fixture
 def client(app: Any) -> TestClient:
-    c = TestClient(app)
-    r = c.post("/login", data={"name": "lead", "password": PASSWORD}, follow_redirects=False)
-    assert r.status_code == 303
-    return c
+    return signed_in_client(app, "lead", PASSWORD)  # type: ignore[no-any-return]
 
 
 def test_topics_page_lists_each_topic_with_the_engines_numbers(
@@ -95,17 +92,8 @@ def server(app: Any) -> Iterator[str]:
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium")
 def test_topics_page_in_chromium(server: str) -> None:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
-        pg = b.new_context(viewport={"width": 1440, "height": 900}).new_page()
-        pg.set_default_timeout(60_000)
-        errors: list[str] = []
-        pg.on("pageerror", lambda e: errors.append(str(e)))
-        pg.goto(f"{server}/dashboard/topics?{RANGE}")
-        pg.fill("#name", "lead")
-        pg.fill("#password", PASSWORD)
-        pg.click("button[type=submit]")
+    pytest.importorskip("playwright.sync_api")
+    with signed_in(server, f"/dashboard/topics?{RANGE}", "lead", PASSWORD) as (pg, errors):
         pg.wait_for_selector("#table-topics tbody tr")
         assert pg.title() == "deskmetrics · Topics"
         pg.wait_for_selector("#chart-topics .main-svg")
@@ -119,7 +107,6 @@ def test_topics_page_in_chromium(server: str) -> None:
         pg.wait_for_url("**/dashboard/explain**")
         assert "topic=" in pg.url
         assert errors == []
-        b.close()
 
 
 def test_the_ai_agent_page_shows_what_it_resolves_and_hands_over_by_topic() -> None:
