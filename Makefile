@@ -31,7 +31,11 @@ demo: $(STAMP)
 	$(BIN)/deskmetrics sample --out sample --tickets $(TICKETS) --seed 7
 	rm -f $(DB) $(DB).wal
 	$(BIN)/deskmetrics --db $(DB) import sample
+	@# what customers write about: topics found from the texts (later imports place new tickets)
+	$(BIN)/deskmetrics --db $(DB) topics fit
 	$(BIN)/deskmetrics --db $(DB) headline
+	$(BIN)/deskmetrics --db $(DB) topics --range 30d --examples 1
+	$(BIN)/deskmetrics --db $(DB) report csat fcr_rate full_resolution_time --by handled_by --versus human_only --range 30d
 	$(BIN)/deskmetrics --db $(DB) report first_response_time_business fcr_rate csat --by channel --range 7d
 	$(BIN)/deskmetrics --db $(DB) report volume first_response_time csat --grain week --range 30d --compare previous
 	$(BIN)/deskmetrics --db $(DB) report csat csat_shrunk --by agent --range last-month
