@@ -77,3 +77,23 @@ def test_nothing_is_emerging_when_the_data_starts_in_the_range() -> None:
     df = topic_table(ws, start="2026-02-01", end="2026-03-10")
     assert df["tickets"].sum() == 34
     assert not df["emerging"].any()
+
+
+def test_a_topic_growing_with_the_whole_desk_is_not_emerging() -> None:
+    """Three topics with 2 tickets each before (total 6). All double to 4 (total 12, growth 2):
+    threshold 2 × 2 × 2 = 8, none emerging. One grows to 12 (total 20, growth 3.33): threshold
+    13.3, still not. One grows to 20 (total 28, growth 4.67): threshold 18.7 → emerging. With
+    min_n 25 nothing is news."""
+    import pandas as pd
+
+    from deskmetrics.topic_report import emerging
+
+    before = pd.Series([2.0, 2.0, 2.0])
+    cases = (
+        ([4, 4, 4], [False] * 3),
+        ([12, 4, 4], [False] * 3),
+        ([20, 4, 4], [True, False, False]),
+    )
+    for now, expected in cases:
+        assert list(emerging(pd.Series([float(x) for x in now]), before, 3)) == expected
+    assert not emerging(pd.Series([20.0, 4.0, 4.0]), before, 25).any()

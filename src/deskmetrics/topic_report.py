@@ -40,6 +40,14 @@ UNITS = {
 }
 
 
+def emerging(tickets: pd.Series, before: pd.Series, min_n: int) -> pd.Series:
+    """Topics with at least EMERGING_FACTOR times their tickets of the period before *beyond
+    the desk's own growth* (when every topic grows sevenfold — the business grew, or the data
+    thins out before the range — none stands out), and at least `min_n` tickets."""
+    growth = max(1.0, float(tickets.sum() / before.sum())) if before.sum() > 0 else 1.0
+    return (tickets >= EMERGING_FACTOR * growth * before) & (tickets >= min_n)
+
+
 def topic_table(
     ws: Workspace, start: Any = None, end: Any = None, examples: int = 3
 ) -> pd.DataFrame:
@@ -70,11 +78,7 @@ def topic_table(
         # is emerging against it (every topic would read as "at least twice nothing")
         stored = ws.stored_range()
         baseline = stored is not None and stored[0].date() < pd.Timestamp(start).date()
-        out["emerging"] = (
-            (out.tickets >= EMERGING_FACTOR * before)
-            & (out.tickets >= ws.settings.alerts.min_n)
-            & baseline
-        )
+        out["emerging"] = emerging(out.tickets, before, ws.settings.alerts.min_n) & baseline
     for m in TOPIC_METRICS[1:]:
         out[m] = wide[m].to_numpy()
     ex = example_tickets(ws, examples) if examples else {}
@@ -83,4 +87,4 @@ def topic_table(
     return out.sort_values(["tickets", "topic"], ascending=[False, True]).reset_index(drop=True)
 
 
-__all__ = ["TOPIC_METRICS", "UNITS", "topic_table"]
+__all__ = ["TOPIC_METRICS", "UNITS", "emerging", "topic_table"]
