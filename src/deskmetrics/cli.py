@@ -136,9 +136,9 @@ def _workspace(read_only: bool = False) -> Any:
         if not read_only:
             raise DeskmetricsError(
                 "this command writes to the workspace; on another engine (--db URL) deskmetrics "
-                "only reads: report, explain, facts, headline, staffing (and `connect` defines "
-                "views over a connector's tables). Import into a DuckDB file, or load the "
-                "canonical tables with the engine's own tools."
+                "imports (`deskmetrics import`) and otherwise only reads: report, explain, facts, "
+                "headline, staffing (and `connect` defines views over a connector's tables). Run it on a "
+                "DuckDB file."
             )
         return open_url(State.url, State.settings())
     if read_only and not State.db.exists():
@@ -151,6 +151,15 @@ def _workspace(read_only: bool = False) -> Any:
     )
     appstate.ensure(ws)
     return ws
+
+
+def _engine_to_import_into() -> Any:
+    """The workspace on another engine (--db URL) an import writes to (through a DuckDB working
+    copy: engine/remote.py)."""
+    from deskmetrics.engine.workspace import open_url
+
+    assert State.url is not None
+    return open_url(State.url, State.settings(), read_only=False)
 
 
 #: `--now`: every command that measures can be run as of a past moment
@@ -436,7 +445,7 @@ def import_(
     if source not in IMPORTERS:  # before the workspace is opened (or made)
         _fail(DeskmetricsError(f"unknown import source {source!r} (use {', '.join(IMPORTERS)})"))
     try:
-        ws = _workspace()
+        ws = _workspace() if State.url is None else _engine_to_import_into()
         with Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),

@@ -153,9 +153,11 @@ def refresh(ws: Workspace, facts: Facts | None = None) -> bool:
     """Bring the kept fact tables up to date if this workspace keeps them (after an import,
     before a request reads them); whether they can be read. Writes only to a writable
     workspace; `facts`: the request's facts, to share their data range and calendar."""
-    if not ws.keep_facts or getattr(ws.backend, "name", "") != "duckdb":
-        return False
     if ws.as_of is not None:  # kept facts hold everything stored: an as-of view derives its own
+        return False
+    if getattr(ws.backend, "name", "") != "duckdb":
+        return _current_in_engine(ws, facts)
+    if not ws.keep_facts:
         return False
     con = ws.backend.con
     if connected_views(con):  # rows a connector syncs change without the store knowing
@@ -192,6 +194,32 @@ def refresh(ws: Workspace, facts: Facts | None = None) -> bool:
         },
     )
     return True
+
+
+def _current_in_engine(ws: Workspace, facts: Facts | None) -> bool:
+    """Whether the fact tables kept in another engine (made on a working copy by an import:
+    engine/remote.py) are current for its data and settings; they are never made here."""
+    b = ws.backend
+    have = set(b.list_tables())
+    if not {META, "_imports", "tickets", "events"} <= have or not all(
+        f"_facts_{n}" in have for n in KEPT
+    ):
+        return False
+    raw = b.execute(b.table(META).limit(1))
+    if raw.empty or raw["state"].iloc[0] is None:
+        return False
+    state: dict[str, Any] = json.loads(raw["state"].iloc[0])
+    imports = b.table("_imports")
+    data = {
+        "import_id": b.execute(imports.import_id.max()) or "",
+        "tickets": int(b.execute(b.table("tickets").count())),
+        "events": int(b.execute(b.table("events").count())),
+    }
+    if not all(state.get(k) == v for k, v in data.items()):
+        return False
+    facts = facts if facts is not None else Facts(ws)
+    _known_range(facts, state)
+    return bool(state.get("recipe") == recipe(facts))
 
 
 def _known_range(facts: Facts, state: dict[str, Any]) -> None:

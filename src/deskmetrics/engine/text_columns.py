@@ -13,6 +13,15 @@ import ibis.expr.types as ir
 
 from deskmetrics.engine.workspace import Workspace
 
+#: the tables the ticket-text job writes (deskmetrics/ticket_text.py makes them)
+TEXT_TABLES = (
+    "message_sentiment",
+    "ticket_sentiment",
+    "topics",
+    "ticket_topics",
+    "topic_edits",
+    "topic_names",
+)
 #: the topic of a ticket without one (not fitted yet, or far from every topic)
 OTHER_TOPIC = "other"
 TEXT_COLUMNS = (

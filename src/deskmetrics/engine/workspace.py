@@ -401,10 +401,11 @@ def url_without_password(url: str) -> str:
     return url
 
 
-def open_url(url: str, settings: Settings | None = None) -> Workspace:
+def open_url(url: str, settings: Settings | None = None, read_only: bool = True) -> Workspace:
     """A workspace whose canonical tables live in another engine (PostgreSQL, Spark, a
-    warehouse), reached through Ibis: read only, and the per-ticket facts are derived inside
-    each query (kept fact tables are the DuckDB file's)."""
+    warehouse), reached through Ibis. Imports reach it through a DuckDB working copy
+    (engine/remote.py), which also keeps its per-ticket fact tables there; while those are not
+    current, the facts are derived inside each query."""
     try:
         backend = ibis.connect(url)
     except Exception as exc:
@@ -413,12 +414,12 @@ def open_url(url: str, settings: Settings | None = None) -> Workspace:
             "postgres://user:password@host:5432/database) and that the engine's Python driver "
             "is installed (pip install 'ibis-framework[postgres]')."
         ) from exc
-    if "tickets" not in backend.list_tables():
+    if read_only and "tickets" not in backend.list_tables():
         raise BackendError(
             f"{url_without_password(url)} has no `tickets` table: deskmetrics reads the canonical "
             "tables (tickets, events, surveys, …; see the README's 'The canonical data') there"
         )
-    return Workspace(backend=backend, settings=settings or Settings(), read_only=True)
+    return Workspace(backend=backend, settings=settings or Settings(), read_only=read_only)
 
 
 def open_duckdb(

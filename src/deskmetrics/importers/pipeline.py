@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from deskmetrics.engine.store import ImportSummary, load
 from deskmetrics.engine.workspace import Workspace, duckdb_connection
-from deskmetrics.errors import ConfigError
+from deskmetrics.errors import BackendError, ConfigError
 from deskmetrics.importers import canonical
 from deskmetrics.model import Limits, SourceFrame, ValidFrame, validate
 
@@ -240,6 +240,25 @@ def import_directory(
     `amounts_in="cents"` for exports whose amounts are in minor units."""
     if source not in IMPORTERS:
         raise ConfigError(f"unknown import source {source!r} (use {', '.join(SOURCES)})")
+    if getattr(ws.backend, "name", "") != "duckdb":
+        # another engine: the same import on a DuckDB working copy, what changed sent back
+        if ws.read_only:
+            raise BackendError("this workspace was opened read-only: nothing can be imported")
+        from deskmetrics.engine.remote import working_copy
+
+        if progress:
+            progress(f"copying the stored tables from {ws.backend.name}", 0, 0)
+        with working_copy(ws) as local:
+            return import_directory(
+                local,
+                directory,
+                source,
+                assume_tz,
+                strict,
+                progress,
+                mapping=mapping,
+                amounts_in=amounts_in,
+            )
     run = ImportRun(ws, Path(directory), assume_tz, progress, mapping, amounts_in)
     con = duckdb_connection(ws)
     with _memory_at_most(con, IMPORT_DUCKDB_MEMORY):
@@ -301,7 +320,7 @@ def memory_capped(ws: Workspace, source: str) -> Iterator[None]:
     """Within: DuckDB's memory capped for an import of `source` and the per-ticket facts
     made after it (a Zendesk export of millions of events: DuckDB spills what exceeds to
     disk; an Intercom or Help Scout export likewise), as it was after."""
-    if source not in ("zendesk", "intercom", "helpscout"):
+    if source not in ("zendesk", "intercom", "helpscout") or ws.backend.name != "duckdb":
         yield
         return
     with _memory_at_most(duckdb_connection(ws), ZENDESK_DUCKDB_MEMORY):
