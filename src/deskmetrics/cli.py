@@ -137,8 +137,8 @@ def _workspace(read_only: bool = False) -> Any:
             raise DeskmetricsError(
                 "this command writes to the workspace; on another engine (--db URL) deskmetrics "
                 "imports (`deskmetrics import`) and otherwise only reads: report, explain, facts, "
-                "headline, staffing (and `connect` defines views over a connector's tables). Run it on a "
-                "DuckDB file."
+                "headline, staffing (and `connect` defines views over a connector's tables). "
+                "Run it on a DuckDB file."
             )
         return open_url(State.url, State.settings())
     if read_only and not State.db.exists():

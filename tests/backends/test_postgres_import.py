@@ -108,9 +108,13 @@ def test_facts_are_kept_in_postgres_and_read_when_current(pg_url: str, tmp_path:
 
 def test_the_same_import_again_changes_nothing(pg_url: str, tmp_path: Path) -> None:
     folder = _folder(tmp_path / "in", _rows())
-    _import(pg_url, tmp_path, folder)
+    assert open_url(pg_url, read_only=False).data_version() is None  # nothing imported yet
+    first = _import(pg_url, tmp_path, folder)
     before = _stored(pg_url)
+    # what the service's result cache keys on: the last import and how many there were
+    assert open_url(pg_url).data_version() == f"{first['import_id']}#1"
     again = _import(pg_url, tmp_path, folder)
+    assert open_url(pg_url).data_version() == f"{again['import_id']}#2"
     assert {t: c["inserted"] + c["updated"] for t, c in again["tables"].items()} == {
         "tickets": 0,
         "events": 0,
@@ -124,7 +128,9 @@ def test_the_same_import_again_changes_nothing(pg_url: str, tmp_path: Path) -> N
     assert not [n for n in con.list_tables() if n.endswith(remote.INCOMING)]
 
 
-def test_a_later_export_updates_a_ticket_and_adds_a_reply(pg_url: str, tmp_path: Path) -> None:
+def test_a_later_export_updates_a_ticket_and_adds_a_reply(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """T8's agent reply Monday 09:10 after Friday 16:50 (3,860 min); a later export moves T6
     to the web channel and adds an agent reply to T6 at 10:30 (30 min after it was asked at 10:00):
     first response then averages (32 + 30 + 20 + 3860 + 30) / 5 min over 5 tickets."""
@@ -134,7 +140,21 @@ def test_a_later_export_updates_a_ticket_and_adds_a_reply(pg_url: str, tmp_path:
                         for t in later["tickets"]]  # fmt: skip
     reply = msg("t6c", "T6", "2026-03-02T10:30:00Z", "agent", "a2")
     later["events"] = [*later["events"], reply]
+    sent: list[remote.Change] = []
+    real = remote._send_in_transaction
+
+    def recording(engine: Any, con: Any, changes: list[remote.Change]) -> None:
+        sent.extend(changes)
+        real(engine, con, changes)
+
+    monkeypatch.setattr(remote, "_send_in_transaction", recording)
     summary = _import(pg_url, tmp_path, _folder(tmp_path / "two", later))
+    # only what changed goes back: T6's row (by ticket id), one new event, T6's kept facts
+    by_table = {ch.name: ch for ch in sent}
+    assert not any(ch.whole for ch in sent if not ch.name.startswith("_facts_meta"))
+    assert (by_table["tickets"].key, by_table["tickets"].groups) == ("ticket_id", 1)
+    assert (by_table["events"].key, by_table["events"].groups) == (None, 1)
+    assert by_table["_facts_tickets"].groups == 1
     assert summary["tables"]["tickets"]["updated"] == 1
     assert summary["tables"]["events"]["inserted"] == 1
     stored = _stored(pg_url)

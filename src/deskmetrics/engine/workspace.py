@@ -161,9 +161,14 @@ class Workspace:
     def data_version(self) -> str | None:
         """What the stored data is at: the last write through the store (an import, ingest
         or delete, each logged in `_imports`) and how many there were; None where it cannot
-        be told (not DuckDB, or nothing stored yet)."""
+        be told (nothing stored through deskmetrics: e.g. a connector's tables)."""
         if getattr(self.backend, "name", "") != "duckdb":
-            return None
+            # another engine written by deskmetrics imports (engine/remote.py) logs them too
+            if not self.has("_imports"):
+                return None
+            log = self.backend.table("_imports").filter(lambda t: t.committed)
+            got = self.backend.execute(log.aggregate(last=log.import_id.max(), n=log.count()))
+            return f"{got['last'].iloc[0]}#{got['n'].iloc[0]}"
         try:
             row = self.backend.con.execute(
                 "SELECT max(import_id), count(*) FROM _imports WHERE committed"
