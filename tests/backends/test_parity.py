@@ -334,7 +334,9 @@ def test_import_into_spark_by_staging_and_swapping(
     session: SparkSession = spark_ws.backend._session.newSession()
     session.sql("CREATE DATABASE IF NOT EXISTS dm_import")
     session.catalog.setCurrentDatabase("dm_import")
-    ws = Workspace(backend=ibis.pyspark.connect(session), settings=spark_ws.settings)
+    ws = Workspace(
+        backend=ibis.pyspark.connect(session), settings=spark_ws.settings, keep_facts=True
+    )
     folder = _folder(tmp_path_factory.mktemp("spark-import"), _rows())
     first = import_directory(ws, folder)
     assert {t: c.inserted for t, c in first.tables.items()} == {

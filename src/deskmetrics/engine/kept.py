@@ -155,10 +155,10 @@ def refresh(ws: Workspace, facts: Facts | None = None) -> bool:
     workspace; `facts`: the request's facts, to share their data range and calendar."""
     if ws.as_of is not None:  # kept facts hold everything stored: an as-of view derives its own
         return False
-    if getattr(ws.backend, "name", "") != "duckdb":
-        return _current_in_engine(ws, facts)
     if not ws.keep_facts:
         return False
+    if getattr(ws.backend, "name", "") != "duckdb":
+        return _current_in_engine(ws, facts)
     con = ws.backend.con
     if connected_views(con):  # rows a connector syncs change without the store knowing
         return False

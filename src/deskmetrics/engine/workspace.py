@@ -122,8 +122,8 @@ class Workspace:
 
     backend: Any
     settings: Settings = field(default_factory=Settings)
-    #: keep the per-ticket fact tables in the workspace file and maintain them as data
-    #: arrives (a DuckDB workspace; see engine/kept.py)
+    #: keep the per-ticket fact tables in the workspace and maintain them as data arrives
+    #: (engine/kept.py; on another engine, made by its imports: engine/remote.py)
     keep_facts: bool = False
     #: opened read-only: kept facts are read when current, never made
     read_only: bool = False
@@ -424,7 +424,9 @@ def open_url(url: str, settings: Settings | None = None, read_only: bool = True)
             f"{url_without_password(url)} has no `tickets` table: deskmetrics reads the canonical "
             "tables (tickets, events, surveys, …; see the README's 'The canonical data') there"
         )
-    return Workspace(backend=backend, settings=settings or Settings(), read_only=read_only)
+    return Workspace(
+        backend=backend, settings=settings or Settings(), keep_facts=True, read_only=read_only
+    )
 
 
 def open_duckdb(
