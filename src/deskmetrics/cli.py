@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -160,6 +162,19 @@ def _engine_to_import_into() -> Any:
 
     assert State.url is not None
     return open_url(State.url, State.settings(), read_only=False)
+
+
+@contextmanager
+def _changing() -> Iterator[Any]:
+    """The workspace a writing command changes: the file, or on another engine (--db URL) a
+    DuckDB working copy whose changes go back to the engine at the end (engine/remote.py)."""
+    if State.url is None:
+        yield _workspace()
+        return
+    from deskmetrics.engine.remote import working_copy
+
+    with working_copy(_engine_to_import_into()) as local:
+        yield local
 
 
 #: `--now`: every command that measures can be run as of a past moment
@@ -896,10 +911,10 @@ def topics_fit(
     from deskmetrics.ticket_text import fit_topics, score_new_messages
 
     try:
-        ws = _workspace()
-        score_new_messages(ws)
-        with console.status("discovering topics …"):
-            summary = fit_topics(ws, seed=seed, min_size=min_size)
+        with _changing() as ws:
+            score_new_messages(ws)
+            with console.status("discovering topics …"):
+                summary = fit_topics(ws, seed=seed, min_size=min_size)
     except DeskmetricsError as exc:
         _fail(exc)
         return
@@ -919,7 +934,8 @@ def topics_rename(
     from deskmetrics.ticket_text import rename_topic
 
     try:
-        rename_topic(_workspace(), topic, name)
+        with _changing() as ws:
+            rename_topic(ws, topic, name)
     except DeskmetricsError as exc:
         _fail(exc)
         return
@@ -935,7 +951,8 @@ def topics_merge(
     from deskmetrics.ticket_text import merge_topics
 
     try:
-        merge_topics(_workspace(), topic, into)
+        with _changing() as ws:
+            merge_topics(ws, topic, into)
     except DeskmetricsError as exc:
         _fail(exc)
         return

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from deskmetrics.engine.text_columns import example_tickets, topic_names
 from deskmetrics.engine.workspace import Workspace, duckdb_connection
 from deskmetrics.errors import QueryError
 from deskmetrics.text import sentiment, topics
@@ -337,48 +338,6 @@ def merge_topics(ws: Workspace, topic_id: str, into: str) -> None:
     if topic_id == into:
         raise QueryError("a topic cannot be merged into itself")
     _edit(ws, "merge", topic_id, into)
-
-
-def _reading(ws: Workspace, *tables: str) -> Any | None:
-    """The connection to read the job's tables, or None when one of them is not there yet
-    (nothing fitted): reading never creates or writes anything."""
-    if not all(ws.has(t) for t in tables):
-        return None
-    return duckdb_connection(ws)
-
-
-def topic_names(ws: Workspace) -> pd.DataFrame:
-    """Each topic as people read it: id, label, and the size it had when fitted."""
-    con = _reading(ws, "topic_names", "topics")
-    if con is None:
-        return pd.DataFrame({"topic": [], "topic_label": [], "fitted_tickets": []})
-    return con.execute(
-        "SELECT n.shown_id AS topic, any_value(n2.label) AS topic_label, "
-        "sum(coalesce(t.size, 0)) AS fitted_tickets FROM topic_names n "
-        "LEFT JOIN topics t ON t.topic_id = n.topic_id AND t.active "
-        "JOIN topic_names n2 ON n2.topic_id = n.shown_id "
-        "GROUP BY n.shown_id ORDER BY fitted_tickets DESC, topic"
-    ).df()
-
-
-def example_tickets(ws: Workspace, per_topic: int = 3) -> dict[str, list[str]]:
-    """The tickets closest to each topic's centre (the most typical), by the id the topic
-    reads as."""
-    con = _reading(ws, "ticket_topics", "topic_names")
-    if con is None:
-        return {}
-    rows = con.execute(
-        "SELECT shown_id, ticket_id FROM (SELECT coalesce(n.shown_id, a.topic_id) AS shown_id, "
-        "a.ticket_id, row_number() OVER (PARTITION BY coalesce(n.shown_id, a.topic_id) "
-        "ORDER BY a.similarity DESC, a.ticket_id) AS r FROM ticket_topics a "
-        "LEFT JOIN topic_names n ON n.topic_id = a.topic_id) WHERE r <= ? "
-        "ORDER BY shown_id, r",
-        [per_topic],
-    ).fetchall()
-    out: dict[str, list[str]] = {}
-    for topic, ticket_id in rows:
-        out.setdefault(topic, []).append(ticket_id)
-    return out
 
 
 __all__ = [

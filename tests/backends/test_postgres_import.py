@@ -213,3 +213,30 @@ def test_a_failure_while_sending_stores_nothing(
     for name in DATA:
         pd.testing.assert_frame_equal(before[name], after[name])
     assert ibis.connect(pg_url).table("_imports").count().execute() == 1
+
+
+def test_topics_fitted_on_postgres_are_those_of_the_file(pg_url: str, tmp_path: Path) -> None:
+    """`topics fit` and `topics rename` on a PostgreSQL workspace run on a working copy and send
+    the text job's tables back: each ticket is in the topic the same fit gives on a DuckDB file."""
+    from datetime import UTC, datetime
+
+    from deskmetrics.sample import generate
+
+    folder = tmp_path / "sample"
+    generate(folder, tickets=300, seed=3, end=datetime(2026, 3, 1, tzinfo=UTC))
+    db = str(tmp_path / "file.duckdb")
+    for where in (pg_url, db):
+        assert _cli(where, tmp_path, "import", str(folder)).exit_code == 0
+        res = _cli(where, tmp_path, "topics", "fit", "--seed", "0")
+        assert res.exit_code == 0, res.output
+        assert _cli(where, tmp_path, "topics", "rename", "t1", "Billing").exit_code == 0
+
+    def placed(backend: Any) -> pd.DataFrame:
+        df = backend.table("ticket_topics").select("ticket_id", "topic_id").execute()
+        return df.sort_values("ticket_id").reset_index(drop=True)
+
+    on_pg, on_file = ibis.connect(pg_url), ibis.duckdb.connect(db)
+    assert len(placed(on_pg)) == 300
+    pd.testing.assert_frame_equal(placed(on_pg), placed(on_file))
+    names = on_pg.table("topic_names").execute().set_index("topic_id")
+    assert names.loc["t1", "label"] == "Billing"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ibis
 import ibis.expr.types as ir
+import pandas as pd
 
 from deskmetrics.engine.workspace import Workspace
 
@@ -86,4 +87,39 @@ def with_text_columns(ws: Workspace, t: ir.Table) -> ir.Table:
     return t.left_join(sent, t.ticket_id == sent._ts_id).drop("_ts_id")
 
 
-__all__ = ["OTHER_TOPIC", "TEXT_COLUMNS", "with_text_columns"]
+def topic_names(ws: Workspace) -> pd.DataFrame:
+    """Each topic as people read it: id, label, and the size it had when fitted (every
+    engine: read by the topics table of the CLI, the API and the dashboard)."""
+    if not (ws.has("topic_names") and ws.has("topics")):
+        return pd.DataFrame({"topic": [], "topic_label": [], "fitted_tickets": []})
+    n = ws.backend.table("topic_names")
+    active = ws.backend.table("topics").filter(lambda t: t.active)
+    sized = n.left_join(active, n.topic_id == active.topic_id).select(
+        topic=n.shown_id, size=active.size.fill_null(0)
+    )
+    sizes = sized.group_by("topic").aggregate(fitted_tickets=sized.size.sum())
+    labels = n.select(topic=n.topic_id, topic_label=n.label)
+    out = sizes.join(labels, "topic").select("topic", "topic_label", "fitted_tickets")
+    return ws.backend.execute(out.order_by([ibis.desc("fitted_tickets"), "topic"]))
+
+
+def example_tickets(ws: Workspace, per_topic: int = 3) -> dict[str, list[str]]:
+    """The tickets closest to each topic's centre (the most typical), by the id the topic
+    reads as."""
+    if not (ws.has("ticket_topics") and ws.has("topic_names")):
+        return {}
+    a = ws.backend.table("ticket_topics")
+    n = ws.backend.table("topic_names")
+    j = a.left_join(n, a.topic_id == n.topic_id).select(
+        shown=n.shown_id.fill_null(a.topic_id), ticket_id=a.ticket_id, similarity=a.similarity
+    )
+    place = ibis.row_number().over(group_by=j.shown, order_by=[j.similarity.desc(), j.ticket_id])
+    top = j.mutate(place=place).filter(lambda t: t.place < per_topic)
+    rows = ws.backend.execute(top.order_by(["shown", "place"]))
+    out: dict[str, list[str]] = {}
+    for topic, ticket_id in zip(rows["shown"], rows["ticket_id"], strict=True):
+        out.setdefault(str(topic), []).append(str(ticket_id))
+    return out
+
+
+__all__ = ["OTHER_TOPIC", "TEXT_COLUMNS", "example_tickets", "topic_names", "with_text_columns"]
