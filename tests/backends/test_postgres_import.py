@@ -240,3 +240,7 @@ def test_topics_fitted_on_postgres_are_those_of_the_file(pg_url: str, tmp_path: 
     pd.testing.assert_frame_equal(placed(on_pg), placed(on_file))
     names = on_pg.table("topic_names").execute().set_index("topic_id")
     assert names.loc["t1", "label"] == "Billing"
+    # the topics table reads there too (names, examples: every engine)
+    shown = _cli(pg_url, tmp_path, "topics", "--format", "json")
+    assert shown.exit_code == 0, shown.output
+    assert "Billing" in {r["topic_label"] for r in json.loads(shown.stdout)}
