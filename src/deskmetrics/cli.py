@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -97,13 +97,13 @@ class SampleFormat(StrEnum):
 @app.callback()
 def main_options(
     db: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--db",
-            help="DuckDB workspace file, or another engine's URL to read from "
-            "(postgres://user:password@host/database; reports only, and `connect`).",
+            help="DuckDB workspace file (default deskmetrics.duckdb), or another engine's URL "
+            "(postgres://user:password@host/database; default: [engine] url of the settings).",
         ),
-    ] = "deskmetrics.duckdb",
+    ] = None,
     config: Annotated[
         Path | None, typer.Option("--config", help="Settings file (default ./deskmetrics.toml).")
     ] = None,
@@ -119,11 +119,17 @@ def main_options(
     """Global options come before the command: deskmetrics --db x.duckdb report csat"""
     from deskmetrics.engine.workspace import is_engine_url
 
-    State.url = db if is_engine_url(db) else None
-    State.db = Path(db)
     State.config = config
     State.wait = wait
     State._settings = None
+    if db is None:
+        db = "deskmetrics.duckdb"
+        if (config or Path("deskmetrics.toml")).exists():
+            # (a broken settings file is said by the command, when it opens the workspace)
+            with suppress(DeskmetricsError):
+                db = State.settings().engine.url or db
+    State.url = db if is_engine_url(db) else None
+    State.db = Path(db)
 
 
 def _workspace(read_only: bool = False) -> Any:
@@ -131,6 +137,8 @@ def _workspace(read_only: bool = False) -> Any:
     it and waits up to --wait seconds (engine/handoff.py)."""
     from deskmetrics import appstate
     from deskmetrics.engine.handoff import open_waiting
+
+    State.settings()  # a broken settings file is said first (it may name the engine)
 
     if State.url is not None:
         from deskmetrics.engine.workspace import open_url

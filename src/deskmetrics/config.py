@@ -550,6 +550,25 @@ class AlertSettings(BaseModel):
         return self
 
 
+class EngineSettings(BaseModel):
+    """`[engine]`: where the canonical tables live when not in the DuckDB file `--db` names:
+    an engine's URL (`postgres://analyst@db.internal/support`; a password is better given to
+    the driver, e.g. PGPASSWORD, than written here). `--db` given on the command line wins."""
+
+    model_config = ConfigDict(extra="forbid")
+    url: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _a_url(cls, v: str | None) -> str | None:
+        if v is not None and "://" not in v:
+            raise ValueError(
+                f"{v!r} is not an engine URL (e.g. postgres://user@host/database); a DuckDB "
+                "file is named with --db"
+            )
+        return v
+
+
 class Settings(BaseModel):
     """Everything deskmetrics.toml can say."""
 
@@ -581,6 +600,8 @@ class Settings(BaseModel):
     #: built-in help-desk names (`deskmetrics.model.DEFAULT_CHANNELS`); map a name to itself
     #: to keep it as given
     channels: dict[str, str] = Field(default_factory=dict)
+    #: the engine holding the canonical tables (`[engine] url`), instead of the DuckDB file
+    engine: EngineSettings = Field(default_factory=EngineSettings)
 
     @field_validator("channels")
     @classmethod

@@ -244,3 +244,24 @@ def test_topics_fitted_on_postgres_are_those_of_the_file(pg_url: str, tmp_path: 
     shown = _cli(pg_url, tmp_path, "topics", "--format", "json")
     assert shown.exit_code == 0, shown.output
     assert "Billing" in {r["topic_label"] for r in json.loads(shown.stdout)}
+
+
+def test_the_engine_url_can_come_from_the_settings(pg_url: str, tmp_path: Path) -> None:
+    """`[engine] url` in deskmetrics.toml: no --db needed; --db on the command line wins."""
+    cfg = tmp_path / "deskmetrics.toml"
+    cfg.write_text(CONFIG + f'[engine]\nurl = "{pg_url}"\n', encoding="utf-8")
+    runner = CliRunner()
+    folder = _folder(tmp_path / "in", _rows())
+    res = runner.invoke(app, ["--config", str(cfg), "import", str(folder)])
+    assert res.exit_code == 0, res.output
+    assert ibis.connect(pg_url).table("tickets").count().execute() == 10
+    res = runner.invoke(app, ["--config", str(cfg), "report", "first_response_time",
+                              "--format", "json"])  # fmt: skip
+    assert json.loads(res.stdout)[0]["n"] == 4
+    file = tmp_path / "other.duckdb"
+    res = runner.invoke(app, ["--config", str(cfg), "--db", str(file), "import", str(folder)])
+    assert res.exit_code == 0 and file.exists()
+    cfg.write_text(CONFIG + '[engine]\nurl = "support.duckdb"\n', encoding="utf-8")
+    res = runner.invoke(app, ["--config", str(cfg), "report", "volume"])
+    assert res.exit_code != 0
+    assert "is not an engine URL" in res.output + str(res.exception)
