@@ -536,12 +536,10 @@ def import_(
 @app.command()
 def rejects(fmt: Annotated[Format, typer.Option("--format")] = Format.table) -> None:
     """Every rejected row kept in the workspace, with file, row, column and reason."""
+    from deskmetrics.query import rejected_rows
+
     try:
-        ws = _workspace(read_only=True)
-        df = ws.backend.con.execute(
-            'SELECT import_id, "table", file, "row", "column", reason, value FROM _rejects '
-            'ORDER BY import_id, file, "row"'
-        ).df()
+        df = rejected_rows(_workspace(read_only=True))
     except DeskmetricsError as exc:
         _fail(exc)
         return

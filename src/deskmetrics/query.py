@@ -693,6 +693,15 @@ def with_agent_names(ws: Workspace, df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def rejected_rows(ws: Workspace) -> pd.DataFrame:
+    """Every row an import rejected, with its file, row, column and reason (any engine)."""
+    cols = ["import_id", "table", "file", "row", "column", "reason", "value"]
+    if not ws.has("_rejects"):
+        return pd.DataFrame({c: [] for c in cols})
+    t = ws.backend.table("_rejects").select(*cols).order_by(["import_id", "file", "row"])
+    return ws.backend.execute(t)
+
+
 def refresh_facts(ws: Workspace) -> bool:
     """Bring the per-ticket facts the workspace keeps up to date now (at the end of an import),
     so that the next request does not pay for it; whether the workspace keeps them."""

@@ -182,6 +182,9 @@ def test_rejected_rows_are_kept_in_postgres(pg_url: str, tmp_path: Path) -> None
     # the file's line: its header, 33 events, then the stray one
     assert r["file"].endswith("events.csv") and r["row"] == 35
     assert "names no row of tickets" in r["reason"]
+    listed = _cli(pg_url, tmp_path, "rejects", "--format", "json")
+    assert listed.exit_code == 0, listed.output
+    assert [(x["table"], x["row"]) for x in json.loads(listed.stdout)] == [("events", 35)]
 
 
 def test_a_failure_while_sending_stores_nothing(
