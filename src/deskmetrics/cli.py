@@ -1729,6 +1729,8 @@ PatienceOption = Annotated[
 
 def _staffing_table(df: pd.DataFrame, fmt: Format, title: str | None = None) -> None:
     """Plan or forecast rows: raw numbers for csv/json, formatted for a table."""
+    import pandas as pd
+
     if fmt in (Format.csv, Format.json):
         _print(df, fmt)
         return
@@ -1767,6 +1769,8 @@ def erlang(
     """Agents needed for one interval (Erlang C, or Erlang A with --patience): the fewest
     meeting the target under the occupancy cap, scheduled agents after shrinkage, and the
     service level, average speed of answer and occupancy they achieve."""
+    import pandas as pd
+
     from deskmetrics.staffing import Target, plan_interval
 
     try:
