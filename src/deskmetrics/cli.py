@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -582,23 +582,26 @@ def delete_(
     from deskmetrics.query import refresh_facts
 
     try:
-        ws = _workspace(read_only=True)  # (says so when there is no workspace yet)
-        con = duckdb_connection(ws)
-        plan = plan_delete(con, table, ids or [], import_id)
-        err.print(f"[bold]to delete:[/] {plan.describe()}")
-        for name, n in plan.rows.items():
-            err.print(f"  {n:>8,} {name}")
-        for name, n in plan.kept.items():
-            err.print(f"  [dim]{n:>8,} {name} naming these tickets are kept[/]")
-        if not yes and not typer.confirm(f"Delete these {plan.total:,} rows?", default=False):
-            err.print("nothing was deleted")
-            raise typer.Exit(code=1)
-        summary = delete(con, table, ids or [], import_id, by=_who())
-        facts_problem = None
-        try:
-            refresh_facts(ws)
-        except DeskmetricsError as exc:  # the delete itself is done: say so
-            facts_problem = str(exc)
+        # (on the file: says so when there is no workspace yet; on an engine, a working copy
+        # whose deleted rows leave the engine at the end)
+        where = _changing() if State.url is not None else nullcontext(_workspace(read_only=True))
+        with where as ws:
+            con = duckdb_connection(ws)
+            plan = plan_delete(con, table, ids or [], import_id)
+            err.print(f"[bold]to delete:[/] {plan.describe()}")
+            for name, n in plan.rows.items():
+                err.print(f"  {n:>8,} {name}")
+            for name, n in plan.kept.items():
+                err.print(f"  [dim]{n:>8,} {name} naming these tickets are kept[/]")
+            if not yes and not typer.confirm(f"Delete these {plan.total:,} rows?", default=False):
+                err.print("nothing was deleted")
+                raise typer.Exit(code=1)
+            summary = delete(con, table, ids or [], import_id, by=_who())
+            facts_problem = None
+            try:
+                refresh_facts(ws)
+            except DeskmetricsError as exc:  # the delete itself is done: say so
+                facts_problem = str(exc)
     except DeskmetricsError as exc:
         _fail(exc)
         return

@@ -268,3 +268,20 @@ def test_the_engine_url_can_come_from_the_settings(pg_url: str, tmp_path: Path) 
     res = runner.invoke(app, ["--config", str(cfg), "report", "volume"])
     assert res.exit_code != 0
     assert "is not an engine URL" in res.output + str(res.exception)
+
+
+def test_delete_on_postgres(pg_url: str, tmp_path: Path) -> None:
+    """Deleting T7 (answered by a person after 20 min) on PostgreSQL: its 4 events go with
+    it there, and first response becomes (32 + 30 + 3860) / 3 min over 3 tickets."""
+    _import(pg_url, tmp_path, _folder(tmp_path / "in", _rows()))
+    res = _cli(pg_url, tmp_path, "delete", "tickets", "--id", "T7", "--yes")
+    assert res.exit_code == 0, res.output
+    stored = _stored(pg_url)
+    assert "T7" not in set(stored["tickets"]["ticket_id"])
+    assert len(stored["events"]) == 33 - 4
+    row = json.loads(_cli(pg_url, tmp_path, "report", "first_response_time",
+                          "--format", "json").stdout)[0]  # fmt: skip
+    assert row["n"] == 3
+    assert row["value"] == pytest.approx((32 + 30 + 3860) / 3)
+    settings = Settings.model_validate(__import__("tomllib").loads(CONFIG))
+    assert current_facts(open_url(pg_url, settings)).kept
