@@ -278,7 +278,7 @@ def import_directory(
         # 10,000 tickets; no refit: see deskmetrics/ticket_text.py)
         from deskmetrics.ticket_text import after_import
 
-        if progress:  # minutes on a bulk load (~5,000 customer messages a second): say so
+        if progress:  # minutes on a bulk load (thousands of customer messages a second): say so
             progress("scoring sentiment, placing tickets in topics", run.done, run.total)
         after_import(ws)
     return summary
