@@ -58,3 +58,15 @@ def test_scores_stay_within_minus_one_and_one() -> None:
     for text in ["NO NO NO!!! worst worst worst 😡😡😡 " * 20, "love love love 😍 " * 20]:
         s = score(text)
         assert s is not None and -1 <= s <= 1
+
+
+def test_pattern_lexicon_called_directly_scores_as_textblob() -> None:
+    """The direct call (no named-tuple class per message) gives textblob's own numbers."""
+    from textblob.en.sentiments import PatternAnalyzer
+
+    from deskmetrics.text.sentiment import _opinions
+
+    texts = ["This is not good at all!!", "Very happy with the quick fix, thanks",
+             "meh", "The worst support I have ever had", ""]  # fmt: skip
+    for t in texts:
+        assert _opinions().analyze(t) == tuple(PatternAnalyzer().analyze(t))
