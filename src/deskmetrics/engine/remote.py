@@ -281,6 +281,10 @@ def _send_in_transaction(engine: Any, con: Any, changes: list[Change]) -> None:
                         f"DELETE FROM {q(ch.name)} WHERE {k} IN (SELECT {k} FROM {q(keys)})"
                     )
                 _copy_rows(con, cur, "_send_" + ch.name, ch.name, folder)
+            # fresh statistics for the planner: without them PostgreSQL may choose plans that
+            # make a request of the new rows take minutes instead of seconds
+            for ch in changes:
+                cur.execute(f"ANALYZE {q(ch.name)}")
     except Exception as exc:
         raise BackendError(
             f"sending the import to {_where(engine)} failed and was rolled back there, nothing "
