@@ -76,3 +76,11 @@ def test_a_wrong_url_says_what_to_check(tmp_path: Path) -> None:
     out = res.output  # type: ignore[attr-defined]
     assert "cannot connect to postgres://dm:***@127.0.0.1:1/nowhere" in out
     assert "secret" not in out
+
+
+def test_a_missing_driver_names_the_package(tmp_path: Path) -> None:
+    res = _cli("snowflake://dm:secret@account/db/schema", tmp_path, "report", "volume")
+    assert res.exit_code != 0
+    out = res.output  # type: ignore[attr-defined]
+    assert "pip install 'ibis-framework[snowflake]'" in out.replace("\n", "")
+    assert "secret" not in out

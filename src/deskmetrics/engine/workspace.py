@@ -414,10 +414,12 @@ def open_url(url: str, settings: Settings | None = None, read_only: bool = True)
     try:
         backend = ibis.connect(url)
     except Exception as exc:
+        scheme = urlsplit(url).scheme.split("+")[0] or "postgres"
+        extra = {"postgresql": "postgres", "sc": "pyspark"}.get(scheme, scheme)
         raise BackendError(
             f"cannot connect to {url_without_password(url)}: {exc}. Check the URL (e.g. "
             "postgres://user:password@host:5432/database) and that the engine's Python driver "
-            "is installed (pip install 'ibis-framework[postgres]')."
+            f"is installed (pip install 'ibis-framework[{extra}]')."
         ) from exc
     if read_only and "tickets" not in backend.list_tables():
         raise BackendError(
