@@ -16,7 +16,7 @@ import weakref
 from collections.abc import Sequence
 from typing import Any
 
-from deskmetrics.engine.workspace import Workspace, duckdb_connection
+from deskmetrics.engine.workspace import Workspace, app_connection
 from deskmetrics.errors import BackendError
 
 VERSION_TABLE = "_schema_version"
@@ -116,7 +116,7 @@ class AppState:
 
 def version(ws: Workspace) -> int:
     """The app-state version of the workspace (0: made before versioning, or new)."""
-    st = AppState(duckdb_connection(ws))
+    st = AppState(app_connection(ws))
     if not st.count("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [VERSION_TABLE]):
         return 0
     return st.count(f"SELECT max(version) FROM {VERSION_TABLE}")
@@ -126,8 +126,10 @@ def ensure(ws: Workspace) -> list[int]:
     """Bring the workspace's app tables up to `VERSION`, each missing step in order and in one
     transaction; the steps applied. Called where a surface opens the workspace, and by `state`
     (once per connection)."""
-    con = duckdb_connection(ws)
-    if con in _CURRENT or ws.read_only:
+    con = app_connection(ws)
+    # a read-only workspace changes nothing; its app state in a file of its own (the canonical
+    # tables in another engine) is the service's to bring up to date
+    if con in _CURRENT or (ws.read_only and ws.app_state is None):
         return []
     current = version(ws)
     if current > VERSION:
@@ -155,7 +157,7 @@ def ensure(ws: Workspace) -> list[int]:
 def state(ws: Workspace) -> AppState:
     """The app state of `ws`, its tables made current first (once per connection)."""
     ensure(ws)
-    return AppState(duckdb_connection(ws))
+    return AppState(app_connection(ws))
 
 
 __all__ = ["MIGRATIONS", "TABLES", "VERSION", "AppState", "ensure", "state", "version"]

@@ -55,6 +55,8 @@ class State:
     db: Path = Path("deskmetrics.duckdb")
     #: --db given as another engine's URL (read only)
     url: str | None = None
+    #: with --db URL: the local DuckDB file holding users, tokens, sessions, alert rules
+    state: Path = Path("deskmetrics-app.duckdb")
     config: Path | None = None
     #: seconds to wait for a running server (or another command) to release the workspace
     wait: float = 30.0
@@ -115,12 +117,21 @@ def main_options(
             help="Seconds to wait for a running `deskmetrics serve` to release the workspace.",
         ),
     ] = 30.0,
+    state: Annotated[
+        Path,
+        typer.Option(
+            "--state",
+            help="With --db URL: the local file keeping users, tokens, sessions and alert "
+            "rules (the engine is only read).",
+        ),
+    ] = Path("deskmetrics-app.duckdb"),
 ) -> None:
     """Global options come before the command: deskmetrics --db x.duckdb report csat"""
     from deskmetrics.engine.workspace import is_engine_url
 
     State.config = config
     State.wait = wait
+    State.state = state
     State._settings = None
     if db is None:
         db = "deskmetrics.duckdb"
@@ -183,6 +194,22 @@ def _changing() -> Iterator[Any]:
 
     with working_copy(_engine_to_import_into()) as local:
         yield local
+
+
+def _app_workspace() -> Any:
+    """The workspace whose app state (users, tokens) a command changes: the workspace file, or
+    with --db URL the local state file (`--state`) the service over that URL uses; the engine
+    itself is not reached."""
+    if State.url is None:
+        return _workspace()
+    from deskmetrics import appstate
+    from deskmetrics.engine import Workspace
+    from deskmetrics.engine.pool import open_state, with_state
+
+    ws = Workspace(backend=None, settings=State.settings(), read_only=True)
+    ws = with_state(ws, open_state(State.state))
+    appstate.ensure(ws)
+    return ws
 
 
 #: `--now`: every command that measures can be run as of a past moment
@@ -1289,7 +1316,7 @@ def users_set(
         pw = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     try:
         hashed = accounts.hash_password(pw)  # before taking the workspace (Argon2 is slow)
-        new = accounts.save_user(_workspace(), name, role.value, hashed)
+        new = accounts.save_user(_app_workspace(), name, role.value, hashed)
     except DeskmetricsError as exc:
         _fail(exc)
         return
@@ -1302,7 +1329,7 @@ def users_list() -> None:
     """Users and their roles."""
     from deskmetrics import accounts
 
-    for name, role in accounts.list_users(_workspace()):
+    for name, role in accounts.list_users(_app_workspace()):
         console.print(f"{name}\t{role.value}")
 
 
@@ -1311,7 +1338,7 @@ def users_remove(name: str) -> None:
     """Remove a user (their open sessions end at once)."""
     from deskmetrics import accounts
 
-    if not accounts.remove_user(_workspace(), name):
+    if not accounts.remove_user(_app_workspace(), name):
         _fail(DeskmetricsError(f"no user {name!r}; `deskmetrics users list` shows who exists"))
     console.print(f"removed {name}")
 
@@ -1321,7 +1348,7 @@ def users_sign_out(name: str) -> None:
     """End every open session of a user (they sign in again)."""
     from deskmetrics import accounts
 
-    ws = _workspace()
+    ws = _app_workspace()
     if not accounts.user_exists(ws, name):
         _fail(DeskmetricsError(f"no user {name!r}; `deskmetrics users list` shows who exists"))
     ended = accounts.end_sessions_of(ws, name, "signed out from the command line")
@@ -1335,7 +1362,7 @@ def tokens_create(
     """Make an API token; it is printed once and only its digest is kept."""
     from deskmetrics import accounts
 
-    print(accounts.create_token(_workspace(), name, role.value))
+    print(accounts.create_token(_app_workspace(), name, role.value))
 
 
 @tokens_app.command("list")
@@ -1343,7 +1370,7 @@ def tokens_list() -> None:
     """Tokens (never their secrets)."""
     from deskmetrics import accounts
 
-    for t in accounts.list_tokens(_workspace()):
+    for t in accounts.list_tokens(_app_workspace()):
         state = "revoked" if t["revoked_at"] else "active"
         console.print(f"{t['token_id']}\t{t['name']}\t{t['role']}\t{state}")
 
@@ -1353,7 +1380,7 @@ def tokens_revoke(token_id: str) -> None:
     """Revoke a token by its id (the part after 'dm_')."""
     from deskmetrics import accounts
 
-    if not accounts.revoke_token(_workspace(), token_id):
+    if not accounts.revoke_token(_app_workspace(), token_id):
         _fail(DeskmetricsError(f"no active token {token_id!r}; see `deskmetrics tokens list`"))
     console.print(f"revoked {token_id}")
 
@@ -1362,21 +1389,38 @@ def tokens_revoke(token_id: str) -> None:
 def serve(
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8000,
+    state: Annotated[
+        Path | None,
+        typer.Option(
+            "--state",
+            help="With --db URL: the local file keeping users, sessions, tokens and alert "
+            "rules (default: the global --state, deskmetrics-app.duckdb).",
+        ),
+    ] = None,
 ) -> None:
-    """Serve the HTTP API and the dashboard on the workspace (--db)."""
+    """Serve the HTTP API and the dashboard on the workspace (--db): a DuckDB file, or another
+    engine's URL (read only; requests answered in parallel over [web] pool_size connections)."""
     import uvicorn
 
     from deskmetrics.api import create_app
 
+    settings = State.settings()
     try:
-        # given the file, the service holds it only while it uses it: `deskmetrics` commands
-        # work on the workspace while it runs (engine/handoff.py)
         if State.url is not None:
-            raise DeskmetricsError(
-                "serve works on a DuckDB workspace file; on another engine (--db URL) use "
-                "report, explain, facts and headline for now"
+            from deskmetrics.engine.pool import WorkspacePool
+
+            pool = WorkspacePool(
+                State.url,
+                settings,
+                state or State.state,
+                size=settings.web.pool_size,
+                wait_seconds=settings.web.busy_wait_seconds,
             )
-        web = create_app(State.db, State.settings())
+            web = create_app(pool, settings)
+        else:
+            # given the file, the service holds it only while it uses it: `deskmetrics`
+            # commands work on the workspace while it runs (engine/handoff.py)
+            web = create_app(State.db, settings)
     except DeskmetricsError as exc:
         _fail(exc)
         return

@@ -393,6 +393,9 @@ class WebSettings(BaseModel):
     #: import, ingest and delete goes through the store) for up to this many seconds: running
     #: clocks (backlog age, open SLA targets) move on at the next computation. 0: never
     result_cache_seconds: Annotated[float, Field(ge=0)] = 30.0
+    #: served from another engine (`--db URL`): how many connections to it the service holds,
+    #: each answering one request at a time (more requests wait up to `busy_wait_seconds`)
+    pool_size: Annotated[int, Field(ge=1, le=256)] = 8
 
     def resolved_secret(self) -> str | None:
         return os.environ.get(self.secret_env) or None

@@ -15,6 +15,7 @@ from deskmetrics import accounts, appstate
 from deskmetrics.api import security
 from deskmetrics.api.deps import Service
 from deskmetrics.api.limits import BodyLimit
+from deskmetrics.api.read_only import CanonicalReadOnly
 from deskmetrics.api.routes import (
     ai_agent,
     alerts,
@@ -41,7 +42,8 @@ from deskmetrics.api.schemas import problems
 from deskmetrics.config import Settings
 from deskmetrics.engine import Workspace
 from deskmetrics.engine.handoff import SharedWorkspace
-from deskmetrics.engine.workspace import ResultCache
+from deskmetrics.engine.pool import WorkspacePool
+from deskmetrics.engine.workspace import ResultCache, url_without_password
 
 #: one router per concern, in the order the OpenAPI spec lists them
 ROUTE_MODULES = (
@@ -85,12 +87,23 @@ ROUTER_PROBLEMS = {
 
 
 def create_app(
-    workspace: Workspace | Path | str, settings: Settings | None = None, secret: str | None = None
+    workspace: Workspace | WorkspacePool | Path | str,
+    settings: Settings | None = None,
+    secret: str | None = None,
 ) -> FastAPI:
-    """The web service over `workspace` (an open workspace or a DuckDB file path)."""
-    settings = settings or (workspace.settings if isinstance(workspace, Workspace) else Settings())
+    """The web service over `workspace`: an open workspace, a DuckDB file path, or a pool of
+    workspaces over another engine (`--db URL`; read only, requests in parallel)."""
+    if settings is None:
+        if isinstance(workspace, Workspace | WorkspacePool):
+            settings = workspace.settings
+        else:
+            settings = Settings()
     shared = None
-    if isinstance(workspace, Workspace):
+    pool = workspace if isinstance(workspace, WorkspacePool) else None
+    if isinstance(workspace, WorkspacePool):
+        workspace.settings = settings  # the workspaces it opens from now on
+        ws = workspace.first
+    elif isinstance(workspace, Workspace):
         ws = workspace
     else:  # a file: held only while used, so `deskmetrics` commands can work on it meanwhile
         shared = SharedWorkspace(
@@ -104,7 +117,7 @@ def create_app(
         # workspace passed in stays the caller's own, computed every time
         ws.results = ResultCache()
     ws.settings = settings
-    service = Service(workspace=ws, settings=settings, secret="", shared=shared)
+    service = Service(workspace=ws, settings=settings, secret="", shared=shared, pool=pool)
     with service.using() as opened:
         appstate.ensure(opened)
         service.secret = accounts.service_secret(opened, secret or settings.web.resolved_secret())
@@ -133,6 +146,8 @@ def create_app(
         max_body_bytes=settings.web.max_body_bytes,
         max_json_depth=settings.limits.max_json_depth,
     )
+    if pool is not None:  # outermost: nothing of a refused write is read
+        app.add_middleware(CanonicalReadOnly, engine=url_without_password(pool.url))
     for module in ROUTE_MODULES:
         app.include_router(module.router, responses=ROUTER_PROBLEMS.get(module.__name__, {}))
     security.install(app, settings)

@@ -1,5 +1,6 @@
-"""What every route depends on: the service (one workspace, used by one request at a time) and
-the principal making the request (session cookie for people, bearer token for machines)."""
+"""What every route depends on: the service (one workspace used by one request at a time, or a
+pool of them over another engine) and the principal making the request (session cookie for
+people, bearer token for machines)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from deskmetrics.api.throttle import SignInLocked, SignInThrottle
 from deskmetrics.config import Settings
 from deskmetrics.engine import Workspace
 from deskmetrics.engine.handoff import SharedWorkspace, WorkspaceBusy
+from deskmetrics.engine.pool import WorkspacePool
 
 #: the session cookie carries the session's id (the server-side row decides) and the user's
 #: name (shown in the page header only; never trusted)
@@ -33,7 +35,11 @@ class Service:
     Served from a file (`shared`), the workspace is handed over to `deskmetrics` commands
     between uses (engine/handoff.py): a use that finds the file held by a command waits up to
     `[web] busy_wait_seconds`, then gets 503 with Retry-After. Over an open workspace (tests,
-    an in-memory workspace) there is no file to hand over."""
+    an in-memory workspace) there is no file to hand over.
+
+    Served from another engine (`pool`, `--db URL`), each request takes a workspace of its own
+    from the pool, with no lock between them: requests run in parallel up to `[web] pool_size`,
+    then wait up to `busy_wait_seconds` (503 with Retry-After)."""
 
     workspace: Workspace
     settings: Settings
@@ -41,6 +47,7 @@ class Service:
     shared: SharedWorkspace | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     throttle: SignInThrottle | None = None
+    pool: WorkspacePool | None = None
 
     def __post_init__(self) -> None:
         if self.shared is not None:
@@ -48,8 +55,23 @@ class Service:
         if self.throttle is None:
             self.throttle = SignInThrottle(self.settings.web.sign_in)
 
+    @property
+    def reads_only(self) -> bool:
+        """Whether the canonical data is another engine's, read and never written here."""
+        return self.pool is not None
+
     @contextmanager
     def using(self) -> Iterator[Workspace]:
+        if self.pool is not None:
+            try:
+                ws = self.pool.take()
+            except WorkspaceBusy as exc:
+                raise _busy(exc) from exc
+            try:
+                yield ws
+            finally:
+                self.pool.give(ws)
+            return
         if self.shared is None:
             with self.lock:
                 yield self.workspace
@@ -71,9 +93,11 @@ class Service:
             self.lock.release()
 
     def close(self) -> None:
-        """Release the workspace file (the service stops)."""
+        """Release the workspace file, or the pool's connections (the service stops)."""
         if self.shared is not None:
             self.shared.close()
+        if self.pool is not None:
+            self.pool.close()
 
 
 def _busy(exc: WorkspaceBusy) -> HTTPException:

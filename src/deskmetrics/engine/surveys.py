@@ -33,7 +33,7 @@ from deskmetrics.engine.facts import Facts
 from deskmetrics.engine.kept import current_facts
 from deskmetrics.engine.periods import naive_utc
 from deskmetrics.engine.portable import as_int
-from deskmetrics.engine.workspace import Workspace, duckdb_connection
+from deskmetrics.engine.workspace import Workspace, app_connection
 from deskmetrics.errors import ConfigError, QueryError
 from deskmetrics.metrics import get_metric
 from deskmetrics.metrics.base import Aggregation, Metric, Source
@@ -353,15 +353,15 @@ def followups(
     only and are answered again while it is unchanged (the service's result cache); the done
     marks and assignments are read fresh every time (they change without an import)."""
     df = ws.remembered(("follow-up answers",), lambda: ws.backend.execute(_followup_rows(ws)))
-    con = duckdb_connection(ws)
+    con = app_connection(ws)
     marks = (
         con.execute(f"SELECT response_id, done_at, note FROM {FOLLOWUPS_TABLE}").df()
-        if ws.has(FOLLOWUPS_TABLE)
+        if _kept(con, FOLLOWUPS_TABLE)
         else pd.DataFrame(columns=["response_id", "done_at", "note"])
     )
     people = (
         con.execute(f"SELECT response_id, assignee, assigned_at FROM {ASSIGNEES_TABLE}").df()
-        if ws.has(ASSIGNEES_TABLE)
+        if _kept(con, ASSIGNEES_TABLE)
         else pd.DataFrame(columns=["response_id", "assignee", "assigned_at"])
     )
     df = df.merge(marks, on="response_id", how="left").merge(people, on="response_id", how="left")
@@ -383,13 +383,23 @@ def followups(
     )
 
 
+def _kept(con: Any, table: str) -> bool:
+    """Whether the app-state connection `con` has `table` (follow-up marks are kept beside
+    users and alert rules: in the workspace file, or the service's state file over another
+    engine)."""
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]
+    ).fetchone()
+    return bool(found and found[0])
+
+
 def mark_followup_done(
     ws: Workspace, response_id: str, note: str | None = None, now: datetime | None = None
 ) -> datetime:
     """Mark one follow-up done (stored in the workspace's `_followups_done` table, keyed by
     response id, so re-importing surveys keeps it). Marking again keeps the first time and
     replaces the note when one is given. Returns when it was marked done (UTC)."""
-    con = duckdb_connection(ws)
+    con = app_connection(ws)
     _check_followup(ws, response_id)
     con.execute(
         f"CREATE TABLE IF NOT EXISTS {FOLLOWUPS_TABLE} (response_id VARCHAR PRIMARY KEY, "
@@ -437,7 +447,7 @@ def assign_followup(
     """Give a follow-up to `assignee` (a person's name; None takes it back), kept in the
     workspace's `_followup_assignees` table across re-imports."""
     _check_followup(ws, response_id)
-    con = duckdb_connection(ws)
+    con = app_connection(ws)
     con.execute(
         f"CREATE TABLE IF NOT EXISTS {ASSIGNEES_TABLE} (response_id VARCHAR PRIMARY KEY, "
         "assignee VARCHAR NOT NULL, assigned_at TIMESTAMP NOT NULL, assigned_by VARCHAR)"
@@ -453,7 +463,6 @@ def assign_followup(
 def reopen_followup(ws: Workspace, response_id: str) -> None:
     """Take back a "done" mark (its note goes with it): the answer is open again."""
     _check_followup(ws, response_id)
-    if ws.has(FOLLOWUPS_TABLE):
-        duckdb_connection(ws).execute(
-            f"DELETE FROM {FOLLOWUPS_TABLE} WHERE response_id = ?", [response_id]
-        )
+    con = app_connection(ws)
+    if _kept(con, FOLLOWUPS_TABLE):
+        con.execute(f"DELETE FROM {FOLLOWUPS_TABLE} WHERE response_id = ?", [response_id])

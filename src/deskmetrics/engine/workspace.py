@@ -136,6 +136,10 @@ class Workspace:
     #: results a long-lived surface (the service) answers again while the data is unchanged
     #: (`remembered`); None: compute every time
     results: ResultCache | None = None
+    #: the DuckDB connection (a file's cursor) holding the app state (users, sessions, alert
+    #: rules, …) when the canonical tables live in another engine; None: the workspace's own
+    #: DuckDB file holds it (see `app_connection`)
+    app_state: Any = None
     _calendar: BusinessCalendar | None = None
     _calendar_settings: str = ""
 
@@ -468,6 +472,14 @@ def duckdb_connection(ws: Workspace) -> Any:
     if con is None or ws.backend.name != "duckdb":
         raise BackendError("imports write to the embedded DuckDB workspace only")
     return con
+
+
+def app_connection(ws: Workspace) -> Any:
+    """The DuckDB connection holding the app state of `ws`: its `app_state` when the canonical
+    tables are in another engine (served from a URL), else the workspace's own file."""
+    if ws.app_state is not None:
+        return ws.app_state
+    return duckdb_connection(ws)
 
 
 __all__ = [
