@@ -55,11 +55,6 @@ class Service:
         if self.throttle is None:
             self.throttle = SignInThrottle(self.settings.web.sign_in)
 
-    @property
-    def reads_only(self) -> bool:
-        """Whether the canonical data is another engine's, read and never written here."""
-        return self.pool is not None
-
     @contextmanager
     def using(self) -> Iterator[Workspace]:
         if self.pool is not None:
