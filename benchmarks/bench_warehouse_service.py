@@ -3,8 +3,11 @@
     .venv/bin/python benchmarks/bench_warehouse_service.py --tickets 2000 --users 50
     .venv/bin/python benchmarks/bench_warehouse_service.py --tickets 2000 --users 10
 
-The sample data (deskmetrics.sample) is imported into a DuckDB file, then copied into a
-throwaway PostgreSQL server (the tests' `tests/backends/postgres_server.py`). The service runs
+The sample data (deskmetrics.sample) goes into a throwaway PostgreSQL server (the tests'
+`tests/backends/postgres_server.py`): by `deskmetrics import` (--load import: the per-ticket
+facts kept there, the data version known, so the service answers a result again while no data
+arrives, `[web] result_cache_seconds`), or copied from a DuckDB import as another tool would
+load the canonical tables (--load copy: every request derives the facts). The service runs
 as `deskmetrics --db URL --state FILE serve` in a child process (loopback only, the
 repository's settings, `[web] pool_size` from --pool-size): each of its requests takes a
 connection of the pool and they run in parallel. Each of `--users` simulated people signs in
@@ -16,8 +19,7 @@ error, and the run fails with any.
 
 Prints requests, errors, throughput, and p50/p95 per kind of request and overall; the most
 queries PostgreSQL ran at once (sampled from pg_stat_activity every 0.2 s) shows the pool at
-work. Nothing is cached between requests on PostgreSQL (no data version to key results on),
-so every request computes on the engine.
+work.
 """
 
 from __future__ import annotations
@@ -63,8 +65,9 @@ REPORTS = [
 ]
 
 
-def workspace(tickets: int, seed: int, settings: Any) -> Any:
-    """The sample data imported into a DuckDB file (kept in benchmarks/data)."""
+def workspace(tickets: int, seed: int, settings: Any) -> tuple[Path, Any]:
+    """The sample data's folder, and the data imported into a DuckDB file (kept in
+    benchmarks/data)."""
     from deskmetrics.engine import open_duckdb
     from deskmetrics.importers import import_directory
     from deskmetrics.sample import generate
@@ -75,7 +78,7 @@ def workspace(tickets: int, seed: int, settings: Any) -> Any:
     db = HERE / "data" / f"warehouse_{tickets}_seed{seed}.duckdb"
     if not db.exists():
         import_directory(open_duckdb(db, settings), folder)
-    return open_duckdb(db, settings, read_only=True)
+    return folder, open_duckdb(db, settings, read_only=True)
 
 
 def cli(url: str, state: Path, config: Path, *args: str) -> list[str]:
@@ -147,6 +150,14 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--requests", type=int, default=None, help="stop each person after this many")
     ap.add_argument("--pool-size", type=int, default=8)
+    ap.add_argument(
+        "--load",
+        choices=["import", "copy"],
+        default="import",
+        help="import: `deskmetrics import` into PostgreSQL (its per-ticket facts kept there, its "
+        "data version known: the service's result cache works); copy: the canonical tables "
+        "only, as another tool would load them (every request derives the facts)",
+    )
     # every request computes on the engine (seconds each on 2 shared cores): with 50 people,
     # a request waits minutes for a connection, longer than the default 30 s
     ap.add_argument("--busy-wait", type=float, default=600.0, help="[web] busy_wait_seconds")
@@ -161,7 +172,7 @@ def main() -> None:
     if server_binaries() is None:
         sys.exit("needs Debian's postgresql server (apt-get install postgresql)")
     settings = load_settings(ROOT / "deskmetrics.toml")
-    ws = workspace(args.tickets, args.seed, settings)
+    folder, ws = workspace(args.tickets, args.seed, settings)
     events = int(ws.backend.execute(ws.table("events").count()))
     tmp = Path(tempfile.mkdtemp(prefix="bench-warehouse-"))
     config = tmp / "deskmetrics.toml"
@@ -176,16 +187,22 @@ def main() -> None:
     state = tmp / "app.duckdb"
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "DESKMETRICS_SECRET": "bench-secret"}
     with postgres() as url:
-        con = ibis.connect(url)
         t0 = time.perf_counter()
-        for name in TABLES:
-            if ws.has(name):
-                con.create_table(name, ws.backend.to_pyarrow(ws.table(name)))
-        # statistics for the planner, as a warehouse loaded a while ago has them: without
-        # them PostgreSQL guesses the tables' sizes and a page's joins take minutes
-        con.raw_sql("ANALYZE")
+        if args.load == "import":
+            from deskmetrics.engine.workspace import open_url
+            from deskmetrics.importers import import_directory
+
+            import_directory(open_url(url, settings, read_only=False), folder)
+        else:
+            con = ibis.connect(url)
+            for name in TABLES:
+                if ws.has(name):
+                    con.create_table(name, ws.backend.to_pyarrow(ws.table(name)))
+            # statistics for the planner, as a warehouse loaded a while ago has them: without
+            # them PostgreSQL guesses the tables' sizes and a page's joins take minutes
+            con.raw_sql("ANALYZE")
+            con.disconnect()
         load_s = time.perf_counter() - t0
-        con.disconnect()
         subprocess.run(
             cli(url, state, config, "users", "set", "bench", "--role", "viewer",
                 "--password", PASSWORD),
@@ -221,7 +238,7 @@ def main() -> None:
             print(
                 f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} "
                 f"(PostgreSQL, the service and the {args.users} users on it); "
-                f"tables copied into PostgreSQL and analyzed in {load_s:.1f} s"
+                f"loaded by {args.load} in {load_s:.1f} s"
             )
             clients = [sign_in(base) for _ in range(args.users)]  # each person's session
             out: dict[str, list[Any]] = defaultdict(list)
