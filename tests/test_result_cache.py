@@ -107,3 +107,52 @@ def test_an_open_workspace_given_to_the_app_is_never_cached(computed: list[int])
     r = client.get("/api/report", params={"metric": "volume"})
     assert r.status_code == 200 and r.json()[0]["value"] in (0.0, None)
     assert len(computed) == 2
+
+
+def test_one_computation_for_many_asking_at_once() -> None:
+    """Single-flight: eight threads asking for the same key while it is being made wait for
+    the one computation; each gets its own copy of the result."""
+    import threading
+
+    from deskmetrics.engine.workspace import ResultCache
+
+    cache = ResultCache()
+    started, release = threading.Event(), threading.Event()
+    calls: list[int] = []
+
+    def make() -> list[int]:
+        calls.append(1)
+        started.set()
+        release.wait(5)
+        return [42]
+
+    got: list[list[int]] = []
+    threads = [
+        threading.Thread(target=lambda: got.append(cache.fetch("k", lambda _: True, make)))
+        for _ in range(8)
+    ]
+    threads[0].start()
+    started.wait(5)
+    for t in threads[1:]:
+        t.start()
+    release.set()
+    for t in threads:
+        t.join(5)
+    assert len(calls) == 1
+    assert got == [[42]] * 8
+    assert len({id(x) for x in got}) == 8  # copies: one request cannot change another's
+
+
+def test_a_failed_computation_is_made_again_by_the_next() -> None:
+    from deskmetrics.engine.workspace import ResultCache
+
+    cache = ResultCache()
+
+    def fail() -> int:
+        raise RuntimeError("engine gone")
+
+    with pytest.raises(RuntimeError):
+        cache.fetch("k", lambda _: True, fail)
+    assert cache.fetch("k", lambda _: True, lambda: 7) == 7
+    assert cache.fetch("k", lambda _: False, lambda: 8) == 8  # stale: made again
+    assert cache.fetch("k", lambda _: True, lambda: 9) == 8

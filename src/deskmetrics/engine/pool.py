@@ -98,13 +98,16 @@ class WorkspacePool:
         #: how many workspaces are in use now, and the most at once (the load test reads it)
         self.in_use = 0
         self.most_in_use = 0
+        #: the results every pooled workspace answers again while the data is unchanged
+        self.results = ResultCache()
         self._free.append(self._new())  # fails now, at start, when the engine is unreachable
         self._open.append(self._free[0])
 
     def _new(self) -> Workspace:
         ws = open_url(self.url, self.settings)
-        # each its own: a result cache is not shared between threads
-        ws.results = ResultCache()
+        # one cache for the pool (thread-safe, single-flight): a result made on one connection
+        # answers the same request on every other
+        ws.results = self.results
         # a DuckDB cursor is a connection of its own to the same file, usable from any thread
         return with_state(ws, StateCursor(self.state.cursor(), self._state_lock))
 

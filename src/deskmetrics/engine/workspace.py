@@ -5,6 +5,7 @@ unchanged (Spark, Postgres, BigQuery, …)."""
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from copy import deepcopy
@@ -97,23 +98,48 @@ def canonical_schema(name: str) -> ibis.Schema:
 T = TypeVar("T")
 
 
-class ResultCache(OrderedDict[str, tuple[float, Any]]):
+class ResultCache:
     """The last `size` results by key with when they were made (monotonic seconds), for
-    `Workspace.results` (the least recently used go first)."""
+    `Workspace.results` (the least recently used go first). Safe to share between threads —
+    the pooled workspaces of a service on another engine share one — and single-flight: while
+    one request makes a result, others asking for the same key wait for it instead of making
+    it again (fifty people opening the same page cost one computation)."""
 
     def __init__(self, size: int = 512) -> None:
-        super().__init__()
         self.size = size
+        self._items: OrderedDict[str, tuple[float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._making: dict[str, threading.Event] = {}
 
-    def __getitem__(self, key: str) -> tuple[float, Any]:
-        self.move_to_end(key)
-        return super().__getitem__(key)
+    def __len__(self) -> int:
+        return len(self._items)
 
-    def __setitem__(self, key: str, value: tuple[float, Any]) -> None:
-        super().__setitem__(key, value)
-        self.move_to_end(key)
-        while len(self) > self.size:
-            self.popitem(last=False)
+    def fetch(self, key: str, fresh: Callable[[float], bool], make: Callable[[], T]) -> T:
+        """A copy of the result kept under `key` if `fresh(made_at)`, else `make()` (kept)."""
+        while True:
+            with self._lock:
+                hit = self._items.get(key)
+                if hit is not None and fresh(hit[0]):
+                    self._items.move_to_end(key)
+                    return cast(T, deepcopy(hit[1]))
+                other = self._making.get(key)
+                if other is None:
+                    mine = self._making[key] = threading.Event()
+                    break
+            other.wait()  # made by another request: read it (or make it, if that one failed)
+        try:
+            value = make()
+            kept = deepcopy(value)
+            with self._lock:
+                self._items[key] = (monotonic(), kept)
+                self._items.move_to_end(key)
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
+            return value
+        finally:
+            with self._lock:
+                self._making.pop(key, None)
+            mine.set()
 
 
 @dataclass
@@ -154,13 +180,8 @@ class Workspace:
             return make()
         moment = self.as_of.isoformat() if self.as_of is not None else "now"
         key = repr((request, moment, version, self.settings.model_dump_json()))
-        if key in self.results:
-            made, value = self.results[key]
-            if self.as_of is not None or monotonic() - made < ttl:
-                return cast(T, deepcopy(value))
-        value = make()
-        self.results[key] = (monotonic(), deepcopy(value))
-        return value
+        fixed = self.as_of is not None
+        return self.results.fetch(key, lambda made: fixed or monotonic() - made < ttl, make)
 
     def data_version(self) -> str | None:
         """What the stored data is at: the last write through the store (an import, ingest
