@@ -285,3 +285,19 @@ def test_delete_on_postgres(pg_url: str, tmp_path: Path) -> None:
     assert row["value"] == pytest.approx((32 + 30 + 3860) / 3)
     settings = Settings.model_validate(__import__("tomllib").loads(CONFIG))
     assert current_facts(open_url(pg_url, settings)).kept
+
+
+def test_odd_text_reaches_postgres(pg_url: str, tmp_path: Path) -> None:
+    """A NUL character (valid in JSON and in the DuckDB file; PostgreSQL's text cannot hold it)
+    no longer fails the whole import: it is stored as U+FFFD. A 300,000-character body goes
+    through whole."""
+    rows = _rows()
+    rows["tickets"] = [dict(t, subject="nul\x00here") if t["ticket_id"] == "T1" else t
+                       for t in rows["tickets"]]  # fmt: skip
+    long = dict(msg("t1z", "T1", "2026-03-02T10:06:00Z", "agent", "a1"), body="x" * 300_000)
+    rows["events"] = [*rows["events"], long]
+    summary = _import(pg_url, tmp_path, _folder(tmp_path / "in", rows))
+    assert summary["tables"]["tickets"]["inserted"] == 10
+    stored = _stored(pg_url)
+    assert stored["tickets"].set_index("ticket_id").loc["T1", "subject"] == "nul\ufffdhere"
+    assert len(stored["events"].set_index("event_id").loc["t1z", "body"]) == 300_000

@@ -222,10 +222,13 @@ def _pg_type(duck: str) -> str:
 
 
 def _csv_select(con: Any, source: str, cols: list[tuple[str, str]]) -> str:
-    """The rows of `source` as PostgreSQL's CSV reads them (arrays as `{a,b}`)."""
+    """The rows of `source` as PostgreSQL's CSV reads them (arrays as `{a,b}`; a NUL character,
+    which PostgreSQL's text cannot hold, as U+FFFD)."""
     out = []
     for c, typ in cols:
-        if typ.endswith("[]"):
+        if typ == "VARCHAR":
+            out.append(f"replace({q(c)}, chr(0), chr(65533)) AS {q(c)}")
+        elif typ.endswith("[]"):
             out.append(
                 f"CASE WHEN {q(c)} IS NULL THEN NULL ELSE '{{' || "
                 f"array_to_string({q(c)}, ',') || '}}' END AS {q(c)}"

@@ -33,7 +33,8 @@ METRICS: list[Metric] = [
         small_sample_flag=True,
         params={"interval": "t", "bounds": (-1.0, 1.0)},
         notes="Each customer message is scored by VADER (a lexicon with rules for negation, "
-        "intensifiers and emoji); messages in other languages than English read near 0.",
+        "intensifiers and emoji) averaged with Pattern's opinion lexicon (VADER alone where "
+        "Pattern knows no word); messages in other languages than English read near 0.",
     ),
     Metric(
         name="sentiment_shift",
