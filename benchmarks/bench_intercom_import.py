@@ -200,6 +200,7 @@ def main() -> None:
     ap.add_argument("--conversations", type=int, nargs="+", default=[10_000, 50_000])
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
+    runs: list[tuple[int, dict[str, Any]]] = []
     for n in args.conversations:
         export, counts = ensure_export(n, args.seed)
         size_mb = sum(p.stat().st_size for p in export.glob("*.json*")) / 1e6
@@ -215,6 +216,11 @@ def main() -> None:
             flush=True,
         )
         print("RESULT " + json.dumps({**counts, "export_mb": round(size_mb, 1), **r}), flush=True)
+        runs.append((counts["messages"], r))
+    if len(runs) >= 2:  # the fixed set-up (schema, models) taken out
+        (m0, r0), (m1, r1) = runs[-2], runs[-1]
+        marginal = (m1 - m0) / max(r1["wall_s"] - r0["wall_s"], 1e-9)
+        print(f"marginal rate between the two largest sizes: {marginal:,.0f} messages/s")
 
 
 if __name__ == "__main__":
