@@ -83,6 +83,16 @@ TABLES = tuple(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", " ".join(sum(MIGR
 _CURRENT: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
+#: app-state writes made by this process so far (`AppState.run`): what a cache of anything
+#: read from the app state (the service's credentials) compares to know it still holds
+_writes = [0]
+
+
+def writes() -> int:
+    """How many app-state writes this process has made (see `_writes`)."""
+    return _writes[0]
+
+
 class AppState:
     """Typed reads and writes of the app tables of one workspace."""
 
@@ -91,6 +101,7 @@ class AppState:
 
     def run(self, sql: str, args: Sequence[Any] = ()) -> int:
         """Execute an insert, update or delete; how many rows it changed."""
+        _writes[0] += 1
         row = self._con.execute(sql, list(args)).fetchone()
         return int(row[0]) if row else 0
 

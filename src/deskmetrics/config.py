@@ -393,6 +393,15 @@ class WebSettings(BaseModel):
     #: import, ingest and delete goes through the store) for up to this many seconds: running
     #: clocks (backlog age, open SLA targets) move on at the next computation. 0: never
     result_cache_seconds: Annotated[float, Field(ge=0)] = 30.0
+    #: a report or explanation may be answered from a result made up to this many seconds
+    #: ago even when data arrived since (the answer says its age in the `Age` header; a
+    #: request with `Cache-Control: no-cache` is always computed): under live ingest, reads
+    #: then neither wait behind the writes nor compute again after each one. 0: every read
+    #: after a change computes (what was acknowledged is in the next answer)
+    results_may_lag_seconds: Annotated[float, Field(ge=0)] = 0.0
+    #: requests the service works on at once (each in a thread; one waiting for the
+    #: workspace holds its thread)
+    threads: Annotated[int, Field(ge=1, le=10_000)] = 200
     #: served from another engine (`--db URL`): how many connections to it the service holds,
     #: each answering one request at a time (more requests wait up to `busy_wait_seconds`)
     pool_size: Annotated[int, Field(ge=1, le=256)] = 8

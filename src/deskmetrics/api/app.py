@@ -5,9 +5,12 @@ layer; none computes a metric itself."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib.metadata import version
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -122,7 +125,17 @@ def create_app(
         appstate.ensure(opened)
         service.secret = accounts.service_secret(opened, secret or settings.web.resolved_secret())
     key = service.secret
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # routes run in worker threads, and one waiting for the workspace (a delivery behind
+        # another) holds its thread: enough of them that reads answered without the
+        # workspace never queue behind waiting writes
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.web.threads
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="deskmetrics",
         version=version("deskmetrics"),
         description="Customer-service metrics from one registry: compute, drill down, ingest.",

@@ -19,8 +19,9 @@ importer checks and stores them, all or nothing.
 - Idempotent by id: re-posting rows already stored changes nothing (tickets are the
   exception the importer makes too: a later version of a ticket updates its current state).
   So a delivery replayed within the tolerance stores nothing new.
-- Afterwards every callable in `app.state.after_ingest` runs in the background with the
-  `IngestReport`; its failures are logged, never passed to the poster.
+- Afterwards, in the background (`after_ingest`): the kept per-ticket facts are brought up to
+  date, then every callable in `app.state.after_ingest` runs with the `IngestReport`; their
+  failures are logged, never passed to the poster.
 """
 
 from __future__ import annotations
@@ -325,10 +326,6 @@ def store(
     summary: ImportSummary = load(duckdb_connection(ws), valid, source=f"api:{source}", strict=True)
     if not summary.committed:
         raise RowsRejected(summary.rejects)
-    try:  # keeping the per-ticket facts current is part of an import, not of the next read
-        refresh(ws)
-    except DeskmetricsError:  # the rows are stored; the next request brings the facts up
-        log.exception("per-ticket facts not brought up to date after ingest %s", summary.import_id)
     return IngestReport(
         source=source,
         import_id=summary.import_id,
@@ -357,6 +354,22 @@ def callbacks(app: FastAPI) -> list[AfterIngest]:
     return list(found)
 
 
+def after_ingest(app: FastAPI, report: IngestReport) -> None:
+    """What follows a stored delivery, after its answer was sent: the kept per-ticket facts
+    brought up to date — deliveries arriving together are covered by one update
+    (`Service.keep_facts_current`), and the poster never waits for it — then every
+    `app.state.after_ingest` callback. A request reading before that brings the facts up to
+    date itself: no answer reads facts older than the data."""
+    if report.changed:
+        try:
+            app.state.service.keep_facts_current(refresh)
+        except DeskmetricsError:  # the rows are stored; the next request brings the facts up
+            log.exception(
+                "per-ticket facts not brought up to date after ingest %s", report.import_id
+            )
+    run_after_ingest(callbacks(app), report)
+
+
 def run_after_ingest(hooks: Sequence[AfterIngest], report: IngestReport) -> None:
     """Call each hook with the report (or with nothing, if it takes no argument); a failing
     hook is logged and the others still run."""
@@ -378,6 +391,7 @@ __all__ = [
     "TIMESTAMP_HEADER",
     "IngestReport",
     "RowsRejected",
+    "after_ingest",
     "callbacks",
     "extra_column_problems",
     "parse_rows",

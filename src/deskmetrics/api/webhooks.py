@@ -75,7 +75,7 @@ def stored(
 ) -> WebhookResult:
     """`result` with the counts of what the delivery stored; what follows an ingest (kept
     facts, alerts) runs in the background."""
-    background.add_task(ingest.run_after_ingest, ingest.callbacks(request.app), report)
+    background.add_task(ingest.after_ingest, request.app, report)
     result.stored = [
         Ingested(
             source=source,

@@ -151,6 +151,8 @@ class SharedWorkspace:
         self.wait_seconds = wait_seconds
         self.lock = threading.Lock()
         self.opened = 0
+        #: how many times the file was let go (a command may have written to it since)
+        self.released = 0
         self._open = False
         self._last_use = time.monotonic()
         self.workspace = self._first_open(settings)
@@ -216,6 +218,7 @@ class SharedWorkspace:
         except Exception:  # a failed close still lets the next use reopen the file
             log.exception("closing the workspace %s failed", self.path)
         self._open = False
+        self.released += 1
 
     def _watch_once(self) -> None:
         """Release the file when unused and idle, or awaited by a command."""

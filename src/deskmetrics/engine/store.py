@@ -135,14 +135,17 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     tables) is left as it is."""
     views = connected_views(con)
     tables = [t for t in TABLES.values() if t.name not in views]
+    have = _all_stored_columns(con)
     for t in tables:
-        con.execute(_create_sql(t))
+        if t.name not in have:
+            con.execute(_create_sql(t))
+            have[t.name] = set(_stored_columns(con, t.name))
         # a workspace made by an older version gains columns the model has added since
-        stored = set(_stored_columns(con, t.name))
         for c in t.columns:
-            if c.name not in stored:
+            if c.name not in have[t.name]:
                 con.execute(f"ALTER TABLE {q(t.name)} ADD COLUMN {q(c.name)} {SQL_TYPES[c.kind]}")
-    if "events" not in views and ARRIVAL not in _stored_columns(con, "events"):
+                have[t.name].add(c.name)
+    if "events" not in views and ARRIVAL not in have["events"]:
         con.execute(f"ALTER TABLE events ADD COLUMN {ARRIVAL} BIGINT")
     con.execute(
         "CREATE TABLE IF NOT EXISTS _rejects (import_id VARCHAR, rejected_at TIMESTAMP, "
@@ -154,7 +157,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         "source VARCHAR, committed BOOLEAN, summary VARCHAR)"
     )
     for t in tables:
-        if IMPORT_ID not in _stored_columns(con, t.name):
+        if IMPORT_ID not in have[t.name]:
             con.execute(f"ALTER TABLE {q(t.name)} ADD COLUMN {IMPORT_ID} VARCHAR")
     con.execute(f"CREATE TABLE IF NOT EXISTS {TOUCHED} (import_id VARCHAR, ticket_id VARCHAR)")
 
@@ -390,6 +393,18 @@ def connected_views(con: duckdb.DuckDBPyConnection) -> set[str]:
         "AND database_name = current_database() AND schema_name = current_schema()"
     ).fetchall()
     return {r[0] for r in rows} & TABLES.keys()
+
+
+def _all_stored_columns(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    """The columns of every table of the current schema, in one query (a live delivery
+    checks the schema each time)."""
+    have: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        "SELECT table_name, column_name FROM information_schema.columns "
+        "WHERE table_catalog = current_database() AND table_schema = current_schema()"
+    ).fetchall():
+        have.setdefault(table, set()).add(column)
+    return have
 
 
 def _stored_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:

@@ -5,6 +5,7 @@ unchanged (Spark, Postgres, BigQuery, …)."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -28,6 +29,8 @@ from deskmetrics.engine.portable import as_int
 from deskmetrics.engine.store import IMPORT_ID, SQL_TYPES, ensure_schema
 from deskmetrics.errors import BackendError, QueryError
 from deskmetrics.model import DEFAULT_CHANNELS, TABLES, Column, Kind, plausible_span
+
+log = logging.getLogger(__name__)
 
 IBIS_TYPES = {
     Kind.TEXT: dt.string,
@@ -98,6 +101,11 @@ def canonical_schema(name: str) -> ibis.Schema:
 T = TypeVar("T")
 
 
+#: how much older than `[web] results_may_lag_seconds` a result may still be answered while it
+#: is made again in the background (seconds); older, the request makes it itself
+STALE_GRACE = 60.0
+
+
 class ResultCache:
     """The last `size` results by key with when they were made (monotonic seconds), for
     `Workspace.results` (the least recently used go first). Safe to share between threads —
@@ -129,17 +137,67 @@ class ResultCache:
             other.wait()  # made by another request: read it (or make it, if that one failed)
         try:
             value = make()
-            kept = deepcopy(value)
-            with self._lock:
-                self._items[key] = (monotonic(), kept)
-                self._items.move_to_end(key)
-                while len(self._items) > self.size:
-                    self._items.popitem(last=False)
+            self.keep(key, value)
             return value
         finally:
             with self._lock:
                 self._making.pop(key, None)
             mine.set()
+
+    def keep(self, key: str, value: Any) -> None:
+        """Keep a copy of `value` under `key`, made now."""
+        kept = deepcopy(value)
+        with self._lock:
+            self._items[key] = (monotonic(), kept)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def lagging(self, key: str, lag: float, make: Callable[[], T]) -> tuple[T, float | None]:
+        """`fetch` for results allowed to lag the data: a copy of the result kept under `key`
+        if made less than `lag` seconds ago, whatever arrived since. An older one (up to
+        `lag` + `STALE_GRACE` seconds) is still answered while it is made again in the
+        background, one request at a time: no reader waits for it. With the age in seconds
+        of a result made before (None: made for this request)."""
+        with self._lock:
+            hit = self._items.get(key)
+            again = False
+            if hit is not None:
+                age = monotonic() - hit[0]
+                if age < lag or key in self._making:
+                    self._items.move_to_end(key)
+                    return cast(T, deepcopy(hit[1])), age
+                if age < lag + STALE_GRACE:
+                    self._making[key] = threading.Event()
+                    again = True
+        if hit is not None and again:
+            threading.Thread(
+                target=self._make_again, args=(key, make), name="deskmetrics-remake", daemon=True
+            ).start()
+            return cast(T, deepcopy(hit[1])), age
+        made: list[bool] = []
+
+        def mine() -> T:
+            made.append(True)
+            return make()
+
+        value = self.fetch(key, lambda at: monotonic() - at < lag, mine)
+        if made:
+            return value, None
+        with self._lock:  # made by another request meanwhile
+            hit = self._items.get(key)
+        return value, (monotonic() - hit[0]) if hit is not None else None
+
+    def _make_again(self, key: str, make: Callable[[], Any]) -> None:
+        try:
+            self.keep(key, make())
+        except Exception:  # the old result stays answered; a later request tries again
+            log.exception("making a result again in the background failed")
+        finally:
+            with self._lock:
+                done = self._making.pop(key, None)
+            if done is not None:
+                done.set()
 
 
 @dataclass

@@ -111,7 +111,7 @@ def _endpoint(table: str):  # type: ignore[no-untyped-def]
             return rejected(exc)
         except DeskmetricsError as exc:
             raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
-        background.add_task(ingest.run_after_ingest, ingest.callbacks(request.app), report)
+        background.add_task(ingest.after_ingest, request.app, report)
         counts = report.tables.get(table, {"received": len(rows)})
         return Ingested(
             source=name,

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 
 import pandas as pd
-from fastapi import APIRouter, HTTPException, Path, Query, status
+from fastapi import APIRouter, Header, HTTPException, Path, Query, status
 from fastapi.responses import JSONResponse, Response
 
 from deskmetrics import query
@@ -139,6 +139,13 @@ NowQ = Annotated[
         "2026-03-01T12:00:00Z): data recorded later is left out, running clocks stop there.",
     ),
 ]
+CacheControl = Annotated[
+    str | None,
+    Header(
+        description="`no-cache`: computed now, never an answer made earlier under `[web] "
+        "results_may_lag_seconds`."
+    ),
+]
 Where = Annotated[
     list[str],
     Query(
@@ -222,22 +229,40 @@ def report(
     ] = None,
     format: Annotated[Literal["json", "csv"], Query(description="json or csv")] = "json",
     now: NowQ = None,
+    cache_control: CacheControl = None,
 ) -> Response:
     """Result rows: metric, the group keys, period, value (durations in minutes), unit, n,
     p50, p90, ci_low, ci_high, small_sample, and target/benchmark/change columns where they
     apply. Empty groups have a null value, never a made-up 0 (counts excepted)."""
     _text(metric, "metric")
     opts = _options(by, tz, start, end, where)
-    with _answers(), svc.using() as ws:
-        df = query.compute(
-            as_of(ws, now),
-            expand_sets(metric),
-            grain=grain,
-            compare=compare,
-            versus=versus,
-            **opts,
+    asked = (metric, grain, compare, versus, now, sorted(opts.items()))
+    with _answers():
+        df, age = svc.answer(
+            ("report", asked),
+            lambda ws: query.compute(
+                as_of(ws, now),
+                expand_sets(metric),
+                grain=grain,
+                compare=compare,
+                versus=versus,
+                **opts,
+            ),
+            fresh=_no_cache(cache_control),
         )
-    return _frame_response(df, format, "report.csv")
+    return _aged(_frame_response(df, format, "report.csv"), age)
+
+
+def _no_cache(cache_control: str | None) -> bool:
+    """Whether the client asked for an answer made now (`Cache-Control: no-cache`)."""
+    return cache_control is not None and "no-cache" in cache_control.lower()
+
+
+def _aged(response: Response, age: float | None) -> Response:
+    """`response` with its `Age` header (whole seconds) when it was made before this request."""
+    if age is not None:
+        response.headers["Age"] = str(int(age))
+    return response
 
 
 def _frame_response(df: pd.DataFrame, fmt: str, filename: str) -> Response:
@@ -258,6 +283,7 @@ def _frame_response(df: pd.DataFrame, fmt: str, filename: str) -> Response:
     summary="The rows behind a number (the CLI's `explain`)",
 )
 def explain(
+    response: Response,
     who: Viewer,
     svc: ServiceDep,
     metric: Annotated[str, Path(description="Registry name.")],
@@ -270,16 +296,23 @@ def explain(
     limit: Annotated[int, Query(ge=1, le=1000, description="Ids per page.")] = 50,
     offset: Annotated[int, Query(ge=0, le=10**9, description="First id of the page.")] = 0,
     now: NowQ = None,
+    cache_control: CacheControl = None,
 ) -> Explanation:
     """The definition, how many rows were counted, which were left out and why, and a page of
     the ids behind the number — tickets, survey answers, SLA targets, customers: `id_column`
     says which — and of those left out, with the same paging."""
     _text(metric, "metric")
     opts = _options(by, tz, start, end, where)
-    with _answers(), svc.using() as ws:
-        m, ex = query.explain(
-            as_of(ws, now), metric, grain=grain, limit=limit, offset=offset, **opts
+    asked = (metric, grain, limit, offset, now, sorted(opts.items()))
+    with _answers():
+        (m, ex), age = svc.answer(
+            ("explain", asked),
+            lambda ws: query.explain(
+                as_of(ws, now), metric, grain=grain, limit=limit, offset=offset, **opts
+            ),
+            fresh=_no_cache(cache_control),
         )
+    _aged(response, age)
     return Explanation(
         metric=m.name,
         title=m.title,
