@@ -12,6 +12,7 @@ tickets with segments make it a small hash table) with range conditions."""
 
 from __future__ import annotations
 
+import weakref
 from datetime import datetime
 
 import ibis
@@ -25,8 +26,21 @@ INF = 2**62
 EPOCH = datetime(1970, 1, 1)
 
 
+#: the in-memory table of each calendar in use, by the calendar's id (with a weak reference
+#: telling a reused id from the calendar it was made for)
+_CALENDAR_TABLES: dict[int, tuple[weakref.ref[BusinessCalendar], ir.Table]] = {}
+
+
 def calendar_table(cal: BusinessCalendar) -> ir.Table:
-    return ibis.memtable(cal.days)
+    """The calendar as an in-memory table: one per calendar, so that queries built over the
+    same calendar are the same expression (engine/compiled.py keeps their SQL)."""
+    kept = _CALENDAR_TABLES.get(id(cal))
+    if kept is not None and kept[0]() is cal:
+        return kept[1]
+    t = ibis.memtable(cal.days)
+    key = id(cal)
+    _CALENDAR_TABLES[key] = (weakref.ref(cal, lambda _: _CALENDAR_TABLES.pop(key, None)), t)
+    return t
 
 
 def schedule_index(cal: BusinessCalendar, schedule_id: ir.StringValue) -> ir.IntegerValue:
