@@ -7,12 +7,13 @@ keeps only its own: the signature check and the mapping of its source's deliveri
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NoReturn, Protocol
+from typing import Any, NoReturn
 
 from fastapi import BackgroundTasks, HTTPException, Request, status
 
 from deskmetrics.accounts import Principal
 from deskmetrics.api import ingest
+from deskmetrics.api.deliveries import Mapped, Refused
 from deskmetrics.api.limits import parse_json
 from deskmetrics.api.routes.ingest import refuse_viewers, rejected
 from deskmetrics.api.schemas import Ingested, Rejected, WebhookResult
@@ -23,23 +24,6 @@ from deskmetrics.model import Reject
 
 #: what a delivery stores: (table, rows) pairs
 Frames = list[tuple[str, list[dict[str, Any]]]]
-
-
-class Mapped(Protocol):
-    """What every source's mapping of a delivery tells the route."""
-
-    event_type: str
-    ticket_id: str | None
-    ignored: str | None
-    malformed: tuple[str, str] | None
-
-
-class Refused(Exception):
-    """A delivery that cannot be kept: the field it lacks and why (answered 422 by `keep`)."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field, self.reason = field, reason
 
 
 def read(
