@@ -243,6 +243,15 @@ def _fmt(v: Any, col: str) -> str:
     return s[:10] if col == "period" and s.endswith("T00:00:00") else s
 
 
+#: result columns that compare (with the previous period, a target, a benchmark, a version)
+_COMPARED = (
+    "previous", "change", "p_value", "significant", "target", "meets_target", "benchmark",
+    "benchmark_name", "versus", "versus_value", "difference",
+)  # fmt: skip
+#: result columns `_readable` writes its own way
+_WRITTEN = ("value", "unit", "ci_low", "ci_high", "small_sample", "p50", "p90", "n", *_COMPARED)
+
+
 def _readable(df: pd.DataFrame, compared: str | None = None) -> pd.DataFrame:
     """Result rows as a person reads them: value with its unit, the interval in one column,
     a note for small samples; columns that say nothing are dropped."""
@@ -254,29 +263,7 @@ def _readable(df: pd.DataFrame, compared: str | None = None) -> pd.DataFrame:
         return df
     out = pd.DataFrame(index=df.index)
     for col in df.columns:
-        if col in (
-            "value",
-            "unit",
-            "ci_low",
-            "ci_high",
-            "small_sample",
-            "p50",
-            "p90",
-            "n",
-            "previous",
-            "change",
-            "p_value",
-            "significant",
-            "target",
-            "meets_target",
-            "benchmark",
-            "benchmark_name",
-            "versus",
-            "versus_value",
-            "difference",
-        ):
-            continue
-        if col == "period" and df[col].isna().all():
+        if col in _WRITTEN or (col == "period" and df[col].isna().all()):
             continue
         if list(df.columns).index(col) > list(df.columns).index("value"):
             continue  # columns an engine module adds (spike, baseline …) go last
@@ -293,28 +280,22 @@ def _readable(df: pd.DataFrame, compared: str | None = None) -> pd.DataFrame:
             "" if pd.isna(lo) else f"{format_value(lo, u)}–{format_value(hi, u)}"
             for lo, hi, u in zip(df["ci_low"], df["ci_high"], units, strict=True)
         ]
-    if "change" in df:
+
+    def change(values: pd.Series) -> list[str]:
+        """Each change in its metric's unit, and whether it is better, worse or noise."""
         words = {"better": " better", "worse": " worse", "noise": " (noise)"}
-        label = "vs a year earlier" if compared == "year" else "vs previous"
-        out[label] = [
+        return [
             ""
             if pd.isna(c)
             else format_change(c, u)
             + words.get(trend(c, REGISTRY[str(m)].direction, s is not False), "")
-            for c, u, m, s in zip(df["change"], units, df["metric"], df["significant"], strict=True)
+            for c, u, m, s in zip(values, units, df["metric"], df["significant"], strict=True)
         ]
+
+    if "change" in df:
+        out["vs a year earlier" if compared == "year" else "vs previous"] = change(df["change"])
     if "difference" in df:
-        base = str(df["versus"].iloc[0]) if len(df) else ""
-        words = {"better": " better", "worse": " worse", "noise": " (noise)"}
-        out[f"vs {base}"] = [
-            ""
-            if pd.isna(d)
-            else format_change(d, u)
-            + words.get(trend(d, REGISTRY[str(m)].direction, s is not False), "")
-            for d, u, m, s in zip(
-                df["difference"], units, df["metric"], df["significant"], strict=True
-            )
-        ]
+        out[f"vs {str(df['versus'].iloc[0]) if len(df) else ''}"] = change(df["difference"])
     if "target" in df:
         out["target"] = [
             ""
@@ -333,24 +314,7 @@ def _readable(df: pd.DataFrame, compared: str | None = None) -> pd.DataFrame:
         out["note"] = ["small sample" if s else "" for s in df["small_sample"]]
     first_extra = list(df.columns).index("small_sample") + 1
     for col in df.columns[first_extra:]:
-        if (
-            col not in out
-            and col
-            not in (
-                "previous",
-                "change",
-                "p_value",
-                "significant",
-                "target",
-                "meets_target",
-                "benchmark",
-                "benchmark_name",
-                "versus",
-                "versus_value",
-                "difference",
-            )
-            and df[col].notna().any()
-        ):
+        if col not in out and col not in _COMPARED and df[col].notna().any():
             out[col] = [_fmt(v, col) for v in df[col]]
     return out
 
