@@ -44,6 +44,7 @@ from datetime import datetime
 from typing import Any
 
 from deskmetrics.api.deliveries import Mapped, Refused, need, object_at
+from deskmetrics.importers.exportfiles import text as _text
 from deskmetrics.importers.freshdesk import (
     CUSTOM_STATUS,
     PRIORITY_CODES,
@@ -73,17 +74,6 @@ def check_secret(secret: str, given: str | None) -> str | None:
     if not hmac.compare_digest(given.strip().encode(), secret.encode()):
         return f"{SECRET_HEADER} is not this source's secret"
     return None
-
-
-def _text(v: Any) -> str | None:
-    if v is None or isinstance(v, dict | list):
-        return None
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    s = str(v).strip()
-    return s or None
 
 
 def _code(value: Any) -> int | None:

@@ -60,6 +60,7 @@ from typing import Any
 
 from deskmetrics.api import deliveries
 from deskmetrics.api.deliveries import Refused, need, object_at
+from deskmetrics.importers.exportfiles import text as _text
 from deskmetrics.importers.zendesk import is_ai_agent, is_automatic
 from deskmetrics.model.enums import Status
 
@@ -104,17 +105,6 @@ def check_signature(
     if not hmac.compare_digest(signature.strip(), zendesk_signature(secret, timestamp, body)):
         return f"{SIGNATURE_HEADER} does not match the body"
     return None
-
-
-def _text(v: Any) -> str | None:
-    if v is None or isinstance(v, dict | list):
-        return None
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    s = str(v).strip()
-    return s or None
 
 
 def _lower(v: Any) -> str | None:
