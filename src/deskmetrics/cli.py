@@ -10,7 +10,7 @@ from contextlib import contextmanager, nullcontext, suppress
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -243,6 +243,15 @@ def _fmt(v: Any, col: str) -> str:
     return s[:10] if col == "period" and s.endswith("T00:00:00") else s
 
 
+#: result columns that compare (with the previous period, a target, a benchmark, a version)
+_COMPARED = (
+    "previous", "change", "p_value", "significant", "target", "meets_target", "benchmark",
+    "benchmark_name", "versus", "versus_value", "difference",
+)  # fmt: skip
+#: result columns `_readable` writes its own way
+_WRITTEN = ("value", "unit", "ci_low", "ci_high", "small_sample", "p50", "p90", "n", *_COMPARED)
+
+
 def _readable(df: pd.DataFrame, compared: str | None = None) -> pd.DataFrame:
     """Result rows as a person reads them: value with its unit, the interval in one column,
     a note for small samples; columns that say nothing are dropped."""
@@ -254,29 +263,7 @@ def _readable(df: pd.DataFrame, compared: str | None = None) -> pd.DataFrame:
         return df
     out = pd.DataFrame(index=df.index)
     for col in df.columns:
-        if col in (
-            "value",
-            "unit",
-            "ci_low",
-            "ci_high",
-            "small_sample",
-            "p50",
-            "p90",
-            "n",
-            "previous",
-            "change",
-            "p_value",
-            "significant",
-            "target",
-            "meets_target",
-            "benchmark",
-            "benchmark_name",
-            "versus",
-            "versus_value",
-            "difference",
-        ):
-            continue
-        if col == "period" and df[col].isna().all():
+        if col in _WRITTEN or (col == "period" and df[col].isna().all()):
             continue
         if list(df.columns).index(col) > list(df.columns).index("value"):
             continue  # columns an engine module adds (spike, baseline …) go last
@@ -293,28 +280,22 @@ def _readable(df: pd.DataFrame, compared: str | None = None) -> pd.DataFrame:
             "" if pd.isna(lo) else f"{format_value(lo, u)}–{format_value(hi, u)}"
             for lo, hi, u in zip(df["ci_low"], df["ci_high"], units, strict=True)
         ]
-    if "change" in df:
+
+    def change(values: pd.Series) -> list[str]:
+        """Each change in its metric's unit, and whether it is better, worse or noise."""
         words = {"better": " better", "worse": " worse", "noise": " (noise)"}
-        label = "vs a year earlier" if compared == "year" else "vs previous"
-        out[label] = [
+        return [
             ""
             if pd.isna(c)
             else format_change(c, u)
             + words.get(trend(c, REGISTRY[str(m)].direction, s is not False), "")
-            for c, u, m, s in zip(df["change"], units, df["metric"], df["significant"], strict=True)
+            for c, u, m, s in zip(values, units, df["metric"], df["significant"], strict=True)
         ]
+
+    if "change" in df:
+        out["vs a year earlier" if compared == "year" else "vs previous"] = change(df["change"])
     if "difference" in df:
-        base = str(df["versus"].iloc[0]) if len(df) else ""
-        words = {"better": " better", "worse": " worse", "noise": " (noise)"}
-        out[f"vs {base}"] = [
-            ""
-            if pd.isna(d)
-            else format_change(d, u)
-            + words.get(trend(d, REGISTRY[str(m)].direction, s is not False), "")
-            for d, u, m, s in zip(
-                df["difference"], units, df["metric"], df["significant"], strict=True
-            )
-        ]
+        out[f"vs {str(df['versus'].iloc[0]) if len(df) else ''}"] = change(df["difference"])
     if "target" in df:
         out["target"] = [
             ""
@@ -333,24 +314,7 @@ def _readable(df: pd.DataFrame, compared: str | None = None) -> pd.DataFrame:
         out["note"] = ["small sample" if s else "" for s in df["small_sample"]]
     first_extra = list(df.columns).index("small_sample") + 1
     for col in df.columns[first_extra:]:
-        if (
-            col not in out
-            and col
-            not in (
-                "previous",
-                "change",
-                "p_value",
-                "significant",
-                "target",
-                "meets_target",
-                "benchmark",
-                "benchmark_name",
-                "versus",
-                "versus_value",
-                "difference",
-            )
-            and df[col].notna().any()
-        ):
+        if col not in out and col not in _COMPARED and df[col].notna().any():
             out[col] = [_fmt(v, col) for v in df[col]]
     return out
 
@@ -449,9 +413,18 @@ def _count_rows(summary: Any) -> list[dict[str, Any]]:
     ]
 
 
-def _fail(exc: Exception) -> None:
+def _fail(exc: Exception) -> NoReturn:
     err.print(f"[bold red]error:[/] {escape(str(exc))}")
     raise typer.Exit(code=2)
+
+
+@contextmanager
+def _failing() -> Iterator[None]:
+    """A deskmetrics error inside is said and ends the command (exit code 2)."""
+    try:
+        yield
+    except DeskmetricsError as exc:
+        _fail(exc)
 
 
 @app.command("import")
@@ -494,7 +467,7 @@ def import_(
 
     if source not in IMPORTERS:  # before the workspace is opened (or made)
         _fail(DeskmetricsError(f"unknown import source {source!r} (use {', '.join(IMPORTERS)})"))
-    try:
+    with _failing():
         ws = _workspace() if State.url is None else _engine_to_import_into()
         with Progress(
             TextColumn("[bold]{task.description}"),
@@ -531,9 +504,6 @@ def import_(
                         refresh_facts(ws)
                     except DeskmetricsError as exc:  # the import itself is stored: say so
                         facts_problem = str(exc)
-    except DeskmetricsError as exc:
-        _fail(exc)
-        return
     rows = _count_rows(summary)
     if fmt is Format.json:
         out = summary.to_dict()
@@ -565,11 +535,8 @@ def rejects(fmt: Annotated[Format, typer.Option("--format")] = Format.table) -> 
     """Every rejected row kept in the workspace, with file, row, column and reason."""
     from deskmetrics.query import rejected_rows
 
-    try:
+    with _failing():
         df = rejected_rows(_workspace(read_only=True))
-    except DeskmetricsError as exc:
-        _fail(exc)
-        return
     _print(df, fmt, title="rejected rows")
 
 
@@ -608,7 +575,7 @@ def delete_(
     from deskmetrics.engine.workspace import duckdb_connection
     from deskmetrics.query import refresh_facts
 
-    try:
+    with _failing():
         # (on the file: says so when there is no workspace yet; on an engine, a working copy
         # whose deleted rows leave the engine at the end)
         where = _changing() if State.url is not None else nullcontext(_workspace(read_only=True))
@@ -629,9 +596,6 @@ def delete_(
                 refresh_facts(ws)
             except DeskmetricsError as exc:  # the delete itself is done: say so
                 facts_problem = str(exc)
-    except DeskmetricsError as exc:
-        _fail(exc)
-        return
     if fmt is Format.json:
         sys.stdout.write(json.dumps(summary.to_dict(), default=str) + "\n")
     else:
@@ -737,8 +701,7 @@ def report(
         return
     if not metrics:
         _fail(DeskmetricsError("name at least one metric (see `deskmetrics metrics`)"))
-        return
-    try:
+    with _failing():
         ws = _workspace_at(now)
         if span is not None:
             zone = tz or State.settings().report_timezone
@@ -759,9 +722,6 @@ def report(
         if sort is not None:
             df = _sorted(df, sort, desc)
         implausible = ws.implausible()
-    except DeskmetricsError as exc:
-        _fail(exc)
-        return
     _print(df, fmt, wide=wide, compared=compare)
     for bad in implausible:  # stored rows no number reads: said on stderr, never in the rows
         err.print(f"note: {bad}", style="yellow", markup=False, highlight=False)
@@ -819,7 +779,7 @@ def explain(
     from deskmetrics.query import compute
     from deskmetrics.query import explain as explain_
 
-    try:
+    with _failing():
         ws = _workspace_at(now)
         if span is not None:
             zone = tz or State.settings().report_timezone
@@ -828,9 +788,6 @@ def explain(
         m, ex = explain_(ws, metric, by=by or [], grain=grain, limit=limit, **scope)
         # the number itself first: over the whole range and scope, as `report` gives it
         number = compute(ws, metric, **scope).iloc[0]
-    except DeskmetricsError as exc:
-        _fail(exc)
-        return
     value = jsonable(number["value"])
     if fmt is Format.json:
         sys.stdout.write(
@@ -907,16 +864,13 @@ def topics(
     from deskmetrics.present import format_change, format_value
     from deskmetrics.topic_report import UNITS, topic_table
 
-    try:
+    with _failing():
         ws = _workspace_at(now)
         if span is not None:
             start, end = relative_range(
                 span, start, end, ws.now(), State.settings().report_timezone
             )
         df = topic_table(ws, start=start, end=end, examples=examples)
-    except DeskmetricsError as exc:
-        _fail(exc)
-        return
     if df.empty or set(df.topic) == {"other"}:
         err.print("no topics yet: run `deskmetrics topics fit` first", style="yellow")
     if fmt is Format.table:
@@ -946,14 +900,10 @@ def topics_fit(
     renames and merges); later imports place new tickets in these topics without a refit."""
     from deskmetrics.ticket_text import fit_topics, score_new_messages
 
-    try:
-        with _changing() as ws:
-            score_new_messages(ws)
-            with console.status("discovering topics …"):
-                summary = fit_topics(ws, seed=seed, min_size=min_size)
-    except DeskmetricsError as exc:
-        _fail(exc)
-        return
+    with _failing(), _changing() as ws:
+        score_new_messages(ws)
+        with console.status("discovering topics …"):
+            summary = fit_topics(ws, seed=seed, min_size=min_size)
     err.print(
         f"{summary.topics} topics over {summary.tickets:,} tickets ({summary.other:,} far from "
         f"every topic: other); kept ids: {', '.join(summary.kept_ids) or 'none'}; new: "
@@ -969,12 +919,8 @@ def topics_rename(
     """Name a topic; the name stays across refits while the topic persists."""
     from deskmetrics.ticket_text import rename_topic
 
-    try:
-        with _changing() as ws:
-            rename_topic(ws, topic, name)
-    except DeskmetricsError as exc:
-        _fail(exc)
-        return
+    with _failing(), _changing() as ws:
+        rename_topic(ws, topic, name)
     err.print(f"topic {topic} reads as {name!r}")
 
 
@@ -986,12 +932,8 @@ def topics_merge(
     """Count one topic as another (kept across refits)."""
     from deskmetrics.ticket_text import merge_topics
 
-    try:
-        with _changing() as ws:
-            merge_topics(ws, topic, into)
-    except DeskmetricsError as exc:
-        _fail(exc)
-        return
+    with _failing(), _changing() as ws:
+        merge_topics(ws, topic, into)
     err.print(f"topic {topic} counts as {into} from now on")
 
 
@@ -1016,11 +958,8 @@ def followups(
         return
     from deskmetrics.engine.surveys import followups as list_followups
 
-    try:
+    with _failing():
         df = list_followups(_workspace(read_only=True), include_done=include_done)
-    except DeskmetricsError as exc:
-        _fail(exc)
-        return
     title = f"{len(df)} answers to follow up" + (f" (oldest {limit} shown)" if limit else "")
     _print(df.head(limit) if limit else df, fmt, title=title)
 
@@ -1033,11 +972,8 @@ def followups_done(
     """Mark an answer as followed up (kept across re-imports)."""
     from deskmetrics.engine.surveys import mark_followup_done
 
-    try:
+    with _failing():
         mark_followup_done(_workspace(), response_id, note=note)
-    except DeskmetricsError as exc:
-        _fail(exc)
-        return
     err.print(f"marked {response_id} as followed up")
 
 
@@ -1071,7 +1007,7 @@ def sla(
     if every and (at_risk or breached):
         _fail(DeskmetricsError("--all lists every target; drop --at-risk and --breached"))
     both = not at_risk and not breached
-    try:
+    with _failing():
         ws = _workspace_at(now)
         if every:
             df, total = sla_targets(ws, limit=limit)
@@ -1084,9 +1020,6 @@ def sla(
             breached=breached or both,
             limit=limit if limit is not None else 50,
         )
-    except DeskmetricsError as exc:
-        _fail(exc)
-        return
     cols = [
         "ticket_id",
         "sla_target",
@@ -1143,11 +1076,8 @@ def connect(
     where a canonical table already holds imported rows. See docs/connect.md."""
     from deskmetrics.engine.connect import connect as define_views
 
-    try:
+    with _failing():
         made = define_views(State.url or State.db, connector.value, schema)
-    except DeskmetricsError as exc:
-        _fail(exc)
-        return
     for name, read in made.views.items():
         console.print(f"view [bold]{name}[/] over {schema}.{', '.join(read)}")
     if made.replaced_empty:
@@ -1171,11 +1101,8 @@ def facts(
     business minutes, …) as csv, parquet, xlsx or json."""
     from deskmetrics.query import facts_frame
 
-    try:
+    with _failing():
         df = facts_frame(_workspace_at(now))
-    except DeskmetricsError as exc:
-        _fail(exc)
-        return
     if fmt in (FactsFormat.parquet, FactsFormat.xlsx) and out is None:
         _fail(DeskmetricsError(f"--format {fmt.value} needs --out FILE"))
     from deskmetrics.reports.safe_cells import write_frame_csv, write_xlsx
@@ -1226,11 +1153,8 @@ def sample(
     from deskmetrics.query import parse_instant
     from deskmetrics.sample import generate
 
-    try:
+    with _failing():
         until = parse_instant(end, "--end") if end is not None else present_minute(utc_now())
-    except DeskmetricsError as exc:
-        _fail(exc)
-        return
     if days is not None and days < 1:
         _fail(DeskmetricsError(f"--days must be at least 1, got {days}"))
     with Progress(
@@ -1272,12 +1196,9 @@ def headline(
     agent's automated resolution and handoff rates when one answers tickets)."""
     from deskmetrics.query import compute, has_ai_agent
 
-    try:
+    with _failing():
         ws = _workspace(read_only=True)
         df = compute(ws, headline_set(has_ai_agent(ws)), by=by or [])
-    except DeskmetricsError as exc:
-        _fail(exc)
-        return
     _print(df.drop(columns=["period"]), fmt, title="headline report")
 
 
@@ -1314,12 +1235,9 @@ def users_set(
     pw = password or os.environ.get("DESKMETRICS_PASSWORD")
     if not pw:
         pw = typer.prompt("password", hide_input=True, confirmation_prompt=True)
-    try:
+    with _failing():
         hashed = accounts.hash_password(pw)  # before taking the workspace (Argon2 is slow)
         new = accounts.save_user(_app_workspace(), name, role.value, hashed)
-    except DeskmetricsError as exc:
-        _fail(exc)
-        return
     ended = "" if new else " (their open sessions have ended)"
     console.print(f"user [bold]{name}[/] is {role.value}{ended}")
 
@@ -1405,7 +1323,7 @@ def serve(
     from deskmetrics.api import create_app
 
     settings = State.settings()
-    try:
+    with _failing():
         if State.url is not None:
             from deskmetrics.engine.pool import WorkspacePool
 
@@ -1421,9 +1339,6 @@ def serve(
             # given the file, the service holds it only while it uses it: `deskmetrics`
             # commands work on the workspace while it runs (engine/handoff.py)
             web = create_app(State.db, settings)
-    except DeskmetricsError as exc:
-        _fail(exc)
-        return
     console.print(f"deskmetrics on [bold]http://{host}:{port}/[/] (API docs at /docs)")
     try:
         uvicorn.run(web, host=host, port=port, log_level="warning")
@@ -1456,16 +1371,13 @@ def survey_link(
     from deskmetrics import accounts
     from deskmetrics.surveys import make_link
 
-    try:
+    with _failing():
         ws = _workspace()
         settings = State.settings()
         secret = accounts.service_secret(ws, settings.web.resolved_secret())
         made = make_link(
             ws, secret, settings.web.public_url, ticket, kind.value, days, record_as_sent=record
         )
-    except DeskmetricsError as exc:
-        _fail(exc)
-        return
     print(made.url)
     err.print(f"valid until {made.link.expires_at:%Y-%m-%d %H:%M} UTC")
 
@@ -1489,15 +1401,10 @@ def surveys_dispatch(
             at = datetime.fromisoformat(now)
         except ValueError:
             _fail(DeskmetricsError(f"--now {now!r} is not an ISO 8601 instant"))
-            return
         if at.tzinfo is None:
             _fail(DeskmetricsError(f"--now {now!r} needs an offset or Z, e.g. {now}Z"))
-            return
-    try:
+    with _failing():
         report = dispatch_due(_workspace(), State.settings(), at)
-    except DeskmetricsError as exc:
-        _fail(exc)
-        return
     if as_json:
         print(json.dumps(report.to_dict(), default=str))
         return
@@ -1524,10 +1431,8 @@ def mapping_init(
     `deskmetrics import --from csv --mapping FILE EXPORT`."""
     from deskmetrics.importers.ticket_csv import suggest_mapping
 
-    try:
+    with _failing():
         sys.stdout.write(suggest_mapping(export))
-    except DeskmetricsError as exc:
-        _fail(exc)
 
 
 zendesk_app = typer.Typer(
@@ -1572,12 +1477,9 @@ def zendesk_config(
         if not sep or not sid.strip() or not name.strip():
             _fail(DeskmetricsError(f"--holidays {item!r} is not SCHEDULE_ID=FILE"))
         pairs[sid.strip()] = Path(name.strip())
-    try:
+    with _failing():
         conv = convert(read_zendesk_settings(files, pairs), default_schedule)
         text = checked_toml(conv)
-    except DeskmetricsError as exc:
-        _fail(exc)
-        return
     if out is None:
         sys.stdout.write(text)
     else:
@@ -1622,7 +1524,7 @@ def alerts_run(
     from deskmetrics.notify.delivery import deliver_due
     from deskmetrics.query import parse_instant
 
-    try:
+    with _failing():
         at = parse_instant(now, "--now") if now is not None else None
         if at is not None and at > utc_now():
             raise DeskmetricsError(f"--now {now} is in the future: evaluate at a moment that came")
@@ -1630,9 +1532,6 @@ def alerts_run(
         settings = State.settings()
         report = evaluate(ws, settings, now=at)
         sent = deliver_due(ws, settings) if deliver else None
-    except DeskmetricsError as exc:
-        _fail(exc)
-        return
     for rule, group in report.fired:
         console.print(f"[red]fired[/] {rule} {group or ''}")
     for rule, group in report.recovered:
@@ -1658,11 +1557,8 @@ def alerts_history(
     how its delivery went."""
     from deskmetrics.alerts.store import history
 
-    try:
+    with _failing():
         rows = history(_workspace(), limit, rule)
-    except DeskmetricsError as exc:
-        _fail(exc)
-        return
     if fmt is Format.json:
         print(json.dumps(rows, default=str))
         return
@@ -1693,12 +1589,8 @@ def send_report_cmd(
         first = _date.fromisoformat(start) if start else None
     except ValueError:
         _fail(DeskmetricsError(f"--from {start!r} is not a date (use YYYY-MM-DD)"))
-        return
-    try:
+    with _failing():
         rep = send_report(_workspace(), State.settings(), to, team, first, tz=tz)
-    except DeskmetricsError as exc:
-        _fail(exc)
-        return
     console.print(f"sent “{rep.subject}” to {', '.join(to)}")
 
 
@@ -1820,7 +1712,7 @@ def erlang(
 
     from deskmetrics.staffing import Target, plan_interval
 
-    try:
+    with _failing():
         if interval <= 0:
             raise DeskmetricsError("--interval is more than 0 minutes")
         s = plan_interval(
@@ -1833,9 +1725,6 @@ def erlang(
             concurrency,
             patience,
         )
-    except DeskmetricsError as exc:
-        _fail(exc)
-        return
     out: dict[str, Any] = {
         "agents": s.agents,
         "scheduled_agents": s.scheduled_agents,
@@ -1885,7 +1774,7 @@ def forecast_cmd(
     trend, holidays of the schedules apart. --backtest-days reports its accuracy (WAPE)."""
     from deskmetrics.staffing.plan import make_forecast, parse_days
 
-    try:
+    with _failing():
         ws = _staffing_workspace(volumes)
         fc = make_forecast(
             ws,
@@ -1896,9 +1785,6 @@ def forecast_cmd(
             backtest_days,
             settings=State.settings(),
         )
-    except DeskmetricsError as exc:
-        _fail(exc)
-        return
     if fmt is Format.json:
         sys.stdout.write(json.dumps(fc.summary(), ensure_ascii=False) + "\n")
         return
@@ -1940,7 +1826,7 @@ def staffing_cmd(
     from deskmetrics.staffing import Target
     from deskmetrics.staffing.plan import make_plan, parse_days
 
-    try:
+    with _failing():
         ws = _staffing_workspace(volumes)
         plan = make_plan(
             ws,
@@ -1957,9 +1843,6 @@ def staffing_cmd(
             backtest_days,
             settings=State.settings(),
         )
-    except DeskmetricsError as exc:
-        _fail(exc)
-        return
     if fmt is Format.json:
         sys.stdout.write(json.dumps(plan.as_json(), ensure_ascii=False) + "\n")
         return

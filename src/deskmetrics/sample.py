@@ -916,14 +916,20 @@ _PHRASINGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
-def _bodies() -> tuple[list[str], dict[str, int]]:
-    pool: list[str] = []
+def _bank(
+    texts: dict[str, tuple[str, ...]], pool: list[str] | None = None
+) -> tuple[list[str], dict[str, int]]:
+    """All `texts` in one list (after `pool`), and where each key's texts start in it."""
+    pool = [] if pool is None else pool
     start: dict[str, int] = {}
-    for _, _, _, opening in _SUBJECTS:
-        pool.extend(opening)
-    for key, texts in _TEXTS.items():
+    for key, some in texts.items():
         start[key] = len(pool)
-        pool.extend(texts)
+        pool.extend(some)
+    return pool, start
+
+
+def _bodies() -> tuple[list[str], dict[str, int]]:
+    pool, start = _bank(_TEXTS, [t for _, _, _, opening in _SUBJECTS for t in opening])
     for i, (_, _, tag, _) in enumerate(_SUBJECTS):
         for tone, texts in enumerate(_PHRASINGS.get(tag, ((), ()))):
             start[f"phrasing:{i}:{tone}"] = len(pool)
@@ -1511,16 +1517,7 @@ _FAIR_REPLY = np.array([4 * HOUR, 4 * HOUR, 5 * 60, 5 * 60, HOUR, 6 * HOUR], dty
 _COMMENT_P = {"bad": 0.45, "neutral": 0.15, "good": 0.18}
 
 
-def _comment_bank() -> tuple[list[str], dict[str, int]]:
-    pool: list[str] = []
-    start: dict[str, int] = {}
-    for key, texts in _COMMENTS.items():
-        start[key] = len(pool)
-        pool.extend(texts)
-    return pool, start
-
-
-_COMMENT_POOL, _COMMENT_START = _comment_bank()
+_COMMENT_POOL, _COMMENT_START = _bank(_COMMENTS)
 
 
 @dataclass(frozen=True)
@@ -1900,16 +1897,7 @@ def _social_posts_table(world: _World) -> Iterator[pa.Table]:
     )
 
 
-def _mention_bank() -> tuple[list[str], dict[str, int]]:
-    pool: list[str] = []
-    start: dict[str, int] = {}
-    for key, texts in _MENTIONS.items():
-        start[key] = len(pool)
-        pool.extend(texts)
-    return pool, start
-
-
-_MENTION_POOL, _MENTION_START = _mention_bank()
+_MENTION_POOL, _MENTION_START = _bank(_MENTIONS)
 
 
 def _mentions_table(world: _World) -> Iterator[pa.Table]:

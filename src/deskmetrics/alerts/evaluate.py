@@ -306,6 +306,24 @@ def _notify(
     return ids
 
 
+def _log(
+    ws: Workspace,
+    now: datetime,
+    obs: Observation,
+    key: str,
+    event: str,
+    text: str,
+    notified: bool,
+    episode_id: str,
+    ids: list[str],
+) -> None:
+    """Keep what happened to a (rule, group) in the alert history."""
+    store.add_event(
+        ws, now, obs.rule.name, event, key, obs.value, obs.n, obs.threshold, text, notified,
+        episode_id, ids,
+    )  # fmt: skip
+
+
 def apply(
     ws: Workspace,
     settings: Settings,
@@ -350,39 +368,13 @@ def apply(
                     ids = _notify(ws, settings, obs, "fired", text, eid, now)
                     report.fired.append((rule.name, obs.group))
                 report.messages += ids
-                store.add_event(
-                    ws,
-                    now,
-                    rule.name,
-                    "fired",
-                    key,
-                    obs.value,
-                    obs.n,
-                    obs.threshold,
-                    text,
-                    not quiet,
-                    eid,
-                    ids,
-                )
+                _log(ws, now, obs, key, "fired", text, not quiet, eid, ids)
             elif not current.notified and not quiet:
                 # a quiet episode outlasted its cooldown: now it is news
                 text = describe(obs, "fired")
                 ids = _notify(ws, settings, obs, "fired", text, current.episode_id, now)
                 store.update_episode(ws, current.episode_id, obs.value, notified=True)
-                store.add_event(
-                    ws,
-                    now,
-                    rule.name,
-                    "fired",
-                    key,
-                    obs.value,
-                    obs.n,
-                    obs.threshold,
-                    text,
-                    True,
-                    current.episode_id,
-                    ids,
-                )
+                _log(ws, now, obs, key, "fired", text, True, current.episode_id, ids)
                 report.fired.append((rule.name, obs.group))
                 report.messages += ids
             else:
@@ -399,20 +391,7 @@ def apply(
                 if sent
                 else []
             )
-            store.add_event(
-                ws,
-                now,
-                rule.name,
-                "recovered",
-                key,
-                obs.value,
-                obs.n,
-                obs.threshold,
-                text,
-                sent,
-                current.episode_id,
-                ids,
-            )
+            _log(ws, now, obs, key, "recovered", text, sent, current.episode_id, ids)
             report.recovered.append((rule.name, obs.group))
             report.messages += ids
 

@@ -96,8 +96,6 @@ class Scheduler:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.last_report: EvaluationReport | None = None
-        self.runs = 0
 
     def start(self) -> None:
         self.delivery.start()
@@ -135,8 +133,6 @@ class Scheduler:
         except Exception:
             log.exception("survey dispatch failed")
         self.delivery.wake()
-        self.last_report = report
-        self.runs += 1
         return report
 
     def _run(self) -> None:

@@ -190,10 +190,6 @@ def mutes(ws: Workspace, at: datetime) -> dict[str, Mute]:
     return {r[0]: Mute(*r) for r in rows}
 
 
-def is_muted(ws: Workspace, rule: str, at: datetime) -> bool:
-    return rule in mutes(ws, at)
-
-
 @dataclass(frozen=True)
 class Check:
     """A rule's latest evaluation: `state` is ok, not_enough_data or error; `value`, `n` and
@@ -246,7 +242,6 @@ __all__ = [
     "end_episode",
     "group_key",
     "history",
-    "is_muted",
     "last_notified_close",
     "mute",
     "mutes",

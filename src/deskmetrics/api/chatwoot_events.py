@@ -32,6 +32,8 @@ import hmac
 from dataclasses import dataclass, field
 from typing import Any
 
+from deskmetrics.api import deliveries
+from deskmetrics.api.deliveries import Refused, need, object_at
 from deskmetrics.importers.chatwoot import (
     CSAT_CONTENT_TYPE,
     PRIORITY_NAMES,
@@ -62,34 +64,10 @@ def check_secret(secret: str, given: str | None) -> str | None:
 
 
 @dataclass
-class Mapped:
-    """Canonical rows one delivery maps to; `ignored` says why there are none, `malformed`
-    which field a broken delivery lacks (field, reason)."""
+class Mapped(deliveries.Mapped):
+    """Canonical rows one delivery maps to, with its survey requests."""
 
-    event_type: str
-    ticket_id: str | None
-    ticket: dict[str, Any] | None = None
-    events: list[dict[str, Any]] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
-    ignored: str | None = None
-    malformed: tuple[str, str] | None = None
-
-
-class _Refused(Exception):
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field, self.reason = field, reason
-
-
-def _object(parent: dict[str, Any], key: str) -> dict[str, Any]:
-    value = parent.get(key)
-    return value if isinstance(value, dict) else {}
-
-
-def _need(value: str | None, name: str, reason: str) -> str:
-    if value is None:
-        raise _Refused(name, reason)
-    return value
 
 
 def map_delivery(doc: Any, received: str) -> Mapped:
@@ -102,7 +80,7 @@ def map_delivery(doc: Any, received: str) -> Mapped:
         return Mapped("?", None, malformed=("event", "the delivery names no event"))
     if kind not in EVENTS:
         return Mapped(kind, None, ignored=f"{kind} does not change any metric")
-    conv = _object(doc, "conversation") if kind == "message_created" else doc
+    conv = object_at(doc, "conversation") if kind == "message_created" else doc
     cid = text(conv.get("id")) or text(conv.get("display_id"))
     if kind == "message_created" and cid is None:
         cid = text(doc.get("conversation_id"))
@@ -117,7 +95,7 @@ def map_delivery(doc: Any, received: str) -> Mapped:
         elif kind == "conversation_status_changed":
             status = status_of(doc.get("status"))
             if status is None:
-                raise _Refused("status", f"unknown Chatwoot status {text(doc.get('status'))!r}")
+                raise Refused("status", f"unknown Chatwoot status {text(doc.get('status'))!r}")
             at = instant(doc.get("updated_at")) or instant(doc.get("timestamp")) or received
             out.events.append({
                 "event_id": f"cw-status-{cid}-{at}", "ticket_id": cid, "at": at,
@@ -127,7 +105,7 @@ def map_delivery(doc: Any, received: str) -> Mapped:
             _message(out, cid, doc, requester=None)
             if not out.events and not out.requests:
                 out.ignored = "activity messages: status changes come from their own event"
-    except _Refused as why:
+    except Refused as why:
         out.ticket, out.events, out.requests = None, [], []
         out.malformed = (why.field, why.reason)
     return out
@@ -135,14 +113,14 @@ def map_delivery(doc: Any, received: str) -> Mapped:
 
 def _message(out: Mapped, cid: str, m: dict[str, Any], requester: str | None) -> None:
     """The event (or survey request) of one message of conversation `cid`."""
-    mid = _need(text(m.get("id")), "id", "the message has no id")
-    at = _need(instant(m.get("created_at")), "created_at", "the message has no created_at")
+    mid = need(text(m.get("id")), "id", "the message has no id")
+    at = need(instant(m.get("created_at")), "created_at", "the message has no created_at")
     mtype = message_type(m.get("message_type"))
     if mtype not in (0, 1, 2, 3):
-        raise _Refused("message_type", f"unknown message_type {text(m.get('message_type'))!r}")
+        raise Refused("message_type", f"unknown message_type {text(m.get('message_type'))!r}")
     if mtype == 2:
         return
-    sender = _object(m, "sender")
+    sender = object_at(m, "sender")
     if text(m.get("content_type")) == CSAT_CONTENT_TYPE:
         out.requests.append({
             "request_id": f"cw-csat-request-{mid}", "kind": "csat", "sent_at": at,
@@ -161,15 +139,15 @@ def _message(out: Mapped, cid: str, m: dict[str, Any], requester: str | None) ->
 
 def _created(out: Mapped, cid: str, c: dict[str, Any]) -> None:
     """The tickets row and the messages of `conversation_created`."""
-    meta = _object(c, "meta")
-    created = _need(instant(c.get("created_at")), "created_at", "a new conversation needs it")
-    requester = _need(
-        text(_object(meta, "sender").get("id")), "meta.sender.id", "a new conversation needs "
+    meta = object_at(c, "meta")
+    created = need(instant(c.get("created_at")), "created_at", "a new conversation needs it")
+    requester = need(
+        text(object_at(meta, "sender").get("id")), "meta.sender.id", "a new conversation needs "
         "its contact"
     )  # fmt: skip
     status = status_of(c.get("status")) if c.get("status") is not None else "open"
     if status is None:
-        raise _Refused("status", f"unknown Chatwoot status {text(c.get('status'))!r}")
+        raise Refused("status", f"unknown Chatwoot status {text(c.get('status'))!r}")
     messages = c.get("messages") if isinstance(c.get("messages"), list) else []
     assert isinstance(messages, list)
     for m in messages:
@@ -184,8 +162,8 @@ def _created(out: Mapped, cid: str, c: dict[str, Any]) -> None:
         "ticket_id": cid, "created_at": created, "requester_id": requester,
         "channel": channel_of(meta.get("channel")),
         "priority": None if priority is None else PRIORITY_NAMES.get(priority.lower(), priority),
-        "group": text(_object(meta, "team").get("name")),
-        "assignee_id": text(_object(meta, "assignee").get("id")),
+        "group": text(object_at(meta, "team").get("name")),
+        "assignee_id": text(object_at(meta, "assignee").get("id")),
         "created_by": "agent" if said and said[0]["author_role"] == "agent" else "customer",
         "tags": ";".join(str(v) for v in labels) if isinstance(labels, list) and labels
         else None,

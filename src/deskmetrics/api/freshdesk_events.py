@@ -40,10 +40,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from deskmetrics.api.deliveries import Mapped, Refused, need, object_at
+from deskmetrics.importers.exportfiles import text as _text
 from deskmetrics.importers.freshdesk import (
     CUSTOM_STATUS,
     PRIORITY_CODES,
@@ -73,41 +74,6 @@ def check_secret(secret: str, given: str | None) -> str | None:
     if not hmac.compare_digest(given.strip().encode(), secret.encode()):
         return f"{SECRET_HEADER} is not this source's secret"
     return None
-
-
-@dataclass
-class Mapped:
-    """Canonical rows one delivery maps to; `ignored` says why there are none, `malformed`
-    which field a broken delivery lacks (field, reason)."""
-
-    event_type: str
-    ticket_id: str | None
-    ticket: dict[str, Any] | None = None
-    events: list[dict[str, Any]] = field(default_factory=list)
-    ignored: str | None = None
-    malformed: tuple[str, str] | None = None
-
-
-class _Refused(Exception):
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field, self.reason = field, reason
-
-
-def _text(v: Any) -> str | None:
-    if v is None or isinstance(v, dict | list):
-        return None
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    s = str(v).strip()
-    return s or None
-
-
-def _object(parent: dict[str, Any], key: str) -> dict[str, Any]:
-    value = parent.get(key)
-    return value if isinstance(value, dict) else {}
 
 
 def _code(value: Any) -> int | None:
@@ -140,12 +106,6 @@ def _source(value: Any) -> str | None:
     return name or None
 
 
-def _need(value: str | None, name: str, reason: str) -> str:
-    if value is None:
-        raise _Refused(name, reason)
-    return value
-
-
 def _instant(value: str | None, name: str) -> str | None:
     """An ISO time as given (validation types it); refused when it is not one."""
     if value is None:
@@ -153,7 +113,7 @@ def _instant(value: str | None, name: str) -> str | None:
     try:
         datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise _Refused(name, f"{value!r} is not an ISO 8601 time") from exc
+        raise Refused(name, f"{value!r} is not an ISO 8601 time") from exc
     return value
 
 
@@ -181,19 +141,19 @@ def map_delivery(doc: Any, body: bytes, received: str) -> Mapped:
         # twice): the receipt time keeps the two apart
         digest = hashlib.sha256(body + (b"" if at else received.encode())).hexdigest()[:16]
         if kind == "ticket_created":
-            _created(out, tid, _object(doc, "ticket"), at)
+            _created(out, tid, object_at(doc, "ticket"), at)
         elif kind == "status_changed":
-            value = doc.get("status", _object(doc, "ticket").get("status"))
+            value = doc.get("status", object_at(doc, "ticket").get("status"))
             status = status_of(value)
             if status is None:
-                raise _Refused("status", f"unknown Freshdesk status {_text(value)!r}")
+                raise Refused("status", f"unknown Freshdesk status {_text(value)!r}")
             out.events.append({
                 "event_id": f"fd-status-{tid}-{digest}", "ticket_id": tid,
                 "at": at or received, "type": "status", "status": status,
             })  # fmt: skip
         else:
             role, public = MESSAGE_EVENTS[kind]
-            conv = _object(doc, "conversation")
+            conv = object_at(doc, "conversation")
             cid = _text(conv.get("id"))
             out.events.append({
                 "event_id": cid or f"fd-{kind}-{tid}-{digest}", "ticket_id": tid,
@@ -202,7 +162,7 @@ def map_delivery(doc: Any, body: bytes, received: str) -> Mapped:
                 "type": "message", "author_role": role, "author_id": _text(conv.get("user_id")),
                 "public": "true" if public else "false", "body": _text(conv.get("body_text")),
             })  # fmt: skip
-    except _Refused as why:
+    except Refused as why:
         out.ticket, out.events, out.malformed = None, [], (why.field, why.reason)
     return out
 
@@ -210,13 +170,13 @@ def map_delivery(doc: Any, body: bytes, received: str) -> Mapped:
 def _created(out: Mapped, tid: str, ticket: dict[str, Any], at: str | None) -> None:
     """The tickets row and opening message of `ticket_created`."""
     created = _instant(_text(ticket.get("created_at")), "ticket.created_at") or at
-    created = _need(created, "ticket.created_at", "a new ticket needs its created_at")
-    requester = _need(
+    created = need(created, "ticket.created_at", "a new ticket needs its created_at")
+    requester = need(
         _text(ticket.get("requester_id")), "ticket.requester_id", "a new ticket needs its requester"
     )
     status = status_of(ticket.get("status")) if ticket.get("status") is not None else "open"
     if status is None:
-        raise _Refused("ticket.status", f"unknown Freshdesk status {_text(ticket['status'])!r}")
+        raise Refused("ticket.status", f"unknown Freshdesk status {_text(ticket['status'])!r}")
     source = _source(ticket.get("source"))
     outbound = source == _OUTBOUND
     responder = _text(ticket.get("responder_id"))

@@ -35,9 +35,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from deskmetrics.api import deliveries
 from deskmetrics.importers.freshdesk import _text
 from deskmetrics.importers.helpscout import HelpScoutMapping
 from deskmetrics.importers.jsonstream import JsonRecord
@@ -70,17 +71,10 @@ def check_signature(secret: str, body: bytes, given: str | None) -> str | None:
 
 
 @dataclass
-class Mapped:
-    """Canonical rows one delivery maps to; `ignored` says why there are none, `malformed`
-    which field a broken delivery lacks (field, reason)."""
+class Mapped(deliveries.Mapped):
+    """Canonical rows one delivery maps to, with its satisfaction rating."""
 
-    event_type: str
-    ticket_id: str | None
-    ticket: dict[str, Any] | None = None
-    events: list[dict[str, Any]] = field(default_factory=list)
     survey: dict[str, Any] | None = None
-    ignored: str | None = None
-    malformed: tuple[str, str] | None = None
 
 
 def map_delivery(event: str | None, doc: Any, agents: set[str] | None = None) -> Mapped:

@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass, field
 from typing import Any
 
+from deskmetrics.api.deliveries import Mapped
 from deskmetrics.importers.exportfiles import text
 from deskmetrics.importers.zammad import article_row, state_of, ticket_row
 
@@ -47,19 +47,6 @@ def check_signature(secret: str, given: str | None, body: bytes) -> str | None:
     if not hmac.compare_digest(given.strip().lower().encode(), signature(secret, body).encode()):
         return f"{SIGNATURE_HEADER} does not match the body signed with this source's secret"
     return None
-
-
-@dataclass
-class Mapped:
-    """Canonical rows one delivery maps to; `ignored` says why there are none, `malformed`
-    which field a broken delivery lacks (field, reason)."""
-
-    event_type: str
-    ticket_id: str | None
-    ticket: dict[str, Any] | None = None
-    events: list[dict[str, Any]] = field(default_factory=list)
-    ignored: str | None = None
-    malformed: tuple[str, str] | None = None
 
 
 def map_delivery(doc: Any) -> Mapped:

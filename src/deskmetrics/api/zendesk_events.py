@@ -54,10 +54,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from deskmetrics.api import deliveries
+from deskmetrics.api.deliveries import Refused, need, object_at
+from deskmetrics.importers.exportfiles import text as _text
 from deskmetrics.importers.zendesk import is_ai_agent, is_automatic
 from deskmetrics.model.enums import Status
 
@@ -104,46 +107,15 @@ def check_signature(
     return None
 
 
-def _text(v: Any) -> str | None:
-    if v is None or isinstance(v, dict | list):
-        return None
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    s = str(v).strip()
-    return s or None
-
-
 def _lower(v: Any) -> str | None:
     s = _text(v)
     return s.lower() if s else None
 
 
-def _object(parent: dict[str, Any], key: str) -> dict[str, Any]:
-    value = parent.get(key)
-    return value if isinstance(value, dict) else {}
-
-
-class _Refused(Exception):
-    """A delivery that lacks what the mapping needs: (field, reason)."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field, self.reason = field, reason
-
-
 @dataclass
-class Mapped:
-    """Canonical rows one delivery maps to; `ignored` says why there are none."""
+class Mapped(deliveries.Mapped):
+    """Canonical rows one delivery maps to, and what the route needs to know of the ticket."""
 
-    event_type: str
-    ticket_id: str | None
-    ticket: dict[str, Any] | None = None  # the tickets row, when the delivery can give one
-    events: list[dict[str, Any]] = field(default_factory=list)
-    ignored: str | None = None
-    #: a delivery that is broken rather than uninteresting: (field, reason) — rejected, logged
-    malformed: tuple[str, str] | None = None
     #: the tickets row must be stored (ticket.created); else only when the ticket is unknown
     ticket_is_new: bool = False
     #: when the delivery cannot give the tickets row: the field it lacks, for a ticket not
@@ -165,7 +137,7 @@ def ticket_row(detail: dict[str, Any]) -> dict[str, Any] | None:
         "created_at": created,
         "requester_id": requester,
         # as Zendesk names it (voice, whatsapp, native_messaging …): an open vocabulary
-        "channel": _lower(_object(detail, "via").get("channel")),
+        "channel": _lower(object_at(detail, "via").get("channel")),
         "priority": _lower(detail.get("priority")),
         "group": _text(detail.get("group_id")),
         "assignee_id": _text(detail.get("assignee_id")),
@@ -188,7 +160,7 @@ def _missing_ticket_field(detail: dict[str, Any]) -> str | None:
 
 def comment_role(comment: dict[str, Any], requester: str | None) -> str:
     """customer, agent, ai_agent or bot for a ticket comment (see the module docstring)."""
-    author = _object(comment, "author")
+    author = object_at(comment, "author")
     author_id = _text(author.get("id"))
     staff = _STAFF_ROLES.get(_lower(author.get("role")) or "")
     if staff is None and isinstance(author.get("is_staff"), bool):
@@ -203,7 +175,7 @@ def comment_role(comment: dict[str, Any], requester: str | None) -> str:
         return "agent"  # a private comment is an internal note, never a customer's message
     if staff is None:  # the role is unknown: only "is it the requester?" is left
         if author_id is None or author_id != requester:
-            raise _Refused(
+            raise Refused(
                 "event.comment.author.is_staff",
                 f"comment {_text(comment.get('id'))} is by user {author_id}, who is not the "
                 "requester, and the delivery says neither their role nor is_staff",
@@ -214,7 +186,7 @@ def comment_role(comment: dict[str, Any], requester: str | None) -> str:
 
 def _position(event: dict[str, Any]) -> int | None:
     """Zendesk's order of this event among those of one action (`meta.sequence.position`)."""
-    value = _object(_object(event, "meta"), "sequence").get("position")
+    value = object_at(object_at(event, "meta"), "sequence").get("position")
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return int(value)
@@ -225,12 +197,6 @@ def _id_of(value: Any) -> str | None:
     return _text(value.get("id")) if isinstance(value, dict) else _text(value)
 
 
-def _need(value: str | None, name: str, reason: str) -> str:
-    if value is None:
-        raise _Refused(name, reason)
-    return value
-
-
 def map_delivery(doc: Any) -> Mapped:
     """Canonical rows for one webhook delivery (see the module docstring)."""
     if not isinstance(doc, dict):
@@ -238,7 +204,7 @@ def map_delivery(doc: Any) -> Mapped:
     kind = _text(doc.get("type"))
     if kind is None:
         return Mapped("?", None, malformed=("type", "the delivery says no event type"))
-    detail, event = _object(doc, "detail"), _object(doc, "event")
+    detail, event = object_at(doc, "detail"), object_at(doc, "event")
     subject = _text(doc.get("subject")) or ""
     tid = _text(detail.get("id"))
     if tid is None and subject.startswith(TICKET_SUBJECT):
@@ -253,7 +219,7 @@ def map_delivery(doc: Any) -> Mapped:
         return out
     try:
         _map_ticket_event(out, kind, doc, detail, event, tid)
-    except _Refused as why:
+    except Refused as why:
         out.events, out.malformed = [], (why.field, why.reason)
     return out
 
@@ -283,7 +249,7 @@ def _map_ticket_event(
             else f"{kind} does not change any metric"
         )
         return
-    at = _need(
+    at = need(
         _text(doc.get("time")) or _text(detail.get("updated_at")),
         "time",
         "the delivery has no time (nor detail.updated_at), so its event has no instant",
@@ -293,13 +259,13 @@ def _map_ticket_event(
     base = {"ticket_id": tid, "at": at, "seq": _position(event)}
 
     def delivery_id() -> str:
-        return _need(delivery, "id", "the delivery has no id, from which the event's id is made")
+        return need(delivery, "id", "the delivery has no id, from which the event's id is made")
 
     if what == "created":
         out.ticket_is_new = True
         if out.ticket is None:
             field_ = out.ticket_missing or "detail"
-            raise _Refused(field_, f"a created ticket without its {field_}")
+            raise Refused(field_, f"a created ticket without its {field_}")
         status = _lower(detail.get("status"))
         if status in _STATUSES:
             out.events.append({
@@ -309,31 +275,31 @@ def _map_ticket_event(
     elif what == "comment_added":
         comment = event.get("comment")
         if not isinstance(comment, dict):
-            raise _Refused("event.comment", "a comment_added event without its comment")
+            raise Refused("event.comment", "a comment_added event without its comment")
         role = comment_role(comment, _text(detail.get("requester_id")))
-        cid = _text(comment.get("id")) or _need(
+        cid = _text(comment.get("id")) or need(
             delivery, "event.comment.id", "a comment without an id (nor a delivery id)"
         )
         public = comment.get("is_public")
         out.events.append({
             **base, "event_id": f"zd-comment-{cid}", "type": "message", "author_role": role,
-            "author_id": _text(_object(comment, "author").get("id")),
+            "author_id": _text(object_at(comment, "author").get("id")),
             "public": None if public is None else bool(public),
             "body": _text(comment.get("body")),
         })  # fmt: skip
     elif what == "messaging.message_added":
         message = event.get("message")
         if not isinstance(message, dict):
-            raise _Refused("event.message", "a message_added event without its message")
-        actor_obj = _object(event, "actor")
+            raise Refused("event.message", "a message_added event without its message")
+        actor_obj = object_at(event, "actor")
         actor_type = _lower(actor_obj.get("type"))
         if actor_type not in _ACTOR_ROLES:
-            raise _Refused(
+            raise Refused(
                 "event.actor.type",
                 f"actor type {actor_obj.get('type')!r} is not one of "
                 f"{', '.join(sorted(_ACTOR_ROLES))}, so the message has no author role",
             )
-        mid = _text(message.get("id")) or _need(
+        mid = _text(message.get("id")) or need(
             delivery, "event.message.id", "a message without an id (nor a delivery id)"
         )
         actor_id = _text(actor_obj.get("id"))
@@ -348,7 +314,7 @@ def _map_ticket_event(
     elif what == "status_changed":
         status = _lower(event.get("current"))
         if status not in _STATUSES:
-            raise _Refused(
+            raise Refused(
                 "event.current",
                 f"status {event.get('current')!r} is not a ticket status "
                 f"({', '.join(sorted(_STATUSES))})",
@@ -373,7 +339,7 @@ def _map_ticket_event(
                 "canonical schedule event naming it to /api/events)"
             )
             return
-        schedule = _need(
+        schedule = need(
             _id_of(event.get("current")), "event.current", "a schedule change without the new id"
         )
         out.events.append({

@@ -29,7 +29,6 @@ from deskmetrics.metrics.base import Aggregation, Condition, Metric, Op, Source
 from deskmetrics.model import Grain
 
 FAR_FUTURE = 2**62
-GROUP_SEP = "\x1f"
 
 #: the aggregation of each source computed by a hand-written function (revenue, social,
 #: customers), filled by `engine/custom.register_custom_sources` (the one list of them):

@@ -28,7 +28,6 @@ from deskmetrics.model import SOLVED_STATUSES
 
 SOLVED = sorted(SOLVED_STATUSES)
 REQUESTER_WAITING = ["new", "open", "hold"]
-TICKET_COLUMNS_HIDDEN = {"schedule_id"}
 
 
 #: the order of events at the same instant: the source's `seq`, then the order of arrival
@@ -489,24 +488,18 @@ class Facts:
                 # the last stretch (no next change) holds the current status
                 status=_min_where(s.status, s.end_s.isnull()),
                 solved_by=_min_where(s.author_id, known),
-                requester_wait_s=ibis.cases(
-                    (s.status.isin(REQUESTER_WAITING) & s.end_s.notnull(), dur_s), else_=zero
-                ).sum(),
-                requester_wait_b=ibis.cases(
-                    (s.status.isin(REQUESTER_WAITING) & s.end_s.notnull(), dur_b), else_=zero
-                ).sum(),
-                agent_wait_s=ibis.cases(
-                    ((s.status == "pending") & s.end_s.notnull(), dur_s), else_=zero
-                ).sum(),
-                agent_wait_b=ibis.cases(
-                    ((s.status == "pending") & s.end_s.notnull(), dur_b), else_=zero
-                ).sum(),
-                on_hold_s=ibis.cases(
-                    ((s.status == "hold") & s.end_s.notnull(), dur_s), else_=zero
-                ).sum(),
-                on_hold_b=ibis.cases(
-                    ((s.status == "hold") & s.end_s.notnull(), dur_b), else_=zero
-                ).sum(),
+                # time in each waiting status (stretches that ended), calendar and business
+                **{
+                    f"{wait}_{clock}": ibis.cases(
+                        (waiting & s.end_s.notnull(), dur), else_=zero
+                    ).sum()
+                    for wait, waiting in (
+                        ("requester_wait", s.status.isin(REQUESTER_WAITING)),
+                        ("agent_wait", s.status == "pending"),
+                        ("on_hold", s.status == "hold"),
+                    )
+                    for clock, dur in (("s", dur_s), ("b", dur_b))
+                },
             )
             .rename(s_tk="_tk")
         )
@@ -558,6 +551,10 @@ class Facts:
         # a person answered: a public message, or a handled call or chat session
         human = (j.human_messages.fill_null(0) > 0) | (j.interactions.fill_null(0) > 0)
         solved_mask = is_solved & j.last_solved_s.notnull()
+
+        def solved_only(minutes: ir.Value) -> ir.Value:
+            return ibis.cases((solved_mask, minutes), else_=ibis.null("float64"))
+
         out = j.mutate(
             status=j.status.fill_null("new"),
             is_solved=is_solved,
@@ -597,30 +594,14 @@ class Facts:
             first_auto_reply_business_minutes=_minutes(j.first_auto_reply_b, j.created_b),
             first_resolution_minutes=_minutes(j.first_solved_s, j.created_s),
             first_resolution_business_minutes=_minutes(j.first_solved_b, j.created_b),
-            full_resolution_minutes=ibis.cases(
-                (solved_mask, _minutes(j.last_solved_s, j.created_s)), else_=ibis.null("float64")
-            ),
-            full_resolution_business_minutes=ibis.cases(
-                (solved_mask, _minutes(j.last_solved_b, j.created_b)), else_=ibis.null("float64")
-            ),
-            requester_wait_minutes=ibis.cases(
-                (solved_mask, j.requester_wait_s.fill_null(0) / 60.0), else_=ibis.null("float64")
-            ),
-            requester_wait_business_minutes=ibis.cases(
-                (solved_mask, j.requester_wait_b.fill_null(0) / 60.0), else_=ibis.null("float64")
-            ),
-            agent_wait_minutes=ibis.cases(
-                (solved_mask, j.agent_wait_s.fill_null(0) / 60.0), else_=ibis.null("float64")
-            ),
-            agent_wait_business_minutes=ibis.cases(
-                (solved_mask, j.agent_wait_b.fill_null(0) / 60.0), else_=ibis.null("float64")
-            ),
-            on_hold_minutes=ibis.cases(
-                (solved_mask, j.on_hold_s.fill_null(0) / 60.0), else_=ibis.null("float64")
-            ),
-            on_hold_business_minutes=ibis.cases(
-                (solved_mask, j.on_hold_b.fill_null(0) / 60.0), else_=ibis.null("float64")
-            ),
+            full_resolution_minutes=solved_only(_minutes(j.last_solved_s, j.created_s)),
+            full_resolution_business_minutes=solved_only(_minutes(j.last_solved_b, j.created_b)),
+            # the waits and holds of solved tickets, in calendar and business minutes
+            **{
+                f"{wait}{kind}_minutes": solved_only(j[f"{wait}_{clock}"].fill_null(0) / 60.0)
+                for wait in ("requester_wait", "agent_wait", "on_hold")
+                for kind, clock in (("", "s"), ("_business", "b"))
+            },
         )
         internal = [c for c in out.columns if c.endswith(("_s", "_b")) or c.startswith("_")]
         internal += ["last_solved_at_any", "next_contact_s"]

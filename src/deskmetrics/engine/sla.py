@@ -78,6 +78,16 @@ def _nullable_least(a: ir.IntegerValue, b: ir.IntegerValue) -> ir.IntegerValue:
     return ibis.cases((x >= INF, ibis.null("int64")), else_=x)
 
 
+def _targets(
+    t: ir.Table, target: str, n: ir.Value, start_s: ir.Value, event_s: ir.Value
+) -> ir.Table:
+    """One SLA target per row of `t`: which, its number, when its clock starts and the event
+    that achieves it (null: none yet)."""
+    return t.select(
+        "ticket_id", sla_target=ibis.literal(target), _n=n, _start_s=start_s, _event_s=event_s
+    )
+
+
 def _text_values(v: Any) -> list[str]:
     vals = v if isinstance(v, list | tuple) else [v]
     return [str(x).lower() if isinstance(x, bool) else str(x) for x in vals]
@@ -259,34 +269,16 @@ class SlaState:
             _f_ticket="ticket_id"
         )
         fr = tb.left_join(first, tb.ticket_id == first._f_ticket)
-        first_reply = fr.select(
-            "ticket_id",
-            sla_target=ibis.literal("first_reply"),
-            _n=ibis.literal(0, "int64"),
-            _start_s=fr.created_s,
-            _event_s=fr._r,
-        )
+        first_reply = _targets(fr, "first_reply", ibis.literal(0, "int64"), fr.created_s, fr._r)
         opens_wait = (
             (m.author_role == "customer")
             & m._last_reply.notnull()
             & (m._last_cust.isnull() | (m._last_cust < m._last_reply))
         )
         nr = m.filter(opens_wait)
-        next_reply = nr.select(
-            "ticket_id",
-            sla_target=ibis.literal("next_reply"),
-            _n=nr.seq.cast("int64"),
-            _start_s=nr.at_s,
-            _event_s=nr._next_reply_s,
-        )
+        next_reply = _targets(nr, "next_reply", nr.seq.cast("int64"), nr.at_s, nr._next_reply_s)
         pu = m.filter(m.is_reply)
-        periodic = pu.select(
-            "ticket_id",
-            sla_target=ibis.literal("periodic_update"),
-            _n=pu.seq.cast("int64"),
-            _start_s=pu.at_s,
-            _event_s=pu._next_reply_s,
-        )
+        periodic = _targets(pu, "periodic_update", pu.seq.cast("int64"), pu.at_s, pu._next_reply_s)
         s = self._only_open(self._stretches(now_s))
         last = s.group_by("ticket_id").aggregate(
             _last_solve=ibis.cases((s.becomes_solved, s.at_s), else_=null_i).max()
@@ -297,13 +289,8 @@ class SlaState:
         open_status = s.filter(s._end.isnull()).select(_o_ticket="ticket_id", _o_status="status")
         rs = rs.left_join(open_status, rs.ticket_id == open_status._o_ticket)
         solved_now = rs._o_status.isin(SOLVED).fill_null(False)
-        resolution = rs.select(
-            "ticket_id",
-            sla_target=ibis.literal("resolution"),
-            _n=ibis.literal(0, "int64"),
-            _start_s=rs.created_s,
-            _event_s=ibis.cases((solved_now, rs._last_solve), else_=null_i),
-        )
+        solved_s = ibis.cases((solved_now, rs._last_solve), else_=null_i)
+        resolution = _targets(rs, "resolution", ibis.literal(0, "int64"), rs.created_s, solved_s)
         replies = first_reply.union(next_reply).union(periodic)
         replies = replies.filter(replies._start_s <= now_s)
         # reply clocks also stop at the first solve at or after their start

@@ -49,19 +49,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 from deskmetrics.errors import ImportDataError
 from deskmetrics.importers.exportfiles import ExportFrames, collecting, find_file, read_whole, text
+from deskmetrics.importers.frames import RecordChunk
 from deskmetrics.importers.jsonstream import JsonRecord, iter_records
-from deskmetrics.model import TABLES, Reject, SourceFrame
+from deskmetrics.model import Reject, SourceFrame
 
 Record = dict[str, Any]
 
@@ -429,8 +427,8 @@ class ChatwootStream:
                 cw.conversations.pop(cid, None)
         messages = find_file(d, MESSAGES_FILE)
         if messages is not None:
-            events = _Chunk("events", messages.name, EVENT_COLUMNS)
-            requests = _Chunk("survey_requests", messages.name, REQUEST_COLUMNS)
+            events = RecordChunk("events", messages.name, EVENT_COLUMNS)
+            requests = RecordChunk("survey_requests", messages.name, REQUEST_COLUMNS)
             for item in records(messages):
                 cw.first_message(item)
                 event, request = cw.message_rows(messages.name, item)
@@ -439,11 +437,11 @@ class ChatwootStream:
                 if request is not None:
                     requests.add(item.row, request)
                 if self._full(events):
-                    yield events.take(cw)
-            yield events.take(cw)
+                    yield events.take(cw.rejects)
+            yield events.take(cw.rejects)
             if requests.rows:
-                yield requests.take(cw)
-        tickets = _Chunk("tickets", cf.name, TICKET_COLUMNS)
+                yield requests.take(cw.rejects)
+        tickets = RecordChunk("tickets", cf.name, TICKET_COLUMNS)
         for item in records(cf):
             c = item.data
             cid = None if c is None else text(c.get("id"))
@@ -453,8 +451,8 @@ class ChatwootStream:
             if row is not None:
                 tickets.add(item.row, row)
             if self._full(tickets):
-                yield tickets.take(cw)
-        yield tickets.take(cw)
+                yield tickets.take(cw.rejects)
+        yield tickets.take(cw.rejects)
         for stem, table, columns, mapper in (
             (CSAT_FILE, "surveys", SURVEY_COLUMNS, cw.csat_row),
             (AGENTS_FILE, "agents", AGENT_COLUMNS, cw.agent_row),
@@ -462,16 +460,16 @@ class ChatwootStream:
             path = find_file(d, stem)
             if path is None:
                 continue
-            chunk = _Chunk(table, path.name, columns)
+            chunk = RecordChunk(table, path.name, columns)
             for item in records(path):
                 row = mapper(path.name, item)
                 if row is not None:
                     chunk.add(item.row, row)
                 if self._full(chunk):
-                    yield chunk.take(cw)
-            yield chunk.take(cw)
+                    yield chunk.take(cw.rejects)
+            yield chunk.take(cw.rejects)
 
-    def _full(self, chunk: _Chunk) -> bool:
+    def _full(self, chunk: RecordChunk) -> bool:
         return self.chunk_rows is not None and len(chunk) >= self.chunk_rows
 
 
@@ -546,41 +544,6 @@ def _unwrap(doc: Any) -> Iterator[Any]:
             yield from doc["data"]
             return
     yield doc
-
-
-class _Chunk:
-    """Rows of one table and file collected until they make a frame."""
-
-    def __init__(self, table: str, file: str, columns: Sequence[str]) -> None:
-        self.table, self.file, self.columns = table, file, columns
-        self.rows: list[Record] = []
-        self.lines: list[int] = []
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def add(self, line: int, row: Record) -> None:
-        self.rows.append(row)
-        self.lines.append(line)
-
-    def take(self, cw: ChatwootMapping) -> SourceFrame:
-        """The frame of the rows so far (with the rejects found so far), and empty again."""
-        rejects = cw.rejects.pop(f"{self.table}:{self.file}", [])
-        frame = pd.DataFrame(
-            {c: np.array([r.get(c) for r in self.rows], dtype=object) for c in self.columns},
-            index=pd.RangeIndex(len(self.rows)),
-            columns=list(self.columns),
-            dtype=object,
-        )
-        sf = SourceFrame(
-            table=TABLES[self.table],
-            file=self.file,
-            frame=frame,
-            rows=np.asarray(self.lines, dtype=np.int64),
-            rejects=sorted(rejects, key=lambda r: r.row),
-        )
-        self.rows, self.lines = [], []
-        return sf
 
 
 #: Chatwoot's field names for the canonical columns validation names, by table and file stem

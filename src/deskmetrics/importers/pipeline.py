@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import importlib
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -118,24 +119,6 @@ def _streamed(
         run.tell(sf.file)
 
 
-def _freshdesk(run: ImportRun) -> Iterator[ValidFrame]:
-    from deskmetrics.importers.freshdesk import file_terms, stream_freshdesk
-
-    fd = stream_freshdesk(run.directory)
-    yield from _streamed(run, fd, lambda sf: file_terms(sf.table.name, sf.file))
-    run.notes.extend(f"skipped {n} {what}" for what, n in fd.skipped.items() if n)
-    run.notes.extend(f"{n} {what}" for what, n in fd.noted.items() if n)
-
-
-def _helpscout(run: ImportRun) -> Iterator[ValidFrame]:
-    from deskmetrics.importers.helpscout import file_terms, stream_helpscout
-
-    hs = stream_helpscout(run.directory)
-    yield from _streamed(run, hs, lambda sf: file_terms(sf.table.name, sf.file))
-    run.notes.extend(f"skipped {n} {what}" for what, n in hs.skipped.items() if n)
-    run.notes.extend(f"{n} {what}" for what, n in hs.noted.items() if n)
-
-
 def _intercom(run: ImportRun) -> Iterator[ValidFrame]:
     from deskmetrics.importers.intercom import INTERCOM_TERMS, stream_intercom
 
@@ -145,22 +128,19 @@ def _intercom(run: ImportRun) -> Iterator[ValidFrame]:
     run.notes.extend(ic.notes)
 
 
-def _chatwoot(run: ImportRun) -> Iterator[ValidFrame]:
-    from deskmetrics.importers.chatwoot import file_terms, stream_chatwoot
+def _help_desk(name: str) -> Reader:
+    """The reader of a help desk's export whose importer `deskmetrics.importers.<name>` gives
+    `stream_<name>` (with its skipped and noted counts) and `file_terms` (Freshdesk, Help Scout,
+    Chatwoot, Zammad)."""
 
-    cw = stream_chatwoot(run.directory)
-    yield from _streamed(run, cw, lambda sf: file_terms(sf.table.name, sf.file))
-    run.notes.extend(f"skipped {n} {what}" for what, n in cw.skipped.items() if n)
-    run.notes.extend(f"{n} {what}" for what, n in cw.noted.items() if n)
+    def read(run: ImportRun) -> Iterator[ValidFrame]:
+        importer = importlib.import_module(f"deskmetrics.importers.{name}")
+        stream = getattr(importer, f"stream_{name}")(run.directory)
+        yield from _streamed(run, stream, lambda sf: importer.file_terms(sf.table.name, sf.file))
+        run.notes.extend(f"skipped {n} {what}" for what, n in stream.skipped.items() if n)
+        run.notes.extend(f"{n} {what}" for what, n in stream.noted.items() if n)
 
-
-def _zammad(run: ImportRun) -> Iterator[ValidFrame]:
-    from deskmetrics.importers.zammad import file_terms, stream_zammad
-
-    zm = stream_zammad(run.directory)
-    yield from _streamed(run, zm, lambda sf: file_terms(sf.table.name, sf.file))
-    run.notes.extend(f"skipped {n} {what}" for what, n in zm.skipped.items() if n)
-    run.notes.extend(f"{n} {what}" for what, n in zm.noted.items() if n)
+    return read
 
 
 def _exported(
@@ -208,11 +188,11 @@ def _stripe(run: ImportRun) -> Iterator[ValidFrame]:
 IMPORTERS: dict[str, Reader] = {
     "canonical": _canonical,
     "zendesk": _zendesk,
-    "freshdesk": _freshdesk,
-    "helpscout": _helpscout,
+    "freshdesk": _help_desk("freshdesk"),
+    "helpscout": _help_desk("helpscout"),
     "intercom": _intercom,
-    "chatwoot": _chatwoot,
-    "zammad": _zammad,
+    "chatwoot": _help_desk("chatwoot"),
+    "zammad": _help_desk("zammad"),
     "csv": _ticket_csv,
     "survey-csv": _survey_csv,
     "stripe": _stripe,

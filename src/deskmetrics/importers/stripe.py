@@ -89,14 +89,6 @@ ZERO_DECIMAL = frozenset(
 _OFFSET = re.compile(r"(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$")
 _THOUSANDS = re.compile(r"^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 _ISO_UTC = "%Y-%m-%dT%H:%M:%SZ"
-SUBSCRIPTION_COLUMNS = (
-    "subscription_id",
-    "customer_id",
-    "started_at",
-    "ended_at",
-    "mrr",
-    "currency",
-)
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,16 @@ def _as_text(value: Any) -> str:
     return str(value)
 
 
+def known_zone(cls: type, v: str | None) -> str | None:
+    """A mapping's `timezone` validator: an IANA zone name, or none."""
+    if v is not None:
+        try:
+            zone(v)
+        except ImportDataError as exc:
+            raise ValueError(str(exc)) from exc
+    return v
+
+
 class Source(BaseModel):
     """Where one canonical column comes from: a column of the export (optionally with a value
     map) or a constant. In TOML a plain string is a column name."""
@@ -144,15 +154,7 @@ class SurveyMapping(BaseModel):
     #: rows between the header and the first answer (SurveyMonkey's second header row: 1)
     skip_rows: int = 0
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, v: str | None) -> str | None:
-        if v is not None:
-            try:
-                zone(v)
-            except ImportDataError as exc:
-                raise ValueError(str(exc)) from exc
-        return v
+    _known_zone = field_validator("timezone")(known_zone)
 
     @model_validator(mode="after")
     def _questions(self) -> SurveyMapping:
@@ -208,17 +210,28 @@ class _Answer:
 def load_mapping(path: Path | str) -> SurveyMapping:
     """The survey mapping in a TOML file: its `[survey_csv]` table (deskmetrics.toml) or, when it
     has none, the whole file."""
+    return mapping_from(read_mapping_file(path, "survey mapping", "survey_csv"), str(Path(path)))
+
+
+def read_mapping_file(path: Path | str, what: str, table: str) -> Any:
+    """A mapping file's TOML: its `[table]` table, or the whole file when it has none."""
     p = Path(path)
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise ConfigError(f"survey mapping {p} does not exist") from exc
+        raise ConfigError(f"{what} {p} does not exist") from exc
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read survey mapping {p}: {exc}") from exc
+        raise ConfigError(f"cannot read {what} {p}: {exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{p} is not valid TOML: {exc}") from exc
-    table = data.get("survey_csv", data)
-    return mapping_from(table, str(p))
+    return data.get(table, data)
+
+
+def problems(exc: ValidationError) -> str:
+    """What is wrong with a mapping, where: each problem's place in it and message."""
+    return "; ".join(
+        f"{'.'.join(str(x) for x in e['loc']) or '(mapping)'}: {e['msg']}" for e in exc.errors()
+    )
 
 
 def mapping_from(data: Any, where: str = "survey mapping") -> SurveyMapping:
@@ -226,10 +239,7 @@ def mapping_from(data: Any, where: str = "survey mapping") -> SurveyMapping:
     try:
         return SurveyMapping.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(x) for x in e['loc']) or '(mapping)'}: {e['msg']}" for e in exc.errors()
-        )
-        raise ConfigError(f"{where} ([survey_csv]): {problems}") from exc
+        raise ConfigError(f"{where} ([survey_csv]): {problems(exc)}") from exc
 
 
 # --- reading -------------------------------------------------------------------------------

@@ -50,7 +50,6 @@ such exports keep; `first_reply_at` stands for the first reply when no messages 
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,9 +64,12 @@ from deskmetrics.importers.survey_csv import (
     _timestamps,
     _translate,
     find_column,
+    known_zone,
+    problems,
     read_csv_file,
+    read_mapping_file,
 )
-from deskmetrics.model import TABLES, Reject, SourceFrame, zone
+from deskmetrics.model import TABLES, Reject, SourceFrame
 
 TICKETS = TABLES["tickets"]
 EVENTS = TABLES["events"]
@@ -128,35 +130,16 @@ class TicketMapping(BaseModel):
     delimiter: str = ","
     encoding: str = "utf-8-sig"
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, v: str | None) -> str | None:
-        if v is not None:
-            try:
-                zone(v)
-            except ImportDataError as exc:
-                raise ValueError(str(exc)) from exc
-        return v
+    _known_zone = field_validator("timezone")(known_zone)
 
 
 def load_ticket_mapping(path: Path | str) -> TicketMapping:
     """The mapping in a TOML file (its `[ticket_csv]` table, or the whole file)."""
-    p = Path(path)
+    data = read_mapping_file(path, "ticket mapping", "ticket_csv")
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"ticket mapping {p} does not exist") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read ticket mapping {p}: {exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{p} is not valid TOML: {exc}") from exc
-    try:
-        return TicketMapping.model_validate(data.get("ticket_csv", data))
+        return TicketMapping.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(x) for x in e['loc']) or '(mapping)'}: {e['msg']}" for e in exc.errors()
-        )
-        raise ConfigError(f"{p} (ticket mapping): {problems}") from exc
+        raise ConfigError(f"{Path(path)} (ticket mapping): {problems(exc)}") from exc
 
 
 @dataclass(frozen=True)

@@ -45,13 +45,10 @@ Business hours (Zammad's calendars) are not mapped: set the workspace's schedule
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import numpy as np
-import pandas as pd
 
 from deskmetrics.errors import ImportDataError
 from deskmetrics.importers.exportfiles import (
@@ -62,8 +59,9 @@ from deskmetrics.importers.exportfiles import (
     read_whole,
     text,
 )
+from deskmetrics.importers.frames import RecordChunk
 from deskmetrics.importers.jsonstream import JsonRecord, iter_records
-from deskmetrics.model import TABLES, Reject, SourceFrame
+from deskmetrics.model import Reject, SourceFrame
 
 Record = dict[str, Any]
 
@@ -370,17 +368,17 @@ class ZammadStream:
             path = find_file(d, stem)
             if path is None:
                 continue
-            events = _Chunk("events", path.name, EVENT_COLUMNS)
+            events = RecordChunk("events", path.name, EVENT_COLUMNS)
             key = "history" if stem == HISTORY_FILE else stem
             for item in iter_records(path, key):
                 row = mapper(path.name, item)
                 if row is not None:
                     events.add(item.row, row)
                 if self._full(events):
-                    yield events.take(zm)
-            yield events.take(zm)
-        tickets = _Chunk("tickets", tf.name, TICKET_COLUMNS)
-        closes = _Chunk("events", tf.name, EVENT_COLUMNS)
+                    yield events.take(zm.rejects)
+            yield events.take(zm.rejects)
+        tickets = RecordChunk("tickets", tf.name, TICKET_COLUMNS)
+        closes = RecordChunk("events", tf.name, EVENT_COLUMNS)
         for item in iter_records(tf, TICKETS_FILE):
             t = item.data
             if t is None:
@@ -407,22 +405,22 @@ class ZammadStream:
                 key = "closed tickets without state history: solved at close_at"
                 zm.noted[key] = zm.noted.get(key, 0) + 1
             if self._full(tickets):
-                yield tickets.take(zm)
+                yield tickets.take(zm.rejects)
             if self._full(closes):
-                yield closes.take(zm)
-        yield tickets.take(zm)
+                yield closes.take(zm.rejects)
+        yield tickets.take(zm.rejects)
         if closes.rows:
-            yield closes.take(zm)
+            yield closes.take(zm.rejects)
         users = find_file(d, USERS_FILE)
         if users is not None:
-            agents = _Chunk("agents", users.name, AGENT_COLUMNS)
+            agents = RecordChunk("agents", users.name, AGENT_COLUMNS)
             for item in iter_records(users, USERS_FILE):
                 row = zm.user(users.name, item)
                 if row is not None:
                     agents.add(item.row, row)
                 if self._full(agents):
-                    yield agents.take(zm)
-            yield agents.take(zm)
+                    yield agents.take(zm.rejects)
+            yield agents.take(zm.rejects)
 
     @staticmethod
     def _closed_without_history(ticket: _Ticket | None) -> bool:
@@ -434,43 +432,8 @@ class ZammadStream:
             and ticket.close_at is not None
         )
 
-    def _full(self, chunk: _Chunk) -> bool:
+    def _full(self, chunk: RecordChunk) -> bool:
         return self.chunk_rows is not None and len(chunk) >= self.chunk_rows
-
-
-class _Chunk:
-    """Rows of one table and file collected until they make a frame."""
-
-    def __init__(self, table: str, file: str, columns: Sequence[str]) -> None:
-        self.table, self.file, self.columns = table, file, columns
-        self.rows: list[Record] = []
-        self.lines: list[int] = []
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def add(self, line: int, row: Record) -> None:
-        self.rows.append(row)
-        self.lines.append(line)
-
-    def take(self, zm: ZammadMapping) -> SourceFrame:
-        """The frame of the rows so far (with the rejects found so far), and empty again."""
-        rejects = zm.rejects.pop(f"{self.table}:{self.file}", [])
-        frame = pd.DataFrame(
-            {c: np.array([r.get(c) for r in self.rows], dtype=object) for c in self.columns},
-            index=pd.RangeIndex(len(self.rows)),
-            columns=list(self.columns),
-            dtype=object,
-        )
-        sf = SourceFrame(
-            table=TABLES[self.table],
-            file=self.file,
-            frame=frame,
-            rows=np.asarray(self.lines, dtype=np.int64),
-            rejects=sorted(rejects, key=lambda r: r.row),
-        )
-        self.rows, self.lines = [], []
-        return sf
 
 
 #: Zammad's field names for the canonical columns validation names, by table and file stem

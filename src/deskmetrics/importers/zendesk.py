@@ -82,8 +82,9 @@ from deskmetrics.importers.exportfiles import (
 from deskmetrics.importers.exportfiles import (
     text as _text,
 )
+from deskmetrics.importers.frames import record_frame
 from deskmetrics.importers.jsonstream import JsonRecord, iter_records
-from deskmetrics.model import DEFAULT_CHANNELS, TABLES, Reject, SourceFrame
+from deskmetrics.model import DEFAULT_CHANNELS, Reject, SourceFrame
 from deskmetrics.model import zendesk_vocabulary as vocabulary
 
 Record = dict[str, Any]
@@ -431,7 +432,7 @@ class _Chunk:
             order = np.lexsort((subs, np.asarray(lines, dtype=np.int64)))
             rows, lines, subs = [rows[i] for i in order], [lines[i] for i in order], subs[order]
         rejects = zd.rejects.pop(f"{self.table}:{self.file}", [])
-        sf = _frame(self.table, self.file, self.columns, rows, lines, rejects)
+        sf = record_frame(self.table, self.file, self.columns, rows, lines, rejects)
         self.rows, self.lines, self.subs = [], [], []
         return sf, subs
 
@@ -1001,7 +1002,7 @@ class ZendeskMapping:
                 rejects = self.rejects.get(f"{table}:{file}", [])
                 if mine or rejects or (table == "surveys" and file.startswith(RATINGS_FILE)):
                     rows, lines = [s.row for s in mine], [s.line for s in mine]
-                    frames.append(_frame(table, file, columns, rows, lines, rejects))
+                    frames.append(record_frame(table, file, columns, rows, lines, rejects))
         return frames
 
     # agents -------------------------------------------------------------------------------
@@ -1028,7 +1029,7 @@ class ZendeskMapping:
                 "active": _flag(u.get("active")), "role": role,
             })  # fmt: skip
             numbers.append(item.row)
-        return _frame("agents", file, AGENT_COLUMNS, rows, numbers, rejects)
+        return record_frame("agents", file, AGENT_COLUMNS, rows, numbers, rejects)
 
 
 def _called_in(via: Any) -> bool:
@@ -1190,31 +1191,6 @@ def _call(comment: Record) -> Record | None:
 
 def _not_object(table: str, file: str, row: int, column: str) -> Reject:
     return Reject(table, file, row, column, "record is not a JSON object")
-
-
-def _frame(
-    table: str,
-    file: str,
-    columns: Sequence[str],
-    rows: Iterable[Record],
-    numbers: Sequence[int],
-    rejects: list[Reject],
-) -> SourceFrame:
-    rows = list(rows)
-    # column by column, as objects (missing keys and nulls both None): no type inference
-    frame = pd.DataFrame(
-        {c: np.array([r.get(c) for r in rows], dtype=object) for c in columns},
-        index=pd.RangeIndex(len(rows)),
-        columns=list(columns),
-        dtype=object,
-    )
-    return SourceFrame(
-        table=TABLES[table],
-        file=file,
-        frame=frame,
-        rows=np.asarray(numbers, dtype=np.int64),
-        rejects=sorted(rejects, key=lambda r: r.row),
-    )
 
 
 __all__: list[str] = [

@@ -204,11 +204,6 @@ def deliver_due_unlocked(using: Using, settings: Settings) -> DeliveryReport:
     return report
 
 
-def next_due(ws: Workspace) -> datetime | None:
-    row = state(ws).one("SELECT min(next_attempt_at) FROM _outbox WHERE status = ?", [PENDING])
-    return None if row is None else row[0]
-
-
 def delivery_log(
     ws: Workspace, limit: int = 100, status: str | None = None, source: str | None = None
 ) -> list[dict[str, Any]]:
@@ -282,7 +277,6 @@ __all__ = [
     "delivery_log",
     "enqueue_email",
     "enqueue_webhook",
-    "next_due",
     "record",
     "send",
 ]

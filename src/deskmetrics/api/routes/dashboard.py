@@ -632,19 +632,8 @@ def _series_table(
     if has_ci:
         cols += [Column("ci_low", "95% low", unit), Column("ci_high", "95% high", unit)]
     t = Table(name, metric.title, cols)
-    chart: dict[str, Any] = {
-        "id": name,
-        "title": metric.title,
-        "unit": unit,
-        "x": [],
-        "y": [],
-        "n": [],
-        "p50": [],
-        "p90": [],
-        "lo": [],
-        "hi": [],
-        "links": [],
-    }
+    chart: dict[str, Any] = {"id": name, "title": metric.title, "unit": unit}
+    chart.update({k: [] for k in ("x", "y", "n", "p50", "p90", "lo", "hi", "links")})
     for _, r in df.iterrows():
         period = pd.Timestamp(r["period"])
         row = {c.key: _clean(r.get(c.key)) for c in cols}
@@ -809,7 +798,6 @@ def breakdowns(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Respon
         p = _page(request, svc, ws, "breakdowns")
         table = breakdown_table(ws, dim, p.scope, agent_names(svc, ws), asked or None)
     chosen = asked or BREAKDOWN_DEFAULT
-    ctx = dict(p.ctx)
     return _finish(
         request,
         "breakdowns",
@@ -821,7 +809,7 @@ def breakdowns(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Respon
         choices=choices,
         chosen=chosen,
         metric_query="&".join(f"m={m}" for m in asked),
-        **ctx,
+        **p.ctx,
     )
 
 
@@ -1122,8 +1110,6 @@ def explanation(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Respo
     counted.rows = [{id_column: i} for i in (ex.ids if ex is not None else [])]
     extra_q = {k: v[0] for k, v in extra.items()}
     page_query = p.scope.query(metric=name, **extra_q)
-    ctx = dict(p.ctx)
-    ctx["active"] = ""
     return _finish(
         request,
         "explain",
@@ -1141,7 +1127,7 @@ def explanation(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Respo
         ticket_table=ticket_table,
         answer_table=answer_table,
         left=left,
-        **ctx,
+        **p.ctx,
     )
 
 

@@ -133,7 +133,6 @@ def answers_page(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Resp
         rows, key=lambda r: (not r["followup"], str(r["answered_at"] or "")), reverse=False
     )
     may_act = who.role.allows(Role.manager)
-    ctx = dict(p.ctx)
     return _finish(
         request,
         "surveys",
@@ -150,7 +149,7 @@ def answers_page(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Resp
         people=people,
         may_act=may_act,
         back=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
-        **ctx,
+        **p.ctx,
     )
 
 

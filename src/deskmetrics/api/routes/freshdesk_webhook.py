@@ -11,14 +11,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Header, HTTPException, Query, Request, status
+from fastapi import APIRouter, BackgroundTasks, Header, Query, Request
 
-from deskmetrics.api import freshdesk_events, ingest, webhooks
+from deskmetrics.api import freshdesk_events, webhooks
 from deskmetrics.api.deps import MaybePrincipal, ServiceDep
-from deskmetrics.api.limits import parse_json
-from deskmetrics.api.routes.ingest import RawBody, refuse_viewers, rejected
-from deskmetrics.api.schemas import WebhookResult
-from deskmetrics.errors import DeskmetricsError
+from deskmetrics.api.routes.ingest import RawBody
+from deskmetrics.engine.workspace import Workspace
 
 router = APIRouter(tags=["ingest"])
 
@@ -44,42 +42,25 @@ def freshdesk_webhook(
     """A ticket created, a reply (customer, agent or bot), a note and a status change become
     tickets/events rows; other events are acknowledged and ignored (so that Freshdesk does not
     retry them). A delivery lacking a field the mapping needs is a 422 naming that field."""
-    refuse_viewers(who)
-    secret = ingest.source_secret(svc.settings, source)
-    why = freshdesk_events.check_secret(secret, secret_header)
-    if why is not None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, why)
-    doc = parse_json(body, svc.settings.limits.max_json_depth)
+    doc = webhooks.read(
+        svc, who, source, body, lambda secret: freshdesk_events.check_secret(secret, secret_header)
+    )
     received = datetime.now(UTC).replace(microsecond=0).isoformat()
     mapped = freshdesk_events.map_delivery(doc, body, received)
-    if mapped.malformed is not None:
-        webhooks.refuse(svc, source, mapped.event_type, *mapped.malformed)
-    result = WebhookResult(
-        event_type=mapped.event_type, ticket_id=mapped.ticket_id, ignored=mapped.ignored
-    )
+    result = webhooks.answer(svc, source, mapped)
     if mapped.ignored is not None:
         return result
-    assert mapped.ticket_id is not None
-    try:
-        with svc.using() as ws:
-            known = webhooks.ticket_known(ws, mapped.ticket_id)
-            if known or mapped.ticket is not None:
-                frames: list[tuple[str, list[dict[str, Any]]]] = []
-                if mapped.ticket is not None:
-                    frames.append(("tickets", [mapped.ticket]))
-                frames.append(("events", mapped.events))
-                report = ingest.store(ws, frames, source)
-    except ingest.RowsRejected as exc:
-        return rejected(exc)
-    except DeskmetricsError as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
-    if not known and mapped.ticket is None:
-        webhooks.refuse(
-            svc,
-            source,
-            mapped.event_type,
-            "ticket_id",
-            f"ticket {mapped.ticket_id} is not stored yet, so its events cannot be kept "
-            "(deliver ticket_created first, or import the export)",
-        )
-    return webhooks.stored(request, background, result, report, source)
+    ticket_id = mapped.ticket_id
+    assert ticket_id is not None
+
+    def frames(ws: Workspace) -> webhooks.Frames:
+        if mapped.ticket is None and not webhooks.ticket_known(ws, ticket_id):
+            raise webhooks.Refused(
+                "ticket_id",
+                f"ticket {ticket_id} is not stored yet, so its events cannot be kept "
+                "(deliver ticket_created first, or import the export)",
+            )
+        out: webhooks.Frames = [] if mapped.ticket is None else [("tickets", [mapped.ticket])]
+        return [*out, ("events", mapped.events)]
+
+    return webhooks.keep(request, svc, background, source, result, frames)

@@ -10,15 +10,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Header, HTTPException, Query, Request, status
+from fastapi import APIRouter, BackgroundTasks, Header, Query, Request
 
-from deskmetrics.api import helpscout_events, ingest, webhooks
+from deskmetrics.api import helpscout_events, webhooks
 from deskmetrics.api.deps import MaybePrincipal, ServiceDep
-from deskmetrics.api.limits import parse_json
-from deskmetrics.api.routes.ingest import RawBody, refuse_viewers, rejected
-from deskmetrics.api.schemas import WebhookResult
-from deskmetrics.engine.workspace import duckdb_connection
-from deskmetrics.errors import DeskmetricsError
+from deskmetrics.api.routes.ingest import RawBody
+from deskmetrics.engine.workspace import Workspace, duckdb_connection
 
 router = APIRouter(tags=["ingest"])
 
@@ -59,35 +56,24 @@ def helpscout_webhook(
     and status change) up to date; a satisfaction rating becomes a CSAT answer; other events
     are acknowledged and ignored (so that Help Scout does not retry them). A delivery lacking
     a field the mapping needs is a 422 naming that field."""
-    refuse_viewers(who)
-    secret = ingest.source_secret(svc.settings, source)
-    why = helpscout_events.check_signature(secret, body, signature)
-    if why is not None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, why)
-    doc = parse_json(body, svc.settings.limits.max_json_depth)
+    doc = webhooks.read(
+        svc,
+        who,
+        source,
+        body,
+        lambda secret: helpscout_events.check_signature(secret, body, signature),
+    )
     with svc.using() as ws:  # the stored agents tell agents' threads from bots', as users.json
         rows = duckdb_connection(ws).execute("SELECT agent_id FROM agents").fetchall()
     mapped = helpscout_events.map_delivery(event, doc, {str(r[0]) for r in rows})
-    if mapped.malformed is not None:
-        webhooks.refuse(svc, source, mapped.event_type, *mapped.malformed)
-    result = WebhookResult(
-        event_type=mapped.event_type, ticket_id=mapped.ticket_id, ignored=mapped.ignored
-    )
+    result = webhooks.answer(svc, source, mapped)
     if mapped.ignored is not None:
         return result
-    frames: list[tuple[str, list[dict[str, Any]]]] = []
-    if mapped.survey is not None:
-        frames.append(("surveys", [mapped.survey]))
-    try:
-        with svc.using() as ws:
-            if mapped.ticket is not None:
-                frames = [("tickets", [mapped.ticket])]
-                fresh = _not_stored(duckdb_connection(ws), mapped.ticket_id, mapped.events)
-                if fresh:
-                    frames.append(("events", fresh))
-            report = ingest.store(ws, frames, source)
-    except ingest.RowsRejected as exc:
-        return rejected(exc)
-    except DeskmetricsError as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
-    return webhooks.stored(request, background, result, report, source)
+
+    def frames(ws: Workspace) -> webhooks.Frames:
+        if mapped.ticket is None:
+            return [] if mapped.survey is None else [("surveys", [mapped.survey])]
+        fresh = _not_stored(duckdb_connection(ws), mapped.ticket_id, mapped.events)
+        return [("tickets", [mapped.ticket]), *([("events", fresh)] if fresh else [])]
+
+    return webhooks.keep(request, svc, background, source, result, frames)

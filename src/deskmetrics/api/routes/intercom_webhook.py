@@ -13,8 +13,7 @@ from fastapi import APIRouter, BackgroundTasks, Header, HTTPException, Query, Re
 
 from deskmetrics.api import ingest, intercom_events, webhooks
 from deskmetrics.api.deps import MaybePrincipal, ServiceDep
-from deskmetrics.api.limits import parse_json
-from deskmetrics.api.routes.ingest import RawBody, refuse_viewers, rejected
+from deskmetrics.api.routes.ingest import RawBody, rejected
 from deskmetrics.api.schemas import WebhookResult
 from deskmetrics.engine.workspace import duckdb_connection
 from deskmetrics.errors import DeskmetricsError
@@ -58,12 +57,13 @@ def intercom_webhook(
     rated …) become tickets, events and surveys rows; other topics are acknowledged and
     ignored (so that Intercom does not retry them). A delivery lacking a field the mapping
     needs is a 422 naming that field."""
-    refuse_viewers(who)
-    secret = ingest.source_secret(svc.settings, source)
-    why = intercom_events.check_signature(secret, signature, body)
-    if why is not None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, why)
-    doc = parse_json(body, svc.settings.limits.max_json_depth)
+    doc = webhooks.read(
+        svc,
+        who,
+        source,
+        body,
+        lambda secret: intercom_events.check_signature(secret, signature, body),
+    )
     try:
         with svc.using() as ws:
             mapped = intercom_events.map_delivery(doc, _status_before(duckdb_connection(ws)))

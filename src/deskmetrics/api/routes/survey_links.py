@@ -172,17 +172,11 @@ def survey_page(
             previous = answers.current_answer(ws, link.ticket_id, link.kind)
     except LinkError as exc:
         return _problem_page(request, exc)
-    selected: int | None = None
-    if score is not None:
-        try:
-            selected = answers.parse_score(link.kind, score)
-        except answers.AnswerError:
-            selected = None
-    elif previous is not None:
-        try:
-            selected = answers.parse_score(link.kind, previous.score)
-        except answers.AnswerError:
-            selected = None
+    given = score if score is not None else None if previous is None else previous.score
+    try:
+        selected = None if given is None else answers.parse_score(link.kind, given)
+    except answers.AnswerError:
+        selected = None
     # the earlier comment is never shown: whoever holds the link (a forwarded e-mail, a shared
     # screen) must not read what the customer wrote; a new answer starts with an empty comment
     return _form_page(request, token, link, info.subject, selected, None, previous)

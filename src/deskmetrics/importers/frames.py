@@ -1,0 +1,65 @@
+"""Frames of mapped records, what the JSON exports' importers (Zendesk, Chatwoot, Zammad) share:
+a frame of dicts read column by column as objects, and the rows of one table and file collected
+until they make one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from deskmetrics.model import TABLES, Reject, SourceFrame
+
+Record = dict[str, Any]
+
+
+def record_frame(
+    table: str,
+    file: str,
+    columns: Sequence[str],
+    rows: Iterable[Record],
+    numbers: Sequence[int],
+    rejects: list[Reject],
+) -> SourceFrame:
+    """The frame of `rows` (read from lines `numbers` of `file`) with its rejects by row."""
+    rows = list(rows)
+    # column by column, as objects (missing keys and nulls both None): no type inference
+    frame = pd.DataFrame(
+        {c: np.array([r.get(c) for r in rows], dtype=object) for c in columns},
+        index=pd.RangeIndex(len(rows)),
+        columns=list(columns),
+        dtype=object,
+    )
+    return SourceFrame(
+        table=TABLES[table],
+        file=file,
+        frame=frame,
+        rows=np.asarray(numbers, dtype=np.int64),
+        rejects=sorted(rejects, key=lambda r: r.row),
+    )
+
+
+class RecordChunk:
+    """Rows of one table and file collected until they make a frame."""
+
+    def __init__(self, table: str, file: str, columns: Sequence[str]) -> None:
+        self.table, self.file, self.columns = table, file, columns
+        self.rows: list[Record] = []
+        self.lines: list[int] = []
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def add(self, line: int, row: Record) -> None:
+        self.rows.append(row)
+        self.lines.append(line)
+
+    def take(self, rejects: dict[str, list[Reject]]) -> SourceFrame:
+        """The frame of the rows so far with their rejects found so far (taken out of
+        `rejects`, by "<table>:<file>"), and empty again."""
+        mine = rejects.pop(f"{self.table}:{self.file}", [])
+        sf = record_frame(self.table, self.file, self.columns, self.rows, self.lines, mine)
+        self.rows, self.lines = [], []
+        return sf
