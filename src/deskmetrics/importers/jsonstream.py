@@ -32,6 +32,8 @@ from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
+import msgspec
+
 from deskmetrics.errors import ImportDataError
 
 #: Bytes read at a time; a JSON Lines first line longer than 16 of these is parsed as one
@@ -120,7 +122,27 @@ _WHITESPACE = " \t\n\r"
 _NUMBER_START = "-0123456789"
 _raw_decode = json.JSONDecoder().raw_decode
 _loads = json.JSONDecoder().decode
+_fast_decode = msgspec.json.Decoder().decode
 _MISSING = object()
+
+
+def _utf8_json(data: bytes) -> Any:
+    return _loads(data.decode("utf-8"))
+
+
+def loads(data: bytes, slow: Callable[[bytes], Any] = _utf8_json) -> Any:
+    """One JSON document of UTF-8 bytes (a JSON Lines line), as `slow` (by default
+    `json.loads` of the decoded text) gives it, about twice as fast: msgspec decodes it in C
+    straight from the bytes. Whatever msgspec refuses (malformed input, NaN, numbers beyond a
+    float's range, lone surrogates, other encodings) goes to `slow`, which returns the value or
+    raises the error the reader always met; what msgspec accepts it decodes to the same
+    values as `json`."""
+    try:
+        return _fast_decode(data)
+    except (msgspec.DecodeError, RecursionError):
+        return slow(data)
+
+
 _TOO_BIG = object()
 
 
@@ -237,7 +259,7 @@ class _Reader:
         first = None
         if line.endswith(b"\n") or len(line) < limit:  # the whole first line
             try:
-                first = _loads(line.decode("utf-8"))
+                first = loads(line)
             except (UnicodeDecodeError, json.JSONDecodeError):
                 first = _MISSING  # a multi-line document, or bad: the stream says which
         else:
@@ -279,6 +301,10 @@ class _Reader:
 
     def parse(self, line: bytes, number: int, offset: int) -> Any:
         """The document of one JSON Lines line (line `number`, at byte `offset`)."""
+        try:
+            return _fast_decode(line)
+        except (msgspec.DecodeError, RecursionError):
+            pass  # `json` says what is wrong, or reads what msgspec does not (see `loads`)
         try:
             text = line.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -541,5 +567,6 @@ __all__ = [
     "JsonRecord",
     "SideLoad",
     "iter_records",
+    "loads",
     "read_sideloads",
 ]
