@@ -160,10 +160,16 @@ def _checked_text(s: pd.Series, limits: Limits | None) -> tuple[pd.Series, pd.Se
     ):
         # all text: strip in one vectorized pass in Arrow (a Python call per cell is most of
         # an import; pandas' own string methods convert to and from Arrow around each call)
-        arr = pa.array(s, type=pa.string(), from_pandas=True)
-        arr = pc.utf8_trim_whitespace(arr)
-        arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
-        out = pd.Series(arr.to_numpy(zero_copy_only=False), index=s.index, dtype="object")
+        given = pa.array(s, type=pa.string(), from_pandas=True)
+        arr = pc.utf8_trim_whitespace(given)
+        blank = pc.equal(arr, "")
+        if s.dtype == object and not pc.any(blank).as_py() and pc.all(pc.equal(arr, given)).as_py():
+            # already trimmed, none empty (as importers give text): the same strings, not a
+            # new Python string per cell made from Arrow's
+            out = s.where(s.notna(), None)
+        else:
+            arr = pc.if_else(blank, pa.scalar(None, pa.string()), arr)
+            out = pd.Series(arr.to_numpy(zero_copy_only=False), index=s.index, dtype="object")
         if limits is None or not len(arr):
             return out, fine
         lengths = pc.utf8_length(arr)
@@ -584,6 +590,9 @@ def _duplicates(table: Table, file: str, frame: pd.DataFrame) -> tuple[pd.DataFr
     rejected in every version (nothing silently picks a winner)."""
     if table.key is None or frame.empty:
         return frame, []
+    if not frame[table.key].duplicated().any():
+        # identical rows share their id: no id repeated, nothing to collapse or reject
+        return frame.reset_index(drop=True), []
     content = [c for c in frame.columns if c != _ROW]
     frame = frame.drop_duplicates(subset=content, keep="first")
     dup = frame[table.key].duplicated(keep=False)

@@ -10,7 +10,10 @@ offline, thousands of messages a second. English only: other languages score nea
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import importlib
+import importlib.util
+import sys
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Protocol
 
@@ -43,13 +46,37 @@ class _Pattern:
     a new named-tuple class for every message (a fifth of the scoring time)."""
 
     def __init__(self) -> None:
-        from textblob.en import sentiment as lexicon
-
-        self.lexicon = lexicon
+        self.lexicon = _pattern_sentiment()
 
     def analyze(self, text: str) -> tuple[float, float]:
         polarity, subjectivity = self.lexicon(text)
         return float(polarity), float(subjectivity)
+
+
+def _pattern_sentiment() -> Callable[[str], tuple[float, float]]:
+    """`textblob.en.sentiment` (Pattern's lexicon), loaded without running textblob's package
+    `__init__` when textblob is not imported yet: that imports NLTK and through it SciPy, a
+    second or two at the end of every import, for a lexicon whose modules (`textblob.en`,
+    `textblob._text`) import only the standard library. The modules are then dropped from
+    `sys.modules`, so a later `import textblob` runs the package whole; the usual import when
+    textblob is already imported or the shortcut fails."""
+    if "textblob" not in sys.modules:
+        spec = importlib.util.find_spec("textblob")
+        if spec is not None and spec.submodule_search_locations is not None:
+            sys.modules["textblob"] = importlib.util.module_from_spec(spec)  # not executed
+            try:
+                lexicon: Callable[[str], tuple[float, float]] = importlib.import_module(
+                    "textblob.en"
+                ).sentiment
+                return lexicon
+            except Exception:  # the usual import below says what is wrong
+                pass
+            finally:
+                for name in ("textblob", "textblob.en", "textblob._text"):
+                    sys.modules.pop(name, None)
+    from textblob.en import sentiment
+
+    return sentiment  # type: ignore[no-any-return]
 
 
 @lru_cache(maxsize=1)
