@@ -166,7 +166,7 @@ def _checked_text(s: pd.Series, limits: Limits | None) -> tuple[pd.Series, pd.Se
         if s.dtype == object and not pc.any(blank).as_py() and pc.all(pc.equal(arr, given)).as_py():
             # already trimmed, none empty (as importers give text): the same strings, not a
             # new Python string per cell made from Arrow's
-            out = s.where(s.notna(), None)
+            out = s.copy() if not given.null_count else s.where(~_nulls(given), None)
         else:
             arr = pc.if_else(blank, pa.scalar(None, pa.string()), arr)
             out = pd.Series(arr.to_numpy(zero_copy_only=False), index=s.index, dtype="object")
@@ -189,6 +189,12 @@ def _checked_text(s: pd.Series, limits: Limits | None) -> tuple[pd.Series, pd.Se
         out = out.where(out != "", None)
     # values that were not all text (numbers, JSON objects) became text one by one
     return out, fine if limits is None else _too_long(out, limits)
+
+
+def _nulls(arr: pa.Array) -> np.ndarray:
+    """Where an Arrow array is null (None, NaN or NA in the pandas values it was made from),
+    without pandas' object-by-object look."""
+    return np.asarray(arr.is_null().to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _to_text(v: object) -> str:
@@ -222,7 +228,7 @@ def _parse_timestamps(raw: pd.Series, assume_tz: str | None) -> tuple[pd.Series,
     if not present.any():
         return out, why
     vals = text[present].astype(str)
-    has_offset = vals.str.contains(_OFFSET)
+    has_offset = _has_offset(vals)
     if has_offset.any():
         parsed = pd.to_datetime(vals[has_offset], format="ISO8601", utc=True, errors="coerce")
         out[parsed.index] = parsed.dt.tz_localize(None).astype("datetime64[us]")
@@ -245,6 +251,25 @@ def _parse_timestamps(raw: pd.Series, assume_tz: str | None) -> tuple[pd.Series,
             out[loc.index] = loc.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]")
             why[loc.index[loc.isna()]] = _dst_gap(assume_tz)
     return out, why
+
+
+#: an instant as APIs write it (2026-03-01T09:30:00Z, .fff, or an offset +01:00): it has an
+#: offset (`_OFFSET` finds one in it), answered in Arrow rather than a search per value
+_USUAL_INSTANT = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?"
+    r"([zZ]|[+-][0-9]{2}:[0-9]{2})$"
+)
+
+
+def _has_offset(vals: pd.Series) -> pd.Series:
+    """`vals.str.contains(_OFFSET)` (text values): instants in the usual form are told at once
+    in Arrow; only the others are searched with the regular expression."""
+    usual = pc.match_substring_regex(pa.array(vals, type=pa.string()), _USUAL_INSTANT)
+    out = pd.Series(np.asarray(usual.to_numpy(zero_copy_only=False), dtype=bool), index=vals.index)
+    if not out.all():
+        rest = vals[~out]
+        out[rest.index] = rest.str.contains(_OFFSET).astype(bool)
+    return out
 
 
 #: per event type, the column it cannot be measured without
