@@ -4,6 +4,8 @@ judge by hand."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from deskmetrics.text.sentiment import score, score_all
 
@@ -97,3 +99,52 @@ def test_pattern_lexicon_loads_without_nltk_and_scores_as_textblob_does() -> Non
     # (−1.0): their mean −0.597
     assert round(polarity, 3) == -0.597
     assert whole_package == 0.8
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "not",
+                "good",
+                "very",
+                "bad",
+                "don't",
+                "isn't",
+                "I'm",
+                "it's",
+                "great!",
+                "awful.",
+                "really",
+                "happy",
+                ":)",
+                "(!)",
+                "U.S.",
+                "etc.",
+                "...",
+                "\n\n",
+                "\r\n",
+                "'",
+                '"',
+                "“quoted”",
+                "slow",
+                "never",
+                "thx",
+                "👍",
+                "nice,",
+                "won't",
+                "they'll",
+                "e.g.",
+            ]
+        ),
+        max_size=12,
+    ).map(" ".join)
+)
+def test_opinion_scores_are_pattern_sentiments_own(text: str) -> None:
+    """The lexicon called piece by piece (a message without an apostrophe skips the
+    contraction passes) gives Pattern's own (polarity, subjectivity), to the last bit."""
+    from deskmetrics.text.sentiment import _opinions
+
+    opinions = _opinions()
+    assert opinions.analyze(text) == tuple(map(float, opinions.lexicon(text)[:2]))  # type: ignore[attr-defined]

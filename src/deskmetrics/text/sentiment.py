@@ -15,7 +15,7 @@ import importlib.util
 import sys
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class _Analyzer(Protocol):
@@ -46,11 +46,31 @@ class _Pattern:
     a new named-tuple class for every message (a fifth of the scoring time)."""
 
     def __init__(self) -> None:
-        self.lexicon = _pattern_sentiment()
+        self.lexicon: Any = _pattern_sentiment()
+        #: what `Sentiment.__call__` does with a text, done here (below) when it has the parts
+        self.direct = hasattr(self.lexicon, "tokenizer") and hasattr(self.lexicon, "assessments")
 
     def analyze(self, text: str) -> tuple[float, float]:
-        polarity, subjectivity = self.lexicon(text)
-        return float(polarity), float(subjectivity)
+        if not self.direct:
+            polarity, subjectivity = self.lexicon(text)
+            return float(polarity), float(subjectivity)
+        lexicon = self.lexicon
+        # Pattern's contractions ("n't", "'ll" …) all hold an apostrophe: in a message without
+        # one its seven replacement passes change nothing, and the tokenizer is spared them
+        # (a third of its time); the tokens are the same
+        tokens = lexicon.tokenizer(text) if "'" in text else lexicon.tokenizer(text, replace={})
+        found = lexicon.assessments(((w.lower(), None) for w in " ".join(tokens).split()), True)
+        return _mean([a[1] for a in found]), _mean([a[2] for a in found])
+
+
+def _mean(values: list[float]) -> float:
+    """The mean as Pattern's `Sentiment.__call__` takes it (0 for none), to the last bit."""
+    total: float = 0
+    n = 0
+    for v in values:
+        total += 1 * v
+        n += 1
+    return float(total / float(n or 1))
 
 
 def _pattern_sentiment() -> Callable[[str], tuple[float, float]]:
