@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from deskmetrics.model import TABLES, SourceFrame, validate
-from deskmetrics.model.validate import _OFFSET, _checked_text, _has_offset
+from deskmetrics.model.validate import _OFFSET, _checked_text, _has_offset, _whole_numbers
 
 _STAMP_CHARS = st.text(alphabet="0123456789-T:Zz+.,  \n\t\x0b٣", max_size=32)
 
@@ -51,3 +51,32 @@ def test_rows_with_distinct_ids_are_all_kept_and_a_repeated_id_still_rejected() 
     clash = validate(agents(["1", "1", "2"], ["Ann", "Al", "Bo"]))  # different: both refused
     assert clash.frame["agent_id"].tolist() == ["2"]
     assert [(r.row, r.column) for r in clash.rejects] == [(1, "agent_id"), (2, "agent_id")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.integers(-(10**15) + 1, 10**15 - 1).map(str),
+            st.sampled_from(["007", "-0", "1e3", "1.5", "+4", "1_000", "x", "1234567890123456"]),
+        ),
+        max_size=8,
+    )
+)
+def test_whole_numbers_read_as_pandas_reads_them(values: list[str | None]) -> None:
+    text = pd.Series(values, index=range(1, len(values) + 1), dtype=object)
+    got = _whole_numbers(text)
+    if got is not None:
+        want = pd.to_numeric(text, errors="coerce").astype("float64")
+        assert got.index.equals(want.index)
+        assert got.tolist() == want.tolist() or got.equals(want)
+        assert all(v is not None and v.lstrip("-").isdigit() for v in values if v is not None)
+
+
+def test_seq_numbers_are_read_in_arrow_and_others_by_pandas() -> None:
+    got = _whole_numbers(pd.Series(["2", None, "-15", "007"], dtype=object))
+    assert got is not None and got.isna().tolist() == [False, True, False, False]
+    assert got.dropna().tolist() == [2.0, -15.0, 7.0]
+    assert _whole_numbers(pd.Series(["2", "1.5"], dtype=object)) is None
+    assert _whole_numbers(pd.Series([None, None], dtype=object)) is None

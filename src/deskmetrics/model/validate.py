@@ -310,7 +310,8 @@ def _parse_column(
             num = raw.astype("float64")
         else:
             text = _as_text(raw)
-            num = pd.to_numeric(text, errors="coerce").astype("float64")
+            whole = _whole_numbers(text)
+            num = pd.to_numeric(text, errors="coerce").astype("float64") if whole is None else whole
             why[text.notna() & num.isna()] = "not a number"
         return num, _implausible_numbers(col, num, why, limits)
     if col.kind is Kind.BOOLEAN:
@@ -333,6 +334,22 @@ def _parse_column(
         why[text.notna() & ~low.isin(col.choices)] = f"unknown {col.name} (allowed: {allowed})"
         return low.where(text.notna(), None), why
     return text, why
+
+
+def _whole_numbers(text: pd.Series) -> pd.Series | None:
+    """`pd.to_numeric(text).astype("float64")` when every value is a whole number of at most 15
+    digits (a float holds each exactly), read in Arrow; None for anything else (then pandas
+    reads it)."""
+    if text.dtype != object or not len(text):
+        return None
+    arr = pa.array(text, type=pa.string(), from_pandas=True)
+    if arr.null_count == len(arr) or not pc.all(pc.match_substring_regex(arr, _WHOLE)).as_py():
+        return None
+    values = pc.cast(pc.cast(arr, pa.int64()), pa.float64())
+    return pd.Series(values.to_numpy(zero_copy_only=False), index=text.index, dtype="float64")
+
+
+_WHOLE = r"^-?[0-9]{1,15}$"
 
 
 def _implausible_instants(
