@@ -214,6 +214,77 @@ def conversation_heads(line: bytes) -> list[Any] | None:
     return list(embedded["conversations"])
 
 
+class _Thread(TypedDict, total=False):
+    """The fields of a thread the mapping reads (`HelpScoutMapping.thread`)."""
+
+    id: Any
+    createdAt: Any
+    type: Any
+    state: Any
+    status: Any
+    createdBy: Any
+    customer: Any
+    body: Any
+
+
+class _Threads(TypedDict, total=False):
+    threads: list[_Thread]
+
+
+class _Conversation(TypedDict, total=False):
+    """The fields of a conversation the mapping reads (`HelpScoutMapping.conversation_rows`,
+    `_threads_of`, `_updated`); the rest (links, recipients, attachments …) is skipped."""
+
+    id: Any
+    state: Any
+    status: Any
+    createdAt: Any
+    primaryCustomer: Any
+    customer: Any
+    source: Any
+    type: Any
+    createdBy: Any
+    mailboxId: Any
+    mailbox: Any
+    assignee: Any
+    owner: Any
+    subject: Any
+    tags: Any
+    userUpdatedAt: Any
+    modifiedAt: Any
+    closedAt: Any
+    number: Any
+    threads: Any
+    _embedded: _Threads
+
+
+class _ConversationsOf(TypedDict, total=False):
+    conversations: list[_Conversation]
+
+
+class _ConversationsPage(TypedDict, total=False):
+    id: Any
+    _embedded: _ConversationsOf
+
+
+_decode_conversations = msgspec.json.Decoder(_ConversationsPage).decode
+
+
+def mapped_conversations(line: bytes) -> list[Any] | None:
+    """The conversations of one JSON Lines HAL page with only the fields the mapping reads
+    (their threads' too): links, recipients and attachments are skipped, not decoded. None
+    when the line is not such a page or a conversation or thread is not an object (then read
+    whole, as `_unwrap` reads it, and rejected as ever)."""
+    try:
+        page = _decode_conversations(line)
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    embedded = page.get("_embedded")
+    if "id" in page or embedded is None or "conversations" not in embedded:
+        return None
+    return list(embedded["conversations"])
+
+
 def _documents(
     path: Path, keys: tuple[str, ...], fast: Callable[[bytes], list[Any] | None] | None = None
 ) -> Iterator[tuple[Any, Record]]:
@@ -737,7 +808,7 @@ class HelpScoutStream:
         hs.conversation_winners(cf, (i for i, _ in heads))
         tickets = _Chunk("tickets", cf, TICKET_COLUMNS)
         events = _Chunk("events", cf, EVENT_COLUMNS)
-        for item, _ in hal_records(path, (CONVERSATIONS_FILE,)):
+        for item, _ in hal_records(path, (CONVERSATIONS_FILE,), mapped_conversations):
             rows, evs = hs.conversation_rows(cf, item)
             tickets.add(item.row, rows)
             events.add(item.row, evs)
