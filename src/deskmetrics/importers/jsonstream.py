@@ -64,6 +64,7 @@ def iter_records(
     buffer_size: int = DEFAULT_BUFFER_SIZE,
     on_line: Callable[[int], None] | None = None,
     only_lines_with: Collection[bytes] | None = None,
+    fast: Callable[[bytes], list[Any] | None] | None = None,
 ) -> Iterator[JsonRecord]:
     """The records under `key` (e.g. "tickets") of a Zendesk-style JSON file, one at a time.
 
@@ -79,11 +80,15 @@ def iter_records(
     place is also (line, its index among the line's records). With `only_lines_with`, a line
     (after the first) that contains none of these byte strings is not parsed and its records
     and side-loads are not seen: a cheap pre-pass for rare records (rows then count only the
-    records of the lines read: use the (line, index) place). Other shapes are read whole."""
+    records of the lines read: use the (line, index) place). Other shapes are read whole.
+    `fast(line)`, when given, reads the records of a JSON Lines line after the first (a pass
+    that needs a few fields of each: decoded alone, the rest skipped), or says None when the
+    line is not what it reads: the line is then read as usual."""
     path = Path(path)
     reader = _Reader(path, key, on_sideload, sideloads, buffer_size)
     reader.on_line = on_line
     reader.only = None if only_lines_with is None else tuple(only_lines_with)
+    reader.fast = fast
     try:
         file = open(path, "rb")  # noqa: SIM115 - closed by the with below, in the generator
     except OSError as exc:
@@ -166,6 +171,7 @@ class _Reader:
         self.row = 0
         self.on_line: Callable[[int], None] | None = None
         self.only: tuple[bytes, ...] | None = None
+        self.fast: Callable[[bytes], list[Any] | None] | None = None
 
     # records and side-loads ---------------------------------------------------------------
 
@@ -287,13 +293,17 @@ class _Reader:
 
     def lines(self, file: IO[bytes], line: bytes, offset: int, number: int) -> Iterator[JsonRecord]:
         """JSON Lines from `line` (line `number` + 1, at byte `offset`) on."""
-        only, on_line = self.only, self.on_line
+        only, on_line, fast = self.only, self.on_line, self.fast
         while True:
             number += 1
             if not line.isspace() and (only is None or any(m in line for m in only)):
                 if on_line is not None:
                     on_line(number)
-                yield from self.doc(self.parse(line, number, offset))
+                records = None if fast is None else fast(line)
+                if records is not None:
+                    yield from map(self.record, records)
+                else:
+                    yield from self.doc(self.parse(line, number, offset))
             offset += len(line)
             line = file.readline()
             if not line:
