@@ -10,7 +10,9 @@ satisfaction_ratings.json (a third of the tickets), time_entries.json, agents.js
 groups.json. Each import runs as the CLI does it (read, validate, store, per-ticket facts) in a
 child process on a fresh workspace. Prints per size: the child's wall time, the command's own
 time (after its modules are loaded), messages/s over the command's time (conversations plus
-the tickets' opening messages), peak RSS of the child; then the marginal rate between the two
+the tickets' opening messages), the child's CPU seconds (user + system: on a machine shared
+with other work, less affected by it than wall time), peak RSS of the child and the load
+average; then the marginal rate between the two
 largest sizes (the fixed set-up — workspace schema, facts — taken out), and one RESULT line
 (JSON) per size.
 """
@@ -165,11 +167,13 @@ def run_import(export: Path) -> dict[str, Any]:
         cmd = [sys.executable, "-c", CHILD, "--db", str(db)]
         cmd += ["import", "--from", "freshdesk", str(export), "--format", "json"]
         env = {**os.environ, "PYTHONPATH": str(SRC)}
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        before, cpu0 = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
         t0 = time.perf_counter()
         out = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env, cwd=tmp)
         wall = time.perf_counter() - t0
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        peak, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime - cpu0
         if out.returncode != 0:
             raise SystemExit(f"import failed ({out.returncode}):\n{out.stderr[-3000:]}")
         summary = json.loads(out.stdout.strip().splitlines()[-1])
@@ -183,6 +187,7 @@ def run_import(export: Path) -> dict[str, Any]:
     return {
         "wall_s": round(wall, 2),
         "command_s": round(command, 2),
+        "cpu_s": round(cpu, 2),
         "peak_rss_mb": round(peak / 1024),
         "rows": {k: v["inserted"] for k, v in summary["tables"].items()},
         "rejected": summary["rejected_rows"],
@@ -203,9 +208,10 @@ def main() -> None:
         rate = messages / r["command_s"]
         print(
             f"{size:>9,} conversations ({counts['tickets']:,} tickets, {messages:,} messages): "
-            f"child {r['wall_s']:5.1f} s, command {r['command_s']:5.2f} s  "
-            f"{rate:>9,.0f} messages/s  peak RSS {r['peak_rss_mb']:,} MiB"
-            f"  rows {r['rows']}  rejected {r['rejected']}",
+            f"child {r['wall_s']:5.1f} s (CPU {r['cpu_s']:5.1f} s), command "
+            f"{r['command_s']:5.2f} s  {rate:>9,.0f} messages/s  peak RSS {r['peak_rss_mb']:,} MiB"
+            f"  rows {r['rows']}  rejected {r['rejected']}"
+            f"  load {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
             flush=True,
         )
         runs.append((messages, r))

@@ -297,3 +297,48 @@ def test_without_agents_an_outgoing_reply_by_someone_else_is_rejected(tmp_path: 
         (6, "user_id", "501"), (8, "user_id", "501"), (9, "user_id", "502"),
     ]  # fmt: skip
     assert list(e.frame["event_id"]) == ["1002", "1005", "1007"]
+
+
+def test_first_passes_decoding_a_few_fields_find_what_reading_whole_finds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first passes (the latest version of each ticket and record) decode only ids, update
+    times and requesters of JSON Lines pages; a line they cannot read so (a search page, a
+    value that is not an object, NaN) is read whole. Frames, rows, rejects, skips and notes are
+    those of every line read whole."""
+    from deskmetrics.importers import freshdesk
+
+    folder = tmp_path / "x"
+    shutil.copytree(FIXTURES, folder)
+    lines = (FIXTURES / "tickets.jsonl").read_text().splitlines()
+    page = json.loads(lines[2])
+    newer = {**page[0], "updated_at": "2026-04-01T00:00:00Z", "subject": "listed again"}
+    with (folder / "tickets.jsonl").open("a") as f:
+        f.write(json.dumps([newer, "not a ticket"]) + "\n")
+        f.write(json.dumps({"results": [page[1]], "total": 1}) + "\n")
+        f.write('[{"id": 77, "updated_at": "2026-04-01T00:00:00Z", "priority": NaN}]\n')
+    conversations = json.loads((FIXTURES / "conversations.json").read_text())
+    (folder / "conversations.json").unlink()
+    with (folder / "conversations.jsonl").open("w") as f:
+        for i in range(0, len(conversations), 3):
+            f.write(json.dumps(conversations[i : i + 3]) + "\n")
+        f.write(json.dumps([{**conversations[0], "body_text": "edited", "updated_at":
+                             "2026-04-01T00:00:00Z"}]) + "\n")  # fmt: skip
+
+    def read() -> tuple[list[tuple[Any, ...]], dict[str, int], dict[str, int]]:
+        stream = freshdesk.stream_freshdesk(folder)
+        frames = [(sf.table.name, sf.file, sf.frame, sf.row_numbers().tolist(), sf.rejects)
+                  for sf in stream]  # fmt: skip
+        return frames, dict(stream.skipped), dict(stream.noted)
+
+    fast = read()
+    monkeypatch.setattr(freshdesk, "record_heads", lambda line: None)
+    whole = read()
+    assert fast[1:] == whole[1:]
+    assert fast[1]["conversations.jsonl: older versions of a record"] == 1
+    assert len(fast[0]) == len(whole[0])
+    for got, want in zip(fast[0], whole[0], strict=True):
+        assert got[:2] == want[:2] and got[3:] == want[3:]
+        pd.testing.assert_frame_equal(got[2], want[2], obj=f"{got[0]} {got[1]}")
+    tickets = next(f[2] for f in fast[0] if f[0] == "tickets")
+    assert "listed again" in tickets["subject"].tolist()

@@ -373,3 +373,44 @@ def test_a_strict_import_stores_nothing_and_reimports_change_nothing(tmp_path: P
     assert all(tc.inserted == tc.updated == 0 for tc in again.tables.values())
     assert {t: con.execute(f"SELECT count(*) FROM {t}").fetchone() for t in counts} == counts
     assert first.tables["events"].inserted == 23
+
+
+def test_pages_decoded_in_part_map_as_pages_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first pass reads each page's conversations' ids and times only, the second the
+    fields the mapping reads; a page they cannot read so (a conversation or thread that is not
+    an object, NaN) is read whole. Frames, rows, rejects, skips and notes are those of every
+    page read whole."""
+    from deskmetrics.importers import helpscout
+
+    folder = _bad_export(tmp_path / "bad")
+    first = json.loads((FIXTURES / "conversations.jsonl").read_text().splitlines()[0])
+    base: dict[str, Any] = first["_embedded"]["conversations"][1]
+    again = {**base, "userUpdatedAt": "2026-03-09T00:00:00Z", "subject": "listed again"}
+    odd_thread = {**base, "id": 11, "_embedded": {"threads": ["not a thread"]}}
+    with (folder / "conversations.jsonl").open("a") as f:
+        f.write(json.dumps({"_embedded": {"conversations": [again, "not a record"]}}) + "\n")
+        f.write(json.dumps({"_embedded": {"conversations": [odd_thread]}}) + "\n")
+        f.write('{"_embedded": {"conversations": [{"id": 12, "number": NaN}]}}\n')
+
+    def read() -> tuple[list[tuple[Any, ...]], dict[str, int], dict[str, int]]:
+        stream = helpscout.stream_helpscout(folder)
+        frames = [(sf.table.name, sf.file, sf.frame, sf.row_numbers().tolist(), sf.rejects)
+                  for sf in stream]  # fmt: skip
+        return frames, dict(stream.skipped), dict(stream.noted)
+
+    fast = read()
+    monkeypatch.setattr(helpscout, "conversation_heads", lambda line: None)
+    monkeypatch.setattr(helpscout, "mapped_conversations", lambda line: None)
+    whole = read()
+    assert fast[1:] == whole[1:]
+    # the fixture lists one conversation twice, the page above 3001 again
+    assert fast[1]["conversations.jsonl: older versions of a conversation"] == 2
+    assert len(fast[0]) == len(whole[0])
+    for got, want in zip(fast[0], whole[0], strict=True):
+        assert got[:2] == want[:2] and got[3:] == want[3:]
+        pd.testing.assert_frame_equal(got[2], want[2], obj=f"{got[0]} {got[1]}")
+    rejected = {(r.row, r.column) for f in fast[0] for r in f[4]}
+    assert (12, "id") in rejected  # "not a record" (records 8-10 are _bad_export's, 11 3001)
+    assert (13, "_embedded.threads[0]") in rejected  # conversation 11's thread

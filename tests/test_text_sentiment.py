@@ -4,6 +4,8 @@ judge by hand."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from deskmetrics.text.sentiment import score, score_all
 
@@ -70,3 +72,79 @@ def test_pattern_lexicon_called_directly_scores_as_textblob() -> None:
              "meh", "The worst support I have ever had", ""]  # fmt: skip
     for t in texts:
         assert _opinions().analyze(t) == tuple(PatternAnalyzer().analyze(t))
+
+
+def test_pattern_lexicon_loads_without_nltk_and_scores_as_textblob_does() -> None:
+    """The lexicon is loaded without textblob's package `__init__` (it imports NLTK and SciPy:
+    seconds at the end of every import); the opinion scores are textblob's own, and a later
+    `import textblob` still gives the whole package."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from deskmetrics.text.sentiment import _opinions\n"
+        "got = _opinions().analyze('The answer was not great, very slow and awful')\n"
+        "assert 'nltk' not in sys.modules and 'textblob' not in sys.modules\n"
+        "from textblob import TextBlob\n"
+        "from textblob.en import sentiment\n"
+        "assert got == tuple(map(float, sentiment('The answer was not great, very slow and "
+        "awful'))), got\n"
+        "print(got[0], got[1], TextBlob('great').sentiment.polarity)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr
+    polarity, _, whole_package = (float(x) for x in out.stdout.split())
+    # "not great" (0.8 negated: × −0.5 → −0.4), "very slow" (−0.3 × 1.3 → −0.39), "awful"
+    # (−1.0): their mean −0.597
+    assert round(polarity, 3) == -0.597
+    assert whole_package == 0.8
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "not",
+                "good",
+                "very",
+                "bad",
+                "don't",
+                "isn't",
+                "I'm",
+                "it's",
+                "great!",
+                "awful.",
+                "really",
+                "happy",
+                ":)",
+                "(!)",
+                "U.S.",
+                "etc.",
+                "...",
+                "\n\n",
+                "\r\n",
+                "'",
+                '"',
+                "“quoted”",
+                "slow",
+                "never",
+                "thx",
+                "👍",
+                "nice,",
+                "won't",
+                "they'll",
+                "e.g.",
+            ]
+        ),
+        max_size=12,
+    ).map(" ".join)
+)
+def test_opinion_scores_are_pattern_sentiments_own(text: str) -> None:
+    """The lexicon called piece by piece (a message without an apostrophe skips the
+    contraction passes) gives Pattern's own (polarity, subjectivity), to the last bit."""
+    from deskmetrics.text.sentiment import _opinions
+
+    opinions = _opinions()
+    assert opinions.analyze(text) == tuple(map(float, opinions.lexicon(text)[:2]))  # type: ignore[attr-defined]

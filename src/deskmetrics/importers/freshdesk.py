@@ -64,8 +64,9 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
+import msgspec
 import numpy as np
 import pandas as pd
 
@@ -541,7 +542,7 @@ class FreshdeskStream:
                     fd.contacts.add(uid)
 
         tf = self.tickets_path.name
-        fd.ticket_winners(tf, iter_records(self.tickets_path, _KEY))
+        fd.ticket_winners(tf, iter_records(self.tickets_path, _KEY, fast=record_heads))
         tickets = _Chunk("tickets", tf, TICKET_COLUMNS)
         opening = _Chunk("events", tf, EVENT_COLUMNS)
         for item in iter_records(self.tickets_path, _KEY):
@@ -582,7 +583,7 @@ def _latest(fd: FreshdeskMapping, path: Path) -> Iterator[JsonRecord]:
     a tie). Two passes over the file; only the winners' places are held."""
     best: dict[str, tuple[float, int]] = {}
     again = 0
-    for item in iter_records(path, _KEY):
+    for item in iter_records(path, _KEY, fast=record_heads):
         rid = None if item.data is None else _text(item.data.get("id"))
         if rid is None or item.data is None:
             continue
@@ -599,6 +600,34 @@ def _latest(fd: FreshdeskMapping, path: Path) -> Iterator[JsonRecord]:
         rid = None if item.data is None else _text(item.data.get("id"))
         if rid is None or best[rid][1] == item.row:
             yield item
+
+
+class _Head(TypedDict, total=False):
+    """What a first pass reads of a record: its id, when it was updated, its requester (a
+    ticket's), and `results`, which makes it a search page rather than a record."""
+
+    id: Any
+    updated_at: Any
+    requester_id: Any
+    requester: Any
+    results: Any
+
+
+_decode_heads = msgspec.json.Decoder(list[_Head]).decode
+
+
+def record_heads(line: bytes) -> list[Any] | None:
+    """The records of one JSON Lines line holding a page (a bare array of records: Freshdesk's
+    list pages) with only the fields the first passes read (`_Head`), the rest skipped rather
+    than decoded. None when the line is anything else (a search page, one record, a value that
+    is not an object, JSON that msgspec refuses): it is then read whole (`jsonstream`)."""
+    try:
+        records = _decode_heads(line)
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    if any("results" in r for r in records):
+        return None
+    return records
 
 
 class _Chunk:

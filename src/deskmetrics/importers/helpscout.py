@@ -66,11 +66,12 @@ from __future__ import annotations
 
 import codecs
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
+import msgspec
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -81,7 +82,7 @@ from deskmetrics.importers.exportfiles import find_file as _find
 from deskmetrics.importers.exportfiles import iso_seconds as _instant
 from deskmetrics.importers.exportfiles import text as _text
 from deskmetrics.importers.freshdesk import FreshdeskMapping, _Chunk
-from deskmetrics.importers.jsonstream import JsonRecord, iter_records
+from deskmetrics.importers.jsonstream import JsonRecord, iter_records, loads
 from deskmetrics.model import DEFAULT_CHANNELS, SourceFrame
 
 Record = dict[str, Any]
@@ -163,17 +164,130 @@ def stream_helpscout(directory: Path, chunk_rows: int = CHUNK_ROWS) -> HelpScout
 # --- reading HAL pages ---------------------------------------------------------------------
 
 
-def hal_records(path: Path, keys: tuple[str, ...]) -> Iterator[tuple[JsonRecord, Record]]:
+def hal_records(
+    path: Path, keys: tuple[str, ...], fast: Callable[[bytes], list[Any] | None] | None = None
+) -> Iterator[tuple[JsonRecord, Record]]:
     """The records of a Help Scout file, one at a time, each with the page it came in (an
     empty dict for bare records): a page holds them under `_embedded.<key>` (HAL) or `<key>`
     (the Reports API's `results`) for the first of `keys` present. JSON Lines are read a line
     at a time, arrays streamed (`jsonstream`), a single page document whole. Records are
-    numbered 1, 2, … among the file's records (pages do not count)."""
-    for row, (value, page) in enumerate(_documents(path, keys), 1):
+    numbered 1, 2, … among the file's records (pages do not count). `fast(line)`, when given,
+    reads the records of a JSON Lines line after the first (then given with an empty page), or
+    says None: the line is read as usual."""
+    for row, (value, page) in enumerate(_documents(path, keys, fast), 1):
         yield JsonRecord(row, value if isinstance(value, dict) else None), page
 
 
-def _documents(path: Path, keys: tuple[str, ...]) -> Iterator[tuple[Any, Record]]:
+class _Head(TypedDict, total=False):
+    """What the first pass reads of a conversation (the rest of it is skipped undecoded)."""
+
+    id: Any
+    userUpdatedAt: Any
+    modifiedAt: Any
+
+
+class _Embedded(TypedDict, total=False):
+    conversations: list[_Head]
+
+
+class _HeadsPage(TypedDict, total=False):
+    id: Any
+    _embedded: _Embedded
+
+
+_decode_heads = msgspec.json.Decoder(_HeadsPage).decode
+
+
+def conversation_heads(line: bytes) -> list[Any] | None:
+    """The conversations of one JSON Lines HAL page with only the fields the first pass reads
+    (`id`, `userUpdatedAt`, `modifiedAt`): their threads and bodies, most of the page, are
+    skipped, not decoded (a tenth of the time of reading it whole). None when the line is not
+    such a page (a record, an array, a conversation that is not an object, JSON that msgspec
+    refuses): it is then read whole, as `_unwrap` reads it."""
+    try:
+        page = _decode_heads(line)
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    embedded = page.get("_embedded")
+    if "id" in page or embedded is None or "conversations" not in embedded:
+        return None
+    return list(embedded["conversations"])
+
+
+class _Thread(TypedDict, total=False):
+    """The fields of a thread the mapping reads (`HelpScoutMapping.thread`)."""
+
+    id: Any
+    createdAt: Any
+    type: Any
+    state: Any
+    status: Any
+    createdBy: Any
+    customer: Any
+    body: Any
+
+
+class _Threads(TypedDict, total=False):
+    threads: list[_Thread]
+
+
+class _Conversation(TypedDict, total=False):
+    """The fields of a conversation the mapping reads (`HelpScoutMapping.conversation_rows`,
+    `_threads_of`, `_updated`); the rest (links, recipients, attachments …) is skipped."""
+
+    id: Any
+    state: Any
+    status: Any
+    createdAt: Any
+    primaryCustomer: Any
+    customer: Any
+    source: Any
+    type: Any
+    createdBy: Any
+    mailboxId: Any
+    mailbox: Any
+    assignee: Any
+    owner: Any
+    subject: Any
+    tags: Any
+    userUpdatedAt: Any
+    modifiedAt: Any
+    closedAt: Any
+    number: Any
+    threads: Any
+    _embedded: _Threads
+
+
+class _ConversationsOf(TypedDict, total=False):
+    conversations: list[_Conversation]
+
+
+class _ConversationsPage(TypedDict, total=False):
+    id: Any
+    _embedded: _ConversationsOf
+
+
+_decode_conversations = msgspec.json.Decoder(_ConversationsPage).decode
+
+
+def mapped_conversations(line: bytes) -> list[Any] | None:
+    """The conversations of one JSON Lines HAL page with only the fields the mapping reads
+    (their threads' too): links, recipients and attachments are skipped, not decoded. None
+    when the line is not such a page or a conversation or thread is not an object (then read
+    whole, as `_unwrap` reads it, and rejected as ever)."""
+    try:
+        page = _decode_conversations(line)
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    embedded = page.get("_embedded")
+    if "id" in page or embedded is None or "conversations" not in embedded:
+        return None
+    return list(embedded["conversations"])
+
+
+def _documents(
+    path: Path, keys: tuple[str, ...], fast: Callable[[bytes], list[Any] | None] | None = None
+) -> Iterator[tuple[Any, Record]]:
     with path.open("rb") as f:
         head = f.read(len(codecs.BOM_UTF8))
         if head != codecs.BOM_UTF8:
@@ -189,14 +303,20 @@ def _documents(path: Path, keys: tuple[str, ...]) -> Iterator[tuple[Any, Record]
         first: Any = _MISSING
         if line.endswith(b"\n") or len(line) < _WHOLE_LINE:
             try:
-                first = json.loads(line)
+                first = loads(line, json.loads)
             except (UnicodeDecodeError, json.JSONDecodeError):
                 first = _MISSING
         if first is not _MISSING:  # JSON Lines (or a one-line document)
             yield from _unwrap(first, keys, {})
             for line in f:
                 number += 1
-                if not line.isspace():
+                if line.isspace():
+                    continue
+                records = None if fast is None else fast(line)
+                if records is not None:
+                    for value in records:
+                        yield value, {}
+                else:
                     yield from _unwrap(_parse(path, line, number), keys, {})
             return
         starts_array = line.lstrip().startswith(b"[")
@@ -220,7 +340,7 @@ _MISSING = object()
 
 def _parse(path: Path, line: bytes, number: int) -> Any:
     try:
-        return json.loads(line.decode("utf-8"))
+        return loads(line)
     except UnicodeDecodeError as exc:
         raise ImportDataError(f"{path.name} is not UTF-8 text (line {number})") from exc
     except json.JSONDecodeError as exc:
@@ -684,10 +804,11 @@ class HelpScoutStream:
 
         path = self.conversations_path
         cf = path.name
-        hs.conversation_winners(cf, (i for i, _ in hal_records(path, (CONVERSATIONS_FILE,))))
+        heads = hal_records(path, (CONVERSATIONS_FILE,), conversation_heads)
+        hs.conversation_winners(cf, (i for i, _ in heads))
         tickets = _Chunk("tickets", cf, TICKET_COLUMNS)
         events = _Chunk("events", cf, EVENT_COLUMNS)
-        for item, _ in hal_records(path, (CONVERSATIONS_FILE,)):
+        for item, _ in hal_records(path, (CONVERSATIONS_FILE,), mapped_conversations):
             rows, evs = hs.conversation_rows(cf, item)
             tickets.add(item.row, rows)
             events.add(item.row, evs)

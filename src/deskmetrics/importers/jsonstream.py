@@ -32,6 +32,8 @@ from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
+import msgspec
+
 from deskmetrics.errors import ImportDataError
 
 #: Bytes read at a time; a JSON Lines first line longer than 16 of these is parsed as one
@@ -62,6 +64,7 @@ def iter_records(
     buffer_size: int = DEFAULT_BUFFER_SIZE,
     on_line: Callable[[int], None] | None = None,
     only_lines_with: Collection[bytes] | None = None,
+    fast: Callable[[bytes], list[Any] | None] | None = None,
 ) -> Iterator[JsonRecord]:
     """The records under `key` (e.g. "tickets") of a Zendesk-style JSON file, one at a time.
 
@@ -77,11 +80,15 @@ def iter_records(
     place is also (line, its index among the line's records). With `only_lines_with`, a line
     (after the first) that contains none of these byte strings is not parsed and its records
     and side-loads are not seen: a cheap pre-pass for rare records (rows then count only the
-    records of the lines read: use the (line, index) place). Other shapes are read whole."""
+    records of the lines read: use the (line, index) place). Other shapes are read whole.
+    `fast(line)`, when given, reads the records of a JSON Lines line after the first (a pass
+    that needs a few fields of each: decoded alone, the rest skipped), or says None when the
+    line is not what it reads: the line is then read as usual."""
     path = Path(path)
     reader = _Reader(path, key, on_sideload, sideloads, buffer_size)
     reader.on_line = on_line
     reader.only = None if only_lines_with is None else tuple(only_lines_with)
+    reader.fast = fast
     try:
         file = open(path, "rb")  # noqa: SIM115 - closed by the with below, in the generator
     except OSError as exc:
@@ -120,7 +127,27 @@ _WHITESPACE = " \t\n\r"
 _NUMBER_START = "-0123456789"
 _raw_decode = json.JSONDecoder().raw_decode
 _loads = json.JSONDecoder().decode
+_fast_decode = msgspec.json.Decoder().decode
 _MISSING = object()
+
+
+def _utf8_json(data: bytes) -> Any:
+    return _loads(data.decode("utf-8"))
+
+
+def loads(data: bytes, slow: Callable[[bytes], Any] = _utf8_json) -> Any:
+    """One JSON document of UTF-8 bytes (a JSON Lines line), as `slow` (by default
+    `json.loads` of the decoded text) gives it, about twice as fast: msgspec decodes it in C
+    straight from the bytes. Whatever msgspec refuses (malformed input, NaN, numbers beyond a
+    float's range, lone surrogates, other encodings) goes to `slow`, which returns the value or
+    raises the error the reader always met; what msgspec accepts it decodes to the same
+    values as `json`."""
+    try:
+        return _fast_decode(data)
+    except (msgspec.DecodeError, RecursionError):
+        return slow(data)
+
+
 _TOO_BIG = object()
 
 
@@ -144,6 +171,7 @@ class _Reader:
         self.row = 0
         self.on_line: Callable[[int], None] | None = None
         self.only: tuple[bytes, ...] | None = None
+        self.fast: Callable[[bytes], list[Any] | None] | None = None
 
     # records and side-loads ---------------------------------------------------------------
 
@@ -237,7 +265,7 @@ class _Reader:
         first = None
         if line.endswith(b"\n") or len(line) < limit:  # the whole first line
             try:
-                first = _loads(line.decode("utf-8"))
+                first = loads(line)
             except (UnicodeDecodeError, json.JSONDecodeError):
                 first = _MISSING  # a multi-line document, or bad: the stream says which
         else:
@@ -265,13 +293,17 @@ class _Reader:
 
     def lines(self, file: IO[bytes], line: bytes, offset: int, number: int) -> Iterator[JsonRecord]:
         """JSON Lines from `line` (line `number` + 1, at byte `offset`) on."""
-        only, on_line = self.only, self.on_line
+        only, on_line, fast = self.only, self.on_line, self.fast
         while True:
             number += 1
             if not line.isspace() and (only is None or any(m in line for m in only)):
                 if on_line is not None:
                     on_line(number)
-                yield from self.doc(self.parse(line, number, offset))
+                records = None if fast is None else fast(line)
+                if records is not None:
+                    yield from map(self.record, records)
+                else:
+                    yield from self.doc(self.parse(line, number, offset))
             offset += len(line)
             line = file.readline()
             if not line:
@@ -279,6 +311,10 @@ class _Reader:
 
     def parse(self, line: bytes, number: int, offset: int) -> Any:
         """The document of one JSON Lines line (line `number`, at byte `offset`)."""
+        try:
+            return _fast_decode(line)
+        except (msgspec.DecodeError, RecursionError):
+            pass  # `json` says what is wrong, or reads what msgspec does not (see `loads`)
         try:
             text = line.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -541,5 +577,6 @@ __all__ = [
     "JsonRecord",
     "SideLoad",
     "iter_records",
+    "loads",
     "read_sideloads",
 ]

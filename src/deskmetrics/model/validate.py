@@ -160,10 +160,16 @@ def _checked_text(s: pd.Series, limits: Limits | None) -> tuple[pd.Series, pd.Se
     ):
         # all text: strip in one vectorized pass in Arrow (a Python call per cell is most of
         # an import; pandas' own string methods convert to and from Arrow around each call)
-        arr = pa.array(s, type=pa.string(), from_pandas=True)
-        arr = pc.utf8_trim_whitespace(arr)
-        arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
-        out = pd.Series(arr.to_numpy(zero_copy_only=False), index=s.index, dtype="object")
+        given = pa.array(s, type=pa.string(), from_pandas=True)
+        arr = pc.utf8_trim_whitespace(given)
+        blank = pc.equal(arr, "")
+        if s.dtype == object and not pc.any(blank).as_py() and pc.all(pc.equal(arr, given)).as_py():
+            # already trimmed, none empty (as importers give text): the same strings, not a
+            # new Python string per cell made from Arrow's
+            out = s.copy() if not given.null_count else s.where(~_nulls(given), None)
+        else:
+            arr = pc.if_else(blank, pa.scalar(None, pa.string()), arr)
+            out = pd.Series(arr.to_numpy(zero_copy_only=False), index=s.index, dtype="object")
         if limits is None or not len(arr):
             return out, fine
         lengths = pc.utf8_length(arr)
@@ -183,6 +189,12 @@ def _checked_text(s: pd.Series, limits: Limits | None) -> tuple[pd.Series, pd.Se
         out = out.where(out != "", None)
     # values that were not all text (numbers, JSON objects) became text one by one
     return out, fine if limits is None else _too_long(out, limits)
+
+
+def _nulls(arr: pa.Array) -> np.ndarray:
+    """Where an Arrow array is null (None, NaN or NA in the pandas values it was made from),
+    without pandas' object-by-object look."""
+    return np.asarray(arr.is_null().to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _to_text(v: object) -> str:
@@ -216,7 +228,7 @@ def _parse_timestamps(raw: pd.Series, assume_tz: str | None) -> tuple[pd.Series,
     if not present.any():
         return out, why
     vals = text[present].astype(str)
-    has_offset = vals.str.contains(_OFFSET)
+    has_offset = _has_offset(vals)
     if has_offset.any():
         parsed = pd.to_datetime(vals[has_offset], format="ISO8601", utc=True, errors="coerce")
         out[parsed.index] = parsed.dt.tz_localize(None).astype("datetime64[us]")
@@ -239,6 +251,25 @@ def _parse_timestamps(raw: pd.Series, assume_tz: str | None) -> tuple[pd.Series,
             out[loc.index] = loc.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]")
             why[loc.index[loc.isna()]] = _dst_gap(assume_tz)
     return out, why
+
+
+#: an instant as APIs write it (2026-03-01T09:30:00Z, .fff, or an offset +01:00): it has an
+#: offset (`_OFFSET` finds one in it), answered in Arrow rather than a search per value
+_USUAL_INSTANT = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?"
+    r"([zZ]|[+-][0-9]{2}:[0-9]{2})$"
+)
+
+
+def _has_offset(vals: pd.Series) -> pd.Series:
+    """`vals.str.contains(_OFFSET)` (text values): instants in the usual form are told at once
+    in Arrow; only the others are searched with the regular expression."""
+    usual = pc.match_substring_regex(pa.array(vals, type=pa.string()), _USUAL_INSTANT)
+    out = pd.Series(np.asarray(usual.to_numpy(zero_copy_only=False), dtype=bool), index=vals.index)
+    if not out.all():
+        rest = vals[~out]
+        out[rest.index] = rest.str.contains(_OFFSET).astype(bool)
+    return out
 
 
 #: per event type, the column it cannot be measured without
@@ -279,7 +310,8 @@ def _parse_column(
             num = raw.astype("float64")
         else:
             text = _as_text(raw)
-            num = pd.to_numeric(text, errors="coerce").astype("float64")
+            whole = _whole_numbers(text)
+            num = pd.to_numeric(text, errors="coerce").astype("float64") if whole is None else whole
             why[text.notna() & num.isna()] = "not a number"
         return num, _implausible_numbers(col, num, why, limits)
     if col.kind is Kind.BOOLEAN:
@@ -302,6 +334,22 @@ def _parse_column(
         why[text.notna() & ~low.isin(col.choices)] = f"unknown {col.name} (allowed: {allowed})"
         return low.where(text.notna(), None), why
     return text, why
+
+
+def _whole_numbers(text: pd.Series) -> pd.Series | None:
+    """`pd.to_numeric(text).astype("float64")` when every value is a whole number of at most 15
+    digits (a float holds each exactly), read in Arrow; None for anything else (then pandas
+    reads it)."""
+    if text.dtype != object or not len(text):
+        return None
+    arr = pa.array(text, type=pa.string(), from_pandas=True)
+    if arr.null_count == len(arr) or not pc.all(pc.match_substring_regex(arr, _WHOLE)).as_py():
+        return None
+    values = pc.cast(pc.cast(arr, pa.int64()), pa.float64())
+    return pd.Series(values.to_numpy(zero_copy_only=False), index=text.index, dtype="float64")
+
+
+_WHOLE = r"^-?[0-9]{1,15}$"
 
 
 def _implausible_instants(
@@ -584,6 +632,9 @@ def _duplicates(table: Table, file: str, frame: pd.DataFrame) -> tuple[pd.DataFr
     rejected in every version (nothing silently picks a winner)."""
     if table.key is None or frame.empty:
         return frame, []
+    if not frame[table.key].duplicated().any():
+        # identical rows share their id: no id repeated, nothing to collapse or reject
+        return frame.reset_index(drop=True), []
     content = [c for c in frame.columns if c != _ROW]
     frame = frame.drop_duplicates(subset=content, keep="first")
     dup = frame[table.key].duplicated(keep=False)
