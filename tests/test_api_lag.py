@@ -187,3 +187,27 @@ def test_a_result_older_than_the_grace_is_made_by_the_request() -> None:
     cache.keep("k", 1)
     cache._items["k"] = (time.monotonic() - STALE_GRACE - 1, 1)  # made long ago
     assert cache.lagging("k", 0.0, lambda: 2) == (2, None)
+
+
+def test_a_dashboard_page_lags_like_a_report(tmp_path: Path) -> None:
+    """The overview and the trends page, signed in: with a lag, answered while the workspace
+    is held and without the delivery made since; without one, 503 while it is held."""
+    for lag, expected in ((60.0, 200), (0.0, 503)):
+        c, _ = serve(tmp_path / str(lag), lag=lag)
+        svc = c.app.state.service  # type: ignore[attr-defined]
+        with svc.using() as ws:
+            accounts.set_user(ws, "lead", "correct horse", "viewer")
+        assert (
+            c.post("/api/session", json={"name": "lead", "password": "correct horse"}).status_code
+            == 200
+        )
+        pages = ("/dashboard?from=2026-03-02&to=2026-03-02", "/dashboard/trends?from=2026-03-02")
+        first = {page: c.get(page) for page in pages}
+        assert all(r.status_code == 200 for r in first.values())
+        deliver(TestClient(c.app), [REPLY_T2])  # the help desk: no viewer's cookie
+        with svc.lock:
+            again = {page: c.get(page) for page in pages}
+        for page in pages:
+            assert again[page].status_code == expected, page
+            if expected == 200:  # the same page as before the delivery
+                assert again[page].text == first[page].text

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import numpy as np
@@ -547,6 +547,9 @@ def static(name: str) -> Response:
 # pages
 
 
+T = TypeVar("T")
+
+
 @dataclass
 class PageContext:
     """Common page state after the sign-in check."""
@@ -564,6 +567,22 @@ def _page(request: Request, svc: Service, ws: Workspace, active: str) -> PageCon
     return PageContext(svc, ws, scope, ctx)
 
 
+def _computed(
+    request: Request, svc: Service, active: str, make: Callable[[Workspace, PageContext], T]
+) -> tuple[Scope, dict[str, Any], T]:
+    """The page's scope and context, and what `make` computes for it with the workspace — or,
+    under `[web] results_may_lag_seconds`, what it computed for the same page and parameters
+    a moment ago (`Service.answer`: a page does not wait behind live deliveries)."""
+
+    def build(ws: Workspace) -> tuple[Scope, dict[str, Any], T]:
+        p = _page(request, svc, ws, active)
+        return p.scope, p.ctx, make(ws, p)
+
+    fresh = "no-cache" in request.headers.get("cache-control", "").lower()
+    key = ("page", active, request.url.path, str(request.url.query))
+    return svc.answer(key, build, fresh=fresh)[0]
+
+
 def _finish(
     request: Request, page: str, template: str, tables: list[Table], **ctx: Any
 ) -> Response:
@@ -577,9 +596,9 @@ def _finish(
 def overview(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response:
     if who is None:
         return _login_redirect(request)
-    with svc.using() as ws:
-        p = _page(request, svc, ws, "overview")
-        cs = cards(ws, headline(has_ai_agent(ws)), p.scope)
+    _, ctx, cs = _computed(
+        request, svc, "overview", lambda ws, p: cards(ws, headline(has_ai_agent(ws)), p.scope)
+    )
     table = Table(
         "headline",
         "Headline numbers",
@@ -603,7 +622,7 @@ def overview(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response
         row = {k: c.get(k) for k in (col.key for col in table.columns)}
         row["metric"], row["unit"] = c.metric.name, c.unit
         table.rows.append(row)
-    return _finish(request, "overview", "dashboard/overview.html", [table], cards=cs, **p.ctx)
+    return _finish(request, "overview", "dashboard/overview.html", [table], cards=cs, **ctx)
 
 
 def _grain(request: Request, scope: Scope) -> str:
@@ -670,10 +689,12 @@ def series_panels(
 def trends(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response:
     if who is None:
         return _login_redirect(request)
-    with svc.using() as ws:
-        p = _page(request, svc, ws, "trends")
+
+    def make(ws: Workspace, p: PageContext) -> tuple[str, list[Table], list[dict[str, Any]]]:
         grain = _grain(request, p.scope)
-        tables, charts = series_panels(ws, TRENDS, p.scope, grain)
+        return (grain, *series_panels(ws, TRENDS, p.scope, grain))
+
+    _, ctx, (grain, tables, charts) = _computed(request, svc, "trends", make)
     return _finish(
         request,
         "trends",
@@ -682,7 +703,7 @@ def trends(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response:
         charts=charts,
         grain=grain,
         grains=GRAINS,
-        **p.ctx,
+        **ctx,
     )
 
 
@@ -794,9 +815,12 @@ def breakdowns(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Respon
     unknown = [m for m in asked if m not in allowed]
     if unknown:
         raise HTTPException(400, f"m={unknown[0]!r}: not a metric a breakdown by {dim} can show")
-    with svc.using() as ws:
-        p = _page(request, svc, ws, "breakdowns")
-        table = breakdown_table(ws, dim, p.scope, agent_names(svc, ws), asked or None)
+    _, ctx, table = _computed(
+        request,
+        svc,
+        "breakdowns",
+        lambda ws, p: breakdown_table(ws, dim, p.scope, agent_names(svc, ws), asked or None),
+    )
     chosen = asked or BREAKDOWN_DEFAULT
     return _finish(
         request,
@@ -809,7 +833,7 @@ def breakdowns(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Respon
         choices=choices,
         chosen=chosen,
         metric_query="&".join(f"m={m}" for m in asked),
-        **p.ctx,
+        **ctx,
     )
 
 
@@ -833,9 +857,12 @@ def heatmap(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response:
     if name not in HEATMAP_METRICS:
         raise HTTPException(400, f"metric={name!r}: use one of {', '.join(HEATMAP_METRICS)}")
     m = get_metric(name)
-    with svc.using() as ws:
-        p = _page(request, svc, ws, "heatmap")
-        df, errors = compute_each(ws, [name], by=["weekday", "hour"], **p.scope.query_kwargs())
+    scope, ctx, (df, errors) = _computed(
+        request,
+        svc,
+        "heatmap",
+        lambda ws, p: compute_each(ws, [name], by=["weekday", "hour"], **p.scope.query_kwargs()),
+    )
     unit = m.unit.value
     table = Table(
         "heatmap",
@@ -880,7 +907,7 @@ def heatmap(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response:
                     "n": 0 if cell is None else cell["n"],
                     "bg": bg,
                     "ink": ink,
-                    "link": explain_link(name, p.scope.narrowed(weekday=str(wd), hour=str(hr))),
+                    "link": explain_link(name, scope.narrowed(weekday=str(wd), hour=str(hr))),
                 }
             )
         grid.append((WEEKDAYS[wd - 1], line))
@@ -896,7 +923,7 @@ def heatmap(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Response:
         choices=[(c, get_metric(c).title) for c in HEATMAP_METRICS],
         lo=lo,
         hi=hi,
-        **p.ctx,
+        **ctx,
     )
 
 
