@@ -393,7 +393,8 @@ class WebSettings(BaseModel):
     #: import, ingest and delete goes through the store) for up to this many seconds: running
     #: clocks (backlog age, open SLA targets) move on at the next computation. 0: never
     result_cache_seconds: Annotated[float, Field(ge=0)] = 30.0
-    #: a report or explanation may be answered from a result made up to this many seconds
+    #: a report, an explanation or a dashboard page (overview, trends, breakdowns, heatmap)
+    #: may be answered from a result made up to this many seconds
     #: ago even when data arrived since (the answer says its age in the `Age` header; a
     #: request with `Cache-Control: no-cache` is always computed): under live ingest, reads
     #: then neither wait behind the writes nor compute again after each one. 0: every read
