@@ -1,6 +1,6 @@
-"""Frames of mapped records, what the JSON exports' importers (Zendesk, Chatwoot, Zammad) share:
-a frame of dicts read column by column as objects, and the rows of one table and file collected
-until they make one."""
+"""Frames of mapped records, what the JSON exports' importers (Zendesk, Chatwoot, Zammad,
+Freshdesk, Help Scout) share: a frame of dicts read column by column as objects, and the rows
+of one table and file collected until they make one."""
 
 from __future__ import annotations
 
@@ -55,6 +55,15 @@ class RecordChunk:
     def add(self, line: int, row: Record) -> None:
         self.rows.append(row)
         self.lines.append(line)
+
+    def extend(self, line: int, rows: list[Record]) -> None:
+        """Add the rows one record (on `line`) maps to."""
+        self.rows.extend(rows)
+        self.lines.extend([line] * len(rows))
+
+    def full(self, chunk_rows: int | None) -> bool:
+        """Whether the chunk holds `chunk_rows` rows (never when None: read whole)."""
+        return chunk_rows is not None and len(self.rows) >= chunk_rows
 
     def take(self, rejects: dict[str, list[Reject]]) -> SourceFrame:
         """The frame of the rows so far with their rejects found so far (taken out of

@@ -61,14 +61,12 @@ Mapping choices that metrics depend on (see docs/importers/freshdesk.md):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict
 
 import msgspec
-import numpy as np
-import pandas as pd
 
 from deskmetrics.errors import ImportDataError
 from deskmetrics.importers.exportfiles import (
@@ -85,8 +83,9 @@ from deskmetrics.importers.exportfiles import (
 from deskmetrics.importers.exportfiles import (
     text as _text,
 )
+from deskmetrics.importers.frames import RecordChunk
 from deskmetrics.importers.jsonstream import JsonRecord, iter_records
-from deskmetrics.model import DEFAULT_CHANNELS, TABLES, Reject, SourceFrame
+from deskmetrics.model import DEFAULT_CHANNELS, Reject, SourceFrame
 
 Record = dict[str, Any]
 
@@ -543,18 +542,18 @@ class FreshdeskStream:
 
         tf = self.tickets_path.name
         fd.ticket_winners(tf, iter_records(self.tickets_path, _KEY, fast=record_heads))
-        tickets = _Chunk("tickets", tf, TICKET_COLUMNS)
-        opening = _Chunk("events", tf, EVENT_COLUMNS)
+        tickets = RecordChunk("tickets", tf, TICKET_COLUMNS)
+        opening = RecordChunk("events", tf, EVENT_COLUMNS)
         for item in iter_records(self.tickets_path, _KEY):
             rows, events = fd.ticket_rows(tf, item)
-            tickets.add(item.row, rows)
-            opening.add(item.row, events)
-            if self._full(tickets):
-                yield tickets.take(fd)
-            if self._full(opening):
-                yield opening.take(fd)
-        yield tickets.take(fd)
-        yield opening.take(fd)
+            tickets.extend(item.row, rows)
+            opening.extend(item.row, events)
+            if tickets.full(self.chunk_rows):
+                yield tickets.take(fd.rejects)
+            if opening.full(self.chunk_rows):
+                yield opening.take(fd.rejects)
+        yield tickets.take(fd.rejects)
+        yield opening.take(fd.rejects)
 
         for stem, table, columns, mapper in (
             (CONVERSATIONS_FILE, "events", EVENT_COLUMNS, fd.conversation_row),
@@ -565,17 +564,14 @@ class FreshdeskStream:
             path = _find(d, stem)
             if path is None:
                 continue
-            chunk = _Chunk(table, path.name, columns)
+            chunk = RecordChunk(table, path.name, columns)
             for item in _latest(fd, path):
                 row = mapper(path.name, item)
                 if row is not None:
-                    chunk.add(item.row, [row])
-                if self._full(chunk):
-                    yield chunk.take(fd)
-            yield chunk.take(fd)
-
-    def _full(self, chunk: _Chunk) -> bool:
-        return self.chunk_rows is not None and len(chunk) >= self.chunk_rows
+                    chunk.add(item.row, row)
+                if chunk.full(self.chunk_rows):
+                    yield chunk.take(fd.rejects)
+            yield chunk.take(fd.rejects)
 
 
 def _latest(fd: FreshdeskMapping, path: Path) -> Iterator[JsonRecord]:
@@ -628,41 +624,6 @@ def record_heads(line: bytes) -> list[Any] | None:
     if any("results" in r for r in records):
         return None
     return records
-
-
-class _Chunk:
-    """Rows of one table and file collected until they make a frame."""
-
-    def __init__(self, table: str, file: str, columns: Sequence[str]) -> None:
-        self.table, self.file, self.columns = table, file, columns
-        self.rows: list[Record] = []
-        self.lines: list[int] = []
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def add(self, line: int, rows: list[Record]) -> None:
-        self.rows.extend(rows)
-        self.lines.extend([line] * len(rows))
-
-    def take(self, fd: FreshdeskMapping) -> SourceFrame:
-        """The frame of the rows so far (with the rejects found so far), and empty again."""
-        rejects = fd.rejects.pop(f"{self.table}:{self.file}", [])
-        frame = pd.DataFrame(
-            {c: np.array([r.get(c) for r in self.rows], dtype=object) for c in self.columns},
-            index=pd.RangeIndex(len(self.rows)),
-            columns=list(self.columns),
-            dtype=object,
-        )
-        sf = SourceFrame(
-            table=TABLES[self.table],
-            file=self.file,
-            frame=frame,
-            rows=np.asarray(self.lines, dtype=np.int64),
-            rejects=sorted(rejects, key=lambda r: r.row),
-        )
-        self.rows, self.lines = [], []
-        return sf
 
 
 # --- values ------------------------------------------------------------------------------

@@ -81,7 +81,8 @@ from deskmetrics.importers.exportfiles import ExportFrames, collecting, read_who
 from deskmetrics.importers.exportfiles import find_file as _find
 from deskmetrics.importers.exportfiles import iso_seconds as _instant
 from deskmetrics.importers.exportfiles import text as _text
-from deskmetrics.importers.freshdesk import FreshdeskMapping, _Chunk
+from deskmetrics.importers.frames import RecordChunk
+from deskmetrics.importers.freshdesk import FreshdeskMapping
 from deskmetrics.importers.jsonstream import JsonRecord, iter_records, loads
 from deskmetrics.model import DEFAULT_CHANNELS, SourceFrame
 
@@ -806,34 +807,34 @@ class HelpScoutStream:
         cf = path.name
         heads = hal_records(path, (CONVERSATIONS_FILE,), conversation_heads)
         hs.conversation_winners(cf, (i for i, _ in heads))
-        tickets = _Chunk("tickets", cf, TICKET_COLUMNS)
-        events = _Chunk("events", cf, EVENT_COLUMNS)
+        tickets = RecordChunk("tickets", cf, TICKET_COLUMNS)
+        events = RecordChunk("events", cf, EVENT_COLUMNS)
         for item, _ in hal_records(path, (CONVERSATIONS_FILE,), mapped_conversations):
             rows, evs = hs.conversation_rows(cf, item)
-            tickets.add(item.row, rows)
-            events.add(item.row, evs)
-            if self._full(events) or self._full(tickets):
+            tickets.extend(item.row, rows)
+            events.extend(item.row, evs)
+            if events.full(self.chunk_rows) or tickets.full(self.chunk_rows):
                 # both at once: the tickets held stay a fraction of a chunk (a conversation
                 # makes several events), so memory is bounded by the chunk, not the export
-                yield tickets.take(hs)
-                yield events.take(hs)
-        yield tickets.take(hs)
+                yield tickets.take(hs.rejects)
+                yield events.take(hs.rejects)
+        yield tickets.take(hs.rejects)
 
         threads = _find(d, THREADS_FILE)
         if threads is not None:
             tf = threads.name
-            loose = _Chunk("events", tf, EVENT_COLUMNS)
+            loose = RecordChunk("events", tf, EVENT_COLUMNS)
             for item, page in hal_records(threads, (THREADS_FILE,)):
                 row = hs.loose_thread(tf, item, page)
                 if row is not None:
-                    loose.add(item.row, [row])
-                if self._full(loose):
-                    yield loose.take(hs)
-            yield loose.take(hs)
+                    loose.add(item.row, row)
+                if loose.full(self.chunk_rows):
+                    yield loose.take(hs.rejects)
+            yield loose.take(hs.rejects)
         # status events of conversations without embedded threads (rows: their conversation's)
         for r in hs.waiting_status_rows(cf):
-            events.add(hs.waiting[r["ticket_id"]].row, [r])
-        yield events.take(hs)
+            events.add(hs.waiting[r["ticket_id"]].row, r)
+        yield events.take(hs.rejects)
 
         for stem, table, columns, mapper, keys in (
             (RATINGS_FILE, "surveys", SURVEY_COLUMNS, hs.rating_row, ("results", "ratings")),
@@ -842,7 +843,7 @@ class HelpScoutStream:
             found = _find(d, stem)
             if found is None:
                 continue
-            chunk = _Chunk(table, found.name, columns)
+            chunk = RecordChunk(table, found.name, columns)
             seen: set[str] = set()
             for item, _ in hal_records(found, keys):
                 row = mapper(found.name, item)
@@ -852,13 +853,10 @@ class HelpScoutStream:
                         hs.skip(found.name, "records listed again")
                         continue
                     seen.add(key)
-                    chunk.add(item.row, [row])
-                if self._full(chunk):
-                    yield chunk.take(hs)
-            yield chunk.take(hs)
-
-    def _full(self, chunk: _Chunk) -> bool:
-        return self.chunk_rows is not None and len(chunk) >= self.chunk_rows
+                    chunk.add(item.row, row)
+                if chunk.full(self.chunk_rows):
+                    yield chunk.take(hs.rejects)
+            yield chunk.take(hs.rejects)
 
 
 # --- values ----------------------------------------------------------------------------------
