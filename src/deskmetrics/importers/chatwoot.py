@@ -436,7 +436,7 @@ class ChatwootStream:
                     events.add(item.row, event)
                 if request is not None:
                     requests.add(item.row, request)
-                if self._full(events):
+                if events.full(self.chunk_rows):
                     yield events.take(cw.rejects)
             yield events.take(cw.rejects)
             if requests.rows:
@@ -450,7 +450,7 @@ class ChatwootStream:
             row = cw.conversation_row(cf.name, item)
             if row is not None:
                 tickets.add(item.row, row)
-            if self._full(tickets):
+            if tickets.full(self.chunk_rows):
                 yield tickets.take(cw.rejects)
         yield tickets.take(cw.rejects)
         for stem, table, columns, mapper in (
@@ -465,12 +465,9 @@ class ChatwootStream:
                 row = mapper(path.name, item)
                 if row is not None:
                     chunk.add(item.row, row)
-                if self._full(chunk):
+                if chunk.full(self.chunk_rows):
                     yield chunk.take(cw.rejects)
             yield chunk.take(cw.rejects)
-
-    def _full(self, chunk: RecordChunk) -> bool:
-        return self.chunk_rows is not None and len(chunk) >= self.chunk_rows
 
 
 def records(path: Path) -> Iterator[JsonRecord]:

@@ -374,7 +374,7 @@ class ZammadStream:
                 row = mapper(path.name, item)
                 if row is not None:
                     events.add(item.row, row)
-                if self._full(events):
+                if events.full(self.chunk_rows):
                     yield events.take(zm.rejects)
             yield events.take(zm.rejects)
         tickets = RecordChunk("tickets", tf.name, TICKET_COLUMNS)
@@ -404,9 +404,9 @@ class ZammadStream:
                                       "status": "solved"})  # fmt: skip
                 key = "closed tickets without state history: solved at close_at"
                 zm.noted[key] = zm.noted.get(key, 0) + 1
-            if self._full(tickets):
+            if tickets.full(self.chunk_rows):
                 yield tickets.take(zm.rejects)
-            if self._full(closes):
+            if closes.full(self.chunk_rows):
                 yield closes.take(zm.rejects)
         yield tickets.take(zm.rejects)
         if closes.rows:
@@ -418,7 +418,7 @@ class ZammadStream:
                 row = zm.user(users.name, item)
                 if row is not None:
                     agents.add(item.row, row)
-                if self._full(agents):
+                if agents.full(self.chunk_rows):
                     yield agents.take(zm.rejects)
             yield agents.take(zm.rejects)
 
@@ -431,9 +431,6 @@ class ZammadStream:
             and ticket.state == "solved"
             and ticket.close_at is not None
         )
-
-    def _full(self, chunk: RecordChunk) -> bool:
-        return self.chunk_rows is not None and len(chunk) >= self.chunk_rows
 
 
 #: Zammad's field names for the canonical columns validation names, by table and file stem
