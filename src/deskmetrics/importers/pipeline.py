@@ -87,28 +87,16 @@ def _canonical(run: ImportRun) -> Iterator[ValidFrame]:
             run.tell(path.name)
 
 
-def _zendesk(run: ImportRun) -> Iterator[ValidFrame]:
-    from deskmetrics.importers.zendesk import stream_zendesk
-
-    # objects made so far (pandas, ibis, DuckDB) are never garbage: full collections, which
-    # parsing JSON triggers often, need not walk them again and again
-    gc.freeze()
-    zd = stream_zendesk(run.directory)
-    # read and validate the next chunk while the store stages this one (DuckDB works without
-    # holding the interpreter)
-    for sf, vf in _prefetched((sf, validate(sf, run.assume_tz, run.limits)) for sf in zd):
-        run.done += len(sf.frame)
-        run.total = run.done  # not known before the export is read
-        yield vf
-        run.tell(sf.file)
-    run.notes.extend(f"skipped {n} {what}" for what, n in zd.skipped.items() if n)
-
-
 def _streamed(
     run: ImportRun, frames: Iterable[SourceFrame], terms: Callable[[SourceFrame], dict[str, str]]
 ) -> Iterator[ValidFrame]:
-    """A help desk's export streamed chunk by chunk; rejects name the source's own fields."""
-    gc.freeze()  # as for Zendesk: what exists now is never garbage
+    """A help desk's export streamed chunk by chunk; rejects name the source's own fields
+    (`terms`: canonical column → the source's, by frame)."""
+    # objects made so far (pandas, ibis, DuckDB) are never garbage: full collections, which
+    # parsing JSON triggers often, need not walk them again and again
+    gc.freeze()
+    # read and validate the next chunk while the store stages this one (DuckDB works without
+    # holding the interpreter)
     checked = (
         (sf, validate_in_file_terms(sf, terms(sf), run.assume_tz, run.limits)) for sf in frames
     )
@@ -117,6 +105,14 @@ def _streamed(
         run.total = run.done  # not known before the export is read
         yield vf
         run.tell(sf.file)
+
+
+def _zendesk(run: ImportRun) -> Iterator[ValidFrame]:
+    from deskmetrics.importers.zendesk import stream_zendesk
+
+    zd = stream_zendesk(run.directory)
+    yield from _streamed(run, zd, lambda sf: {})  # rejects name the canonical columns
+    run.notes.extend(f"skipped {n} {what}" for what, n in zd.skipped.items() if n)
 
 
 def _intercom(run: ImportRun) -> Iterator[ValidFrame]:
