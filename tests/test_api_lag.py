@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from conftest import UTC_9_TO_5, build_workspace, msg, settings, ticket
@@ -211,3 +212,20 @@ def test_a_dashboard_page_lags_like_a_report(tmp_path: Path) -> None:
             assert again[page].status_code == expected, page
             if expected == 200:  # the same page as before the delivery
                 assert again[page].text == first[page].text
+
+
+def test_a_failed_facts_update_after_a_delivery_stops_neither_it_nor_the_callbacks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    c, viewer = serve(tmp_path, lag=0)
+    svc = c.app.state.service  # type: ignore[attr-defined]
+
+    def busy(update: Any) -> None:
+        raise RuntimeError("the workspace stayed busy")
+
+    monkeypatch.setattr(svc, "keep_facts_current", busy)
+    called: list[bool] = []
+    c.app.state.after_ingest = [lambda: called.append(True)]  # type: ignore[attr-defined]
+    deliver(c, [REPLY_T2])
+    assert called == [True]
+    assert frt(c, viewer) == (60.0, 2, None)  # the read brings the facts up itself

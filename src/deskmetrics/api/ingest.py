@@ -45,7 +45,6 @@ from deskmetrics.engine import Workspace
 from deskmetrics.engine.kept import refresh
 from deskmetrics.engine.store import ImportSummary, load
 from deskmetrics.engine.workspace import duckdb_connection
-from deskmetrics.errors import DeskmetricsError
 from deskmetrics.model import TABLES, Reject, SourceFrame, ValidFrame, validate
 from deskmetrics.notify.webhook import signature as _timestamped_signature
 
@@ -363,7 +362,8 @@ def after_ingest(app: FastAPI, report: IngestReport) -> None:
     if report.changed:
         try:
             app.state.service.keep_facts_current(refresh)
-        except DeskmetricsError:  # the rows are stored; the next request brings the facts up
+        except Exception:  # stored all the same (the next request brings the facts up), and
+            # the callbacks still run: a busy workspace (503) or a failed update stops neither
             log.exception(
                 "per-ticket facts not brought up to date after ingest %s", report.import_id
             )
