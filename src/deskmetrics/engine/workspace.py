@@ -160,21 +160,22 @@ class ResultCache:
         `lag` + `STALE_GRACE` seconds) is still answered while it is made again in the
         background, one request at a time: no reader waits for it. With the age in seconds
         of a result made before (None: made for this request)."""
-        with self._lock:
+        with self._lock:  # (copies are made outside the lock: a kept result never changes)
             hit = self._items.get(key)
-            again = False
+            again = answer = False
             if hit is not None:
                 age = monotonic() - hit[0]
                 if age < lag or key in self._making:
                     self._items.move_to_end(key)
-                    return cast(T, deepcopy(hit[1])), age
-                if age < lag + STALE_GRACE:
+                    answer = True
+                elif age < lag + STALE_GRACE:
                     self._making[key] = threading.Event()
-                    again = True
-        if hit is not None and again:
+                    again = answer = True
+        if again:
             threading.Thread(
                 target=self._make_again, args=(key, make), name="deskmetrics-remake", daemon=True
             ).start()
+        if hit is not None and answer:
             return cast(T, deepcopy(hit[1])), age
         made: list[bool] = []
 
