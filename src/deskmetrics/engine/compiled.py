@@ -57,7 +57,10 @@ class CompiledQueries:
 
 def keep_compiled(backend: Any) -> Any:
     """`backend` with its compiled queries kept (`CompiledQueries`); a backend without a
-    SQL compiler is returned as it is."""
+    SQL compiler is returned as it is. For long-lived connections only — the service's, which
+    it closes explicitly (engine/handoff.py, engine/pool.py): the kept expressions refer to
+    the backend, so a backend dropped without being closed would stay open until Python's
+    cycle collector runs (a command that opens a file and returns must let go of it)."""
     compiler = getattr(backend, "compiler", None)
     if hasattr(compiler, "to_sqlglot") and not isinstance(compiler, CompiledQueries):
         backend.compiler = CompiledQueries(compiler)

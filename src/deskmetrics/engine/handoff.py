@@ -31,6 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from deskmetrics.config import Settings
+from deskmetrics.engine.compiled import keep_compiled
 from deskmetrics.engine.workspace import Workspace, WorkspaceLocked, open_duckdb
 from deskmetrics.errors import BackendError
 
@@ -167,6 +168,7 @@ class SharedWorkspace:
 
     def _first_open(self, settings: Settings | None) -> Workspace:
         ws = open_waiting(self.path, settings, self.wait_seconds)
+        keep_compiled(ws.backend)
         _MARKERS.discard(marker(self.path))  # the service keeps no marker of its own
         with contextlib.suppress(OSError):
             marker(self.path).unlink()
@@ -187,7 +189,7 @@ class SharedWorkspace:
                 except WorkspaceLocked:
                     pass
                 else:
-                    self.workspace.backend = fresh.backend
+                    self.workspace.backend = keep_compiled(fresh.backend)
                     self._open = True
                     self.opened += 1
                     break

@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 
 from deskmetrics.config import Settings
+from deskmetrics.engine.compiled import keep_compiled
 from deskmetrics.engine.handoff import WorkspaceBusy
 from deskmetrics.engine.workspace import (
     ResultCache,
@@ -105,6 +106,7 @@ class WorkspacePool:
 
     def _new(self) -> Workspace:
         ws = open_url(self.url, self.settings)
+        keep_compiled(ws.backend)  # a long-lived connection: the same requests come again
         # one cache for the pool (thread-safe, single-flight): a result made on one connection
         # answers the same request on every other
         ws.results = self.results

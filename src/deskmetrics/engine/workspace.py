@@ -24,7 +24,6 @@ import ibis.expr.types as ir
 
 from deskmetrics.calendar import BusinessCalendar, build_business_calendar, first_calendar_day
 from deskmetrics.config import Settings
-from deskmetrics.engine.compiled import keep_compiled
 from deskmetrics.engine.periods import naive_utc, utc_now
 from deskmetrics.engine.portable import as_int
 from deskmetrics.engine.store import IMPORT_ID, SQL_TYPES, ensure_schema
@@ -497,7 +496,7 @@ def open_url(url: str, settings: Settings | None = None, read_only: bool = True)
     (engine/remote.py), which also keeps its per-ticket fact tables there; while those are not
     current, the facts are derived inside each query."""
     try:
-        backend = keep_compiled(ibis.connect(url))
+        backend = ibis.connect(url)
     except Exception as exc:
         scheme = urlsplit(url).scheme.split("+")[0] or "postgres"
         extra = {"postgresql": "postgres", "sc": "pyspark"}.get(scheme, scheme)
@@ -522,7 +521,7 @@ def open_duckdb(
     """The default workspace: a DuckDB file (created with the canonical tables if new)."""
     p = Path(path) if path is not None else DEFAULT_DB
     try:
-        backend = keep_compiled(ibis.duckdb.connect(str(p), read_only=read_only))
+        backend = ibis.duckdb.connect(str(p), read_only=read_only)
         backend.raw_sql("SET TimeZone = 'UTC'")
     except Exception as exc:
         if "Could not set lock" in str(exc) or "Conflicting lock" in str(exc):
