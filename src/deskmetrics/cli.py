@@ -127,7 +127,7 @@ def main_options(
     ] = Path("deskmetrics-app.duckdb"),
 ) -> None:
     """Global options come before the command: deskmetrics --db x.duckdb report csat"""
-    from deskmetrics.engine.workspace import is_engine_url
+    from deskmetrics.config import is_engine_url
 
     State.config = config
     State.wait = wait

@@ -671,3 +671,9 @@ def load_settings(path: Path | str | None = None) -> Settings:
             f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()
         )
         raise ConfigError(f"{p}: {problems}") from exc
+
+
+def is_engine_url(db: str | Path) -> bool:
+    """Whether `--db` names another engine by its Ibis connection URL (postgres://…,
+    pyspark://…, bigquery://…) rather than a DuckDB file."""
+    return "://" in str(db)

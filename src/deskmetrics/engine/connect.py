@@ -17,8 +17,9 @@ import ibis
 import ibis.common.exceptions
 import ibis.expr.types as ir
 
+from deskmetrics.config import is_engine_url
 from deskmetrics.engine import airbyte_zendesk, fivetran_zendesk
-from deskmetrics.engine.workspace import WorkspaceLocked, is_engine_url, url_without_password
+from deskmetrics.engine.workspace import WorkspaceLocked, url_without_password
 from deskmetrics.errors import BackendError
 
 

@@ -357,7 +357,7 @@ class Workspace:
     def implausible(self) -> list[Implausible]:
         """Per table, the stored rows left out of every query (or read with an instant
         unknown) because an instant lies outside the plausible span, with a few ids."""
-        found = []
+        checked = []
         for name, table in TABLES.items():
             spans = self._instant_spans(name)
             if not spans or not self.has(name):
@@ -367,12 +367,22 @@ class Workspace:
             outside = {
                 c.name: t[c.name].notnull() & ~t[c.name].between(lo, hi) for c, lo, hi in spans
             }
-            # one pass over the table counts every column
-            counts = self.backend.execute(
-                t.aggregate(**{c: as_int(m).sum() for c, m in outside.items()})
-            )
+            checked.append((name, table, t, spans, outside))
+        if not checked:
+            return []
+        # one query counts every column of every table (one pass over each, one round trip)
+        counted = [
+            t.aggregate(**{f"{name}__{c}": as_int(m).sum() for c, m in outside.items()})
+            for name, _, t, _, outside in checked
+        ]
+        together = counted[0]
+        for one in counted[1:]:
+            together = together.cross_join(one)
+        counts = self.backend.execute(together)
+        found = []
+        for name, table, t, spans, outside in checked:
             for col, _, _ in spans:
-                v = counts[col.name].iloc[0]
+                v = counts[f"{name}__{col.name}"].iloc[0]
                 n = int(v) if v is not None and v == v else 0  # an empty table sums to null
                 if not n:
                     continue
@@ -472,12 +482,6 @@ class Workspace:
 class WorkspaceLocked(BackendError):
     """Another process holds the workspace file (DuckDB lets one process write to a file at a
     time): the running service, or another command. `engine.handoff` waits for it."""
-
-
-def is_engine_url(db: str | Path) -> bool:
-    """Whether `--db` names another engine by its Ibis connection URL (postgres://…,
-    pyspark://…, bigquery://…) rather than a DuckDB file."""
-    return "://" in str(db)
 
 
 def url_without_password(url: str) -> str:

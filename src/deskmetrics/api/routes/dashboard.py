@@ -580,16 +580,25 @@ def _computed(
 
     fresh = "no-cache" in request.headers.get("cache-control", "").lower()
     key = ("page", active, request.url.path, str(request.url.query))
-    return svc.answer(key, build, fresh=fresh)[0]
+    (scope, ctx, value), age = svc.answer(key, build, fresh=fresh)
+    # the page says how old its figures are when they were made for an earlier request
+    lag = svc.settings.web.results_may_lag_seconds
+    return (
+        scope,
+        {**ctx, "answer_age": None if age is None else int(age), "lag_seconds": lag},
+        value,
+    )
 
 
 def _finish(
     request: Request, page: str, template: str, tables: list[Table], **ctx: Any
 ) -> Response:
     found = _wants_csv(request, tables, page)
-    if found is not None:
-        return found
-    return render(request, template, tables={t.name: t for t in tables}, **ctx)
+    if found is None:
+        found = render(request, template, tables={t.name: t for t in tables}, **ctx)
+    if ctx.get("answer_age") is not None:  # as /api/report says it (RFC 9111's Age)
+        found.headers["Age"] = str(ctx["answer_age"])
+    return found
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
