@@ -133,8 +133,17 @@ def score(text: str | None) -> float | None:
 
 
 def score_all(texts: Iterable[str | None]) -> list[float | None]:
-    """`score` of each text, in order."""
-    return [score(t) for t in texts]
+    """`score` of each text, in order. A text met again gets the score of its first
+    occurrence (`score` is a function of the text alone): support conversations repeat short
+    messages ("Thanks!", "ok", a form's fixed wording), each scored once."""
+    scores: dict[str | None, float | None] = {}
+    out: list[float | None] = []
+    for t in texts:
+        if t in scores:
+            out.append(scores[t])
+        else:
+            out.append(scores.setdefault(t, score(t)))
+    return out
 
 
 __all__ = ["EMOJI_WORDS", "MAX_CHARS", "score", "score_all"]
