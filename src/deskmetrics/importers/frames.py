@@ -1,6 +1,6 @@
 """Frames of mapped records, what the JSON exports' importers (Zendesk, Chatwoot, Zammad,
-Freshdesk, Help Scout) share: a frame of dicts read column by column as objects, and the rows
-of one table and file collected until they make one."""
+Freshdesk, Help Scout) share: a frame of dicts (or of tuples in column order) read column by
+column as objects, and the rows of one table and file collected until they make one."""
 
 from __future__ import annotations
 
@@ -28,6 +28,34 @@ def record_frame(
     # column by column, as objects (missing keys and nulls both None): no type inference
     frame = pd.DataFrame(
         {c: np.array([r.get(c) for r in rows], dtype=object) for c in columns},
+        index=pd.RangeIndex(len(rows)),
+        columns=list(columns),
+        dtype=object,
+    )
+    return SourceFrame(
+        table=TABLES[table],
+        file=file,
+        frame=frame,
+        rows=np.asarray(numbers, dtype=np.int64),
+        rejects=sorted(rejects, key=lambda r: r.row),
+    )
+
+
+def tuple_frame(
+    table: str,
+    file: str,
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    numbers: Sequence[int],
+    rejects: list[Reject],
+) -> SourceFrame:
+    """`record_frame` of rows given as tuples in `columns`' order (no dict per row; the
+    columns are taken apart in C): the same frame as the dicts of the same values make."""
+    values = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
+    if len(values) != len(columns):
+        raise ValueError(f"rows of {len(values)} values for {len(columns)} columns")
+    frame = pd.DataFrame(
+        {c: np.array(list(v), dtype=object) for c, v in zip(columns, values, strict=True)},
         index=pd.RangeIndex(len(rows)),
         columns=list(columns),
         dtype=object,
@@ -70,5 +98,40 @@ class RecordChunk:
         `rejects`, by "<table>:<file>"), and empty again."""
         mine = rejects.pop(f"{self.table}:{self.file}", [])
         sf = record_frame(self.table, self.file, self.columns, self.rows, self.lines, mine)
+        self.rows, self.lines = [], []
+        return sf
+
+
+class TupleChunk:
+    """Rows of one table and file, each a tuple in the columns' order, collected until they
+    make a frame (`RecordChunk` without a dict per row: the mapping of a large export makes
+    hundreds of thousands of events)."""
+
+    def __init__(self, table: str, file: str, columns: Sequence[str]) -> None:
+        self.table, self.file, self.columns = table, file, columns
+        self.rows: list[tuple[Any, ...]] = []
+        self.lines: list[int] = []
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def add(self, line: int, row: tuple[Any, ...]) -> None:
+        self.rows.append(row)
+        self.lines.append(line)
+
+    def extend(self, line: int, rows: list[tuple[Any, ...]]) -> None:
+        """Add the rows one record (on `line`) maps to."""
+        self.rows.extend(rows)
+        self.lines.extend([line] * len(rows))
+
+    def full(self, chunk_rows: int | None) -> bool:
+        """Whether the chunk holds `chunk_rows` rows (never when None: read whole)."""
+        return chunk_rows is not None and len(self.rows) >= chunk_rows
+
+    def take(self, rejects: dict[str, list[Reject]]) -> SourceFrame:
+        """The frame of the rows so far with their rejects found so far (taken out of
+        `rejects`, by "<table>:<file>"), and empty again."""
+        mine = rejects.pop(f"{self.table}:{self.file}", [])
+        sf = tuple_frame(self.table, self.file, self.columns, self.rows, self.lines, mine)
         self.rows, self.lines = [], []
         return sf
