@@ -51,11 +51,8 @@ def tuple_frame(
 ) -> SourceFrame:
     """`record_frame` of rows given as tuples in `columns`' order (no dict per row; the
     columns are taken apart in C): the same frame as the dicts of the same values make."""
-    values = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
-    if len(values) != len(columns):
-        raise ValueError(f"rows of {len(values)} values for {len(columns)} columns")
     frame = pd.DataFrame(
-        {c: np.array(list(v), dtype=object) for c, v in zip(columns, values, strict=True)},
+        _object_matrix(rows, len(columns)),
         index=pd.RangeIndex(len(rows)),
         columns=list(columns),
         dtype=object,
@@ -67,6 +64,25 @@ def tuple_frame(
         rows=np.asarray(numbers, dtype=np.int64),
         rejects=sorted(rejects, key=lambda r: r.row),
     )
+
+
+def _object_matrix(rows: Sequence[tuple[Any, ...]], width: int) -> np.ndarray:
+    """The rows as a 2-D object array (rows × `width`), each cell the value itself: made by
+    NumPy at once when every value is a scalar, else column by column (a value that is a list
+    or tuple would be taken apart by NumPy)."""
+    try:
+        matrix = np.array(rows, dtype=object) if rows else np.empty((0, width), dtype=object)
+    except ValueError:  # ragged: a value is a sequence of another length
+        matrix = None
+    if matrix is not None and matrix.shape == (len(rows), width):
+        return matrix
+    if any(len(r) != width for r in rows):
+        raise ValueError(f"rows of other than {width} values")
+    matrix = np.empty((len(rows), width), dtype=object)
+    for i, r in enumerate(rows):
+        for j, v in enumerate(r):
+            matrix[i, j] = v  # one cell each: a sequence stays a single value
+    return matrix
 
 
 class RecordChunk:
