@@ -148,3 +148,27 @@ def test_opinion_scores_are_pattern_sentiments_own(text: str) -> None:
 
     opinions = _opinions()
     assert opinions.analyze(text) == tuple(map(float, opinions.lexicon(text)[:2]))  # type: ignore[attr-defined]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["", "  ", None, "thanks 👍", "Still broken.", "ok", "I am not happy"]),
+        max_size=20,
+    )
+)
+def test_score_all_scores_a_repeated_text_as_score_does(texts: list[str | None]) -> None:
+    """Each distinct text is scored once; every text still gets `score`'s own number."""
+    assert score_all(texts) == [score(t) for t in texts]
+
+
+def test_score_all_past_its_kept_texts_still_scores_each_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Beyond `DISTINCT_KEPT` distinct texts, new texts are scored without being kept: the
+    same numbers."""
+    from deskmetrics.text import sentiment
+
+    monkeypatch.setattr(sentiment, "DISTINCT_KEPT", 2)
+    texts = ["great", "awful", "ok thanks", "great", "ok thanks", None, "awful", "ok thanks"]
+    assert sentiment.score_all(texts) == [score(t) for t in texts]

@@ -81,12 +81,15 @@ from deskmetrics.importers.exportfiles import ExportFrames, collecting, read_who
 from deskmetrics.importers.exportfiles import find_file as _find
 from deskmetrics.importers.exportfiles import iso_seconds as _instant
 from deskmetrics.importers.exportfiles import text as _text
-from deskmetrics.importers.frames import RecordChunk
+from deskmetrics.importers.frames import RecordChunk, TupleChunk
 from deskmetrics.importers.freshdesk import FreshdeskMapping
 from deskmetrics.importers.jsonstream import JsonRecord, iter_records, loads
 from deskmetrics.model import DEFAULT_CHANNELS, SourceFrame
 
 Record = dict[str, Any]
+#: an events row as a tuple in `EVENT_COLUMNS` order (the conversations pass makes hundreds of
+#: thousands: no dict each)
+Row = tuple[Any, ...]
 
 CONVERSATIONS_FILE = "conversations"
 THREADS_FILE = "threads"
@@ -457,6 +460,15 @@ class HelpScoutMapping(FreshdeskMapping):
     ) -> tuple[list[Record], list[Record]]:
         """The tickets row of one conversation and its events (threads, status changes);
         none for an older version, spam, deleted, draft or rejected conversations."""
+        tickets, events = self.conversation_tuples(file, item, winners=winners)
+        return [dict(zip(TICKET_COLUMNS, t, strict=True)) for t in tickets], [
+            _event_record(e) for e in events
+        ]
+
+    def conversation_tuples(
+        self, file: str, item: JsonRecord, *, winners: bool = True
+    ) -> tuple[list[Row], list[Row]]:
+        """`conversation_rows` as tuples in `TICKET_COLUMNS` and `EVENT_COLUMNS` order."""
         c = item.data
         if c is None:
             self.reject("tickets", file, item.row, "id", "record is not a JSON object")
@@ -500,23 +512,21 @@ class HelpScoutMapping(FreshdeskMapping):
             (_text(source.get("via")) or "").lower() == "user"
         )
         mailbox = _text(c.get("mailboxId")) or _person(c.get("mailbox"))
-        row = {
-            "ticket_id": cid,
-            "created_at": created,
-            "requester_id": requester,
-            "channel": channel,
-            "priority": None,
-            "group": None if mailbox is None else self.mailboxes.get(mailbox, mailbox),
-            "assignee_id": _person(c.get("assignee")) or _person(c.get("owner")),
-            "created_by": "agent"
-            if by_user and kind != "phone" and channel != "phone"
-            else "customer",
-            "subject": _text(c.get("subject")),
-            "tags": _tags(c.get("tags")),
-            "status": status,
-            "updated_at": _updated(c),
-            "number": _text(c.get("number")),
-        }
+        row = (  # TICKET_COLUMNS
+            cid,
+            created,
+            requester,
+            channel,
+            None,  # priority
+            None if mailbox is None else self.mailboxes.get(mailbox, mailbox),
+            _person(c.get("assignee")) or _person(c.get("owner")),
+            "agent" if by_user and kind != "phone" and channel != "phone" else "customer",
+            _text(c.get("subject")),
+            _tags(c.get("tags")),
+            status,
+            _updated(c),
+            _text(c.get("number")),
+        )
         found = _threads_of(c)
         closed_at, updated_at = _utc(c.get("closedAt")), _updated(c)
         if found is None:
@@ -531,37 +541,37 @@ class HelpScoutMapping(FreshdeskMapping):
     def thread_events(
         self, file: str, row: int, cid: str, threads: list[Any], where: str, status: str,
         closed_at: str | None, updated_at: str | None,
-    ) -> list[Record]:  # fmt: skip
+    ) -> list[Row]:  # fmt: skip
         """Messages, interactions and status changes of a conversation's threads (at `where`
-        in the record, for rejects)."""
-        read: list[tuple[float, int, str, Record, str | None]] = []
+        in the record, for rejects), as `EVENT_COLUMNS` tuples."""
+        read: list[tuple[float, int, str, Row | None, str | None]] = []
         for k, t in enumerate(threads):
             got = self.thread(file, row, f"{where}[{k}].", cid, t)
             if got is not None:
                 read.append(got)
-        read.sort(key=lambda r: (r[0], r[1]))
-        events: list[Record] = []
+        read.sort(key=_by_instant_and_id)
+        events: list[Row] = []
         current: str | None = None
         last = float("-inf")
         for at, tid, when, message, new in read:
             # seq: Help Scout numbers threads in the order they are made; the same thread
-            # gets the same seq whichever threads a page or a webhook lists
-            if message:
-                events.append({**message, "seq": str(2 * tid)})
+            # gets the same seq whichever threads a page or a webhook lists (the message's
+            # is 2 × id, set by `thread`)
+            if message is not None:
+                events.append(message)
             if new is not None and new != current:
-                events.append({
-                    "event_id": f"hs-status-{tid}", "ticket_id": cid, "at": when,
-                    "type": "status", "status": new, "seq": str(2 * tid + 1),
-                })  # fmt: skip
+                events.append((f"hs-status-{tid}", cid, when, "status", None, None, None, None,
+                               new, None, str(2 * tid + 1)))  # fmt: skip
                 current, last = new, at
         events.extend(self.current_status(file, cid, current, last, status, closed_at, updated_at))
         return events
 
     def thread(
         self, file: str, row: int, where: str, cid: str, t: Any
-    ) -> tuple[float, int, str, Record, str | None] | None:
-        """One thread as (instant, id, `createdAt`, its message or interaction row or {}, the
-        status it set or None); None when skipped or rejected (naming `where` + the field)."""
+    ) -> tuple[float, int, str, Row | None, str | None] | None:
+        """One thread as (instant, id, `createdAt`, its message or interaction row (an
+        `EVENT_COLUMNS` tuple, `seq` 2 × id) or None, the status it set or None); None when
+        skipped or rejected (naming `where` + the field)."""
         if not isinstance(t, dict):
             self.reject("events", file, row, where.rstrip("."), "thread is not a JSON object")
             return None
@@ -593,7 +603,8 @@ class HelpScoutMapping(FreshdeskMapping):
             self.reject("events", file, row, f"{where}state", why, t.get("state"))
             return None
         event, public = THREAD_TYPES[kind]
-        message: Record = {}
+        number = _int_id(tid)
+        message: Row | None = None
         if event is not None:
             role = self.thread_author(t, kind, file)
             author = _person(t.get("createdBy"))
@@ -605,15 +616,13 @@ class HelpScoutMapping(FreshdeskMapping):
                 return None
             body = _text(t.get("body"))
             if event == "interaction" and role != "customer":
-                message = {"event_id": f"hs-thread-{tid}", "ticket_id": cid, "at": at,
-                           "type": "interaction", "agent_id": author}  # fmt: skip
+                message = (f"hs-thread-{tid}", cid, at, "interaction", None, None, None, None,
+                           None, author, str(2 * number))  # fmt: skip
             else:
-                message = {
-                    "event_id": f"hs-thread-{tid}", "ticket_id": cid, "at": at, "type": "message",
-                    "author_role": role, "author_id": author,
-                    "public": "true" if public else "false", "body": body,
-                }  # fmt: skip
-        return _instant(at), _int_id(tid), at, message, STATUSES.get(raw)
+                message = (f"hs-thread-{tid}", cid, at, "message", role, author,
+                           "true" if public else "false", body, None, None,
+                           str(2 * number))  # fmt: skip
+        return _instant(at), number, at, message, STATUSES.get(raw)
 
     def thread_author(self, t: Record, kind: str, file: str) -> str | None:
         """customer, agent or bot for a thread's author (module docstring)."""
@@ -633,9 +642,10 @@ class HelpScoutMapping(FreshdeskMapping):
     def current_status(
         self, file: str, cid: str, last_status: str | None, last_at: float, status: str,
         closed_at: str | None, updated_at: str | None,
-    ) -> list[Record]:  # fmt: skip
+    ) -> list[Row]:  # fmt: skip
         """The conversation's current status when its threads do not end in it, at
-        `closedAt` (closed) or `userUpdatedAt`; none when no such instant follows them."""
+        `closedAt` (closed) or `userUpdatedAt`; none when no such instant follows them (an
+        `EVENT_COLUMNS` tuple without `seq`)."""
         if last_status == status:
             return []
         at = closed_at if status == "solved" and closed_at else updated_at
@@ -643,15 +653,14 @@ class HelpScoutMapping(FreshdeskMapping):
             self.skip(file, "current statuses with no instant after the threads'")
             return []
         self.note(file, "conversations whose current status is placed at closedAt/userUpdatedAt")
-        return [{
-            "event_id": f"hs-{cid}-current-{status}-{at}", "ticket_id": cid, "at": at,
-            "type": "status", "status": status,
-        }]  # fmt: skip
+        return [(f"hs-{cid}-current-{status}-{at}", cid, at, "status", None, None, None, None,
+                 status, None, None)]  # fmt: skip
 
     # threads.json -------------------------------------------------------------------------
 
-    def loose_thread(self, file: str, item: JsonRecord, page: Record) -> Record | None:
-        """The message of one thread of threads.json (its status kept for the end)."""
+    def loose_thread(self, file: str, item: JsonRecord, page: Record) -> Row | None:
+        """The message of one thread of threads.json (its status kept for the end), an
+        `EVENT_COLUMNS` tuple."""
         t = item.data
         if t is None:
             self.reject("events", file, item.row, "id", "record is not a JSON object")
@@ -675,20 +684,20 @@ class HelpScoutMapping(FreshdeskMapping):
         if walk is not None and status is not None:
             walk.threads.append((instant, number, str(t.get("id")), at, status))
         # a conversation that no file holds: validation rejects the row (names no ticket)
-        return {**message, "seq": str(2 * number)} if message else None
+        return message
 
-    def waiting_status_rows(self, file: str) -> list[Record]:
+    def waiting_status_rows(self, file: str) -> list[Row]:
         """Status events of the conversations whose threads came from threads.json (or from
-        nowhere: then only the current status, placed by the fallback)."""
-        rows: list[Record] = []
+        nowhere: then only the current status, placed by the fallback), `EVENT_COLUMNS`
+        tuples."""
+        rows: list[Row] = []
         for cid, walk in self.waiting.items():
             current: str | None = None
             last = float("-inf")
             for at, number, tid, when, status in sorted(walk.threads):
                 if status != current:
-                    rows.append({"event_id": f"hs-status-{tid}", "ticket_id": cid, "at": when,
-                                 "type": "status", "status": status,
-                                 "seq": str(2 * number + 1)})  # fmt: skip
+                    rows.append((f"hs-status-{tid}", cid, when, "status", None, None, None,
+                                 None, status, None, str(2 * number + 1)))  # fmt: skip
                     current, last = status, at
             if not walk.threads:
                 self.note(file, "conversations without threads (current status only)")
@@ -807,10 +816,10 @@ class HelpScoutStream:
         cf = path.name
         heads = hal_records(path, (CONVERSATIONS_FILE,), conversation_heads)
         hs.conversation_winners(cf, (i for i, _ in heads))
-        tickets = RecordChunk("tickets", cf, TICKET_COLUMNS)
-        events = RecordChunk("events", cf, EVENT_COLUMNS)
+        tickets = TupleChunk("tickets", cf, TICKET_COLUMNS)
+        events = TupleChunk("events", cf, EVENT_COLUMNS)
         for item, _ in hal_records(path, (CONVERSATIONS_FILE,), mapped_conversations):
-            rows, evs = hs.conversation_rows(cf, item)
+            rows, evs = hs.conversation_tuples(cf, item)
             tickets.extend(item.row, rows)
             events.extend(item.row, evs)
             if events.full(self.chunk_rows) or tickets.full(self.chunk_rows):
@@ -823,17 +832,17 @@ class HelpScoutStream:
         threads = _find(d, THREADS_FILE)
         if threads is not None:
             tf = threads.name
-            loose = RecordChunk("events", tf, EVENT_COLUMNS)
+            loose = TupleChunk("events", tf, EVENT_COLUMNS)
             for item, page in hal_records(threads, (THREADS_FILE,)):
-                row = hs.loose_thread(tf, item, page)
-                if row is not None:
-                    loose.add(item.row, row)
+                message = hs.loose_thread(tf, item, page)
+                if message is not None:
+                    loose.add(item.row, message)
                 if loose.full(self.chunk_rows):
                     yield loose.take(hs.rejects)
             yield loose.take(hs.rejects)
         # status events of conversations without embedded threads (rows: their conversation's)
         for r in hs.waiting_status_rows(cf):
-            events.add(hs.waiting[r["ticket_id"]].row, r)
+            events.add(hs.waiting[r[1]].row, r)  # on its conversation's line
         yield events.take(hs.rejects)
 
         for stem, table, columns, mapper, keys in (
@@ -909,6 +918,30 @@ def _threads_of(c: Record) -> tuple[list[Any], str] | None:
     if isinstance(c.get("threads"), list):
         return list(c["threads"]), "threads"
     return None
+
+
+def _by_instant_and_id(read: tuple[Any, ...]) -> tuple[float, int]:
+    """The order of a conversation's threads: by instant, then by id."""
+    return read[0], read[1]
+
+
+#: the keys of each kind of events row as the webhook's mapping gives it (a dict), by type
+_EVENT_KEYS: dict[str, tuple[str, ...]] = {
+    "message": ("event_id", "ticket_id", "at", "type", "author_role", "author_id", "public",
+                "body", "seq"),
+    "interaction": ("event_id", "ticket_id", "at", "type", "agent_id", "seq"),
+    "status": ("event_id", "ticket_id", "at", "type", "status", "seq"),
+}  # fmt: skip
+
+
+def _event_record(row: Row) -> Record:
+    """An `EVENT_COLUMNS` tuple as the dict of its kind's keys (a current status placed by
+    the fallback has no `seq`)."""
+    full = dict(zip(EVENT_COLUMNS, row, strict=True))
+    keys = _EVENT_KEYS[full["type"]]
+    if full["seq"] is None:
+        keys = tuple(k for k in keys if k != "seq")
+    return {k: full[k] for k in keys}
 
 
 def _int_id(value: str) -> int:

@@ -132,9 +132,27 @@ def score(text: str | None) -> float | None:
     return (vader + float(polarity)) / 2
 
 
+#: distinct texts whose score `score_all` keeps for their repeats, at most (a bulk import's
+#: later new texts are scored without being kept: memory stays bounded)
+DISTINCT_KEPT = 65_536
+
+
 def score_all(texts: Iterable[str | None]) -> list[float | None]:
-    """`score` of each text, in order."""
-    return [score(t) for t in texts]
+    """`score` of each text, in order. A text met again gets the score of its first
+    occurrence (`score` is a function of the text alone): support conversations repeat short
+    messages ("Thanks!", "ok", a form's fixed wording), each scored once (the first
+    `DISTINCT_KEPT` distinct texts are kept)."""
+    scores: dict[str | None, float | None] = {}
+    out: list[float | None] = []
+    for t in texts:
+        if t in scores:
+            out.append(scores[t])
+            continue
+        s = score(t)
+        if len(scores) < DISTINCT_KEPT:
+            scores[t] = s
+        out.append(s)
+    return out
 
 
 __all__ = ["EMOJI_WORDS", "MAX_CHARS", "score", "score_all"]
