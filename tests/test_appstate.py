@@ -173,3 +173,24 @@ def test_the_service_and_the_commands_make_the_app_tables_when_they_open(tmp_pat
     ws = open_duckdb(db)
     assert appstate.version(ws) == appstate.VERSION
     assert _versions(ws) == EVERY_STEP
+
+
+def test_a_sessions_last_seen_is_not_a_credential_change(tmp_path: Path) -> None:
+    """The service remembers checked credentials while `appstate.writes()` is unchanged: a
+    session's `last_seen` (written every few minutes per session) must not make every
+    remembered credential be checked again; ending the session must."""
+    ws = open_duckdb(tmp_path / "w.duckdb")
+    accounts.set_user(ws, "lead", "correct horse", "viewer")
+    who = accounts.user(ws, "lead")
+    assert who is not None
+    sid = accounts.start_session(ws, who, hours=8)
+    old = datetime(2026, 1, 1)
+    ws.backend.con.execute("UPDATE _sessions SET last_seen = ?", [old])
+    before = appstate.writes()
+    assert accounts.session_user(ws, sid) == who
+    [(seen,)] = ws.backend.con.execute("SELECT last_seen FROM _sessions").fetchall()
+    assert seen > old  # written
+    assert appstate.writes() == before  # and not counted
+    accounts.end_session(ws, sid)
+    assert appstate.writes() == before + 1
+    assert accounts.session_user(ws, sid) is None

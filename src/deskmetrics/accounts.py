@@ -267,7 +267,11 @@ def session_user(ws: Workspace, session_id: str) -> Principal | None:
     if row is None:
         return None
     if now - row[3] >= LAST_SEEN_EVERY:
-        st.run("UPDATE _sessions SET last_seen = ? WHERE session_hash = ?", [now, row[0]])
+        st.run(
+            "UPDATE _sessions SET last_seen = ? WHERE session_hash = ?",
+            [now, row[0]],
+            credentials=False,  # when it was last used changes nothing of what it may do
+        )
     return Principal(name=str(row[1]), role=Role(row[2]), kind="user")
 
 

@@ -99,9 +99,12 @@ class AppState:
     def __init__(self, con: Any) -> None:
         self._con = con
 
-    def run(self, sql: str, args: Sequence[Any] = ()) -> int:
-        """Execute an insert, update or delete; how many rows it changed."""
-        _writes[0] += 1
+    def run(self, sql: str, args: Sequence[Any] = (), *, credentials: bool = True) -> int:
+        """Execute an insert, update or delete; how many rows it changed. `credentials=False`:
+        a write that cannot change who may do what (a session's `last_seen`), not counted in
+        `writes()` — remembered credentials stay valid."""
+        if credentials:
+            _writes[0] += 1
         row = self._con.execute(sql, list(args)).fetchone()
         return int(row[0]) if row else 0
 
