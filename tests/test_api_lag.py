@@ -201,8 +201,9 @@ def test_a_result_older_than_the_grace_is_made_by_the_request() -> None:
 def test_a_dashboard_page_lags_like_a_report(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The overview and the trends page, signed in: with a lag, answered while the workspace
-    is held and without the delivery made since; without one, 503 while it is held."""
+    """The overview, the trends and an explanation page, signed in: with a lag, answered while
+    the workspace is held and without the delivery made since; without one, 503 while it is
+    held."""
     monkeypatch.setattr(deps, "CREDENTIALS_SECONDS", 600.0)  # as above
     for lag, expected in ((60.0, 200), (0.0, 503)):
         c, _ = serve(tmp_path / str(lag), lag=lag)
@@ -213,7 +214,11 @@ def test_a_dashboard_page_lags_like_a_report(
             c.post("/api/session", json={"name": "lead", "password": "correct horse"}).status_code
             == 200
         )
-        pages = ("/dashboard?from=2026-03-02&to=2026-03-02", "/dashboard/trends?from=2026-03-02")
+        pages = (
+            "/dashboard?from=2026-03-02&to=2026-03-02",
+            "/dashboard/trends?from=2026-03-02",
+            "/dashboard/explain?metric=first_response_time&from=2026-03-02&to=2026-03-02",
+        )
         first = {page: c.get(page) for page in pages}
         assert all(r.status_code == 200 for r in first.values())
         deliver(TestClient(c.app), [REPLY_T2])  # the help desk: no viewer's cookie

@@ -1062,8 +1062,8 @@ def explanation(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Respo
     extra = {
         k: (request.query_params[k],) for k in ("weekday", "hour") if k in request.query_params
     }
-    with svc.using() as ws:
-        p = _page(request, svc, ws, "")
+
+    def make(ws: Workspace, p: PageContext) -> tuple[Any, ...]:
         scope = replace(p.scope, filters={**p.scope.filters, **extra})
         error = ""
         try:
@@ -1077,12 +1077,17 @@ def explanation(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Respo
             tickets, _ = facts_page(ws, ex.ids, limit=len(ex.ids))
         elif ex is not None and ex.ids and ex.id_column == "response_id":
             answers = survey_answers_in_scope(ws, ids=ex.ids, **scope.query_kwargs())
-        names = agent_names(svc, ws)
+        return error, df, ex, tickets, answers, agent_names(svc, ws)
+
+    page_scope, ctx, made = _computed(request, svc, "", make)
+    error, df, ex, tickets, answers, names = made
+    # (kept results are shared: the page's own additions go on copies)
+    tickets, answers = tickets.copy(), answers.copy()
     row = df.iloc[0].to_dict() if len(df) else None
     measure = metric.measure
     cols = [
         Column("ticket_id", "Ticket", "ticket"),
-        Column("created_at", f"Created ({p.ctx['tz']})", "instant"),
+        Column("created_at", f"Created ({ctx['tz']})", "instant"),
         Column("channel", "Channel"),
         Column("priority", "Priority"),
         Column("group", "Group"),
@@ -1111,7 +1116,7 @@ def explanation(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Respo
         "Answers counted",
         [
             Column("response_id", "Answer"),
-            Column("answered_at", f"Answered ({p.ctx['tz']})", "instant"),
+            Column("answered_at", f"Answered ({ctx['tz']})", "instant"),
             Column("kind", "Survey"),
             Column("score", "Score", "score"),
             Column("comment", "Comment"),
@@ -1145,7 +1150,7 @@ def explanation(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Respo
     counted = Table("counted", "Counted", [Column(id_column, id_column)])
     counted.rows = [{id_column: i} for i in (ex.ids if ex is not None else [])]
     extra_q = {k: v[0] for k, v in extra.items()}
-    page_query = p.scope.query(metric=name, **extra_q)
+    page_query = page_scope.query(metric=name, **extra_q)
     return _finish(
         request,
         "explain",
@@ -1163,7 +1168,7 @@ def explanation(request: Request, svc: ServiceDep, who: MaybePrincipal) -> Respo
         ticket_table=ticket_table,
         answer_table=answer_table,
         left=left,
-        **p.ctx,
+        **ctx,
     )
 
 
