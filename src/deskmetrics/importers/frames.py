@@ -5,7 +5,7 @@ column as objects, and the rows of one table and file collected until they make 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -13,6 +13,8 @@ import pandas as pd
 from deskmetrics.model import TABLES, Reject, SourceFrame
 
 Record = dict[str, Any]
+#: a row as an importer collects it: a dict by column name or a tuple in the columns' order
+R = TypeVar("R")
 
 
 def record_frame(
@@ -85,22 +87,22 @@ def _object_matrix(rows: Sequence[tuple[Any, ...]], width: int) -> np.ndarray:
     return matrix
 
 
-class RecordChunk:
+class _Chunk(Generic[R]):
     """Rows of one table and file collected until they make a frame."""
 
     def __init__(self, table: str, file: str, columns: Sequence[str]) -> None:
         self.table, self.file, self.columns = table, file, columns
-        self.rows: list[Record] = []
+        self.rows: list[R] = []
         self.lines: list[int] = []
 
     def __len__(self) -> int:
         return len(self.rows)
 
-    def add(self, line: int, row: Record) -> None:
+    def add(self, line: int, row: R) -> None:
         self.rows.append(row)
         self.lines.append(line)
 
-    def extend(self, line: int, rows: list[Record]) -> None:
+    def extend(self, line: int, rows: list[R]) -> None:
         """Add the rows one record (on `line`) maps to."""
         self.rows.extend(rows)
         self.lines.extend([line] * len(rows))
@@ -112,42 +114,25 @@ class RecordChunk:
     def take(self, rejects: dict[str, list[Reject]]) -> SourceFrame:
         """The frame of the rows so far with their rejects found so far (taken out of
         `rejects`, by "<table>:<file>"), and empty again."""
-        mine = rejects.pop(f"{self.table}:{self.file}", [])
-        sf = record_frame(self.table, self.file, self.columns, self.rows, self.lines, mine)
+        sf = self._frame(rejects.pop(f"{self.table}:{self.file}", []))
         self.rows, self.lines = [], []
         return sf
 
+    def _frame(self, rejects: list[Reject]) -> SourceFrame:
+        raise NotImplementedError
 
-class TupleChunk:
+
+class RecordChunk(_Chunk[Record]):
+    """Rows (dicts by column name) of one table and file collected until they make a frame."""
+
+    def _frame(self, rejects: list[Reject]) -> SourceFrame:
+        return record_frame(self.table, self.file, self.columns, self.rows, self.lines, rejects)
+
+
+class TupleChunk(_Chunk[tuple[Any, ...]]):
     """Rows of one table and file, each a tuple in the columns' order, collected until they
     make a frame (`RecordChunk` without a dict per row: the mapping of a large export makes
     hundreds of thousands of events)."""
 
-    def __init__(self, table: str, file: str, columns: Sequence[str]) -> None:
-        self.table, self.file, self.columns = table, file, columns
-        self.rows: list[tuple[Any, ...]] = []
-        self.lines: list[int] = []
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def add(self, line: int, row: tuple[Any, ...]) -> None:
-        self.rows.append(row)
-        self.lines.append(line)
-
-    def extend(self, line: int, rows: list[tuple[Any, ...]]) -> None:
-        """Add the rows one record (on `line`) maps to."""
-        self.rows.extend(rows)
-        self.lines.extend([line] * len(rows))
-
-    def full(self, chunk_rows: int | None) -> bool:
-        """Whether the chunk holds `chunk_rows` rows (never when None: read whole)."""
-        return chunk_rows is not None and len(self.rows) >= chunk_rows
-
-    def take(self, rejects: dict[str, list[Reject]]) -> SourceFrame:
-        """The frame of the rows so far with their rejects found so far (taken out of
-        `rejects`, by "<table>:<file>"), and empty again."""
-        mine = rejects.pop(f"{self.table}:{self.file}", [])
-        sf = tuple_frame(self.table, self.file, self.columns, self.rows, self.lines, mine)
-        self.rows, self.lines = [], []
-        return sf
+    def _frame(self, rejects: list[Reject]) -> SourceFrame:
+        return tuple_frame(self.table, self.file, self.columns, self.rows, self.lines, rejects)
