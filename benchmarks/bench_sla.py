@@ -116,7 +116,7 @@ def child_engine(args: argparse.Namespace) -> None:
     facts the shared workspace may keep from other runs are not read)."""
     from deskmetrics.engine import open_duckdb
     from deskmetrics.engine.kept import current_facts
-    from deskmetrics.engine.sla import SlaState
+    from deskmetrics.engine.sla import sla_state_frame
 
     ws = open_duckdb(args.db, settings_for(args.all_targets), read_only=True)
     ws.keep_facts = False
@@ -124,7 +124,7 @@ def child_engine(args: argparse.Namespace) -> None:
     t0 = time.perf_counter()
     now = datetime.fromisoformat(args.now)
     facts = current_facts(ws, materialize=args.materialize)
-    state = ws.backend.execute(SlaState(facts, now).frame())
+    state = sla_state_frame(facts, now)  # SlaState(facts, now).frame(), run
     wall = time.perf_counter() - t0
     _emit_state(state, wall, args.out)
 
@@ -136,7 +136,7 @@ def child_kept(args: argparse.Namespace) -> None:
     every request between imports meets them."""
     from deskmetrics.engine import open_duckdb
     from deskmetrics.engine.kept import current_facts
-    from deskmetrics.engine.sla import SlaState
+    from deskmetrics.engine.sla import sla_state_frame
 
     ws = open_duckdb(args.db, settings_for(args.all_targets))
     ws.backend.raw_sql(f"SET threads = {int(args.threads)}")
@@ -149,7 +149,7 @@ def child_kept(args: argparse.Namespace) -> None:
     facts = current_facts(ws)
     if not facts.kept:
         raise SystemExit("the workspace did not keep its facts")
-    state = ws.backend.execute(SlaState(facts, now).frame())
+    state = sla_state_frame(facts, now)  # SlaState(facts, now).frame(), run
     wall = time.perf_counter() - t0
     _emit_state(state, wall, args.out)
 

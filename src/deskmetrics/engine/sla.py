@@ -30,6 +30,7 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 
 from deskmetrics.calendar import BusinessCalendar
@@ -39,7 +40,7 @@ from deskmetrics.engine.compile import (
     Facts,
     MetricRequest,
     RowSource,
-    execute,
+    execute_rows,
     with_team,
     with_ticket,
 )
@@ -146,8 +147,16 @@ def _by_policy(
     return ibis.cases(*branches, else_=ibis.null(null))
 
 
+#: business seconds per bucket of the inverse calendar (see `_inverse_calendar`)
+INVERSE_BUCKET = 3600
+
+
 def _inverse_calendar(cal: BusinessCalendar) -> ir.Table:
-    """Per schedule and day: b0, total open seconds, open periods and their running totals."""
+    """Per schedule and day: b0, total open seconds, open periods and their running totals,
+    once per bucket of INVERSE_BUCKET business seconds that the day's balances (b0, b0 +
+    total] reach (`_i_bucket`): the day holding a balance is then found by an equality join on
+    (schedule, bucket) and a range check among the few days of that bucket, instead of a range
+    join over every day of the schedule (a nested loop per clock)."""
     d = cal.days.copy()
     k = cal.periods_per_day
     run = pd.Series(0, index=d.index, dtype="int64")
@@ -157,7 +166,14 @@ def _inverse_calendar(cal: BusinessCalendar) -> ir.Table:
     d["total"] = run
     d = d[d["total"] > 0]
     cols = ["sched", "b0", "total"] + [f"{x}{i}" for i in range(1, k + 1) for x in "sc"]
-    return ibis.memtable(d[cols].rename(columns={c: f"_i_{c}" for c in cols}))
+    d = d[cols].reset_index(drop=True)
+    lo = (d["b0"] + 1) // INVERSE_BUCKET
+    hi = (d["b0"] + d["total"]) // INVERSE_BUCKET
+    n = (hi - lo + 1).to_numpy()
+    first = np.repeat(np.cumsum(n) - n, n)  # each day's first row once repeated
+    d = d.loc[d.index.repeat(n)].reset_index(drop=True)
+    d["bucket"] = np.repeat(lo.to_numpy(), n) + (np.arange(len(d)) - first)
+    return ibis.memtable(d.rename(columns={c: f"_i_{c}" for c in d.columns}))
 
 
 @dataclass
@@ -250,35 +266,54 @@ class SlaState:
             _g_ticket=j.ticket_id, _g_from=j._from_s, _g_to=j._to_s, _policy=pol
         ).filter(lambda x: x._policy.notnull())
 
+    @cached_property
+    def _kinds(self) -> set[str]:
+        """The targets some policy sets: clocks of the others would all be dropped (no
+        target), so they are not built (the reply windows cost a sort of every message)."""
+        return {
+            k
+            for p in self.settings.policies
+            for k in SLA_TARGETS
+            if p.target_seconds(k) is not None
+        }
+
     def _clocks(self, now_s: int) -> ir.Table:
         """ticket_id, sla_target, _n, _start_s, _event_s (the stopping reply, or null)."""
         f = self.facts
         m = self._only_open(f.messages)
-        before = ibis.window(group_by="ticket_id", order_by="seq", rows=(None, -1))
-        after = ibis.window(group_by="ticket_id", order_by="seq", rows=(1, None))
         null_i = ibis.null("int64")
-        m = m.mutate(
-            _last_reply=ibis.cases((m.is_reply, m.seq), else_=null_i).max().over(before),
-            _last_cust=ibis.cases((m.author_role == "customer", m.seq), else_=null_i)
-            .max()
-            .over(before),
-            _next_reply_s=ibis.cases((m.is_reply, m.at_s), else_=null_i).min().over(after),
-        )
         tb = self._only_open(self._tickets())
         first = (m.filter(m.is_reply).group_by("ticket_id").aggregate(_r=m.at_s.min())).rename(
             _f_ticket="ticket_id"
         )
         fr = tb.left_join(first, tb.ticket_id == first._f_ticket)
         first_reply = _targets(fr, "first_reply", ibis.literal(0, "int64"), fr.created_s, fr._r)
-        opens_wait = (
-            (m.author_role == "customer")
-            & m._last_reply.notnull()
-            & (m._last_cust.isnull() | (m._last_cust < m._last_reply))
-        )
-        nr = m.filter(opens_wait)
-        next_reply = _targets(nr, "next_reply", nr.seq.cast("int64"), nr.at_s, nr._next_reply_s)
-        pu = m.filter(m.is_reply)
-        periodic = _targets(pu, "periodic_update", pu.seq.cast("int64"), pu.at_s, pu._next_reply_s)
+        reply_clocks = [first_reply] if "first_reply" in self._kinds else []
+        if self._kinds & {"next_reply", "periodic_update"}:
+            before = ibis.window(group_by="ticket_id", order_by="seq", rows=(None, -1))
+            after = ibis.window(group_by="ticket_id", order_by="seq", rows=(1, None))
+            m = m.mutate(
+                _last_reply=ibis.cases((m.is_reply, m.seq), else_=null_i).max().over(before),
+                _last_cust=ibis.cases((m.author_role == "customer", m.seq), else_=null_i)
+                .max()
+                .over(before),
+                _next_reply_s=ibis.cases((m.is_reply, m.at_s), else_=null_i).min().over(after),
+            )
+            if "next_reply" in self._kinds:
+                opens_wait = (
+                    (m.author_role == "customer")
+                    & m._last_reply.notnull()
+                    & (m._last_cust.isnull() | (m._last_cust < m._last_reply))
+                )
+                nr = m.filter(opens_wait)
+                reply_clocks.append(
+                    _targets(nr, "next_reply", nr.seq.cast("int64"), nr.at_s, nr._next_reply_s)
+                )
+            if "periodic_update" in self._kinds:
+                pu = m.filter(m.is_reply)
+                reply_clocks.append(
+                    _targets(pu, "periodic_update", pu.seq.cast("int64"), pu.at_s, pu._next_reply_s)
+                )
         s = self._only_open(self._stretches(now_s))
         last = s.group_by("ticket_id").aggregate(
             _last_solve=ibis.cases((s.becomes_solved, s.at_s), else_=null_i).max()
@@ -291,18 +326,24 @@ class SlaState:
         solved_now = rs._o_status.isin(SOLVED).fill_null(False)
         solved_s = ibis.cases((solved_now, rs._last_solve), else_=null_i)
         resolution = _targets(rs, "resolution", ibis.literal(0, "int64"), rs.created_s, solved_s)
-        replies = first_reply.union(next_reply).union(periodic)
-        replies = replies.filter(replies._start_s <= now_s)
-        # reply clocks also stop at the first solve at or after their start
-        solves = s.filter(s.becomes_solved).select(_v_ticket="ticket_id", _v_s="at_s")
-        j = replies.left_join(
-            solves, [replies.ticket_id == solves._v_ticket, solves._v_s >= replies._start_s]
-        )
-        keys = ["ticket_id", "sla_target", "_n", "_start_s", "_event_s"]
-        replies = j.group_by(keys).aggregate(_solve_s=j._v_s.min())
-        replies = replies.mutate(_event_s=_nullable_least(replies._event_s, replies._solve_s))
-        replies = replies.drop("_solve_s")
-        out = replies.union(resolution.filter(resolution._start_s <= now_s))
+        resolution = resolution.filter(resolution._start_s <= now_s)
+        if not reply_clocks:
+            out = resolution
+        else:
+            replies = reply_clocks[0]
+            for more in reply_clocks[1:]:
+                replies = replies.union(more)
+            replies = replies.filter(replies._start_s <= now_s)
+            # reply clocks also stop at the first solve at or after their start
+            solves = s.filter(s.becomes_solved).select(_v_ticket="ticket_id", _v_s="at_s")
+            j = replies.left_join(
+                solves, [replies.ticket_id == solves._v_ticket, solves._v_s >= replies._start_s]
+            )
+            keys = ["ticket_id", "sla_target", "_n", "_start_s", "_event_s"]
+            replies = j.group_by(keys).aggregate(_solve_s=j._v_s.min())
+            replies = replies.mutate(_event_s=_nullable_least(replies._event_s, replies._solve_s))
+            replies = replies.drop("_solve_s")
+            out = replies.union(resolution) if "resolution" in self._kinds else replies
         # as of `now`: a stop after now has not happened yet
         return out.mutate(
             _stop_s=ibis.cases(
@@ -466,27 +507,33 @@ class SlaState:
             c = c.mutate(_elapsed_b=c._elapsed_b.fill_null(0), _elapsed_c=c._elapsed_c.fill_null(0))
         # on a ticket's own clock: the segment where the clock reaches the key, whose schedule
         # reaches key − offset there
+        # (conditions on the clock alone make its key null rather than join conditions: a left
+        # join with a condition on its left side alone is a nested loop in DuckDB)
         zs = segs.select("_z_key", "_z_sched", "_z_offset", "_z_cfrom", "_z_cto")
+        c = c.mutate(
+            _own_key=ibis.cases((c._follow & ~c._calendar, c._due_key), else_=ibis.null("int64"))
+        )
         c = c.left_join(
             zs,
             [
                 c.ticket_id == zs._z_key,
-                c._follow & ~c._calendar,
-                zs._z_cfrom < c._due_key,
-                zs._z_cto >= c._due_key,
+                zs._z_cfrom < c._own_key,
+                zs._z_cto >= c._own_key,
             ],
         )
         c = c.mutate(
             _inv_sched=c._z_sched.fill_null(c._sched),
-            _inv_key=c._due_key - c._z_offset.fill_null(0),
-        ).drop(*zs.columns)
+            _inv_key=ibis.cases(
+                (~c._calendar, c._due_key - c._z_offset.fill_null(0)), else_=ibis.null("int64")
+            ),
+        ).drop(*zs.columns, "_own_key")
         # invert business time: the open period where the schedule's balance reaches the key
         inv = _inverse_calendar(cal)
         cb = c.left_join(
             inv,
             [
                 c._inv_sched == inv._i_sched,
-                ~c._calendar,
+                (c._inv_key // INVERSE_BUCKET) == inv._i_bucket,
                 inv._i_b0 < c._inv_key,
                 inv._i_b0 + inv._i_total >= c._inv_key,
             ],
@@ -583,7 +630,7 @@ def sla_state_frame(
     cols = TARGET_COLUMNS if both_times else STATE_COLUMNS
     if not facts.ws.settings.sla.policies:
         return pd.DataFrame({c: [] for c in cols})
-    return execute(facts, SlaState(facts, now, both_times=both_times).frame())
+    return execute_rows(facts, SlaState(facts, now, both_times=both_times).frame())
 
 
 #: the columns of the SLA targets source besides the ticket's
@@ -647,4 +694,4 @@ def sla_queue_frame(
     t = t.order_by([t.due_at.asc(nulls_first=False), "ticket_id", "sla_target"])
     if limit is not None:
         t = t.limit(limit)
-    return execute(facts, t.select(*cols))
+    return execute_rows(facts, t.select(*cols))
