@@ -35,7 +35,7 @@ import pandas as pd
 
 from deskmetrics.calendar import BusinessCalendar
 from deskmetrics.config import SLA_TARGETS, SlaPolicy, SlaSettings
-from deskmetrics.engine.clock import INF, epoch_timestamp, schedule_index, with_clock_seconds
+from deskmetrics.engine.clock import INF, epoch_timestamp, with_clock_seconds
 from deskmetrics.engine.compile import (
     Facts,
     MetricRequest,
@@ -77,16 +77,6 @@ def _nullable_least(a: ir.IntegerValue, b: ir.IntegerValue) -> ir.IntegerValue:
     """The earlier of two instants where null means 'never'."""
     x = ibis.least(a.fill_null(INF), b.fill_null(INF))
     return ibis.cases((x >= INF, ibis.null("int64")), else_=x)
-
-
-def _targets(
-    t: ir.Table, target: str, n: ir.Value, start_s: ir.Value, event_s: ir.Value
-) -> ir.Table:
-    """One SLA target per row of `t`: which, its number, when its clock starts and the event
-    that achieves it (null: none yet)."""
-    return t.select(
-        "ticket_id", sla_target=ibis.literal(target), _n=n, _start_s=start_s, _event_s=event_s
-    )
 
 
 def _text_values(v: Any) -> list[str]:
@@ -137,11 +127,16 @@ def _policy_expr(t: ir.Table, policies: list[SlaPolicy], columns: list[str]) -> 
     return ibis.cases(*branches, else_=ibis.null("int64"))
 
 
+#: the integer code of each target inside the query (`_kc`: integer keys partition, group
+#: and compare faster than text); `sla_target` is named at the end
+KIND_CODE = {k: i for i, k in enumerate(SLA_TARGETS)}
+
+
 def _by_policy(
-    pol: ir.IntegerValue, kind: ir.StringValue, values: dict[tuple[int, str], Any], null: str
+    pol: ir.IntegerValue, kc: ir.IntegerValue, values: dict[tuple[int, str], Any], null: str
 ) -> ir.Value:
-    """A per-(policy, target) constant chosen by CASE."""
-    branches = [((pol == i) & (kind == k), v) for (i, k), v in values.items()]
+    """A per-(policy, target) constant chosen by CASE (`kc`: the target's KIND_CODE)."""
+    branches = [((pol == i) & (kc == KIND_CODE[k]), v) for (i, k), v in values.items()]
     if not branches:
         return ibis.null(null)
     return ibis.cases(*branches, else_=ibis.null(null))
@@ -185,7 +180,8 @@ class SlaState:
     #: only tickets open at `now` (not solved or closed): the live queue needs no more
     open_only: bool = False
     #: also measure every clock's running time in both bases (`elapsed_business_minutes`,
-    #: `elapsed_calendar_minutes`): two more calendar joins, for the per-target export
+    #: `elapsed_calendar_minutes`), for the per-target export (both are at hand: every row's
+    #: business seconds are looked up, whatever the target's basis)
     both_times: bool = False
 
     @property
@@ -221,50 +217,81 @@ class SlaState:
             tk = tk.mutate(tier=ibis.null("string"))
         return tk
 
-    def _tickets(self) -> ir.Table:
-        """ticket_id, created_s and the schedule key (without the facts' business seconds of
-        creation, which SLA clocks do not need)."""
-        t = self.facts.ws.table("tickets")
-        return t.select(
+    def _policy_columns(self) -> tuple[ir.Table, list[str]]:
+        """The tickets with the columns policies read, and the columns `when` may name (the
+        customer's `tier` among them; the customers are joined only when a policy reads it)."""
+        ws = self.facts.ws
+        policies = self.settings.policies
+        reads_tier = any(WHEN_ALIASES.get(k, k) == "tier" for p in policies for k in p.when)
+        tk = ws.table("tickets")
+        if reads_tier:
+            tk = self._tickets_with_tier()
+        columns = list(tk.columns)
+        if "tier" not in columns:
+            columns.append("tier")
+        return tk, columns
+
+    @cached_property
+    def _ticket_rows(self) -> ir.Table:
+        """Per ticket (with `open_only`, per open ticket): its integer key `_tk` (the facts'),
+        ticket_id, created_s, the schedule key `_sched` and `_pol0`, the policy of the ticket
+        with the priority it has (null: none). Every later join and grouping is on `_tk`."""
+        tk, columns = self._policy_columns()
+        keys = self.facts._ticket_keys.select(
+            _k_id="ticket_id", _tk="_tk", _k_created="created_s", _k_sched="_sched"
+        )
+        j = self._only_open(tk).join(keys, tk.ticket_id == keys._k_id)
+        return j.select(
+            "_tk",
             "ticket_id",
-            created_s=t.created_at.epoch_seconds().cast("int64"),
-            _sched=schedule_index(self.facts.calendar, t.schedule_id),
+            created_s=j._k_created,
+            _sched=j._k_sched,
+            _pol0=_policy_expr(j, self.settings.policies, columns),
         )
 
-    def _segments(self) -> ir.Table:
-        """Per ticket, stretches [from_s, to_s) of constant priority, with the policy."""
-        tk = self._only_open(self._tickets_with_tier())
-        columns = list(tk.columns)
-        initial = tk.select(
-            "ticket_id",
+    def _priority_segments(self) -> ir.Table | None:
+        """For tickets whose priority changes (assignment events with a priority, up to
+        `now`): stretches [_g_from, _g_to) of constant priority with the policy then
+        (`_g_policy`, null: none), keyed by `_g_tk`. None when events carry no priority.
+        Every other ticket has one policy throughout: its `_pol0`."""
+        ev = self.facts.ws.table("events")
+        if "priority" not in ev.columns:
+            return None
+        tk, columns = self._policy_columns()
+        ch = ev.filter((ev.type == "assignment") & ev.priority.notnull())
+        ch = ch.filter(ch.at.epoch_seconds().cast("int64") <= self._now_s)
+        changes = ch.select(
+            _c_id=ch.ticket_id,
+            _from_s=ch.at.epoch_seconds().cast("int64"),
+            _prio=ch.priority,
+            _o=ibis.literal(1),
+            _eid=ch.event_id,
+        )
+        # the few tickets with changes first, then their keys
+        attrs = self._only_open(tk)
+        attrs = attrs.semi_join(changes, attrs.ticket_id == changes._c_id)
+        keys = self.facts._ticket_keys.select(_k_id="ticket_id", _k_tk="_tk")
+        attrs = attrs.join(keys, attrs.ticket_id == keys._k_id).drop("_k_id")
+        initial = attrs.select(
+            _c_id="ticket_id",
             _from_s=ibis.literal(-INF, "int64"),
-            _prio=tk.priority,
+            _prio=attrs.priority,
             _o=ibis.literal(0),
             _eid=ibis.literal(""),
         )
-        ev = self._only_open(self.facts.ws.table("events"))
-        segs = initial
-        if "priority" in ev.columns:
-            ch = ev.filter((ev.type == "assignment") & ev.priority.notnull())
-            ch = ch.filter(ch.at.epoch_seconds().cast("int64") <= self._now_s)
-            changes = ch.select(
-                "ticket_id",
-                _from_s=ch.at.epoch_seconds().cast("int64"),
-                _prio=ch.priority,
-                _o=ibis.literal(1),
-                _eid=ch.event_id,
-            )
-            segs = initial.union(changes)
-        w = ibis.window(group_by="ticket_id", order_by=["_from_s", "_o", "_eid"])
+        segs = initial.union(changes)
+        w = ibis.window(group_by="_c_id", order_by=["_from_s", "_o", "_eid"])
         segs = segs.mutate(_to_s=segs._from_s.lead().over(w).fill_null(INF))
         # policy conditions read the ticket's columns, with the priority in force
-        attrs = tk.drop("priority").rename(_t_id="ticket_id")
-        j = segs.join(attrs, segs.ticket_id == attrs._t_id)
+        attrs = attrs.drop("priority")
+        j = segs.join(attrs, segs._c_id == attrs.ticket_id)
         j = j.mutate(priority=j._prio)
-        pol = _policy_expr(j, self.settings.policies, columns)
         return j.select(
-            _g_ticket=j.ticket_id, _g_from=j._from_s, _g_to=j._to_s, _policy=pol
-        ).filter(lambda x: x._policy.notnull())
+            _g_tk=j._k_tk,
+            _g_from=j._from_s,
+            _g_to=j._to_s,
+            _g_policy=_policy_expr(j, self.settings.policies, columns),
+        )
 
     @cached_property
     def _kinds(self) -> set[str]:
@@ -278,20 +305,40 @@ class SlaState:
         }
 
     def _clocks(self, now_s: int) -> ir.Table:
-        """ticket_id, sla_target, _n, _start_s, _event_s (the stopping reply, or null)."""
+        """_tk, ticket_id, _sched, _pol0, _kc (the target), _n, _start_s, _stop_s (the stopping
+        event up to now, or null): one row per clock."""
         f = self.facts
-        m = self._only_open(f.messages)
         null_i = ibis.null("int64")
-        tb = self._only_open(self._tickets())
-        first = (m.filter(m.is_reply).group_by("ticket_id").aggregate(_r=m.at_s.min())).rename(
-            _f_ticket="ticket_id"
+        tr = self._ticket_rows
+        m = self._only_open(f.messages)
+        first = m.filter(m.is_reply).group_by("_tk").aggregate(_r=m.at_s.min())
+        first = first.rename(_f_tk="_tk")
+        s = self._only_open(self._stretches(now_s))
+        # the last solve, and the status of the stretch still open at `now` (one per ticket):
+        # solved now stops the resolution clock there
+        st = s.group_by("_tk").aggregate(
+            _last_solve=ibis.cases((s.becomes_solved, s.at_s), else_=null_i).max(),
+            _o_status=ibis.cases((s._end.isnull(), s.status), else_=ibis.null("string")).min(),
         )
-        fr = tb.left_join(first, tb.ticket_id == first._f_ticket)
-        first_reply = _targets(fr, "first_reply", ibis.literal(0, "int64"), fr.created_s, fr._r)
-        reply_clocks = [first_reply] if "first_reply" in self._kinds else []
+        st = st.rename(_r_tk="_tk")
+        t = tr.left_join(first, tr._tk == first._f_tk)
+        t = t.left_join(st, t._tk == st._r_tk).drop("_f_tk", "_r_tk")
+        payload = ["_tk", "ticket_id", "_sched", "_pol0"]
+        zero = ibis.literal(0, "int64")
+        reply_clocks = []
+        if "first_reply" in self._kinds:
+            reply_clocks.append(
+                t.select(
+                    *payload,
+                    _kc=ibis.literal(KIND_CODE["first_reply"], "int64"),
+                    _n=zero,
+                    _start_s=t.created_s,
+                    _event_s=t._r,
+                )
+            )
         if self._kinds & {"next_reply", "periodic_update"}:
-            before = ibis.window(group_by="ticket_id", order_by="seq", rows=(None, -1))
-            after = ibis.window(group_by="ticket_id", order_by="seq", rows=(1, None))
+            before = ibis.window(group_by="_tk", order_by="seq", rows=(None, -1))
+            after = ibis.window(group_by="_tk", order_by="seq", rows=(1, None))
             m = m.mutate(
                 _last_reply=ibis.cases((m.is_reply, m.seq), else_=null_i).max().over(before),
                 _last_cust=ibis.cases((m.author_role == "customer", m.seq), else_=null_i)
@@ -299,33 +346,38 @@ class SlaState:
                 .over(before),
                 _next_reply_s=ibis.cases((m.is_reply, m.at_s), else_=null_i).min().over(after),
             )
+            kinds = []
             if "next_reply" in self._kinds:
                 opens_wait = (
                     (m.author_role == "customer")
                     & m._last_reply.notnull()
                     & (m._last_cust.isnull() | (m._last_cust < m._last_reply))
                 )
-                nr = m.filter(opens_wait)
-                reply_clocks.append(
-                    _targets(nr, "next_reply", nr.seq.cast("int64"), nr.at_s, nr._next_reply_s)
-                )
+                kinds.append(("next_reply", opens_wait))
             if "periodic_update" in self._kinds:
-                pu = m.filter(m.is_reply)
+                kinds.append(("periodic_update", m.is_reply))
+            info = tr.select(_i_tk="_tk", _i_sched="_sched", _i_pol0="_pol0")
+            for kind, cond in kinds:
+                x = m.filter(cond)
+                x = x.join(info, x._tk == info._i_tk)
                 reply_clocks.append(
-                    _targets(pu, "periodic_update", pu.seq.cast("int64"), pu.at_s, pu._next_reply_s)
+                    x.select(
+                        "_tk",
+                        "ticket_id",
+                        _sched=x._i_sched,
+                        _pol0=x._i_pol0,
+                        _kc=ibis.literal(KIND_CODE[kind], "int64"),
+                        _n=x.seq.cast("int64"),
+                        _start_s=x.at_s,
+                        _event_s=x._next_reply_s,
+                    )
                 )
-        s = self._only_open(self._stretches(now_s))
-        last = s.group_by("ticket_id").aggregate(
-            _last_solve=ibis.cases((s.becomes_solved, s.at_s), else_=null_i).max()
-        )
-        last = last.rename(_r_ticket="ticket_id")
-        rs = tb.left_join(last, tb.ticket_id == last._r_ticket)
-        # the stretch still open at `now` holds the current status: solved stops the clock
-        open_status = s.filter(s._end.isnull()).select(_o_ticket="ticket_id", _o_status="status")
-        rs = rs.left_join(open_status, rs.ticket_id == open_status._o_ticket)
-        solved_now = rs._o_status.isin(SOLVED).fill_null(False)
-        solved_s = ibis.cases((solved_now, rs._last_solve), else_=null_i)
-        resolution = _targets(rs, "resolution", ibis.literal(0, "int64"), rs.created_s, solved_s)
+        solved_now = t._o_status.isin(SOLVED).fill_null(False)
+        resolution = t.select(
+            *payload, _kc=ibis.literal(KIND_CODE["resolution"], "int64"), _n=zero,
+            _start_s=t.created_s,
+            _event_s=ibis.cases((solved_now, t._last_solve), else_=null_i),
+        )  # fmt: skip
         resolution = resolution.filter(resolution._start_s <= now_s)
         if not reply_clocks:
             out = resolution
@@ -335,11 +387,11 @@ class SlaState:
                 replies = replies.union(more)
             replies = replies.filter(replies._start_s <= now_s)
             # reply clocks also stop at the first solve at or after their start
-            solves = s.filter(s.becomes_solved).select(_v_ticket="ticket_id", _v_s="at_s")
+            solves = s.filter(s.becomes_solved).select(_v_tk="_tk", _v_s="at_s")
             j = replies.left_join(
-                solves, [replies.ticket_id == solves._v_ticket, solves._v_s >= replies._start_s]
+                solves, [replies._tk == solves._v_tk, solves._v_s >= replies._start_s]
             )
-            keys = ["ticket_id", "sla_target", "_n", "_start_s", "_event_s"]
+            keys = [*payload, "_kc", "_n", "_start_s", "_event_s"]
             replies = j.group_by(keys).aggregate(_solve_s=j._v_s.min())
             replies = replies.mutate(_event_s=_nullable_least(replies._event_s, replies._solve_s))
             replies = replies.drop("_solve_s")
@@ -357,6 +409,7 @@ class SlaState:
         s = self.facts.status_stretches
         s = s.filter(s.at_s <= now_s)
         return s.select(
+            "_tk",
             "ticket_id",
             "at_s",
             "status",
@@ -388,15 +441,21 @@ class SlaState:
                     f"configured; schedules: {', '.join(sorted(cal.schedule_index))}"
                 )
         clocks = self._clocks(now_s)  # of open tickets only, with `open_only`
-        # the policy in force when the clock stopped (or now)
-        decide = clocks._stop_s.fill_null(now_s)
-        seg = self._segments()
-        c = clocks.mutate(_decide=decide)
-        c = c.join(
-            seg,
-            [c.ticket_id == seg._g_ticket, seg._g_from <= c._decide, seg._g_to > c._decide],
-        ).drop("_g_ticket", "_g_from", "_g_to", "_decide")
-        kind = c.sla_target
+        # the policy in force when the clock stopped (or now): the ticket's own (`_pol0`)
+        # unless its priority changed (the few priority segments)
+        seg = self._priority_segments()
+        if seg is None:
+            c = clocks.mutate(_policy=clocks._pol0)
+        else:
+            c = clocks.mutate(_decide=clocks._stop_s.fill_null(now_s))
+            seg = seg.mutate(_g_hit=ibis.literal(True))
+            c = c.left_join(
+                seg, [c._tk == seg._g_tk, seg._g_from <= c._decide, seg._g_to > c._decide]
+            )
+            c = c.mutate(_policy=ibis.cases((c._g_hit.notnull(), c._g_policy), else_=c._pol0)).drop(
+                "_g_tk", "_g_from", "_g_to", "_g_policy", "_g_hit", "_decide"
+            )
+        c = c.drop("_pol0").filter(lambda x: x._policy.notnull())
         targets = {
             (i, k): p.target_seconds(k)
             for i, p in enumerate(policies)
@@ -406,14 +465,6 @@ class SlaState:
         calendar_time = {
             (i, k): p.in_calendar_time(k) for i, p in enumerate(policies) for k in SLA_TARGETS
         }
-        tbs = self._tickets().select(_b_ticket="ticket_id", _b_sched="_sched")
-        c = c.join(tbs, c.ticket_id == tbs._b_ticket).drop("_b_ticket")
-        sched_of = [
-            (c._policy == i, cal.schedule_index[p.schedule])
-            for i, p in enumerate(policies)
-            if p.schedule is not None
-        ]
-        sched = ibis.cases(*sched_of, else_=c._b_sched) if sched_of else c._b_sched
         # a ticket whose schedule changes runs on its own clock (facts' schedule segments),
         # unless the policy names its schedule
         segs = f.clock_segments
@@ -425,86 +476,100 @@ class SlaState:
             _z_to=ibis.cases((later, INF), else_=segs._z_to),
             _z_cto=ibis.cases((later, INF), else_=segs._z_cto),
         )
-        own = [(c._policy == i, False) for i, p in enumerate(policies) if p.schedule is not None]
-        c = c.mutate(
-            _target=_by_policy(c._policy, kind, targets, "int64"),
-            _calendar=_by_policy(c._policy, kind, calendar_time, "boolean").fill_null(False),
-            _sched=sched,
-            _follow=ibis.cases(*own, else_=True) if own else ibis.literal(True),
-        ).drop("_b_sched")
-        c = c.filter(c._target.notnull())
-        warn_max = self.settings.warning_max_seconds
-        c = c.mutate(
-            _warn=ibis.least(c._target.cast("float64") * self.settings.warning_fraction, warn_max)
-        )
 
-        # running stretches of each clock
-        s = self._stretches(now_s).select(
-            _s_ticket="ticket_id", _s_at="at_s", _s_end="_end", _s_status="status"
-        )
-        j = c.join(
-            s,
-            [
-                c.ticket_id == s._s_ticket,
-                s._s_at < c._stop_s.fill_null(INF),
-                s._s_end.fill_null(INF) > c._start_s,
-            ],
-        )
+        def per_target(c: ir.Table) -> dict[str, ir.Value]:
+            """What the policy and target give a clock (`_sched`: the ticket's schedule key)."""
+            sched_of = [
+                (c._policy == i, cal.schedule_index[p.schedule])
+                for i, p in enumerate(policies)
+                if p.schedule is not None
+            ]
+            own = [
+                (c._policy == i, False) for i, p in enumerate(policies) if p.schedule is not None
+            ]
+            kind = c._kc
+            return {
+                "_target": _by_policy(c._policy, kind, targets, "int64"),
+                "_calendar": _by_policy(c._policy, kind, calendar_time, "boolean").fill_null(False),
+                "_csched": ibis.cases(*sched_of, else_=c._sched) if sched_of else c._sched,
+                "_follow": ibis.cases(*own, else_=True) if own else ibis.literal(True),
+            }
+
+        c = c.mutate(**per_target(c))
+        c = c.filter(c._target.notnull())
+
+        # running stretches of each clock: a left join, so that a clock without any keeps a
+        # row (`_has` false: `_lo` = `_to` = now, nothing elapsed), and the clock's columns
+        # ride along to the aggregation instead of being joined back (which built the clocks
+        # twice). Only comparisons of the two sides join (with a condition on one side alone,
+        # or the pause's OR of both, DuckDB loops over every pair); a stretch that overlaps the
+        # clock but does not run it (paused, or the clock has no length) is a row with `_has`
+        # false.
+        s = self._stretches(now_s)
+        s = s.filter(s._end.isnull() | (s._end > s.at_s))  # no stretch of no length
+        s = s.select(_s_tk="_tk", _s_at="at_s", _s_end="_end", _s_status="status")
+        stop = c._stop_s.fill_null(INF)
+        j = c.left_join(s, [c._tk == s._s_tk, s._s_at < stop, s._s_end.fill_null(INF) > c._start_s])
         paused_sets = {(i, k): p.paused_by(k) for i, p in enumerate(policies) for k in SLA_TARGETS}
         paused: ir.BooleanValue = j._s_status.isin(SOLVED)
         for (i, k), sts in paused_sets.items():
             if sts:
                 paused = paused | (
-                    (j._policy == i) & (j.sla_target == k) & j._s_status.isin(list(sts))
+                    (j._policy == i) & (j._kc == KIND_CODE[k]) & j._s_status.isin(list(sts))
                 )
-        j = j.filter(~paused)
-        lo = ibis.greatest(j._start_s, j._s_at)
+        has = j._s_tk.notnull() & ~paused.fill_null(False) & (j._stop_s.fill_null(INF) > j._start_s)
         hi = _nullable_least(j._stop_s, j._s_end)
-        j = j.mutate(_lo=lo, _hi=hi)
-        j = j.mutate(_to=j._hi.fill_null(now_s))  # an open stretch runs until now (so far)
-        j = j.filter(j._hi.isnull() | (j._hi > j._lo))
-        keyc = ["ticket_id", "sla_target", "_n"]
-        # business seconds only where the target is in business time (two calendar joins)
-        jb = j.filter(~j._calendar)
-        jb = with_clock_seconds(
-            jb, cal, f._cal_t, "_lo", "_sched", "_lo_x", segs, "ticket_id", "_follow"
+        j = j.mutate(
+            _has=has,
+            _lo=ibis.cases((has, ibis.greatest(j._start_s, j._s_at)), else_=now_s),
+            _hi=ibis.cases((has, hi), else_=ibis.null("int64")),
+            # an open stretch runs until now (so far)
+            _to=ibis.cases((has, hi.fill_null(now_s)), else_=now_s),
+        ).drop("_s_tk", "_s_at", "_s_end", "_s_status")
+        keyc = ["_tk", "_kc", "_n"]
+        # the clock's seconds at both ends of every row (two calendar joins), in business time
+        # where the target is: one pass over the rows (a union of business and calendar rows
+        # built everything before it twice), and both bases at hand for `both_times`
+        j = with_clock_seconds(
+            j, cal, f._cal_t, "_lo", "_csched", "_lo_b", segs, "ticket_id", "_follow"
         )
-        jb = with_clock_seconds(
-            jb, cal, f._cal_t, "_to", "_sched", "_to_x", segs, "ticket_id", "_follow"
+        j = with_clock_seconds(
+            j, cal, f._cal_t, "_to", "_csched", "_to_b", segs, "ticket_id", "_follow"
         )
-        jc = j.filter(j._calendar)
-        jc = jc.mutate(_lo_x=jc._lo, _to_x=jc._to)
-        j = jb.union(jc)
+        bus = ~j._calendar
+        j = j.mutate(
+            _lo_x=ibis.cases((bus, j._lo_b), else_=j._lo),
+            _to_x=ibis.cases((bus, j._to_b), else_=j._to),
+        )
         j = j.mutate(_len=j._to_x - j._lo_x)
         if self.both_times:
-            j = self._with_both_times(j, segs)
+            j = j.mutate(_len_b=j._to_b - j._lo_b, _len_c=j._to - j._lo)
         w = ibis.window(group_by=keyc, order_by="_lo", rows=(None, -1))
         j = j.mutate(_cum=j._len.sum().over(w).fill_null(0))
-        reaches = (j._cum < j._target) & (j._hi.isnull() | (j._cum + j._len >= j._target))
+        running = j._has & j._hi.isnull()
+        reaches = j._has & (j._cum < j._target) & (running | (j._cum + j._len >= j._target))
         j = j.mutate(
-            _due_key=ibis.cases((reaches, j._lo_x + (j._target - j._cum)), else_=ibis.null("int64"))
+            _due_key=ibis.cases(
+                (reaches, j._lo_x + (j._target - j._cum)), else_=ibis.null("int64")
+            ),
+            _run=as_int(running),
         )
-        agg = j.group_by(keyc).aggregate(
+        c = j.group_by([*keyc, "ticket_id", "_sched", "_policy", "_start_s", "_stop_s"]).aggregate(
             _elapsed=j._len.sum(),
             _due_key=j._due_key.max(),
-            _running_now=as_int(j._hi.isnull()).max(),
+            _running_now=j._run.max() > 0,
             **(
                 {"_elapsed_b": j._len_b.sum(), "_elapsed_c": j._len_c.sum()}
                 if self.both_times
                 else {}
             ),
         )
-        agg = agg.rename(_a_ticket="ticket_id", _a_target="sla_target", _a_n="_n")
-        c = c.left_join(
-            agg,
-            [c.ticket_id == agg._a_ticket, c.sla_target == agg._a_target, c._n == agg._a_n],
-        ).drop("_a_ticket", "_a_target", "_a_n")
+        c = c.mutate(**per_target(c))
+        c = c.mutate(_sched=c._csched).drop("_csched")
+        warn_max = self.settings.warning_max_seconds
         c = c.mutate(
-            _elapsed=c._elapsed.fill_null(0),
-            _running_now=c._running_now.fill_null(0) > 0,
+            _warn=ibis.least(c._target.cast("float64") * self.settings.warning_fraction, warn_max)
         )
-        if self.both_times:
-            c = c.mutate(_elapsed_b=c._elapsed_b.fill_null(0), _elapsed_c=c._elapsed_c.fill_null(0))
         # on a ticket's own clock: the segment where the clock reaches the key, whose schedule
         # reaches key − offset there
         # (conditions on the clock alone make its key null rather than join conditions: a left
@@ -562,7 +627,8 @@ class SlaState:
         )
         names = {i: p.name for i, p in enumerate(policies)}
         policy = ibis.cases(*[(c._policy == i, n) for i, n in names.items()], else_="")
-        c = c.mutate(status=status, policy=policy)
+        kind = ibis.cases(*[(c._kc == i, k) for k, i in KIND_CODE.items()], else_="")
+        c = c.mutate(status=status, policy=policy, sla_target=kind)
         return c.mutate(
             time=ibis.cases((c._calendar, "calendar"), else_="business"),
             target_minutes=c._target.cast("float64") / 60.0,
@@ -575,19 +641,6 @@ class SlaState:
                 else_=ibis.null("int64"),
             ),
         )
-
-    def _with_both_times(self, j: ir.Table, segs: ir.Table) -> ir.Table:
-        """Running stretches `j` with their length in business (`_len_b`, on the clock's
-        schedules in force) and calendar seconds (`_len_c`), whatever the target's own basis."""
-        f = self.facts
-        cal = f.calendar
-        j = with_clock_seconds(
-            j, cal, f._cal_t, "_lo", "_sched", "_lo_b", segs, "ticket_id", "_follow"
-        )
-        j = with_clock_seconds(
-            j, cal, f._cal_t, "_to", "_sched", "_to_b", segs, "ticket_id", "_follow"
-        )
-        return j.mutate(_len_b=j._to_b - j._lo_b, _len_c=j._to - j._lo).drop("_lo_b", "_to_b")
 
     def frame(self) -> ir.Table:
         """The public columns (STATE_COLUMNS; with `both_times`, TARGET_COLUMNS) with
