@@ -35,7 +35,7 @@ import pandas as pd
 
 from deskmetrics.calendar import BusinessCalendar
 from deskmetrics.config import SLA_TARGETS, SlaPolicy, SlaSettings
-from deskmetrics.engine.clock import INF, epoch_timestamp, with_clock_seconds
+from deskmetrics.engine.clock import DAY, INF, epoch_timestamp, with_clock_seconds
 from deskmetrics.engine.compile import (
     Facts,
     MetricRequest,
@@ -140,6 +140,26 @@ def _by_policy(
     if not branches:
         return ibis.null(null)
     return ibis.cases(*branches, else_=ibis.null(null))
+
+
+def _with_business_seconds(
+    t: ir.Table, cal: BusinessCalendar, cal_t: ir.Table, epoch: str, sched: str, out: str
+) -> ir.Table:
+    """`clock.with_business_seconds` by a left join: the same seconds (every instant of a
+    clock lies in the calendar, built to cover the data and `now`), but DuckDB then knows the
+    rows are as many as before the join; after an inner join with the in-memory calendar
+    (estimated at one row) it expects none, and the next join hashes every row rather than
+    the calendar."""
+    day = (t[epoch] // DAY).cast("int64")
+    keyed = t.mutate(_cal_day=day)
+    j = keyed.left_join(cal_t, [keyed[sched] == cal_t.sched, keyed._cal_day == cal_t.day])
+    at = j[epoch]
+    total: ir.IntegerValue = j.b0
+    for k in range(1, cal.periods_per_day + 1):
+        s, e = j[f"s{k}"], j[f"e{k}"]
+        inside = ibis.least(at, e) - s
+        total = total + ibis.cases((inside > 0, inside), else_=0)
+    return j.select(*t.columns, **{out: total.cast("int64")})
 
 
 #: business seconds per bucket of the inverse calendar (see `_inverse_calendar`)
@@ -294,6 +314,17 @@ class SlaState:
         )
 
     @cached_property
+    def _no_segments(self) -> bool:
+        """No ticket's schedule changes, known when the facts keep their segments (kept in
+        the workspace, or materialized): every clock is then its schedule's business seconds,
+        with no join on the segments (whose empty table also misleads DuckDB's join order
+        into hashing every row against the small calendar). Unknown: assumed not."""
+        f = self.facts
+        if f.kept and f.sink is None:
+            return int(f.ws.backend.execute(f.schedule_segments.count())) == 0
+        return f._no_schedule_changes
+
+    @cached_property
     def _kinds(self) -> set[str]:
         """The targets some policy sets: clocks of the others would all be dropped (no
         target), so they are not built (the reply windows cost a sort of every message)."""
@@ -321,21 +352,38 @@ class SlaState:
             _o_status=ibis.cases((s._end.isnull(), s.status), else_=ibis.null("string")).min(),
         )
         st = st.rename(_r_tk="_tk")
+        # the first solve at or after creation (reply clocks also stop at the first solve at
+        # or after their start)
+        created = f._ticket_keys.select(_c_tk="_tk", _c_created="created_s")
+        sv = s.filter(s.becomes_solved)
+        sv = sv.join(created, [sv._tk == created._c_tk, sv.at_s >= created._c_created])
+        sv = sv.group_by("_tk").aggregate(_fs=sv.at_s.min()).rename(_v_tk="_tk")
         t = tr.left_join(first, tr._tk == first._f_tk)
-        t = t.left_join(st, t._tk == st._r_tk).drop("_f_tk", "_r_tk")
+        t = t.left_join(st, t._tk == st._r_tk)
+        t = t.left_join(sv, t._tk == sv._v_tk).drop("_f_tk", "_r_tk", "_v_tk")
+        t = t.filter(t.created_s <= now_s)
         payload = ["_tk", "ticket_id", "_sched", "_pol0"]
-        zero = ibis.literal(0, "int64")
-        reply_clocks = []
-        if "first_reply" in self._kinds:
-            reply_clocks.append(
-                t.select(
-                    *payload,
-                    _kc=ibis.literal(KIND_CODE["first_reply"], "int64"),
-                    _n=zero,
-                    _start_s=t.created_s,
-                    _event_s=t._r,
-                )
+        # first reply and resolution: one row of `t` gives both (a union of two selections of
+        # it would build it twice)
+        codes = [KIND_CODE[k] for k in ("first_reply", "resolution") if k in self._kinds]
+        if not self._kinds:  # no policy sets a target: rows to drop, of the right shape
+            codes = [KIND_CODE["resolution"]]
+        per_ticket = None
+        if codes:
+            x = t.cross_join(ibis.memtable({"_kc": codes}, schema={"_kc": "int64"}))
+            solved_now = x._o_status.isin(SOLVED).fill_null(False)
+            per_ticket = x.select(
+                *payload,
+                "_kc",
+                _n=ibis.literal(0, "int64"),
+                _start_s=x.created_s,
+                _event_s=ibis.cases(
+                    (x._kc == KIND_CODE["first_reply"], _nullable_least(x._r, x._fs)),
+                    (solved_now, x._last_solve),
+                    else_=null_i,
+                ),
             )
+        reply_clocks = []
         if self._kinds & {"next_reply", "periodic_update"}:
             before = ibis.window(group_by="_tk", order_by="seq", rows=(None, -1))
             after = ibis.window(group_by="_tk", order_by="seq", rows=(1, None))
@@ -372,21 +420,13 @@ class SlaState:
                         _event_s=x._next_reply_s,
                     )
                 )
-        solved_now = t._o_status.isin(SOLVED).fill_null(False)
-        resolution = t.select(
-            *payload, _kc=ibis.literal(KIND_CODE["resolution"], "int64"), _n=zero,
-            _start_s=t.created_s,
-            _event_s=ibis.cases((solved_now, t._last_solve), else_=null_i),
-        )  # fmt: skip
-        resolution = resolution.filter(resolution._start_s <= now_s)
         if not reply_clocks:
-            out = resolution
+            out = per_ticket
         else:
             replies = reply_clocks[0]
             for more in reply_clocks[1:]:
                 replies = replies.union(more)
             replies = replies.filter(replies._start_s <= now_s)
-            # reply clocks also stop at the first solve at or after their start
             solves = s.filter(s.becomes_solved).select(_v_tk="_tk", _v_s="at_s")
             j = replies.left_join(
                 solves, [replies._tk == solves._v_tk, solves._v_s >= replies._start_s]
@@ -395,7 +435,8 @@ class SlaState:
             replies = j.group_by(keys).aggregate(_solve_s=j._v_s.min())
             replies = replies.mutate(_event_s=_nullable_least(replies._event_s, replies._solve_s))
             replies = replies.drop("_solve_s")
-            out = replies.union(resolution) if "resolution" in self._kinds else replies
+            out = replies if per_ticket is None else per_ticket.union(replies)
+        assert out is not None  # (some kind of clock is built: see `codes`)
         # as of `now`: a stop after now has not happened yet
         return out.mutate(
             _stop_s=ibis.cases(
@@ -530,12 +571,13 @@ class SlaState:
         # the clock's seconds at both ends of every row (two calendar joins), in business time
         # where the target is: one pass over the rows (a union of business and calendar rows
         # built everything before it twice), and both bases at hand for `both_times`
-        j = with_clock_seconds(
-            j, cal, f._cal_t, "_lo", "_csched", "_lo_b", segs, "ticket_id", "_follow"
-        )
-        j = with_clock_seconds(
-            j, cal, f._cal_t, "_to", "_csched", "_to_b", segs, "ticket_id", "_follow"
-        )
+        for at, out in (("_lo", "_lo_b"), ("_to", "_to_b")):
+            if self._no_segments:
+                j = _with_business_seconds(j, cal, f._cal_t, at, "_csched", out)
+            else:
+                j = with_clock_seconds(
+                    j, cal, f._cal_t, at, "_csched", out, segs, "ticket_id", "_follow"
+                )
         bus = ~j._calendar
         j = j.mutate(
             _lo_x=ibis.cases((bus, j._lo_b), else_=j._lo),
@@ -544,6 +586,9 @@ class SlaState:
         j = j.mutate(_len=j._to_x - j._lo_x)
         if self.both_times:
             j = j.mutate(_len_b=j._to_b - j._lo_b, _len_c=j._to - j._lo)
+        # the text id leaves the rows here (sorting and grouping them is cheaper without it)
+        # and joins the clocks again after the aggregation
+        j = j.drop("ticket_id")
         w = ibis.window(group_by=keyc, order_by="_lo", rows=(None, -1))
         j = j.mutate(_cum=j._len.sum().over(w).fill_null(0))
         running = j._has & j._hi.isnull()
@@ -554,7 +599,7 @@ class SlaState:
             ),
             _run=as_int(running),
         )
-        c = j.group_by([*keyc, "ticket_id", "_sched", "_policy", "_start_s", "_stop_s"]).aggregate(
+        c = j.group_by([*keyc, "_sched", "_policy", "_start_s", "_stop_s"]).aggregate(
             _elapsed=j._len.sum(),
             _due_key=j._due_key.max(),
             _running_now=j._run.max() > 0,
@@ -564,6 +609,8 @@ class SlaState:
                 else {}
             ),
         )
+        ids = f._ticket_keys.select(_i_tk="_tk", ticket_id="ticket_id")
+        c = c.join(ids, c._tk == ids._i_tk).drop("_i_tk")
         c = c.mutate(**per_target(c))
         c = c.mutate(_sched=c._csched).drop("_csched")
         warn_max = self.settings.warning_max_seconds
@@ -574,24 +621,33 @@ class SlaState:
         # reaches key − offset there
         # (conditions on the clock alone make its key null rather than join conditions: a left
         # join with a condition on its left side alone is a nested loop in DuckDB)
-        zs = segs.select("_z_key", "_z_sched", "_z_offset", "_z_cfrom", "_z_cto")
-        c = c.mutate(
-            _own_key=ibis.cases((c._follow & ~c._calendar, c._due_key), else_=ibis.null("int64"))
-        )
-        c = c.left_join(
-            zs,
-            [
-                c.ticket_id == zs._z_key,
-                zs._z_cfrom < c._own_key,
-                zs._z_cto >= c._own_key,
-            ],
-        )
-        c = c.mutate(
-            _inv_sched=c._z_sched.fill_null(c._sched),
-            _inv_key=ibis.cases(
-                (~c._calendar, c._due_key - c._z_offset.fill_null(0)), else_=ibis.null("int64")
-            ),
-        ).drop(*zs.columns, "_own_key")
+        if self._no_segments:
+            c = c.mutate(
+                _inv_sched=c._sched,
+                _inv_key=ibis.cases((~c._calendar, c._due_key), else_=ibis.null("int64")),
+            )
+        else:
+            zs = segs.select("_z_key", "_z_sched", "_z_offset", "_z_cfrom", "_z_cto")
+            c = c.mutate(
+                _own_key=ibis.cases(
+                    (c._follow & ~c._calendar, c._due_key), else_=ibis.null("int64")
+                )
+            )
+            c = c.left_join(
+                zs,
+                [
+                    c.ticket_id == zs._z_key,
+                    zs._z_cfrom < c._own_key,
+                    zs._z_cto >= c._own_key,
+                ],
+            )
+            c = c.mutate(
+                _inv_sched=c._z_sched.fill_null(c._sched),
+                _inv_key=ibis.cases(
+                    (~c._calendar, c._due_key - c._z_offset.fill_null(0)),
+                    else_=ibis.null("int64"),
+                ),
+            ).drop(*zs.columns, "_own_key")
         # invert business time: the open period where the schedule's balance reaches the key
         inv = _inverse_calendar(cal)
         cb = c.left_join(
