@@ -317,6 +317,38 @@ def execute(facts: Facts, expr: ir.Table) -> pd.DataFrame:
     return _split_quantiles(facts.ws.backend.execute(expr))
 
 
+def execute_rows(facts: Facts, expr: ir.Table) -> pd.DataFrame:
+    """Run a query of many rows into the same DataFrame as `execute`, faster on DuckDB.
+
+    Ibis's DuckDB `execute` turns every column holding a null into a list of Python objects
+    before making it a pandas column again (about a second per million rows and column of
+    timestamps). Arrow's own conversion gives the same column where that detour changes
+    nothing: floating point and naive timestamp columns, and any plain column without nulls.
+    Every other column (nested, dictionary, integers, text or booleans holding nulls) takes
+    Ibis's way, and the frame gets Ibis's dtype conversion as before; other backends run
+    `execute`."""
+    backend = facts.ws.backend
+    if getattr(backend, "name", "") != "duckdb":
+        return execute(facts, expr)
+    import pyarrow.types as pat
+    from ibis.backends.duckdb.converter import DuckDBPandasData
+
+    table = backend.to_pyarrow(expr)
+
+    def column(col: Any) -> Any:
+        t = col.type
+        if pat.is_nested(t) or pat.is_dictionary(t):
+            return col.to_pylist()
+        plain = pat.is_floating(t) or (pat.is_timestamp(t) and t.tz is None)
+        return col.to_pandas() if plain or not col.null_count else col.to_pylist()
+
+    df = pd.DataFrame(
+        {name: column(col) for name, col in zip(table.column_names, table.columns, strict=True)}
+    )
+    df = DuckDBPandasData.convert_table(df, expr.as_table().schema())
+    return _split_quantiles(expr.__pandas_result__(df))
+
+
 # ---------------------------------------------------------------------------------------------
 # aggregations
 

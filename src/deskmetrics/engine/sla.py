@@ -14,11 +14,17 @@ changes, and the new policy's target then applies to the clocks still running.
 Everything is one Ibis query (no Python per ticket): the clock's running time is the sum over
 its status stretches of business (or calendar) seconds — the calendar's equality join of
 engine/clock.py — and its due time is found where the cumulative running time reaches the
-target: a window sum over the stretches, then a range join that inverts business time on the
-calendar's open periods. A ticket whose schedule changes (schedule events) is measured on its own
-business clock (facts' `schedule_segments`), and its due instant is found on the segment where
-that clock reaches the target, unless the policy names its own schedule. Range and equality
-joins only (no ASOF join), so it runs on Spark.
+target: a window sum over the stretches (of the clocks that reached it or still run only),
+then an equality join on (schedule, business-hour bucket) that inverts business time on the
+calendar's open periods. A ticket whose schedule changes (schedule events) is measured on its
+own business clock (facts' `schedule_segments`), and its due instant is found on the segment
+where that clock reaches the target, unless the policy names its own schedule. Range and
+equality joins only (no ASOF join), so it runs on Spark.
+
+How it stays fast (2M clocks of 1M tickets): one pass over the clocks' stretches, keyed by the
+facts' integer ticket key `_tk` (the text id joins at the end); each clock's columns ride along
+to its aggregation rather than being joined back; joins whose conditions compare the two sides
+only (DuckDB turns a left join with a condition on one side alone into a nested loop).
 """
 
 from __future__ import annotations
@@ -30,16 +36,17 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 
 from deskmetrics.calendar import BusinessCalendar
 from deskmetrics.config import SLA_TARGETS, SlaPolicy, SlaSettings
-from deskmetrics.engine.clock import INF, epoch_timestamp, schedule_index, with_clock_seconds
+from deskmetrics.engine.clock import DAY, INF, epoch_timestamp, with_clock_seconds
 from deskmetrics.engine.compile import (
     Facts,
     MetricRequest,
     RowSource,
-    execute,
+    execute_rows,
     with_team,
     with_ticket,
 )
@@ -76,16 +83,6 @@ def _nullable_least(a: ir.IntegerValue, b: ir.IntegerValue) -> ir.IntegerValue:
     """The earlier of two instants where null means 'never'."""
     x = ibis.least(a.fill_null(INF), b.fill_null(INF))
     return ibis.cases((x >= INF, ibis.null("int64")), else_=x)
-
-
-def _targets(
-    t: ir.Table, target: str, n: ir.Value, start_s: ir.Value, event_s: ir.Value
-) -> ir.Table:
-    """One SLA target per row of `t`: which, its number, when its clock starts and the event
-    that achieves it (null: none yet)."""
-    return t.select(
-        "ticket_id", sla_target=ibis.literal(target), _n=n, _start_s=start_s, _event_s=event_s
-    )
 
 
 def _text_values(v: Any) -> list[str]:
@@ -136,18 +133,51 @@ def _policy_expr(t: ir.Table, policies: list[SlaPolicy], columns: list[str]) -> 
     return ibis.cases(*branches, else_=ibis.null("int64"))
 
 
+#: the integer code of each target inside the query (`_kc`: integer keys partition, group
+#: and compare faster than text); `sla_target` is named at the end
+KIND_CODE = {k: i for i, k in enumerate(SLA_TARGETS)}
+
+
 def _by_policy(
-    pol: ir.IntegerValue, kind: ir.StringValue, values: dict[tuple[int, str], Any], null: str
+    pol: ir.IntegerValue, kc: ir.IntegerValue, values: dict[tuple[int, str], Any], null: str
 ) -> ir.Value:
-    """A per-(policy, target) constant chosen by CASE."""
-    branches = [((pol == i) & (kind == k), v) for (i, k), v in values.items()]
+    """A per-(policy, target) constant chosen by CASE (`kc`: the target's KIND_CODE)."""
+    branches = [((pol == i) & (kc == KIND_CODE[k]), v) for (i, k), v in values.items()]
     if not branches:
         return ibis.null(null)
     return ibis.cases(*branches, else_=ibis.null(null))
 
 
+def _with_business_seconds(
+    t: ir.Table, cal: BusinessCalendar, cal_t: ir.Table, epoch: str, sched: str, out: str
+) -> ir.Table:
+    """`clock.with_business_seconds` by a left join: the same seconds (every instant of a
+    clock lies in the calendar, built to cover the data and `now`), but DuckDB then knows the
+    rows are as many as before the join; after an inner join with the in-memory calendar
+    (estimated at one row) it expects none, and the next join hashes every row rather than
+    the calendar."""
+    day = (t[epoch] // DAY).cast("int64")
+    keyed = t.mutate(_cal_day=day)
+    j = keyed.left_join(cal_t, [keyed[sched] == cal_t.sched, keyed._cal_day == cal_t.day])
+    at = j[epoch]
+    total: ir.IntegerValue = j.b0
+    for k in range(1, cal.periods_per_day + 1):
+        s, e = j[f"s{k}"], j[f"e{k}"]
+        inside = ibis.least(at, e) - s
+        total = total + ibis.cases((inside > 0, inside), else_=0)
+    return j.select(*t.columns, **{out: total.cast("int64")})
+
+
+#: business seconds per bucket of the inverse calendar (see `_inverse_calendar`)
+INVERSE_BUCKET = 3600
+
+
 def _inverse_calendar(cal: BusinessCalendar) -> ir.Table:
-    """Per schedule and day: b0, total open seconds, open periods and their running totals."""
+    """Per schedule and day: b0, total open seconds, open periods and their running totals,
+    once per bucket of INVERSE_BUCKET business seconds that the day's balances (b0, b0 +
+    total] reach (`_i_bucket`): the day holding a balance is then found by an equality join on
+    (schedule, bucket) and a range check among the few days of that bucket, instead of a range
+    join over every day of the schedule (a nested loop per clock)."""
     d = cal.days.copy()
     k = cal.periods_per_day
     run = pd.Series(0, index=d.index, dtype="int64")
@@ -157,7 +187,14 @@ def _inverse_calendar(cal: BusinessCalendar) -> ir.Table:
     d["total"] = run
     d = d[d["total"] > 0]
     cols = ["sched", "b0", "total"] + [f"{x}{i}" for i in range(1, k + 1) for x in "sc"]
-    return ibis.memtable(d[cols].rename(columns={c: f"_i_{c}" for c in cols}))
+    d = d[cols].reset_index(drop=True)
+    lo = (d["b0"] + 1) // INVERSE_BUCKET
+    hi = (d["b0"] + d["total"]) // INVERSE_BUCKET
+    n = (hi - lo + 1).to_numpy()
+    first = np.repeat(np.cumsum(n) - n, n)  # each day's first row once repeated
+    d = d.loc[d.index.repeat(n)].reset_index(drop=True)
+    d["bucket"] = np.repeat(lo.to_numpy(), n) + (np.arange(len(d)) - first)
+    return ibis.memtable(d.rename(columns={c: f"_i_{c}" for c in d.columns}))
 
 
 @dataclass
@@ -169,7 +206,8 @@ class SlaState:
     #: only tickets open at `now` (not solved or closed): the live queue needs no more
     open_only: bool = False
     #: also measure every clock's running time in both bases (`elapsed_business_minutes`,
-    #: `elapsed_calendar_minutes`): two more calendar joins, for the per-target export
+    #: `elapsed_calendar_minutes`), for the per-target export (both are at hand: every row's
+    #: business seconds are looked up, whatever the target's basis)
     both_times: bool = False
 
     @property
@@ -205,104 +243,206 @@ class SlaState:
             tk = tk.mutate(tier=ibis.null("string"))
         return tk
 
-    def _tickets(self) -> ir.Table:
-        """ticket_id, created_s and the schedule key (without the facts' business seconds of
-        creation, which SLA clocks do not need)."""
-        t = self.facts.ws.table("tickets")
-        return t.select(
+    def _policy_columns(self) -> tuple[ir.Table, list[str]]:
+        """The tickets with the columns policies read, and the columns `when` may name (the
+        customer's `tier` among them; the customers are joined only when a policy reads it)."""
+        ws = self.facts.ws
+        policies = self.settings.policies
+        reads_tier = any(WHEN_ALIASES.get(k, k) == "tier" for p in policies for k in p.when)
+        tk = ws.table("tickets")
+        if reads_tier:
+            tk = self._tickets_with_tier()
+        columns = list(tk.columns)
+        if "tier" not in columns:
+            columns.append("tier")
+        return tk, columns
+
+    @cached_property
+    def _ticket_rows(self) -> ir.Table:
+        """Per ticket (with `open_only`, per open ticket): its integer key `_tk` (the facts'),
+        ticket_id, created_s, the schedule key `_sched` and `_pol0`, the policy of the ticket
+        with the priority it has (null: none). Every later join and grouping is on `_tk`."""
+        tk, columns = self._policy_columns()
+        keys = self.facts._ticket_keys.select(
+            _k_id="ticket_id", _tk="_tk", _k_created="created_s", _k_sched="_sched"
+        )
+        j = self._only_open(tk).join(keys, tk.ticket_id == keys._k_id)
+        return j.select(
+            "_tk",
             "ticket_id",
-            created_s=t.created_at.epoch_seconds().cast("int64"),
-            _sched=schedule_index(self.facts.calendar, t.schedule_id),
+            created_s=j._k_created,
+            _sched=j._k_sched,
+            _pol0=_policy_expr(j, self.settings.policies, columns),
         )
 
-    def _segments(self) -> ir.Table:
-        """Per ticket, stretches [from_s, to_s) of constant priority, with the policy."""
-        tk = self._only_open(self._tickets_with_tier())
-        columns = list(tk.columns)
-        initial = tk.select(
-            "ticket_id",
+    def _priority_segments(self) -> ir.Table | None:
+        """For tickets whose priority changes (assignment events with a priority, up to
+        `now`): stretches [_g_from, _g_to) of constant priority with the policy then
+        (`_g_policy`, null: none), keyed by `_g_tk`. None when events carry no priority.
+        Every other ticket has one policy throughout: its `_pol0`."""
+        ev = self.facts.ws.table("events")
+        if "priority" not in ev.columns:
+            return None
+        tk, columns = self._policy_columns()
+        ch = ev.filter((ev.type == "assignment") & ev.priority.notnull())
+        ch = ch.filter(ch.at.epoch_seconds().cast("int64") <= self._now_s)
+        changes = ch.select(
+            _c_id=ch.ticket_id,
+            _from_s=ch.at.epoch_seconds().cast("int64"),
+            _prio=ch.priority,
+            _o=ibis.literal(1),
+            _eid=ch.event_id,
+        )
+        # the few tickets with changes first, then their keys
+        attrs = self._only_open(tk)
+        attrs = attrs.semi_join(changes, attrs.ticket_id == changes._c_id)
+        keys = self.facts._ticket_keys.select(_k_id="ticket_id", _k_tk="_tk")
+        attrs = attrs.join(keys, attrs.ticket_id == keys._k_id).drop("_k_id")
+        initial = attrs.select(
+            _c_id="ticket_id",
             _from_s=ibis.literal(-INF, "int64"),
-            _prio=tk.priority,
+            _prio=attrs.priority,
             _o=ibis.literal(0),
             _eid=ibis.literal(""),
         )
-        ev = self._only_open(self.facts.ws.table("events"))
-        segs = initial
-        if "priority" in ev.columns:
-            ch = ev.filter((ev.type == "assignment") & ev.priority.notnull())
-            ch = ch.filter(ch.at.epoch_seconds().cast("int64") <= self._now_s)
-            changes = ch.select(
-                "ticket_id",
-                _from_s=ch.at.epoch_seconds().cast("int64"),
-                _prio=ch.priority,
-                _o=ibis.literal(1),
-                _eid=ch.event_id,
-            )
-            segs = initial.union(changes)
-        w = ibis.window(group_by="ticket_id", order_by=["_from_s", "_o", "_eid"])
+        segs = initial.union(changes)
+        w = ibis.window(group_by="_c_id", order_by=["_from_s", "_o", "_eid"])
         segs = segs.mutate(_to_s=segs._from_s.lead().over(w).fill_null(INF))
         # policy conditions read the ticket's columns, with the priority in force
-        attrs = tk.drop("priority").rename(_t_id="ticket_id")
-        j = segs.join(attrs, segs.ticket_id == attrs._t_id)
+        attrs = attrs.drop("priority")
+        j = segs.join(attrs, segs._c_id == attrs.ticket_id)
         j = j.mutate(priority=j._prio)
-        pol = _policy_expr(j, self.settings.policies, columns)
         return j.select(
-            _g_ticket=j.ticket_id, _g_from=j._from_s, _g_to=j._to_s, _policy=pol
-        ).filter(lambda x: x._policy.notnull())
+            _g_tk=j._k_tk,
+            _g_from=j._from_s,
+            _g_to=j._to_s,
+            _g_policy=_policy_expr(j, self.settings.policies, columns),
+        )
+
+    @cached_property
+    def _no_segments(self) -> bool:
+        """No ticket's schedule changes, known when the facts keep their segments (kept in
+        the workspace, or materialized): every clock is then its schedule's business seconds,
+        with no join on the segments (whose empty table also misleads DuckDB's join order
+        into hashing every row against the small calendar). Unknown: assumed not."""
+        f = self.facts
+        if f.kept and f.sink is None:
+            return int(f.ws.backend.execute(f.schedule_segments.count())) == 0
+        return f._no_schedule_changes
+
+    @cached_property
+    def _kinds(self) -> set[str]:
+        """The targets some policy sets: clocks of the others would all be dropped (no
+        target), so they are not built (the reply windows cost a sort of every message)."""
+        return {
+            k
+            for p in self.settings.policies
+            for k in SLA_TARGETS
+            if p.target_seconds(k) is not None
+        }
 
     def _clocks(self, now_s: int) -> ir.Table:
-        """ticket_id, sla_target, _n, _start_s, _event_s (the stopping reply, or null)."""
+        """_tk, ticket_id, _sched, _pol0, _kc (the target), _n, _start_s, _stop_s (the stopping
+        event up to now, or null): one row per clock."""
         f = self.facts
-        m = self._only_open(f.messages)
-        before = ibis.window(group_by="ticket_id", order_by="seq", rows=(None, -1))
-        after = ibis.window(group_by="ticket_id", order_by="seq", rows=(1, None))
         null_i = ibis.null("int64")
-        m = m.mutate(
-            _last_reply=ibis.cases((m.is_reply, m.seq), else_=null_i).max().over(before),
-            _last_cust=ibis.cases((m.author_role == "customer", m.seq), else_=null_i)
-            .max()
-            .over(before),
-            _next_reply_s=ibis.cases((m.is_reply, m.at_s), else_=null_i).min().over(after),
-        )
-        tb = self._only_open(self._tickets())
-        first = (m.filter(m.is_reply).group_by("ticket_id").aggregate(_r=m.at_s.min())).rename(
-            _f_ticket="ticket_id"
-        )
-        fr = tb.left_join(first, tb.ticket_id == first._f_ticket)
-        first_reply = _targets(fr, "first_reply", ibis.literal(0, "int64"), fr.created_s, fr._r)
-        opens_wait = (
-            (m.author_role == "customer")
-            & m._last_reply.notnull()
-            & (m._last_cust.isnull() | (m._last_cust < m._last_reply))
-        )
-        nr = m.filter(opens_wait)
-        next_reply = _targets(nr, "next_reply", nr.seq.cast("int64"), nr.at_s, nr._next_reply_s)
-        pu = m.filter(m.is_reply)
-        periodic = _targets(pu, "periodic_update", pu.seq.cast("int64"), pu.at_s, pu._next_reply_s)
+        tr = self._ticket_rows
+        m = self._only_open(f.messages)
+        first = m.filter(m.is_reply).group_by("_tk").aggregate(_r=m.at_s.min())
+        first = first.rename(_f_tk="_tk")
         s = self._only_open(self._stretches(now_s))
-        last = s.group_by("ticket_id").aggregate(
-            _last_solve=ibis.cases((s.becomes_solved, s.at_s), else_=null_i).max()
+        # the last solve, and the status of the stretch still open at `now` (one per ticket):
+        # solved now stops the resolution clock there
+        st = s.group_by("_tk").aggregate(
+            _last_solve=ibis.cases((s.becomes_solved, s.at_s), else_=null_i).max(),
+            _o_status=ibis.cases((s._end.isnull(), s.status), else_=ibis.null("string")).min(),
         )
-        last = last.rename(_r_ticket="ticket_id")
-        rs = tb.left_join(last, tb.ticket_id == last._r_ticket)
-        # the stretch still open at `now` holds the current status: solved stops the clock
-        open_status = s.filter(s._end.isnull()).select(_o_ticket="ticket_id", _o_status="status")
-        rs = rs.left_join(open_status, rs.ticket_id == open_status._o_ticket)
-        solved_now = rs._o_status.isin(SOLVED).fill_null(False)
-        solved_s = ibis.cases((solved_now, rs._last_solve), else_=null_i)
-        resolution = _targets(rs, "resolution", ibis.literal(0, "int64"), rs.created_s, solved_s)
-        replies = first_reply.union(next_reply).union(periodic)
-        replies = replies.filter(replies._start_s <= now_s)
-        # reply clocks also stop at the first solve at or after their start
-        solves = s.filter(s.becomes_solved).select(_v_ticket="ticket_id", _v_s="at_s")
-        j = replies.left_join(
-            solves, [replies.ticket_id == solves._v_ticket, solves._v_s >= replies._start_s]
-        )
-        keys = ["ticket_id", "sla_target", "_n", "_start_s", "_event_s"]
-        replies = j.group_by(keys).aggregate(_solve_s=j._v_s.min())
-        replies = replies.mutate(_event_s=_nullable_least(replies._event_s, replies._solve_s))
-        replies = replies.drop("_solve_s")
-        out = replies.union(resolution.filter(resolution._start_s <= now_s))
+        st = st.rename(_r_tk="_tk")
+        # the first solve at or after creation (reply clocks also stop at the first solve at
+        # or after their start)
+        created = f._ticket_keys.select(_c_tk="_tk", _c_created="created_s")
+        sv = s.filter(s.becomes_solved)
+        sv = sv.join(created, [sv._tk == created._c_tk, sv.at_s >= created._c_created])
+        sv = sv.group_by("_tk").aggregate(_fs=sv.at_s.min()).rename(_v_tk="_tk")
+        t = tr.left_join(first, tr._tk == first._f_tk)
+        t = t.left_join(st, t._tk == st._r_tk)
+        t = t.left_join(sv, t._tk == sv._v_tk).drop("_f_tk", "_r_tk", "_v_tk")
+        t = t.filter(t.created_s <= now_s)
+        payload = ["_tk", "ticket_id", "_sched", "_pol0"]
+        # first reply and resolution: one row of `t` gives both (a union of two selections of
+        # it would build it twice)
+        codes = [KIND_CODE[k] for k in ("first_reply", "resolution") if k in self._kinds]
+        if not self._kinds:  # no policy sets a target: rows to drop, of the right shape
+            codes = [KIND_CODE["resolution"]]
+        per_ticket = None
+        if codes:
+            x = t.cross_join(ibis.memtable({"_kc": codes}, schema={"_kc": "int64"}))
+            solved_now = x._o_status.isin(SOLVED).fill_null(False)
+            per_ticket = x.select(
+                *payload,
+                "_kc",
+                _n=ibis.literal(0, "int64"),
+                _start_s=x.created_s,
+                _event_s=ibis.cases(
+                    (x._kc == KIND_CODE["first_reply"], _nullable_least(x._r, x._fs)),
+                    (solved_now, x._last_solve),
+                    else_=null_i,
+                ),
+            )
+        reply_clocks = []
+        if self._kinds & {"next_reply", "periodic_update"}:
+            before = ibis.window(group_by="_tk", order_by="seq", rows=(None, -1))
+            after = ibis.window(group_by="_tk", order_by="seq", rows=(1, None))
+            m = m.mutate(
+                _last_reply=ibis.cases((m.is_reply, m.seq), else_=null_i).max().over(before),
+                _last_cust=ibis.cases((m.author_role == "customer", m.seq), else_=null_i)
+                .max()
+                .over(before),
+                _next_reply_s=ibis.cases((m.is_reply, m.at_s), else_=null_i).min().over(after),
+            )
+            kinds = []
+            if "next_reply" in self._kinds:
+                opens_wait = (
+                    (m.author_role == "customer")
+                    & m._last_reply.notnull()
+                    & (m._last_cust.isnull() | (m._last_cust < m._last_reply))
+                )
+                kinds.append(("next_reply", opens_wait))
+            if "periodic_update" in self._kinds:
+                kinds.append(("periodic_update", m.is_reply))
+            info = tr.select(_i_tk="_tk", _i_sched="_sched", _i_pol0="_pol0")
+            for kind, cond in kinds:
+                x = m.filter(cond)
+                x = x.join(info, x._tk == info._i_tk)
+                reply_clocks.append(
+                    x.select(
+                        "_tk",
+                        "ticket_id",
+                        _sched=x._i_sched,
+                        _pol0=x._i_pol0,
+                        _kc=ibis.literal(KIND_CODE[kind], "int64"),
+                        _n=x.seq.cast("int64"),
+                        _start_s=x.at_s,
+                        _event_s=x._next_reply_s,
+                    )
+                )
+        if not reply_clocks:
+            out = per_ticket
+        else:
+            replies = reply_clocks[0]
+            for more in reply_clocks[1:]:
+                replies = replies.union(more)
+            replies = replies.filter(replies._start_s <= now_s)
+            solves = s.filter(s.becomes_solved).select(_v_tk="_tk", _v_s="at_s")
+            j = replies.left_join(
+                solves, [replies._tk == solves._v_tk, solves._v_s >= replies._start_s]
+            )
+            keys = [*payload, "_kc", "_n", "_start_s", "_event_s"]
+            replies = j.group_by(keys).aggregate(_solve_s=j._v_s.min())
+            replies = replies.mutate(_event_s=_nullable_least(replies._event_s, replies._solve_s))
+            replies = replies.drop("_solve_s")
+            out = replies if per_ticket is None else per_ticket.union(replies)
+        assert out is not None  # (some kind of clock is built: see `codes`)
         # as of `now`: a stop after now has not happened yet
         return out.mutate(
             _stop_s=ibis.cases(
@@ -316,6 +456,7 @@ class SlaState:
         s = self.facts.status_stretches
         s = s.filter(s.at_s <= now_s)
         return s.select(
+            "_tk",
             "ticket_id",
             "at_s",
             "status",
@@ -347,15 +488,21 @@ class SlaState:
                     f"configured; schedules: {', '.join(sorted(cal.schedule_index))}"
                 )
         clocks = self._clocks(now_s)  # of open tickets only, with `open_only`
-        # the policy in force when the clock stopped (or now)
-        decide = clocks._stop_s.fill_null(now_s)
-        seg = self._segments()
-        c = clocks.mutate(_decide=decide)
-        c = c.join(
-            seg,
-            [c.ticket_id == seg._g_ticket, seg._g_from <= c._decide, seg._g_to > c._decide],
-        ).drop("_g_ticket", "_g_from", "_g_to", "_decide")
-        kind = c.sla_target
+        # the policy in force when the clock stopped (or now): the ticket's own (`_pol0`)
+        # unless its priority changed (the few priority segments)
+        seg = self._priority_segments()
+        if seg is None:
+            c = clocks.mutate(_policy=clocks._pol0)
+        else:
+            c = clocks.mutate(_decide=clocks._stop_s.fill_null(now_s))
+            seg = seg.mutate(_g_hit=ibis.literal(True))
+            c = c.left_join(
+                seg, [c._tk == seg._g_tk, seg._g_from <= c._decide, seg._g_to > c._decide]
+            )
+            c = c.mutate(_policy=ibis.cases((c._g_hit.notnull(), c._g_policy), else_=c._pol0)).drop(
+                "_g_tk", "_g_from", "_g_to", "_g_policy", "_g_hit", "_decide"
+            )
+        c = c.drop("_pol0").filter(lambda x: x._policy.notnull())
         targets = {
             (i, k): p.target_seconds(k)
             for i, p in enumerate(policies)
@@ -365,14 +512,6 @@ class SlaState:
         calendar_time = {
             (i, k): p.in_calendar_time(k) for i, p in enumerate(policies) for k in SLA_TARGETS
         }
-        tbs = self._tickets().select(_b_ticket="ticket_id", _b_sched="_sched")
-        c = c.join(tbs, c.ticket_id == tbs._b_ticket).drop("_b_ticket")
-        sched_of = [
-            (c._policy == i, cal.schedule_index[p.schedule])
-            for i, p in enumerate(policies)
-            if p.schedule is not None
-        ]
-        sched = ibis.cases(*sched_of, else_=c._b_sched) if sched_of else c._b_sched
         # a ticket whose schedule changes runs on its own clock (facts' schedule segments),
         # unless the policy names its schedule
         segs = f.clock_segments
@@ -384,109 +523,158 @@ class SlaState:
             _z_to=ibis.cases((later, INF), else_=segs._z_to),
             _z_cto=ibis.cases((later, INF), else_=segs._z_cto),
         )
-        own = [(c._policy == i, False) for i, p in enumerate(policies) if p.schedule is not None]
-        c = c.mutate(
-            _target=_by_policy(c._policy, kind, targets, "int64"),
-            _calendar=_by_policy(c._policy, kind, calendar_time, "boolean").fill_null(False),
-            _sched=sched,
-            _follow=ibis.cases(*own, else_=True) if own else ibis.literal(True),
-        ).drop("_b_sched")
-        c = c.filter(c._target.notnull())
-        warn_max = self.settings.warning_max_seconds
-        c = c.mutate(
-            _warn=ibis.least(c._target.cast("float64") * self.settings.warning_fraction, warn_max)
-        )
 
-        # running stretches of each clock
-        s = self._stretches(now_s).select(
-            _s_ticket="ticket_id", _s_at="at_s", _s_end="_end", _s_status="status"
-        )
-        j = c.join(
-            s,
-            [
-                c.ticket_id == s._s_ticket,
-                s._s_at < c._stop_s.fill_null(INF),
-                s._s_end.fill_null(INF) > c._start_s,
-            ],
-        )
+        def per_target(c: ir.Table) -> dict[str, ir.Value]:
+            """What the policy and target give a clock (`_sched`: the ticket's schedule key)."""
+            sched_of = [
+                (c._policy == i, cal.schedule_index[p.schedule])
+                for i, p in enumerate(policies)
+                if p.schedule is not None
+            ]
+            own = [
+                (c._policy == i, False) for i, p in enumerate(policies) if p.schedule is not None
+            ]
+            kind = c._kc
+            return {
+                "_target": _by_policy(c._policy, kind, targets, "int64"),
+                "_calendar": _by_policy(c._policy, kind, calendar_time, "boolean").fill_null(False),
+                "_csched": ibis.cases(*sched_of, else_=c._sched) if sched_of else c._sched,
+                "_follow": ibis.cases(*own, else_=True) if own else ibis.literal(True),
+            }
+
+        c = c.mutate(**per_target(c))
+        c = c.filter(c._target.notnull())
+
+        # running stretches of each clock: a left join, so that a clock without any keeps a
+        # row (`_has` false: `_lo` = `_to` = now, nothing elapsed), and the clock's columns
+        # ride along to the aggregation instead of being joined back (which built the clocks
+        # twice). Only comparisons of the two sides join (with a condition on one side alone,
+        # or the pause's OR of both, DuckDB loops over every pair); a stretch that overlaps the
+        # clock but does not run it (paused, or the clock has no length) is a row with `_has`
+        # false.
+        s = self._stretches(now_s)
+        s = s.filter(s._end.isnull() | (s._end > s.at_s))  # no stretch of no length
+        s = s.select(_s_tk="_tk", _s_at="at_s", _s_end="_end", _s_status="status")
+        stop = c._stop_s.fill_null(INF)
+        j = c.left_join(s, [c._tk == s._s_tk, s._s_at < stop, s._s_end.fill_null(INF) > c._start_s])
         paused_sets = {(i, k): p.paused_by(k) for i, p in enumerate(policies) for k in SLA_TARGETS}
         paused: ir.BooleanValue = j._s_status.isin(SOLVED)
         for (i, k), sts in paused_sets.items():
             if sts:
                 paused = paused | (
-                    (j._policy == i) & (j.sla_target == k) & j._s_status.isin(list(sts))
+                    (j._policy == i) & (j._kc == KIND_CODE[k]) & j._s_status.isin(list(sts))
                 )
-        j = j.filter(~paused)
-        lo = ibis.greatest(j._start_s, j._s_at)
+        has = j._s_tk.notnull() & ~paused.fill_null(False) & (j._stop_s.fill_null(INF) > j._start_s)
         hi = _nullable_least(j._stop_s, j._s_end)
-        j = j.mutate(_lo=lo, _hi=hi)
-        j = j.mutate(_to=j._hi.fill_null(now_s))  # an open stretch runs until now (so far)
-        j = j.filter(j._hi.isnull() | (j._hi > j._lo))
-        keyc = ["ticket_id", "sla_target", "_n"]
-        # business seconds only where the target is in business time (two calendar joins)
-        jb = j.filter(~j._calendar)
-        jb = with_clock_seconds(
-            jb, cal, f._cal_t, "_lo", "_sched", "_lo_x", segs, "ticket_id", "_follow"
+        j = j.mutate(
+            _has=has,
+            _lo=ibis.cases((has, ibis.greatest(j._start_s, j._s_at)), else_=now_s),
+            _hi=ibis.cases((has, hi), else_=ibis.null("int64")),
+            # an open stretch runs until now (so far)
+            _to=ibis.cases((has, hi.fill_null(now_s)), else_=now_s),
+        ).drop("_s_tk", "_s_at", "_s_end", "_s_status")
+        keyc = ["_tk", "_kc", "_n"]
+        # the clock's seconds at both ends of every row (two calendar joins), in business time
+        # where the target is: one pass over the rows (a union of business and calendar rows
+        # built everything before it twice), and both bases at hand for `both_times`
+        for at, out in (("_lo", "_lo_b"), ("_to", "_to_b")):
+            if self._no_segments:
+                j = _with_business_seconds(j, cal, f._cal_t, at, "_csched", out)
+            else:
+                j = with_clock_seconds(
+                    j, cal, f._cal_t, at, "_csched", out, segs, "ticket_id", "_follow"
+                )
+        bus = ~j._calendar
+        j = j.mutate(
+            _lo_x=ibis.cases((bus, j._lo_b), else_=j._lo),
+            _to_x=ibis.cases((bus, j._to_b), else_=j._to),
         )
-        jb = with_clock_seconds(
-            jb, cal, f._cal_t, "_to", "_sched", "_to_x", segs, "ticket_id", "_follow"
-        )
-        jc = j.filter(j._calendar)
-        jc = jc.mutate(_lo_x=jc._lo, _to_x=jc._to)
-        j = jb.union(jc)
         j = j.mutate(_len=j._to_x - j._lo_x)
         if self.both_times:
-            j = self._with_both_times(j, segs)
-        w = ibis.window(group_by=keyc, order_by="_lo", rows=(None, -1))
-        j = j.mutate(_cum=j._len.sum().over(w).fill_null(0))
-        reaches = (j._cum < j._target) & (j._hi.isnull() | (j._cum + j._len >= j._target))
-        j = j.mutate(
-            _due_key=ibis.cases((reaches, j._lo_x + (j._target - j._cum)), else_=ibis.null("int64"))
-        )
-        agg = j.group_by(keyc).aggregate(
+            j = j.mutate(_len_b=j._to_b - j._lo_b, _len_c=j._to - j._lo)
+        # the text id leaves the rows here (sorting and grouping them is cheaper without it)
+        # and joins the clocks again after the aggregation
+        j = j.drop("ticket_id")
+        running = j._has & j._hi.isnull()
+        j = j.mutate(_run=as_int(running))
+        c = j.group_by([*keyc, "_sched", "_policy", "_start_s", "_stop_s", "_target"]).aggregate(
             _elapsed=j._len.sum(),
-            _due_key=j._due_key.max(),
-            _running_now=as_int(j._hi.isnull()).max(),
+            _running_now=j._run.max() > 0,
             **(
                 {"_elapsed_b": j._len_b.sum(), "_elapsed_c": j._len_c.sum()}
                 if self.both_times
                 else {}
             ),
         )
-        agg = agg.rename(_a_ticket="ticket_id", _a_target="sla_target", _a_n="_n")
-        c = c.left_join(
-            agg,
-            [c.ticket_id == agg._a_ticket, c.sla_target == agg._a_target, c._n == agg._a_n],
-        ).drop("_a_ticket", "_a_target", "_a_n")
-        c = c.mutate(
-            _elapsed=c._elapsed.fill_null(0),
-            _running_now=c._running_now.fill_null(0) > 0,
+        # the due key, where the running time reaches the target: only a clock that reached
+        # it or still runs has one, and only their rows are ordered to find it (a tenth of
+        # them: the window sorting every row was the costliest step)
+        need = c.filter((c._elapsed >= c._target) | c._running_now)
+        need = need.select(_d_tk="_tk", _d_kc="_kc", _d_n="_n")
+        jn = j.semi_join(need, [j._tk == need._d_tk, j._kc == need._d_kc, j._n == need._d_n])
+        w = ibis.window(group_by=keyc, order_by="_lo", rows=(None, -1))
+        jn = jn.mutate(_cum=jn._len.sum().over(w).fill_null(0))
+        reaches = (
+            jn._has
+            & (jn._cum < jn._target)
+            & ((jn._has & jn._hi.isnull()) | (jn._cum + jn._len >= jn._target))
         )
-        if self.both_times:
-            c = c.mutate(_elapsed_b=c._elapsed_b.fill_null(0), _elapsed_c=c._elapsed_c.fill_null(0))
+        jn = jn.mutate(
+            _due_key=ibis.cases(
+                (reaches, jn._lo_x + (jn._target - jn._cum)), else_=ibis.null("int64")
+            )
+        )
+        due = jn.group_by(keyc).aggregate(_due_key=jn._due_key.max())
+        due = due.rename(_e_tk="_tk", _e_kc="_kc", _e_n="_n")
+        c = c.left_join(due, [c._tk == due._e_tk, c._kc == due._e_kc, c._n == due._e_n]).drop(
+            "_e_tk", "_e_kc", "_e_n", "_target"
+        )
+        ids = f._ticket_keys.select(_i_tk="_tk", ticket_id="ticket_id")
+        c = c.join(ids, c._tk == ids._i_tk).drop("_i_tk")
+        c = c.mutate(**per_target(c))
+        c = c.mutate(_sched=c._csched).drop("_csched")
+        warn_max = self.settings.warning_max_seconds
+        c = c.mutate(
+            _warn=ibis.least(c._target.cast("float64") * self.settings.warning_fraction, warn_max)
+        )
         # on a ticket's own clock: the segment where the clock reaches the key, whose schedule
         # reaches key − offset there
-        zs = segs.select("_z_key", "_z_sched", "_z_offset", "_z_cfrom", "_z_cto")
-        c = c.left_join(
-            zs,
-            [
-                c.ticket_id == zs._z_key,
-                c._follow & ~c._calendar,
-                zs._z_cfrom < c._due_key,
-                zs._z_cto >= c._due_key,
-            ],
-        )
-        c = c.mutate(
-            _inv_sched=c._z_sched.fill_null(c._sched),
-            _inv_key=c._due_key - c._z_offset.fill_null(0),
-        ).drop(*zs.columns)
+        # (conditions on the clock alone make its key null rather than join conditions: a left
+        # join with a condition on its left side alone is a nested loop in DuckDB)
+        if self._no_segments:
+            c = c.mutate(
+                _inv_sched=c._sched,
+                _inv_key=ibis.cases((~c._calendar, c._due_key), else_=ibis.null("int64")),
+            )
+        else:
+            zs = segs.select("_z_key", "_z_sched", "_z_offset", "_z_cfrom", "_z_cto")
+            c = c.mutate(
+                _own_key=ibis.cases(
+                    (c._follow & ~c._calendar, c._due_key), else_=ibis.null("int64")
+                )
+            )
+            c = c.left_join(
+                zs,
+                [
+                    c.ticket_id == zs._z_key,
+                    zs._z_cfrom < c._own_key,
+                    zs._z_cto >= c._own_key,
+                ],
+            )
+            c = c.mutate(
+                _inv_sched=c._z_sched.fill_null(c._sched),
+                _inv_key=ibis.cases(
+                    (~c._calendar, c._due_key - c._z_offset.fill_null(0)),
+                    else_=ibis.null("int64"),
+                ),
+            ).drop(*zs.columns, "_own_key")
         # invert business time: the open period where the schedule's balance reaches the key
         inv = _inverse_calendar(cal)
         cb = c.left_join(
             inv,
             [
                 c._inv_sched == inv._i_sched,
-                ~c._calendar,
+                (c._inv_key // INVERSE_BUCKET) == inv._i_bucket,
                 inv._i_b0 < c._inv_key,
                 inv._i_b0 + inv._i_total >= c._inv_key,
             ],
@@ -515,7 +703,8 @@ class SlaState:
         )
         names = {i: p.name for i, p in enumerate(policies)}
         policy = ibis.cases(*[(c._policy == i, n) for i, n in names.items()], else_="")
-        c = c.mutate(status=status, policy=policy)
+        kind = ibis.cases(*[(c._kc == i, k) for k, i in KIND_CODE.items()], else_="")
+        c = c.mutate(status=status, policy=policy, sla_target=kind)
         return c.mutate(
             time=ibis.cases((c._calendar, "calendar"), else_="business"),
             target_minutes=c._target.cast("float64") / 60.0,
@@ -528,19 +717,6 @@ class SlaState:
                 else_=ibis.null("int64"),
             ),
         )
-
-    def _with_both_times(self, j: ir.Table, segs: ir.Table) -> ir.Table:
-        """Running stretches `j` with their length in business (`_len_b`, on the clock's
-        schedules in force) and calendar seconds (`_len_c`), whatever the target's own basis."""
-        f = self.facts
-        cal = f.calendar
-        j = with_clock_seconds(
-            j, cal, f._cal_t, "_lo", "_sched", "_lo_b", segs, "ticket_id", "_follow"
-        )
-        j = with_clock_seconds(
-            j, cal, f._cal_t, "_to", "_sched", "_to_b", segs, "ticket_id", "_follow"
-        )
-        return j.mutate(_len_b=j._to_b - j._lo_b, _len_c=j._to - j._lo).drop("_lo_b", "_to_b")
 
     def frame(self) -> ir.Table:
         """The public columns (STATE_COLUMNS; with `both_times`, TARGET_COLUMNS) with
@@ -583,7 +759,7 @@ def sla_state_frame(
     cols = TARGET_COLUMNS if both_times else STATE_COLUMNS
     if not facts.ws.settings.sla.policies:
         return pd.DataFrame({c: [] for c in cols})
-    return execute(facts, SlaState(facts, now, both_times=both_times).frame())
+    return execute_rows(facts, SlaState(facts, now, both_times=both_times).frame())
 
 
 #: the columns of the SLA targets source besides the ticket's
@@ -647,4 +823,4 @@ def sla_queue_frame(
     t = t.order_by([t.due_at.asc(nulls_first=False), "ticket_id", "sla_target"])
     if limit is not None:
         t = t.limit(limit)
-    return execute(facts, t.select(*cols))
+    return execute_rows(facts, t.select(*cols))
