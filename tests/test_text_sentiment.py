@@ -249,3 +249,21 @@ def test_vader_scores_any_text_as_vader_does(text: str) -> None:
     from deskmetrics.text.sentiment import _analyzer
 
     assert _analyzer().polarity_scores(text) == _vader_reference().polarity_scores(text)  # type: ignore[attr-defined]
+
+
+def test_pattern_assessments_without_lookup_overheads_score_bit_identically() -> None:
+    """`_Assessments` (Pattern's lexicon read as a plain dict, emoticons in one dict) gives
+    Pattern's own (polarity, subjectivity) on tricky, emoticon-laden, realistic, empty and
+    long texts."""
+    from deskmetrics.text.sentiment import _opinions
+
+    opinions = _opinions()
+    faces = ":-D XD xD <3 ♥ :'( ;) :P :p :o :O :-/ :S =( 8) >:D (!) 42 12:30 $5 a.m. ! ? !!"
+    texts = _tricky_texts(2000, 6) + _realistic_texts(3000, 4) + ["", " ", "x" * 3000]
+    texts += [
+        f"{a} {f} {b}" for a, f, b in zip(texts, faces.split() * 200, texts[1:], strict=False)
+    ]
+    texts.append(" ".join(_realistic_texts(30, 2)))
+    for text in texts:
+        assert opinions.analyze(text) == tuple(map(float, opinions.lexicon(text)[:2])), text  # type: ignore[attr-defined]
+    assert opinions.fast  # type: ignore[attr-defined]  # the faster path is the one tested
