@@ -200,17 +200,51 @@ def _opinions() -> _Opinions:
 def _analyzer() -> _Analyzer:
     from vaderSentiment import vaderSentiment as vs
 
+    negate = frozenset(vs.NEGATE)
+
+    def negated(word: str) -> bool:
+        """`vs.negated([word])`: one of VADER's negations, or a word holding "n't"."""
+        low = str(word).lower()
+        return low in negate or "n't" in low
+
     class Vader(vs.SentimentIntensityAnalyzer):  # type: ignore[misc]
         """VADER with the same arithmetic, without its quadratic lowercasing: for every
         lexicon word and each of the three words before it, `_negation_check` and
         `_special_idioms_check` lowercase the message's whole word list to read two or three
         of its words (half of VADER's time on a 150-character message). Here the list is
         lowercased once per message (kept beside the list it was made from, compared by
-        identity) and the two checks are VADER 3.3.2's own code reading it."""
+        identity) and the two checks are VADER 3.3.2's own code reading it, with a one-word
+        `negated` that looks in a set. A text without emoji skips the emoji pass."""
 
         def __init__(self) -> None:
             super().__init__()
             self._lowered: tuple[object, list[str]] = (None, [])
+
+        def polarity_scores(self, text: str) -> dict[str, float]:
+            """VADER's own; a text holding no emoji skips its character-by-character copy
+            (which, with no emoji, copies the text unchanged) and goes on as VADER does."""
+            if not self.emojis.keys().isdisjoint(text):
+                return super().polarity_scores(text)  # type: ignore[no-any-return]
+            text = text.strip()
+            sentitext = vs.SentiText(text)
+            sentiments: list[float] = []
+            words_and_emoticons = sentitext.words_and_emoticons
+            booster = vs.BOOSTER_DICT
+            for i, item in enumerate(words_and_emoticons):
+                valence = 0
+                if item.lower() in booster:
+                    sentiments.append(valence)
+                    continue
+                if (
+                    i < len(words_and_emoticons) - 1
+                    and item.lower() == "kind"
+                    and words_and_emoticons[i + 1].lower() == "of"
+                ):
+                    sentiments.append(valence)
+                    continue
+                sentiments = self.sentiment_valence(valence, sentitext, item, i, sentiments)
+            sentiments = self._but_check(words_and_emoticons, sentiments)
+            return self.score_valence(sentiments, text)  # type: ignore[no-any-return]
 
         def _lower(self, words: list[str]) -> list[str]:
             src, low = self._lowered  # one tuple: read and replaced whole (threads)
@@ -223,14 +257,14 @@ def _analyzer() -> _Analyzer:
             self, valence: float, words_and_emoticons: list[str], start_i: int, i: int
         ) -> float:
             lw = self._lower(words_and_emoticons)
-            if start_i == 0 and vs.negated([lw[i - (start_i + 1)]]):
+            if start_i == 0 and negated(lw[i - (start_i + 1)]):
                 valence = valence * vs.N_SCALAR
             if start_i == 1:
                 if lw[i - 2] == "never" and (lw[i - 1] == "so" or lw[i - 1] == "this"):
                     valence = valence * 1.25
                 elif lw[i - 2] == "without" and lw[i - 1] == "doubt":
                     valence = valence
-                elif vs.negated([lw[i - (start_i + 1)]]):
+                elif negated(lw[i - (start_i + 1)]):
                     valence = valence * vs.N_SCALAR
             if start_i == 2:
                 if (lw[i - 3] == "never" and (lw[i - 2] == "so" or lw[i - 2] == "this")) or (
@@ -239,7 +273,7 @@ def _analyzer() -> _Analyzer:
                     valence = valence * 1.25
                 elif lw[i - 3] == "without" and (lw[i - 2] == "doubt" or lw[i - 1] == "doubt"):
                     valence = valence
-                elif vs.negated([lw[i - (start_i + 1)]]):
+                elif negated(lw[i - (start_i + 1)]):
                     valence = valence * vs.N_SCALAR
             return valence
 
