@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_chatwoot_import.py --conversations 10000 50000
 
 For each size N, an export of N conversations is generated once into
-benchmarks/data/chatwoot-N-seedS (git-ignored) in the Chatwoot application API's shapes:
+benchmarks/data/chatwoot-text-N-seedS (git-ignored) in the Chatwoot application API's shapes:
 conversations.json (pages of 25 under `data.payload`, one page per JSON Lines line),
 messages.json (one conversation's messages page per line, 6 messages each: the contact's
 question, a bot's answer, an agent's private note, the agent's reply, an activity (resolved or
@@ -29,6 +29,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from texts import MessageTexts
+
 HERE = Path(__file__).resolve().parent
 SRC = HERE.parent / "src"
 #: the CLI in a child, timing the command itself once its modules are loaded
@@ -51,6 +53,9 @@ CHANNELS = ("Channel::Email", "Channel::WebWidget", "Channel::Whatsapp", "Channe
 def generate(out: Path, conversations: int, seed: int) -> dict[str, int]:
     """An export of `conversations` conversations, written page by page."""
     rng = random.Random(seed)
+    texts = MessageTexts(seed)  # its own generator: every other field as before
+    text = {"contact": texts.customer, "bot": texts.agent, "note": texts.note,
+            "agent": texts.agent}  # fmt: skip
     out.mkdir(parents=True, exist_ok=True)
     counts = {"conversations": 0, "messages": 0, "csat": 0}
     mid = 0
@@ -81,7 +86,8 @@ def generate(out: Path, conversations: int, seed: int) -> dict[str, int]:
                 content = (
                     ("Conversation was marked resolved by Agent" if resolved
                      else "Conversation was snoozed by Agent")
-                    if kind == "activity" else f"{kind} message"
+                    if kind == "activity" else text[kind]() if kind in text
+                    else f"{kind} message"
                 )  # fmt: skip
                 messages.append({
                     "id": mid, "content": content, "inbox_id": 1 + n % INBOXES,
@@ -134,7 +140,7 @@ def generate(out: Path, conversations: int, seed: int) -> dict[str, int]:
 
 
 def ensure_export(conversations: int, seed: int) -> tuple[Path, dict[str, int]]:
-    out = HERE / "data" / f"chatwoot-{conversations}-seed{seed}"
+    out = HERE / "data" / f"chatwoot-text-{conversations}-seed{seed}"
     done = out / "counts.txt"  # written last: a folder without it is incomplete
     if done.is_file():
         return out, dict(json.loads(done.read_text()))

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_freshdesk_import.py --conversations 10000 50000
 
 For each size N, an export of N conversations is generated once into
-benchmarks/data/freshdesk-N-seedS (git-ignored) in Freshdesk's API v2 shapes: tickets.json
+benchmarks/data/freshdesk-text-N-seedS (git-ignored) in Freshdesk's API v2 shapes: tickets.json
 (`include=stats`, one page of 100 tickets per JSON Lines line, 1 ticket per 4 conversations),
 conversations.json (pages of 100: customer replies, agent replies, private notes, bot replies),
 satisfaction_ratings.json (a third of the tickets), time_entries.json, agents.json and
@@ -31,6 +31,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from texts import MessageTexts
 
 HERE = Path(__file__).resolve().parent
 SRC = HERE.parent / "src"
@@ -64,6 +66,7 @@ def generate(out: Path, conversations: int, seed: int) -> dict[str, int]:
     """An export of `conversations` conversations over `conversations // 4` tickets, written
     page by page (memory: one ticket's records and one page at a time per file)."""
     rng = random.Random(seed)
+    texts = MessageTexts(seed)  # its own generator: every other field as before
     out.mkdir(parents=True, exist_ok=True)
     start = datetime(2026, 1, 5, 8, tzinfo=UTC)
     n_tickets = max(1, conversations // 4)
@@ -90,8 +93,10 @@ def generate(out: Path, conversations: int, seed: int) -> dict[str, int]:
             at += timedelta(minutes=rng.randint(1, 240))
             cid += 1
             user = {"bot": BOT, "agent": agent, "note": agent, "customer": requester}[kind]
+            text = {"bot": texts.agent, "agent": texts.agent, "note": texts.note,
+                    "customer": texts.customer}[kind]()  # fmt: skip
             put("conversations", {
-                "body": "<div>…</div>", "body_text": f"{kind} message", "id": cid,
+                "body": texts.html(text), "body_text": text, "id": cid,
                 "incoming": kind == "customer", "private": kind == "note", "user_id": user,
                 "support_email": None, "source": 2 if kind == "note" else 0, "category": 2,
                 "ticket_id": tid, "to_emails": [], "from_email": None, "cc_emails": [],
@@ -102,9 +107,10 @@ def generate(out: Path, conversations: int, seed: int) -> dict[str, int]:
         pending = at + timedelta(minutes=5)
         resolved = pending + timedelta(hours=rng.randint(1, 48))
         solved = n % 5 != 0
+        first = texts.customer()
         put("tickets", {
-            "id": tid, "subject": f"Question {tid}", "description_text": "Please help",
-            "description": "<div>Please help</div>", "requester_id": requester,
+            "id": tid, "subject": f"Question {tid}", "description_text": first,
+            "description": texts.html(first), "requester_id": requester,
             "responder_id": agent, "group_id": 9000 + n % GROUPS, "source": rng.choice(
                 [1, 1, 2, 3, 7, 9, 10]), "status": 4 if solved else 3,
             "priority": rng.randint(1, 4), "type": "Question", "spam": n % 997 == 0,
@@ -151,7 +157,7 @@ def generate(out: Path, conversations: int, seed: int) -> dict[str, int]:
 
 
 def ensure_export(conversations: int, seed: int) -> tuple[Path, dict[str, int]]:
-    out = HERE / "data" / f"freshdesk-{conversations}-seed{seed}"
+    out = HERE / "data" / f"freshdesk-text-{conversations}-seed{seed}"
     done = out / "counts.txt"  # written last: a folder without it is incomplete
     if done.is_file():
         return out, dict(json.loads(done.read_text()))

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_helpscout_import.py --conversations 10000 50000
 
 For each size N, an export of N conversations is generated once into
-benchmarks/data/helpscout-N-seedS (git-ignored) in Help Scout's Mailbox API 2.0 shapes:
+benchmarks/data/helpscout-text-N-seedS (git-ignored) in Help Scout's Mailbox API 2.0 shapes:
 conversations.json (`embed=threads`, one HAL page of 50 conversations per JSON Lines line;
 each conversation a customer message, a reply — the AI assistant's for a third of them — a
 note for half of them, the customer's answer, a second reply and lineitems marking it pending
@@ -34,6 +34,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from texts import MessageTexts
 
 HERE = Path(__file__).resolve().parent
 SRC = HERE.parent / "src"
@@ -77,9 +79,13 @@ def _page(key: str, records: list[dict[str, Any]], number: int) -> dict[str, Any
     }
 
 
-def _thread(tid: int, kind: str, at: datetime, who: str, uid: int, status: str) -> dict[str, Any]:
+def _thread(
+    tid: int, kind: str, at: datetime, who: str, uid: int, status: str, texts: MessageTexts
+) -> dict[str, Any]:
+    body = {"customer": texts.customer, "reply": texts.agent, "note": texts.note}.get(kind)
     return {
-        "id": tid, "type": kind, "status": status, "state": "published", "body": f"{kind} text",
+        "id": tid, "type": kind, "status": status, "state": "published",
+        "body": texts.html(body()) if body else f"{kind} text",
         "source": {"type": "email", "via": "customer" if who == "customer" else "user"},
         "createdBy": {"id": uid, "type": who, "first": "F", "last": "L", "email": None},
         "assignedTo": None, "createdAt": _iso(at), "openedAt": None, "savedReplyId": 0,
@@ -92,6 +98,7 @@ def generate(out: Path, conversations: int, seed: int) -> dict[str, int]:
     """An export of `conversations` conversations, written page by page (memory: one page
     of each file at a time)."""
     rng = random.Random(seed)
+    texts = MessageTexts(seed)  # its own generator: every other field as before
     out.mkdir(parents=True, exist_ok=True)
     start = datetime(2026, 1, 5, 8, tzinfo=UTC)
     counts = {"conversations": 0, "threads": 0, "messages": 0, "ratings": 0}
@@ -116,7 +123,7 @@ def generate(out: Path, conversations: int, seed: int) -> dict[str, int]:
         threads = []
         for kind, who, uid, status in steps:
             tid += 1
-            threads.append(_thread(tid, kind, at, who, uid, status))
+            threads.append(_thread(tid, kind, at, who, uid, status, texts))
             counts["threads"] += 1
             counts["messages"] += kind != "lineitem"
             at += timedelta(minutes=rng.randint(1, 240))
@@ -167,7 +174,7 @@ def generate(out: Path, conversations: int, seed: int) -> dict[str, int]:
 
 
 def ensure_export(conversations: int, seed: int) -> tuple[Path, dict[str, int]]:
-    out = HERE / "data" / f"helpscout-{conversations}-seed{seed}"
+    out = HERE / "data" / f"helpscout-text-{conversations}-seed{seed}"
     done = out / "counts.txt"  # written last: a folder without it is incomplete
     if done.is_file():
         return out, dict(json.loads(done.read_text()))

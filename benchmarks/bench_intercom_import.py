@@ -6,7 +6,7 @@ Each export (JSON Lines: one `conversation.list` page of 100 conversations per l
 conversation with its parts as GET /conversations/{id} returns them: the customer's first
 message, a bot answer, an assignment, a note, teammate replies, snoozes, closes, some reopens
 by the customer, a rating on every third) is generated once and cached in
-benchmarks/data/intercom-N-seedS (git-ignored), with admins.json and teams.json. The import
+benchmarks/data/intercom-text-N-seedS (git-ignored), with admins.json and teams.json. The import
 runs as the CLI does it, in a child process on a fresh workspace, which reports its own peak
 RSS. Prints, per size, the messages (message events: first messages, comments and notes),
 wall time, messages/s and peak RSS, then one RESULT line (JSON) per size. Memory is flat in
@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from texts import MessageTexts
 
 HERE = Path(__file__).resolve().parent
 SRC = HERE.parent / "src"
@@ -61,13 +63,16 @@ def _part(pid: int, kind: str, at: int, author: dict[str, Any], body: str | None
             "redacted": False}  # fmt: skip
 
 
-def conversation(n: int, rng: random.Random) -> tuple[dict[str, Any], int]:
-    """Conversation `n` and how many message events it maps to."""
+def conversation(n: int, rng: random.Random, texts: MessageTexts) -> tuple[dict[str, Any], int]:
+    """Conversation `n` and how many message events it maps to (bodies from `texts`)."""
+    cust, agent, note = (lambda: texts.html(texts.customer()), lambda: texts.html(texts.agent()),
+                         lambda: texts.html(texts.note()))  # fmt: skip
     start = T0 + n * 37 + rng.randrange(3600)
     user = {"type": rng.choice(("user", "user", "lead")), "id": f"c-{rng.randrange(n + 1)}"}
     admin = {"type": "admin", "id": str(1000 + rng.randrange(ADMINS))}
     bot = {"type": "bot", "id": "9001", "name": "Fin"}
     pid, at, parts, messages = n * 100, start, [], 1
+    first = cust()
 
     def add(kind: str, author: dict[str, Any], gap: int, body: str | None = None,
             assigned: dict[str, Any] | None = None) -> None:  # fmt: skip
@@ -75,24 +80,24 @@ def conversation(n: int, rng: random.Random) -> tuple[dict[str, Any], int]:
         pid, at = pid + 1, at + gap
         parts.append(_part(pid, kind, at, author, body, assigned))
 
-    add("comment", bot, 5, "<p>Here is an article that may help.</p>")
+    add("comment", bot, 5, agent())
     add("assignment", bot, 20, None, {"type": "team", "id": str(7000 + rng.randrange(TEAMS))})
-    add("note", admin, rng.randrange(60, 600), "<p>Checked the account.</p>")
-    add("comment", admin, rng.randrange(60, 3600), "<p>Thanks for writing in, fixed.</p>")
+    add("note", admin, rng.randrange(60, 600), note())
+    add("comment", admin, rng.randrange(60, 3600), agent())
     messages += 3
     for _ in range(rng.randrange(3)):
-        add("comment", user, rng.randrange(60, 900), "<p>One more question …</p>")
-        add("comment", admin, rng.randrange(60, 3600), "<p>Sure, here you go.</p>")
+        add("comment", user, rng.randrange(60, 900), cust())
+        add("comment", admin, rng.randrange(60, 3600), agent())
         messages += 2
     if rng.random() < 0.2:
         add("snoozed", admin, 60)
-        add("comment", user, rng.randrange(600, 7200), "<p>Back with the details.</p>")
-        add("comment", admin, rng.randrange(60, 1800), "<p>Got it.</p>")
+        add("comment", user, rng.randrange(600, 7200), cust())
+        add("comment", admin, rng.randrange(60, 1800), agent())
         messages += 2
     add("close", admin, 120)
     if rng.random() < 0.1:
-        add("comment", user, rng.randrange(600, 86400), "<p>It broke again.</p>")
-        add("comment", admin, rng.randrange(60, 3600), "<p>Fixed for good.</p>")
+        add("comment", user, rng.randrange(600, 86400), cust())
+        add("comment", admin, rng.randrange(60, 3600), agent())
         add("close", admin, 60)
         messages += 2
     rating = None
@@ -108,7 +113,7 @@ def conversation(n: int, rng: random.Random) -> tuple[dict[str, Any], int]:
         "tags": {"type": "tag.list", "tags": []}, "conversation_rating": rating,
         "source": {"type": rng.choice(("conversation", "email")), "id": str(n),
                    "delivered_as": "customer_initiated", "subject": "",
-                   "body": "<p>Hello, I need help with my account.</p>", "author": user,
+                   "body": first, "author": user,
                    "attachments": [], "url": None, "redacted": False},
         "contacts": {"type": "contact.list", "contacts": [{"type": "contact", "id": user["id"]}]},
         "statistics": {"type": "conversation_statistics", "count_reopens": None},
@@ -121,12 +126,13 @@ def conversation(n: int, rng: random.Random) -> tuple[dict[str, Any], int]:
 def generate(out: Path, conversations: int, seed: int) -> dict[str, int]:
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
+    texts = MessageTexts(seed)  # its own generator: every other field as before
     messages = 0
     with (out / "conversations.jsonl").open("w") as f:
         for first in range(0, conversations, PAGE):
             page = []
             for n in range(first, min(first + PAGE, conversations)):
-                conv, m = conversation(n, rng)
+                conv, m = conversation(n, rng, texts)
                 page.append(conv)
                 messages += m
             f.write(json.dumps({"type": "conversation.list", "pages": {"type": "pages"},
@@ -140,7 +146,7 @@ def generate(out: Path, conversations: int, seed: int) -> dict[str, int]:
 
 
 def ensure_export(conversations: int, seed: int) -> tuple[Path, dict[str, int]]:
-    out = HERE / "data" / f"intercom-{conversations}-seed{seed}"
+    out = HERE / "data" / f"intercom-text-{conversations}-seed{seed}"
     done = out / "counts.txt"  # written last: a folder without it is incomplete
     if done.is_file():
         return out, dict(json.loads(done.read_text()))

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_zammad_import.py --tickets 10000 50000
 
 For each size N, an export of N tickets is generated once into
-benchmarks/data/zammad-N-seedS (git-ignored) in the Zammad REST API's shapes: tickets.json
+benchmarks/data/zammad-text-N-seedS (git-ignored) in the Zammad REST API's shapes: tickets.json
 (pages of 100 expanded tickets, one JSON array per JSON Lines line), ticket_articles.json (one
 ticket's articles per line, 4 each: the customer's email, a trigger's automatic reply, an
 agent's internal note, the agent's reply), ticket_history.json (one ticket's history answer per
@@ -29,6 +29,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from texts import MessageTexts
 
 HERE = Path(__file__).resolve().parent
 SRC = HERE.parent / "src"
@@ -56,6 +58,15 @@ def iso(t: datetime) -> str:
 def generate(out: Path, tickets: int, seed: int) -> dict[str, int]:
     """An export of `tickets` tickets, written page by page."""
     rng = random.Random(seed)
+    texts = MessageTexts(seed)  # its own generator: every other field as before
+
+    def body(sender: str, internal: bool) -> str:
+        """A customer's or agent's varied HTML body; the system's auto-reply is one text."""
+        if sender == "System":
+            return f"{sender} article"
+        made = texts.customer if sender == "Customer" else texts.note if internal else texts.agent
+        return texts.html(made())
+
     out.mkdir(parents=True, exist_ok=True)
     counts = {"tickets": 0, "articles": 0, "history": 0}
     aid = hid = 0
@@ -86,7 +97,7 @@ def generate(out: Path, tickets: int, seed: int) -> dict[str, int]:
                 articles.append({
                     "id": aid, "ticket_id": tid, "type": "note" if internal else "email",
                     "sender": sender, "internal": internal, "from": None, "to": None,
-                    "subject": None, "body": f"{sender} article", "content_type": "text/html",
+                    "subject": None, "body": body(sender, internal), "content_type": "text/html",
                     "created_by_id": by, "updated_by_id": by, "origin_by_id": None,
                     "created_at": iso(at), "updated_at": iso(at), "attachments": [],
                 })  # fmt: skip
@@ -134,7 +145,7 @@ def generate(out: Path, tickets: int, seed: int) -> dict[str, int]:
 
 
 def ensure_export(tickets: int, seed: int) -> tuple[Path, dict[str, int]]:
-    out = HERE / "data" / f"zammad-{tickets}-seed{seed}"
+    out = HERE / "data" / f"zammad-text-{tickets}-seed{seed}"
     done = out / "counts.txt"  # written last: a folder without it is incomplete
     if done.is_file():
         return out, dict(json.loads(done.read_text()))

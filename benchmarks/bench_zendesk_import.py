@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_zendesk_import.py --tickets 1000000 [--dir DIR] [--seed 7]
 
 The export (benchmarks/gen_zendesk_export.py: JSON Lines pages of 1,000 records, ~7 mapped
-audit events per ticket) is generated once and cached in benchmarks/data/zendesk-N-seedS
+audit events per ticket) is generated once and cached in benchmarks/data/zendesk-text-N-seedS
 (or --dir). The import runs as the CLI does it — read, validate, store in one transaction,
 then the per-ticket facts — in a child process on a fresh workspace, so that its wall time
 and peak RSS (getrusage of the child) are its own. Prints the export's size, wall time,
@@ -38,13 +38,13 @@ def loadavg() -> str:
 
 def ensure_export(tickets: int, seed: int, directory: Path | None) -> tuple[Path, dict[str, int]]:
     """The export folder, generated unless a complete one is cached there."""
-    out = directory or HERE / "data" / f"zendesk-{tickets}-seed{seed}"
+    out = directory or HERE / "data" / f"zendesk-text-{tickets}-seed{seed}"
     done = out / "counts.txt"  # written last: a folder without it is incomplete
     if done.is_file():
         return out, dict(json.loads(done.read_text()))
     print(f"# generating {tickets:,} tickets into {out} …", flush=True)
     t0 = time.perf_counter()
-    counts = generate(out, tickets, seed)
+    counts = generate(out, tickets, seed, texts=True)
     print(f"# generated in {time.perf_counter() - t0:.0f} s: {counts}", flush=True)
     done.write_text(json.dumps(counts))
     return out, counts

@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -209,8 +210,16 @@ NOTIFY_VIA = via(
 class Export:
     """Builds the export ticket by ticket; writes pages as they fill."""
 
-    def __init__(self, out: Path, tickets: int, seed: int) -> None:
+    def __init__(self, out: Path, tickets: int, seed: int, texts: bool = False) -> None:
         self.out = out
+        #: with `texts`, comment bodies come from benchmarks/texts.py (varied, realistic; its
+        #: own generator, so every other field is as without); else the few fixed templates
+        self.texts: Any = None
+        if texts:
+            sys.path.insert(0, str(Path(__file__).resolve().parent))
+            from texts import MessageTexts
+
+            self.texts = MessageTexts(seed)
         self.n = tickets
         self.rng = random.Random(seed)
         self.end_users = max(50, int(tickets * 0.35))
@@ -430,6 +439,8 @@ class Export:
             submitter = assignee  # an agent opened it on the customer's behalf
         subject = rng.choice(SUBJECTS).format(n=5000 + i)
         first_text = rng.choice(CUSTOMER_TEXT).format(n=5000 + i)
+        if self.texts is not None:
+            first_text = self.texts.customer()
         tags = rng.sample(TAGS, rng.randrange(0, 4))
         meta = {
             "system": {
@@ -520,7 +531,8 @@ class Export:
         solved_at: float | None = None
         if rng.random() < 0.88:
             t += 60 + int(rng.expovariate(1 / 7200))
-            ev = [comment(assignee, rng.choice(AGENT_TEXT).format(name=name))]
+            reply = rng.choice(AGENT_TEXT).format(name=name)
+            ev = [comment(assignee, self.texts.agent() if self.texts else reply)]
             ev.append(change("Change", "assignee_id", str(assignee), None))
             state["assignee"] = assignee
             if not routed:
@@ -544,12 +556,16 @@ class Export:
             else:
                 if rng.random() < 0.25:  # the customer answers
                     t += 300 + int(rng.expovariate(1 / 20000))
-                    ev = [comment(requester, rng.choice(CUSTOMER_TEXT).format(n=5000 + i), v=None)]
+                    answer = rng.choice(CUSTOMER_TEXT).format(n=5000 + i)
+                    answer = self.texts.customer() if self.texts else answer
+                    ev = [comment(requester, answer, v=None)]
                     status(ev, "open")
                     audit(t, requester, via(channel if channel != "voice" else "email"), ev)
                 if rng.random() < 0.08:  # an internal note, maybe a transfer
                     t += 600 + int(rng.expovariate(1 / 3600))
-                    ev = [comment(assignee, rng.choice(NOTES), public=False)]
+                    note = rng.choice(NOTES)
+                    note = self.texts.note() if self.texts else note
+                    ev = [comment(assignee, note, public=False)]
                     if rng.random() < 0.5:
                         new_group = self.groups[rng.randrange(len(self.groups))]
                         ev.append(change("Change", "group_id", str(new_group), str(state["group"])))
@@ -678,9 +694,10 @@ class Export:
         return ticket, audits, rating
 
 
-def generate(out: Path, tickets: int, seed: int = 7) -> dict[str, int]:
-    """Write the export into `out`; the counts of what was written."""
-    export = Export(out, tickets, seed)
+def generate(out: Path, tickets: int, seed: int = 7, texts: bool = False) -> dict[str, int]:
+    """Write the export into `out`; the counts of what was written. `texts`: varied, realistic
+    comment bodies (benchmarks/texts.py) instead of the few fixed templates."""
+    export = Export(out, tickets, seed, texts)
     export.run()
     return dict(export.counts)
 
@@ -690,9 +707,10 @@ def main() -> None:
     ap.add_argument("out", type=Path)
     ap.add_argument("--tickets", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--fixed-texts", action="store_true", help="the few fixed comment templates")
     args = ap.parse_args()
     t0 = time.perf_counter()
-    counts = generate(args.out, args.tickets, args.seed)
+    counts = generate(args.out, args.tickets, args.seed, texts=not args.fixed_texts)
     size = sum(p.stat().st_size for p in args.out.glob("*.json"))
     print(
         f"wrote {args.out} in {time.perf_counter() - t0:.1f} s, {size / 1e6:,.0f} MB: "

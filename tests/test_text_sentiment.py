@@ -172,3 +172,98 @@ def test_score_all_past_its_kept_texts_still_scores_each_text(
     monkeypatch.setattr(sentiment, "DISTINCT_KEPT", 2)
     texts = ["great", "awful", "ok thanks", "great", "ok thanks", None, "awful", "ok thanks"]
     assert sentiment.score_all(texts) == [score(t) for t in texts]
+
+
+# ---------------------------------------------------------------------------------------------
+# VADER without its quadratic lowercasing: the same floats as VADER's own analyser
+
+
+def _vader_reference() -> object:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from deskmetrics.text.sentiment import EMOJI_WORDS
+
+    analyzer = SentimentIntensityAnalyzer()
+    analyzer.emojis.update(EMOJI_WORDS)
+    return analyzer
+
+
+#: what VADER's two replaced checks read
+TRICKY_WORDS = (
+    "not never no nor or isn't don't can't without doubt so this kind of sort least at "
+    "very extremely barely hardly good great bad awful happy love hate terrible fine "
+    "the cut me some slack yeah right kiss of death bad ass hand to mouth back handed "
+    "the bomb upper hand break a leg GREAT BAD but however refund broken thanks :) :( "
+    "😡 👍 🙏 😂 🤔 ok it is was works app login order !! ?? ... , wtf lol"
+)
+
+
+def _tricky_texts(n: int, seed: int) -> list[str]:
+    """Word salads dense in what VADER's two replaced checks read: negations, "never so",
+    "without doubt", "kind of", "least", boosters, idioms, "but", capitals, emoji, punctuation."""
+    import random
+
+    words = TRICKY_WORDS.split()
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        k = rng.choice([0, 1, 2, 3, 5, 8, 13, 40, 300])
+        out.append(" ".join(rng.choice(words) for _ in range(k)))
+    return out
+
+
+def _realistic_texts(n: int, seed: int) -> list[str]:
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "texts.py"
+    spec = importlib.util.spec_from_file_location("bench_texts", path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    gen = mod.MessageTexts(seed)
+    made = [gen.customer() for _ in range(n // 3)] + [gen.agent() for _ in range(n // 3)]
+    return made + [gen.note() for _ in range(n // 3)]
+
+
+def test_vader_without_quadratic_lowercasing_scores_bit_identically() -> None:
+    from deskmetrics.text.sentiment import _analyzer
+
+    ours, theirs = _analyzer(), _vader_reference()
+    assert type(ours).__name__ == "Vader"  # the pinned VADER: the faster path is the one tested
+    texts = _tricky_texts(3000, 5) + _realistic_texts(3000, 9) + ["", " ", "x" * 5000]
+    texts.append(" ".join(_realistic_texts(30, 1)))  # very long
+    for text in texts:
+        assert ours.polarity_scores(text) == theirs.polarity_scores(text), text  # type: ignore[attr-defined]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from([*"abnotNOT '!?.,:)(😡👍", "not ", "no ", "so ", "kind of "])).map(
+        "".join
+    )
+)
+def test_vader_scores_any_text_as_vader_does(text: str) -> None:
+    from deskmetrics.text.sentiment import _analyzer
+
+    assert _analyzer().polarity_scores(text) == _vader_reference().polarity_scores(text)  # type: ignore[attr-defined]
+
+
+def test_pattern_assessments_without_lookup_overheads_score_bit_identically() -> None:
+    """`_Assessments` (Pattern's lexicon read as a plain dict, emoticons in one dict) gives
+    Pattern's own (polarity, subjectivity) on tricky, emoticon-laden, realistic, empty and
+    long texts."""
+    from deskmetrics.text.sentiment import _opinions
+
+    opinions = _opinions()
+    faces = ":-D XD xD <3 ♥ :'( ;) :P :p :o :O :-/ :S =( 8) >:D (!) 42 12:30 $5 a.m. ! ? !!"
+    texts = _tricky_texts(2000, 6) + _realistic_texts(3000, 4) + ["", " ", "x" * 3000]
+    texts += [
+        f"{a} {f} {b}" for a, f, b in zip(texts, faces.split() * 200, texts[1:], strict=False)
+    ]
+    texts.append(" ".join(_realistic_texts(30, 2)))
+    for text in texts:
+        assert opinions.analyze(text) == tuple(map(float, opinions.lexicon(text)[:2])), text  # type: ignore[attr-defined]
+    assert opinions.fast  # type: ignore[attr-defined]  # the faster path is the one tested

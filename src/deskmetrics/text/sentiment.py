@@ -15,7 +15,7 @@ import importlib.util
 import sys
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 
 class _Analyzer(Protocol):
@@ -49,6 +49,8 @@ class _Pattern:
         self.lexicon: Any = _pattern_sentiment()
         #: what `Sentiment.__call__` does with a text, done here (below) when it has the parts
         self.direct = hasattr(self.lexicon, "tokenizer") and hasattr(self.lexicon, "assessments")
+        #: Pattern's assessments without its lookup overheads (`_Assessments`), once known
+        self.fast: _Assessments | Literal[False] | None = None
 
     def analyze(self, text: str) -> tuple[float, float]:
         if not self.direct:
@@ -59,8 +61,98 @@ class _Pattern:
         # one its seven replacement passes change nothing, and the tokenizer is spared them
         # (a third of its time); the tokens are the same
         tokens = lexicon.tokenizer(text) if "'" in text else lexicon.tokenizer(text, replace={})
-        found = lexicon.assessments(((w.lower(), None) for w in " ".join(tokens).split()), True)
+        words = (w.lower() for w in " ".join(tokens).split())
+        if self.fast is None:
+            self.fast = _Assessments.of(lexicon)
+        if self.fast:
+            found = self.fast.assess(words)
+        else:
+            found = lexicon.assessments(((w, None) for w in words), True)
         return _mean([a[1] for a in found]), _mean([a[2] for a in found])
+
+
+class _Assessments:
+    """Pattern's `Sentiment.assessments(words, negation=True)` (textblob 0.17–0.19) for words
+    without part-of-speech tags, as Pattern computes it, minus two costs: the lexicon is read
+    as the plain dict it is once loaded (each `in` and `[]` of Pattern's `lazydict` goes
+    through a Python method checking that it is loaded), and a short non-word token (a
+    number, an emoticon) is looked up in one dict of emoticons instead of lowercasing every
+    emoticon set in turn (the first set holding it wins, as in Pattern's loop)."""
+
+    def __init__(self, lexicon: Any, emoticons: dict[str, float], g: dict[str, Any]) -> None:
+        self.lexicon = lexicon
+        self.emoticons = emoticons
+        self.punctuation: str = g["PUNCTUATION"]
+        self.mood, self.irony = g["MOOD"], g["IRONY"]
+
+    @classmethod
+    def of(cls, lexicon: Any) -> _Assessments | Literal[False]:
+        """For Pattern's own `Sentiment` class with the attributes read here; else False
+        (Pattern's method is used)."""
+        g = getattr(type(lexicon).assessments, "__globals__", {})
+        names = ("EMOTICONS", "PUNCTUATION", "MOOD", "IRONY", "lazydict")
+        if not all(n in g for n in names) or not isinstance(lexicon, dict):
+            return False
+        if not all(hasattr(lexicon, n) for n in ("labeler", "modifiers", "negations")):
+            return False
+        len(lexicon)  # loaded now (lazydict), so the dict's own methods see every word
+        emoticons: dict[str, float] = {}
+        for (_type, polarity), faces in g["EMOTICONS"].items():
+            for face in faces:
+                emoticons.setdefault(face.lower(), polarity)
+        return cls(lexicon, emoticons, g)
+
+    def assess(self, words: Iterable[str]) -> list[tuple[list[str], float, float, Any]]:
+        lex, contains, get = self.lexicon, dict.__contains__, dict.__getitem__
+        labeler, modifiers, modifier = lex.labeler, lex.modifiers, lex.modifier
+        negations, punctuation, emoticons = lex.negations, self.punctuation, self.emoticons
+        pos = None
+        a: list[dict[str, Any]] = []
+        m: tuple[str, None] | None = None
+        n: str | None = None
+        for w in words:
+            if contains(lex, w) and pos in get(lex, w):
+                entry = get(lex, w)
+                p, s, i = entry[pos]
+                if m is None:
+                    a.append({"w": [w], "p": p, "s": s, "i": i, "n": 1, "x": labeler.get(w)})
+                if m is not None:
+                    a[-1]["w"].append(w)
+                    a[-1]["p"] = max(-1.0, min(p * a[-1]["i"], +1.0))
+                    a[-1]["s"] = max(-1.0, min(s * a[-1]["i"], +1.0))
+                    a[-1]["i"] = i
+                    a[-1]["x"] = labeler.get(w)
+                if n is not None:
+                    a[-1]["w"].insert(0, n)
+                    a[-1]["i"] = 1.0 / a[-1]["i"]
+                    a[-1]["n"] = -1
+                m = None
+                n = None
+                if any(map(entry.__contains__, modifiers)):  # pos is None: `pos and …` False
+                    m = (w, pos)
+                if w in negations:
+                    n = w
+            else:
+                if w in negations:
+                    n = w
+                elif n and len(w.strip("'")) > 1:
+                    n = None
+                if n is not None and m is not None and (pos in modifiers or modifier(m[0])):
+                    a[-1]["w"].append(n)
+                    a[-1]["n"] = -1
+                    n = None
+                elif m and len(w) > 2:
+                    m = None
+                if w == "!" and len(a) > 0:
+                    a[-1]["w"].append("!")
+                    a[-1]["p"] = max(-1.0, min(a[-1]["p"] * 1.25, +1.0))
+                if w == "(!)":
+                    a.append({"w": [w], "p": 0.0, "s": 1.0, "i": 1.0, "n": 1, "x": self.irony})
+                if w.isalpha() is False and len(w) <= 5 and w not in punctuation:
+                    face = emoticons.get(w)
+                    if face is not None:
+                        a.append({"w": [w], "p": face, "s": 1.0, "i": 1.0, "n": 1, "x": self.mood})
+        return [(d["w"], d["p"] * -0.5 if d["n"] < 0 else d["p"], d["s"], d["x"]) for d in a]
 
 
 def _mean(values: list[float]) -> float:
@@ -106,11 +198,126 @@ def _opinions() -> _Opinions:
 
 @lru_cache(maxsize=1)
 def _analyzer() -> _Analyzer:
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+    from vaderSentiment import vaderSentiment as vs
 
-    analyzer = SentimentIntensityAnalyzer()
+    negate = frozenset(vs.NEGATE)
+
+    def negated(word: str) -> bool:
+        """`vs.negated([word])`: one of VADER's negations, or a word holding "n't"."""
+        low = str(word).lower()
+        return low in negate or "n't" in low
+
+    class Vader(vs.SentimentIntensityAnalyzer):  # type: ignore[misc]
+        """VADER with the same arithmetic, without its quadratic lowercasing: for every
+        lexicon word and each of the three words before it, `_negation_check` and
+        `_special_idioms_check` lowercase the message's whole word list to read two or three
+        of its words (half of VADER's time on a 150-character message). Here the list is
+        lowercased once per message (kept beside the list it was made from, compared by
+        identity) and the two checks are VADER 3.3.2's own code reading it, with a one-word
+        `negated` that looks in a set. A text without emoji skips the emoji pass."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self._lowered: tuple[object, list[str]] = (None, [])
+
+        def polarity_scores(self, text: str) -> dict[str, float]:
+            """VADER's own; a text holding no emoji skips its character-by-character copy
+            (which, with no emoji, copies the text unchanged) and goes on as VADER does."""
+            if not self.emojis.keys().isdisjoint(text):
+                return super().polarity_scores(text)  # type: ignore[no-any-return]
+            text = text.strip()
+            sentitext = vs.SentiText(text)
+            sentiments: list[float] = []
+            words_and_emoticons = sentitext.words_and_emoticons
+            booster = vs.BOOSTER_DICT
+            for i, item in enumerate(words_and_emoticons):
+                valence = 0
+                if item.lower() in booster:
+                    sentiments.append(valence)
+                    continue
+                if (
+                    i < len(words_and_emoticons) - 1
+                    and item.lower() == "kind"
+                    and words_and_emoticons[i + 1].lower() == "of"
+                ):
+                    sentiments.append(valence)
+                    continue
+                sentiments = self.sentiment_valence(valence, sentitext, item, i, sentiments)
+            sentiments = self._but_check(words_and_emoticons, sentiments)
+            return self.score_valence(sentiments, text)  # type: ignore[no-any-return]
+
+        def _lower(self, words: list[str]) -> list[str]:
+            src, low = self._lowered  # one tuple: read and replaced whole (threads)
+            if src is not words:
+                low = [str(w).lower() for w in words]
+                self._lowered = (words, low)
+            return low
+
+        def _negation_check(  # type: ignore[override]
+            self, valence: float, words_and_emoticons: list[str], start_i: int, i: int
+        ) -> float:
+            lw = self._lower(words_and_emoticons)
+            if start_i == 0 and negated(lw[i - (start_i + 1)]):
+                valence = valence * vs.N_SCALAR
+            if start_i == 1:
+                if lw[i - 2] == "never" and (lw[i - 1] == "so" or lw[i - 1] == "this"):
+                    valence = valence * 1.25
+                elif lw[i - 2] == "without" and lw[i - 1] == "doubt":
+                    valence = valence
+                elif negated(lw[i - (start_i + 1)]):
+                    valence = valence * vs.N_SCALAR
+            if start_i == 2:
+                if (lw[i - 3] == "never" and (lw[i - 2] == "so" or lw[i - 2] == "this")) or (
+                    lw[i - 1] == "so" or lw[i - 1] == "this"
+                ):
+                    valence = valence * 1.25
+                elif lw[i - 3] == "without" and (lw[i - 2] == "doubt" or lw[i - 1] == "doubt"):
+                    valence = valence
+                elif negated(lw[i - (start_i + 1)]):
+                    valence = valence * vs.N_SCALAR
+            return valence
+
+        def _special_idioms_check(  # type: ignore[override]
+            self, valence: float, words_and_emoticons: list[str], i: int
+        ) -> float:
+            lw = self._lower(words_and_emoticons)
+            special, booster = vs.SPECIAL_CASES, vs.BOOSTER_DICT
+            onezero = f"{lw[i - 1]} {lw[i]}"
+            twoonezero = f"{lw[i - 2]} {lw[i - 1]} {lw[i]}"
+            twoone = f"{lw[i - 2]} {lw[i - 1]}"
+            threetwoone = f"{lw[i - 3]} {lw[i - 2]} {lw[i - 1]}"
+            threetwo = f"{lw[i - 3]} {lw[i - 2]}"
+            for seq in (onezero, twoonezero, twoone, threetwoone, threetwo):
+                if seq in special:
+                    valence = special[seq]
+                    break
+            if len(lw) - 1 > i:
+                zeroone = f"{lw[i]} {lw[i + 1]}"
+                if zeroone in special:
+                    valence = special[zeroone]
+            if len(lw) - 1 > i + 1:
+                zeroonetwo = f"{lw[i]} {lw[i + 1]} {lw[i + 2]}"
+                if zeroonetwo in special:
+                    valence = special[zeroonetwo]
+            for n_gram in (threetwoone, threetwo, twoone):
+                if n_gram in booster:
+                    valence = valence + booster[n_gram]
+            return valence
+
+    analyzer = Vader() if _vader_as_expected(vs) else vs.SentimentIntensityAnalyzer()
     analyzer.emojis.update(EMOJI_WORDS)
     return analyzer  # type: ignore[no-any-return]
+
+
+def _vader_as_expected(vs: Any) -> bool:
+    """The two checks `Vader` replaces are those of the VADER it was written from (3.3.2, the
+    version pinned): any other version keeps its own."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("vaderSentiment") == "3.3.2" and hasattr(vs, "SPECIAL_CASES")
+    except PackageNotFoundError:
+        return False
 
 
 #: longer messages are cut here: sentiment lives in the first paragraphs, and VADER's cost grows
