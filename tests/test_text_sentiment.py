@@ -267,3 +267,53 @@ def test_pattern_assessments_without_lookup_overheads_score_bit_identically() ->
     for text in texts:
         assert opinions.analyze(text) == tuple(map(float, opinions.lexicon(text)[:2])), text  # type: ignore[attr-defined]
     assert opinions.fast  # type: ignore[attr-defined]  # the faster path is the one tested
+
+
+def _varied(n: int) -> list[str | None]:
+    """Distinct texts of every kind the scorer meets (words, negations, emoji, emoticons, lone
+    surrogates, empty, very long)."""
+    kinds = [
+        "not happy with order {i} at all :(",
+        "Thanks a lot for #{i}!! 😀",
+        "still broken after {i} days 😡",
+        "{i}",
+        "\ud800 odd bytes {i}",
+        "great " * 50 + "{i}",
+        "x" * 3000 + " terrible {i}",
+    ]
+    out: list[str | None] = [kinds[i % len(kinds)].format(i=i) for i in range(n)]
+    return [*out, None, "", "   "]
+
+
+def test_score_all_on_every_core_scores_as_score_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above PARALLEL_FROM distinct texts, worker processes score shares of them: the scores
+    come back through JSON to the same bits, in order."""
+    import deskmetrics.text.sentiment as sentiment
+
+    monkeypatch.setattr(sentiment, "PARALLEL_FROM", 50)
+    monkeypatch.setattr(sentiment.os, "cpu_count", lambda: 3)  # two workers beside this one
+    texts = _varied(400)
+    texts += texts[:30]  # repeats too
+    calls: list[list[str]] = []
+    run = sentiment.subprocess.run
+
+    def counted(cmd: list[str], **kw: object) -> object:
+        calls.append(cmd)
+        return run(cmd, **kw)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(sentiment.subprocess, "run", counted)
+    assert score_all(texts) == [score(t) for t in texts]
+    assert len(calls) == 2  # the workers did run
+
+
+def test_a_failed_worker_has_its_share_scored_here(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import deskmetrics.text.sentiment as sentiment
+
+    monkeypatch.setattr(sentiment, "PARALLEL_FROM", 50)
+    monkeypatch.setattr(sentiment.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(sentiment.sys, "executable", "/nonexistent/python")
+    texts = _varied(200)
+    assert score_all(texts) == [score(t) for t in texts]
+    assert "sentiment worker failed" in caplog.text
