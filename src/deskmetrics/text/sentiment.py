@@ -17,6 +17,7 @@ import logging
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from functools import lru_cache
@@ -389,14 +390,21 @@ def _score_distinct(texts: list[str | None]) -> list[float | None]:
     results: list[list[float | None] | None] = [None] * len(shares)
 
     def run_worker(k: int) -> None:
+        # through files, not pipes: feeding a pipe from this thread needs the interpreter
+        # lock for every 512 bytes, which the scoring here holds: the worker would wait
         try:
-            done = subprocess.run(
-                [sys.executable, "-m", "deskmetrics.text.sentiment"],
-                input=json.dumps(shares[k]).encode(),
-                capture_output=True,
-                check=True,
-            )
-            got = json.loads(done.stdout)
+            with tempfile.TemporaryFile() as texts_in, tempfile.TemporaryFile() as scores_out:
+                texts_in.write(json.dumps(shares[k]).encode())
+                texts_in.seek(0)
+                subprocess.run(
+                    [sys.executable, "-m", "deskmetrics.text.sentiment"],
+                    stdin=texts_in,
+                    stdout=scores_out,
+                    stderr=subprocess.PIPE,
+                    check=True,
+                )
+                scores_out.seek(0)
+                got = json.load(scores_out)
             if isinstance(got, list) and len(got) == len(shares[k]):
                 results[k] = got
         except (OSError, subprocess.CalledProcessError, ValueError) as exc:
