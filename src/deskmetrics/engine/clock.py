@@ -51,23 +51,32 @@ def schedule_index(cal: BusinessCalendar, schedule_id: ir.StringValue) -> ir.Int
 
 
 def with_business_seconds(
-    t: ir.Table, cal: BusinessCalendar, cal_t: ir.Table, epoch: str, sched: str, out: str
+    t: ir.Table,
+    cal: BusinessCalendar,
+    cal_t: ir.Table,
+    epoch: str,
+    sched: str,
+    out: str,
+    *,
+    left: bool = False,
 ) -> ir.Table:
     """Add `out` = business seconds elapsed (in schedule `sched`) at instant `epoch`, from the
-    calendar's origin. Rows are matched to the calendar by an inner equality join; `epoch` must
-    be non-null and inside the calendar (the workspace builds it to cover all data)."""
+    calendar's origin. Rows are matched to the calendar by an equality join; `epoch` must be
+    non-null and inside the calendar (the workspace builds it to cover all data). `left`: by a
+    left join — the same seconds, but DuckDB then knows the rows are as many as before the
+    join; after an inner join with the in-memory calendar (estimated at one row) it expects
+    none, and a next join hashes every row rather than the calendar (the SLA state's clocks)."""
     day = (t[epoch] // DAY).cast("int64")
     keyed = t.mutate(_cal_day=day)
-    j = keyed.join(cal_t, [keyed[sched] == cal_t.sched, keyed._cal_day == cal_t.day])
+    on = [keyed[sched] == cal_t.sched, keyed._cal_day == cal_t.day]
+    j = keyed.left_join(cal_t, on) if left else keyed.join(cal_t, on)
     at = j[epoch]
     total: ir.IntegerValue = j.b0
     for k in range(1, cal.periods_per_day + 1):
         s, e = j[f"s{k}"], j[f"e{k}"]
         inside = ibis.least(at, e) - s
-        part = ibis.cases((inside > 0, inside), else_=0)
-        total = total + part
-    keep = [c for c in t.columns]
-    return j.select(*keep, **{out: total.cast("int64")})
+        total = total + ibis.cases((inside > 0, inside), else_=0)
+    return j.select(*t.columns, **{out: total.cast("int64")})
 
 
 def with_clock_seconds(

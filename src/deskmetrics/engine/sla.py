@@ -41,7 +41,12 @@ import pandas as pd
 
 from deskmetrics.calendar import BusinessCalendar
 from deskmetrics.config import SLA_TARGETS, SlaPolicy, SlaSettings
-from deskmetrics.engine.clock import DAY, INF, epoch_timestamp, with_clock_seconds
+from deskmetrics.engine.clock import (
+    INF,
+    epoch_timestamp,
+    with_business_seconds,
+    with_clock_seconds,
+)
 from deskmetrics.engine.compile import (
     Facts,
     MetricRequest,
@@ -146,26 +151,6 @@ def _by_policy(
     if not branches:
         return ibis.null(null)
     return ibis.cases(*branches, else_=ibis.null(null))
-
-
-def _with_business_seconds(
-    t: ir.Table, cal: BusinessCalendar, cal_t: ir.Table, epoch: str, sched: str, out: str
-) -> ir.Table:
-    """`clock.with_business_seconds` by a left join: the same seconds (every instant of a
-    clock lies in the calendar, built to cover the data and `now`), but DuckDB then knows the
-    rows are as many as before the join; after an inner join with the in-memory calendar
-    (estimated at one row) it expects none, and the next join hashes every row rather than
-    the calendar."""
-    day = (t[epoch] // DAY).cast("int64")
-    keyed = t.mutate(_cal_day=day)
-    j = keyed.left_join(cal_t, [keyed[sched] == cal_t.sched, keyed._cal_day == cal_t.day])
-    at = j[epoch]
-    total: ir.IntegerValue = j.b0
-    for k in range(1, cal.periods_per_day + 1):
-        s, e = j[f"s{k}"], j[f"e{k}"]
-        inside = ibis.least(at, e) - s
-        total = total + ibis.cases((inside > 0, inside), else_=0)
-    return j.select(*t.columns, **{out: total.cast("int64")})
 
 
 #: business seconds per bucket of the inverse calendar (see `_inverse_calendar`)
@@ -579,7 +564,7 @@ class SlaState:
         # built everything before it twice), and both bases at hand for `both_times`
         for at, out in (("_lo", "_lo_b"), ("_to", "_to_b")):
             if self._no_segments:
-                j = _with_business_seconds(j, cal, f._cal_t, at, "_csched", out)
+                j = with_business_seconds(j, cal, f._cal_t, at, "_csched", out, left=True)
             else:
                 j = with_clock_seconds(
                     j, cal, f._cal_t, at, "_csched", out, segs, "ticket_id", "_follow"

@@ -28,19 +28,8 @@ def record_frame(
     """The frame of `rows` (read from lines `numbers` of `file`) with its rejects by row."""
     rows = list(rows)
     # column by column, as objects (missing keys and nulls both None): no type inference
-    frame = pd.DataFrame(
-        {c: np.array([r.get(c) for r in rows], dtype=object) for c in columns},
-        index=pd.RangeIndex(len(rows)),
-        columns=list(columns),
-        dtype=object,
-    )
-    return SourceFrame(
-        table=TABLES[table],
-        file=file,
-        frame=frame,
-        rows=np.asarray(numbers, dtype=np.int64),
-        rejects=sorted(rejects, key=lambda r: r.row),
-    )
+    data = {c: np.array([r.get(c) for r in rows], dtype=object) for c in columns}
+    return _source_frame(table, file, data, len(rows), columns, numbers, rejects)
 
 
 def tuple_frame(
@@ -53,12 +42,22 @@ def tuple_frame(
 ) -> SourceFrame:
     """`record_frame` of rows given as tuples in `columns`' order (no dict per row; the
     columns are taken apart in C): the same frame as the dicts of the same values make."""
-    frame = pd.DataFrame(
-        _object_matrix(rows, len(columns)),
-        index=pd.RangeIndex(len(rows)),
-        columns=list(columns),
-        dtype=object,
-    )
+    data = _object_matrix(rows, len(columns))
+    return _source_frame(table, file, data, len(rows), columns, numbers, rejects)
+
+
+def _source_frame(
+    table: str,
+    file: str,
+    data: Any,
+    n: int,
+    columns: Sequence[str],
+    numbers: Sequence[int],
+    rejects: list[Reject],
+) -> SourceFrame:
+    """The frame of `data` (columns by name, or a rows × columns object array) as objects,
+    with the file's line numbers and its rejects by row."""
+    frame = pd.DataFrame(data, index=pd.RangeIndex(n), columns=list(columns), dtype=object)
     return SourceFrame(
         table=TABLES[table],
         file=file,
