@@ -321,7 +321,7 @@ def execute_rows(facts: Facts, expr: ir.Table) -> pd.DataFrame:
     """Run a query of many rows into the same DataFrame as `execute`, faster on DuckDB.
 
     Ibis's DuckDB `execute` turns every column holding a null into a list of Python objects
-    before making it a pandas column again (about a second per million rows and column of
+    before making it a pandas column again (slow on large frames of
     timestamps). Arrow's own conversion gives the same column where that detour changes
     nothing: floating point and naive timestamp columns, and any plain column without nulls.
     Every other column (nested, dictionary, integers, text or booleans holding nulls) takes
