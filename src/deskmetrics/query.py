@@ -319,7 +319,8 @@ def _finish(
 
 def _rows(ws: Workspace, q: Query, facts: Facts) -> list[pd.DataFrame]:
     frames = []
-    raws = run_metrics(facts, list(q.metrics), q.request)
+    with ws.steady_catalog():  # the facts are up to date: no table is made or dropped now
+        raws = run_metrics(facts, list(q.metrics), q.request)
     for m, raw in zip(q.metrics, raws, strict=True):
         periods = period_starts(facts, q.request, snapshot=m.aggregation is Aggregation.SNAPSHOT)
         frames.append(_finish(m, raw, q.request, ws.settings.small_sample, periods))

@@ -4,7 +4,9 @@ kind of aggregation is executed."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -312,8 +314,48 @@ def _split_quantiles(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+class _SelectsUnfused:
+    """While any thread is inside, Ibis compiles without merging nested selects into one
+    (its `options.sql.fuse_selects`, global). An aggregation over stored fact tables gains
+    nothing from that merging — the engines' optimizers flatten nested selects themselves —
+    and it is most of Ibis's compiling time for such a query (it scores the complexity of
+    every candidate merge over the whole tree). Left on for everything else: a query that
+    derives facts with window functions ran slower unmerged (DECISIONS.md, "Speed"). Only
+    the SQL's shape changes, never what it computes; a query compiled by another thread
+    meanwhile is merged or not, equally right."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._inside = 0
+        self._was = True
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        opts = ibis.options.sql
+        with self._lock:
+            if self._inside == 0:
+                self._was = opts.fuse_selects
+                opts.fuse_selects = False
+            self._inside += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._inside -= 1
+                if self._inside == 0:
+                    opts.fuse_selects = self._was
+
+
+selects_unfused = _SelectsUnfused()
+
+
 def execute(facts: Facts, expr: ir.Table) -> pd.DataFrame:
-    """Run a query; paired quantile columns (`…pq`) come back as `…p50` and `…p90`."""
+    """Run a query; paired quantile columns (`…pq`) come back as `…p50` and `…p90`. Over
+    stored fact tables (kept, or materialized for the request) compiled unmerged
+    (`selects_unfused`)."""
+    if facts.kept or facts.materialize:
+        with selects_unfused():
+            return _split_quantiles(facts.ws.backend.execute(expr))
     return _split_quantiles(facts.ws.backend.execute(expr))
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from copy import deepcopy
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -99,6 +101,9 @@ def canonical_schema(name: str) -> ibis.Schema:
 
 
 T = TypeVar("T")
+
+#: the tables listed and read within `Workspace.steady_catalog` (per thread; None outside)
+_CATALOG: ContextVar[dict[Hashable, Any] | None] = ContextVar("deskmetrics_catalog", default=None)
 
 
 #: how much older than `[web] results_may_lag_seconds` a result may still be answered while it
@@ -302,17 +307,45 @@ class Workspace:
             t = t.mutate(**{c: ibis.cases((t[c] > lit, ibis.null("timestamp")), else_=t[c])})
         return t
 
-    def has(self, name: str) -> bool:
+    @contextmanager
+    def steady_catalog(self) -> Iterator[None]:
+        """Within (this thread): which tables the workspace has, and each table's shape, are
+        asked of the backend once. A request's queries ask them dozens of times — each a
+        catalog query of a few milliseconds — while nothing it does makes or drops a table
+        or changes a column (its facts are brought up to date before)."""
+        token = _CATALOG.set({})
         try:
-            return name in self.backend.list_tables()
+            yield
+        finally:
+            _CATALOG.reset(token)
+
+    def has(self, name: str) -> bool:
+        memo = _CATALOG.get()
+        key = ("tables", id(self.backend))
+        if memo is not None and key in memo:
+            return name in memo[key]
+        try:
+            tables = self.backend.list_tables()
         except Exception as exc:  # a backend error here means the workspace is unusable
             raise BackendError(f"cannot list tables of the workspace: {exc}") from exc
+        if memo is not None:
+            memo[key] = frozenset(tables)
+        return name in tables
+
+    def _backend_table(self, name: str) -> ir.Table:
+        memo = _CATALOG.get()
+        if memo is None:
+            return self.backend.table(name)
+        key = ("table", id(self.backend), name)
+        if key not in memo:
+            memo[key] = self.backend.table(name)
+        return cast(ir.Table, memo[key])
 
     def table(self, name: str) -> ir.Table:
         """A canonical table as metrics read it (channel names mapped by the settings); an
         empty one of the canonical shape when the workspace has none."""
         if self.has(name):
-            return self.reading(name, self.backend.table(name))
+            return self.reading(name, self._backend_table(name))
         return ibis.memtable(
             {c: [] for c in canonical_schema(name).names}, schema=canonical_schema(name)
         )
