@@ -3,6 +3,8 @@ judge by hand."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -317,3 +319,100 @@ def test_a_failed_worker_has_its_share_scored_here(
     texts = _varied(200)
     assert score_all(texts) == [score(t) for t in texts]
     assert "sentiment worker failed" in caplog.text
+
+
+def test_texts_scored_ahead_are_scored_as_score_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`ScoringAhead` scores texts in a worker process as they come, one batch per worker: its
+    scores (keyed by the text's digest) are `score`'s to the bit, and `score_all` given it
+    scores none of them again — those still being scored are waited for, not scored twice."""
+    import deskmetrics.text.sentiment as sentiment
+
+    monkeypatch.setattr(sentiment, "AHEAD_BATCH", 60)
+    monkeypatch.setattr(sentiment.os, "cpu_count", lambda: 2)
+    texts = [t for t in _varied(300) if t is not None]
+    ahead = sentiment.ScoringAhead()
+    scored_here: list[str | None] = []
+    real = sentiment.score
+
+    def counted(text: str | None) -> float | None:
+        scored_here.append(text)
+        return real(text)
+
+    try:
+        for i in range(0, len(texts), 25):  # as an import's chunks come
+            ahead.add(texts[i : i + 25])
+        flying = ahead.in_flight()
+        before = set(ahead.scores)
+        monkeypatch.setattr(sentiment, "score", counted)
+        got = sentiment.score_all([*texts, None], ahead=ahead)
+        monkeypatch.setattr(sentiment, "score", real)
+        known = ahead.known()
+    finally:
+        ahead.close()
+    assert got == [score(t) for t in [*texts, None]]
+    assert len(known) >= 60  # at least one worker's batch came back
+    assert before | flying <= set(known)
+    for t in texts:
+        if sentiment.digest(t) in known:
+            assert known[sentiment.digest(t)] == score(t)
+    # only the texts the workers had not scored, and the None, were scored here
+    assert len(scored_here) == len({t for t in texts if sentiment.digest(t) not in known}) + 1
+
+
+def test_a_failed_worker_ahead_leaves_its_texts_to_the_end(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import deskmetrics.text.sentiment as sentiment
+
+    monkeypatch.setattr(sentiment, "AHEAD_BATCH", 10)
+    monkeypatch.setattr(sentiment.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(sentiment.sys, "executable", "/bin/false")
+    texts = [t for t in _varied(40) if t is not None]
+    ahead = sentiment.ScoringAhead()
+    ahead.add(texts)
+    assert sentiment.score_all(texts, ahead=ahead) == [score(t) for t in texts]
+    assert ahead.known() == {}
+    assert "sentiment worker failed" in caplog.text
+    ahead.close()
+
+
+def test_an_import_scores_its_customer_messages_ahead_to_the_same_numbers(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """An import hands its customer messages to `ScoringAhead` while it reads: the stored
+    sentiment is what scoring them at the end gives (one core), and the end scores only what
+    the worker had not."""
+    import deskmetrics.text.sentiment as sentiment
+    from deskmetrics.config import Settings
+    from deskmetrics.engine import open_duckdb
+    from deskmetrics.importers import import_directory
+    from deskmetrics.sample import generate
+
+    generate(tmp_path / "sample", tickets=150, seed=3)
+    monkeypatch.setattr(sentiment, "AHEAD_BATCH", 20)
+    monkeypatch.setattr(sentiment, "PARALLEL_FROM", 10**9)  # the end: in this process only
+    real = sentiment.score
+    scored_here: list[str | None] = []
+
+    def counted(text: str | None) -> float | None:
+        scored_here.append(text)
+        return real(text)
+
+    monkeypatch.setattr(sentiment, "score", counted)
+    stored = {}
+    for cores in (1, 2):  # 1: nothing ahead, every message scored at the end
+        monkeypatch.setattr(sentiment.os, "cpu_count", lambda c=cores: c)
+        scored_here.clear()
+        ws = open_duckdb(tmp_path / f"ws{cores}.duckdb", Settings())
+        import_directory(ws, tmp_path / "sample")
+        stored[cores] = ws.backend.con.execute(
+            "SELECT event_id, sentiment FROM message_sentiment ORDER BY event_id"
+        ).fetchall()
+        ws.backend.con.close()
+        if cores == 1:
+            at_the_end = len(scored_here)
+        else:
+            ahead_end = len(scored_here)
+    assert len(stored[1]) > 100
+    assert stored[2] == stored[1]  # same messages, same bits
+    assert ahead_end < at_the_end / 2  # most were scored by the worker while the import read

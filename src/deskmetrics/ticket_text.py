@@ -81,10 +81,10 @@ def _transaction(con: Any, steps: list[tuple[str, list[Any] | None]]) -> None:
 # sentiment
 
 
-def score_new_messages(ws: Workspace) -> int:
+def score_new_messages(ws: Workspace, ahead: sentiment.ScoringAhead | None = None) -> int:
     """Score every customer message not scored yet (all of them the first time); how many
     have words (and so a sentiment). Running it again scores nothing: a message is scored
-    once."""
+    once. `ahead`: the scores an import made while it read (the same numbers, sooner)."""
     con = _con(ws)
     kept, scored = con.execute(
         "SELECT (SELECT count(*) FROM ticket_sentiment), (SELECT count(*) FROM message_sentiment)"
@@ -99,7 +99,9 @@ def score_new_messages(ws: Workspace) -> int:
     if new.empty:
         return 0
     # a message without words is kept with no sentiment: scored once, never again
-    new["sentiment"] = pd.array(sentiment.score_all(new.pop("body").tolist()), dtype="Float64")
+    new["sentiment"] = pd.array(
+        sentiment.score_all(new.pop("body").tolist(), ahead=ahead), dtype="Float64"
+    )
     con.register("_new_sentiment", new)
     try:
         _transaction(
@@ -270,13 +272,14 @@ def assign_new_tickets(ws: Workspace) -> int:
     return len(out)
 
 
-def after_import(ws: Workspace) -> list[str]:
-    """What an import runs at its end: score the new customer messages and place the new
-    tickets in the existing topics; notes saying what it did."""
+def after_import(ws: Workspace, ahead: sentiment.ScoringAhead | None = None) -> list[str]:
+    """What an import runs at its end: score the new customer messages (`ahead`: what it
+    scored while reading) and place the new tickets in the existing topics; notes saying
+    what it did."""
     if getattr(ws.backend, "name", "") != "duckdb" or ws.read_only:
         return []
     notes = []
-    scored = score_new_messages(ws)
+    scored = score_new_messages(ws, ahead)
     if scored:
         notes.append(f"sentiment scored for {scored:,} customer messages")
     placed = assign_new_tickets(ws)

@@ -20,6 +20,7 @@ from deskmetrics.model import Limits, SourceFrame, ValidFrame, validate
 
 if TYPE_CHECKING:
     from deskmetrics.importers.survey_csv import SurveyMapping
+    from deskmetrics.text.sentiment import ScoringAhead
 
 #: DuckDB's memory while a Zendesk export is stored (the rest of 4 GB is the reader's).
 ZENDESK_DUCKDB_MEMORY = "2GB"
@@ -235,29 +236,50 @@ def import_directory(
                 mapping=mapping,
                 amounts_in=amounts_in,
             )
+    from deskmetrics.text.sentiment import ScoringAhead
+
     run = ImportRun(ws, Path(directory), assume_tz, progress, mapping, amounts_in)
     con = duckdb_connection(ws)
-    with _memory_at_most(con, IMPORT_DUCKDB_MEMORY):
-        summary = load(
-            con,
-            IMPORTERS[source](run),
-            source=f"{source}:{directory}",
-            strict=strict,
-            max_extra_columns=ws.settings.limits.max_extra_columns,
-            progress=(
-                (lambda t: progress(f"storing {t}", run.done, run.total)) if progress else None
-            ),
-        )
-    summary.notes = run.notes + summary.notes
-    if summary.committed:
-        # new customer messages get their sentiment, new tickets their topic (in seconds for
-        # 10,000 tickets; no refit: see deskmetrics/ticket_text.py)
-        from deskmetrics.ticket_text import after_import
+    # the customer messages' sentiment is scored on another core while the import reads
+    ahead = ScoringAhead()
+    try:
+        with _memory_at_most(con, IMPORT_DUCKDB_MEMORY):
+            summary = load(
+                con,
+                _scored_ahead(IMPORTERS[source](run), ahead),
+                source=f"{source}:{directory}",
+                strict=strict,
+                max_extra_columns=ws.settings.limits.max_extra_columns,
+                progress=(
+                    (lambda t: progress(f"storing {t}", run.done, run.total)) if progress else None
+                ),
+            )
+        summary.notes = run.notes + summary.notes
+        if summary.committed:
+            # new customer messages get their sentiment, new tickets their topic (in seconds
+            # for 10,000 tickets; no refit: see deskmetrics/ticket_text.py)
+            from deskmetrics.ticket_text import after_import
 
-        if progress:  # minutes on a bulk load (thousands of customer messages a second): say so
-            progress("scoring sentiment, placing tickets in topics", run.done, run.total)
-        after_import(ws)
+            if progress:  # minutes on a bulk load (thousands of messages a second): say so
+                progress("scoring sentiment, placing tickets in topics", run.done, run.total)
+            after_import(ws, ahead)
+    finally:
+        ahead.close()
     return summary
+
+
+def _scored_ahead(frames: Iterable[ValidFrame], ahead: ScoringAhead) -> Iterator[ValidFrame]:
+    """`frames` as they come; on the way, the bodies of customer messages go to `ahead`."""
+    for vf in frames:
+        f = vf.frame
+        if (
+            ahead.active
+            and vf.table.name == "events"
+            and {"body", "type", "author_role"} <= set(f.columns)
+        ):
+            said = f["body"].notna() & (f["type"] == "message") & (f["author_role"] == "customer")
+            ahead.add(f.loc[said, "body"].tolist())
+        yield vf
 
 
 def _bytes(size: str) -> int | None:

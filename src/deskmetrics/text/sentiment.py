@@ -10,6 +10,7 @@ offline, thousands of messages a second. English only: other languages score nea
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.util
 import json
@@ -19,9 +20,9 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
-from typing import Any, Literal, Protocol
+from typing import IO, Any, Literal, Protocol
 
 log = logging.getLogger(__name__)
 
@@ -357,21 +358,53 @@ DISTINCT_KEPT = 65_536
 PARALLEL_FROM = 4_000
 
 
-def score_all(texts: Iterable[str | None]) -> list[float | None]:
+def score_all(texts: Iterable[str | None], ahead: ScoringAhead | None = None) -> list[float | None]:
     """`score` of each text, in order. A text met again gets the score of its first
     occurrence (`score` is a function of the text alone): support conversations repeat short
     messages ("Thanks!", "ok", a form's fixed wording), each scored once (the first
     `DISTINCT_KEPT` distinct texts are kept). A bulk import's many distinct texts are scored on
-    every core (`_score_distinct`)."""
+    every core (`_score_distinct`). `ahead`: the import's `ScoringAhead` — the texts it scored
+    are not scored again, those its worker is scoring now are left to it (their scores are
+    waited for once the rest is scored)."""
     texts = list(texts)
     first: dict[str | None, int] = {}
     for t in texts:
         if t not in first and len(first) < DISTINCT_KEPT:
             first[t] = len(first)
-    distinct = list(first)
-    scores = _score_distinct(distinct)
-    kept = dict(zip(distinct, scores, strict=True))
-    return [kept[t] if t in kept else score(t) for t in texts]
+    kept: dict[str | None, float | None] = {}
+    flying: dict[str, bytes] = {}
+    if ahead is not None:
+        done, scoring = ahead.scores, ahead.in_flight()
+        for t in first:
+            if t is None:
+                continue
+            d = digest(t)
+            if d in done:
+                kept[t] = done[d]
+            elif d in scoring:
+                flying[t] = d
+    distinct = [t for t in first if t not in kept and t not in flying]
+    kept.update(zip(distinct, _score_distinct(distinct), strict=True))
+    if flying:
+        done = ahead.known() if ahead is not None else {}
+        for t, d in flying.items():
+            kept[t] = done[d] if d in done else score(t)  # its worker failed: scored here
+    known = ahead.scores if ahead is not None else {}
+    return [kept[t] if t in kept else _known_or_scored(t, known) for t in texts]
+
+
+def _known_or_scored(text: str | None, known: Mapping[bytes, float | None]) -> float | None:
+    if known and text is not None:
+        d = digest(text)
+        if d in known:
+            return known[d]
+    return score(text)
+
+
+def digest(text: str) -> bytes:
+    """A text's fingerprint (128-bit BLAKE2b of its UTF-8): what `ScoringAhead` keys its
+    scores by, so that it holds 16 bytes per text instead of the text."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def _score_distinct(texts: list[str | None]) -> list[float | None]:
@@ -422,13 +455,120 @@ def _score_distinct(texts: list[str | None]) -> list[float | None]:
     return out
 
 
+#: distinct texts `ScoringAhead` hands to a worker at once, at least (fewer: starting one costs
+#: more than it saves)
+AHEAD_BATCH = 4_000
+#: distinct texts `ScoringAhead` scores at most in one import (their fingerprints and scores
+#: stay in memory until the import ends: ~150 bytes each); later ones are scored at its end
+AHEAD_MOST = 1_000_000
+
+
+class ScoringAhead:
+    """Customer messages scored in a worker process while an import still reads and stores:
+    the import works on one core, so the sentiment its end would score (`score_all`) is
+    mostly made on another meanwhile. One worker at a time (`python -m
+    deskmetrics.text.sentiment`, as `_score_distinct` runs them), each given the texts met
+    since the last one started; the scores are kept by the text's `digest` and taken by
+    `score_all`: the same function of the same text, so the same numbers, only sooner. Texts
+    the import does not store after all (rejected, already scored) only cost the other core's
+    time. A worker that fails leaves its texts to be scored at the end. Only on a machine
+    with several cores; `close()` stops a worker still running."""
+
+    def __init__(self) -> None:
+        self.active = (os.cpu_count() or 1) >= 2
+        self._batch, self._most = AHEAD_BATCH, AHEAD_MOST
+        self._seen: set[bytes] = set()
+        self._waiting: list[str] = []
+        self._waiting_digests: list[bytes] = []
+        self._worker: tuple[subprocess.Popen[bytes], IO[bytes], list[bytes]] | None = None
+        #: every score made so far, by the text's digest
+        self.scores: dict[bytes, float | None] = {}
+
+    def add(self, texts: Iterable[str]) -> None:
+        """Texts the import is storing (customer messages' bodies)."""
+        if not self.active:
+            return
+        for t in texts:
+            if len(self._seen) >= self._most:
+                break
+            d = digest(t)
+            if d not in self._seen:
+                self._seen.add(d)
+                self._waiting.append(t)
+                self._waiting_digests.append(d)
+        self._collect(wait=False)
+        if self._worker is None and len(self._waiting) >= self._batch:
+            self._start()
+
+    def _start(self) -> None:
+        texts, digests = self._waiting, self._waiting_digests
+        self._waiting, self._waiting_digests = [], []
+        # the scores' file outlives this call: closed once read (`_collect`) or in `close`
+        scores_out = tempfile.TemporaryFile()  # noqa: SIM115
+        try:
+            with tempfile.TemporaryFile() as texts_in:
+                texts_in.write(json.dumps(texts).encode())
+                texts_in.seek(0)
+                proc = subprocess.Popen(
+                    [sys.executable, "-m", "deskmetrics.text.sentiment"],
+                    stdin=texts_in,
+                    stdout=scores_out,
+                    stderr=subprocess.DEVNULL,
+                )
+        except OSError as exc:
+            scores_out.close()
+            log.warning("sentiment worker not started (%s): texts are scored at the end", exc)
+            self.active = False
+            return
+        self._worker = (proc, scores_out, digests)
+
+    def _collect(self, wait: bool) -> None:
+        if self._worker is None:
+            return
+        proc, scores_out, digests = self._worker
+        if not wait and proc.poll() is None:
+            return
+        self._worker = None
+        try:
+            if proc.wait() == 0:
+                scores_out.seek(0)
+                got = json.load(scores_out)
+                if isinstance(got, list) and len(got) == len(digests):
+                    self.scores.update(zip(digests, got, strict=True))
+                    return
+            log.warning("sentiment worker failed: its texts are scored at the end")
+        except ValueError as exc:
+            log.warning("sentiment worker's scores unreadable (%s): scored at the end", exc)
+        finally:
+            scores_out.close()
+
+    def in_flight(self) -> frozenset[bytes]:
+        """The digests of the texts the worker running now is scoring (none: no worker)."""
+        self._collect(wait=False)
+        return frozenset(self._worker[2]) if self._worker is not None else frozenset()
+
+    def known(self) -> dict[bytes, float | None]:
+        """Every score made, once the worker still running is done."""
+        self._collect(wait=True)
+        return self.scores
+
+    def close(self) -> None:
+        """Stop a worker still running (the import failed, or its scores are not wanted)."""
+        if self._worker is not None:
+            proc, scores_out, _ = self._worker
+            self._worker = None
+            proc.kill()
+            proc.wait()
+            scores_out.close()
+
+
 def _worker() -> None:
     """A worker of `_score_distinct`: the scores of the JSON list of texts on stdin."""
     texts = json.load(sys.stdin)
     json.dump([score(t) for t in texts], sys.stdout)
 
 
-__all__ = ["EMOJI_WORDS", "MAX_CHARS", "score", "score_all"]
+__all__ = ["EMOJI_WORDS", "MAX_CHARS", "ScoringAhead", "digest", "score", "score_all"]
 
 if __name__ == "__main__":
     _worker()
