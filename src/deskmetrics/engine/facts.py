@@ -277,7 +277,8 @@ class Facts:
         )  # fmt: skip
         tk = self._ticket_keys.select("ticket_id", "_tk", "_sched", "created_by")
         e = e.join(tk, "ticket_id").mutate(at_s=e.at.epoch_seconds().cast("int64"))
-        # not kept: deriving it again is cheaper than writing it (read by messages and status)
+        # not kept: deriving it again is cheaper than writing it, even to a temporary table
+        # (read by messages and status; benchmarks/profile_facts.py --stage-timeline)
         return self._clock(e, "at_s", "at_b")
 
     @_fact("messages")
