@@ -5,9 +5,12 @@ benchmark workspace.
     .venv/bin/python benchmarks/profile_facts.py benchmarks/data/ws_1000000_seed7_direct.duckdb
     .venv/bin/python benchmarks/profile_facts.py WS --write-modes messages   # derive / temp / file
     .venv/bin/python benchmarks/profile_facts.py WS --quantiles              # 2 vs 1 aggregate
+    .venv/bin/python benchmarks/profile_facts.py WS --explain tickets        # cost per operator
+    .venv/bin/python benchmarks/profile_facts.py WS --stage-timeline         # timeline kept once?
 
 The workspace is the one bench_lifecycle.py loads (`--loader direct`); it is only read, except
-that `--write-modes` creates and drops one scratch table in it.
+that `--write-modes` and `--explain` create and drop one scratch table in it (`--explain` and
+`--stage-timeline` read the kept facts, made first when missing).
 """
 
 from __future__ import annotations
@@ -127,6 +130,107 @@ def quantiles(args: argparse.Namespace) -> None:
         print(f"{label}: {time.perf_counter() - t0:.2f} s ({len(rows)} groups)")
 
 
+def _kept_builder(ws: Any, sink: Any = None) -> Any:
+    """Facts as `kept._make_all` builds them, each table read back from the kept one (made
+    first when missing) unless `sink` takes it."""
+    from deskmetrics.engine.facts import Facts, kept_table
+    from deskmetrics.engine.kept import IDS, refresh
+
+    assert refresh(ws)
+
+    def read(name: str, t: Any) -> Any:
+        out = sink(name, t) if sink is not None else None
+        return kept_table(ws, name) if out is None else out
+
+    return Facts(ws, ids=ws.backend.table(IDS), sink=read)
+
+
+def _operators(node: dict[str, Any], depth: int, out: list[str]) -> None:
+    """The operators of a DuckDB profile taking 0.05 s or more, indented by depth."""
+    kind = node.get("operator_type") or node.get("operator_name") or ""
+    secs, rows = node.get("operator_timing", 0.0), node.get("operator_cardinality", 0)
+    if kind and kind != "EXPLAIN_ANALYZE" and secs >= 0.05:
+        extra = node.get("extra_info", {})
+        keys = ("Table", "Conditions", "Groups")
+        what = next((str(extra[k])[:90] for k in keys if k in extra), "")
+        out.append(f"{'  ' * depth}{kind} {secs:.2f} s, {rows:,} rows  {what}")
+    for child in node.get("children", []):
+        _operators(child, depth + 1, out)
+
+
+def explain(args: argparse.Namespace) -> None:
+    """EXPLAIN ANALYZE of making one kept fact table (the others read as kept): seconds and
+    rows per operator (operators under 0.05 s left out)."""
+    import json
+
+    import ibis
+
+    ws = _open(args)
+    con = ws.backend.con
+    from deskmetrics.engine.kept import KEPT
+
+    def sink(name: str, t: Any) -> Any:
+        if name != args.explain:
+            return None
+        ws.backend._run_pre_execute_hooks(t)
+        sql = ibis.to_sql(t, dialect="duckdb")
+        con.execute("PRAGMA enable_profiling = 'json'")
+        plan = con.execute(f"EXPLAIN ANALYZE CREATE OR REPLACE TABLE _bench_scratch AS {sql}")
+        tree = json.loads(plan.fetchall()[0][1])
+        con.execute("PRAGMA disable_profiling")
+        con.execute("DROP TABLE IF EXISTS _bench_scratch")
+        lines: list[str] = []
+        _operators(tree, 0, lines)
+        print(f"{name}: {tree.get('latency', 0):.2f} s, cpu {tree.get('cpu_time', 0):.2f} s")
+        print("\n".join(lines))
+        return None
+
+    b = _kept_builder(ws, sink)
+    getattr(b, KEPT[args.explain])
+
+
+def stage_timeline(args: argparse.Namespace) -> None:
+    """Messages and status stretches (into temporary tables) with the timeline derived in each,
+    against the timeline kept once in a temporary table and read by both."""
+    import ibis
+
+    ws = _open(args)
+    con = ws.backend.con
+
+    def run(label: str, sql: str) -> float:
+        t0 = time.perf_counter()
+        con.execute(sql)
+        secs = time.perf_counter() - t0
+        print(f"  {label}: {secs:.2f} s", flush=True)
+        return secs
+
+    def made(staged: bool) -> float:
+        sqls: dict[str, str] = {}
+
+        def sink(name: str, t: Any) -> Any:
+            if name in ("messages", "status_stretches"):
+                ws.backend._run_pre_execute_hooks(t)
+                sqls[name] = str(ibis.to_sql(t, dialect="duckdb"))
+            return None
+
+        b = _kept_builder(ws, sink)
+        total = 0.0
+        if staged:
+            tl = b.timeline
+            ws.backend._run_pre_execute_hooks(tl)
+            sql = ibis.to_sql(tl, dialect="duckdb")
+            total += run("timeline", f"CREATE OR REPLACE TEMP TABLE _bench_tl AS {sql}")
+            b.__dict__["timeline"] = ws.backend.table("_bench_tl")
+        b.messages, b.status_stretches  # noqa: B018 (built for their SQL)
+        for name, sql in sqls.items():
+            total += run(name, f"CREATE OR REPLACE TEMP TABLE _bench_{name} AS {sql}")
+        return total
+
+    for staged in (False, True, False, True):
+        print("timeline kept once:" if staged else "timeline derived in each:", flush=True)
+        print(f"  total {made(staged):.2f} s", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("db")
@@ -136,11 +240,17 @@ def main() -> None:
     ap.add_argument("--now", default="2026-11-23T16:09:07.013823")
     ap.add_argument("--write-modes", metavar="FACT", default="")
     ap.add_argument("--quantiles", action="store_true")
+    ap.add_argument("--explain", metavar="FACT", default="")
+    ap.add_argument("--stage-timeline", action="store_true")
     args = ap.parse_args()
     if args.write_modes:
         write_modes(args)
     elif args.quantiles:
         quantiles(args)
+    elif args.explain:
+        explain(args)
+    elif args.stage_timeline:
+        stage_timeline(args)
     else:
         profile_request(args)
 

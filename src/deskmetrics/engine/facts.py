@@ -277,7 +277,8 @@ class Facts:
         )  # fmt: skip
         tk = self._ticket_keys.select("ticket_id", "_tk", "_sched", "created_by")
         e = e.join(tk, "ticket_id").mutate(at_s=e.at.epoch_seconds().cast("int64"))
-        # not kept: deriving it again is cheaper than writing it (read by messages and status)
+        # not kept: deriving it again is cheaper than writing it, even to a temporary table
+        # (read by messages and status; benchmarks/profile_facts.py --stage-timeline)
         return self._clock(e, "at_s", "at_b")
 
     @_fact("messages")
@@ -298,10 +299,10 @@ class Facts:
             # an AI agent's message came before this one (a person writing now takes over)
             after_ai=as_int(m.author_role == "ai_agent").max().over(earlier).fill_null(0) > 0,
         )
+        # (not `event_id`, only the order's tie-break: writing a million ids costs seconds)
         return m.select(
             "_tk",
             "ticket_id",
-            "event_id",
             "at",
             "at_s",
             "at_b",
@@ -382,7 +383,21 @@ class Facts:
             end_s=u.at_s.lead().over(w),
             end_b=u.at_b.lead().over(w),
         )
-        return u.mutate(
+        # the order's tie-breaks (`_ord`, `_seq`, `_arrival`, `_eid`) are not kept: nothing reads
+        # them, and writing a million event ids to the workspace file costs seconds
+        return u.select(
+            "_tk",
+            "ticket_id",
+            "at",
+            "at_s",
+            "at_b",
+            "status",
+            "author_id",
+            "inferred",
+            "prev_status",
+            "end_at",
+            "end_s",
+            "end_b",
             is_reopen=u.prev_status.isin(SOLVED) & ~u.status.isin(SOLVED),
             becomes_solved=u.status.isin(SOLVED) & ~u.prev_status.fill_null("new").isin(SOLVED),
         )
