@@ -112,8 +112,11 @@ def prepare_copy(src: Path) -> tuple[Path, str, list[str]]:
             if c.name not in have:
                 con.execute(f"ALTER TABLE {q(t.name)} ADD COLUMN {q(c.name)} {SQL_TYPES[c.kind]}")
     token = accounts.create_token(ws, "bench", "viewer")
+    # tickets created before the replies the benchmark posts to them (an event cannot
+    # precede its ticket: the large data sets run into 2027)
     ids = [r[0] for r in con.execute(
-        "SELECT ticket_id FROM tickets USING SAMPLE 20000 ROWS"
+        "SELECT ticket_id FROM (SELECT ticket_id FROM tickets "
+        "WHERE created_at < TIMESTAMP '2026-06-01 12:00:00') USING SAMPLE 20000 ROWS"
     ).fetchall()]  # fmt: skip
     con.close()
     return dst, token, ids
