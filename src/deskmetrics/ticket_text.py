@@ -27,6 +27,7 @@ from deskmetrics.engine.text_columns import example_tickets, topic_names
 from deskmetrics.engine.workspace import Workspace, duckdb_connection
 from deskmetrics.errors import QueryError
 from deskmetrics.text import sentiment, topics
+from deskmetrics.text.sentiment import ScoringAhead  # an import feeds it while it reads
 from deskmetrics.text.topics import OTHER, Edit, Topic, TopicModel
 
 DDL = (
@@ -81,7 +82,7 @@ def _transaction(con: Any, steps: list[tuple[str, list[Any] | None]]) -> None:
 # sentiment
 
 
-def score_new_messages(ws: Workspace, ahead: sentiment.ScoringAhead | None = None) -> int:
+def score_new_messages(ws: Workspace, ahead: ScoringAhead | None = None) -> int:
     """Score every customer message not scored yet (all of them the first time); how many
     have words (and so a sentiment). Running it again scores nothing: a message is scored
     once. `ahead`: the scores an import made while it read (the same numbers, sooner)."""
@@ -272,7 +273,7 @@ def assign_new_tickets(ws: Workspace) -> int:
     return len(out)
 
 
-def after_import(ws: Workspace, ahead: sentiment.ScoringAhead | None = None) -> list[str]:
+def after_import(ws: Workspace, ahead: ScoringAhead | None = None) -> list[str]:
     """What an import runs at its end: score the new customer messages (`ahead`: what it
     scored while reading) and place the new tickets in the existing topics; notes saying
     what it did."""
@@ -345,6 +346,7 @@ def merge_topics(ws: Workspace, topic_id: str, into: str) -> None:
 
 __all__ = [
     "FitSummary",
+    "ScoringAhead",
     "after_import",
     "assign_new_tickets",
     "current_model",

@@ -385,19 +385,7 @@ class Facts:
         )
         # the order's tie-breaks (`_ord`, `_seq`, `_arrival`, `_eid`) are not kept: nothing reads
         # them, and writing a million event ids to the workspace file costs seconds
-        return u.select(
-            "_tk",
-            "ticket_id",
-            "at",
-            "at_s",
-            "at_b",
-            "status",
-            "author_id",
-            "inferred",
-            "prev_status",
-            "end_at",
-            "end_s",
-            "end_b",
+        return u.drop("_ord", *ORDER, "_eid").mutate(
             is_reopen=u.prev_status.isin(SOLVED) & ~u.status.isin(SOLVED),
             becomes_solved=u.status.isin(SOLVED) & ~u.prev_status.fill_null("new").isin(SOLVED),
         )

@@ -20,7 +20,7 @@ from deskmetrics.model import Limits, SourceFrame, ValidFrame, validate
 
 if TYPE_CHECKING:
     from deskmetrics.importers.survey_csv import SurveyMapping
-    from deskmetrics.text.sentiment import ScoringAhead
+    from deskmetrics.ticket_text import ScoringAhead
 
 #: DuckDB's memory while a Zendesk export is stored (the rest of 4 GB is the reader's).
 ZENDESK_DUCKDB_MEMORY = "2GB"
@@ -236,7 +236,7 @@ def import_directory(
                 mapping=mapping,
                 amounts_in=amounts_in,
             )
-    from deskmetrics.text.sentiment import ScoringAhead
+    from deskmetrics.ticket_text import ScoringAhead, after_import
 
     run = ImportRun(ws, Path(directory), assume_tz, progress, mapping, amounts_in)
     con = duckdb_connection(ws)
@@ -258,8 +258,6 @@ def import_directory(
         if summary.committed:
             # new customer messages get their sentiment, new tickets their topic (in seconds
             # for 10,000 tickets; no refit: see deskmetrics/ticket_text.py)
-            from deskmetrics.ticket_text import after_import
-
             if progress:  # minutes on a bulk load (thousands of messages a second): say so
                 progress("scoring sentiment, placing tickets in topics", run.done, run.total)
             after_import(ws, ahead)
